@@ -1,0 +1,359 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { loadConfig, ConfigError, describeConfig } from '../../config.js';
+
+/** Every key config.ts reads; each test passes its own env object, process.env is never touched. */
+const KEYS = [
+  'RECOGNITION_SERVER_HOST',
+  'RECOGNITION_SERVER_PORT',
+  'RECOGNITION_SERVERS',
+  'WEB_PORT',
+  'BRIDGE_SECRET',
+  'REDIS_URL',
+  'MONGODB_URI',
+  'DATA_DIR',
+  'CAMERA_SOURCE',
+  'WORKER_THREADS',
+  'TF_BACKEND',
+  'LIVE_DETECTOR',
+  'ENROLL_DETECTOR',
+  'MATCH_THRESHOLD',
+  'UNKNOWN_THRESHOLD',
+  'CONSENSUS_FRAMES',
+  'SIGHTING_INTERVAL_S',
+  'TIMEZONE',
+  'LOG_LEVEL',
+] as const;
+
+const SECRET = 'c0ffee-this-is-a-long-bridge-secret';
+
+function loadError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail(`expected loadConfig(${JSON.stringify(env)}) to throw a ConfigError`);
+}
+
+/** The problems that name `key` (each problem starts with the key it is about). */
+function problemsFor(error: ConfigError, key: string): string[] {
+  return error.problems.filter((problem) => new RegExp(`^${key}(?![A-Z_])`).test(problem));
+}
+
+function assertNamesEachKey(error: ConfigError, keys: readonly string[]): void {
+  for (const key of keys) {
+    assert.equal(
+      problemsFor(error, key).length,
+      1,
+      `expected one problem naming ${key} in:\n${error.message}`,
+    );
+  }
+  for (const problem of error.problems) {
+    assert.ok(error.message.includes(problem), `message should list "${problem}":\n${error.message}`);
+  }
+}
+
+describe('loadConfig defaults', () => {
+  it('works on one machine with an empty environment', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.recognitionServer, { host: '127.0.0.1', port: 9999 });
+    assert.deepEqual(config.recognitionServers, [{ host: '127.0.0.1', port: 9999 }]);
+    assert.equal(config.webPort, 8081);
+    assert.ok(path.isAbsolute(config.dataDir), `dataDir ${config.dataDir} should be absolute`);
+    assert.ok(config.dataDir.endsWith(`${path.sep}data`), `dataDir ${config.dataDir} should end in /data`);
+    assert.equal(config.dataDir, path.resolve('data'));
+    assert.equal(config.matchThreshold, 0.55);
+    assert.equal(config.unknownThreshold, 0.6);
+    assert.ok(Number.isInteger(config.workerThreads) && config.workerThreads >= 1);
+    assert.equal(config.bridgeSecret, undefined);
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.mongodbUri, undefined);
+    assert.equal(config.cameraSource, 'auto');
+    assert.equal(config.tfBackend, 'auto');
+    assert.equal(config.liveDetector, 'tiny');
+    assert.equal(config.enrollDetector, 'ssd');
+    assert.equal(config.consensusFrames, 3);
+    assert.equal(config.sightingIntervalS, 10);
+    assert.equal(config.timezone, Intl.DateTimeFormat().resolvedOptions().timeZone);
+    assert.equal(config.logLevel, 'info');
+  });
+
+  it('treats empty and blank strings as unset', () => {
+    const blank = Object.fromEntries(KEYS.map((key, i) => [key, i % 2 === 0 ? '' : '   ']));
+    assert.deepEqual(loadConfig(blank), loadConfig({}));
+  });
+
+  it('ignores keys it does not know', () => {
+    assert.deepEqual(loadConfig({ PATH: '/usr/bin', WEB_PORTS: 'abc', web_port: 'abc' }), loadConfig({}));
+  });
+});
+
+describe('loadConfig overrides', () => {
+  it('uses every key that is set', () => {
+    const config = loadConfig({
+      RECOGNITION_SERVER_HOST: 'camera-pc.lan',
+      RECOGNITION_SERVER_PORT: '7000',
+      WEB_PORT: '3000',
+      BRIDGE_SECRET: SECRET,
+      REDIS_URL: 'redis://redis.lan:6380/2',
+      MONGODB_URI: 'mongodb://mongo.lan:27017/rollcall',
+      DATA_DIR: '/var/lib/rollcall',
+      CAMERA_SOURCE: 'rtsp://cam.lan/stream',
+      WORKER_THREADS: '3',
+      TF_BACKEND: 'wasm',
+      LIVE_DETECTOR: 'ssd',
+      ENROLL_DETECTOR: 'tiny',
+      MATCH_THRESHOLD: '0.45',
+      UNKNOWN_THRESHOLD: '0.5',
+      CONSENSUS_FRAMES: '5',
+      SIGHTING_INTERVAL_S: '30',
+      TIMEZONE: 'Europe/Berlin',
+      LOG_LEVEL: 'debug',
+    });
+    assert.deepEqual(config, {
+      recognitionServer: { host: 'camera-pc.lan', port: 7000 },
+      recognitionServers: [{ host: 'camera-pc.lan', port: 7000 }],
+      webPort: 3000,
+      bridgeSecret: SECRET,
+      redisUrl: 'redis://redis.lan:6380/2',
+      mongodbUri: 'mongodb://mongo.lan:27017/rollcall',
+      dataDir: '/var/lib/rollcall',
+      cameraSource: 'rtsp://cam.lan/stream',
+      workerThreads: 3,
+      tfBackend: 'wasm',
+      liveDetector: 'ssd',
+      enrollDetector: 'tiny',
+      matchThreshold: 0.45,
+      unknownThreshold: 0.5,
+      consensusFrames: 5,
+      sightingIntervalS: 30,
+      timezone: 'Europe/Berlin',
+      logLevel: 'debug',
+    });
+  });
+
+  it('trims surrounding whitespace', () => {
+    const config = loadConfig({ WEB_PORT: ' 8082 ', CAMERA_SOURCE: ' demo\t', TF_BACKEND: ' wasm ' });
+    assert.equal(config.webPort, 8082);
+    assert.equal(config.cameraSource, 'demo');
+    assert.equal(config.tfBackend, 'wasm');
+  });
+
+  it('resolves a relative DATA_DIR to an absolute path', () => {
+    assert.equal(loadConfig({ DATA_DIR: 'var/rollcall' }).dataDir, path.resolve('var/rollcall'));
+  });
+
+  it('accepts equal match and unknown thresholds (no uncertain band)', () => {
+    const config = loadConfig({ MATCH_THRESHOLD: '0.6', UNKNOWN_THRESHOLD: '0.6' });
+    assert.equal(config.matchThreshold, 0.6);
+    assert.equal(config.unknownThreshold, 0.6);
+  });
+
+  it('accepts rediss:// and mongodb+srv:// URLs', () => {
+    const config = loadConfig({
+      REDIS_URL: 'rediss://r.example:6380',
+      MONGODB_URI: 'mongodb+srv://m.example/db',
+    });
+    assert.equal(config.redisUrl, 'rediss://r.example:6380');
+    assert.equal(config.mongodbUri, 'mongodb+srv://m.example/db');
+  });
+});
+
+describe('RECOGNITION_SERVERS', () => {
+  it('parses HOST:PORT and HOST, a bare HOST taking the default port', () => {
+    assert.deepEqual(loadConfig({ RECOGNITION_SERVERS: 'a:1,b' }).recognitionServers, [
+      { host: 'a', port: 1 },
+      { host: 'b', port: 9999 },
+    ]);
+  });
+
+  it('gives a bare HOST the RECOGNITION_SERVER_PORT', () => {
+    const config = loadConfig({ RECOGNITION_SERVERS: 'a:1,b', RECOGNITION_SERVER_PORT: '7000' });
+    assert.deepEqual(config.recognitionServers, [
+      { host: 'a', port: 1 },
+      { host: 'b', port: 7000 },
+    ]);
+  });
+
+  it('parses bracketed IPv6 addresses, with and without a port', () => {
+    assert.deepEqual(loadConfig({ RECOGNITION_SERVERS: '[::1]:9999,[fe80::1]' }).recognitionServers, [
+      { host: '::1', port: 9999 },
+      { host: 'fe80::1', port: 9999 },
+    ]);
+    assert.deepEqual(loadConfig({ RECOGNITION_SERVERS: '[::1]:7001' }).recognitionServers, [
+      { host: '::1', port: 7001 },
+    ]);
+  });
+
+  it('ignores spaces and empty entries', () => {
+    assert.deepEqual(loadConfig({ RECOGNITION_SERVERS: ' 10.0.0.2:9000 , ,10.0.0.3, ' }).recognitionServers, [
+      { host: '10.0.0.2', port: 9000 },
+      { host: '10.0.0.3', port: 9999 },
+    ]);
+  });
+
+  it('falls back to the single host:port when the list has no entries', () => {
+    assert.deepEqual(loadConfig({ RECOGNITION_SERVERS: ' , ' }).recognitionServers, [
+      { host: '127.0.0.1', port: 9999 },
+    ]);
+  });
+
+  it('rejects an entry whose port is out of range, naming the key and the entry', () => {
+    for (const entry of ['a:0', 'a:65536', '[::1]:70000']) {
+      const error = loadError({ RECOGNITION_SERVERS: `ok:1,${entry}` });
+      const [problem] = problemsFor(error, 'RECOGNITION_SERVERS');
+      assert.ok(problem?.includes(`"${entry}"`), `expected ${entry} named in:\n${error.message}`);
+    }
+  });
+
+  it('rejects entries that are not HOST or HOST:PORT', () => {
+    for (const entry of ['a:x', 'a:', 'a b:1', '[::1', 'fe80::1:zz']) {
+      assert.equal(
+        problemsFor(loadError({ RECOGNITION_SERVERS: entry }), 'RECOGNITION_SERVERS').length,
+        1,
+        entry,
+      );
+    }
+  });
+
+  it('takes a bare IPv6 address as a host on the default port', () => {
+    assert.deepEqual(loadConfig({ RECOGNITION_SERVERS: 'fe80::1' }).recognitionServers, [
+      { host: 'fe80::1', port: 9999 },
+    ]);
+  });
+});
+
+describe('ConfigError', () => {
+  it('lists every bad key at once', () => {
+    const error = loadError({
+      WEB_PORT: 'abc',
+      RECOGNITION_SERVER_PORT: '70000',
+      TF_BACKEND: 'gpu',
+      TIMEZONE: 'Mars/Base',
+      REDIS_URL: 'http://x',
+      BRIDGE_SECRET: 'too-short',
+      MONGODB_URI: 'postgres://db',
+      WORKER_THREADS: '0',
+      LIVE_DETECTOR: 'huge',
+      CONSENSUS_FRAMES: '1.5',
+      LOG_LEVEL: 'loud',
+      DATA_DIR: './fine',
+    });
+    const bad = [
+      'WEB_PORT',
+      'RECOGNITION_SERVER_PORT',
+      'TF_BACKEND',
+      'TIMEZONE',
+      'REDIS_URL',
+      'BRIDGE_SECRET',
+      'MONGODB_URI',
+      'WORKER_THREADS',
+      'LIVE_DETECTOR',
+      'CONSENSUS_FRAMES',
+      'LOG_LEVEL',
+    ];
+    assertNamesEachKey(error, bad);
+    assert.equal(error.problems.length, bad.length, error.message);
+    assert.equal(problemsFor(error, 'DATA_DIR').length, 0);
+    assert.equal(error.code, 'CONFIG_INVALID');
+    assert.equal(error.name, 'ConfigError');
+    assert.ok(error instanceof Error);
+  });
+
+  it('reports UNKNOWN_THRESHOLD below MATCH_THRESHOLD', () => {
+    const error = loadError({ MATCH_THRESHOLD: '0.7', UNKNOWN_THRESHOLD: '0.5' });
+    assertNamesEachKey(error, ['UNKNOWN_THRESHOLD']);
+    assert.equal(error.code, 'CONFIG_INVALID');
+  });
+
+  it('reports cross-key problems together with the other bad keys', {}, () => {
+    const error = loadError({
+      WEB_PORT: 'abc',
+      RECOGNITION_SERVER_PORT: '70000',
+      TF_BACKEND: 'gpu',
+      MATCH_THRESHOLD: '0.7',
+      UNKNOWN_THRESHOLD: '0.5',
+      TIMEZONE: 'Mars/Base',
+      REDIS_URL: 'http://x',
+      BRIDGE_SECRET: 'too-short',
+      RECOGNITION_SERVERS: 'a:0',
+    });
+    assertNamesEachKey(error, [
+      'WEB_PORT',
+      'RECOGNITION_SERVER_PORT',
+      'TF_BACKEND',
+      'UNKNOWN_THRESHOLD',
+      'TIMEZONE',
+      'REDIS_URL',
+      'BRIDGE_SECRET',
+      'RECOGNITION_SERVERS',
+    ]);
+  });
+
+  it('rejects thresholds and numbers out of range', () => {
+    const error = loadError({
+      MATCH_THRESHOLD: '-0.1',
+      UNKNOWN_THRESHOLD: '2.5',
+      SIGHTING_INTERVAL_S: '0',
+      WORKER_THREADS: '65',
+    });
+    assertNamesEachKey(error, [
+      'MATCH_THRESHOLD',
+      'UNKNOWN_THRESHOLD',
+      'SIGHTING_INTERVAL_S',
+      'WORKER_THREADS',
+    ]);
+  });
+
+  it('does not echo secret values', {}, () => {
+    const error = loadError({ BRIDGE_SECRET: 'hunter2', REDIS_URL: 'http://user:pa55word@x' });
+    assertNamesEachKey(error, ['BRIDGE_SECRET', 'REDIS_URL']);
+    assert.ok(!error.message.includes('hunter2'), error.message);
+    assert.ok(!error.message.includes('pa55word'), error.message);
+  });
+});
+
+describe('describeConfig', () => {
+  it('shows the defaults in force', () => {
+    const shown = describeConfig(loadConfig({}));
+    assert.equal(shown.RECOGNITION_SERVERS, '127.0.0.1:9999');
+    assert.equal(shown.WEB_PORT, '8081');
+    assert.equal(shown.DATA_DIR, path.resolve('data'));
+    assert.equal(shown.BRIDGE_SECRET, '(unset)');
+    assert.equal(shown.MATCH_THRESHOLD, '0.55');
+    assert.equal(shown.UNKNOWN_THRESHOLD, '0.6');
+  });
+
+  it('masks secrets: the bridge secret and passwords in URLs', () => {
+    const config = loadConfig({
+      BRIDGE_SECRET: SECRET,
+      REDIS_URL: 'redis://default:s3cr3t-pass@redis.lan:6379/0',
+      MONGODB_URI: 'mongodb://rollcall:m0ng0-pass@mongo.lan:27017/rollcall',
+      RECOGNITION_SERVERS: 'a:1,b',
+    });
+    const shown = describeConfig(config);
+    const everything = JSON.stringify(shown);
+    assert.equal(shown.BRIDGE_SECRET, '(set)');
+    for (const secret of [SECRET, 's3cr3t-pass', 'm0ng0-pass']) {
+      assert.ok(!everything.includes(secret), `${secret} leaked in ${everything}`);
+    }
+    assert.ok(
+      shown.REDIS_URL?.includes('redis.lan:6379'),
+      `REDIS_URL should still show the host: ${shown.REDIS_URL}`,
+    );
+    assert.equal(shown.RECOGNITION_SERVERS, 'a:1,b:9999');
+  });
+
+  it('shows a REDIS_URL without credentials unchanged', () => {
+    const shown = describeConfig(loadConfig({ REDIS_URL: 'redis://redis.lan:6379' }));
+    assert.equal(shown.REDIS_URL, 'redis://redis.lan:6379');
+  });
+
+  it('masks a password that contains a raw @', {}, () => {
+    const shown = describeConfig(loadConfig({ REDIS_URL: 'redis://:p@ssw0rd@redis.lan:6379' }));
+    assert.ok(!shown.REDIS_URL?.includes('ssw0rd'), shown.REDIS_URL);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Which face in a photo counts: the one to enroll from an enrollment photo, the one to identify in
+ * a probe photo. Pure rules over boxes, scores and quality.
+ */
+import { qualityProblems, type FaceQuality, type QualityGates, type QualityProblem } from './quality.js';
+
+export interface CandidateFace {
+  box: { width: number; height: number };
+  score: number;
+  quality: FaceQuality;
+}
+
+/**
+ * A face less than this fraction of the main face's size is someone in the background: a poster,
+ * a passer-by. It does not make an enrollment photo ambiguous.
+ */
+export const BACKGROUND_FACE_RATIO = 0.4;
+
+function prominence(face: CandidateFace): number {
+  return face.box.width * face.box.height * face.score;
+}
+
+/** The most prominent face (largest, surest), or undefined when there is none. */
+export function primaryFace<T extends CandidateFace>(faces: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const face of faces) if (!best || prominence(face) > prominence(best)) best = face;
+  return best;
+}
+
+export type EnrollmentSelection<T> =
+  | { ok: true; face: T }
+  | {
+      ok: false;
+      reason: 'no_face' | 'several_faces' | 'poor_quality';
+      message: string;
+      problems: QualityProblem[];
+    };
+
+/**
+ * An enrollment photo must show exactly one person clearly: if it held two, the descriptors could
+ * belong to the wrong one and mark a stranger present for months.
+ */
+export function selectEnrollmentFace<T extends CandidateFace>(
+  faces: readonly T[],
+  gates: QualityGates,
+): EnrollmentSelection<T> {
+  const main = primaryFace(faces);
+  if (!main) return { ok: false, reason: 'no_face', message: 'no face was found in the photo', problems: [] };
+  const mainSize = Math.min(main.box.width, main.box.height);
+  const rivals = faces.filter(
+    (f) => f !== main && Math.min(f.box.width, f.box.height) >= BACKGROUND_FACE_RATIO * mainSize,
+  );
+  if (rivals.length > 0) {
+    return {
+      ok: false,
+      reason: 'several_faces',
+      message: `the photo shows ${rivals.length + 1} faces; use a photo of this person alone`,
+      problems: [],
+    };
+  }
+  const problems = qualityProblems(main.quality, gates);
+  if (problems.length > 0) {
+    return {
+      ok: false,
+      reason: 'poor_quality',
+      message: problems.map((p) => p.message).join('; '),
+      problems,
+    };
+  }
+  return { ok: true, face: main };
+}

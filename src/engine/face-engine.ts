@@ -1,0 +1,70 @@
+/**
+ * The face engine: the one interface through which Rollcall finds faces and describes them. It
+ * exposes no tfjs type, so the pipeline, the pool and the tests see only plain data.
+ */
+import type { BackendChoice, DetectorKind } from '../../config.js';
+import type { FaceQuality } from '../core/index.js';
+
+export type { DetectorKind, BackendChoice };
+
+/** Decoded pixels: RGB, 3 bytes a pixel, row-major, no padding between rows. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface DetectedFace {
+  box: Box;
+  /** Detector confidence, 0..1. */
+  score: number;
+}
+
+export interface DescribedFace extends DetectedFace {
+  /** The 68 landmark points as x0, y0, x1, y1, … in image coordinates. */
+  landmarks: Float32Array;
+  /** 128-d descriptor; faces of one person lie close together (euclidean). */
+  descriptor: Float32Array;
+  quality: FaceQuality;
+}
+
+export interface DetectOptions {
+  /** @defaultValue the engine's live detector */
+  detector?: DetectorKind;
+  /** Detections below this confidence are dropped. @defaultValue 0.5 (tiny), 0.3 (ssd) */
+  minScore?: number;
+  /**
+   * Also try the image with grey margins added. Detectors miss faces that fill the whole frame
+   * (tight crops, close-ups); padding gives them the context they were trained with. Costs up to
+   * four detector runs, so it is for photos, not live frames. @defaultValue false
+   */
+  padCascade?: boolean;
+}
+
+export interface EngineInfo {
+  /** The tfjs backend that runs the models: `tensorflow` (tfjs-node) or `wasm`. */
+  backend: string;
+  /** Threads that run models in parallel (1 for an in-thread engine). */
+  threads: number;
+  /** Names and versions of the models, recorded with every recognition for the audit trail. */
+  model: string;
+}
+
+export interface FaceEngine {
+  readonly info: EngineInfo;
+  /** Finds faces: boxes and scores only, the cheap step. */
+  detect(image: RgbImage, options?: DetectOptions): Promise<DetectedFace[]>;
+  /** Landmarks, descriptor and quality for faces already found in the same image. */
+  describe(image: RgbImage, faces: DetectedFace[]): Promise<DescribedFace[]>;
+  /** `detect` then `describe` every face found. */
+  analyze(image: RgbImage, options?: DetectOptions): Promise<DescribedFace[]>;
+  /** Frees the models (and threads); idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export { FaceEnginePool, type FaceEnginePoolOptions } from './face-engine.pool.js';

@@ -1,0 +1,65 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ENROLLMENT_GATES,
+  primaryFace,
+  selectEnrollmentFace,
+  type CandidateFace,
+  type EnrollmentSelection,
+} from '../../src/core/index.js';
+
+function face(size: number, score = 0.99, quality: Partial<CandidateFace['quality']> = {}): CandidateFace {
+  return {
+    box: { width: size, height: size },
+    score,
+    quality: { sizePx: size, score, sharpness: 200, frontality: 0.9, ...quality },
+  };
+}
+
+describe('primaryFace', () => {
+  it('is undefined with no faces', () => {
+    assert.equal(primaryFace<CandidateFace>([]), undefined);
+  });
+
+  it('prefers the largest, surest face', () => {
+    const small = face(50);
+    const large = face(150, 0.9);
+    const unsure = face(160, 0.1);
+    assert.equal(primaryFace([small, large, unsure]), large);
+  });
+});
+
+/** The refusal, after asserting that the selection was refused. */
+function refusal(result: EnrollmentSelection<CandidateFace>) {
+  assert.ok(!result.ok, 'expected the photo to be refused');
+  return result;
+}
+
+describe('selectEnrollmentFace', () => {
+  it('accepts one clear face', () => {
+    const only = face(140);
+    assert.deepEqual(selectEnrollmentFace([only], ENROLLMENT_GATES), { ok: true, face: only });
+  });
+
+  it('refuses a photo without a face', () => {
+    assert.equal(refusal(selectEnrollmentFace([], ENROLLMENT_GATES)).reason, 'no_face');
+  });
+
+  it('refuses two comparable faces and says how many', () => {
+    const result = refusal(selectEnrollmentFace([face(140), face(120)], ENROLLMENT_GATES));
+    assert.equal(result.reason, 'several_faces');
+    assert.match(result.message, /2 faces/);
+  });
+
+  it('ignores a small face in the background', () => {
+    const main = face(200);
+    const result = selectEnrollmentFace([face(40), main], ENROLLMENT_GATES);
+    assert.deepEqual(result, { ok: true, face: main });
+  });
+
+  it('refuses a blurred face with a reason a person understands', () => {
+    const result = refusal(selectEnrollmentFace([face(140, 0.99, { sharpness: 2 })], ENROLLMENT_GATES));
+    assert.equal(result.reason, 'poor_quality');
+    assert.match(result.message, /blurred/);
+  });
+});

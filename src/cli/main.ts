@@ -1,0 +1,120 @@
+/**
+ * The `rollcall` command line: parses the command and its flags, loads the config once, and hands
+ * over to the command's module. Exit codes: 0 done, 1 failed, 2 bad usage or config.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../../config.js';
+import { ErrorCode, RollcallError } from '../core/index.js';
+import { runBenchMatcher } from './bench-matcher.command.js';
+import { runEvaluate } from './evaluate.command.js';
+import { runStart } from './start.command.js';
+
+const USAGE = `Usage: rollcall <command> [options]
+
+Commands:
+  start [--role all|recognition|web]        Run Rollcall (default role: all, on embedded defaults)
+  evaluate --enroll DIR --probe DIR [--json] [--baseline] [--threads N]
+                                            Enroll one folder per identity, identify the probes,
+                                            print rank-1 accuracy, false accepts, unknown rejects
+                                            (--baseline: also measure stock face-api, same run)
+  bench-matcher [--gallery N] [--queries N] [--json]
+                                            Time gallery search against a brute-force scan
+  help                                      Show this text
+
+Configuration comes from the environment and .env (see .env.example).`;
+
+function usageError(message: string): RollcallError {
+  return new RollcallError(ErrorCode.UsageInvalid, `${message}\n\n${USAGE}`);
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw usageError(`${flag} must be a whole number of at least 1, got "${value}"`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'evaluate': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          enroll: { type: 'string' },
+          probe: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          baseline: { type: 'boolean', default: false },
+          threads: { type: 'string' },
+        },
+      });
+      if (!values.enroll || !values.probe) throw usageError('evaluate needs --enroll DIR and --probe DIR');
+      const threads = positiveInt(values.threads, '--threads');
+      return runEvaluate(config, {
+        enroll: values.enroll,
+        probe: values.probe,
+        json: values.json,
+        baseline: values.baseline,
+        ...(threads === undefined ? {} : { threads }),
+      });
+    }
+    case 'bench-matcher': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          gallery: { type: 'string', default: '100000' },
+          queries: { type: 'string', default: '200' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      return runBenchMatcher({
+        descriptors: positiveInt(values.gallery, '--gallery') ?? 100_000,
+        queries: positiveInt(values.queries, '--queries') ?? 200,
+        json: values.json,
+      });
+    }
+    case 'start': {
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } } });
+      const role = values.role;
+      if (role !== 'all' && role !== 'recognition' && role !== 'web') {
+        throw usageError(`--role must be all, recognition or web, got "${role}"`);
+      }
+      return runStart(config, role);
+    }
+    default:
+      throw usageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nFix these in the environment or .env (see .env.example).\n`);
+      process.exitCode = 2;
+    } else if (error instanceof RollcallError) {
+      process.stderr.write(`rollcall: ${error.message}\n`);
+      process.exitCode = error.code === ErrorCode.UsageInvalid ? 2 : 1;
+    } else if (
+      error instanceof TypeError &&
+      'code' in error &&
+      String(error.code).startsWith('ERR_PARSE_ARGS')
+    ) {
+      process.stderr.write(`rollcall: ${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(
+        `rollcall: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    }
+  },
+);

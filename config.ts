@@ -33,6 +33,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Selects the MongoDB store when set; otherwise SQLite under `DATA_DIR`. */
   mongodbUri: string | undefined;
+  /** Names this recognition node in events and on the Nodes page. @defaultValue the host name */
+  nodeId: string;
   /** Where the SQLite file, the outbox, the gallery cache and Redis data live. @defaultValue `./data` */
   dataDir: string;
   /** `/dev/videoN`, `rtsp://…`, `http://…`, a video file, `dir:PATH` or `demo`. @defaultValue `auto` */
@@ -143,6 +145,18 @@ const schema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional(),
+  NODE_ID: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+      'must be letters, digits, dot, dash or underscore (at most 63)',
+    )
+    .default(
+      os
+        .hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 63) || 'node',
+    ),
   DATA_DIR: z.string().min(1).default('./data'),
   CAMERA_SOURCE: z.string().min(1).default('auto'),
   WORKER_THREADS: wholeNumber(1, 64).default(Math.min(64, Math.max(1, os.availableParallelism()))),
@@ -235,6 +249,7 @@ export function loadConfig(
     bridgeSecret: e.BRIDGE_SECRET,
     redisUrl: e.REDIS_URL,
     mongodbUri: e.MONGODB_URI,
+    nodeId: e.NODE_ID,
     dataDir: path.resolve(e.DATA_DIR),
     cameraSource: e.CAMERA_SOURCE,
     workerThreads: e.WORKER_THREADS,
@@ -276,6 +291,7 @@ export function describeConfig(config: Config): Record<string, string> {
     BRIDGE_SECRET: config.bridgeSecret ? '(set)' : '(unset)',
     REDIS_URL: config.redisUrl ? maskUrl(config.redisUrl) : '(unset: private redis-server)',
     MONGODB_URI: config.mongodbUri ? maskUrl(config.mongodbUri) : '(unset: SQLite)',
+    NODE_ID: config.nodeId,
     DATA_DIR: config.dataDir,
     CAMERA_SOURCE: config.cameraSource,
     WORKER_THREADS: String(config.workerThreads),

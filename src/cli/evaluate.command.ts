@@ -6,8 +6,6 @@
  * identified with the live thresholds. Identities absent from the enrollment set must come out
  * unknown.
  */
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Config } from '../../config.js';
 import {
   decide,
@@ -16,16 +14,15 @@ import {
   primaryFace,
   RECOGNITION_GATES,
   qualityProblems,
-  selectEnrollmentFace,
-  serializeError,
   summarizeProbes,
   type EvaluationSummary,
   type MatchThresholds,
   type ProbeOutcome,
   type SerializedError,
 } from '../core/index.js';
-import { readImageFile, type DescribedFace, type FaceEngine } from '../engine/index.js';
+import type { FaceEngine } from '../engine/index.js';
 import { FaceEnginePool } from '../workers/index.js';
+import { analyzePhotos, enrollAnalyses, listIdentityPhotos, type PhotoAnalysis } from './enroll-folders.js';
 import { ProgressBar } from './progress.js';
 
 export interface EvaluateOptions {
@@ -58,53 +55,7 @@ export interface EvaluationReport extends EvaluationSummary {
   mistakes: Pick<ProbeOutcome, 'file' | 'identity' | 'named' | 'distance' | 'decision'>[];
 }
 
-/** Notes and manifests that sit beside photos; every other file is tried, and reported if unreadable. */
-const SIDECAR_EXTENSIONS = new Set(['.txt', '.md', '.json', '.tsv', '.csv']);
-
-interface LabelledPhoto {
-  identity: string;
-  file: string;
-}
-
-/** One folder per identity, each with its photos; files directly in DIR are ignored. */
-export async function listIdentityPhotos(dir: string): Promise<LabelledPhoto[]> {
-  const photos: LabelledPhoto[] = [];
-  const identities = (await readdir(dir)).sort();
-  for (const identity of identities) {
-    const folder = path.join(dir, identity);
-    if (!(await stat(folder)).isDirectory()) continue;
-    for (const name of (await readdir(folder)).sort()) {
-      const file = path.join(folder, name);
-      if (name.startsWith('.') || SIDECAR_EXTENSIONS.has(path.extname(name).toLowerCase())) continue;
-      if (!(await stat(file)).isFile()) continue;
-      photos.push({ identity, file });
-    }
-  }
-  return photos;
-}
-
-/** Runs `task` over `items` with at most `limit` in flight, keeping input order in the output. */
-async function mapConcurrent<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as T);
-    }
-  });
-  await Promise.all(runners);
-  return results;
-}
-
 const NO_GATES = { minSizePx: 0, minScore: 0, minSharpness: Number.NEGATIVE_INFINITY, minFrontality: 0 };
-
-type Analysis =
-  { ok: true; faces: DescribedFace[]; ms: number } | { ok: false; error: SerializedError; ms: number };
 
 export async function evaluate(
   engine: FaceEngine,
@@ -115,57 +66,27 @@ export async function evaluate(
   const probePhotos = await listIdentityPhotos(options.probeDir);
   const total = enrollPhotos.length + probePhotos.length;
   let done = 0;
-  const started = performance.now();
-
-  const analyze = async (photo: LabelledPhoto): Promise<Analysis> => {
-    const t0 = performance.now();
-    try {
-      const image = await readImageFile(photo.file);
-      const faces = await engine.analyze(image, {
-        detector: options.detector,
-        padCascade: options.mode === 'rollcall',
-      });
-      return { ok: true, faces, ms: performance.now() - t0 };
-    } catch (error) {
-      return { ok: false, error: serializeError(error), ms: performance.now() - t0 };
-    } finally {
-      onProgress(++done, total);
-    }
+  const progress = () => {
+    onProgress(++done, total);
   };
-
-  // Twice the threads keeps every thread busy while the main thread decodes the next photos.
-  const inFlight = Math.max(2, engine.info.threads * 2);
-  const enrollAnalyses = await mapConcurrent(enrollPhotos, inFlight, analyze);
-  const probeAnalyses = await mapConcurrent(probePhotos, inFlight, analyze);
+  const started = performance.now();
+  const detectOptions = { detector: options.detector, padCascade: options.mode === 'rollcall' };
+  const enrollResults = await analyzePhotos(engine, enrollPhotos, detectOptions, progress);
+  const probeAnalyses = await analyzePhotos(engine, probePhotos, detectOptions, progress);
 
   const gallery = new Gallery();
-  const descriptorsOf = new Map<string, Float32Array[]>();
-  const refusedEnrollments: EvaluationReport['refusedEnrollments'] = [];
-  const unreadable: EvaluationReport['unreadable'] = [];
-  enrollPhotos.forEach((photo, i) => {
-    const analysis = enrollAnalyses[i] as Analysis;
-    if (!analysis.ok) {
-      unreadable.push({ file: photo.file, error: analysis.error });
-      return;
-    }
-    const selection = selectEnrollmentFace(
-      analysis.faces,
-      options.mode === 'rollcall' ? ENROLLMENT_GATES : NO_GATES,
-    );
-    if (!selection.ok) {
-      refusedEnrollments.push({ file: photo.file, reason: selection.message });
-      return;
-    }
-    const list = descriptorsOf.get(photo.identity) ?? [];
-    list.push(selection.face.descriptor);
-    descriptorsOf.set(photo.identity, list);
-  });
-  for (const [identity, descriptors] of descriptorsOf) gallery.upsert(identity, descriptors);
+  const enrollment = enrollAnalyses(
+    gallery,
+    enrollPhotos,
+    enrollResults,
+    options.mode === 'rollcall' ? ENROLLMENT_GATES : NO_GATES,
+  );
+  const unreadable = [...enrollment.unreadable];
 
   const enrolledIdentities = new Set(enrollPhotos.map((p) => p.identity));
   const outcomes: ProbeOutcome[] = [];
   probePhotos.forEach((photo, i) => {
-    const analysis = probeAnalyses[i] as Analysis;
+    const analysis = probeAnalyses[i] as PhotoAnalysis;
     if (!analysis.ok) {
       unreadable.push({ file: photo.file, error: analysis.error });
       return;
@@ -202,7 +123,7 @@ export async function evaluate(
     });
   });
 
-  const analyses = [...enrollAnalyses, ...probeAnalyses];
+  const analyses = [...enrollResults, ...probeAnalyses];
   const summary = summarizeProbes(outcomes);
   return {
     identities: enrolledIdentities.size,
@@ -216,7 +137,7 @@ export async function evaluate(
     threads: engine.info.threads,
     model: engine.info.model,
     thresholds: options.thresholds,
-    refusedEnrollments,
+    refusedEnrollments: enrollment.refused,
     unreadable,
     mistakes: outcomes
       .filter((o) => (o.enrolled ? o.named !== o.identity : o.named !== null))

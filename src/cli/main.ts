@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { ErrorCode, RollcallError } from '../core/index.js';
+import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
 import { runEvaluate } from './evaluate.command.js';
 import { runStart } from './start.command.js';
@@ -17,6 +18,9 @@ Commands:
                                             Enroll one folder per identity, identify the probes,
                                             print rank-1 accuracy, false accepts, unknown rejects
                                             (--baseline: also measure stock face-api, same run)
+  bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
+                                            The live pipeline against a naive one-thread baseline
+                                            on the same frames (SRC as CAMERA_SOURCE; default demo)
   bench-matcher [--gallery N] [--queries N] [--json]
                                             Time gallery search against a brute-force scan
   help                                      Show this text
@@ -62,6 +66,27 @@ export async function main(argv: string[]): Promise<number> {
         json: values.json,
         baseline: values.baseline,
         ...(threads === undefined ? {} : { threads }),
+      });
+    }
+    case 'bench': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          source: { type: 'string', default: 'demo' },
+          frames: { type: 'string', default: '60' },
+          enroll: { type: 'string' },
+          duration: { type: 'string' },
+          threads: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      return runBenchCommand(config, {
+        source: values.source,
+        frames: positiveInt(values.frames, '--frames') ?? 60,
+        enroll: values.enroll,
+        durationS: positiveInt(values.duration, '--duration'),
+        threads: positiveInt(values.threads, '--threads'),
+        json: values.json,
       });
     }
     case 'bench-matcher': {

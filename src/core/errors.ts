@@ -13,6 +13,13 @@ export const ErrorCode = {
   DescriptorInvalid: 'DESCRIPTOR_INVALID',
   UsageInvalid: 'USAGE_INVALID',
   NotFound: 'NOT_FOUND',
+  FfmpegMissing: 'FFMPEG_MISSING',
+  CameraNotFound: 'CAMERA_NOT_FOUND',
+  CameraBusy: 'CAMERA_BUSY',
+  CameraPermission: 'CAMERA_PERMISSION',
+  StreamUnreachable: 'STREAM_UNREACHABLE',
+  SourceInvalid: 'SOURCE_INVALID',
+  SourceFailed: 'SOURCE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

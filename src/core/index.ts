@@ -4,3 +4,6 @@ export * from './descriptor.js';
 export * from './matcher.js';
 export * from './face-selection.js';
 export * from './evaluation.js';
+export * from './geometry.js';
+export * from './tracker.js';
+export * from './events.js';

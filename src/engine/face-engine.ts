@@ -3,22 +3,15 @@
  * exposes no tfjs type, so the pipeline, the pool and the tests see only plain data.
  */
 import type { BackendChoice, DetectorKind } from '../../config.js';
-import type { FaceQuality } from '../core/index.js';
+import type { Box, FaceQuality } from '../core/index.js';
 
-export type { DetectorKind, BackendChoice };
+export type { Box, DetectorKind, BackendChoice };
 
 /** Decoded pixels: RGB, 3 bytes a pixel, row-major, no padding between rows. */
 export interface RgbImage {
   width: number;
   height: number;
   data: Uint8Array;
-}
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
 }
 
 export interface DetectedFace {
@@ -48,6 +41,21 @@ export interface DetectOptions {
   padCascade?: boolean;
 }
 
+export interface LiveDetectOptions extends Omit<DetectOptions, 'padCascade'> {
+  /**
+   * Faces overlapping one of these boxes (IoU of at least 0.3, the tracker's own association
+   * threshold) are only detected, not described: their tracks are already settled.
+   */
+  skip?: Box[];
+}
+
+/** A live face: described unless it overlapped a skipped box. */
+export type LiveFace = DetectedFace | DescribedFace;
+
+export function isDescribed(face: LiveFace): face is DescribedFace {
+  return 'descriptor' in face;
+}
+
 export interface EngineInfo {
   /** The tfjs backend that runs the models: `tensorflow` (tfjs-node) or `wasm`. */
   backend: string;
@@ -57,6 +65,10 @@ export interface EngineInfo {
   model: string;
 }
 
+/**
+ * Finds and describes faces. An engine may take ownership of `image.data` (the pool moves it to a
+ * worker thread, leaving the caller's buffer empty): pass a copy when the pixels are still needed.
+ */
 export interface FaceEngine {
   readonly info: EngineInfo;
   /** Finds faces: boxes and scores only, the cheap step. */
@@ -65,6 +77,11 @@ export interface FaceEngine {
   describe(image: RgbImage, faces: DetectedFace[]): Promise<DescribedFace[]>;
   /** `detect` then `describe` every face found. */
   analyze(image: RgbImage, options?: DetectOptions): Promise<DescribedFace[]>;
+  /**
+   * The live step, in one call so a frame crosses to a worker thread once: detect every face,
+   * describe only those the tracker still needs.
+   */
+  detectAndDescribe(image: RgbImage, options?: LiveDetectOptions): Promise<LiveFace[]>;
   /** Frees the models (and threads); idempotent. */
   close(): Promise<void>;
 }

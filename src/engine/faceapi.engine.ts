@@ -4,7 +4,7 @@
  */
 import type * as FaceApi from '@vladmandic/face-api';
 import type * as Tf from '@tensorflow/tfjs-core';
-import { ErrorCode, frontality, laplacianVariance, RollcallError } from '../core/index.js';
+import { ErrorCode, frontality, iou, laplacianVariance, RollcallError } from '../core/index.js';
 import type {
   BackendChoice,
   DescribedFace,
@@ -13,6 +13,8 @@ import type {
   DetectorKind,
   EngineInfo,
   FaceEngine,
+  LiveDetectOptions,
+  LiveFace,
   RgbImage,
 } from './face-engine.js';
 import { assertRgbImage, NEUTRAL_GREY } from './image.js';
@@ -48,6 +50,8 @@ const CONFIDENT_SCORE = 0.9;
  */
 const CHIP_SIZE = 224;
 const CHIP_CONTEXT = 1.6;
+/** The tracker's association threshold: a face overlapping a settled track this much is that track. */
+const SKIP_OVERLAP = 0.3;
 /** Sharpness is measured at one fixed size so that it compares across faces of any size. */
 const SHARPNESS_SIZE = 112;
 
@@ -130,6 +134,17 @@ export class FaceApiEngine implements FaceEngine {
     } finally {
       batch.dispose();
     }
+  }
+
+  async detectAndDescribe(image: RgbImage, options: LiveDetectOptions = {}): Promise<LiveFace[]> {
+    const faces = await this.detect(image, { ...options, padCascade: false });
+    const skip = options.skip ?? [];
+    const wanted = faces.filter((face) => !skip.some((box) => iou(box, face.box) >= SKIP_OVERLAP));
+    const described = await this.describe(image, wanted);
+    const byFace = new Map<DetectedFace, DescribedFace>(
+      wanted.map((face, i) => [face, described[i] as DescribedFace]),
+    );
+    return faces.map((face) => byFace.get(face) ?? face);
   }
 
   async analyze(image: RgbImage, options: DetectOptions = {}): Promise<DescribedFace[]> {

@@ -14,6 +14,8 @@ import type {
   EnginePipeline,
   FaceEngine,
   FaceApiEngineOptions,
+  LiveDetectOptions,
+  LiveFace,
   RgbImage,
 } from '../engine/index.js';
 import type { EngineReply, EngineTask } from './engine-task.js';
@@ -25,12 +27,6 @@ export interface FaceEnginePoolOptions {
   backend?: BackendChoice;
   /** @defaultValue `tiny` */
   defaultDetector?: DetectorKind;
-  /**
-   * Keep the caller's pixel buffer usable after a call by copying it to the thread. When false the
-   * buffer is moved (zero-copy) and the caller's `image.data` is detached afterwards.
-   * @defaultValue false
-   */
-  copyImages?: boolean;
   /** @defaultValue `rollcall` */
   pipeline?: EnginePipeline;
 }
@@ -43,7 +39,6 @@ export class FaceEnginePool implements FaceEngine {
   private constructor(
     private readonly pool: Piscina<EngineTask, EngineReply>,
     readonly info: EngineInfo,
-    private readonly copyImages: boolean,
   ) {}
 
   /** Starts the threads and waits until every one has its models loaded. */
@@ -67,7 +62,7 @@ export class FaceEnginePool implements FaceEngine {
       const replies = await Promise.all(Array.from({ length: threads }, () => pool.run({ op: 'warmup' })));
       const first = replies[0];
       if (!first?.ok || first.op !== 'warmup') throw replyError(first);
-      return new FaceEnginePool(pool, { ...first.info, threads }, options.copyImages ?? false);
+      return new FaceEnginePool(pool, { ...first.info, threads });
     } catch (error) {
       await pool.destroy();
       throw error;
@@ -80,21 +75,27 @@ export class FaceEnginePool implements FaceEngine {
   }
 
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedFace[]> {
-    const reply = await this.run({ op: 'detect', image: this.prepare(image), options }, image);
+    const reply = await this.run({ op: 'detect', image, options });
     if (reply.ok && reply.op === 'detect') return reply.faces;
     throw replyError(reply);
   }
 
   async describe(image: RgbImage, faces: DetectedFace[]): Promise<DescribedFace[]> {
     if (faces.length === 0) return [];
-    const reply = await this.run({ op: 'describe', image: this.prepare(image), faces }, image);
+    const reply = await this.run({ op: 'describe', image, faces });
     if (reply.ok && reply.op === 'describe') return reply.faces;
     throw replyError(reply);
   }
 
   async analyze(image: RgbImage, options: DetectOptions = {}): Promise<DescribedFace[]> {
-    const reply = await this.run({ op: 'analyze', image: this.prepare(image), options }, image);
+    const reply = await this.run({ op: 'analyze', image, options });
     if (reply.ok && reply.op === 'analyze') return reply.faces;
+    throw replyError(reply);
+  }
+
+  async detectAndDescribe(image: RgbImage, options: LiveDetectOptions = {}): Promise<LiveFace[]> {
+    const reply = await this.run({ op: 'detectAndDescribe', image, options });
+    if (reply.ok && reply.op === 'detectAndDescribe') return reply.faces;
     throw replyError(reply);
   }
 
@@ -103,15 +104,11 @@ export class FaceEnginePool implements FaceEngine {
     return this.closing;
   }
 
-  private prepare(image: RgbImage): RgbImage {
-    return this.copyImages ? { ...image, data: image.data.slice() } : image;
-  }
-
-  private run(task: EngineTask, original: RgbImage): Promise<EngineReply> {
+  /** The pixels are moved to the thread, not copied: the caller's `image.data` is detached after. */
+  private run(task: Extract<EngineTask, { image: RgbImage }>): Promise<EngineReply> {
     if (this.closing)
       return Promise.reject(new RollcallError(ErrorCode.EngineUnavailable, 'the face engine pool is closed'));
-    const transferList = 'image' in task && !this.copyImages ? [original.data.buffer as ArrayBuffer] : [];
-    return this.pool.run(task, { transferList });
+    return this.pool.run(task, { transferList: [task.image.data.buffer as ArrayBuffer] });
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { serializeError } from '../core/index.js';
-import { FaceApiEngine, type DescribedFace, type FaceApiEngineOptions } from '../engine/index.js';
+import { FaceApiEngine, isDescribed, type FaceApiEngineOptions, type LiveFace } from '../engine/index.js';
 import type { EngineReply, EngineTask } from './engine-task.js';
 
 let engine: Promise<FaceApiEngine> | undefined;
@@ -30,18 +30,21 @@ export default async function runEngineTask(task: EngineTask): Promise<EngineRep
           op: 'analyze',
           faces: await faceEngine.analyze(task.image, task.options),
         });
+      case 'detectAndDescribe':
+        return withMovedBuffers({
+          ok: true,
+          op: 'detectAndDescribe',
+          faces: await faceEngine.detectAndDescribe(task.image, task.options),
+        });
     }
   } catch (error) {
     return { ok: false, error: serializeError(error) };
   }
 }
 
-function withMovedBuffers(reply: {
-  ok: true;
-  op: 'describe' | 'analyze';
-  faces: DescribedFace[];
-}): EngineReply {
-  const buffers = reply.faces.flatMap((f) => [f.descriptor.buffer, f.landmarks.buffer]);
+function withMovedBuffers(reply: Extract<EngineReply, { faces: LiveFace[] }>): EngineReply {
+  const described: LiveFace[] = reply.faces;
+  const buffers = described.filter(isDescribed).flatMap((f) => [f.descriptor.buffer, f.landmarks.buffer]);
   // The reply is typed as EngineReply for callers; piscina unwraps the Transferable on the way out.
   return move({
     get [transferableSymbol]() {

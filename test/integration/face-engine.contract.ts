@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { euclideanDistance, isRollcallError } from '../../src/core/index.js';
-import { readImageFile, type FaceEngine, type RgbImage } from '../../src/engine/index.js';
+import { isDescribed, readImageFile, type FaceEngine, type RgbImage } from '../../src/engine/index.js';
 import { facePhoto } from '../support/faces.js';
 
 function mirrored(image: RgbImage): RgbImage {
@@ -130,6 +130,24 @@ export function faceEngineContract(name: string, create: () => Promise<FaceEngin
           described[0]?.descriptor ?? new Float32Array(128),
           analyzed[0]?.descriptor ?? new Float32Array(),
         ) < 1e-5,
+      );
+    });
+
+    it('describes only the live faces outside the skipped boxes', async () => {
+      const all = await engine.detectAndDescribe(await photo('group/bbt5.jpg'), { detector: 'tiny' });
+      assert.ok(all.length >= 3);
+      assert.ok(all.every(isDescribed), 'with nothing skipped every face is described');
+      const skipped = all[0]?.box;
+      assert.ok(skipped);
+      const live = await engine.detectAndDescribe(await photo('group/bbt5.jpg'), {
+        detector: 'tiny',
+        skip: [skipped],
+      });
+      assert.equal(live.length, all.length);
+      assert.equal(
+        live.filter((face) => !isDescribed(face)).length,
+        1,
+        'exactly the skipped face is not described',
       );
     });
 

@@ -12,6 +12,7 @@ const KEYS = [
   'BRIDGE_SECRET',
   'REDIS_URL',
   'MONGODB_URI',
+  'NODE_ID',
   'DATA_DIR',
   'CAMERA_SOURCE',
   'WORKER_THREADS',

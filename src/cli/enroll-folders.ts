@@ -1,0 +1,131 @@
+/**
+ * Folders of photos, one folder per person: listing them, analysing every photo on the engine,
+ * and enrolling the good ones into a gallery with the enrollment quality gates. Shared by
+ * `evaluate` and `bench`.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  ENROLLMENT_GATES,
+  selectEnrollmentFace,
+  serializeError,
+  type Gallery,
+  type QualityGates,
+  type SerializedError,
+} from '../core/index.js';
+import { readImageFile, type DescribedFace, type DetectOptions, type FaceEngine } from '../engine/index.js';
+
+export interface LabelledPhoto {
+  /** The folder the photo is in: who it shows. */
+  identity: string;
+  file: string;
+}
+
+export type PhotoAnalysis =
+  { ok: true; faces: DescribedFace[]; ms: number } | { ok: false; error: SerializedError; ms: number };
+
+export interface EnrollmentOutcome {
+  refused: { file: string; reason: string }[];
+  unreadable: { file: string; error: SerializedError }[];
+}
+
+/** Notes and manifests that sit beside photos; every other file is tried, and reported if unreadable. */
+const SIDECAR_EXTENSIONS = new Set(['.txt', '.md', '.json', '.tsv', '.csv']);
+
+/** One folder per identity, each with its photos; files directly in DIR are ignored. */
+export async function listIdentityPhotos(dir: string): Promise<LabelledPhoto[]> {
+  const photos: LabelledPhoto[] = [];
+  for (const identity of (await readdir(dir)).sort()) {
+    const folder = path.join(dir, identity);
+    if (!(await stat(folder)).isDirectory()) continue;
+    for (const name of (await readdir(folder)).sort()) {
+      const file = path.join(folder, name);
+      if (name.startsWith('.') || SIDECAR_EXTENSIONS.has(path.extname(name).toLowerCase())) continue;
+      if (!(await stat(file)).isFile()) continue;
+      photos.push({ identity, file });
+    }
+  }
+  return photos;
+}
+
+/** Runs `task` over `items` with at most `limit` in flight, keeping input order in the output. */
+async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+/** Decodes and analyses every photo; a photo that cannot be read becomes an error, not a crash. */
+export async function analyzePhotos(
+  engine: FaceEngine,
+  photos: readonly LabelledPhoto[],
+  options: DetectOptions,
+  onAnalyzed: () => void = () => undefined,
+): Promise<PhotoAnalysis[]> {
+  // Twice the threads keeps every thread busy while the main thread decodes the next photos.
+  const inFlight = Math.max(2, engine.info.threads * 2);
+  return mapConcurrent(photos, inFlight, async (photo) => {
+    const started = performance.now();
+    try {
+      const faces = await engine.analyze(await readImageFile(photo.file), options);
+      return { ok: true, faces, ms: performance.now() - started };
+    } catch (error) {
+      return { ok: false, error: serializeError(error), ms: performance.now() - started };
+    } finally {
+      onAnalyzed();
+    }
+  });
+}
+
+/** Enrolls each identity with the descriptors of its photos that pass `gates`. */
+export function enrollAnalyses(
+  gallery: Gallery,
+  photos: readonly LabelledPhoto[],
+  analyses: readonly PhotoAnalysis[],
+  gates: QualityGates = ENROLLMENT_GATES,
+): EnrollmentOutcome {
+  const outcome: EnrollmentOutcome = { refused: [], unreadable: [] };
+  const descriptorsOf = new Map<string, Float32Array[]>();
+  photos.forEach((photo, i) => {
+    const analysis = analyses[i];
+    if (!analysis) return;
+    if (!analysis.ok) {
+      outcome.unreadable.push({ file: photo.file, error: analysis.error });
+      return;
+    }
+    const selection = selectEnrollmentFace(analysis.faces, gates);
+    if (!selection.ok) {
+      outcome.refused.push({ file: photo.file, reason: selection.message });
+      return;
+    }
+    descriptorsOf.set(photo.identity, [
+      ...(descriptorsOf.get(photo.identity) ?? []),
+      selection.face.descriptor,
+    ]);
+  });
+  for (const [identity, descriptors] of descriptorsOf) gallery.upsert(identity, descriptors);
+  return outcome;
+}
+
+/** Lists, analyses and enrolls a folder of per-person folders. */
+export async function enrollFolders(
+  engine: FaceEngine,
+  gallery: Gallery,
+  dir: string,
+  detector: DetectOptions['detector'],
+): Promise<EnrollmentOutcome> {
+  const photos = await listIdentityPhotos(dir);
+  const analyses = await analyzePhotos(engine, photos, { detector, padCascade: true });
+  return enrollAnalyses(gallery, photos, analyses);
+}

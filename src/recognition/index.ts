@@ -1,0 +1,9 @@
+export {
+  RecognitionPipeline,
+  type PipelineEvents,
+  type PipelineStats,
+  type RecognitionPipelineDeps,
+  type RecognitionPipelineOptions,
+} from './recognition.pipeline.js';
+export { encodeFaceCrop, type CropEncoder } from './crop.js';
+export { RollingStats } from './rolling-stats.js';

@@ -1,0 +1,320 @@
+/**
+ * The live recognition pipeline of one camera: frames in, recognition events and frame metadata
+ * out. Frames go to the face engine (a pool of threads) with at most one frame per thread in
+ * flight; a frame arriving while every thread is busy waits in a single slot and is replaced by a
+ * newer one (newest wins), so memory stays bounded and latency stays low. Results are applied to
+ * the tracker in capture order.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  FaceTracker,
+  matchFace,
+  qualityProblems,
+  RECOGNITION_GATES,
+  type FaceVerdict,
+  type FrameMetadata,
+  type Gallery,
+  type MatchThresholds,
+  type Observation,
+  type QualityGates,
+  type RecognitionEvent,
+  type TrackerOptions,
+  type TrackEvent,
+} from '../core/index.js';
+import {
+  isDescribed,
+  type DescribedFace,
+  type DetectorKind,
+  type FaceEngine,
+  type LiveFace,
+  type RgbImage,
+} from '../engine/index.js';
+import type { Frame, FrameSource } from '../capture/index.js';
+import { encodeFaceCrop, type CropEncoder } from './crop.js';
+import { RollingStats } from './rolling-stats.js';
+
+export interface RecognitionPipelineOptions {
+  /** Names this node in every event. */
+  nodeId: string;
+  cameraId: string;
+  thresholds: MatchThresholds;
+  /** @defaultValue `tiny` */
+  detector?: DetectorKind;
+  /** Faces failing these are tracked but never named from. @defaultValue RECOGNITION_GATES */
+  gates?: QualityGates;
+  tracker?: Partial<TrackerOptions>;
+  /** Frames in flight at once. @defaultValue the engine's thread count */
+  maxInFlight?: number;
+}
+
+export interface RecognitionPipelineDeps {
+  engine: FaceEngine;
+  gallery: Gallery;
+  /** @defaultValue `Date.now` */
+  clock?: () => number;
+  /** @defaultValue `crypto.randomUUID` */
+  newId?: () => string;
+  /** @defaultValue a 160 px JPEG through sharp */
+  encodeCrop?: CropEncoder;
+}
+
+export interface PipelineEvents {
+  event: [RecognitionEvent];
+  /** A processed frame with its faces; `image` is the frame itself, for the live view. */
+  frame: [FrameMetadata, RgbImage];
+  /** A frame failed in the engine; the pipeline goes on with the next one. */
+  error: [Error];
+}
+
+export interface PipelineStats {
+  framesIn: number;
+  framesProcessed: number;
+  /** Frames replaced by a newer one while every thread was busy. */
+  framesDropped: number;
+  framesFailed: number;
+  /** Frames offered and processed per second over the last 10 s. */
+  fpsIn: number;
+  fpsOut: number;
+  /** Capture to result, over the last few hundred frames. */
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  /** Time the engine spent on this camera's frames, summed over threads. */
+  engineBusyMs: number;
+  facesDetected: number;
+  facesDescribed: number;
+  tracks: number;
+  events: number;
+}
+
+export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
+  readonly #engine: FaceEngine;
+  readonly #gallery: Gallery;
+  readonly #clock: () => number;
+  readonly #newId: () => string;
+  readonly #encodeCrop: CropEncoder;
+  readonly #options: Required<Omit<RecognitionPipelineOptions, 'tracker'>>;
+  readonly #tracker: FaceTracker;
+
+  #inFlight = 0;
+  #waiting: Frame | undefined;
+  #slotWaiters: (() => void)[] = [];
+  #applied: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  readonly #stats = {
+    framesIn: 0,
+    framesProcessed: 0,
+    framesDropped: 0,
+    framesFailed: 0,
+    engineBusyMs: 0,
+    facesDetected: 0,
+    facesDescribed: 0,
+    events: 0,
+  };
+  readonly #inRate = new RollingStats(10_000);
+  readonly #outRate = new RollingStats(10_000);
+  readonly #latency = new RollingStats(Number.POSITIVE_INFINITY, 500);
+
+  constructor(deps: RecognitionPipelineDeps, options: RecognitionPipelineOptions) {
+    super();
+    this.#engine = deps.engine;
+    this.#gallery = deps.gallery;
+    this.#clock = deps.clock ?? Date.now;
+    this.#newId = deps.newId ?? randomUUID;
+    this.#encodeCrop = deps.encodeCrop ?? encodeFaceCrop;
+    this.#options = {
+      detector: 'tiny',
+      gates: RECOGNITION_GATES,
+      maxInFlight: Math.max(1, deps.engine.info.threads),
+      ...options,
+    };
+    if (!Number.isInteger(this.#options.maxInFlight) || this.#options.maxInFlight < 1) {
+      throw new RangeError(
+        `maxInFlight must be a whole number of at least 1, got ${this.#options.maxInFlight}`,
+      );
+    }
+    this.#tracker = new FaceTracker(options.tracker);
+  }
+
+  /** Feeds this pipeline from a frame source; returns the function that stops feeding. */
+  attach(source: FrameSource): () => void {
+    const onFrame = (frame: Frame): void => {
+      this.offer(frame);
+    };
+    source.on('frame', onFrame);
+    return () => source.off('frame', onFrame);
+  }
+
+  /** Live input: processed now if a thread is free, else it waits, replacing an older waiting frame. */
+  offer(frame: Frame): void {
+    if (this.#closed) return;
+    this.#stats.framesIn++;
+    this.#inRate.add(this.#clock(), 1);
+    if (this.#inFlight < this.#options.maxInFlight) {
+      void this.#run(frame);
+      return;
+    }
+    if (this.#waiting) this.#stats.framesDropped++;
+    this.#waiting = frame;
+  }
+
+  /** Every frame counts (benchmarks, tests): waits for a free slot instead of dropping. */
+  async process(frame: Frame): Promise<void> {
+    while (this.#inFlight >= this.#options.maxInFlight) {
+      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    }
+    if (this.#closed) return;
+    this.#stats.framesIn++;
+    this.#inRate.add(this.#clock(), 1);
+    void this.#run(frame);
+  }
+
+  /** Resolves when every frame submitted so far has been applied. */
+  drained(): Promise<void> {
+    return this.#applied;
+  }
+
+  stats(): PipelineStats {
+    const now = this.#clock();
+    return {
+      ...this.#stats,
+      fpsIn: this.#inRate.ratePerSecond(now),
+      fpsOut: this.#outRate.ratePerSecond(now),
+      latencyP50Ms: this.#latency.percentile(0.5),
+      latencyP95Ms: this.#latency.percentile(0.95),
+      tracks: this.#tracker.trackCount,
+    };
+  }
+
+  /** Stops taking frames and waits for those in flight; idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#waiting = undefined;
+    for (const wake of this.#slotWaiters.splice(0)) wake();
+    await this.#applied;
+  }
+
+  async #run(frame: Frame): Promise<void> {
+    this.#inFlight++;
+    const skip = this.#tracker.settledBoxes(frame.capturedAt);
+    const started = this.#clock();
+    // The engine may take the pixels to another thread; the frame itself is still needed for
+    // crops and the live view.
+    const pixels: RgbImage = { ...frame.image, data: frame.image.data.slice() };
+    const result = this.#engine.detectAndDescribe(pixels, { detector: this.#options.detector, skip }).then(
+      (faces) => ({ ok: true as const, faces }),
+      (error: unknown) => ({
+        ok: false as const,
+        error: error instanceof Error ? error : new Error(String(error)),
+      }),
+    );
+    // Applied strictly in submission order, whatever order the threads finish in.
+    const applied = this.#applied.then(async () => {
+      const outcome = await result;
+      this.#stats.engineBusyMs += this.#clock() - started;
+      if (outcome.ok) {
+        await this.#apply(frame, outcome.faces);
+      } else {
+        this.#stats.framesFailed++;
+        this.emit('error', outcome.error);
+      }
+    });
+    this.#applied = applied.catch((error: unknown) => {
+      this.emit('error', error instanceof Error ? error : new Error(String(error)));
+    });
+    await this.#applied;
+    this.#inFlight--;
+    const next = this.#waiting;
+    this.#waiting = undefined;
+    if (next && !this.#closed) {
+      void this.#run(next);
+    } else {
+      this.#slotWaiters.shift()?.();
+    }
+  }
+
+  async #apply(frame: Frame, faces: LiveFace[]): Promise<void> {
+    const observations: Observation[] = faces.map((face) => {
+      const observation: Observation = { box: face.box, score: face.score };
+      if (isDescribed(face)) observation.verdict = this.#judge(face);
+      return observation;
+    });
+    this.#stats.facesDetected += faces.length;
+    this.#stats.facesDescribed += observations.filter((o) => o.verdict).length;
+
+    const { events, tracks } = this.#tracker.update(observations, frame.capturedAt);
+    for (const trackEvent of events) {
+      const event = await this.#toRecognitionEvent(frame, trackEvent);
+      if (event) {
+        this.#stats.events++;
+        this.emit('event', event);
+      }
+    }
+    const now = this.#clock();
+    const latencyMs = now - frame.capturedAt;
+    this.#stats.framesProcessed++;
+    this.#outRate.add(now, 1);
+    this.#latency.add(now, latencyMs);
+    const metadata: FrameMetadata = {
+      cameraId: frame.cameraId,
+      seq: frame.seq,
+      capturedAt: frame.capturedAt,
+      width: frame.image.width,
+      height: frame.image.height,
+      latencyMs,
+      faces: tracks
+        .filter((t) => t.observation !== null)
+        .map((t) => ({
+          trackId: this.#trackId(frame.cameraId, t.id),
+          box: t.box,
+          state: t.state,
+          personId: t.personId,
+          distance: t.distance,
+        })),
+    };
+    this.emit('frame', metadata, frame.image);
+  }
+
+  #judge(face: DescribedFace): FaceVerdict {
+    if (qualityProblems(face.quality, this.#options.gates).length > 0) return { kind: 'unusable' };
+    const decision = matchFace(this.#gallery, face.descriptor, this.#options.thresholds);
+    switch (decision.kind) {
+      case 'match':
+        return { kind: 'match', personId: decision.personId, distance: decision.distance };
+      case 'uncertain':
+        return { kind: 'uncertain', personId: decision.personId, distance: decision.distance };
+      case 'unknown':
+        return { kind: 'unknown', distance: decision.distance };
+    }
+  }
+
+  #trackId(cameraId: string, id: number): string {
+    return `${cameraId}-${id}`;
+  }
+
+  async #toRecognitionEvent(frame: Frame, trackEvent: TrackEvent): Promise<RecognitionEvent | undefined> {
+    if (trackEvent.type === 'lost') return undefined;
+    const { track } = trackEvent;
+    const withCrop = trackEvent.type !== 'sighting';
+    return {
+      id: this.#newId(),
+      type: trackEvent.type,
+      nodeId: this.#options.nodeId,
+      cameraId: frame.cameraId,
+      trackId: this.#trackId(frame.cameraId, track.id),
+      personId: trackEvent.type === 'unknown' ? null : trackEvent.personId,
+      distance:
+        trackEvent.distance !== null && Number.isFinite(trackEvent.distance) ? trackEvent.distance : null,
+      thresholds: this.#options.thresholds,
+      votes: trackEvent.type === 'recognized' ? trackEvent.votes : null,
+      at: new Date(frame.capturedAt).toISOString(),
+      box: track.box,
+      frameWidth: frame.image.width,
+      frameHeight: frame.image.height,
+      crop: withCrop ? await this.#encodeCrop(frame.image, track.box) : null,
+      model: this.#engine.info.model,
+      backend: this.#engine.info.backend,
+    };
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The live pipeline end to end on real parts: ffmpeg decoding a clip, a folder source, the face
+ * engine on two worker threads, the tracker and the matcher, with people enrolled from photos.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Gallery, type RecognitionEvent } from '../../src/core/index.js';
+import { DirFrameSource, FfmpegFrameSource, type FrameSource } from '../../src/capture/index.js';
+import { enrollFolders } from '../../src/cli/enroll-folders.js';
+import { RecognitionPipeline } from '../../src/recognition/index.js';
+import { FaceEnginePool } from '../../src/workers/index.js';
+import { makeClip } from '../support/clips.js';
+import { FACES_DIR, facePhoto } from '../support/faces.js';
+
+const CAST = ['amy', 'bernadette', 'howard', 'leonard', 'penny', 'raj', 'sheldon', 'stuart'];
+const THRESHOLDS = { match: 0.55, unknown: 0.6 };
+
+/** The first two photos of each cast member, as an enrollment folder of symlinks. */
+async function castEnrollment(): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'rollcall-cast-'));
+  for (const person of CAST) {
+    await mkdir(path.join(root, person));
+    const photos = (await readdir(path.join(FACES_DIR, person))).sort().slice(0, 2);
+    for (const photo of photos)
+      await symlink(path.join(FACES_DIR, person, photo), path.join(root, person, photo));
+  }
+  return root;
+}
+
+async function folderOf(photos: string[]): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-frames-'));
+  for (const photo of photos) await symlink(facePhoto(photo), path.join(dir, path.basename(photo)));
+  return dir;
+}
+
+/** Runs the source through a pipeline until it ends (or `forMs` passes) and returns the events. */
+async function watch(
+  pool: FaceEnginePool,
+  gallery: Gallery,
+  source: FrameSource,
+  options: { forMs?: number; sightingIntervalMs?: number } = {},
+): Promise<{ events: RecognitionEvent[]; pipeline: RecognitionPipeline }> {
+  const pipeline = new RecognitionPipeline(
+    { engine: pool, gallery },
+    {
+      nodeId: 'test-node',
+      cameraId: 'test-cam',
+      thresholds: THRESHOLDS,
+      tracker: { sightingIntervalMs: options.sightingIntervalMs ?? 60_000 },
+    },
+  );
+  const events: RecognitionEvent[] = [];
+  pipeline.on('event', (event) => events.push(event));
+  pipeline.attach(source);
+  const ended = new Promise<void>((resolve) => source.once('ended', resolve));
+  await source.start();
+  await (options.forMs
+    ? Promise.race([ended, new Promise((resolve) => setTimeout(resolve, options.forMs))])
+    : ended);
+  await source.close();
+  await pipeline.close();
+  return { events, pipeline };
+}
+
+function names(events: RecognitionEvent[], type: RecognitionEvent['type']): string[] {
+  return events
+    .filter((e) => e.type === type)
+    .map((e) => e.personId ?? 'unknown')
+    .sort();
+}
+
+describe('the live recognition pipeline', () => {
+  let pool: FaceEnginePool;
+  const gallery = new Gallery();
+
+  before(async () => {
+    pool = await FaceEnginePool.start({ threads: 2 });
+    const outcome = await enrollFolders(pool, gallery, await castEnrollment(), 'ssd');
+    assert.deepEqual(outcome.refused, []);
+    assert.equal(gallery.personCount, CAST.length);
+  });
+
+  after(async () => {
+    await pool.close();
+  });
+
+  it('names everyone in a video clip played through ffmpeg, once per person and scene', async () => {
+    const clip = await makeClip([facePhoto('group/bbt4.jpg'), facePhoto('group/bbt5.jpg')], {
+      secondsPerPhoto: 4,
+      fps: 5,
+    });
+    const source = new FfmpegFrameSource({ input: clip, cameraId: 'test-cam', fps: 5, loop: false });
+    const { events, pipeline } = await watch(pool, gallery, source);
+
+    // bbt4: amy, raj, bernadette, leonard, penny, sheldon; bbt5: raj, penny, sheldon, leonard, howard.
+    const expected = [
+      'amy',
+      'bernadette',
+      'howard',
+      'leonard',
+      'leonard',
+      'penny',
+      'penny',
+      'raj',
+      'raj',
+      'sheldon',
+      'sheldon',
+    ];
+    assert.deepEqual(names(events, 'recognized'), expected);
+    assert.deepEqual(names(events, 'unknown'), []);
+    const stats = pipeline.stats();
+    assert.ok(stats.framesProcessed >= 30, `processed ${stats.framesProcessed} of 40 frames`);
+    assert.ok(
+      stats.facesDescribed < stats.facesDetected / 2,
+      `described ${stats.facesDescribed} of ${stats.facesDetected}: settled tracks must not be described again`,
+    );
+    for (const event of events) {
+      assert.equal(event.nodeId, 'test-node');
+      assert.ok(event.distance !== null && event.distance < THRESHOLDS.match);
+      assert.deepEqual(
+        [...(event.crop ?? new Uint8Array()).subarray(0, 2)],
+        [0xff, 0xd8],
+        'the crop is a JPEG',
+      );
+      assert.equal(event.votes, 3);
+    }
+  });
+
+  it('names the people of a folder source and re-reports them while they stay in view', async () => {
+    const source = new DirFrameSource({
+      dir: await folderOf(['group/bbt3.jpg']),
+      cameraId: 'test-cam',
+      fps: 4,
+    });
+    const { events } = await watch(pool, gallery, source, { forMs: 5000, sightingIntervalMs: 1500 });
+    assert.deepEqual(names(events, 'recognized'), ['howard', 'leonard', 'penny', 'raj', 'sheldon']);
+    const sightings = names(events, 'sighting');
+    for (const person of ['howard', 'leonard', 'penny', 'raj', 'sheldon']) {
+      assert.ok(sightings.includes(person), `${person} was re-reported: ${sightings.join(', ')}`);
+    }
+    assert.ok(events.filter((e) => e.type === 'sighting').every((e) => e.crop === null));
+  });
+
+  it('reports a stranger who stays in view as one unknown face, with a crop', async () => {
+    const source = new DirFrameSource({
+      dir: await folderOf(['distractors/angry.jpg']),
+      cameraId: 'test-cam',
+      fps: 4,
+    });
+    const { events } = await watch(pool, gallery, source, { forMs: 4000 });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['unknown'],
+    );
+    const [unknown] = events;
+    assert.ok(unknown);
+    assert.equal(unknown.personId, null);
+    assert.ok((unknown.crop?.length ?? 0) > 500, 'the unknown face keeps its crop for review');
+  });
+});

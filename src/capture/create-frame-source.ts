@@ -176,26 +176,22 @@ export function createFrameSource(
       break;
     }
     case 'dir':
-      make = () =>
-        new DirFrameSource({
-          dir: spec.dir,
-          cameraId,
-          fps: options.fps,
-          secondsPerImage: options.secondsPerImage,
-          maxSide: Math.max(options.width ?? 640, options.height ?? 480),
-          clock: options.watchdog?.clock,
-        });
+    case 'demo': {
+      // Photos are fitted within the frame size ffmpeg sources would use, so every camera's frames
+      // cost the engine alike.
+      const photos = {
+        cameraId,
+        fps: options.fps,
+        secondsPerImage: options.secondsPerImage,
+        maxSide: Math.max(options.width ?? 640, options.height ?? 480),
+        clock: options.watchdog?.clock,
+      };
+      make =
+        spec.kind === 'dir'
+          ? () => new DirFrameSource({ ...photos, dir: spec.dir })
+          : () => createDemoFrameSource(photos);
       break;
-    case 'demo':
-      make = () =>
-        createDemoFrameSource({
-          cameraId,
-          fps: options.fps,
-          secondsPerImage: options.secondsPerImage,
-          maxSide: Math.max(options.width ?? 640, options.height ?? 480),
-          clock: options.watchdog?.clock,
-        });
-      break;
+    }
   }
   // Built now so bad options fail here, with the option named, rather than at the first start.
   let first: FrameSource | undefined = make();

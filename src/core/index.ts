@@ -7,3 +7,4 @@ export * from './evaluation.js';
 export * from './geometry.js';
 export * from './tracker.js';
 export * from './events.js';
+export * from './random.js';

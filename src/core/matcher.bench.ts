@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 import { DESCRIPTOR_LENGTH } from './descriptor.js';
+import { gaussian, mulberry32 } from './random.js';
 import { ErrorCode, RollcallError } from './errors.js';
 import {
   Gallery,
@@ -166,21 +167,4 @@ function personId(index: number): string {
 
 function around(centre: ArrayLike<number>, std: number, random: () => number): Float32Array {
   return Float32Array.from({ length: DIM }, (_, i) => (centre[i] ?? 0) + random() * std);
-}
-
-/** Small, fast, seeded PRNG; uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples (Box–Muller) from a uniform generator. */
-function gaussian(uniform: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }

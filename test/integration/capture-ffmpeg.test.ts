@@ -10,18 +10,9 @@ import { FfmpegFrameSource, type Frame, type FfmpegFrameSourceOptions } from '..
 import { ErrorCode, isRollcallError } from '../../src/core/index.js';
 import { makeClip } from '../support/clips.js';
 import { facePhoto } from '../support/faces.js';
+import { processExists } from '../support/processes.js';
 
 /** True while a process with this id exists (a zombie counts: it has not been reaped). */
-function processExists(pid: number | undefined): boolean {
-  assert.ok(pid !== undefined, 'ffmpeg was spawned');
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    assert.equal((error as NodeJS.ErrnoException).code, 'ESRCH');
-    return false;
-  }
-}
 
 function nextFrame(source: FfmpegFrameSource): Promise<Frame> {
   return once(source, 'frame').then(([frame]) => frame as Frame);

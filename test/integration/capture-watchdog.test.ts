@@ -12,16 +12,7 @@ import {
 import { ErrorCode, isRollcallError } from '../../src/core/index.js';
 import { makeClip } from '../support/clips.js';
 import { facePhoto } from '../support/faces.js';
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    assert.equal((error as NodeJS.ErrnoException).code, 'ESRCH');
-    return false;
-  }
-}
+import { processExists } from '../support/processes.js';
 
 /** The ffmpeg child the watchdog is running right now. */
 function ffmpegPid(source: SupervisedFrameSource): number {

@@ -7,30 +7,16 @@ import {
   Gallery,
   decide,
   euclideanDistance,
+  gaussian,
   isRollcallError,
   matchFace,
+  mulberry32,
   type MatchThresholds,
   type NearestPerson,
 } from '../../src/core/index.js';
 
 const DIM = DESCRIPTOR_LENGTH;
 const thresholds: MatchThresholds = { match: 0.55, unknown: 0.6 };
-
-/** Small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(uniform: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 function around(
   centre: ArrayLike<number>,

@@ -20,6 +20,35 @@ export const ErrorCode = {
   StreamUnreachable: 'STREAM_UNREACHABLE',
   SourceInvalid: 'SOURCE_INVALID',
   SourceFailed: 'SOURCE_FAILED',
+  // The bridge protocol (src/bridge/protocol): framing, message shape, handshake.
+  BadMagic: 'BAD_MAGIC',
+  VersionMismatch: 'VERSION_MISMATCH',
+  UnknownCommand: 'UNKNOWN_COMMAND',
+  BadHeader: 'BAD_HEADER',
+  FrameTooLarge: 'FRAME_TOO_LARGE',
+  BadJson: 'BAD_JSON',
+  BadMessage: 'BAD_MESSAGE',
+  AuthFailed: 'AUTH_FAILED',
+  UnexpectedMessage: 'UNEXPECTED_MESSAGE',
+  /** The peer reported an error whose code this side does not know. */
+  RemoteError: 'REMOTE_ERROR',
+  /** A failure with no code of its own; its details stay in the local log, not on the wire. */
+  InternalError: 'INTERNAL_ERROR',
+  // The recognition node's durable outbox and gallery cache (src/bridge/outbox, src/bridge/gallery-cache).
+  /** Another live process owns the outbox directory (its lock file names the pid). */
+  OutboxLocked: 'OUTBOX_LOCKED',
+  /** The outbox holds `maxPending` unacknowledged events and refuses more until some are acknowledged. */
+  OutboxFull: 'OUTBOX_FULL',
+  /** The outbox journal cannot be read as an outbox (bad header, unknown format version, damaged record). */
+  OutboxCorrupt: 'OUTBOX_CORRUPT',
+  /** A write or fsync of the outbox failed; what it was writing was not stored. */
+  OutboxWriteFailed: 'OUTBOX_WRITE_FAILED',
+  /** The outbox was closed. */
+  OutboxClosed: 'OUTBOX_CLOSED',
+  /** The gallery cache file is damaged or not a gallery cache; the caller may start empty. */
+  GalleryCacheCorrupt: 'GALLERY_CACHE_CORRUPT',
+  /** The gallery cache file could not be read or written. */
+  GalleryCacheFailed: 'GALLERY_CACHE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,20 @@
+/**
+ * The bridge protocol: framing, typed messages and the handshake, all free of sockets. The TCP
+ * server and client are built on these.
+ */
+export {
+  FrameDecoder,
+  encodeFrame,
+  PROTOCOL_VERSION,
+  FRAME_HEADER_BYTES,
+  DEFAULT_MAX_JSON_BYTES,
+  DEFAULT_MAX_BINARY_BYTES,
+  type DecodedFrame,
+  type FrameInput,
+  type FrameLimits,
+} from './frame-codec.js';
+export * from './messages.js';
+export { DESCRIPTOR_BYTES, packDescriptors, unpackDescriptors } from './descriptor-codec.js';
+export * from './protocol-error.js';
+export * from './handshake.js';
+export { sampleMessages, sampleDescriptor, sampleJpeg } from './sample-messages.js';

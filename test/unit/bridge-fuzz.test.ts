@@ -26,24 +26,16 @@ import {
   type FrameLimits,
 } from '../../src/bridge/protocol/index.js';
 
+import { mulberry32 } from '../../src/core/index.js';
 const CASES = Number(process.env.BRIDGE_FUZZ_CASES ?? 20_000);
 const SEED =
   process.env.BRIDGE_FUZZ_SEED === undefined ? randomInt(2 ** 31) : Number(process.env.BRIDGE_FUZZ_SEED);
 
 class Rng {
-  #state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** mulberry32: tiny, fast, and good enough to drive a fuzzer. */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   /** An integer in [0, n). */

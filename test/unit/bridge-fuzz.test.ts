@@ -25,8 +25,8 @@ import {
   type DecodedFrame,
   type FrameLimits,
 } from '../../src/bridge/protocol/index.js';
-
 import { mulberry32 } from '../../src/core/index.js';
+
 const CASES = Number(process.env.BRIDGE_FUZZ_CASES ?? 20_000);
 const SEED =
   process.env.BRIDGE_FUZZ_SEED === undefined ? randomInt(2 ** 31) : Number(process.env.BRIDGE_FUZZ_SEED);

@@ -1,0 +1,831 @@
+/**
+ * The durable outbox of a recognition node. Every recognition event is appended here before it is
+ * sent to web nodes and forgotten only once a web node acknowledges it, so events survive a bridge
+ * drop, a web restart and a crash of the node itself (delivery is at least once; the web node
+ * stores each event id once).
+ *
+ * On disk: `DIR/journal.ndjson`, an append-only journal (format in `journal.ts`), and
+ * `DIR/owner.lock`. In memory: only an index of the pending events (id, capture time, where the
+ * record lies in the journal), about a hundred bytes an event, so a full outbox of crops does not
+ * sit in the heap; {@link EventOutbox.pending} reads the records back from the journal.
+ *
+ * One process owns the directory: {@link EventOutbox.open} takes `DIR/owner.lock` (pid and host)
+ * and refuses a second owner, in this process or another, with `OUTBOX_LOCKED`; the lock of a dead
+ * pid on this host is taken over (a crash leaves its lock behind).
+ *
+ * Writes are serialised through one queue. Appends and acknowledgements that arrive while a write
+ * is in flight are gathered into the next write and share its fsync (group commit), so the cost of
+ * durability is one fsync per batch, not per event.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCode, RollcallError, type RecognitionEvent } from '../../core/index.js';
+import { fsyncDir, readExactly, writeAll } from './files.js';
+import {
+  ACK_IDS_PER_RECORD,
+  JOURNAL_FORMAT_VERSION,
+  MAX_EVENT_ID_LENGTH,
+  MAX_LINE_BYTES,
+  decodeEventLine,
+  encodeAck,
+  encodeEvent,
+  encodeHeader,
+  isEventId,
+  parseRecord,
+  scanLines,
+} from './journal.js';
+import { acquireOwnerLock, errnoCode, type OwnerLock } from './owner-lock.js';
+
+export const JOURNAL_FILE = 'journal.ndjson';
+/** Where a replacement journal is built (on creation and compaction) before it is renamed over. */
+export const JOURNAL_TEMP_FILE = 'journal.ndjson.tmp';
+
+/** Contiguous records are read back in runs of up to this many bytes. */
+const READ_RUN_BYTES = 8 * 1024 * 1024;
+
+export interface EventOutboxOptions {
+  /** The directory this outbox owns, normally `DATA_DIR/outbox`. Created when missing. */
+  dir: string;
+  /**
+   * Most unacknowledged events held. Beyond it {@link EventOutbox.append} rejects with
+   * `OUTBOX_FULL` and the event is not stored: a web node that stays away for days must not fill
+   * the disk silently. At ~7 KB an event (a 5 KB crop in base64) the default is ~700 MB of journal.
+   * @defaultValue 100_000
+   */
+  maxPending?: number;
+  /**
+   * Largest event record accepted, as a JSON line with the crop in base64.
+   * @defaultValue 4 MiB
+   */
+  maxRecordBytes?: number;
+  /**
+   * Compaction starts once the journal holds at least this many acknowledged event records...
+   * @defaultValue 1000
+   */
+  compactMinAcked?: number;
+  /**
+   * ...and they are more than this fraction of its event records, so compaction copies at most as
+   * much as it frees and its total cost stays proportional to what was written.
+   * @defaultValue 0.5
+   */
+  compactAckedRatio?: number;
+}
+
+export type ResolvedEventOutboxOptions = Required<EventOutboxOptions>;
+
+/** Defaults, then overrides, then validation that names the bad option. */
+export function resolveEventOutboxOptions(options: EventOutboxOptions): ResolvedEventOutboxOptions {
+  const resolved: ResolvedEventOutboxOptions = {
+    maxPending: 100_000,
+    maxRecordBytes: 4 * 1024 * 1024,
+    compactMinAcked: 1000,
+    compactAckedRatio: 0.5,
+    ...stripUndefined(options),
+  };
+  const bad: string[] = [];
+  if (typeof resolved.dir !== 'string' || resolved.dir.length === 0) bad.push('dir must be a non-empty path');
+  if (!Number.isSafeInteger(resolved.maxPending) || resolved.maxPending < 1) {
+    bad.push(`maxPending must be a positive integer, got ${String(resolved.maxPending)}`);
+  }
+  if (
+    !Number.isSafeInteger(resolved.maxRecordBytes) ||
+    resolved.maxRecordBytes < 1024 ||
+    resolved.maxRecordBytes > MAX_LINE_BYTES
+  ) {
+    bad.push(
+      `maxRecordBytes must be an integer from 1024 to ${MAX_LINE_BYTES}, got ${String(resolved.maxRecordBytes)}`,
+    );
+  }
+  if (!Number.isSafeInteger(resolved.compactMinAcked) || resolved.compactMinAcked < 0) {
+    bad.push(`compactMinAcked must be an integer >= 0, got ${String(resolved.compactMinAcked)}`);
+  }
+  if (!(resolved.compactAckedRatio >= 0 && resolved.compactAckedRatio < 1)) {
+    bad.push(`compactAckedRatio must be in [0, 1), got ${String(resolved.compactAckedRatio)}`);
+  }
+  if (bad.length > 0) {
+    throw new RollcallError(ErrorCode.UsageInvalid, `invalid outbox options: ${bad.join('; ')}`);
+  }
+  return resolved;
+}
+
+/** What opening the outbox found and repaired, for the start-up log. */
+export interface OutboxRecovery {
+  /** Well-formed records replayed from the journal (header included). */
+  records: number;
+  /** Events pending after replay. */
+  pending: number;
+  /**
+   * Bytes cut from the end of the journal: a record torn by a crash mid-write (its append had not
+   * resolved, so nothing promised was lost) or damage after the last good record.
+   */
+  truncatedBytes: number;
+  /**
+   * Damaged records skipped in the middle of the journal. A crash cannot cause this (records are
+   * only appended); disk damage can, and those records are lost.
+   */
+  corruptRecords: number;
+  /** A half-built replacement journal from an interrupted compaction was deleted. */
+  removedTempFile: boolean;
+  /** The pid of a dead previous owner whose lock was taken over; null when there was none. */
+  staleOwnerPid: number | null;
+}
+
+export interface CompactionStats {
+  bytesBefore: number;
+  bytesAfter: number;
+  /** Events copied to the new journal. */
+  pending: number;
+  durationMs: number;
+}
+
+export interface EventOutboxEvents {
+  /** A compaction finished, automatic or requested. */
+  compacted: [CompactionStats];
+  /** An automatic compaction failed; the old journal stays in use and nothing is lost. */
+  compactionFailed: [RollcallError];
+}
+
+interface Entry {
+  readonly id: string;
+  /** The event's capture time, for {@link EventOutbox.oldestPendingAt}. */
+  readonly at: string;
+  /** Byte length of the record, newline included. */
+  readonly length: number;
+  /** Byte offset of the record in the journal; meaningful once `durable`. */
+  offset: number;
+  /** Written and fsynced. */
+  durable: boolean;
+  /** Settles when the batch carrying the record is durable; dropped after. */
+  written: Promise<void> | undefined;
+}
+
+/** Records gathered for one write and one fsync. */
+class Batch {
+  readonly lines: Buffer[] = [];
+  bytes = 0;
+  /** Event entries with their offset within the batch. */
+  readonly events: { entry: Entry; offset: number }[] = [];
+  readonly settled: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: Error) => void;
+
+  constructor() {
+    this.settled = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Every caller awaits `settled`; this only keeps a batch nobody awaits from crashing the process.
+    this.settled.catch(() => undefined);
+  }
+
+  add(line: Buffer, entry?: Entry): void {
+    if (entry !== undefined) this.events.push({ entry, offset: this.bytes });
+    this.lines.push(line);
+    this.bytes += line.length;
+  }
+}
+
+/**
+ * A durable, bounded, at-least-once queue of recognition events. Open with
+ * {@link EventOutbox.open}; one process owns a directory at a time.
+ */
+export class EventOutbox extends EventEmitter<EventOutboxEvents> {
+  readonly dir: string;
+  readonly journalFile: string;
+  readonly recovery: OutboxRecovery;
+  readonly #options: ResolvedEventOutboxOptions;
+  readonly #lock: OwnerLock;
+  #handle: FileHandle;
+  /** Bytes of the journal that are written, fsynced and well formed: where the next write goes. */
+  #size: number;
+  /** Pending events in append order, which is journal order. */
+  readonly #pending: Map<string, Entry>;
+  /** Pending entries that are durable (so their record lies in the current journal). */
+  #durableCount: number;
+  /** Event records in the current journal, pending or acknowledged. */
+  #eventRecords: number;
+  #batch: Batch | undefined;
+  #flushQueued = false;
+  #compactionQueued = false;
+  /** After a failed automatic compaction, wait for this many acknowledged records before retrying. */
+  #retryCompactionAt = 0;
+  /** The tail of the queue that serialises writes, compactions and reads of the journal. */
+  #queue: Promise<void> = Promise.resolve();
+  /** Set when the journal on disk can no longer be trusted to match memory; every call rejects. */
+  #failed: RollcallError | undefined;
+  #closing = false;
+  #closed: Promise<void> | undefined;
+
+  private constructor(state: {
+    options: ResolvedEventOutboxOptions;
+    lock: OwnerLock;
+    handle: FileHandle;
+    size: number;
+    pending: Map<string, Entry>;
+    eventRecords: number;
+    recovery: OutboxRecovery;
+  }) {
+    super();
+    this.#options = state.options;
+    this.dir = path.resolve(state.options.dir);
+    this.journalFile = path.join(this.dir, JOURNAL_FILE);
+    this.#lock = state.lock;
+    this.#handle = state.handle;
+    this.#size = state.size;
+    this.#pending = state.pending;
+    this.#durableCount = state.pending.size;
+    this.#eventRecords = state.eventRecords;
+    this.recovery = state.recovery;
+  }
+
+  /**
+   * Takes ownership of the directory, replays the journal (cutting a torn last record) and returns
+   * the outbox ready to use. Read {@link EventOutbox.recovery} for what was repaired.
+   *
+   * @throws RollcallError `USAGE_INVALID` for bad options; `OUTBOX_LOCKED` when another live process
+   *   owns the directory; `OUTBOX_CORRUPT` when the journal is not an outbox journal (it is left as
+   *   it is); `OUTBOX_WRITE_FAILED` when the directory cannot be written.
+   */
+  static async open(options: EventOutboxOptions): Promise<EventOutbox> {
+    const resolved = resolveEventOutboxOptions(options);
+    const dir = path.resolve(resolved.dir);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw writeFailed(`cannot create the outbox directory ${dir}`, error);
+    }
+    let lock: OwnerLock;
+    try {
+      lock = await acquireOwnerLock(dir);
+    } catch (error) {
+      if (error instanceof RollcallError) throw error;
+      throw writeFailed(`cannot take the lock of the outbox in ${dir}`, error);
+    }
+    try {
+      const removedTempFile = await removeIfExists(path.join(dir, JOURNAL_TEMP_FILE));
+      const journalFile = path.join(dir, JOURNAL_FILE);
+      if (!(await exists(journalFile))) await createJournal(dir);
+      const handle = await open(journalFile, 'r+');
+      try {
+        const replayed = await replay(handle, journalFile);
+        return new EventOutbox({
+          options: resolved,
+          lock,
+          handle,
+          size: replayed.size,
+          pending: replayed.pending,
+          eventRecords: replayed.eventRecords,
+          recovery: {
+            records: replayed.records,
+            pending: replayed.pending.size,
+            truncatedBytes: replayed.truncatedBytes,
+            corruptRecords: replayed.corruptRecords,
+            removedTempFile,
+            staleOwnerPid: lock.staleOwnerPid,
+          },
+        }).#afterOpen();
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      await lock.release().catch(() => undefined);
+      if (error instanceof RollcallError) throw error;
+      throw writeFailed(`cannot open the outbox in ${dir}`, error);
+    }
+  }
+
+  #afterOpen(): this {
+    this.#maybeCompact();
+    return this;
+  }
+
+  /** Unacknowledged events, counting appends still on their way to disk. */
+  get depth(): number {
+    return this.#pending.size;
+  }
+
+  /** Capture time (`at`, ISO 8601) of the oldest unacknowledged event; undefined when none. */
+  get oldestPendingAt(): string | undefined {
+    return this.#pending.values().next().value?.at;
+  }
+
+  /** Current size of the journal file in bytes. */
+  get journalBytes(): number {
+    return this.#size;
+  }
+
+  /**
+   * Stores `event` durably: resolves once its record is written and fsynced. Appending an id that
+   * is already pending stores nothing and resolves when the first copy is durable.
+   *
+   * @throws RollcallError `OUTBOX_FULL` when `maxPending` events are unacknowledged (the event is not
+   *   stored); `USAGE_INVALID` for an event without a usable `id`, `at` or `crop`, or whose record
+   *   exceeds `maxRecordBytes`; `OUTBOX_WRITE_FAILED` when the write or fsync failed (not stored);
+   *   `OUTBOX_CLOSED` after {@link EventOutbox.close}.
+   */
+  async append(event: RecognitionEvent): Promise<void> {
+    this.#assertUsable();
+    assertEvent(event);
+    const existing = this.#pending.get(event.id);
+    if (existing !== undefined) return existing.written;
+    if (this.#pending.size >= this.#options.maxPending) {
+      throw new RollcallError(
+        ErrorCode.OutboxFull,
+        `outbox ${this.dir} is full: ${this.#pending.size} events await acknowledgement ` +
+          `(maxPending ${this.#options.maxPending}, oldest from ${this.oldestPendingAt ?? '?'}); ` +
+          `event ${event.id} was NOT stored. Is a web node connected?`,
+      );
+    }
+    const line = encodeEvent(event);
+    if (line.length > this.#options.maxRecordBytes) {
+      throw new RollcallError(
+        ErrorCode.UsageInvalid,
+        `event ${event.id} is ${line.length} bytes as a record, over maxRecordBytes ${this.#options.maxRecordBytes}`,
+      );
+    }
+    const batch = this.#currentBatch();
+    const entry: Entry = {
+      id: event.id,
+      at: event.at,
+      length: line.length,
+      offset: -1,
+      durable: false,
+      written: batch.settled,
+    };
+    batch.add(line, entry);
+    this.#pending.set(event.id, entry);
+    return batch.settled;
+  }
+
+  /**
+   * Records that a web node has the events `ids`: they leave {@link EventOutbox.pending} at once and
+   * the acknowledgement is durable when the promise resolves. Unknown or already acknowledged ids
+   * are ignored. Resolves with how many ids were newly acknowledged.
+   *
+   * A lost acknowledgement (a crash before its fsync, or a failed write, after which the ids stay
+   * acknowledged in memory) only means the event is delivered again after a restart.
+   *
+   * @throws RollcallError `OUTBOX_WRITE_FAILED`, `OUTBOX_CLOSED`; `USAGE_INVALID` when `ids` is not
+   *   an array.
+   */
+  async ack(ids: readonly string[]): Promise<number> {
+    this.#assertUsable();
+    if (!Array.isArray(ids))
+      throw new RollcallError(ErrorCode.UsageInvalid, 'ack() takes an array of event ids');
+    const acked: string[] = [];
+    for (const id of ids) {
+      if (typeof id !== 'string') continue;
+      const entry = this.#pending.get(id);
+      if (entry === undefined) continue;
+      this.#pending.delete(id);
+      if (entry.durable) this.#durableCount--;
+      acked.push(id);
+    }
+    if (acked.length === 0) return 0;
+    const batch = this.#currentBatch();
+    for (let i = 0; i < acked.length; i += ACK_IDS_PER_RECORD) {
+      batch.add(encodeAck(acked.slice(i, i + ACK_IDS_PER_RECORD)));
+    }
+    await batch.settled;
+    return acked.length;
+  }
+
+  /**
+   * Up to `limit` unacknowledged events, oldest first, read back from the journal: what to replay
+   * after a reconnect. Events whose append has not resolved yet are left out (their sender has not
+   * had them yet either). Every call starts from the oldest, so page by acknowledging.
+   *
+   * @param limit - most events returned; keep it modest, a full outbox is hundreds of MB of crops.
+   *   @defaultValue Infinity
+   * @throws RollcallError `USAGE_INVALID` for a bad limit; `OUTBOX_CORRUPT` when a record no longer
+   *   reads back (disk damage since open); `OUTBOX_CLOSED`.
+   */
+  async pending(limit = Number.POSITIVE_INFINITY): Promise<RecognitionEvent[]> {
+    this.#assertUsable();
+    if (!(Number.isSafeInteger(limit) || limit === Number.POSITIVE_INFINITY) || limit < 0) {
+      throw new RollcallError(ErrorCode.UsageInvalid, `limit must be an integer >= 0, got ${String(limit)}`);
+    }
+    return this.#exclusive(async () => {
+      const picked: Entry[] = [];
+      for (const entry of this.#pending.values()) {
+        if (picked.length >= limit) break;
+        if (entry.durable) picked.push(entry);
+      }
+      const events: RecognitionEvent[] = [];
+      for (const run of contiguousRuns(picked)) {
+        const data = await this.#readRun(run);
+        for (const entry of run.entries) {
+          const at = entry.offset - run.start;
+          // Without the trailing newline.
+          const event = decodeEventLine(data.subarray(at, at + entry.length - 1));
+          if (event === undefined || event.id !== entry.id) {
+            throw new RollcallError(
+              ErrorCode.OutboxCorrupt,
+              `outbox journal ${this.journalFile}: the record of event ${entry.id} at byte ${entry.offset} no longer reads back`,
+            );
+          }
+          events.push(event);
+        }
+      }
+      return events;
+    });
+  }
+
+  /**
+   * Rewrites the journal to hold only the pending events. Runs by itself when most records are
+   * acknowledged (see the options); exposed for tests and maintenance. Appends wait meanwhile.
+   *
+   * Crash-safe at every step: the new journal is built in a temp file, fsynced, renamed over the old
+   * one (atomic) and the directory fsynced. Before the rename the old journal is whole and the temp
+   * file is deleted on the next open; after it the new journal holds exactly the pending records,
+   * byte for byte.
+   */
+  async compact(): Promise<CompactionStats> {
+    this.#assertUsable();
+    const stats = await this.#exclusive(() => this.#compact());
+    this.#emitSafely(() => this.emit('compacted', stats));
+    return stats;
+  }
+
+  /**
+   * Lets accepted appends and acknowledgements reach the disk, then closes the journal and releases
+   * the directory. Idempotent. There is no deadline: an fsync in flight cannot be abandoned, and
+   * cutting it short would lose what it was making durable.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing = true;
+      try {
+        await this.#exclusive(() => Promise.resolve());
+      } finally {
+        try {
+          await this.#handle.close();
+        } finally {
+          await this.#lock.release();
+        }
+      }
+    })();
+    return this.#closed;
+  }
+
+  #assertUsable(): void {
+    if (this.#closing) throw new RollcallError(ErrorCode.OutboxClosed, `outbox ${this.dir} is closed`);
+    if (this.#failed !== undefined) throw this.#failed;
+  }
+
+  /** The batch that the next flush will write, scheduling that flush. */
+  #currentBatch(): Batch {
+    this.#batch ??= new Batch();
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      void this.#exclusive(() => this.#flush());
+    }
+    return this.#batch;
+  }
+
+  /** Runs `task` after everything queued before it; tasks never overlap. */
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Writes and fsyncs the current batch. Never rejects: failures settle the batch instead. */
+  async #flush(): Promise<void> {
+    this.#flushQueued = false;
+    const batch = this.#batch;
+    this.#batch = undefined;
+    if (batch === undefined) return;
+    if (this.#failed !== undefined) {
+      this.#dropBatch(batch, this.#failed);
+      return;
+    }
+    const base = this.#size;
+    try {
+      await writeAll(this.#handle, Buffer.concat(batch.lines, batch.bytes), base);
+    } catch (error) {
+      this.#dropBatch(batch, writeFailed(`cannot write the outbox journal ${this.journalFile}`, error));
+      // Cut the partial write so the next record does not start mid-line.
+      try {
+        await this.#handle.truncate(base);
+      } catch (truncateError) {
+        this.#fail(`cannot cut a failed write from ${this.journalFile}`, truncateError);
+      }
+      return;
+    }
+    try {
+      await this.#handle.datasync();
+    } catch (error) {
+      // After a failed fsync the kernel may have dropped the dirty pages and will not report it
+      // again, so nothing written since the last good fsync can be trusted: stop, and let a reopen
+      // rebuild the state from what is really on disk.
+      const failure = this.#fail(`cannot fsync the outbox journal ${this.journalFile}`, error);
+      this.#dropBatch(batch, failure);
+      return;
+    }
+    this.#size = base + batch.bytes;
+    this.#eventRecords += batch.events.length;
+    for (const { entry, offset } of batch.events) {
+      entry.offset = base + offset;
+      entry.written = undefined;
+      // An entry acknowledged before it was durable is already gone from the index.
+      if (this.#pending.get(entry.id) === entry) {
+        entry.durable = true;
+        this.#durableCount++;
+      }
+    }
+    batch.resolve();
+    this.#maybeCompact();
+  }
+
+  /** Settles a batch that did not reach the disk: its appends are undone, its callers told. */
+  #dropBatch(batch: Batch, error: RollcallError): void {
+    for (const { entry } of batch.events) {
+      if (this.#pending.get(entry.id) === entry) this.#pending.delete(entry.id);
+    }
+    batch.reject(error);
+  }
+
+  #fail(message: string, cause: unknown): RollcallError {
+    this.#failed ??= writeFailed(`${message}; reopen the outbox to continue`, cause);
+    return this.#failed;
+  }
+
+  #maybeCompact(): void {
+    const acked = this.#eventRecords - this.#durableCount;
+    if (
+      this.#compactionQueued ||
+      this.#closing ||
+      this.#failed !== undefined ||
+      acked < this.#options.compactMinAcked ||
+      acked < this.#retryCompactionAt ||
+      acked <= this.#options.compactAckedRatio * this.#eventRecords
+    ) {
+      return;
+    }
+    this.#compactionQueued = true;
+    void this.#exclusive(async () => {
+      this.#compactionQueued = false;
+      if (this.#closing || this.#failed !== undefined) return;
+      let stats: CompactionStats;
+      try {
+        stats = await this.#compact();
+        this.#retryCompactionAt = 0;
+      } catch (error) {
+        this.#retryCompactionAt = acked + Math.max(1, this.#options.compactMinAcked);
+        this.#emitSafely(() => this.emit('compactionFailed', asRollcallError(error)));
+        return;
+      }
+      this.#emitSafely(() => this.emit('compacted', stats));
+    });
+  }
+
+  /** A throwing listener must not break the write queue. */
+  #emitSafely(emit: () => void): void {
+    try {
+      emit();
+    } catch {
+      // The listener's own problem; the outbox carries on.
+    }
+  }
+
+  async #compact(): Promise<CompactionStats> {
+    if (this.#failed !== undefined) throw this.#failed;
+    const started = performance.now();
+    const bytesBefore = this.#size;
+    const live = [...this.#pending.values()].filter((entry) => entry.durable);
+    const tempFile = path.join(this.dir, JOURNAL_TEMP_FILE);
+    const newOffsets: number[] = [];
+    let size: number;
+    try {
+      const out = await open(tempFile, 'w');
+      try {
+        const header = encodeHeader();
+        await writeAll(out, header, 0);
+        size = header.length;
+        for (const run of contiguousRuns(live)) {
+          const data = await this.#readRun(run);
+          await writeAll(out, data, size);
+          for (const entry of run.entries) newOffsets.push(size + entry.offset - run.start);
+          size += data.length;
+        }
+        await out.sync();
+      } finally {
+        await out.close();
+      }
+      await rename(tempFile, this.journalFile);
+    } catch (error) {
+      await unlink(tempFile).catch(() => undefined);
+      throw writeFailed(`cannot compact the outbox journal ${this.journalFile}`, error);
+    }
+    // The rename is done: the new file is the journal, whatever happens next.
+    try {
+      await fsyncDir(this.dir);
+      const previous = this.#handle;
+      this.#handle = await open(this.journalFile, 'r+');
+      await previous.close().catch(() => undefined);
+    } catch (error) {
+      throw this.#fail(`cannot switch to the compacted outbox journal ${this.journalFile}`, error);
+    }
+    live.forEach((entry, i) => {
+      entry.offset = newOffsets[i] ?? entry.offset;
+    });
+    this.#size = size;
+    // Entries acknowledged while this ran were copied; their acknowledgements follow in the new file.
+    this.#eventRecords = live.length;
+    return {
+      bytesBefore,
+      bytesAfter: size,
+      pending: live.length,
+      durationMs: performance.now() - started,
+    };
+  }
+
+  #readRun(run: Run): Promise<Buffer> {
+    return readExactly(this.#handle, run.start, run.end - run.start);
+  }
+}
+
+interface Run {
+  start: number;
+  end: number;
+  entries: Entry[];
+}
+
+/** Groups entries (in journal order) whose records are adjacent on disk, for few large reads. */
+function* contiguousRuns(entries: readonly Entry[]): Generator<Run> {
+  let run: Run | undefined;
+  for (const entry of entries) {
+    const end = entry.offset + entry.length;
+    if (run !== undefined && entry.offset === run.end && end - run.start <= READ_RUN_BYTES) {
+      run.end = end;
+      run.entries.push(entry);
+      continue;
+    }
+    if (run !== undefined) yield run;
+    run = { start: entry.offset, end, entries: [entry] };
+  }
+  if (run !== undefined) yield run;
+}
+
+interface Replayed {
+  size: number;
+  pending: Map<string, Entry>;
+  eventRecords: number;
+  records: number;
+  truncatedBytes: number;
+  corruptRecords: number;
+}
+
+/**
+ * Rebuilds the pending index from the journal. Everything after the last well-formed record is a
+ * torn write (or damage) and is cut, so the next append starts on a clean line.
+ */
+async function replay(handle: FileHandle, file: string): Promise<Replayed> {
+  const pending = new Map<string, Entry>();
+  let eventRecords = 0;
+  let records = 0;
+  let lineNumber = 0;
+  let goodEnd = 0;
+  let badLines = 0;
+  let badSinceGood = 0;
+  let headerError: string | undefined;
+
+  const { size } = await scanLines(handle, (line, offset, length) => {
+    lineNumber++;
+    const record = line === null ? undefined : parseRecord(line);
+    if (lineNumber === 1) {
+      if (record?.t !== 'h') headerError = 'it does not start with an outbox header';
+      else if (record.v !== JOURNAL_FORMAT_VERSION) {
+        headerError = `it is format version ${record.v}; this build reads version ${JOURNAL_FORMAT_VERSION}`;
+      }
+    }
+    if (headerError !== undefined) return;
+    if (record === undefined || (record.t === 'h' && lineNumber > 1)) {
+      badLines++;
+      badSinceGood++;
+      return;
+    }
+    records++;
+    goodEnd = offset + length;
+    badSinceGood = 0;
+    switch (record.t) {
+      case 'h':
+        break;
+      case 'e':
+        eventRecords++;
+        // A second record of a pending id is never written; if one is found, the first wins.
+        if (!pending.has(record.id)) {
+          pending.set(record.id, {
+            id: record.id,
+            at: record.at,
+            length,
+            offset,
+            durable: true,
+            written: undefined,
+          });
+        }
+        break;
+      case 'a':
+        for (const id of record.ids) pending.delete(id);
+        break;
+    }
+  });
+  if (headerError !== undefined || (lineNumber === 0 && size > 0)) {
+    throw new RollcallError(
+      ErrorCode.OutboxCorrupt,
+      `${file} is not an outbox journal: ${headerError ?? 'it holds no complete record'}. ` +
+        'It was left untouched; move it aside to start an empty outbox.',
+    );
+  }
+  let end = goodEnd;
+  if (size === 0) {
+    // An empty file (created by hand, or by a tool): make it a journal.
+    const header = encodeHeader();
+    await writeAll(handle, header, 0);
+    await handle.datasync();
+    end = header.length;
+  } else if (goodEnd < size) {
+    await handle.truncate(goodEnd);
+    await handle.datasync();
+  }
+  return {
+    size: end,
+    pending,
+    eventRecords,
+    records,
+    truncatedBytes: size - goodEnd,
+    corruptRecords: badLines - badSinceGood,
+  };
+}
+
+/** Creates an empty journal atomically, so a journal on disk always starts with its header. */
+async function createJournal(dir: string): Promise<void> {
+  const tempFile = path.join(dir, JOURNAL_TEMP_FILE);
+  const handle = await open(tempFile, 'w');
+  try {
+    await writeAll(handle, encodeHeader(), 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tempFile, path.join(dir, JOURNAL_FILE));
+  await fsyncDir(dir);
+}
+
+/** Deletes `file` if present; reports whether it was there. */
+async function removeIfExists(file: string): Promise<boolean> {
+  try {
+    await unlink(file);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function assertEvent(event: RecognitionEvent): void {
+  if (typeof event !== 'object' || (event as unknown) === null) {
+    throw new RollcallError(ErrorCode.UsageInvalid, 'append() takes a recognition event');
+  }
+  if (!isEventId(event.id)) {
+    throw new RollcallError(
+      ErrorCode.UsageInvalid,
+      `event id must be a string of 1 to ${MAX_EVENT_ID_LENGTH} characters, got ${JSON.stringify(event.id)}`,
+    );
+  }
+  if (typeof event.at !== 'string') {
+    throw new RollcallError(ErrorCode.UsageInvalid, `event ${event.id} has no capture time (at)`);
+  }
+  if (event.crop !== null && !((event.crop as unknown) instanceof Uint8Array)) {
+    throw new RollcallError(ErrorCode.UsageInvalid, `event ${event.id}: crop must be a Uint8Array or null`);
+  }
+}
+
+function writeFailed(message: string, cause: unknown): RollcallError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  return new RollcallError(ErrorCode.OutboxWriteFailed, `${message}${detail}`, { cause });
+}
+
+function asRollcallError(error: unknown): RollcallError {
+  return error instanceof RollcallError ? error : writeFailed('outbox operation failed', error);
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

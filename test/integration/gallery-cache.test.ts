@@ -1,0 +1,381 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import {
+  GalleryCache,
+  decodeGallerySnapshot,
+  encodeGallerySnapshot,
+  type GallerySnapshot,
+} from '../../src/bridge/gallery-cache/index.js';
+import { DESCRIPTOR_LENGTH, ErrorCode, Gallery, isRollcallError } from '../../src/core/index.js';
+
+const tempDirs: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-gallery-cache-'));
+  tempDirs.push(dir);
+  return path.join(dir, 'gallery-cache');
+}
+
+after(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** Small seeded PRNG, uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function descriptor(random: () => number): Float32Array {
+  return Float32Array.from({ length: DESCRIPTOR_LENGTH }, () => random() * 0.4 - 0.2);
+}
+
+function snapshotOf(people: number, perPerson: number, version = 1, seed = 1): GallerySnapshot {
+  const random = mulberry32(seed);
+  return {
+    version,
+    people: Array.from({ length: people }, (_, p) => ({
+      personId: `person-${p}`,
+      descriptors: Array.from({ length: perPerson }, () => descriptor(random)),
+    })),
+  };
+}
+
+/** Bit-for-bit comparison of two snapshots (so -0 and +0 differ, as they should here). */
+function assertSameSnapshot(actual: GallerySnapshot | undefined, expected: GallerySnapshot): void {
+  assert.ok(actual !== undefined, 'a snapshot');
+  assert.equal(actual.version, expected.version);
+  assert.deepEqual(
+    actual.people.map((p) => [p.personId, p.descriptors.length]),
+    expected.people.map((p) => [p.personId, p.descriptors.length]),
+  );
+  actual.people.forEach((person, p) => {
+    person.descriptors.forEach((d, i) => {
+      const want = expected.people[p]?.descriptors[i];
+      assert.ok(want !== undefined);
+      assert.ok(
+        Buffer.from(d.buffer, d.byteOffset, d.byteLength).equals(
+          Buffer.from(want.buffer, want.byteOffset, want.byteLength),
+        ),
+        `descriptor ${i} of ${person.personId} differs`,
+      );
+    });
+  });
+}
+
+function isCorrupt(file: string): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(isRollcallError(error, ErrorCode.GalleryCacheCorrupt), String(error));
+    assert.ok(error.message.includes(file), `the message names the file: ${error.message}`);
+    return true;
+  };
+}
+
+describe('GalleryCache: save and load', () => {
+  it('round-trips a snapshot bit for bit, with odd floats and ids', async () => {
+    const dir = await tempDir();
+    const snapshot = snapshotOf(3, 2, 42);
+    const odd = snapshot.people[0]?.descriptors[0];
+    assert.ok(odd !== undefined);
+    odd.set([-0, 1e-45, -3.4028234663852886e38, 3.4028234663852886e38, 1.1754942e-38, Math.fround(Math.PI)]);
+    snapshot.people.push({ personId: 'Zoë 😀 "quotes"', descriptors: [descriptor(mulberry32(9))] });
+
+    const cache = new GalleryCache({ dir });
+    await cache.save(snapshot);
+    assert.equal(cache.version, 42);
+    assert.equal(cache.personCount, 4);
+    assert.equal(cache.descriptorCount, 7);
+
+    const reader = new GalleryCache({ dir });
+    assert.equal(reader.version, undefined);
+    assertSameSnapshot(await reader.load(), snapshot);
+    assert.equal(reader.version, 42);
+    assert.ok(Object.is(reader.snapshot()?.people[0]?.descriptors[0]?.[0], -0));
+  });
+
+  it('keeps its own copy of what it is given', async () => {
+    const cache = new GalleryCache({ dir: await tempDir() });
+    const snapshot = snapshotOf(1, 1);
+    const expected = structuredClone(snapshot);
+    await cache.save(snapshot);
+    snapshot.people[0]?.descriptors[0]?.fill(0.5);
+    assertSameSnapshot(cache.snapshot(), expected);
+  });
+
+  it('resolves undefined when nothing is cached', async () => {
+    const cache = new GalleryCache({ dir: await tempDir() });
+    assert.equal(await cache.load(), undefined);
+    assert.equal(cache.version, undefined);
+    assert.equal(cache.snapshot(), undefined);
+  });
+
+  it('round-trips an empty gallery', async () => {
+    const dir = await tempDir();
+    await new GalleryCache({ dir }).save({ version: 0, people: [] });
+    assertSameSnapshot(await new GalleryCache({ dir }).load(), { version: 0, people: [] });
+  });
+
+  it('ignores and removes a temp file left by an interrupted save', async () => {
+    const dir = await tempDir();
+    const cache = new GalleryCache({ dir });
+    const snapshot = snapshotOf(2, 2, 5);
+    await cache.save(snapshot);
+    // A save killed before its rename leaves a partial next file behind.
+    const partial = encodeGallerySnapshot(snapshotOf(3, 3, 6)).subarray(0, 500);
+    await writeFile(`${cache.file}.tmp`, partial);
+
+    const reader = new GalleryCache({ dir });
+    assertSameSnapshot(await reader.load(), snapshot);
+    assert.deepEqual(await readdir(dir), ['gallery.bin']);
+  });
+
+  it('replaces the file atomically: a save leaves only the new file, whole', async () => {
+    const dir = await tempDir();
+    const cache = new GalleryCache({ dir });
+    await cache.save(snapshotOf(5, 1, 1));
+    const next = snapshotOf(2, 4, 2, 7);
+    await cache.save(next);
+    assert.deepEqual(await readdir(dir), ['gallery.bin']);
+    assertSameSnapshot(await new GalleryCache({ dir }).load(), next);
+  });
+
+  it('refuses an invalid snapshot and keeps the cached one', async () => {
+    const cache = new GalleryCache({ dir: await tempDir() });
+    const good = snapshotOf(1, 1, 3);
+    await cache.save(good);
+    const bad: [unknown, ErrorCode][] = [
+      [{ version: -1, people: [] }, ErrorCode.UsageInvalid],
+      [{ version: 1.5, people: [] }, ErrorCode.UsageInvalid],
+      [
+        { version: 4, people: [{ personId: '', descriptors: [new Float32Array(128)] }] },
+        ErrorCode.UsageInvalid,
+      ],
+      [{ version: 4, people: [{ personId: 'a', descriptors: [] }] }, ErrorCode.UsageInvalid],
+      [
+        { version: 4, people: [{ personId: 'a', descriptors: [new Float32Array(3)] }] },
+        ErrorCode.DescriptorInvalid,
+      ],
+      [
+        { version: 4, people: [{ personId: 'a', descriptors: [new Float32Array(128).fill(Number.NaN)] }] },
+        ErrorCode.DescriptorInvalid,
+      ],
+      [
+        {
+          version: 4,
+          people: [
+            { personId: 'a', descriptors: [new Float32Array(128)] },
+            { personId: 'a', descriptors: [new Float32Array(128)] },
+          ],
+        },
+        ErrorCode.UsageInvalid,
+      ],
+    ];
+    for (const [snapshot, code] of bad) {
+      await assert.rejects(cache.save(snapshot as GallerySnapshot), (error: unknown) =>
+        isRollcallError(error, code),
+      );
+    }
+    assertSameSnapshot(cache.snapshot(), good);
+    assertSameSnapshot(await new GalleryCache({ dir: cache.dir }).load(), good);
+  });
+});
+
+describe('GalleryCache: damaged files', () => {
+  it('reports a flipped byte, a truncated file and a foreign file as GALLERY_CACHE_CORRUPT, naming the file', async () => {
+    const dir = await tempDir();
+    const cache = new GalleryCache({ dir });
+    await cache.save(snapshotOf(4, 3));
+    const good = await readFile(cache.file);
+
+    const flipped = Buffer.from(good);
+    flipped[100] = (flipped[100] ?? 0) ^ 0x01;
+    const damaged: [string, Buffer][] = [
+      ['flipped', flipped],
+      ['truncated', good.subarray(0, good.length - 1000)],
+      ['empty', Buffer.alloc(0)],
+      ['foreign', Buffer.from('{"version":1,"people":[]}'.repeat(4))],
+    ];
+    for (const [what, data] of damaged) {
+      await writeFile(cache.file, data);
+      const reader = new GalleryCache({ dir });
+      await assert.rejects(reader.load(), isCorrupt(cache.file), what);
+      assert.equal(reader.version, undefined, 'nothing is loaded');
+    }
+  });
+
+  it('checks the structure too, not only the checksum', () => {
+    const data = encodeGallerySnapshot(snapshotOf(1, 1));
+    // Claim another descriptor length, and fix up the checksum so only the structure check can object.
+    data.writeUInt32LE(64, 24);
+    const hashAt = data.length - 32;
+    createHash('sha256').update(data.subarray(0, hashAt)).digest().copy(data, hashAt);
+    assert.throws(() => decodeGallerySnapshot(data, 'x.bin'), /length 64/);
+  });
+
+  it('lets a node start empty after a corrupt cache and take a full snapshot', async () => {
+    const dir = await tempDir();
+    const cache = new GalleryCache({ dir });
+    await mkdir(dir, { recursive: true });
+    await writeFile(cache.file, 'garbage');
+    await assert.rejects(cache.load(), isCorrupt(cache.file));
+    const gallery = new Gallery();
+    assert.equal(cache.applyTo(gallery), 0);
+    await assert.rejects(cache.upsert(1, 'a', [descriptor(mulberry32(1))]), /save\(\) a full snapshot/);
+    const snapshot = snapshotOf(2, 1, 10);
+    await cache.save(snapshot);
+    assertSameSnapshot(await new GalleryCache({ dir }).load(), snapshot);
+  });
+});
+
+describe('GalleryCache: incremental updates', () => {
+  it('persists upserts and removals, ignoring stale upserts but never a removal', async () => {
+    const dir = await tempDir();
+    const cache = new GalleryCache({ dir });
+    await cache.save(snapshotOf(3, 2, 10));
+    const random = mulberry32(3);
+    const amy = [descriptor(random), descriptor(random)];
+
+    assert.equal(await cache.upsert(11, 'amy', amy), true);
+    assert.equal(await cache.upsert(12, 'person-0', [descriptor(random)]), true);
+    assert.equal(await cache.upsert(12, 'late', [descriptor(random)]), false, 'not newer than 12');
+    assert.equal(await cache.upsert(5, 'late', [descriptor(random)]), false);
+    assert.equal(await cache.remove(13, 'person-1'), true);
+    assert.equal(await cache.remove(9, 'person-2'), true, 'an erasure applies even when late');
+    assert.equal(await cache.remove(20, 'nobody'), false);
+    assert.equal(cache.version, 20, 'the version still moves forward');
+
+    const reader = new GalleryCache({ dir });
+    const loaded = await reader.load();
+    assert.ok(loaded !== undefined);
+    assert.equal(loaded.version, 20);
+    assert.deepEqual(
+      loaded.people.map((p) => [p.personId, p.descriptors.length]),
+      [
+        ['person-0', 1],
+        ['amy', 2],
+      ],
+    );
+    assertSameSnapshot(
+      { version: 20, people: loaded.people.slice(1) },
+      {
+        version: 20,
+        people: [{ personId: 'amy', descriptors: amy }],
+      },
+    );
+  });
+
+  it('stores every update of a concurrent burst', async () => {
+    const dir = await tempDir();
+    const cache = new GalleryCache({ dir });
+    await cache.save(snapshotOf(0, 0, 0));
+    const random = mulberry32(5);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => cache.upsert(i + 1, `p${i}`, [descriptor(random)])),
+    );
+    assert.ok(results.every(Boolean));
+    const loaded = await new GalleryCache({ dir }).load();
+    assert.equal(loaded?.version, 50);
+    assert.equal(loaded.people.length, 50);
+  });
+
+  it('applies updates in call order, so one made right after load() builds on what was loaded', async () => {
+    const dir = await tempDir();
+    await new GalleryCache({ dir }).save(snapshotOf(2, 1, 10));
+    const cache = new GalleryCache({ dir });
+    const loading = cache.load();
+    const upserted = cache.upsert(11, 'amy', [descriptor(mulberry32(4))]);
+    await loading;
+    assert.equal(await upserted, true);
+    const loaded = await new GalleryCache({ dir }).load();
+    assert.deepEqual(
+      loaded?.people.map((p) => p.personId),
+      ['person-0', 'person-1', 'amy'],
+    );
+  });
+
+  it('refuses bad arguments with coded errors', async () => {
+    const cache = new GalleryCache({ dir: await tempDir() });
+    await cache.save(snapshotOf(1, 1, 1));
+    await assert.rejects(cache.upsert(2, 'a', []), (e: unknown) =>
+      isRollcallError(e, ErrorCode.UsageInvalid),
+    );
+    await assert.rejects(cache.upsert(Number.NaN, 'a', [new Float32Array(128)]), (e: unknown) =>
+      isRollcallError(e, ErrorCode.UsageInvalid),
+    );
+    await assert.rejects(cache.remove(2, ''), (e: unknown) => isRollcallError(e, ErrorCode.UsageInvalid));
+    assert.throws(() => new GalleryCache({ dir: 'x', fileName: '../escape.bin' }), /plain file name/);
+  });
+});
+
+describe('GalleryCache: applyTo', () => {
+  it('makes a gallery hold exactly the cached people', async () => {
+    const dir = await tempDir();
+    const snapshot = snapshotOf(20, 3, 7);
+    await new GalleryCache({ dir }).save(snapshot);
+    const cache = new GalleryCache({ dir });
+    await cache.load();
+
+    const gallery = new Gallery();
+    gallery.upsert('someone-else', [descriptor(mulberry32(99))]);
+    assert.equal(cache.applyTo(gallery), 20);
+    assert.equal(gallery.has('someone-else'), false);
+    assert.equal(gallery.descriptorCount, 60);
+    for (const person of snapshot.people) {
+      for (const d of person.descriptors) {
+        assert.deepEqual(gallery.nearestPeople(d, 1), [{ personId: person.personId, distance: 0 }]);
+      }
+    }
+  });
+});
+
+describe('GalleryCache: timing (reported, not asserted)', () => {
+  it('saves, loads and applies 100k descriptors', async (t) => {
+    const dir = await tempDir();
+    const snapshot = snapshotOf(20_000, 5, 1);
+    const cache = new GalleryCache({ dir });
+
+    let started = performance.now();
+    await cache.save(snapshot);
+    const saveMs = performance.now() - started;
+    const bytes = (await stat(cache.file)).size;
+
+    started = performance.now();
+    await cache.upsert(2, 'person-0', [descriptor(mulberry32(2))]);
+    const upsertMs = performance.now() - started;
+
+    // Concurrent updates share writes: far fewer than 50 full rewrites.
+    const random = mulberry32(3);
+    started = performance.now();
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => cache.upsert(3 + i, `new-${i}`, [descriptor(random)])),
+    );
+    const burstMs = performance.now() - started;
+
+    const reader = new GalleryCache({ dir });
+    started = performance.now();
+    const loaded = await reader.load();
+    const loadMs = performance.now() - started;
+
+    const gallery = new Gallery();
+    started = performance.now();
+    reader.applyTo(gallery);
+    const applyMs = performance.now() - started;
+
+    t.diagnostic(`~100k descriptors (20k people): file ${(bytes / 1e6).toFixed(1)} MB`);
+    t.diagnostic(`save ${saveMs.toFixed(0)} ms, one upsert (full rewrite) ${upsertMs.toFixed(0)} ms`);
+    t.diagnostic(`50 concurrent upserts ${burstMs.toFixed(0)} ms (coalesced writes)`);
+    t.diagnostic(`load ${loadMs.toFixed(0)} ms, applyTo(gallery) ${applyMs.toFixed(0)} ms`);
+    assert.equal(loaded?.people.length, 20_050);
+    assert.equal(gallery.descriptorCount, 100_046);
+  });
+});

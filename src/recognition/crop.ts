@@ -20,3 +20,11 @@ export const encodeFaceCrop: CropEncoder = async (image, box) => {
     .toBuffer();
   return new Uint8Array(jpeg);
 };
+
+/** A whole frame as JPEG, for the live view on web nodes. */
+export async function encodeFrameJpeg(image: RgbImage, quality = 70): Promise<Uint8Array> {
+  const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
+  return new Uint8Array(jpeg);
+}

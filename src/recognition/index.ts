@@ -5,5 +5,5 @@ export {
   type RecognitionPipelineDeps,
   type RecognitionPipelineOptions,
 } from './recognition.pipeline.js';
-export { encodeFaceCrop, type CropEncoder } from './crop.js';
+export { encodeFaceCrop, encodeFrameJpeg, type CropEncoder } from './crop.js';
 export { RollingStats } from './rolling-stats.js';

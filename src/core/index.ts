@@ -8,3 +8,4 @@ export * from './geometry.js';
 export * from './tracker.js';
 export * from './events.js';
 export * from './random.js';
+export * from './attendance.js';

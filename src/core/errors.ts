@@ -49,6 +49,23 @@ export const ErrorCode = {
   GalleryCacheCorrupt: 'GALLERY_CACHE_CORRUPT',
   /** The gallery cache file could not be read or written. */
   GalleryCacheFailed: 'GALLERY_CACHE_FAILED',
+  // The bridge transport (src/bridge/bridge.server.ts, bridge.client.ts, bridge-secret.ts).
+  /** The node refused the TCP connection (nothing listens on that port). */
+  BridgeRefused: 'BRIDGE_REFUSED',
+  /** A bridge step took too long: connect, handshake, heartbeat, an embed reply. */
+  BridgeTimeout: 'BRIDGE_TIMEOUT',
+  /** The connection failed or ended for a network reason (host unknown, unreachable, reset). */
+  BridgeConnectionLost: 'BRIDGE_CONNECTION_LOST',
+  /** A request needs a connected node and there is none right now; retry later. */
+  BridgeNotConnected: 'BRIDGE_NOT_CONNECTED',
+  /** The node already serves its maximum number of connections. */
+  BridgeBusy: 'BRIDGE_BUSY',
+  /** A node would listen beyond loopback without a bridge secret. */
+  BridgeSecretRequired: 'BRIDGE_SECRET_REQUIRED',
+  // The private Redis of one-machine installs (src/queues).
+  /** redis-server is not installed and REDIS_URL is unset. */
+  RedisMissing: 'REDIS_MISSING',
+  RedisFailed: 'REDIS_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

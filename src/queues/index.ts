@@ -1,0 +1,1 @@
+export { PrivateRedis, ping, type PrivateRedisOptions } from './private-redis.js';

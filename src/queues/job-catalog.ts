@@ -1,0 +1,78 @@
+/**
+ * The one typed job catalog: every background job's name, payload and options in one place, so a
+ * producer and its handler cannot drift apart.
+ */
+import type { JobsOptions } from 'bullmq';
+
+/** Stable names: they are stored in Redis with every job, so never rename one. */
+export const JobName = {
+  /** Turn a person's uploaded photos into descriptors, check them, and push the gallery change. */
+  TrainPerson: 'train-person',
+  /** Remove a person from every node's gallery after erasure. */
+  ForgetPerson: 'forget-person',
+} as const;
+
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+export interface JobPayloads {
+  [JobName.TrainPerson]: { personId: string; photoIds: string[] };
+  [JobName.ForgetPerson]: { personId: string };
+}
+
+/** What a handler returns, stored as the job's result. */
+export interface JobResults {
+  [JobName.TrainPerson]: {
+    personId: string;
+    accepted: string[];
+    refused: { photoId: string; reason: string }[];
+    galleryVersion: number;
+  };
+  [JobName.ForgetPerson]: { personId: string; galleryVersion: number };
+}
+
+/** The BullMQ queue every Rollcall job runs on. */
+export const QUEUE_NAME = 'rollcall';
+
+/**
+ * Retries with backoff for transient trouble (no recognition node connected, Redis hiccups); input
+ * that can never succeed throws `UnrecoverableError` and fails at once. Finished jobs are kept a
+ * while so people can see what happened to an upload.
+ */
+const BASE_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+};
+
+/**
+ * Options for one job. The job id de-duplicates: training the same photos twice while the first
+ * job is still queued adds nothing.
+ */
+export function jobOptions<N extends JobName>(name: N, payload: JobPayloads[N]): JobsOptions {
+  switch (name) {
+    case JobName.TrainPerson: {
+      const { personId, photoIds } = payload as JobPayloads[typeof JobName.TrainPerson];
+      return { ...BASE_OPTIONS, jobId: `${name}.${personId}.${[...photoIds].sort().join(',')}` };
+    }
+    case JobName.ForgetPerson:
+      return {
+        ...BASE_OPTIONS,
+        jobId: `${name}.${payload.personId}`,
+      };
+  }
+  throw new Error(`unknown job ${String(name)}`);
+}
+
+export type JobHandler<N extends JobName> = (
+  payload: JobPayloads[N],
+  context: { attempt: number; reportProgress: (progress: number) => Promise<void> },
+) => Promise<JobResults[N]>;
+
+export type JobHandlers = { [N in JobName]: JobHandler<N> };
+
+/** Every job name needs a handler; checked at start so a missing one fails loudly, not silently. */
+export function assertHandlersComplete(handlers: Partial<JobHandlers>): asserts handlers is JobHandlers {
+  const missing = Object.values(JobName).filter((name) => typeof handlers[name] !== 'function');
+  if (missing.length > 0) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+}

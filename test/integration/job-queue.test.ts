@@ -1,0 +1,122 @@
+/** BullMQ jobs against a real redis-server started by the test (a private one, as `npm start` does). */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { UnrecoverableError } from 'bullmq';
+import { JobName, JobQueue, PrivateRedis, type JobHandlers, type JobView } from '../../src/queues/index.js';
+
+async function settled(queue: JobQueue, id: string, timeoutMs = 20_000): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await queue.getJob(id);
+    if (view && (view.state === 'completed' || view.state === 'failed')) return view;
+    if (Date.now() > deadline) throw new Error(`job ${id} did not settle: ${JSON.stringify(view)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('JobQueue on a real Redis', () => {
+  let redis: PrivateRedis;
+
+  before(async () => {
+    redis = await PrivateRedis.start({ dataDir: await mkdtemp(path.join(os.tmpdir(), 'rollcall-jobs-')) });
+  });
+
+  after(async () => {
+    await redis.close();
+  });
+
+  function handlers(overrides: Partial<JobHandlers> = {}): JobHandlers {
+    return {
+      [JobName.TrainPerson]: async ({ personId, photoIds }, { reportProgress }) => {
+        await reportProgress(50);
+        return { personId, accepted: photoIds, refused: [], galleryVersion: 7 };
+      },
+      [JobName.ForgetPerson]: ({ personId }) => Promise.resolve({ personId, galleryVersion: 8 }),
+      ...overrides,
+    };
+  }
+
+  it('runs a job through its handler and keeps the result and progress for the API', async () => {
+    const queue = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() }, handlers());
+    try {
+      const id = await queue.enqueue(JobName.TrainPerson, { personId: 'p1', photoIds: ['a', 'b'] });
+      const view = await settled(queue, id);
+      assert.equal(view.state, 'completed');
+      assert.equal(view.progress, 50);
+      assert.deepEqual(view.result, { personId: 'p1', accepted: ['a', 'b'], refused: [], galleryVersion: 7 });
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('fails at once, with the reason, when the input can never succeed', async () => {
+    let calls = 0;
+    const queue = await JobQueue.start(
+      { redisUrl: redis.url, prefix: randomUUID() },
+      handlers({
+        [JobName.TrainPerson]: () => {
+          calls++;
+          return Promise.reject(new UnrecoverableError('photo a.jpg: no face was found in the photo'));
+        },
+      }),
+    );
+    try {
+      const id = await queue.enqueue(JobName.TrainPerson, { personId: 'p2', photoIds: ['a'] });
+      const view = await settled(queue, id);
+      assert.equal(view.state, 'failed');
+      assert.equal(view.failedReason, 'photo a.jpg: no face was found in the photo');
+      assert.equal(calls, 1, 'not retried');
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('retries a transient failure with backoff until it succeeds', async () => {
+    let calls = 0;
+    const queue = await JobQueue.start(
+      { redisUrl: redis.url, prefix: randomUUID() },
+      handlers({
+        [JobName.ForgetPerson]: ({ personId }) => {
+          calls++;
+          return calls === 1
+            ? Promise.reject(new Error('no recognition node connected'))
+            : Promise.resolve({ personId, galleryVersion: 9 });
+        },
+      }),
+    );
+    try {
+      const id = await queue.enqueue(JobName.ForgetPerson, { personId: 'p3' });
+      const view = await settled(queue, id);
+      assert.equal(view.state, 'completed');
+      assert.equal(view.attemptsMade, 2);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('adds nothing for the same training requested twice while the first is queued', async () => {
+    const queue = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
+    try {
+      const first = await queue.enqueue(JobName.TrainPerson, { personId: 'p4', photoIds: ['b', 'a'] });
+      const again = await queue.enqueue(JobName.TrainPerson, { personId: 'p4', photoIds: ['a', 'b'] });
+      assert.equal(again, first);
+      assert.equal(await queue.queue.count(), 1);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('refuses to start a worker that lacks a handler', async () => {
+    await assert.rejects(
+      JobQueue.start(
+        { redisUrl: redis.url, prefix: randomUUID() },
+        { [JobName.TrainPerson]: handlers()[JobName.TrainPerson] },
+      ),
+      /no handler for job\(s\): forget-person/,
+    );
+  });
+});

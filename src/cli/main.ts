@@ -8,6 +8,7 @@ import { ErrorCode, RollcallError } from '../core/index.js';
 import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
 import { runEvaluate } from './evaluate.command.js';
+import { runProbe } from './probe.command.js';
 import { runStart } from './start.command.js';
 
 const USAGE = `Usage: rollcall <command> [options]
@@ -23,6 +24,9 @@ Commands:
                                             on the same frames (SRC as CAMERA_SOURCE; default demo)
   bench-matcher [--gallery N] [--queries N] [--json]
                                             Time gallery search against a brute-force scan
+  probe HOST[:PORT] [--secret S] [--json]   Connect to a recognition node as a web node would,
+                                            authenticate, print its status (the first thing to
+                                            run when a web node cannot reach a camera PC)
   help                                      Show this text
 
 Configuration comes from the environment and .env (see .env.example).`;
@@ -102,6 +106,20 @@ export async function main(argv: string[]): Promise<number> {
         descriptors: positiveInt(values.gallery, '--gallery') ?? 100_000,
         queries: positiveInt(values.queries, '--queries') ?? 200,
         json: values.json,
+      });
+    }
+    case 'probe': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { secret: { type: 'string' }, json: { type: 'boolean', default: false } },
+      });
+      const [target, ...extra] = positionals;
+      if (target === undefined || extra.length > 0) throw usageError('probe needs exactly one HOST[:PORT]');
+      return runProbe(config, {
+        target,
+        json: values.json,
+        ...(values.secret === undefined ? {} : { secret: values.secret }),
       });
     }
     case 'start': {

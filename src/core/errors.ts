@@ -66,6 +66,21 @@ export const ErrorCode = {
   /** redis-server is not installed and REDIS_URL is unset. */
   RedisMissing: 'REDIS_MISSING',
   RedisFailed: 'REDIS_FAILED',
+  // The store (src/store): validation at its edge, constraints, schema, adapters.
+  /** An argument to the store is malformed: an empty name, an over-long string, a bad id or day. */
+  StoreInvalid: 'STORE_INVALID',
+  /** The record asked for (or one it refers to) does not exist. */
+  StoreNotFound: 'STORE_NOT_FOUND',
+  /** The write would break a uniqueness or state rule: a duplicate name, an already-decided face. */
+  StoreConflict: 'STORE_CONFLICT',
+  /** The database was written by a newer Rollcall (a schema version this build does not know). */
+  StoreSchemaTooNew: 'STORE_SCHEMA_TOO_NEW',
+  /** The configured store cannot be used: an adapter not built, a file that cannot be opened. */
+  StoreUnavailable: 'STORE_UNAVAILABLE',
+  /** The store was closed. */
+  StoreClosed: 'STORE_CLOSED',
+  /** The database failed in a way the caller cannot fix (disk full, corruption, lock timeout). */
+  StoreFailed: 'STORE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,207 @@
+/**
+ * The recognition node, assembled: the face-engine pool, the gallery (restored from its on-disk
+ * cache), the durable outbox, the bridge server on port 9999, the camera under its watchdog and
+ * the live pipeline. Returns the rooms in start order so the caller closes them in reverse.
+ */
+import path from 'node:path';
+import type { Config } from '../../config.js';
+import { Gallery, isRollcallError, serializeError } from '../core/index.js';
+import {
+  BridgeServer,
+  EventOutbox,
+  GalleryCache,
+  resolveBridgeSecret,
+  type EmbedPhoto,
+  type EmbedResult,
+} from '../bridge/index.js';
+import { createFrameSource } from '../capture/index.js';
+import { decodeImage } from '../engine/index.js';
+import { encodeFrameJpeg, RecognitionPipeline } from '../recognition/index.js';
+import { FaceEnginePool } from '../workers/index.js';
+import type { Logger } from './logger.js';
+
+export interface Room {
+  name: string;
+  close(): Promise<void>;
+}
+
+/** Frames are sent to web nodes at most this often: a live view needs no more, JPEG costs CPU. */
+const LIVE_VIEW_FPS = 8;
+
+export async function startRecognitionNode(
+  config: Config,
+  logger: Logger,
+  options: { listenHost: string },
+  rooms: Room[],
+): Promise<void> {
+  const pool = await FaceEnginePool.start({
+    threads: config.workerThreads,
+    backend: config.tfBackend,
+    defaultDetector: config.liveDetector,
+  });
+  rooms.push({ name: 'face engine pool', close: () => pool.close() });
+  logger.info(
+    { backend: pool.info.backend, threads: pool.info.threads, model: pool.info.model },
+    'face engine ready',
+  );
+
+  // The node keeps recognising while no web node is connected: it starts from the gallery it was
+  // last sent.
+  const gallery = new Gallery();
+  const galleryCache = new GalleryCache({ dir: config.dataDir });
+  try {
+    await galleryCache.load();
+    const people = galleryCache.applyTo(gallery);
+    logger.info({ people, version: galleryCache.version ?? null }, 'gallery restored from its cache');
+  } catch (error) {
+    if (!isRollcallError(error)) throw error;
+    logger.error({ err: error }, 'the gallery cache is unreadable; starting with an empty gallery');
+  }
+
+  const outbox = await EventOutbox.open({ dir: path.join(config.dataDir, 'outbox') });
+  rooms.push({ name: 'event outbox', close: () => outbox.close() });
+  logger.info({ pending: outbox.depth, recovery: outbox.recovery }, 'event outbox open');
+
+  const secret = await resolveBridgeSecret({
+    listenHost: options.listenHost,
+    configuredSecret: config.bridgeSecret,
+    dataDir: config.dataDir,
+  });
+  if (secret.source === 'generated') {
+    logger.warn({ file: secret.file }, 'generated a bridge secret for this machine (loopback only)');
+  }
+
+  const source = createFrameSource(config.cameraSource, {});
+  const pipeline = new RecognitionPipeline(
+    { engine: pool, gallery },
+    {
+      nodeId: config.nodeId,
+      cameraId: source.cameraId,
+      thresholds: { match: config.matchThreshold, unknown: config.unknownThreshold },
+      detector: config.liveDetector,
+      tracker: {
+        consensusFrames: config.consensusFrames,
+        sightingIntervalMs: config.sightingIntervalS * 1000,
+      },
+    },
+  );
+
+  const embed = async (photos: EmbedPhoto[]): Promise<EmbedResult[]> =>
+    Promise.all(
+      photos.map(async (photo): Promise<EmbedResult> => {
+        try {
+          const image = await decodeImage(Buffer.from(photo.data), { name: photo.name });
+          const faces = await pool.analyze(image, { detector: config.enrollDetector, padCascade: true });
+          return {
+            name: photo.name,
+            ok: true,
+            faces: faces.map((f) => ({
+              box: f.box,
+              score: f.score,
+              quality: f.quality,
+              descriptor: f.descriptor,
+            })),
+          };
+        } catch (error) {
+          return { name: photo.name, ok: false, error: serializeError(error) };
+        }
+      }),
+    );
+
+  const server = new BridgeServer(
+    {
+      outbox,
+      gallery,
+      galleryCache,
+      embed,
+      status: () => {
+        const stats = pipeline.stats();
+        return {
+          cameras: [
+            {
+              cameraId: source.cameraId,
+              fps: stats.fpsOut,
+              droppedFrames: stats.framesDropped,
+              latencyP95Ms: stats.framesProcessed > 0 ? stats.latencyP95Ms : null,
+              online: stats.fpsIn > 0,
+            },
+          ],
+        };
+      },
+    },
+    {
+      host: options.listenHost,
+      port: config.recognitionServer.port,
+      nodeId: config.nodeId,
+      secret: secret.secret,
+    },
+  );
+  const { port } = await server.start();
+  rooms.push({ name: 'bridge server', close: () => server.close() });
+  logger.info({ host: options.listenHost, port }, 'bridge listening for web nodes');
+  server.on('connected', (info) => {
+    logger.info(info, 'web node connected');
+  });
+  server.on('disconnected', (info) => {
+    logger.info(info, 'web node disconnected');
+  });
+  server.on('galleryChanged', (change) => {
+    logger.info(change, 'gallery updated by a web node');
+  });
+  server.on('protocolError', (info) => {
+    logger.warn(info, 'refused a bridge connection');
+  });
+
+  rooms.push({ name: 'recognition pipeline', close: () => pipeline.close() });
+  pipeline.on('event', (event) => {
+    logger.info(
+      {
+        type: event.type,
+        person: event.personId,
+        distance: event.distance,
+        camera: event.cameraId,
+        track: event.trackId,
+      },
+      event.type === 'unknown' ? 'unknown face' : `${event.type}: ${event.personId ?? ''}`,
+    );
+    // Durable first: the outbox keeps the event until a web node acknowledges it.
+    server.publishEvent(event).catch((error: unknown) => {
+      logger.error({ err: error, event: event.id }, 'an event could not be stored in the outbox');
+    });
+  });
+  let lastFrameSentAt = 0;
+  pipeline.on('frame', (metadata, image) => {
+    if (server.authenticatedCount === 0 || metadata.capturedAt - lastFrameSentAt < 1000 / LIVE_VIEW_FPS)
+      return;
+    lastFrameSentAt = metadata.capturedAt;
+    encodeFrameJpeg(image).then(
+      (jpeg) => {
+        server.publishFrame(metadata, jpeg);
+      },
+      (error: unknown) => {
+        logger.warn({ err: error }, 'a live-view frame could not be encoded');
+      },
+    );
+  });
+  pipeline.on('error', (error) => {
+    logger.warn({ err: error }, 'a frame failed; continuing');
+  });
+  pipeline.attach(source);
+  source.on('restarted', (restart) => {
+    logger.warn(restart, 'camera source restarted by the watchdog');
+  });
+  rooms.push({ name: 'camera source', close: () => source.close() });
+  await source.start();
+  logger.info({ camera: source.cameraId, source: source.description }, 'camera running');
+
+  const statsTimer = setInterval(() => {
+    logger.info({ camera: source.cameraId, outbox: outbox.depth, ...pipeline.stats() }, 'pipeline stats');
+  }, 60_000);
+  rooms.push({
+    name: 'stats timer',
+    close: () => {
+      clearInterval(statsTimer);
+      return Promise.resolve();
+    },
+  });
+}

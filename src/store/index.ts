@@ -1,0 +1,16 @@
+/**
+ * The store room's one door: the `Store` interface, its types, the SQLite adapter and the factory
+ * that picks an adapter from the configuration.
+ */
+export * from './store.js';
+export { createStore, type StoreConfig } from './create-store.js';
+export { SqliteStore, SQLITE_FILE_NAME, type SqliteStoreOptions } from './sqlite.store.js';
+export { SCHEMA_VERSION } from './sqlite.migrations.js';
+export {
+  MAX_EVENT_ID_LENGTH,
+  MAX_HASH_LENGTH,
+  MAX_JSON_BYTES,
+  MAX_NAME_LENGTH,
+  MAX_NOTES_LENGTH,
+  MAX_TEXT_LENGTH,
+} from './validate.js';

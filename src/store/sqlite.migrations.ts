@@ -1,0 +1,201 @@
+/**
+ * The SQLite schema, as numbered migrations applied in order at open (see `migrate`). A migration
+ * is never edited once released; a change is a new migration at the end.
+ */
+import type { Database } from 'better-sqlite3';
+import { ErrorCode, RollcallError } from '../core/index.js';
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description:
+      'users, tokens, people, photos, descriptors, gallery, events, attendance, unknown faces, nodes, settings',
+    // STRICT tables refuse a value of the wrong type instead of storing it silently. Names compare
+    // with NOCASE so `Alice` and `alice` cannot both exist. Attendance and corrections have no
+    // foreign key to people on purpose: history outlives a deleted person (see README.md).
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name TEXT NOT NULL COLLATE NOCASE,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (user_id, name)
+      ) STRICT;
+
+      CREATE TABLE people (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        notes TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      -- bytes last: listing photos reads the row's first page and skips the overflow chain.
+      CREATE TABLE photos (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        file_name TEXT NOT NULL,
+        byte_length INTEGER NOT NULL,
+        quality TEXT NOT NULL DEFAULT 'null',
+        created_at TEXT NOT NULL,
+        bytes BLOB NOT NULL
+      ) STRICT;
+      CREATE INDEX photos_by_person ON photos (person_id, created_at);
+
+      -- 128 float32 little-endian = 512 bytes.
+      CREATE TABLE descriptors (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        photo_id TEXT NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        descriptor BLOB NOT NULL CHECK (length(descriptor) = 512)
+      ) STRICT;
+      CREATE INDEX descriptors_by_person ON descriptors (person_id, created_at);
+      CREATE INDEX descriptors_by_photo ON descriptors (photo_id);
+
+      CREATE TABLE gallery (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO gallery (id, version) VALUES (1, 0);
+
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('recognized', 'sighting', 'unknown')),
+        node_id TEXT NOT NULL,
+        camera_id TEXT NOT NULL,
+        track_id TEXT NOT NULL,
+        person_id TEXT,
+        distance REAL,
+        thresholds TEXT NOT NULL,
+        votes INTEGER,
+        at TEXT NOT NULL,
+        box TEXT NOT NULL,
+        frame_width INTEGER NOT NULL,
+        frame_height INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        crop BLOB
+      ) STRICT;
+      CREATE INDEX events_by_at ON events (at, id);
+      CREATE INDEX events_by_person ON events (person_id, at);
+
+      CREATE TABLE attendance (
+        person_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        person_name TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        first_camera_id TEXT NOT NULL,
+        last_camera_id TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        event_count INTEGER NOT NULL,
+        corrected INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (person_id, day)
+      ) STRICT;
+      CREATE INDEX attendance_by_day ON attendance (day, first_seen);
+
+      CREATE TABLE attendance_corrections (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        by_whom TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL,
+        before TEXT,
+        after TEXT
+      ) STRICT;
+      CREATE INDEX corrections_by_person ON attendance_corrections (person_id, day);
+      CREATE INDEX corrections_by_day ON attendance_corrections (day, at);
+
+      -- The crop stays on the event row; an unknown face points at it.
+      CREATE TABLE unknown_faces (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE REFERENCES events (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        camera_id TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'assigned', 'dismissed')),
+        assigned_person_id TEXT REFERENCES people (id) ON DELETE CASCADE,
+        decided_at TEXT
+      ) STRICT;
+      CREATE INDEX unknown_faces_by_status ON unknown_faces (status, at);
+
+      CREATE TABLE nodes (
+        id TEXT PRIMARY KEY,
+        last_seen TEXT NOT NULL,
+        status TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/**
+ * Brings the database to {@link SCHEMA_VERSION} in one IMMEDIATE transaction, so two processes
+ * opening the same file (the server and a CLI command) cannot both migrate: the second waits on
+ * the write lock, then finds nothing to do. A database from a newer build is refused untouched.
+ *
+ * @returns the versions applied, oldest first.
+ * @throws RollcallError `STORE_SCHEMA_TOO_NEW` when the file's version is above {@link SCHEMA_VERSION}.
+ */
+export function migrate(db: Database, now: () => Date, migrations = MIGRATIONS): number[] {
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  const run = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      description TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    ) STRICT`);
+    const row = db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as {
+      version: number | null;
+    };
+    const current = row.version ?? 0;
+    if (current > latest) {
+      throw new RollcallError(
+        ErrorCode.StoreSchemaTooNew,
+        `the database is at schema version ${current}, newer than this Rollcall's ${latest}; ` +
+          'upgrade Rollcall or restore a backup made by this version',
+      );
+    }
+    const insert = db.prepare(
+      'INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)',
+    );
+    const applied: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (migration.version <= current) continue;
+      db.exec(migration.sql);
+      insert.run(migration.version, migration.description, now().toISOString());
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+  return run.immediate();
+}

@@ -1,0 +1,1356 @@
+/**
+ * The default store: one SQLite file under `DATA_DIR` through better-sqlite3.
+ *
+ * better-sqlite3 is synchronous; each method runs its statements (one transaction where it writes
+ * more than one row) and returns a settled promise, so callers see the same async `Store` as any
+ * other adapter. Queries are short and indexed, so blocking the event loop for them is cheaper
+ * than a thread hop.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  applySighting,
+  ErrorCode,
+  isRollcallError,
+  localDay,
+  RollcallError,
+  type AttendanceRecord,
+  type AttendanceRules,
+  type RecognitionEvent,
+} from '../core/index.js';
+import { migrate } from './sqlite.migrations.js';
+import type {
+  ApiToken,
+  AttendanceCorrection,
+  AttendanceCorrectionInput,
+  AttendanceQuery,
+  CorrectionQuery,
+  DeletedPerson,
+  DeletePersonOptions,
+  EventQuery,
+  Gallery,
+  GalleryChange,
+  JsonValue,
+  NewApiToken,
+  NewPerson,
+  NewPhoto,
+  NewUser,
+  NodeRecord,
+  Page,
+  PageOptions,
+  Person,
+  PersonPatch,
+  Photo,
+  RecordAttendanceResult,
+  RecordUnknownFaceResult,
+  Setting,
+  Store,
+  StoredAttendance,
+  StoredDescriptor,
+  StoredEvent,
+  UnknownFace,
+  UnknownFaceQuery,
+  User,
+  UserPatch,
+} from './store.js';
+import {
+  checkBoolean,
+  checkBytes,
+  checkDay,
+  checkDayNear,
+  checkDescriptors,
+  checkEvent,
+  checkEventId,
+  checkFileName,
+  checkHash,
+  checkId,
+  checkInstant,
+  checkJson,
+  checkName,
+  checkPage,
+  checkRole,
+  checkStatus,
+  checkText,
+  conflict,
+  invalid,
+  MAX_NOTES_LENGTH,
+  MAX_TEXT_LENGTH,
+  notFound,
+} from './validate.js';
+import { decodeDescriptor, encodeDescriptor } from './descriptor-blob.js';
+
+export const SQLITE_FILE_NAME = 'rollcall.db';
+
+export interface SqliteStoreOptions {
+  /** Directory of the database file; created when missing. */
+  dataDir: string;
+  /** @defaultValue {@link SQLITE_FILE_NAME} */
+  fileName?: string;
+  /**
+   * How long a statement waits for another connection's write lock (the CLI and the server share
+   * the file) before failing with `STORE_FAILED`.
+   * @defaultValue 5000
+   */
+  busyTimeoutMs?: number;
+  /** Largest enrollment photo accepted. @defaultValue 10 MiB */
+  maxPhotoBytes?: number;
+  /**
+   * Largest event crop accepted. At least what the node's outbox accepts (4 MiB records), so an
+   * event the node could send is never refused here for its size.
+   * @defaultValue 4 MiB
+   */
+  maxCropBytes?: number;
+  /** @defaultValue `() => new Date()` */
+  now?: () => Date;
+  /** @defaultValue `crypto.randomUUID` */
+  newId?: () => string;
+}
+
+type Resolved = Required<SqliteStoreOptions>;
+
+function resolveOptions(options: SqliteStoreOptions): Resolved {
+  const resolved: Resolved = {
+    fileName: SQLITE_FILE_NAME,
+    busyTimeoutMs: 5000,
+    maxPhotoBytes: 10 * 1024 * 1024,
+    maxCropBytes: 4 * 1024 * 1024,
+    now: () => new Date(),
+    newId: randomUUID,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    dataDir: options.dataDir,
+  };
+  if (typeof resolved.dataDir !== 'string' || resolved.dataDir.length === 0) {
+    throw invalid('dataDir must be a directory path');
+  }
+  if (resolved.fileName !== path.basename(resolved.fileName) || resolved.fileName.length === 0) {
+    throw invalid('fileName must be a file name, not a path');
+  }
+  for (const key of ['busyTimeoutMs', 'maxPhotoBytes', 'maxCropBytes'] as const) {
+    if (!Number.isInteger(resolved[key]) || resolved[key] < 0)
+      throw invalid(`${key} must be a whole number >= 0`);
+  }
+  return resolved;
+}
+
+// ---- rows as SQLite returns them ----
+
+interface UserRow {
+  id: string;
+  name: string;
+  role: 'admin' | 'viewer';
+  password_hash: string;
+  created_at: string;
+  disabled: number;
+}
+interface TokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked: number;
+}
+interface PersonRow {
+  id: string;
+  name: string;
+  notes: string;
+  created_at: string;
+  updated_at: string;
+}
+interface PhotoRow {
+  id: string;
+  person_id: string;
+  file_name: string;
+  byte_length: number;
+  quality: string;
+  created_at: string;
+}
+interface DescriptorRow {
+  id: string;
+  person_id: string;
+  photo_id: string;
+  created_at: string;
+  descriptor: Buffer;
+}
+interface EventRow {
+  id: string;
+  type: RecognitionEvent['type'];
+  node_id: string;
+  camera_id: string;
+  track_id: string;
+  person_id: string | null;
+  distance: number | null;
+  thresholds: string;
+  votes: number | null;
+  at: string;
+  box: string;
+  frame_width: number;
+  frame_height: number;
+  model: string;
+  backend: string;
+  received_at: string;
+  has_crop: number;
+}
+interface AttendanceRow {
+  person_id: string;
+  day: string;
+  person_name: string;
+  first_seen: string;
+  last_seen: string;
+  first_camera_id: string;
+  last_camera_id: string;
+  node_id: string;
+  event_count: number;
+  corrected: number;
+}
+interface CorrectionRow {
+  id: string;
+  person_id: string;
+  day: string;
+  by_whom: string;
+  reason: string;
+  at: string;
+  before: string | null;
+  after: string | null;
+}
+interface UnknownFaceRow {
+  id: string;
+  event_id: string;
+  at: string;
+  camera_id: string;
+  node_id: string;
+  status: UnknownFace['status'];
+  assigned_person_id: string | null;
+  decided_at: string | null;
+  has_crop: number;
+}
+
+const EVENT_COLUMNS = `id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at, box,
+  frame_width, frame_height, model, backend, received_at, crop IS NOT NULL AS has_crop`;
+const PHOTO_COLUMNS = 'id, person_id, file_name, byte_length, quality, created_at';
+const UNKNOWN_COLUMNS = `u.id, u.event_id, u.at, u.camera_id, u.node_id, u.status, u.assigned_person_id,
+  u.decided_at, e.crop IS NOT NULL AS has_crop`;
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  passwordHash: r.password_hash,
+  createdAt: r.created_at,
+  disabled: r.disabled !== 0,
+});
+const toToken = (r: TokenRow): ApiToken => ({
+  id: r.id,
+  userId: r.user_id,
+  name: r.name,
+  tokenHash: r.token_hash,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revoked: r.revoked !== 0,
+});
+const toPerson = (r: PersonRow): Person => ({
+  id: r.id,
+  name: r.name,
+  notes: r.notes,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const toPhoto = (r: PhotoRow): Photo => ({
+  id: r.id,
+  personId: r.person_id,
+  fileName: r.file_name,
+  byteLength: r.byte_length,
+  quality: JSON.parse(r.quality) as JsonValue,
+  createdAt: r.created_at,
+});
+const toEvent = (r: EventRow): StoredEvent => ({
+  id: r.id,
+  type: r.type,
+  nodeId: r.node_id,
+  cameraId: r.camera_id,
+  trackId: r.track_id,
+  personId: r.person_id,
+  distance: r.distance,
+  thresholds: JSON.parse(r.thresholds) as StoredEvent['thresholds'],
+  votes: r.votes,
+  at: r.at,
+  box: JSON.parse(r.box) as StoredEvent['box'],
+  frameWidth: r.frame_width,
+  frameHeight: r.frame_height,
+  model: r.model,
+  backend: r.backend,
+  hasCrop: r.has_crop !== 0,
+  receivedAt: r.received_at,
+});
+const toAttendance = (r: AttendanceRow): StoredAttendance => ({
+  personId: r.person_id,
+  day: r.day,
+  personName: r.person_name,
+  firstSeen: r.first_seen,
+  lastSeen: r.last_seen,
+  firstCameraId: r.first_camera_id,
+  lastCameraId: r.last_camera_id,
+  nodeId: r.node_id,
+  eventCount: r.event_count,
+  corrected: r.corrected !== 0,
+});
+const toCorrection = (r: CorrectionRow): AttendanceCorrection => ({
+  id: r.id,
+  personId: r.person_id,
+  day: r.day,
+  by: r.by_whom,
+  reason: r.reason,
+  at: r.at,
+  before: r.before === null ? null : (JSON.parse(r.before) as StoredAttendance),
+  after: r.after === null ? null : (JSON.parse(r.after) as StoredAttendance),
+});
+const toUnknownFace = (r: UnknownFaceRow): UnknownFace => ({
+  id: r.id,
+  eventId: r.event_id,
+  at: r.at,
+  cameraId: r.camera_id,
+  nodeId: r.node_id,
+  hasCrop: r.has_crop !== 0,
+  status: r.status,
+  assignedPersonId: r.assigned_person_id,
+  decidedAt: r.decided_at,
+});
+
+/** better-sqlite3 binds Buffers; this views a Uint8Array as one without copying. */
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Callers get plain Uint8Arrays (what the interface promises), viewing the Buffer SQLite returned. */
+const asBytes = (buffer: Buffer | null | undefined): Uint8Array | null =>
+  buffer ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : null;
+
+/** Runs `rows` fetched with `limit + 1` into a page, so no second COUNT query is needed. */
+function toPage<R, T>(rows: R[], limit: number, offset: number, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit;
+  return { items: rows.slice(0, limit).map(map), nextOffset: more ? offset + limit : null };
+}
+
+function checkTimeZone(rules: AttendanceRules): void {
+  if (typeof rules !== 'object' || typeof rules.timeZone !== 'string')
+    throw invalid('rules.timeZone is required');
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: rules.timeZone });
+  } catch {
+    throw invalid(`rules.timeZone "${rules.timeZone}" is not an IANA time zone`);
+  }
+  if (rules.cooldownS !== undefined && (!Number.isFinite(rules.cooldownS) || rules.cooldownS < 0)) {
+    throw invalid('rules.cooldownS must be a number >= 0');
+  }
+}
+
+/** Maps what SQLite throws to the catalog; a RollcallError passes through. */
+function translate(error: unknown): RollcallError {
+  if (isRollcallError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new RollcallError(ErrorCode.StoreConflict, `already exists (${message})`, { cause: error });
+  }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return new RollcallError(ErrorCode.StoreNotFound, 'a record it refers to does not exist', {
+      cause: error,
+    });
+  }
+  if (code === 'SQLITE_BUSY') {
+    return new RollcallError(
+      ErrorCode.StoreFailed,
+      `the database stayed locked by another process: ${message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new RollcallError(ErrorCode.StoreFailed, `SQLite failed: ${message}`, { cause: error });
+}
+
+export class SqliteStore implements Store {
+  /** The database file. */
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly options: Resolved;
+  private closed = false;
+
+  private constructor(db: Database.Database, file: string, options: Resolved) {
+    this.db = db;
+    this.file = file;
+    this.options = options;
+  }
+
+  /**
+   * Opens (creating when missing) the database under `dataDir` and migrates it.
+   *
+   * @throws RollcallError `STORE_SCHEMA_TOO_NEW` for a file from a newer Rollcall,
+   *   `STORE_UNAVAILABLE` when the file cannot be opened or is not a database.
+   */
+  static open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    let db: Database.Database | undefined;
+    try {
+      const resolved = resolveOptions(options);
+      mkdirSync(resolved.dataDir, { recursive: true });
+      const file = path.join(resolved.dataDir, resolved.fileName);
+      db = new Database(file);
+      // WAL lets the web node read while a training job writes. synchronous=FULL because the web
+      // node acknowledges an event to its node once stored: NORMAL could lose a committed
+      // transaction on power loss, and the node would have already forgotten the event.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma(`busy_timeout = ${resolved.busyTimeoutMs}`);
+      db.pragma('foreign_keys = ON');
+      migrate(db, resolved.now);
+      return Promise.resolve(new SqliteStore(db, file, resolved));
+    } catch (error) {
+      db?.close();
+      if (isRollcallError(error)) return Promise.reject(error);
+      const code = (error as { code?: unknown }).code;
+      const message = error instanceof Error ? error.message : String(error);
+      return Promise.reject(
+        new RollcallError(
+          ErrorCode.StoreUnavailable,
+          `cannot open the SQLite store under ${options.dataDir}: ${message}` +
+            (code === 'SQLITE_NOTADB' ? ' (the file is not a Rollcall database)' : ''),
+          { cause: error },
+        ),
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+
+  /** Every public method goes through here: closed check, error translation, a settled promise. */
+  private run<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new RollcallError(ErrorCode.StoreClosed, 'the store is closed'));
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(translate(error));
+    }
+  }
+
+  /** A write transaction that takes the lock up front, so read-then-write cannot race another connection. */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private nowIso(): string {
+    return this.options.now().toISOString();
+  }
+
+  private bumpGallery(): number {
+    const row = this.db
+      .prepare('UPDATE gallery SET version = version + 1 WHERE id = 1 RETURNING version')
+      .get() as {
+      version: number;
+    };
+    return row.version;
+  }
+
+  // ---- users ----
+
+  createUser(user: NewUser): Promise<User> {
+    return this.run(() => {
+      const name = checkName(user.name, 'user name');
+      const role = checkRole(user.role);
+      const passwordHash = checkHash(user.passwordHash, 'password hash');
+      return this.write(() => {
+        if (this.db.prepare('SELECT 1 FROM users WHERE name = ?').get(name)) {
+          throw conflict(`a user named "${name}" already exists`);
+        }
+        const row = this.db
+          .prepare(
+            'INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+          )
+          .get(this.options.newId(), name, role, passwordHash, this.nowIso()) as UserRow;
+        return toUser(row);
+      });
+    });
+  }
+
+  getUser(id: string): Promise<User | null> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(checkId(id, 'user id')) as
+        UserRow | undefined;
+      return row ? toUser(row) : null;
+    });
+  }
+
+  getUserByName(name: string): Promise<User | null> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(checkName(name, 'user name')) as
+        UserRow | undefined;
+      return row ? toUser(row) : null;
+    });
+  }
+
+  listUsers(page?: PageOptions): Promise<Page<User>> {
+    return this.run(() => {
+      const { limit, offset } = checkPage(page);
+      const rows = this.db
+        .prepare('SELECT * FROM users ORDER BY name, id LIMIT ? OFFSET ?')
+        .all(limit + 1, offset) as UserRow[];
+      return toPage(rows, limit, offset, toUser);
+    });
+  }
+
+  updateUser(id: string, patch: UserPatch): Promise<User> {
+    return this.run(() => {
+      checkId(id, 'user id');
+      const sets: string[] = [];
+      const values: (string | number)[] = [];
+      if (patch.role !== undefined) {
+        sets.push('role = ?');
+        values.push(checkRole(patch.role));
+      }
+      if (patch.passwordHash !== undefined) {
+        sets.push('password_hash = ?');
+        values.push(checkHash(patch.passwordHash, 'password hash'));
+      }
+      if (patch.disabled !== undefined) {
+        sets.push('disabled = ?');
+        values.push(checkBoolean(patch.disabled, 'disabled') ? 1 : 0);
+      }
+      const sql =
+        sets.length > 0
+          ? `UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING *`
+          : 'SELECT * FROM users WHERE id = ?';
+      const row = this.db.prepare(sql).get(...values, id) as UserRow | undefined;
+      if (!row) throw notFound(`no user with id ${id}`);
+      return toUser(row);
+    });
+  }
+
+  deleteUser(id: string): Promise<void> {
+    return this.run(() => {
+      const { changes } = this.db.prepare('DELETE FROM users WHERE id = ?').run(checkId(id, 'user id'));
+      if (changes === 0) throw notFound(`no user with id ${id}`);
+    });
+  }
+
+  // ---- API tokens ----
+
+  createApiToken(token: NewApiToken): Promise<ApiToken> {
+    return this.run(() => {
+      const userId = checkId(token.userId, 'user id');
+      const name = checkName(token.name, 'token name');
+      const tokenHash = checkHash(token.tokenHash, 'token hash');
+      return this.write(() => {
+        if (!this.db.prepare('SELECT 1 FROM users WHERE id = ?').get(userId)) {
+          throw notFound(`no user with id ${userId}`);
+        }
+        if (this.db.prepare('SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?').get(userId, name)) {
+          throw conflict(`the user already has a token named "${name}"`);
+        }
+        if (this.db.prepare('SELECT 1 FROM api_tokens WHERE token_hash = ?').get(tokenHash)) {
+          throw conflict('a token with this hash already exists');
+        }
+        const row = this.db
+          .prepare(
+            'INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+          )
+          .get(this.options.newId(), userId, name, tokenHash, this.nowIso()) as TokenRow;
+        return toToken(row);
+      });
+    });
+  }
+
+  findApiTokenByHash(tokenHash: string): Promise<ApiToken | null> {
+    return this.run(() => {
+      const row = this.db
+        .prepare('SELECT * FROM api_tokens WHERE token_hash = ?')
+        .get(checkHash(tokenHash, 'token hash')) as TokenRow | undefined;
+      return row ? toToken(row) : null;
+    });
+  }
+
+  listApiTokens(userId: string): Promise<ApiToken[]> {
+    return this.run(() => {
+      const rows = this.db
+        .prepare('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at, id')
+        .all(checkId(userId, 'user id')) as TokenRow[];
+      return rows.map(toToken);
+    });
+  }
+
+  touchApiToken(id: string, at: string): Promise<void> {
+    return this.run(() => {
+      const { changes } = this.db
+        .prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?')
+        .run(checkInstant(at, 'at'), checkId(id, 'token id'));
+      if (changes === 0) throw notFound(`no API token with id ${id}`);
+    });
+  }
+
+  revokeApiToken(id: string): Promise<ApiToken> {
+    return this.run(() => {
+      const row = this.db
+        .prepare('UPDATE api_tokens SET revoked = 1 WHERE id = ? RETURNING *')
+        .get(checkId(id, 'token id')) as TokenRow | undefined;
+      if (!row) throw notFound(`no API token with id ${id}`);
+      return toToken(row);
+    });
+  }
+
+  // ---- people ----
+
+  createPerson(person: NewPerson): Promise<{ person: Person } & GalleryChange> {
+    return this.run(() => {
+      const name = checkName(person.name, 'person name');
+      const notes = checkText(person.notes ?? '', 'notes', MAX_NOTES_LENGTH);
+      return this.write(() => {
+        if (this.db.prepare('SELECT 1 FROM people WHERE name = ?').get(name)) {
+          throw conflict(`a person named "${name}" already exists`);
+        }
+        const now = this.nowIso();
+        const row = this.db
+          .prepare(
+            'INSERT INTO people (id, name, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+          )
+          .get(this.options.newId(), name, notes, now, now) as PersonRow;
+        return { person: toPerson(row), galleryVersion: this.bumpGallery() };
+      });
+    });
+  }
+
+  getPerson(id: string): Promise<Person | null> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT * FROM people WHERE id = ?').get(checkId(id, 'person id')) as
+        PersonRow | undefined;
+      return row ? toPerson(row) : null;
+    });
+  }
+
+  getPersonByName(name: string): Promise<Person | null> {
+    return this.run(() => {
+      const row = this.db
+        .prepare('SELECT * FROM people WHERE name = ?')
+        .get(checkName(name, 'person name')) as PersonRow | undefined;
+      return row ? toPerson(row) : null;
+    });
+  }
+
+  listPeople(page?: PageOptions): Promise<Page<Person>> {
+    return this.run(() => {
+      const { limit, offset } = checkPage(page);
+      const rows = this.db
+        .prepare('SELECT * FROM people ORDER BY name, id LIMIT ? OFFSET ?')
+        .all(limit + 1, offset) as PersonRow[];
+      return toPage(rows, limit, offset, toPerson);
+    });
+  }
+
+  updatePerson(id: string, patch: PersonPatch): Promise<{ person: Person } & GalleryChange> {
+    return this.run(() => {
+      checkId(id, 'person id');
+      const name = patch.name === undefined ? undefined : checkName(patch.name, 'person name');
+      const notes = patch.notes === undefined ? undefined : checkText(patch.notes, 'notes', MAX_NOTES_LENGTH);
+      return this.write(() => {
+        const current = this.db.prepare('SELECT * FROM people WHERE id = ?').get(id) as PersonRow | undefined;
+        if (!current) throw notFound(`no person with id ${id}`);
+        if (
+          name !== undefined &&
+          this.db.prepare('SELECT 1 FROM people WHERE name = ? AND id <> ?').get(name, id)
+        ) {
+          throw conflict(`a person named "${name}" already exists`);
+        }
+        const row = this.db
+          .prepare('UPDATE people SET name = ?, notes = ?, updated_at = ? WHERE id = ? RETURNING *')
+          .get(name ?? current.name, notes ?? current.notes, this.nowIso(), id) as PersonRow;
+        // Reports show the current name while the person exists.
+        if (name !== undefined) {
+          this.db.prepare('UPDATE attendance SET person_name = ? WHERE person_id = ?').run(name, id);
+        }
+        return { person: toPerson(row), galleryVersion: this.bumpGallery() };
+      });
+    });
+  }
+
+  deletePerson(id: string, options?: DeletePersonOptions): Promise<DeletedPerson> {
+    return this.run(() => {
+      checkId(id, 'person id');
+      const eraseAttendance =
+        options?.eraseAttendance === undefined
+          ? false
+          : checkBoolean(options.eraseAttendance, 'eraseAttendance');
+      return this.write(() => {
+        if (!this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(id))
+          throw notFound(`no person with id ${id}`);
+        const count = (sql: string): number => (this.db.prepare(sql).get(id) as { n: number }).n;
+        const descriptors = count('SELECT count(*) AS n FROM descriptors WHERE person_id = ?');
+        const photos = count('SELECT count(*) AS n FROM photos WHERE person_id = ?');
+        // The face in an event is biometric data of the person; the event itself stays as audit.
+        const eventCrops = this.db
+          .prepare(
+            `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
+               OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
+          )
+          .run({ id }).changes;
+        const unknownFaces = this.db
+          .prepare('DELETE FROM unknown_faces WHERE assigned_person_id = ?')
+          .run(id).changes;
+        let attendance = 0;
+        if (eraseAttendance) {
+          attendance = this.db.prepare('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
+          this.db.prepare('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
+        }
+        // Photos and descriptors go by ON DELETE CASCADE.
+        this.db.prepare('DELETE FROM people WHERE id = ?').run(id);
+        return {
+          descriptors,
+          photos,
+          eventCrops,
+          unknownFaces,
+          attendance,
+          galleryVersion: this.bumpGallery(),
+        };
+      });
+    });
+  }
+
+  // ---- photos and descriptors ----
+
+  addPhoto(photo: NewPhoto): Promise<Photo> {
+    return this.run(() => {
+      const personId = checkId(photo.personId, 'person id');
+      const fileName = checkFileName(photo.fileName);
+      const bytes = checkBytes(photo.bytes, 'photo', this.options.maxPhotoBytes);
+      const quality = checkJson(photo.quality ?? null, 'quality');
+      return this.write(() => {
+        if (!this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(personId)) {
+          throw notFound(`no person with id ${personId}`);
+        }
+        const row = this.db
+          .prepare(
+            `INSERT INTO photos (id, person_id, file_name, byte_length, quality, created_at, bytes)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${PHOTO_COLUMNS}`,
+          )
+          .get(
+            this.options.newId(),
+            personId,
+            fileName,
+            bytes.byteLength,
+            quality,
+            this.nowIso(),
+            asBuffer(bytes),
+          ) as PhotoRow;
+        return toPhoto(row);
+      });
+    });
+  }
+
+  getPhoto(id: string): Promise<Photo | null> {
+    return this.run(() => {
+      const row = this.db
+        .prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`)
+        .get(checkId(id, 'photo id')) as PhotoRow | undefined;
+      return row ? toPhoto(row) : null;
+    });
+  }
+
+  getPhotoBytes(id: string): Promise<Uint8Array | null> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT bytes FROM photos WHERE id = ?').get(checkId(id, 'photo id')) as
+        { bytes: Buffer } | undefined;
+      return asBytes(row?.bytes);
+    });
+  }
+
+  listPhotos(personId: string): Promise<Photo[]> {
+    return this.run(() => {
+      const rows = this.db
+        .prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE person_id = ? ORDER BY created_at, id`)
+        .all(checkId(personId, 'person id')) as PhotoRow[];
+      return rows.map(toPhoto);
+    });
+  }
+
+  setPhotoQuality(id: string, quality: JsonValue): Promise<Photo> {
+    return this.run(() => {
+      const row = this.db
+        .prepare(`UPDATE photos SET quality = ? WHERE id = ? RETURNING ${PHOTO_COLUMNS}`)
+        .get(checkJson(quality, 'quality'), checkId(id, 'photo id')) as PhotoRow | undefined;
+      if (!row) throw notFound(`no photo with id ${id}`);
+      return toPhoto(row);
+    });
+  }
+
+  deletePhoto(id: string): Promise<GalleryChange> {
+    return this.run(() => {
+      checkId(id, 'photo id');
+      return this.write(() => {
+        if (this.db.prepare('DELETE FROM photos WHERE id = ?').run(id).changes === 0) {
+          throw notFound(`no photo with id ${id}`);
+        }
+        return { galleryVersion: this.bumpGallery() };
+      });
+    });
+  }
+
+  setPhotoDescriptors(photoId: string, descriptors: readonly Float32Array[]): Promise<GalleryChange> {
+    return this.run(() => {
+      checkId(photoId, 'photo id');
+      const list = checkDescriptors(descriptors);
+      return this.write(() => {
+        const photo = this.db.prepare('SELECT person_id FROM photos WHERE id = ?').get(photoId) as
+          { person_id: string } | undefined;
+        if (!photo) throw notFound(`no photo with id ${photoId}`);
+        this.db.prepare('DELETE FROM descriptors WHERE photo_id = ?').run(photoId);
+        const insert = this.db.prepare(
+          'INSERT INTO descriptors (id, person_id, photo_id, created_at, descriptor) VALUES (?, ?, ?, ?, ?)',
+        );
+        const now = this.nowIso();
+        for (const d of list)
+          insert.run(this.options.newId(), photo.person_id, photoId, now, encodeDescriptor(d));
+        return { galleryVersion: this.bumpGallery() };
+      });
+    });
+  }
+
+  listDescriptors(personId: string): Promise<StoredDescriptor[]> {
+    return this.run(() => {
+      const rows = this.db
+        .prepare('SELECT * FROM descriptors WHERE person_id = ? ORDER BY created_at, rowid')
+        .all(checkId(personId, 'person id')) as DescriptorRow[];
+      return rows.map((r) => ({
+        id: r.id,
+        personId: r.person_id,
+        photoId: r.photo_id,
+        createdAt: r.created_at,
+        descriptor: decodeDescriptor(r.descriptor),
+      }));
+    });
+  }
+
+  getGalleryVersion(): Promise<number> {
+    return this.run(
+      () =>
+        (this.db.prepare('SELECT version FROM gallery WHERE id = 1').get() as { version: number }).version,
+    );
+  }
+
+  getGallery(): Promise<Gallery> {
+    return this.run(() =>
+      // A read transaction: the version and the rows come from one snapshot.
+      this.db.transaction((): Gallery => {
+        const galleryVersion = (
+          this.db.prepare('SELECT version FROM gallery WHERE id = 1').get() as { version: number }
+        ).version;
+        const rows = this.db
+          .prepare(
+            `SELECT p.id, p.name, d.descriptor FROM people p JOIN descriptors d ON d.person_id = p.id
+             ORDER BY p.name, p.id, d.created_at, d.rowid`,
+          )
+          .all() as { id: string; name: string; descriptor: Buffer }[];
+        const people: Gallery['people'] = [];
+        for (const row of rows) {
+          let last = people.at(-1);
+          if (last?.personId !== row.id) {
+            last = { personId: row.id, name: row.name, descriptors: [] };
+            people.push(last);
+          }
+          last.descriptors.push(decodeDescriptor(row.descriptor));
+        }
+        return { galleryVersion, people };
+      })(),
+    );
+  }
+
+  // ---- events and attendance ----
+
+  /** Inserts the event unless its id exists; the caller holds the transaction when it needs one. */
+  private insertEvent(event: RecognitionEvent, keepCrop: boolean): boolean {
+    const crop = keepCrop && event.crop ? asBuffer(event.crop) : null;
+    return (
+      this.db
+        .prepare(
+          `INSERT INTO events (id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at,
+             box, frame_width, frame_height, model, backend, received_at, crop)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(
+          event.id,
+          event.type,
+          event.nodeId,
+          event.cameraId,
+          event.trackId,
+          event.personId,
+          event.distance,
+          JSON.stringify({ match: event.thresholds.match, unknown: event.thresholds.unknown }),
+          event.votes,
+          event.at,
+          JSON.stringify({
+            x: event.box.x,
+            y: event.box.y,
+            width: event.box.width,
+            height: event.box.height,
+          }),
+          event.frameWidth,
+          event.frameHeight,
+          event.model,
+          event.backend,
+          this.nowIso(),
+          crop,
+        ).changes === 1
+    );
+  }
+
+  private personExists(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(id) !== undefined;
+  }
+
+  insertEventOnce(event: RecognitionEvent): Promise<boolean> {
+    return this.run(() => {
+      const checked = checkEvent(event, this.options.maxCropBytes);
+      return this.write(() => {
+        // A face of someone already erased is not stored again.
+        const keepCrop = checked.personId === null || this.personExists(checked.personId);
+        return this.insertEvent(checked, keepCrop);
+      });
+    });
+  }
+
+  recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult> {
+    return this.run(() => {
+      const checked = checkEvent(event, this.options.maxCropBytes);
+      checkTimeZone(rules);
+      const personId = checked.personId;
+      if (personId === null)
+        throw invalid('an unknown-face event has no person to mark; use recordUnknownFace');
+      const day = localDay(checked.at, rules.timeZone);
+      return this.write((): RecordAttendanceResult => {
+        const person = this.db.prepare('SELECT name FROM people WHERE id = ?').get(personId) as
+          { name: string } | undefined;
+        const existing = this.db
+          .prepare('SELECT * FROM attendance WHERE person_id = ? AND day = ?')
+          .get(personId, day) as AttendanceRow | undefined;
+        const inserted = this.insertEvent(checked, person !== undefined);
+        if (!inserted || !person) {
+          return { inserted, attendance: person && existing ? toAttendance(existing) : null };
+        }
+        const before: AttendanceRecord | undefined = existing ? toAttendance(existing) : undefined;
+        const next = applySighting(
+          before,
+          { personId, at: checked.at, cameraId: checked.cameraId, nodeId: checked.nodeId },
+          rules,
+        );
+        const row = this.db
+          .prepare(
+            `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
+               last_camera_id, node_id, event_count)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (person_id, day) DO UPDATE SET
+               first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+               first_camera_id = excluded.first_camera_id, last_camera_id = excluded.last_camera_id,
+               node_id = excluded.node_id, event_count = excluded.event_count
+             RETURNING *`,
+          )
+          .get(
+            personId,
+            day,
+            person.name,
+            next.firstSeen,
+            next.lastSeen,
+            next.firstCameraId,
+            next.lastCameraId,
+            next.nodeId,
+            next.eventCount,
+          ) as AttendanceRow;
+        return { inserted, attendance: toAttendance(row) };
+      });
+    });
+  }
+
+  recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult> {
+    return this.run(() => {
+      const checked = checkEvent(event, this.options.maxCropBytes);
+      if (checked.type !== 'unknown' || checked.personId !== null) {
+        throw invalid('only an unknown-face event (type "unknown", no personId) opens an unknown face');
+      }
+      return this.write((): RecordUnknownFaceResult => {
+        const inserted = this.insertEvent(checked, true);
+        if (inserted) {
+          this.db
+            .prepare(
+              `INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status)
+               VALUES (?, ?, ?, ?, ?, 'open')`,
+            )
+            .run(this.options.newId(), checked.id, checked.at, checked.cameraId, checked.nodeId);
+        }
+        const row = this.db
+          .prepare(
+            `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.event_id = ?`,
+          )
+          .get(checked.id) as UnknownFaceRow | undefined;
+        // The event was stored before, through insertEventOnce, without a face to review.
+        if (!row) throw conflict(`event ${checked.id} is already stored and is not an open unknown face`);
+        return { inserted, face: toUnknownFace(row) };
+      });
+    });
+  }
+
+  getEvent(id: string): Promise<StoredEvent | null> {
+    return this.run(() => {
+      const row = this.db
+        .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`)
+        .get(checkEventId(id)) as EventRow | undefined;
+      return row ? toEvent(row) : null;
+    });
+  }
+
+  getEventCrop(id: string): Promise<Uint8Array | null> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT crop FROM events WHERE id = ?').get(checkEventId(id)) as
+        { crop: Buffer | null } | undefined;
+      return asBytes(row?.crop);
+    });
+  }
+
+  listEvents(query?: EventQuery): Promise<Page<StoredEvent>> {
+    return this.run(() => {
+      const { limit, offset } = checkPage(query);
+      const where: string[] = [];
+      const values: string[] = [];
+      if (query?.from !== undefined) {
+        where.push('at >= ?');
+        values.push(checkInstant(query.from, 'from'));
+      }
+      if (query?.to !== undefined) {
+        where.push('at < ?');
+        values.push(checkInstant(query.to, 'to'));
+      }
+      if (query?.personId !== undefined) {
+        where.push('person_id = ?');
+        values.push(checkId(query.personId, 'person id'));
+      }
+      if (query?.type !== undefined) {
+        if (!['recognized', 'sighting', 'unknown'].includes(query.type)) throw invalid('unknown event type');
+        where.push('type = ?');
+        values.push(query.type);
+      }
+      const rows = this.db
+        .prepare(
+          `SELECT ${EVENT_COLUMNS} FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY at, id LIMIT ? OFFSET ?`,
+        )
+        .all(...values, limit + 1, offset) as EventRow[];
+      return toPage(rows, limit, offset, toEvent);
+    });
+  }
+
+  pruneEventCrops(before: string): Promise<number> {
+    return this.run(
+      () =>
+        this.db
+          .prepare(
+            `UPDATE events SET crop = NULL WHERE at < ? AND crop IS NOT NULL
+             AND id NOT IN (SELECT event_id FROM unknown_faces WHERE status = 'open')`,
+          )
+          .run(checkInstant(before, 'before')).changes,
+    );
+  }
+
+  getAttendance(personId: string, day: string): Promise<StoredAttendance | null> {
+    return this.run(() => {
+      const row = this.db
+        .prepare('SELECT * FROM attendance WHERE person_id = ? AND day = ?')
+        .get(checkId(personId, 'person id'), checkDay(day)) as AttendanceRow | undefined;
+      return row ? toAttendance(row) : null;
+    });
+  }
+
+  listAttendance(query: AttendanceQuery): Promise<Page<StoredAttendance>> {
+    return this.run(() => {
+      const { limit, offset } = checkPage(query);
+      const from = checkDay(query.from, 'from');
+      const to = query.to === undefined ? from : checkDay(query.to, 'to');
+      if (to < from) throw invalid(`to (${to}) is before from (${from})`);
+      const values: (string | number)[] = [from, to];
+      let personFilter = '';
+      if (query.personId !== undefined) {
+        personFilter = 'AND person_id = ?';
+        values.push(checkId(query.personId, 'person id'));
+      }
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM attendance WHERE day >= ? AND day <= ? ${personFilter}
+           ORDER BY day, first_seen, person_id LIMIT ? OFFSET ?`,
+        )
+        .all(...values, limit + 1, offset) as AttendanceRow[];
+      return toPage(rows, limit, offset, toAttendance);
+    });
+  }
+
+  correctAttendance(correction: AttendanceCorrectionInput): Promise<AttendanceCorrection> {
+    return this.run(() => {
+      const personId = checkId(correction.personId, 'person id');
+      const day = checkDay(correction.day);
+      const by = checkName(correction.by, 'by');
+      const reason = checkName(correction.reason, 'reason', MAX_TEXT_LENGTH);
+      const change = correction.change as { firstSeen?: unknown; lastSeen?: unknown; remove?: unknown };
+      let times: { firstSeen: string; lastSeen: string } | null = null;
+      if (change.remove !== true) {
+        const firstSeen = checkInstant(change.firstSeen, 'firstSeen');
+        const lastSeen = checkInstant(change.lastSeen, 'lastSeen');
+        if (lastSeen < firstSeen) throw invalid('lastSeen must not be before firstSeen');
+        checkDayNear(day, firstSeen);
+        checkDayNear(day, lastSeen);
+        times = { firstSeen, lastSeen };
+      }
+      return this.write((): AttendanceCorrection => {
+        const existing = this.db
+          .prepare('SELECT * FROM attendance WHERE person_id = ? AND day = ?')
+          .get(personId, day) as AttendanceRow | undefined;
+        const before = existing ? toAttendance(existing) : null;
+        let after: StoredAttendance | null = null;
+        if (times === null) {
+          if (!existing) throw notFound(`no attendance for person ${personId} on ${day}`);
+          this.db.prepare('DELETE FROM attendance WHERE person_id = ? AND day = ?').run(personId, day);
+        } else if (existing) {
+          const row = this.db
+            .prepare(
+              `UPDATE attendance SET first_seen = ?, last_seen = ?, corrected = 1
+               WHERE person_id = ? AND day = ? RETURNING *`,
+            )
+            .get(times.firstSeen, times.lastSeen, personId, day) as AttendanceRow;
+          after = toAttendance(row);
+        } else {
+          const person = this.db.prepare('SELECT name FROM people WHERE id = ?').get(personId) as
+            { name: string } | undefined;
+          if (!person) throw notFound(`no person with id ${personId}`);
+          // A record made by hand has no camera or node behind it; `manual` says so in reports.
+          const row = this.db
+            .prepare(
+              `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
+                 last_camera_id, node_id, event_count, corrected)
+               VALUES (?, ?, ?, ?, ?, 'manual', 'manual', 'manual', 0, 1) RETURNING *`,
+            )
+            .get(personId, day, person.name, times.firstSeen, times.lastSeen) as AttendanceRow;
+          after = toAttendance(row);
+        }
+        const row = this.db
+          .prepare(
+            `INSERT INTO attendance_corrections (id, person_id, day, by_whom, reason, at, before, after)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          )
+          .get(
+            this.options.newId(),
+            personId,
+            day,
+            by,
+            reason,
+            this.nowIso(),
+            before === null ? null : JSON.stringify(before),
+            after === null ? null : JSON.stringify(after),
+          ) as CorrectionRow;
+        return toCorrection(row);
+      });
+    });
+  }
+
+  listCorrections(query?: CorrectionQuery): Promise<Page<AttendanceCorrection>> {
+    return this.run(() => {
+      const { limit, offset } = checkPage(query);
+      const where: string[] = [];
+      const values: string[] = [];
+      if (query?.personId !== undefined) {
+        where.push('person_id = ?');
+        values.push(checkId(query.personId, 'person id'));
+      }
+      if (query?.from !== undefined) {
+        where.push('day >= ?');
+        values.push(checkDay(query.from, 'from'));
+      }
+      if (query?.to !== undefined) {
+        where.push('day <= ?');
+        values.push(checkDay(query.to, 'to'));
+      }
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM attendance_corrections ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY at, rowid LIMIT ? OFFSET ?`,
+        )
+        .all(...values, limit + 1, offset) as CorrectionRow[];
+      return toPage(rows, limit, offset, toCorrection);
+    });
+  }
+
+  // ---- unknown faces ----
+
+  private unknownFace(id: string): UnknownFaceRow | undefined {
+    return this.db
+      .prepare(
+        `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.id = ?`,
+      )
+      .get(id) as UnknownFaceRow | undefined;
+  }
+
+  getUnknownFace(id: string): Promise<UnknownFace | null> {
+    return this.run(() => {
+      const row = this.unknownFace(checkId(id, 'unknown face id'));
+      return row ? toUnknownFace(row) : null;
+    });
+  }
+
+  getUnknownFaceCrop(id: string): Promise<Uint8Array | null> {
+    return this.run(() => {
+      const row = this.db
+        .prepare('SELECT e.crop FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.id = ?')
+        .get(checkId(id, 'unknown face id')) as { crop: Buffer | null } | undefined;
+      return asBytes(row?.crop);
+    });
+  }
+
+  listUnknownFaces(query?: UnknownFaceQuery): Promise<Page<UnknownFace>> {
+    return this.run(() => {
+      const { limit, offset } = checkPage(query);
+      const status = query?.status === undefined ? null : checkStatus(query.status);
+      const rows = this.db
+        .prepare(
+          `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id
+           WHERE @status IS NULL OR u.status = @status ORDER BY u.at DESC, u.id DESC LIMIT @limit OFFSET @offset`,
+        )
+        .all({ status, limit: limit + 1, offset }) as UnknownFaceRow[];
+      return toPage(rows, limit, offset, toUnknownFace);
+    });
+  }
+
+  /** Moves an open face to `status`; repeating the same decision returns the face unchanged. */
+  private decideUnknownFace(
+    id: string,
+    status: 'assigned' | 'dismissed',
+    personId: string | null,
+  ): UnknownFace {
+    return this.write(() => {
+      const row = this.unknownFace(id);
+      if (!row) throw notFound(`no unknown face with id ${id}`);
+      if (row.status === status && row.assigned_person_id === personId) return toUnknownFace(row);
+      if (row.status !== 'open') throw conflict(`unknown face ${id} is already ${row.status}`);
+      if (personId !== null && !this.personExists(personId)) throw notFound(`no person with id ${personId}`);
+      this.db
+        .prepare('UPDATE unknown_faces SET status = ?, assigned_person_id = ?, decided_at = ? WHERE id = ?')
+        .run(status, personId, this.nowIso(), id);
+      return toUnknownFace(this.unknownFace(id) as UnknownFaceRow);
+    });
+  }
+
+  assignUnknownFace(id: string, personId: string): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), 'assigned', checkId(personId, 'person id')),
+    );
+  }
+
+  dismissUnknownFace(id: string): Promise<UnknownFace> {
+    return this.run(() => this.decideUnknownFace(checkId(id, 'unknown face id'), 'dismissed', null));
+  }
+
+  // ---- nodes and settings ----
+
+  upsertNode(node: NodeRecord): Promise<NodeRecord> {
+    return this.run(() => {
+      const id = checkId(node.id, 'node id');
+      const lastSeen = checkInstant(node.lastSeen, 'lastSeen');
+      const status = checkJson(node.status, 'status');
+      this.db
+        .prepare(
+          `INSERT INTO nodes (id, last_seen, status) VALUES (?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, status = excluded.status`,
+        )
+        .run(id, lastSeen, status);
+      return { id, lastSeen, status: JSON.parse(status) as JsonValue };
+    });
+  }
+
+  getNode(id: string): Promise<NodeRecord | null> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT * FROM nodes WHERE id = ?').get(checkId(id, 'node id')) as
+        { id: string; last_seen: string; status: string } | undefined;
+      return row
+        ? { id: row.id, lastSeen: row.last_seen, status: JSON.parse(row.status) as JsonValue }
+        : null;
+    });
+  }
+
+  listNodes(): Promise<NodeRecord[]> {
+    return this.run(() => {
+      const rows = this.db.prepare('SELECT * FROM nodes ORDER BY id').all() as {
+        id: string;
+        last_seen: string;
+        status: string;
+      }[];
+      return rows.map((row) => ({
+        id: row.id,
+        lastSeen: row.last_seen,
+        status: JSON.parse(row.status) as JsonValue,
+      }));
+    });
+  }
+
+  deleteNode(id: string): Promise<void> {
+    return this.run(() => {
+      if (this.db.prepare('DELETE FROM nodes WHERE id = ?').run(checkId(id, 'node id')).changes === 0) {
+        throw notFound(`no node with id ${id}`);
+      }
+    });
+  }
+
+  getSetting(key: string): Promise<Setting | null> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT * FROM settings WHERE key = ?').get(checkId(key, 'setting key')) as
+        { key: string; value: string; updated_at: string } | undefined;
+      return row
+        ? { key: row.key, value: JSON.parse(row.value) as JsonValue, updatedAt: row.updated_at }
+        : null;
+    });
+  }
+
+  setSetting(key: string, value: JsonValue): Promise<Setting> {
+    return this.run(() => {
+      checkId(key, 'setting key');
+      const text = checkJson(value, 'setting value');
+      const updatedAt = this.nowIso();
+      this.db
+        .prepare(
+          `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        )
+        .run(key, text, updatedAt);
+      return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+    });
+  }
+
+  listSettings(): Promise<Setting[]> {
+    return this.run(() => {
+      const rows = this.db.prepare('SELECT * FROM settings ORDER BY key').all() as {
+        key: string;
+        value: string;
+        updated_at: string;
+      }[];
+      return rows.map((row) => ({
+        key: row.key,
+        value: JSON.parse(row.value) as JsonValue,
+        updatedAt: row.updated_at,
+      }));
+    });
+  }
+
+  deleteSetting(key: string): Promise<void> {
+    return this.run(() => {
+      if (
+        this.db.prepare('DELETE FROM settings WHERE key = ?').run(checkId(key, 'setting key')).changes === 0
+      ) {
+        throw notFound(`no setting ${key}`);
+      }
+    });
+  }
+}

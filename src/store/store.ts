@@ -1,0 +1,382 @@
+/**
+ * The `Store`: everything Rollcall keeps, behind one interface that names no database type. The
+ * web node, the training jobs and the CLI use it; adapters (`SqliteStore`, later `MongoStore`) own
+ * their connection and pass one contract suite (test/integration/store.contract.ts).
+ *
+ * Conventions every method follows:
+ * - Times are ISO 8601 UTC strings in the canonical `Date.toISOString()` form, so they sort as text.
+ * - Ids the store creates are opaque strings; ids it is given are validated (see `validate.ts`).
+ * - Bad arguments reject with `STORE_INVALID`, a missing record with `STORE_NOT_FOUND`, a
+ *   duplicate or a forbidden state change with `STORE_CONFLICT`; after `close()`, `STORE_CLOSED`.
+ * - `get*` returns null for a missing record; mutations of a missing record reject instead.
+ * - Lists are paged: `limit` (at most {@link MAX_PAGE_LIMIT}) and `offset`, and say where the next
+ *   page starts.
+ */
+import type {
+  AttendanceRecord,
+  AttendanceRules,
+  RecognitionEvent,
+  RecognitionEventType,
+} from '../core/index.js';
+
+/** A JSON value, as settings, node status and photo quality are stored. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** @defaultValue 100 */
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
+export interface PageOptions {
+  /** Most items returned. @defaultValue {@link DEFAULT_PAGE_LIMIT} */
+  limit?: number;
+  /** Items skipped. @defaultValue 0 */
+  offset?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** The `offset` of the next page, or null when this page is the last. */
+  nextOffset: number | null;
+}
+
+/** What a change to the gallery (people and descriptors) leaves behind. */
+export interface GalleryChange {
+  /** The gallery version after the change; every change increases it. */
+  galleryVersion: number;
+}
+
+// ---- users and API tokens ----
+
+export type UserRole = 'admin' | 'viewer';
+
+export interface User {
+  id: string;
+  /** Unique, compared without ASCII case (`Alice` and `alice` are one user). */
+  name: string;
+  role: UserRole;
+  /** A password hash in whatever self-describing format the web node uses (e.g. scrypt$…). */
+  passwordHash: string;
+  createdAt: string;
+  disabled: boolean;
+}
+
+export interface NewUser {
+  name: string;
+  role: UserRole;
+  passwordHash: string;
+}
+
+export interface UserPatch {
+  role?: UserRole;
+  passwordHash?: string;
+  disabled?: boolean;
+}
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  /** What the token is for, unique per user (`ci`, `kiosk-2`). */
+  name: string;
+  /** A hash of the token; the token itself is shown once by the CLI and never stored. */
+  tokenHash: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revoked: boolean;
+}
+
+export interface NewApiToken {
+  userId: string;
+  name: string;
+  tokenHash: string;
+}
+
+// ---- people, photos, descriptors ----
+
+export interface Person {
+  id: string;
+  /** Unique, compared without ASCII case, so `rollcall import` of a folder twice finds the person. */
+  name: string;
+  notes: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewPerson {
+  name: string;
+  /** @defaultValue `''` */
+  notes?: string;
+}
+
+export interface PersonPatch {
+  name?: string;
+  notes?: string;
+}
+
+export interface DeletePersonOptions {
+  /**
+   * Also delete the person's attendance records and their corrections. By default attendance is
+   * kept as the organisation's record of who was present (with the name as it was), while
+   * everything biometric is erased.
+   * @defaultValue false
+   */
+  eraseAttendance?: boolean;
+}
+
+export interface DeletedPerson extends GalleryChange {
+  descriptors: number;
+  photos: number;
+  /** Recognition events whose crop was erased (the events stay in the audit trail, without face). */
+  eventCrops: number;
+  /** Unknown faces that had been assigned to the person, deleted with their crops. */
+  unknownFaces: number;
+  /** Attendance records deleted: 0 unless `eraseAttendance`. */
+  attendance: number;
+}
+
+/** An enrollment photo. The bytes live in the store (see README.md for why), read by {@link Store.getPhotoBytes}. */
+export interface Photo {
+  id: string;
+  personId: string;
+  /** The uploaded file's base name, for people to recognise it; never used as a path. */
+  fileName: string;
+  /** Size of the stored bytes. */
+  byteLength: number;
+  /** What the training job measured (face size, sharpness…); null until it ran. */
+  quality: JsonValue;
+  createdAt: string;
+}
+
+export interface NewPhoto {
+  personId: string;
+  fileName: string;
+  bytes: Uint8Array;
+  /** @defaultValue null */
+  quality?: JsonValue;
+}
+
+export interface StoredDescriptor {
+  id: string;
+  personId: string;
+  photoId: string;
+  /** 128 values (face-api's FaceRecognitionNet). */
+  descriptor: Float32Array;
+  createdAt: string;
+}
+
+/** Everything a recognition node needs to match faces, read at one gallery version. */
+export interface Gallery {
+  galleryVersion: number;
+  people: { personId: string; name: string; descriptors: Float32Array[] }[];
+}
+
+// ---- recognition events, attendance, unknown faces ----
+
+/** A recognition event as the audit trail keeps it: without its crop (see {@link Store.getEventCrop}). */
+export interface StoredEvent extends Omit<RecognitionEvent, 'crop'> {
+  hasCrop: boolean;
+  /** When this store first received the event. */
+  receivedAt: string;
+}
+
+export interface EventQuery extends PageOptions {
+  /** Inclusive lower bound on `at` (ISO 8601). */
+  from?: string;
+  /** Exclusive upper bound on `at` (ISO 8601). */
+  to?: string;
+  personId?: string;
+  type?: RecognitionEventType;
+}
+
+/** An attendance record as stored: the core record plus what a report needs after the fact. */
+export interface StoredAttendance extends AttendanceRecord {
+  /** The person's name, kept on the record so history reads after the person is deleted. */
+  personName: string;
+  /** Whether someone corrected the record by hand (see {@link Store.correctAttendance}). */
+  corrected: boolean;
+}
+
+export interface AttendanceQuery extends PageOptions {
+  /** First local day, inclusive (`YYYY-MM-DD`). */
+  from: string;
+  /** Last local day, inclusive (`YYYY-MM-DD`); `from` alone means that one day. @defaultValue `from` */
+  to?: string;
+  personId?: string;
+}
+
+export interface RecordAttendanceResult {
+  /** False when this event id was stored before: nothing changed. */
+  inserted: boolean;
+  /**
+   * The person's record for the event's day after the event, or null when the person no longer
+   * exists (an event delivered after the person was deleted is kept for audit, without its crop).
+   */
+  attendance: StoredAttendance | null;
+}
+
+export type UnknownFaceStatus = 'open' | 'assigned' | 'dismissed';
+
+export interface UnknownFace {
+  id: string;
+  eventId: string;
+  at: string;
+  cameraId: string;
+  nodeId: string;
+  hasCrop: boolean;
+  status: UnknownFaceStatus;
+  assignedPersonId: string | null;
+  /** When the face was assigned or dismissed. */
+  decidedAt: string | null;
+}
+
+export interface UnknownFaceQuery extends PageOptions {
+  /** @defaultValue every status */
+  status?: UnknownFaceStatus;
+}
+
+export interface RecordUnknownFaceResult {
+  inserted: boolean;
+  face: UnknownFace;
+}
+
+/** A change made by hand to one attendance record. */
+export interface AttendanceCorrectionInput {
+  personId: string;
+  day: string;
+  /** Who made it: a user name or id, as the web node knows it. */
+  by: string;
+  /** Why, in the words of who made it. */
+  reason: string;
+  /**
+   * The new check-in and check-out (ISO 8601): creates the record when there is none (present but
+   * not recognised). `{ remove: true }` deletes the record (a false recognition).
+   */
+  change: { firstSeen: string; lastSeen: string } | { remove: true };
+}
+
+export interface AttendanceCorrection {
+  id: string;
+  personId: string;
+  day: string;
+  by: string;
+  reason: string;
+  at: string;
+  /** The record before and after the change; null where there was none. */
+  before: StoredAttendance | null;
+  after: StoredAttendance | null;
+}
+
+export interface CorrectionQuery extends PageOptions {
+  personId?: string;
+  /** Inclusive local-day range over the corrected day. */
+  from?: string;
+  to?: string;
+}
+
+// ---- nodes and settings ----
+
+export interface NodeRecord {
+  id: string;
+  lastSeen: string;
+  /** What the node last reported (cameras, fps, gallery version, outbox depth…). */
+  status: JsonValue;
+}
+
+export interface Setting {
+  key: string;
+  value: JsonValue;
+  updatedAt: string;
+}
+
+/** Everything Rollcall keeps. Adapters: {@link SqliteStore}; choose one with `createStore`. */
+export interface Store {
+  // users
+  createUser(user: NewUser): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+  getUserByName(name: string): Promise<User | null>;
+  listUsers(page?: PageOptions): Promise<Page<User>>;
+  updateUser(id: string, patch: UserPatch): Promise<User>;
+  /** Deletes the user and their API tokens. */
+  deleteUser(id: string): Promise<void>;
+
+  // API tokens
+  createApiToken(token: NewApiToken): Promise<ApiToken>;
+  /** The token with this hash, revoked or not (the caller checks `revoked` and the user). */
+  findApiTokenByHash(tokenHash: string): Promise<ApiToken | null>;
+  listApiTokens(userId: string): Promise<ApiToken[]>;
+  touchApiToken(id: string, at: string): Promise<void>;
+  revokeApiToken(id: string): Promise<ApiToken>;
+
+  // people
+  createPerson(person: NewPerson): Promise<{ person: Person } & GalleryChange>;
+  getPerson(id: string): Promise<Person | null>;
+  getPersonByName(name: string): Promise<Person | null>;
+  listPeople(page?: PageOptions): Promise<Page<Person>>;
+  updatePerson(id: string, patch: PersonPatch): Promise<{ person: Person } & GalleryChange>;
+  /**
+   * Erases the person: descriptors, photos, the crops of their recognition events, unknown faces
+   * assigned to them, and (optionally) attendance, in one transaction.
+   */
+  deletePerson(id: string, options?: DeletePersonOptions): Promise<DeletedPerson>;
+
+  // photos and descriptors
+  addPhoto(photo: NewPhoto): Promise<Photo>;
+  getPhoto(id: string): Promise<Photo | null>;
+  getPhotoBytes(id: string): Promise<Uint8Array | null>;
+  listPhotos(personId: string): Promise<Photo[]>;
+  setPhotoQuality(id: string, quality: JsonValue): Promise<Photo>;
+  /** Deletes the photo and its descriptors. */
+  deletePhoto(id: string): Promise<GalleryChange>;
+  /**
+   * Replaces the descriptors computed from a photo. Idempotent, so a training job that runs twice
+   * (retry after a crash) leaves the same gallery, not duplicates.
+   */
+  setPhotoDescriptors(photoId: string, descriptors: readonly Float32Array[]): Promise<GalleryChange>;
+  listDescriptors(personId: string): Promise<StoredDescriptor[]>;
+  getGalleryVersion(): Promise<number>;
+  /** The whole gallery, read in one snapshot with its version. */
+  getGallery(): Promise<Gallery>;
+
+  // events and attendance
+  /** Stores the event in the audit trail unless its id is already there; returns whether it was new. */
+  insertEventOnce(event: RecognitionEvent): Promise<boolean>;
+  /**
+   * Stores the event once and applies it to its person's record for the local day decided by
+   * `rules.timeZone` (core `applySighting`), in one transaction: a redelivered event changes nothing.
+   */
+  recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult>;
+  /** Stores an `unknown` event once and opens an unknown face for review, in one transaction. */
+  recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult>;
+  getEvent(id: string): Promise<StoredEvent | null>;
+  getEventCrop(id: string): Promise<Uint8Array | null>;
+  /** Events by capture time, oldest first. */
+  listEvents(query?: EventQuery): Promise<Page<StoredEvent>>;
+  /** Drops the crops of events captured before `before` (retention); returns how many. */
+  pruneEventCrops(before: string): Promise<number>;
+  getAttendance(personId: string, day: string): Promise<StoredAttendance | null>;
+  /** Records by day, then check-in. */
+  listAttendance(query: AttendanceQuery): Promise<Page<StoredAttendance>>;
+  correctAttendance(correction: AttendanceCorrectionInput): Promise<AttendanceCorrection>;
+  listCorrections(query?: CorrectionQuery): Promise<Page<AttendanceCorrection>>;
+
+  // unknown faces
+  getUnknownFace(id: string): Promise<UnknownFace | null>;
+  getUnknownFaceCrop(id: string): Promise<Uint8Array | null>;
+  /** Newest first. */
+  listUnknownFaces(query?: UnknownFaceQuery): Promise<Page<UnknownFace>>;
+  /** Only an open face can be assigned or dismissed; otherwise `STORE_CONFLICT`. */
+  assignUnknownFace(id: string, personId: string): Promise<UnknownFace>;
+  dismissUnknownFace(id: string): Promise<UnknownFace>;
+
+  // nodes and settings
+  upsertNode(node: NodeRecord): Promise<NodeRecord>;
+  getNode(id: string): Promise<NodeRecord | null>;
+  listNodes(): Promise<NodeRecord[]>;
+  deleteNode(id: string): Promise<void>;
+  getSetting(key: string): Promise<Setting | null>;
+  setSetting(key: string, value: JsonValue): Promise<Setting>;
+  listSettings(): Promise<Setting[]>;
+  deleteSetting(key: string): Promise<void>;
+
+  /** Releases the connection; idempotent. Later calls reject with `STORE_CLOSED`. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,247 @@
+/**
+ * Validation at the store's edge, shared by every adapter so they refuse the same input with the
+ * same code (`STORE_INVALID`). Returns normalised values (trimmed names, canonical times).
+ */
+import { assertDescriptor, ErrorCode, RollcallError, type RecognitionEvent } from '../core/index.js';
+import {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  type JsonValue,
+  type PageOptions,
+  type UnknownFaceStatus,
+  type UserRole,
+} from './store.js';
+
+/** Ids the store hands out and accepts: UUIDs, and anything a person could reasonably type. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MIN_INSTANT_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_INSTANT_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Longest name of a user, person or token. */
+export const MAX_NAME_LENGTH = 200;
+export const MAX_NOTES_LENGTH = 4000;
+/** Longest event id: the outbox's limit (src/bridge/outbox/journal.ts). */
+export const MAX_EVENT_ID_LENGTH = 256;
+/** Longest hash (password or token) and short free text (model names, reasons). */
+export const MAX_HASH_LENGTH = 1024;
+export const MAX_TEXT_LENGTH = 1000;
+/** Largest JSON value (settings, node status, photo quality), serialised. */
+export const MAX_JSON_BYTES = 256 * 1024;
+
+export function invalid(message: string): RollcallError {
+  return new RollcallError(ErrorCode.StoreInvalid, message);
+}
+
+export function notFound(message: string): RollcallError {
+  return new RollcallError(ErrorCode.StoreNotFound, message);
+}
+
+export function conflict(message: string): RollcallError {
+  return new RollcallError(ErrorCode.StoreConflict, message);
+}
+
+export function checkId(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !ID.test(value)) {
+    throw invalid(
+      `${what} must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+export function checkEventId(value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_EVENT_ID_LENGTH ||
+    CONTROL.test(value)
+  ) {
+    throw invalid(`event id must be 1-${MAX_EVENT_ID_LENGTH} characters without control characters`);
+  }
+  return value;
+}
+
+/** A display name: trimmed, non-empty, bounded, one line. */
+export function checkName(value: unknown, what: string, max = MAX_NAME_LENGTH): string {
+  if (typeof value !== 'string') throw invalid(`${what} must be a string`);
+  const name = value.trim();
+  if (name.length === 0) throw invalid(`${what} must not be empty`);
+  if (name.length > max) throw invalid(`${what} must be at most ${max} characters`);
+  if (CONTROL.test(name)) throw invalid(`${what} must not contain control characters`);
+  return name;
+}
+
+/** Free text that may be empty and span lines (notes). */
+export function checkText(value: unknown, what: string, max: number): string {
+  if (typeof value !== 'string') throw invalid(`${what} must be a string`);
+  if (value.length > max) throw invalid(`${what} must be at most ${max} characters`);
+  return value;
+}
+
+export function checkHash(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_HASH_LENGTH || /\s/.test(value)) {
+    throw invalid(`${what} must be 1-${MAX_HASH_LENGTH} characters without spaces`);
+  }
+  return value;
+}
+
+export function checkRole(value: unknown): UserRole {
+  if (value !== 'admin' && value !== 'viewer') throw invalid('role must be "admin" or "viewer"');
+  return value;
+}
+
+export function checkStatus(value: unknown): UnknownFaceStatus {
+  if (value !== 'open' && value !== 'assigned' && value !== 'dismissed') {
+    throw invalid('status must be "open", "assigned" or "dismissed"');
+  }
+  return value;
+}
+
+export function checkBoolean(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') throw invalid(`${what} must be true or false`);
+  return value;
+}
+
+/** An instant, returned in the canonical `toISOString()` form so stored times sort as text. */
+export function checkInstant(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length > 64) throw invalid(`${what} must be an ISO 8601 time`);
+  const ms = Date.parse(value);
+  // Years 0000-9999 keep toISOString() at fixed width, which text ordering relies on.
+  if (!Number.isFinite(ms) || ms < MIN_INSTANT_MS || ms > MAX_INSTANT_MS) {
+    throw invalid(`${what} must be an ISO 8601 time, got "${value}"`);
+  }
+  const iso = new Date(ms).toISOString();
+  return iso;
+}
+
+/** A calendar day `YYYY-MM-DD` that exists (no February 30th). */
+export function checkDay(value: unknown, what = 'day'): string {
+  const match = typeof value === 'string' ? DAY.exec(value) : null;
+  if (!match) throw invalid(`${what} must be a date YYYY-MM-DD`);
+  const [, y, m, d] = match.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
+    throw invalid(`${what} "${String(value)}" is not a calendar date`);
+  }
+  return value as string;
+}
+
+export function checkPage(page: PageOptions | undefined): { limit: number; offset: number } {
+  const limit = page?.limit ?? DEFAULT_PAGE_LIMIT;
+  const offset = page?.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw invalid(`limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}`);
+  }
+  if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a whole number >= 0');
+  return { limit, offset };
+}
+
+/** Serialises a JSON value, refusing what would not come back the same (undefined, NaN, cycles). */
+export function checkJson(value: unknown, what: string): string {
+  if (!isJsonValue(value, 0)) throw invalid(`${what} must be a JSON value (no undefined, NaN or functions)`);
+  const text = JSON.stringify(value);
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES)
+    throw invalid(`${what} must be at most ${MAX_JSON_BYTES} bytes as JSON`);
+  return text;
+}
+
+function isJsonValue(value: unknown, depth: number): value is JsonValue {
+  if (depth > 32) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value).every((item) => isJsonValue(item, depth + 1));
+  }
+  return false;
+}
+
+export function checkBytes(value: unknown, what: string, maxBytes: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw invalid(`${what} must be bytes (a Uint8Array)`);
+  if (value.byteLength === 0) throw invalid(`${what} must not be empty`);
+  if (value.byteLength > maxBytes) throw invalid(`${what} must be at most ${maxBytes} bytes`);
+  return value;
+}
+
+/** A file's base name as uploaded: shown to people, never used as a path. */
+export function checkFileName(value: unknown): string {
+  const name = checkName(value, 'file name', 255);
+  if (/[/\\]/.test(name) || name === '.' || name === '..') throw invalid('file name must not contain a path');
+  return name;
+}
+
+export function checkDescriptors(values: unknown): Float32Array[] {
+  if (!Array.isArray(values)) throw invalid('descriptors must be an array');
+  if (values.length > 64) throw invalid('at most 64 descriptors per photo');
+  for (const d of values) assertDescriptor(d);
+  return values as Float32Array[];
+}
+
+function finite(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw invalid(`event ${what} must be a finite number`);
+  return value;
+}
+
+function objectField(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) throw invalid(`event ${what} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function finiteOrNull(value: unknown, what: string): number | null {
+  return value === null ? null : finite(value, what);
+}
+
+/**
+ * Checks a recognition event before it is stored, and returns it with `at` canonical. The bridge
+ * validates events too; the store checks again because it is the last line before the disk.
+ */
+export function checkEvent(event: RecognitionEvent, maxCropBytes: number): RecognitionEvent {
+  // Typed as RecognitionEvent, but it came off the wire: check every field as if unknown.
+  const e = event as unknown as Record<keyof RecognitionEvent, unknown> | null;
+  if (typeof e !== 'object' || e === null) throw invalid('event must be an object');
+  checkEventId(e.id);
+  const type = e.type;
+  if (type !== 'recognized' && type !== 'sighting' && type !== 'unknown') {
+    throw invalid('event type must be "recognized", "sighting" or "unknown"');
+  }
+  checkId(e.nodeId, 'event nodeId');
+  checkName(e.cameraId, 'event cameraId');
+  checkName(e.trackId, 'event trackId');
+  if (e.personId !== null) checkId(e.personId, 'event personId');
+  if (type !== 'unknown' && e.personId === null) throw invalid(`a ${type} event needs a personId`);
+  finiteOrNull(e.distance, 'distance');
+  const thresholds = objectField(e.thresholds, 'thresholds');
+  finite(thresholds.match, 'thresholds.match');
+  finite(thresholds.unknown, 'thresholds.unknown');
+  const votes = finiteOrNull(e.votes, 'votes');
+  if (votes !== null && (!Number.isInteger(votes) || votes < 0)) {
+    throw invalid('event votes must be a whole number');
+  }
+  const at = checkInstant(e.at, 'event at');
+  const box = objectField(e.box, 'box');
+  for (const key of ['x', 'y', 'width', 'height'] as const) finite(box[key], `box.${key}`);
+  for (const key of ['frameWidth', 'frameHeight'] as const) {
+    const n = finite(e[key], key);
+    if (!Number.isInteger(n) || n < 0) throw invalid(`event ${key} must be a whole number`);
+  }
+  if (e.crop !== null) checkBytes(e.crop, 'event crop', maxCropBytes);
+  checkName(e.model, 'event model', MAX_TEXT_LENGTH);
+  checkName(e.backend, 'event backend', MAX_TEXT_LENGTH);
+  return { ...event, at };
+}
+
+/**
+ * Catches a caller that computed the day in the wrong place: whatever the time zone (UTC-12 to
+ * UTC+14), an instant's local day is within one day of its UTC day.
+ */
+export function checkDayNear(day: string, at: string): void {
+  const dayMs = Date.parse(`${day}T00:00:00Z`);
+  const utcDayMs = Date.parse(`${at.slice(0, 10)}T00:00:00Z`);
+  if (Math.abs(dayMs - utcDayMs) > 86_400_000) {
+    throw invalid(`day ${day} cannot be the local day of ${at} in any time zone`);
+  }
+}

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { ErrorCode } from '../../src/core/index.js';
+import { createStore, SCHEMA_VERSION, SQLITE_FILE_NAME, SqliteStore } from '../../src/store/index.js';
+import { bytes, descriptor, makeEvent, rejectsWithCode, storeContract } from './store.contract.js';
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-store-'));
+  tempDirs.push(dir);
+  return dir;
+}
+after(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+storeContract('SqliteStore', async () => SqliteStore.open({ dataDir: await tempDir() }));
+
+describe('SqliteStore on disk', () => {
+  it('keeps everything across close and reopen, and migrates only once', async () => {
+    const dataDir = path.join(await tempDir(), 'nested', 'data');
+    const first = await SqliteStore.open({ dataDir });
+    assert.equal(first.file, path.join(dataDir, SQLITE_FILE_NAME));
+    const { person } = await first.createPerson({ name: 'Ada' });
+    const photo = await first.addPhoto({ personId: person.id, fileName: 'a.jpg', bytes: bytes(2000) });
+    const { galleryVersion } = await first.setPhotoDescriptors(photo.id, [descriptor(9)]);
+    const event = makeEvent({ personId: person.id });
+    await first.recordAttendance(event, { timeZone: 'Europe/Berlin' });
+    await first.close();
+    await first.close();
+
+    const second = await SqliteStore.open({ dataDir });
+    try {
+      assert.deepEqual(await second.getPerson(person.id), person);
+      assert.deepEqual(await second.getPhotoBytes(photo.id), bytes(2000));
+      assert.equal(await second.getGalleryVersion(), galleryVersion);
+      assert.deepEqual(
+        (await second.listDescriptors(person.id)).map((d) => d.descriptor),
+        [descriptor(9)],
+      );
+      assert.equal((await second.recordAttendance(event, { timeZone: 'Europe/Berlin' })).inserted, false);
+      assert.equal((await second.getAttendance(person.id, '2025-03-10'))?.eventCount, 1);
+    } finally {
+      await second.close();
+    }
+    const db = new Database(path.join(dataDir, SQLITE_FILE_NAME), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
+        version: number;
+      }[];
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+      );
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database written by a newer Rollcall, and leaves it untouched', async () => {
+    const dataDir = await tempDir();
+    await (await SqliteStore.open({ dataDir })).close();
+    const file = path.join(dataDir, SQLITE_FILE_NAME);
+    const db = new Database(file);
+    db.prepare(
+      "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, 'future', 'x')",
+    ).run(SCHEMA_VERSION + 1);
+    db.close();
+
+    await assert.rejects(SqliteStore.open({ dataDir }), (error: unknown) => {
+      rejectsWithCode(ErrorCode.StoreSchemaTooNew)(error);
+      assert.match(
+        String(error),
+        new RegExp(`version ${SCHEMA_VERSION + 1}, newer than this Rollcall's ${SCHEMA_VERSION}`),
+      );
+      return true;
+    });
+    const check = new Database(file, { readonly: true });
+    const max = check.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number };
+    check.close();
+    assert.equal(max.v, SCHEMA_VERSION + 1);
+  });
+
+  it('says so when the file is not a database', async () => {
+    const dataDir = await tempDir();
+    await writeFile(path.join(dataDir, SQLITE_FILE_NAME), 'this is a text file, not SQLite '.repeat(100));
+    await assert.rejects(SqliteStore.open({ dataDir }), rejectsWithCode(ErrorCode.StoreUnavailable));
+  });
+
+  it('refuses bad options with the option named', async () => {
+    await assert.rejects(SqliteStore.open({ dataDir: '' }), rejectsWithCode(ErrorCode.StoreInvalid));
+    await assert.rejects(
+      SqliteStore.open({ dataDir: await tempDir(), fileName: '../x.db' }),
+      rejectsWithCode(ErrorCode.StoreInvalid),
+    );
+    await assert.rejects(SqliteStore.open({ dataDir: await tempDir(), busyTimeoutMs: -1 }), /busyTimeoutMs/);
+  });
+
+  it('enforces the size limits it is given', async () => {
+    const store = await SqliteStore.open({
+      dataDir: await tempDir(),
+      maxPhotoBytes: 1000,
+      maxCropBytes: 100,
+    });
+    try {
+      const { person } = await store.createPerson({ name: 'Ada' });
+      await assert.rejects(
+        store.addPhoto({ personId: person.id, fileName: 'a.jpg', bytes: bytes(1001) }),
+        rejectsWithCode(ErrorCode.StoreInvalid),
+      );
+      await assert.rejects(
+        store.insertEventOnce(makeEvent({ personId: person.id, crop: bytes(101) })),
+        rejectsWithCode(ErrorCode.StoreInvalid),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores an event once when two connections to one file receive it at the same time', async () => {
+    const dataDir = await tempDir();
+    const a = await SqliteStore.open({ dataDir });
+    const b = await SqliteStore.open({ dataDir });
+    try {
+      const { person } = await a.createPerson({ name: 'Ada' });
+      const events = Array.from({ length: 20 }, (_, i) =>
+        makeEvent({ personId: person.id, at: new Date(Date.UTC(2025, 2, 10, 8, i)).toISOString() }),
+      );
+      const results = await Promise.all(
+        events.flatMap((e) => [
+          a.recordAttendance(e, { timeZone: 'UTC', cooldownS: 0 }),
+          b.recordAttendance(e, { timeZone: 'UTC', cooldownS: 0 }),
+        ]),
+      );
+      assert.equal(results.filter((r) => r.inserted).length, 20);
+      const record = await b.getAttendance(person.id, '2025-03-10');
+      assert.equal(record?.eventCount, 20);
+      assert.equal(record.firstSeen, '2025-03-10T08:00:00.000Z');
+      assert.equal(record.lastSeen, '2025-03-10T08:19:00.000Z');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('stores each event once when threads deliver the same events through their own connections', async () => {
+    const dataDir = await tempDir();
+    const setup = await SqliteStore.open({ dataDir });
+    const { person } = await setup.createPerson({ name: 'Ada' });
+    await setup.close();
+    const events = Array.from({ length: 100 }, (_, i) =>
+      makeEvent({ personId: person.id, at: new Date(Date.UTC(2025, 2, 10, 8, 0, i)).toISOString() }),
+    );
+    // Each thread opens its own connection and records every event, so writes really contend for
+    // the file lock (busy_timeout plus IMMEDIATE transactions must serialise them).
+    const storeModule = new URL('../../src/store/index.js', import.meta.url).href;
+    const code = `
+      import { workerData, parentPort } from 'node:worker_threads';
+      import { SqliteStore } from ${JSON.stringify(storeModule)};
+      const store = await SqliteStore.open({ dataDir: workerData.dataDir });
+      let inserted = 0;
+      for (const event of workerData.events) {
+        if ((await store.recordAttendance(event, { timeZone: 'UTC', cooldownS: 0 })).inserted) inserted++;
+      }
+      await store.close();
+      parentPort.postMessage(inserted);`;
+    const runThread = (order: typeof events) =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), {
+          workerData: { dataDir, events: order },
+        });
+        worker.once('message', (n: number) => {
+          resolve(n);
+        });
+        worker.once('error', reject);
+      });
+    const counts = await Promise.all([
+      runThread(events),
+      runThread([...events].reverse()),
+      runThread(events),
+    ]);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      100,
+      `each event inserted by exactly one thread (${counts.join(', ')})`,
+    );
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      const record = await store.getAttendance(person.id, '2025-03-10');
+      assert.equal(record?.eventCount, 100);
+      assert.equal(record.firstSeen, '2025-03-10T08:00:00.000Z');
+      assert.equal(record.lastSeen, '2025-03-10T08:01:39.000Z');
+      assert.equal((await store.listEvents({ limit: 1000 })).items.length, 100);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('uses the injected clock and id generator', async () => {
+    let n = 0;
+    const store = await SqliteStore.open({
+      dataDir: await tempDir(),
+      now: () => new Date('2030-01-02T03:04:05.000Z'),
+      newId: () => `id-${++n}`,
+    });
+    try {
+      const { person } = await store.createPerson({ name: 'Ada' });
+      assert.equal(person.id, 'id-1');
+      assert.equal(person.createdAt, '2030-01-02T03:04:05.000Z');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('createStore', () => {
+  it('opens SQLite under dataDir when no MongoDB URI is given', async () => {
+    const dataDir = await tempDir();
+    const store = await createStore({ dataDir, mongodbUri: undefined });
+    try {
+      assert.ok(store instanceof SqliteStore);
+      assert.equal((await store.createPerson({ name: 'Ada' })).galleryVersion, 1);
+    } finally {
+      await store.close();
+    }
+    assert.ok((await readdir(dataDir)).includes(SQLITE_FILE_NAME));
+  });
+
+  it('refuses a MongoDB URI plainly instead of falling back to SQLite', async () => {
+    const dataDir = await tempDir();
+    await assert.rejects(
+      createStore({ dataDir, mongodbUri: 'mongodb://localhost:27017/rollcall' }),
+      (error) => {
+        rejectsWithCode(ErrorCode.StoreUnavailable)(error);
+        assert.match(String(error), /MongoDB store is not available/);
+        return true;
+      },
+    );
+    assert.deepEqual(await readdir(dataDir), [], 'nothing was created');
+  });
+});

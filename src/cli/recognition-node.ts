@@ -5,18 +5,11 @@
  */
 import path from 'node:path';
 import type { Config } from '../../config.js';
-import { Gallery, isRollcallError, serializeError } from '../core/index.js';
-import {
-  BridgeServer,
-  EventOutbox,
-  GalleryCache,
-  resolveBridgeSecret,
-  type EmbedPhoto,
-  type EmbedResult,
-} from '../bridge/index.js';
+import { Gallery, isRollcallError } from '../core/index.js';
+import { BridgeServer, EventOutbox, GalleryCache, resolveBridgeSecret } from '../bridge/index.js';
 import { createFrameSource } from '../capture/index.js';
-import { decodeImage } from '../engine/index.js';
 import { encodeFrameJpeg, RecognitionPipeline } from '../recognition/index.js';
+import { engineEmbedder } from '../services/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import type { Logger } from './logger.js';
 
@@ -86,34 +79,12 @@ export async function startRecognitionNode(
     },
   );
 
-  const embed = async (photos: EmbedPhoto[]): Promise<EmbedResult[]> =>
-    Promise.all(
-      photos.map(async (photo): Promise<EmbedResult> => {
-        try {
-          const image = await decodeImage(Buffer.from(photo.data), { name: photo.name });
-          const faces = await pool.analyze(image, { detector: config.enrollDetector, padCascade: true });
-          return {
-            name: photo.name,
-            ok: true,
-            faces: faces.map((f) => ({
-              box: f.box,
-              score: f.score,
-              quality: f.quality,
-              descriptor: f.descriptor,
-            })),
-          };
-        } catch (error) {
-          return { name: photo.name, ok: false, error: serializeError(error) };
-        }
-      }),
-    );
-
   const server = new BridgeServer(
     {
       outbox,
       gallery,
       galleryCache,
-      embed,
+      embed: engineEmbedder(pool, config.enrollDetector),
       status: () => {
         const stats = pipeline.stats();
         return {

@@ -216,6 +216,12 @@ export class FaceTracker {
           track.streakBest = verdict.distance;
         }
         track.notNamedStreak = 0;
+        if (track.state === 'unknown') {
+          // Someone judged unknown now matches (newly enrolled, or turned to the camera): describe
+          // every frame again until the consensus settles it.
+          track.state = 'pending';
+          track.distance = null;
+        }
         if (track.streakCount < consensusFrames) return undefined;
         if (track.state === 'named' && track.personId === verdict.personId) {
           track.distance = Math.min(track.distance ?? Number.POSITIVE_INFINITY, verdict.distance);

@@ -8,15 +8,12 @@ import type { JobsOptions } from 'bullmq';
 export const JobName = {
   /** Turn a person's uploaded photos into descriptors, check them, and push the gallery change. */
   TrainPerson: 'train-person',
-  /** Remove a person from every node's gallery after erasure. */
-  ForgetPerson: 'forget-person',
 } as const;
 
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
 export interface JobPayloads {
   [JobName.TrainPerson]: { personId: string; photoIds: string[] };
-  [JobName.ForgetPerson]: { personId: string };
 }
 
 /** What a handler returns, stored as the job's result. */
@@ -27,7 +24,6 @@ export interface JobResults {
     refused: { photoId: string; reason: string }[];
     galleryVersion: number;
   };
-  [JobName.ForgetPerson]: { personId: string; galleryVersion: number };
 }
 
 /** The BullMQ queue every Rollcall job runs on. */
@@ -50,18 +46,8 @@ const BASE_OPTIONS: JobsOptions = {
  * job is still queued adds nothing.
  */
 export function jobOptions<N extends JobName>(name: N, payload: JobPayloads[N]): JobsOptions {
-  switch (name) {
-    case JobName.TrainPerson: {
-      const { personId, photoIds } = payload as JobPayloads[typeof JobName.TrainPerson];
-      return { ...BASE_OPTIONS, jobId: `${name}.${personId}.${[...photoIds].sort().join(',')}` };
-    }
-    case JobName.ForgetPerson:
-      return {
-        ...BASE_OPTIONS,
-        jobId: `${name}.${payload.personId}`,
-      };
-  }
-  throw new Error(`unknown job ${String(name)}`);
+  const { personId, photoIds } = payload;
+  return { ...BASE_OPTIONS, jobId: `${name}.${personId}.${[...photoIds].sort().join(',')}` };
 }
 
 export type JobHandler<N extends JobName> = (

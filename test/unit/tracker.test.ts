@@ -86,6 +86,19 @@ describe('FaceTracker', () => {
     );
   });
 
+  it('reconsiders an unknown face that starts to match someone, describing it every frame again', () => {
+    const tracker = new FaceTracker({ unknownFrames: 2, consensusFrames: 2, recheckMs: 1000 });
+    play(tracker, [[seen(A, unknown)], [seen(A, unknown)]]);
+    assert.equal(tracker.settledBoxes(200).length, 1, 'settled as unknown');
+    tracker.update([seen(A, match('ann'))], 1200);
+    assert.equal(tracker.settledBoxes(1300).length, 0, 'pending again: described on every frame');
+    const events = tracker.update([seen(A, match('ann'))], 1300).events;
+    assert.deepEqual(
+      events.map((e) => (e.type === 'recognized' ? e.personId : e.type)),
+      ['ann'],
+    );
+  });
+
   it('keeps two people apart and follows each by overlap', () => {
     const tracker = new FaceTracker({ consensusFrames: 2 });
     const events = play(tracker, [

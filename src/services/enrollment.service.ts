@@ -1,0 +1,62 @@
+/**
+ * Enrollment on the web node: a person and their photos are stored at once, and a training job
+ * turns the photos into descriptors in the background (see `train-person.handler.ts`). Deleting a
+ * person erases them everywhere: store, queued jobs, and every recognition node's gallery.
+ */
+import { ErrorCode, RollcallError } from '../core/index.js';
+import type { Person, Store } from '../store/index.js';
+import { JobName, type JobQueue } from '../queues/index.js';
+import type { GallerySync } from './gallery-sync.service.js';
+
+export interface UploadedPhoto {
+  /** The name the uploader gave the file, for messages ("photo 3.jpg: no face was found"). */
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+export interface EnrollmentResult {
+  person: Person;
+  /** The training job to poll: `GET /api/v1/jobs/:id`. */
+  jobId: string;
+}
+
+/** At most this many photos per enrollment request: a handful of good photos beats many. */
+export const MAX_PHOTOS_PER_ENROLLMENT = 20;
+
+export class EnrollmentService {
+  constructor(private readonly deps: { store: Store; jobs: JobQueue; gallerySync: GallerySync }) {}
+
+  /**
+   * Stores a new person (or adds photos to an existing one with that name) and queues training.
+   * Photos are stored as uploaded; their content is checked by the job, so a bad photo fails the
+   * job with a message naming it rather than failing the upload of the others.
+   */
+  async enroll(name: string, photos: readonly UploadedPhoto[]): Promise<EnrollmentResult> {
+    if (photos.length === 0) {
+      throw new RollcallError(ErrorCode.StoreInvalid, 'add at least one photo of the person');
+    }
+    if (photos.length > MAX_PHOTOS_PER_ENROLLMENT) {
+      throw new RollcallError(
+        ErrorCode.StoreInvalid,
+        `at most ${MAX_PHOTOS_PER_ENROLLMENT} photos at a time`,
+      );
+    }
+    const { store } = this.deps;
+    const person = (await store.getPersonByName(name)) ?? (await store.createPerson({ name })).person;
+    const photoIds: string[] = [];
+    for (const photo of photos) {
+      photoIds.push(
+        (await store.addPhoto({ personId: person.id, fileName: photo.fileName, bytes: photo.bytes })).id,
+      );
+    }
+    const jobId = await this.deps.jobs.enqueue(JobName.TrainPerson, { personId: person.id, photoIds });
+    return { person, jobId };
+  }
+
+  /** Erases a person: descriptors, photos, crops, and their entry on every node. */
+  async remove(personId: string): Promise<{ galleryVersion: number }> {
+    const deleted = await this.deps.store.deletePerson(personId);
+    await this.deps.gallerySync.removed(personId, deleted.galleryVersion);
+    return { galleryVersion: deleted.galleryVersion };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The training job: a person's uploaded photos become descriptors. Each photo is checked — exactly
+ * one clear face, good enough to enroll, not someone else who is already enrolled — and the
+ * accepted descriptors are stored and pushed to every recognition node.
+ */
+import { UnrecoverableError } from 'bullmq';
+import {
+  ENROLLMENT_GATES,
+  Gallery,
+  isRollcallError,
+  selectEnrollmentFace,
+  type MatchThresholds,
+} from '../core/index.js';
+import type { EmbeddedFace, EmbedPhoto, EmbedResult } from '../bridge/index.js';
+import type { JobHandler, JobName } from '../queues/index.js';
+import type { Store } from '../store/index.js';
+import type { GallerySync } from './gallery-sync.service.js';
+
+/**
+ * Turns photos into faces with descriptors: the local engine pool on a one-machine install, a
+ * recognition node's engine over the bridge on a web node. Throws when no engine is reachable,
+ * which the job treats as transient and retries.
+ */
+export type PhotoEmbedder = (photos: EmbedPhoto[]) => Promise<EmbedResult[]>;
+
+export interface TrainPersonDeps {
+  store: Store;
+  embed: PhotoEmbedder;
+  gallerySync: GallerySync;
+  /** A new face closer than `match` to another enrolled person is refused as a duplicate. */
+  thresholds: MatchThresholds;
+}
+
+export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobName.TrainPerson> {
+  return async ({ personId, photoIds }, { reportProgress }) => {
+    const { store } = deps;
+    const person = await store.getPerson(personId);
+    if (!person)
+      throw new UnrecoverableError(`person ${personId} no longer exists (deleted before training)`);
+
+    const photos: (EmbedPhoto & { photoId: string })[] = [];
+    const refused: { photoId: string; reason: string }[] = [];
+    for (const photoId of photoIds) {
+      const [meta, bytes] = await Promise.all([store.getPhoto(photoId), store.getPhotoBytes(photoId)]);
+      if (!meta || !bytes) {
+        refused.push({ photoId, reason: 'the photo was deleted before training' });
+        continue;
+      }
+      photos.push({ photoId, name: meta.fileName, data: bytes });
+    }
+
+    // Everyone else, to catch a photo of the wrong person (a mix-up marks the wrong one present).
+    const others = new Gallery();
+    for (const other of (await store.getGallery()).people) {
+      if (other.personId !== personId && other.descriptors.length > 0)
+        others.upsert(other.name, other.descriptors);
+    }
+
+    const results = await deps.embed(photos.map(({ name, data }) => ({ name, data })));
+    const accepted: string[] = [];
+    let galleryVersion = await store.getGalleryVersion();
+    for (const [index, photo] of photos.entries()) {
+      const verdict = judgePhoto(results[index], others, deps.thresholds);
+      if (verdict.ok) {
+        await store.setPhotoQuality(photo.photoId, { accepted: true, ...verdict.face.quality });
+        galleryVersion = (await store.setPhotoDescriptors(photo.photoId, [verdict.face.descriptor]))
+          .galleryVersion;
+        accepted.push(photo.photoId);
+      } else {
+        refused.push({ photoId: photo.photoId, reason: `${photo.name}: ${verdict.reason}` });
+        await store.setPhotoQuality(photo.photoId, { accepted: false, reason: verdict.reason });
+      }
+      await reportProgress(Math.round(((index + 1) / photos.length) * 100));
+    }
+
+    if (accepted.length === 0) {
+      throw new UnrecoverableError(
+        `no photo of ${person.name} could be used: ${refused.map((r) => r.reason).join('; ')}`,
+      );
+    }
+    try {
+      await deps.gallerySync.upserted(personId, galleryVersion);
+    } catch (error) {
+      // Nodes that missed the push get a full snapshot on their next connection.
+      if (!isRollcallError(error)) throw error;
+    }
+    return { personId, accepted, refused, galleryVersion };
+  };
+}
+
+type PhotoVerdict = { ok: true; face: EmbeddedFace } | { ok: false; reason: string };
+
+/** Whether one photo's faces give a descriptor fit to enroll, and if not, why, in plain words. */
+function judgePhoto(
+  result: EmbedResult | undefined,
+  others: Gallery,
+  thresholds: MatchThresholds,
+): PhotoVerdict {
+  if (!result) return { ok: false, reason: 'the engine gave no answer for this photo' };
+  if (!result.ok) return { ok: false, reason: result.error.message };
+  const selection = selectEnrollmentFace(result.faces, ENROLLMENT_GATES);
+  if (!selection.ok) return { ok: false, reason: selection.message };
+  const [nearest] = others.nearestPeople(selection.face.descriptor, 1, thresholds.match);
+  if (nearest) {
+    return {
+      ok: false,
+      reason: `this face looks like ${nearest.personId}, who is already enrolled (distance ${nearest.distance.toFixed(2)})`,
+    };
+  }
+  return { ok: true, face: selection.face };
+}

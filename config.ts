@@ -29,6 +29,11 @@ export interface Config {
   webPort: number;
   /** Shared secret for the bridge's HMAC handshake; unset means loopback-only or generated. */
   bridgeSecret: string | undefined;
+  /**
+   * TLS for the bridge: the node's certificate and key (PEM files); a web node trusts `ca` (the
+   * CA, or the node's self-signed certificate). Unset: plain TCP, still authenticated by HMAC.
+   */
+  bridgeTls: { certFile: string | undefined; keyFile: string | undefined; caFile: string | undefined };
   /** An external Redis; unset means a private `redis-server` under `DATA_DIR/redis`. */
   redisUrl: string | undefined;
   /** Selects the MongoDB store when set; otherwise SQLite under `DATA_DIR`. */
@@ -137,6 +142,9 @@ const schema = z.object({
   RECOGNITION_SERVERS: z.string().optional(),
   WEB_PORT: port.default(8081),
   BRIDGE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  BRIDGE_TLS_CERT: z.string().optional(),
+  BRIDGE_TLS_KEY: z.string().optional(),
+  BRIDGE_TLS_CA: z.string().optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -182,6 +190,12 @@ type RawEnv = Record<string, string | undefined>;
  */
 function crossKeyProblems(input: RawEnv): { key: string; message: string }[] {
   const problems: { key: string; message: string }[] = [];
+  if ((input.BRIDGE_TLS_CERT === undefined) !== (input.BRIDGE_TLS_KEY === undefined)) {
+    problems.push({
+      key: input.BRIDGE_TLS_CERT === undefined ? 'BRIDGE_TLS_CERT' : 'BRIDGE_TLS_KEY',
+      message: 'BRIDGE_TLS_CERT and BRIDGE_TLS_KEY go together: set both or neither',
+    });
+  }
   const match = threshold.safeParse(input.MATCH_THRESHOLD ?? '0.55');
   const unknown = threshold.safeParse(input.UNKNOWN_THRESHOLD ?? '0.6');
   if (match.success && unknown.success && unknown.data < match.data) {
@@ -247,6 +261,7 @@ export function loadConfig(
     recognitionServers: listed.length > 0 ? listed : [recognitionServer],
     webPort: e.WEB_PORT,
     bridgeSecret: e.BRIDGE_SECRET,
+    bridgeTls: { certFile: e.BRIDGE_TLS_CERT, keyFile: e.BRIDGE_TLS_KEY, caFile: e.BRIDGE_TLS_CA },
     redisUrl: e.REDIS_URL,
     mongodbUri: e.MONGODB_URI,
     nodeId: e.NODE_ID,
@@ -289,6 +304,11 @@ export function describeConfig(config: Config): Record<string, string> {
     RECOGNITION_SERVERS: config.recognitionServers.map(formatAddress).join(','),
     WEB_PORT: String(config.webPort),
     BRIDGE_SECRET: config.bridgeSecret ? '(set)' : '(unset)',
+    BRIDGE_TLS: config.bridgeTls.certFile
+      ? `cert ${config.bridgeTls.certFile}`
+      : config.bridgeTls.caFile
+        ? `ca ${config.bridgeTls.caFile}`
+        : '(off)',
     REDIS_URL: config.redisUrl ? maskUrl(config.redisUrl) : '(unset: private redis-server)',
     MONGODB_URI: config.mongodbUri ? maskUrl(config.mongodbUri) : '(unset: SQLite)',
     NODE_ID: config.nodeId,

@@ -95,6 +95,8 @@ export async function runProbe(config: Config, options: ProbeOptions): Promise<n
       secret,
       clientId: `probe-${os.hostname()}`.slice(0, 128),
       connectTimeoutMs: options.timeoutMs ?? 5000,
+      // A node serving TLS is reached with the CA web nodes use (BRIDGE_TLS_CA).
+      ...(config.bridgeTls.caFile ? { tls: { caFile: config.bridgeTls.caFile } } : {}),
     });
     if (options.json) {
       const fps = result.cameras.reduce((sum, c) => sum + c.fps, 0);

@@ -116,6 +116,10 @@ export async function startRecognitionNode(
   server.on('disconnected', (info) => {
     logger.info(info, 'web node disconnected');
   });
+  server.on('settingsChanged', (settings) => {
+    pipeline.updateSettings(settings);
+    logger.info(settings, 'settings updated by a web node');
+  });
   server.on('galleryChanged', (change) => {
     logger.info(change, 'gallery updated by a web node');
   });

@@ -83,22 +83,21 @@ interface Track {
 }
 
 export class FaceTracker {
-  readonly options: TrackerOptions;
+  #options: TrackerOptions;
   #tracks: Track[] = [];
   #nextId = 1;
 
   constructor(options: Partial<TrackerOptions> = {}) {
-    this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
-    const { consensusFrames, unknownFrames, iouThreshold } = this.options;
-    if (!Number.isInteger(consensusFrames) || consensusFrames < 1) {
-      throw new RangeError(`consensusFrames must be a whole number of at least 1, got ${consensusFrames}`);
-    }
-    if (!Number.isInteger(unknownFrames) || unknownFrames < 1) {
-      throw new RangeError(`unknownFrames must be a whole number of at least 1, got ${unknownFrames}`);
-    }
-    if (!(iouThreshold > 0 && iouThreshold <= 1)) {
-      throw new RangeError(`iouThreshold must be in (0, 1], got ${iouThreshold}`);
-    }
+    this.#options = validateTrackerOptions({ ...DEFAULT_TRACKER_OPTIONS, ...options });
+  }
+
+  get options(): TrackerOptions {
+    return this.#options;
+  }
+
+  /** Changes options while running (settings pushed by a web node); tracks keep their state. */
+  configure(options: Partial<TrackerOptions>): void {
+    this.#options = validateTrackerOptions({ ...this.#options, ...options });
   }
 
   get trackCount(): number {
@@ -111,7 +110,7 @@ export class FaceTracker {
    */
   settledBoxes(now: number): Box[] {
     return this.#tracks
-      .filter((t) => t.state !== 'pending' && now - t.lastDescribedAt < this.options.recheckMs)
+      .filter((t) => t.state !== 'pending' && now - t.lastDescribedAt < this.#options.recheckMs)
       .map((t) => ({ ...t.box }));
   }
 
@@ -132,7 +131,7 @@ export class FaceTracker {
         const event = this.#vote(track, observation.verdict, now, obsIndex);
         if (event) events.push(event);
       }
-      if (track.state === 'named' && now - track.lastEmittedAt >= this.options.sightingIntervalMs) {
+      if (track.state === 'named' && now - track.lastEmittedAt >= this.#options.sightingIntervalMs) {
         track.lastEmittedAt = now;
         events.push({
           type: 'sighting',
@@ -146,7 +145,7 @@ export class FaceTracker {
     const seen = new Set(observationOf.keys());
     const kept: Track[] = [];
     this.#tracks.forEach((track, index) => {
-      if (!seen.has(index) && now - track.lastSeenAt > this.options.maxUnseenMs) {
+      if (!seen.has(index) && now - track.lastSeenAt > this.#options.maxUnseenMs) {
         events.push({ type: 'lost', track: snapshot(track, null) });
       } else {
         kept.push(track);
@@ -168,7 +167,7 @@ export class FaceTracker {
     this.#tracks.forEach((track, t) => {
       observations.forEach((observation, o) => {
         const overlap = iou(track.box, observation.box);
-        if (overlap >= this.options.iouThreshold) pairs.push({ track: t, obs: o, overlap });
+        if (overlap >= this.#options.iouThreshold) pairs.push({ track: t, obs: o, overlap });
       });
     });
     pairs.sort((a, b) => b.overlap - a.overlap);
@@ -202,7 +201,7 @@ export class FaceTracker {
   }
 
   #vote(track: Track, verdict: FaceVerdict, now: number, obsIndex: number): TrackEvent | undefined {
-    const { consensusFrames, unknownFrames } = this.options;
+    const { consensusFrames, unknownFrames } = this.#options;
     switch (verdict.kind) {
       case 'unusable':
         return undefined;
@@ -263,6 +262,20 @@ export class FaceTracker {
       }
     }
   }
+}
+
+function validateTrackerOptions(options: TrackerOptions): TrackerOptions {
+  const { consensusFrames, unknownFrames, iouThreshold } = options;
+  if (!Number.isInteger(consensusFrames) || consensusFrames < 1) {
+    throw new RangeError(`consensusFrames must be a whole number of at least 1, got ${consensusFrames}`);
+  }
+  if (!Number.isInteger(unknownFrames) || unknownFrames < 1) {
+    throw new RangeError(`unknownFrames must be a whole number of at least 1, got ${unknownFrames}`);
+  }
+  if (!(iouThreshold > 0 && iouThreshold <= 1)) {
+    throw new RangeError(`iouThreshold must be in (0, 1], got ${iouThreshold}`);
+  }
+  return options;
 }
 
 function snapshot(track: Track, observation: number | null): TrackSnapshot {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
+  decide,
   FaceTracker,
   matchFace,
   qualityProblems,
@@ -93,7 +94,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   readonly #clock: () => number;
   readonly #newId: () => string;
   readonly #encodeCrop: CropEncoder;
-  readonly #options: Required<Omit<RecognitionPipelineOptions, 'tracker'>>;
+  #options: Required<Omit<RecognitionPipelineOptions, 'tracker'>>;
   readonly #tracker: FaceTracker;
 
   #inFlight = 0;
@@ -168,6 +169,24 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     this.#stats.framesIn++;
     this.#inRate.add(this.#clock(), 1);
     void this.#run(frame);
+  }
+
+  /**
+   * Settings pushed by a web node: thresholds apply from the next frame; consensus and the
+   * sighting interval from the next decision. Bad values throw and change nothing.
+   */
+  updateSettings(settings: {
+    thresholds?: MatchThresholds;
+    consensusFrames?: number;
+    sightingIntervalS?: number;
+  }): void {
+    const { thresholds, consensusFrames, sightingIntervalS } = settings;
+    if (thresholds) decide([], thresholds); // validates: throws USAGE_INVALID for unusable thresholds
+    this.#tracker.configure({
+      ...(consensusFrames === undefined ? {} : { consensusFrames }),
+      ...(sightingIntervalS === undefined ? {} : { sightingIntervalMs: sightingIntervalS * 1000 }),
+    });
+    if (thresholds) this.#options = { ...this.#options, thresholds: { ...thresholds } };
   }
 
   /** Resolves when every frame submitted so far has been applied. */

@@ -10,6 +10,9 @@ const KEYS = [
   'RECOGNITION_SERVERS',
   'WEB_PORT',
   'BRIDGE_SECRET',
+  'BRIDGE_TLS_CERT',
+  'BRIDGE_TLS_KEY',
+  'BRIDGE_TLS_CA',
   'REDIS_URL',
   'MONGODB_URI',
   'NODE_ID',
@@ -98,6 +101,9 @@ describe('loadConfig overrides', () => {
       RECOGNITION_SERVER_HOST: 'camera-pc.lan',
       RECOGNITION_SERVER_PORT: '7000',
       WEB_PORT: '3000',
+      BRIDGE_TLS_CERT: '/etc/rollcall/cert.pem',
+      BRIDGE_TLS_KEY: '/etc/rollcall/key.pem',
+      BRIDGE_TLS_CA: '/etc/rollcall/ca.pem',
       BRIDGE_SECRET: SECRET,
       REDIS_URL: 'redis://redis.lan:6380/2',
       MONGODB_URI: 'mongodb://mongo.lan:27017/rollcall',
@@ -119,6 +125,11 @@ describe('loadConfig overrides', () => {
       recognitionServer: { host: 'camera-pc.lan', port: 7000 },
       recognitionServers: [{ host: 'camera-pc.lan', port: 7000 }],
       webPort: 3000,
+      bridgeTls: {
+        certFile: '/etc/rollcall/cert.pem',
+        keyFile: '/etc/rollcall/key.pem',
+        caFile: '/etc/rollcall/ca.pem',
+      },
       bridgeSecret: SECRET,
       redisUrl: 'redis://redis.lan:6380/2',
       mongodbUri: 'mongodb://mongo.lan:27017/rollcall',
@@ -264,6 +275,10 @@ describe('ConfigError', () => {
     assert.equal(error.code, 'CONFIG_INVALID');
     assert.equal(error.name, 'ConfigError');
     assert.ok(error instanceof Error);
+  });
+
+  it('wants the TLS certificate and key together', () => {
+    assertNamesEachKey(loadError({ BRIDGE_TLS_CERT: '/etc/rollcall/cert.pem' }), ['BRIDGE_TLS_KEY']);
   });
 
   it('reports UNKNOWN_THRESHOLD below MATCH_THRESHOLD', () => {

@@ -182,6 +182,28 @@ describe('RecognitionPipeline', () => {
     assert.equal(pipeline.stats().facesDetected, 3);
   });
 
+  it('takes new thresholds and consensus from settings pushed by a web node', async () => {
+    const { engine, pipeline, events } = setup(1);
+    assert.throws(() => {
+      pipeline.updateSettings({ thresholds: { match: 0.6, unknown: 0.5 } });
+    }, /thresholds.unknown/);
+    // Distance 0.2 from ann: a match under 0.55, but not under a stricter 0.15.
+    pipeline.updateSettings({ thresholds: { match: 0.15, unknown: 0.6 }, consensusFrames: 1 });
+    await pipeline.process(frame(0));
+    engine.answerAll(() => [describedAt(BOX, axisDescriptor(0, 1.2))]);
+    await pipeline.drained();
+    assert.equal(events.length, 0, 'uncertain under the stricter threshold');
+    pipeline.updateSettings({ thresholds: { match: 0.55, unknown: 0.6 } });
+    await pipeline.process(frame(1));
+    engine.answerAll(() => [describedAt(BOX, axisDescriptor(0, 1.2))]);
+    await pipeline.drained();
+    assert.deepEqual(
+      events.map((e) => [e.type, e.personId, e.votes]),
+      [['recognized', 'ann', 1]],
+      'one agreeing frame is enough with consensusFrames 1',
+    );
+  });
+
   it('gives the engine its own copy of the pixels', async () => {
     const { engine, pipeline } = setup(1);
     const input = frame(7);

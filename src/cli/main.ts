@@ -9,6 +9,7 @@ import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
 import { runEvaluate } from './evaluate.command.js';
 import { runProbe } from './probe.command.js';
+import { runTokenCreate, runUserAdd } from './users.command.js';
 import { runStart } from './start.command.js';
 
 const USAGE = `Usage: rollcall <command> [options]
@@ -27,6 +28,9 @@ Commands:
   probe HOST[:PORT] [--secret S] [--json]   Connect to a recognition node as a web node would,
                                             authenticate, print its status (the first thing to
                                             run when a web node cannot reach a camera PC)
+  user add NAME --role admin|viewer [--password-stdin]
+                                            Create an account (the first admin comes from here)
+  token create NAME                         Print a new API token for the user NAME (shown once)
   help                                      Show this text
 
 Configuration comes from the environment and .env (see .env.example).`;
@@ -121,6 +125,26 @@ export async function main(argv: string[]): Promise<number> {
         json: values.json,
         ...(values.secret === undefined ? {} : { secret: values.secret }),
       });
+    }
+    case 'user': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { role: { type: 'string' }, 'password-stdin': { type: 'boolean', default: false } },
+      });
+      const [sub, name, ...extra] = positionals;
+      if (sub !== 'add' || name === undefined || extra.length > 0)
+        throw usageError('user add needs exactly one NAME');
+      if (values.role === undefined) throw usageError('user add needs --role admin|viewer');
+      return runUserAdd(config, { name, role: values.role, passwordStdin: values['password-stdin'] });
+    }
+    case 'token': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const [sub, name, ...extra] = positionals;
+      if (sub !== 'create' || name === undefined || extra.length > 0) {
+        throw usageError('token create needs exactly one NAME');
+      }
+      return runTokenCreate(config, { name });
     }
     case 'start': {
       const { values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'all' } } });

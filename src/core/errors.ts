@@ -81,6 +81,21 @@ export const ErrorCode = {
   StoreClosed: 'STORE_CLOSED',
   /** The database failed in a way the caller cannot fix (disk full, corruption, lock timeout). */
   StoreFailed: 'STORE_FAILED',
+  // The web node (src/web): HTTP requests, accounts, sessions.
+  /** A request parameter, query or form field is malformed; the message names it. */
+  RequestInvalid: 'REQUEST_INVALID',
+  /** A request body is larger than allowed, or holds too many files. */
+  RequestTooLarge: 'REQUEST_TOO_LARGE',
+  /** No valid session or API token. */
+  Unauthenticated: 'UNAUTHENTICATED',
+  /** Signed in, but the role does not allow this. */
+  Forbidden: 'FORBIDDEN',
+  /** A state-changing request with a session lacked the CSRF token, or carried a wrong one. */
+  CsrfInvalid: 'CSRF_INVALID',
+  /** Too many attempts (sign-in); retry later. */
+  RateLimited: 'RATE_LIMITED',
+  /** The one-time setup page was used after the first user exists. */
+  SetupDone: 'SETUP_DONE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,137 @@
+/**
+ * Enrollment uploads: multipart parsing with hard limits, file types decided by the bytes' magic
+ * numbers (a `.jpg` name proves nothing), and uploaded names reduced to a harmless base name.
+ */
+import type { Request, Response } from 'express';
+import multer from 'multer';
+import { ErrorCode, RollcallError } from '../core/index.js';
+import { MAX_NAME_LENGTH } from '../store/index.js';
+
+export interface UploadLimits {
+  /** Largest photo accepted. @defaultValue 10 MiB */
+  maxFileBytes?: number;
+  /** Most photos in one request. @defaultValue 20 */
+  maxFiles?: number;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 20;
+export const PHOTOS_FIELD = 'photos';
+
+export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp';
+
+/** The image type from the first bytes, or undefined when it is none of the accepted ones. */
+export function sniffImageType(bytes: Uint8Array): ImageType | undefined {
+  const starts = (signature: readonly number[], at = 0): boolean =>
+    bytes.length >= at + signature.length && signature.every((b, i) => bytes[at + i] === b);
+  if (starts([0xff, 0xd8, 0xff])) return 'image/jpeg';
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
+  // RIFF....WEBP
+  if (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return 'image/webp';
+  return undefined;
+}
+
+/**
+ * The base name of an uploaded file, for display only: directories (either slash), control
+ * characters and dot-only names are dropped, so `../../etc/passwd.jpg` becomes `passwd.jpg`.
+ */
+export function safeFileName(original: string, index: number): string {
+  const base = original.replaceAll('\\', '/').split('/').pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const short = Array.from(cleaned).slice(0, MAX_NAME_LENGTH).join('');
+  return short === '' || /^\.+$/.test(short) ? `photo-${index + 1}` : short;
+}
+
+export interface ReceivedPhoto {
+  fileName: string;
+  bytes: Uint8Array;
+  type: ImageType;
+}
+
+function invalid(code: ErrorCode, message: string): RollcallError {
+  return new RollcallError(code, message);
+}
+
+/** Translates multer's limit errors into messages that name the field and the limit. */
+function uploadError(error: unknown, maxFiles: number, maxFileBytes: number): Error {
+  if (!(error instanceof multer.MulterError)) {
+    return error instanceof Error ? error : new Error('the upload failed');
+  }
+  const field = error.field ?? PHOTOS_FIELD;
+  // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- the rest are malformed forms
+  switch (error.code) {
+    case 'LIMIT_FILE_SIZE': {
+      // multer 2 passes the file name, which its typings do not declare yet.
+      const name = (error as { filename?: unknown }).filename;
+      const which = typeof name === 'string' ? `"${safeFileName(name, 0)}"` : 'a file';
+      const megabytes = Math.round((maxFileBytes / 1024 / 1024) * 10) / 10;
+      return invalid(ErrorCode.ImageTooLarge, `${field}: ${which} is larger than ${megabytes} MB`);
+    }
+    case 'LIMIT_FILE_COUNT':
+      return invalid(ErrorCode.RequestTooLarge, `${PHOTOS_FIELD}: at most ${maxFiles} photos at a time`);
+    case 'LIMIT_UNEXPECTED_FILE':
+      return field === PHOTOS_FIELD
+        ? invalid(ErrorCode.RequestTooLarge, `${PHOTOS_FIELD}: at most ${maxFiles} photos at a time`)
+        : invalid(
+            ErrorCode.RequestInvalid,
+            `${field}: unexpected file field; send photos as "${PHOTOS_FIELD}"`,
+          );
+    case 'LIMIT_PART_COUNT':
+    case 'LIMIT_FIELD_COUNT':
+    case 'LIMIT_FIELD_KEY':
+      return invalid(ErrorCode.RequestTooLarge, 'the form has too many or too long fields');
+    case 'LIMIT_FIELD_VALUE':
+      return invalid(ErrorCode.RequestTooLarge, `${field}: the value is too long`);
+    default:
+      return invalid(ErrorCode.RequestInvalid, `the multipart form is malformed (${error.code})`);
+  }
+}
+
+/**
+ * Parses a `multipart/form-data` enrollment request: the fields into `req.body`, the photos
+ * checked and returned. Memory storage is fine because the limits bound what one request holds.
+ */
+export function photoReceiver(
+  limits: UploadLimits = {},
+): (req: Request, res: Response) => Promise<ReceivedPhoto[]> {
+  const maxFileBytes = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
+  const parse = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxFileBytes, files: maxFiles, fields: 10, fieldSize: 4096, parts: maxFiles + 10 },
+    // Browsers send UTF-8 file names; busboy's default (latin1) would garble "José.jpg".
+    defParamCharset: 'utf8',
+  }).array(PHOTOS_FIELD, maxFiles);
+
+  return async (req, res) => {
+    if (!req.is('multipart/form-data')) {
+      throw invalid(
+        ErrorCode.ImageUnsupported,
+        `send the person as multipart/form-data with a "name" field and one or more "${PHOTOS_FIELD}"`,
+      );
+    }
+    await new Promise<void>((resolve, reject) => {
+      parse(req, res, (error?: unknown) => {
+        if (error) reject(uploadError(error, maxFiles, maxFileBytes));
+        else resolve();
+      });
+    });
+    const files = (req.files ?? []) as Express.Multer.File[];
+    if (files.length === 0) {
+      throw invalid(ErrorCode.RequestInvalid, `${PHOTOS_FIELD}: add at least one photo of the person`);
+    }
+    return files.map((file, index) => {
+      const fileName = safeFileName(file.originalname, index);
+      if (file.size === 0) throw invalid(ErrorCode.ImageEmpty, `${PHOTOS_FIELD}: "${fileName}" is empty`);
+      const type = sniffImageType(file.buffer);
+      if (type === undefined) {
+        throw invalid(
+          ErrorCode.ImageUnsupported,
+          `${PHOTOS_FIELD}: "${fileName}" is not a JPEG, PNG or WebP image`,
+        );
+      }
+      return { fileName, bytes: file.buffer, type };
+    });
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The web node's Express app: secure headers, metrics, sessions in Redis, passport, the pages, the
+ * REST API, Bull Board, and one error middleware that answers `{ code, message }`.
+ */
+import { ExpressAdapter } from '@bull-board/express';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { RedisStore } from 'connect-redis';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import session from 'express-session';
+import helmet from 'helmet';
+import { Redis } from 'ioredis';
+import { ErrorCode, RollcallError } from '../core/index.js';
+import { createApiRouter } from './api.routes.js';
+import { bearerAuth, createPassport, requireRole, requireUser } from './auth.js';
+import { toErrorResponse, type WebLogger } from './http-errors.js';
+import { WebMetrics } from './metrics.js';
+import { errorPage } from './pages.js';
+import { createPagesRouter } from './pages.routes.js';
+import type { EnrollmentPort, JobsPort, NodeState, Store } from './types.js';
+import type { UploadLimits } from './uploads.js';
+
+export interface WebDeps {
+  store: Store;
+  jobs: JobsPort;
+  enrollment: EnrollmentPort;
+  /** The bridge clients' view of each recognition node (`BridgeClients.nodes()`). */
+  nodes: () => readonly NodeState[];
+  /** Redis for sessions (the same server as the job queue). */
+  redisUrl: string;
+  /** @defaultValue the system clock */
+  clock?: { now(): number };
+  /** Where request failures are reported. @defaultValue none (failures are only answered) */
+  log?: WebLogger;
+}
+
+export interface WebOptions {
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  /** Interface to listen on. @defaultValue every interface */
+  host?: string;
+  /** Signs session cookies; at least 32 characters (see `loadSessionSecret`). */
+  sessionSecret: string;
+  /**
+   * Mark the session cookie `Secure` (and send HSTS). Turn on when served over HTTPS, usually
+   * behind a TLS proxy with `trustProxy`. @defaultValue false
+   */
+  secureCookies?: boolean;
+  /** Express `trust proxy`: which proxies' X-Forwarded-* headers to believe. @defaultValue false */
+  trustProxy?: boolean | number | string;
+  /** IANA zone that decides "today" for attendance. @defaultValue the system zone */
+  timeZone?: string;
+  /** Limits on enrollment uploads. @defaultValue 10 MiB a photo, 20 photos */
+  uploads?: UploadLimits;
+  /** Redis key prefix of sessions; tests use a unique one. @defaultValue `rollcall:sess:` */
+  sessionPrefix?: string;
+  /** A session ends after this long without a request. @defaultValue 43200000 (12 h) */
+  sessionIdleMs?: number;
+  /** Failed sign-ins allowed per address and name within `loginWindowMs`. @defaultValue 10 */
+  loginAttempts?: number;
+  /** @defaultValue 900000 (15 min) */
+  loginWindowMs?: number;
+  /** How long `close()` waits for open requests before cutting them. @defaultValue 5000 */
+  closeTimeoutMs?: number;
+}
+
+export interface WebApp {
+  readonly app: Express;
+  readonly metrics: WebMetrics;
+  /** Disconnects the session store's Redis client; idempotent. */
+  close(): Promise<void>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function usage(message: string): RollcallError {
+  return new RollcallError(ErrorCode.UsageInvalid, message);
+}
+
+function validate(options: WebOptions): void {
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw usage(`port: must be a whole number from 0 to 65535, got ${options.port}`);
+  }
+  if (options.sessionSecret.length < 32) throw usage('sessionSecret: must be at least 32 characters');
+  for (const key of ['sessionIdleMs', 'loginAttempts', 'loginWindowMs', 'closeTimeoutMs'] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw usage(`${key}: must be a whole number of at least 1, got ${value}`);
+    }
+  }
+}
+
+/**
+ * Bull Board's own UI sends its changes (retry, clean, pause) without our CSRF token. The SameSite
+ * cookie already keeps other sites' forms out; this also requires a same-origin `Origin` header,
+ * which browsers send with every non-GET request.
+ */
+const sameOrigin: RequestHandler = (req, _res, next) => {
+  if (SAFE_METHODS.has(req.method)) {
+    next();
+    return;
+  }
+  const origin = req.get('origin');
+  let host: string | undefined;
+  try {
+    host = origin === undefined ? undefined : new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || host !== req.get('host')) {
+    throw new RollcallError(ErrorCode.CsrfInvalid, 'changes to the job queues must come from this site');
+  }
+  next();
+};
+
+function wantsPage(req: Request): boolean {
+  return !req.path.startsWith('/api/') && req.accepts(['json', 'html']) === 'html';
+}
+
+/** Builds the app. Nothing listens yet: see {@link WebServer}. */
+export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
+  validate(options);
+  const now = (): number => (deps.clock ?? Date).now();
+  const secure = options.secureCookies ?? false;
+  const app = express();
+  const metrics = new WebMetrics(deps.nodes);
+
+  app.set('trust proxy', options.trustProxy ?? false);
+  app.disable('x-powered-by');
+  app.use(metrics.middleware);
+  app.use(
+    helmet({
+      // Over plain HTTP on a LAN, upgrade-insecure-requests would make browsers fetch our own
+      // scripts over HTTPS, which is not there; HSTS likewise only makes sense over HTTPS.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: secure ? [] : null } },
+      strictTransportSecurity: secure,
+    }),
+  );
+
+  // Open to monitoring: mounted before sessions, so they answer even when Redis is down.
+  app.get('/healthz', async (_req, res) => {
+    await deps.store.getGalleryVersion();
+    res.json({ ok: true });
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
+  });
+
+  const redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  redis.on('error', (error: Error) => {
+    deps.log?.warn({ err: error }, 'session store: Redis error');
+  });
+  const sessions = session({
+    name: 'rollcall.sid',
+    store: new RedisStore({
+      client: redis,
+      prefix: options.sessionPrefix ?? 'rollcall:sess:',
+    }),
+    secret: options.sessionSecret,
+    resave: false,
+    // No session (and no Redis key) for visitors until something is stored in it.
+    saveUninitialized: false,
+    rolling: true,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      maxAge: options.sessionIdleMs ?? 12 * 60 * 60 * 1000,
+    },
+  });
+  const authenticator = createPassport(deps.store);
+  app.use(authenticator.initialize());
+  // passport's typings declare this middleware as any.
+  const passportSession = authenticator.session() as RequestHandler;
+  // A token-authenticated call carries no cookie worth a Redis round trip, and must not start a session.
+  app.use((req, res, next) => {
+    if (req.get('authorization') !== undefined) {
+      next();
+      return;
+    }
+    sessions(req, res, (error?: unknown) => {
+      if (error) {
+        next(error);
+        return;
+      }
+      passportSession(req, res, next);
+    });
+  });
+
+  const loginAttempts = options.loginAttempts ?? 10;
+  const loginWindowMs = options.loginWindowMs ?? 15 * 60 * 1000;
+  const loginLimiter = rateLimit({
+    windowMs: loginWindowMs,
+    limit: loginAttempts,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    // Only failures count: a user who signs in often is never locked out.
+    skipSuccessfulRequests: true,
+    keyGenerator: (req) => {
+      const body = req.body as Record<string, unknown> | undefined;
+      const name = typeof body?.name === 'string' ? body.name.trim().toLowerCase().slice(0, 200) : '';
+      return `${ipKeyGenerator(req.ip ?? '')}|${name}`;
+    },
+    handler: (_req, _res, next) => {
+      next(
+        new RollcallError(
+          ErrorCode.RateLimited,
+          `too many failed sign-ins; try again in ${Math.ceil(loginWindowMs / 60_000)} minutes`,
+        ),
+      );
+    },
+  });
+
+  app.use(createPagesRouter({ store: deps.store, authenticator, loginLimiter }));
+  app.use(
+    '/api/v1',
+    express.json({ limit: '100kb' }),
+    bearerAuth(deps.store, now),
+    createApiRouter({
+      store: deps.store,
+      jobs: deps.jobs,
+      enrollment: deps.enrollment,
+      nodes: deps.nodes,
+      now,
+      timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      uploads: options.uploads ?? {},
+    }),
+  );
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: [new BullMQAdapter(deps.jobs.queue)], serverAdapter: board });
+  app.use(
+    '/admin/queues',
+    requireUser({ redirect: true }),
+    requireRole('admin'),
+    sameOrigin,
+    board.getRouter() as RequestHandler,
+  );
+
+  app.use(() => {
+    throw new RollcallError(ErrorCode.NotFound, 'no such page');
+  });
+  const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    const { status, body, internal } = toErrorResponse(error);
+    if (internal) deps.log?.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    if (res.headersSent) {
+      // A CSV half-sent cannot turn into an error answer; cutting it shows the client it is incomplete.
+      res.destroy();
+      return;
+    }
+    if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="rollcall"');
+    if (wantsPage(req)) res.status(status).type('html').send(errorPage(status, body.message));
+    else res.status(status).json(body);
+  };
+  app.use(onError);
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    metrics,
+    close() {
+      closing ??= redis.quit().then(
+        () => undefined,
+        () => {
+          redis.disconnect();
+        },
+      );
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,885 @@
+/**
+ * The web node over real HTTP: a server on port 0, a real SQLite store, a real Redis (sessions and
+ * the job queue), and a strict fake of the enrollment service that records what it was asked.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
+import { SqliteStore, type Person, type Store } from '../../src/store/index.js';
+import type { NodeState } from '../../src/bridge/index.js';
+import {
+  WebServer,
+  loadSessionSecret,
+  hashApiToken,
+  hashPassword,
+  generateApiToken,
+  type EnrollmentPort,
+} from '../../src/web/index.js';
+import { ROLLCALL_BIN, runCli } from '../support/cli.js';
+import { makeEvent } from './store.contract.js';
+
+const ADMIN = { name: 'Ada Admin', password: 'correct horse battery' };
+const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
+const DAY = '2025-03-10';
+
+const JPEG = Buffer.from([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9,
+]);
+const PNG = Buffer.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+]);
+const WEBP = Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1');
+
+/** fetch with a cookie jar, as a browser keeps its session cookie. */
+class Browser {
+  readonly jar = new Map<string, string>();
+  constructor(readonly base: string) {}
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.jar.size > 0) headers.set('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(this.base + url, { redirect: 'manual', ...init, headers });
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair = ''] = cookie.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at);
+      const value = pair.slice(at + 1);
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(cookie)) this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+    return res;
+  }
+
+  /** The `_csrf` hidden field of a form page. */
+  async formToken(url: string): Promise<string> {
+    const res = await this.fetch(url);
+    assert.equal(res.status, 200, `${url} answered ${res.status}`);
+    const match = /name="_csrf" value="([^"]+)"/.exec(await res.text());
+    assert.ok(match?.[1], `no CSRF field on ${url}`);
+    return match[1];
+  }
+
+  postForm(url: string, fields: Record<string, string>): Promise<Response> {
+    return this.fetch(url, { method: 'POST', body: new URLSearchParams(fields) });
+  }
+
+  /** Signs in through the form; returns the session's CSRF token for API calls. */
+  async signIn(name: string, password: string): Promise<string> {
+    const _csrf = await this.formToken('/login');
+    const res = await this.postForm('/login', { name, password, _csrf });
+    assert.equal(res.status, 303, `sign-in as ${name} answered ${res.status}`);
+    assert.equal(res.headers.get('location'), '/');
+    const session = await this.fetch('/api/v1/session');
+    const body = (await session.json()) as { csrfToken: string };
+    return body.csrfToken;
+  }
+}
+
+function photosForm(
+  name: string | undefined,
+  files: { name: string; bytes: Buffer; type?: string }[],
+): FormData {
+  const form = new FormData();
+  if (name !== undefined) form.append('name', name);
+  for (const file of files) {
+    form.append(
+      'photos',
+      new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'image/jpeg' }),
+      file.name,
+    );
+  }
+  return form;
+}
+
+async function errorBody(
+  res: Response,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string }> {
+  const text = await res.text();
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${text}`);
+  const body = JSON.parse(text) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(body).sort(), ['code', 'message'], `error body ${text}`);
+  assert.equal(body.code, code);
+  assert.equal(typeof body.message, 'string');
+  assert.doesNotMatch(text, /at .*\.js:\d+/, 'no stack trace');
+  return body as { code: string; message: string };
+}
+
+/** Records every call and does what the real service does to the store and the queue. */
+class FakeEnrollment implements EnrollmentPort {
+  readonly enrolled: { name: string; fileNames: string[]; sizes: number[] }[] = [];
+  readonly removed: string[] = [];
+  failNext: Error | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  async enroll(name: string, photos: readonly { fileName: string; bytes: Uint8Array }[]) {
+    this.enrolled.push({
+      name,
+      fileNames: photos.map((p) => p.fileName),
+      sizes: photos.map((p) => p.bytes.length),
+    });
+    if (this.failNext) {
+      const error = this.failNext;
+      this.failNext = undefined;
+      throw error;
+    }
+    const person: Person =
+      (await this.store.getPersonByName(name)) ?? (await this.store.createPerson({ name })).person;
+    const photoIds: string[] = [];
+    for (const photo of photos) {
+      photoIds.push(
+        (await this.store.addPhoto({ personId: person.id, fileName: photo.fileName, bytes: photo.bytes })).id,
+      );
+    }
+    const jobId = await this.jobs.enqueue(JobName.TrainPerson, { personId: person.id, photoIds });
+    return { person, jobId };
+  }
+
+  async remove(personId: string) {
+    this.removed.push(personId);
+    const { galleryVersion } = await this.store.deletePerson(personId);
+    return { galleryVersion };
+  }
+}
+
+const NODES: NodeState[] = [
+  {
+    address: '10.0.0.5:9999',
+    connected: true,
+    nodeId: 'gate-pc',
+    lastHeartbeatAt: Date.parse('2025-03-10T08:00:00Z'),
+    status: {
+      nodeId: 'gate-pc',
+      protocol: 1,
+      cameras: [{ cameraId: 'video0', fps: 12.5, droppedFrames: 3, latencyP95Ms: 120, online: true }],
+      galleryVersion: 7,
+      outboxDepth: 2,
+      uptimeS: 3600,
+    },
+  },
+  {
+    address: '10.0.0.6:9999',
+    connected: false,
+    nodeId: undefined,
+    lastHeartbeatAt: undefined,
+    status: undefined,
+  },
+];
+
+describe('web node over HTTP', () => {
+  let dataDir: string;
+  let redis: PrivateRedis;
+  let store: Store;
+  let jobs: JobQueue;
+  let enrollment: FakeEnrollment;
+  let server: WebServer;
+  let base: string;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-web-'));
+    redis = await PrivateRedis.start({ dataDir });
+    store = await SqliteStore.open({ dataDir });
+    jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
+    enrollment = new FakeEnrollment(store, jobs);
+    server = new WebServer(
+      { store, jobs, enrollment, nodes: () => NODES, redisUrl: redis.url },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        sessionSecret: randomUUID() + randomUUID(),
+        secureCookies: false,
+        sessionPrefix: `${randomUUID()}:sess:`,
+        timeZone: 'UTC',
+      },
+    );
+    const { port } = await server.start();
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  after(async () => {
+    await server.close();
+    await server.close();
+    await jobs.close();
+    await store.close();
+    await redis.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers /healthz and /metrics without a login', async () => {
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { ok: true });
+    await fetch(`${base}/api/v1/people`);
+    const metrics = await fetch(`${base}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
+    const text = await metrics.text();
+    assert.match(text, /^rollcall_nodes_connected 1$/m);
+    assert.match(text, /^rollcall_nodes_configured 2$/m);
+    assert.match(text, /rollcall_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1/);
+    assert.match(text, /rollcall_http_request_duration_seconds_bucket\{.*route="\/healthz"/);
+  });
+
+  it('runs /setup only while no user exists, and it signs the new administrator in', async () => {
+    const browser = new Browser(base);
+    const login = await browser.fetch('/login');
+    assert.equal(login.status, 303, 'with no user, the sign-in page sends to setup');
+    assert.equal(login.headers.get('location'), '/setup');
+    const _csrf = await browser.formToken('/setup');
+    await errorBody(
+      await browser.postForm('/setup', { name: 'x', password: ADMIN.password }),
+      403,
+      'CSRF_INVALID',
+    );
+    const short = await browser.postForm('/setup', { name: ADMIN.name, password: 'short', _csrf });
+    assert.equal(short.status, 400);
+    assert.match(await short.text(), /at least 10 characters/);
+    const done = await browser.postForm('/setup', { name: ADMIN.name, password: ADMIN.password, _csrf });
+    assert.equal(done.status, 303);
+    const page = await browser.fetch('/', { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /Ada Admin \(admin\)/);
+    assert.match(html, /Attendance/);
+    assert.match(html, /Unknown faces/);
+
+    const late = new Browser(base);
+    await errorBody(await late.fetch('/setup'), 403, 'SETUP_DONE');
+    await errorBody(
+      await late.fetch('/setup', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'mallory', password: 'mallory password', _csrf }),
+      }),
+      403,
+      'CSRF_INVALID',
+    );
+    // Even with a valid session token, setup is closed.
+    const token = await late.formToken('/login');
+    await errorBody(
+      await late.fetch('/setup', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'mallory', password: 'mallory password', _csrf: token }),
+      }),
+      403,
+      'SETUP_DONE',
+    );
+    assert.equal(await store.getUserByName('mallory'), null);
+
+    await store.createUser({
+      name: VIEWER.name,
+      role: 'viewer',
+      passwordHash: await hashPassword(VIEWER.password),
+    });
+  });
+
+  it('refuses every route but /healthz and /metrics without a login', async () => {
+    const routes: [string, string][] = [
+      ['GET', '/api/v1/session'],
+      ['GET', '/api/v1/people'],
+      ['POST', '/api/v1/people'],
+      ['DELETE', '/api/v1/people/p1'],
+      ['GET', '/api/v1/jobs/1'],
+      ['GET', `/api/v1/attendance?date=${DAY}`],
+      ['GET', '/api/v1/attendance.csv'],
+      ['GET', '/api/v1/events'],
+      ['GET', '/api/v1/nodes'],
+      ['GET', '/api/v1/no-such-route'],
+      ['GET', '/admin/queues'],
+      ['GET', '/admin/queues/api/queues'],
+      ['GET', '/'],
+    ];
+    for (const [method, url] of routes) {
+      const res = await fetch(base + url, { method, redirect: 'manual' });
+      const body = await errorBody(res, 401, 'UNAUTHENTICATED');
+      assert.match(body.message, /sign in/, `${method} ${url}`);
+    }
+    const browser = await fetch(`${base}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    assert.equal(browser.status, 303);
+    assert.equal(browser.headers.get('location'), '/login');
+  });
+
+  it('signs in with the right password only, and out again', async () => {
+    const browser = new Browser(base);
+    const _csrf = await browser.formToken('/login');
+    const wrong = await browser.postForm('/login', { name: ADMIN.name, password: 'wrong password!', _csrf });
+    assert.equal(wrong.status, 401);
+    assert.match(await wrong.text(), /wrong name or password/);
+    const unknown = await browser.postForm('/login', { name: 'nobody', password: ADMIN.password, _csrf });
+    assert.equal(unknown.status, 401);
+    await errorBody(
+      await browser.postForm('/login', { name: ADMIN.name, password: ADMIN.password }),
+      403,
+      'CSRF_INVALID',
+    );
+
+    const csrf = await browser.signIn(ADMIN.name.toUpperCase(), ADMIN.password);
+    const cookie = (await browser.fetch('/login')).headers; // already signed in: redirected home
+    assert.ok(cookie);
+    const session = (await (await browser.fetch('/api/v1/session')).json()) as Record<string, unknown>;
+    assert.deepEqual((session.user as Record<string, unknown>).role, 'admin');
+
+    await errorBody(await browser.postForm('/logout', {}), 403, 'CSRF_INVALID');
+    const out = await browser.postForm('/logout', { _csrf: csrf });
+    assert.equal(out.status, 303);
+    await errorBody(await browser.fetch('/api/v1/people'), 401, 'UNAUTHENTICATED');
+
+    // A script signs in with JSON and gets its CSRF token back.
+    const script = new Browser(base);
+    const token = await script.formToken('/login');
+    const res = await script.fetch('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: VIEWER.name, password: VIEWER.password, _csrf: token }),
+    });
+    assert.equal(res.status, 200);
+    const json = (await res.json()) as { user: { name: string; role: string }; csrfToken: string };
+    assert.deepEqual(json.user.role, 'viewer');
+    assert.ok(json.csrfToken.length > 20 && json.csrfToken !== token, 'the CSRF token is rotated at sign-in');
+  });
+
+  it('sets the session cookie httpOnly and SameSite=Lax, and secure headers', async () => {
+    const res = await fetch(`${base}/login`, { redirect: 'manual' });
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('rollcall.sid='));
+    assert.ok(cookie, 'the sign-in page starts a session for its CSRF token');
+    assert.match(cookie, /HttpOnly/i);
+    assert.match(cookie, /SameSite=Lax/i);
+    assert.doesNotMatch(cookie, /Secure/i);
+    assert.ok(res.headers.get('content-security-policy'));
+    assert.doesNotMatch(res.headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('x-powered-by'), null);
+  });
+
+  it('limits failed sign-ins per address and name to 10 in 15 minutes', async () => {
+    const name = 'Rate Limited';
+    await store.createUser({ name, role: 'viewer', passwordHash: await hashPassword('the right password') });
+    const browser = new Browser(base);
+    const _csrf = await browser.formToken('/login');
+    for (let i = 0; i < 10; i++) {
+      const res = await browser.postForm('/login', { name, password: `wrong password ${i}`, _csrf });
+      assert.equal(res.status, 401);
+    }
+    const body = await errorBody(
+      await browser.postForm('/login', { name, password: 'the right password', _csrf }),
+      429,
+      'RATE_LIMITED',
+    );
+    assert.match(body.message, /too many failed sign-ins/);
+    // Another name from the same address is not locked out.
+    await browser.signIn(VIEWER.name, VIEWER.password);
+  });
+
+  it('lets a viewer see attendance but nothing that needs the admin role', async () => {
+    const viewer = new Browser(base);
+    const csrf = await viewer.signIn(VIEWER.name, VIEWER.password);
+    assert.equal((await viewer.fetch(`/api/v1/attendance?date=${DAY}`)).status, 200);
+    assert.equal((await viewer.fetch(`/api/v1/attendance.csv?from=${DAY}`)).status, 200);
+    const headers = { 'x-csrf-token': csrf };
+    const forbidden: [string, string, RequestInit?][] = [
+      ['GET', '/api/v1/people'],
+      ['POST', '/api/v1/people', { body: photosForm('Eve', [{ name: 'a.jpg', bytes: JPEG }]) }],
+      ['DELETE', '/api/v1/people/p1'],
+      ['GET', '/api/v1/jobs/1'],
+      ['GET', '/api/v1/events'],
+      ['GET', '/api/v1/nodes'],
+      ['GET', '/admin/queues'],
+    ];
+    for (const [method, url, init] of forbidden) {
+      const body = await errorBody(await viewer.fetch(url, { method, headers, ...init }), 403, 'FORBIDDEN');
+      assert.match(body.message, /admin/, url);
+    }
+    assert.equal(enrollment.enrolled.length, 0);
+  });
+
+  it('accepts an API token as the token user, without CSRF, and refuses unknown or revoked ones', async () => {
+    const admin = await store.getUserByName(ADMIN.name);
+    assert.ok(admin);
+    const token = generateApiToken();
+    const record = await store.createApiToken({
+      userId: admin.id,
+      name: 'ci',
+      tokenHash: hashApiToken(token),
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const people = await fetch(`${base}/api/v1/people`, { headers: auth });
+    assert.equal(people.status, 200);
+    assert.equal(people.headers.getSetCookie().length, 0, 'a token call starts no session');
+    const created = await fetch(`${base}/api/v1/people`, {
+      method: 'POST',
+      headers: auth,
+      body: photosForm('Token Person', [{ name: 'a.jpg', bytes: JPEG }]),
+    });
+    assert.equal(created.status, 202);
+    assert.ok((await store.findApiTokenByHash(hashApiToken(token)))?.lastUsedAt);
+
+    const bad = [`Bearer ${generateApiToken()}`, 'Bearer not-a-token', 'Basic YWRhOnB3', 'Bearer'];
+    for (const header of bad) {
+      await errorBody(
+        await fetch(`${base}/api/v1/people`, { headers: { authorization: header } }),
+        401,
+        'UNAUTHENTICATED',
+      );
+    }
+    await store.revokeApiToken(record.id);
+    const revoked = await errorBody(
+      await fetch(`${base}/api/v1/people`, { headers: auth }),
+      401,
+      'UNAUTHENTICATED',
+    );
+    assert.match(revoked.message, /revoked/);
+  });
+
+  describe('as an administrator', () => {
+    let admin: Browser;
+    let csrf: string;
+
+    before(async () => {
+      admin = new Browser(base);
+      csrf = await admin.signIn(ADMIN.name, ADMIN.password);
+    });
+
+    function upload(form: FormData, token: string | null = csrf): Promise<Response> {
+      return admin.fetch('/api/v1/people', {
+        method: 'POST',
+        body: form,
+        headers: token === null ? {} : { 'x-csrf-token': token },
+      });
+    }
+
+    it('requires the CSRF token for POST and DELETE with a session', async () => {
+      const before = enrollment.enrolled.length;
+      await errorBody(
+        await upload(photosForm('Csrf', [{ name: 'a.jpg', bytes: JPEG }]), null),
+        403,
+        'CSRF_INVALID',
+      );
+      await errorBody(
+        await upload(photosForm('Csrf', [{ name: 'a.jpg', bytes: JPEG }]), 'x'.repeat(43)),
+        403,
+        'CSRF_INVALID',
+      );
+      await errorBody(
+        await admin.fetch('/api/v1/people/whatever', { method: 'DELETE' }),
+        403,
+        'CSRF_INVALID',
+      );
+      assert.equal(enrollment.enrolled.length, before);
+    });
+
+    it('enrolls a person from photos: 202 with the person and a queued training job', async () => {
+      const res = await upload(
+        photosForm('Grace Hopper', [
+          { name: 'front.jpg', bytes: JPEG },
+          { name: '../../etc/passwd.jpg', bytes: PNG, type: 'image/png' },
+          { name: 'C:\\Users\\me\\side.webp', bytes: WEBP, type: 'image/webp' },
+        ]),
+      );
+      assert.equal(res.status, 202);
+      const body = (await res.json()) as { person: Person; jobId: string };
+      assert.equal(body.person.name, 'Grace Hopper');
+      assert.equal(res.headers.get('location'), `/api/v1/jobs/${encodeURIComponent(body.jobId)}`);
+      const call = enrollment.enrolled.at(-1);
+      assert.deepEqual(call, {
+        name: 'Grace Hopper',
+        fileNames: ['front.jpg', 'passwd.jpg', 'side.webp'],
+        sizes: [JPEG.length, PNG.length, WEBP.length],
+      });
+      const queued = await jobs.getJob(body.jobId);
+      assert.equal(queued?.state, 'waiting');
+      const job = await admin.fetch(`/api/v1/jobs/${encodeURIComponent(body.jobId)}`);
+      assert.equal(job.status, 200);
+      const view = (await job.json()) as Record<string, unknown>;
+      assert.equal(view.state, 'waiting');
+      assert.equal(view.progress, 0);
+      assert.equal(view.failedReason, null);
+      await errorBody(await admin.fetch('/api/v1/jobs/no-such-job'), 404, 'NOT_FOUND');
+      await errorBody(await admin.fetch('/api/v1/jobs/bad%20id'), 400, 'REQUEST_INVALID');
+    });
+
+    it('refuses bad uploads with the status and a message naming the problem', async () => {
+      const before = enrollment.enrolled.length;
+      const empty = await errorBody(
+        await upload(photosForm('E', [{ name: 'empty.jpg', bytes: Buffer.alloc(0) }])),
+        400,
+        'IMAGE_EMPTY',
+      );
+      assert.match(empty.message, /empty\.jpg/);
+      const random = Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 131 + 7) & 0xff));
+      const fake = await errorBody(
+        await upload(photosForm('R', [{ name: 'photo.jpg', bytes: random }])),
+        415,
+        'IMAGE_UNSUPPORTED',
+      );
+      assert.match(fake.message, /photo\.jpg.*not a JPEG, PNG or WebP/);
+      const big = Buffer.alloc(10 * 1024 * 1024 + 1, 0);
+      JPEG.copy(big);
+      const large = await errorBody(
+        await upload(photosForm('L', [{ name: 'big.jpg', bytes: big }])),
+        413,
+        'IMAGE_TOO_LARGE',
+      );
+      assert.match(large.message, /big\.jpg.*larger than 10 MB/);
+      const many = Array.from({ length: 21 }, (_, i) => ({ name: `p${i}.jpg`, bytes: JPEG }));
+      const tooMany = await errorBody(await upload(photosForm('M', many)), 413, 'REQUEST_TOO_LARGE');
+      assert.match(tooMany.message, /at most 20 photos/);
+      const none = await errorBody(await upload(photosForm('N', [])), 400, 'REQUEST_INVALID');
+      assert.match(none.message, /^photos:/);
+      const noName = await errorBody(
+        await upload(photosForm(undefined, [{ name: 'a.jpg', bytes: JPEG }])),
+        400,
+        'REQUEST_INVALID',
+      );
+      assert.match(noName.message, /^name:/);
+      const blank = await errorBody(
+        await upload(photosForm('   ', [{ name: 'a.jpg', bytes: JPEG }])),
+        400,
+        'REQUEST_INVALID',
+      );
+      assert.match(blank.message, /^name:/);
+      const otherField = new FormData();
+      otherField.append('name', 'O');
+      otherField.append('avatar', new Blob([JPEG]), 'a.jpg');
+      const unexpected = await errorBody(await upload(otherField), 400, 'REQUEST_INVALID');
+      assert.match(unexpected.message, /^avatar:/);
+      const json = await admin.fetch('/api/v1/people', {
+        method: 'POST',
+        headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'J' }),
+      });
+      await errorBody(json, 415, 'IMAGE_UNSUPPORTED');
+      assert.equal(enrollment.enrolled.length, before, 'no bad upload reached the service');
+    });
+
+    it('lists people and erases one', async () => {
+      const list = (await (await admin.fetch('/api/v1/people?limit=500')).json()) as {
+        people: Person[];
+        nextOffset: null;
+      };
+      const grace = list.people.find((p) => p.name === 'Grace Hopper');
+      assert.ok(grace);
+      assert.equal(list.nextOffset, null);
+      await errorBody(await admin.fetch('/api/v1/people?limit=0'), 400, 'REQUEST_INVALID');
+      const res = await admin.fetch(`/api/v1/people/${grace.id}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': csrf },
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(((await res.json()) as Record<string, unknown>).erased, true);
+      assert.deepEqual(enrollment.removed, [grace.id]);
+      assert.equal(await store.getPerson(grace.id), null);
+      const again = await admin.fetch(`/api/v1/people/${grace.id}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': csrf },
+      });
+      await errorBody(again, 404, 'STORE_NOT_FOUND');
+    });
+
+    it('answers an internal failure with a fixed message, never the detail or a stack', async () => {
+      enrollment.failNext = new Error('database password is hunter2');
+      const body = await errorBody(
+        await upload(photosForm('Boom', [{ name: 'a.jpg', bytes: JPEG }])),
+        500,
+        'INTERNAL_ERROR',
+      );
+      assert.doesNotMatch(body.message, /hunter2/);
+      const badJson = await admin.fetch('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"name":',
+      });
+      await errorBody(badJson, 400, 'REQUEST_INVALID');
+      await errorBody(await admin.fetch('/no/such/page'), 404, 'NOT_FOUND');
+    });
+
+    it('reports attendance for a day, with validation of the date', async () => {
+      const ada = (await store.createPerson({ name: 'Ada Lovelace' })).person;
+      const evil = (await store.createPerson({ name: '=HYPERLINK("http://evil.example","x")' })).person;
+      const comma = (await store.createPerson({ name: 'Doe, "Jo"' })).person;
+      const rules = { timeZone: 'UTC', cooldownS: 0 };
+      await store.recordAttendance(
+        makeEvent({ personId: ada.id, at: `${DAY}T08:00:00.000Z`, cameraId: 'door' }),
+        rules,
+      );
+      await store.recordAttendance(
+        makeEvent({ personId: ada.id, at: `${DAY}T17:30:00.000Z`, cameraId: 'hall' }),
+        rules,
+      );
+      await store.recordAttendance(makeEvent({ personId: evil.id, at: `${DAY}T09:00:00.000Z` }), rules);
+      await store.recordAttendance(makeEvent({ personId: comma.id, at: `${DAY}T10:00:00.000Z` }), rules);
+      await store.recordAttendance(makeEvent({ personId: comma.id, at: '2025-03-11T10:00:00.000Z' }), rules);
+
+      const res = await admin.fetch(`/api/v1/attendance?date=${DAY}`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { date: string; records: Record<string, unknown>[] };
+      assert.equal(body.date, DAY);
+      assert.equal(body.records.length, 3);
+      const [first] = body.records;
+      assert.ok(first);
+      assert.deepEqual(first.person, { id: ada.id, name: 'Ada Lovelace' });
+      assert.equal(first.firstSeen, `${DAY}T08:00:00.000Z`);
+      assert.equal(first.lastSeen, `${DAY}T17:30:00.000Z`);
+      assert.equal(first.camera, 'door');
+      assert.equal(first.lastCamera, 'hall');
+
+      for (const query of [
+        'date=2025-02-30',
+        'date=10.03.2025',
+        'date=2025-03-10&date=2025-03-11',
+        'date=2025-03-10&limit=5000',
+      ]) {
+        const error = await errorBody(
+          await admin.fetch(`/api/v1/attendance?${query}`),
+          400,
+          'REQUEST_INVALID',
+        );
+        assert.match(error.message, /^(date|limit):/, query);
+      }
+    });
+
+    it('exports attendance as CSV, quoted and guarded against formula injection', async () => {
+      const res = await admin.fetch(`/api/v1/attendance.csv?from=${DAY}&to=2025-03-11`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/csv; charset=utf-8/);
+      assert.match(
+        res.headers.get('content-disposition') ?? '',
+        /^attachment; filename="?attendance-2025-03-10-to-2025-03-11\.csv"?$/,
+      );
+      const text = (await res.text()).replace(/^\uFEFF/, '');
+      const lines = text.split('\r\n');
+      assert.equal(
+        lines[0],
+        'day,person,person_id,first_seen,last_seen,first_camera,last_camera,node,sightings,corrected',
+      );
+      assert.equal(lines.at(-1), '', 'every row ends with CRLF');
+      assert.equal(lines.length, 1 + 4 + 1);
+      assert.ok(
+        lines.some((l) => l.startsWith(`${DAY},Ada Lovelace,`) && l.includes(',door,hall,node-a,2,no')),
+      );
+      assert.ok(
+        lines.some((l) => l.startsWith(`${DAY},"'=HYPERLINK(""http://evil.example"",""x"")",`)),
+        text,
+      );
+      assert.ok(
+        lines.some((l) => l.startsWith(`2025-03-11,"Doe, ""Jo""",`)),
+        text,
+      );
+      assert.ok(!lines.some((l) => /,=|^=/.test(l)), 'no cell starts with =');
+
+      const cases: [string, RegExp][] = [
+        ['from=2024-01-01&to=2025-03-10', /^to: .*366 days/],
+        ['from=2025-03-10&to=2025-03-09', /^to: must not be before from/],
+        ['from=2025-13-01', /^from:/],
+        ['to=yesterday', /^to:/],
+      ];
+      for (const [query, message] of cases) {
+        const error = await errorBody(
+          await admin.fetch(`/api/v1/attendance.csv?${query}`),
+          400,
+          'REQUEST_INVALID',
+        );
+        assert.match(error.message, message, query);
+      }
+    });
+
+    it('lists recognition events in a range, with validation', async () => {
+      const res = await admin.fetch(`/api/v1/events?from=${DAY}&to=${DAY}`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as {
+        from: string;
+        to: string;
+        events: { at: string; hasCrop: boolean }[];
+      };
+      assert.equal(body.from, `${DAY}T00:00:00.000Z`);
+      assert.equal(body.to, '2025-03-11T00:00:00.000Z');
+      assert.equal(body.events.length, 4);
+      assert.ok(body.events.every((e) => e.at.startsWith(DAY) && !('crop' in e)));
+      const ranged = (await (
+        await admin.fetch(`/api/v1/events?from=${DAY}T08:30:00Z&to=${DAY}T09:30:00%2B00:00&type=recognized`)
+      ).json()) as { events: unknown[] };
+      assert.equal(ranged.events.length, 1);
+      const cases: [string, RegExp][] = [
+        ['from=2025-03-10T08:00:00', /^from:/],
+        ['from=2025-03-11&to=2025-03-10', /^to: must be after from/],
+        ['from=2023-01-01&to=2025-01-01', /^to: .*366 days/],
+        ['type=everything', /^type: must be one of/],
+        ['offset=-1', /^offset:/],
+      ];
+      for (const [query, message] of cases) {
+        const error = await errorBody(await admin.fetch(`/api/v1/events?${query}`), 400, 'REQUEST_INVALID');
+        assert.match(error.message, message, query);
+      }
+    });
+
+    it('reports the recognition nodes', async () => {
+      const res = await admin.fetch('/api/v1/nodes');
+      assert.equal(res.status, 200);
+      const { nodes } = (await res.json()) as { nodes: Record<string, unknown>[] };
+      assert.deepEqual(nodes[0], {
+        address: '10.0.0.5:9999',
+        nodeId: 'gate-pc',
+        connected: true,
+        lastHeartbeatAt: '2025-03-10T08:00:00.000Z',
+        fps: 12.5,
+        cameras: [{ cameraId: 'video0', fps: 12.5, droppedFrames: 3, latencyP95Ms: 120, online: true }],
+        galleryVersion: 7,
+        outboxDepth: 2,
+        uptimeS: 3600,
+      });
+      const [, offline] = nodes;
+      assert.ok(offline);
+      assert.equal(offline.connected, false);
+      assert.equal(offline.lastHeartbeatAt, null);
+    });
+
+    it('serves Bull Board to administrators and refuses cross-site changes to it', async () => {
+      const page = await admin.fetch('/admin/queues', { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<div id="root">/);
+      const api = await admin.fetch('/admin/queues/api/queues');
+      assert.equal(api.status, 200);
+      assert.match(await api.text(), /rollcall/);
+      const change = await admin.fetch('/admin/queues/api/queues/rollcall/pause', { method: 'PUT' });
+      await errorBody(change, 403, 'CSRF_INVALID');
+      const foreign = await admin.fetch('/admin/queues/api/queues/rollcall/pause', {
+        method: 'PUT',
+        headers: { origin: 'http://evil.example' },
+      });
+      await errorBody(foreign, 403, 'CSRF_INVALID');
+    });
+
+    it('escapes what users typed in the pages it renders', async () => {
+      const browser = new Browser(base);
+      const _csrf = await browser.formToken('/login');
+      const res = await browser.postForm('/login', {
+        name: '<script>alert(1)</script>',
+        password: 'nope nope nope',
+        _csrf,
+      });
+      const html = await res.text();
+      assert.doesNotMatch(html, /<script>alert/);
+      assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    });
+  });
+
+  describe('accounts from the command line', () => {
+    const env = (): Record<string, string> => ({ DATA_DIR: dataDir, LOG_LEVEL: 'fatal' });
+
+    /** The command through the real `rollcall` binary when main.ts wires it, else its module in a child. */
+    async function rollcall(
+      args: string[],
+      stdin = '',
+    ): Promise<{ code: number; stdout: string; stderr: string }> {
+      const wired = (await runCli(['help'])).stdout.includes('user add');
+      const child = wired
+        ? spawn(process.execPath, [ROLLCALL_BIN, ...args], { env: { ...process.env, ...env() } })
+        : spawn(
+            process.execPath,
+            [
+              '--input-type=module',
+              '-e',
+              `import { loadConfig } from ${JSON.stringify(new URL('../../config.js', import.meta.url).href)};
+               import * as users from ${JSON.stringify(new URL('../../src/cli/users.command.js', import.meta.url).href)};
+               const [command, name, ...flags] = JSON.parse(process.env.ROLLCALL_ARGS);
+               const role = flags[flags.indexOf('--role') + 1];
+               try {
+                 process.exitCode = command === 'user'
+                   ? await users.runUserAdd(loadConfig(), { name, role, passwordStdin: flags.includes('--password-stdin') })
+                   : await users.runTokenCreate(loadConfig(), { name });
+               } catch (error) {
+                 process.stderr.write('rollcall: ' + error.message + '\\n');
+                 process.exitCode = error.code === 'USAGE_INVALID' ? 2 : 1;
+               }`,
+            ],
+            { env: { ...process.env, ...env(), ROLLCALL_ARGS: JSON.stringify([args[0], ...args.slice(2)]) } },
+          );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdin.end(stdin);
+      const code = await new Promise<number>((resolve) =>
+        child.on('close', (c) => {
+          resolve(c ?? 1);
+        }),
+      );
+      return { code, stdout, stderr };
+    }
+
+    it('adds a user with --password-stdin who can then sign in', async () => {
+      const short = await rollcall(
+        ['user', 'add', 'Carol', '--role', 'admin', '--password-stdin'],
+        'short\n',
+      );
+      assert.equal(short.code, 2, short.stderr);
+      assert.match(short.stderr, /at least 10 characters/);
+      const added = await rollcall(
+        ['user', 'add', 'Carol', '--role', 'viewer', '--password-stdin'],
+        'carol password 1\n',
+      );
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stdout, /created viewer "Carol"/);
+      const again = await rollcall(
+        ['user', 'add', 'carol', '--role', 'viewer', '--password-stdin'],
+        'carol password 1\n',
+      );
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /already exists/);
+      const carol = await store.getUserByName('Carol');
+      assert.match(carol?.passwordHash ?? '', /^scrypt\$32768\$8\$1\$/);
+      const browser = new Browser(base);
+      await browser.signIn('Carol', 'carol password 1');
+      const session = (await (await browser.fetch('/api/v1/session')).json()) as { user: { role: string } };
+      assert.equal(session.user.role, 'viewer');
+    });
+
+    it('creates an API token that works, and stores only its hash', async () => {
+      const created = await rollcall(['token', 'create', ADMIN.name]);
+      assert.equal(created.code, 0, created.stderr);
+      const token = created.stdout.trim();
+      assert.match(token, /^rc_[A-Za-z0-9_-]{43}$/);
+      assert.match(created.stderr, /shown only this once/);
+      const admin = await store.getUserByName(ADMIN.name);
+      const tokens = await store.listApiTokens(admin?.id ?? '');
+      assert.ok(tokens.some((t) => t.tokenHash === hashApiToken(token)));
+      assert.ok(!JSON.stringify(tokens).includes(token));
+      const res = await fetch(`${base}/api/v1/nodes`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200);
+      const missing = await rollcall(['token', 'create', 'nobody']);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /no user named "nobody"/);
+    });
+  });
+});
+
+describe('session secret', () => {
+  it('is made once under DATA_DIR with mode 0600, then reused', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-secret-'));
+    try {
+      const first = await loadSessionSecret(path.join(dir, 'data'));
+      assert.ok(first.length >= 32);
+      const file = path.join(dir, 'data', 'session-secret');
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      assert.equal(await loadSessionSecret(path.join(dir, 'data')), first);
+      assert.equal((await readFile(file, 'utf8')).trim(), first);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a web server whose options are wrong, naming the option', () => {
+    const server = new WebServer({} as never, { port: 70000, sessionSecret: 'x'.repeat(40) });
+    return assert.rejects(server.start(), /port: must be a whole number from 0 to 65535/);
+  });
+});

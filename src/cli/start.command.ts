@@ -5,6 +5,7 @@
 import { describeConfig, type Config } from '../../config.js';
 import { createLogger, type Logger } from './logger.js';
 import { startRecognitionNode, type Room } from './recognition-node.js';
+import { startWebNode } from './web-node.js';
 
 export type Role = 'all' | 'recognition' | 'web';
 
@@ -45,25 +46,21 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 export async function runStart(config: Config, role: Role): Promise<number> {
   const logger = createLogger(config.logLevel);
   logger.info({ role, config: describeConfig(config) }, 'Rollcall starting');
-  if (role === 'web') {
-    logger.error('the web node (dashboard, bridge client) is not built yet; run --role recognition');
-    return 1;
-  }
-  if (role === 'all') {
-    logger.warn('role all runs the recognition node only for now: the web node is not built yet');
-  }
 
   const rooms: Room[] = [];
   const stop = waitForSignal();
   try {
-    // One machine (`all`) keeps the bridge on loopback; a camera PC serves web nodes on the LAN.
-    await startRecognitionNode(
-      config,
-      logger,
-      { listenHost: role === 'all' ? '127.0.0.1' : '0.0.0.0' },
-      rooms,
-    );
-    logger.info('recognition node running; press Ctrl-C to stop');
+    if (role !== 'web') {
+      // One machine (`all`) keeps the bridge on loopback; a camera PC serves web nodes on the LAN.
+      await startRecognitionNode(
+        config,
+        logger,
+        { listenHost: role === 'all' ? '127.0.0.1' : '0.0.0.0' },
+        rooms,
+      );
+    }
+    if (role !== 'recognition') await startWebNode(config, logger, rooms);
+    logger.info(`Rollcall running (${role}); press Ctrl-C to stop`);
     const signal = await stop;
     logger.info({ signal }, 'shutting down');
     return 0;

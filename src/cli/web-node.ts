@@ -1,0 +1,103 @@
+/**
+ * The web node, assembled: the store, Redis (an external one or a private redis-server), the job
+ * queue and its worker, bridge clients to every recognition node, the services that turn events
+ * into attendance and photos into galleries, and the HTTP server on WEB_PORT.
+ */
+import type { Config } from '../../config.js';
+import { BridgeClients, readStoredBridgeSecret } from '../bridge/index.js';
+import { ErrorCode, RollcallError } from '../core/index.js';
+import { JobName, JobQueue, PrivateRedis } from '../queues/index.js';
+import { AttendanceService, EnrollmentService, GallerySync, handleTrainPerson } from '../services/index.js';
+import { createStore } from '../store/index.js';
+import { loadSessionSecret, WebServer } from '../web/index.js';
+import type { Logger } from './logger.js';
+import type { Room } from './recognition-node.js';
+
+/** Descriptors for enrollment photos come from a node's engine; big photos take a while on wasm. */
+const EMBED_TIMEOUT_MS = 120_000;
+
+export async function startWebNode(config: Config, logger: Logger, rooms: Room[]): Promise<void> {
+  const store = await createStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
+  rooms.push({ name: 'store', close: () => store.close() });
+  logger.info({ dataDir: config.dataDir }, 'store open (SQLite)');
+
+  let redisUrl = config.redisUrl;
+  if (redisUrl === undefined) {
+    const redis = await PrivateRedis.start({ dataDir: config.dataDir });
+    rooms.push({ name: 'private redis-server', close: () => redis.close() });
+    redisUrl = redis.url;
+    logger.info({ url: redis.url, pid: redis.pid }, 'private redis-server started (REDIS_URL is unset)');
+  }
+
+  // On one machine the node generated the secret into the shared DATA_DIR; elsewhere it is set.
+  const secret = config.bridgeSecret ?? (await readStoredBridgeSecret(config.dataDir));
+  if (secret === undefined) {
+    throw new RollcallError(
+      ErrorCode.BridgeSecretRequired,
+      'the web node needs BRIDGE_SECRET: the same value as on the recognition node(s)',
+    );
+  }
+  const clients = new BridgeClients(config.recognitionServers, {
+    secret,
+    clientId: `web-${config.nodeId}`,
+    ...(config.bridgeTls.caFile ? { tls: { caFile: config.bridgeTls.caFile } } : {}),
+  });
+  const gallerySync = new GallerySync({
+    store,
+    clients: clients.clients,
+    onError: (error, nodeId) => {
+      logger.warn(
+        { err: error, node: nodeId },
+        'a gallery update did not reach a node; it will get a snapshot on reconnect',
+      );
+    },
+  });
+  gallerySync.start();
+  const attendance = new AttendanceService({ store, rules: { timeZone: config.timezone } });
+  clients.onEvent(async (event, node) => {
+    const outcome = await attendance.ingest(event);
+    if (outcome.refused)
+      logger.warn({ event: event.id, node: node.address, reason: outcome.refused }, 'event refused');
+  });
+  clients.on('connected', (node) => {
+    logger.info(node, 'recognition node connected');
+  });
+  clients.on('disconnected', (node) => {
+    logger.warn(node, 'recognition node disconnected; reconnecting');
+  });
+  clients.start();
+  rooms.push({ name: 'bridge clients', close: () => clients.close() });
+
+  const jobs = await JobQueue.start(
+    { redisUrl },
+    {
+      [JobName.TrainPerson]: handleTrainPerson({
+        store,
+        embed: (photos) => clients.embed(photos, EMBED_TIMEOUT_MS),
+        gallerySync,
+        thresholds: { match: config.matchThreshold, unknown: config.unknownThreshold },
+      }),
+    },
+  );
+  rooms.push({ name: 'job queue', close: () => jobs.close() });
+  const enrollment = new EnrollmentService({ store, jobs, gallerySync });
+
+  const web = new WebServer(
+    { store, jobs, enrollment, nodes: () => clients.nodes(), redisUrl, log: logger },
+    {
+      port: config.webPort,
+      sessionSecret: await loadSessionSecret(config.dataDir),
+      timeZone: config.timezone,
+    },
+  );
+  const { port } = await web.start();
+  rooms.push({ name: 'web server', close: () => web.close() });
+  const users = await store.listUsers({ limit: 1 });
+  logger.info({ port }, `dashboard at http://localhost:${port}`);
+  if (users.items.length === 0) {
+    logger.warn(
+      `no account yet: open http://localhost:${port}/setup to create the first admin, ` +
+        'or run `node bin/rollcall.js user add NAME --role admin`',
+    );
+  }
+}

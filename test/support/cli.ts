@@ -14,9 +14,11 @@ export function runCli(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 300_000,
+  /** Written to the command's standard input, which is then closed. */
+  input?: string,
 ): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [ROLLCALL_BIN, ...args],
       { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
@@ -25,5 +27,6 @@ export function runCli(
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(input ?? '');
   });
 }

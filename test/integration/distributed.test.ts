@@ -1,0 +1,154 @@
+/**
+ * Two machines, as in the setup guide: a recognition node and a web node started as separate
+ * `rollcall start` processes with their own data folders, talking over TCP. A person is enrolled
+ * through the web node's API and is then marked present by the recognition node's camera.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ROLLCALL_BIN, runCli } from '../support/cli.js';
+import { facePhoto } from '../support/faces.js';
+
+const SECRET = 'distributed-test-secret-0123456789';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('a recognition node and a web node as two processes', () => {
+  const children: ChildProcess[] = [];
+  const logs: string[] = [];
+  let webEnv: Record<string, string>;
+  let webPort: number;
+
+  function start(role: 'recognition' | 'web', env: Record<string, string>): void {
+    const child = spawn(process.execPath, [ROLLCALL_BIN, 'start', '--role', role], {
+      env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = (chunk: Buffer): void => {
+      logs.push(`[${role}] ${chunk.toString('utf8')}`);
+    };
+    child.stdout.on('data', log);
+    child.stderr.on('data', log);
+    children.push(child);
+  }
+
+  before(async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'rollcall-two-pcs-'));
+    const frames = path.join(root, 'frames');
+    await mkdir(frames);
+    await symlink(facePhoto('group/bbt3.jpg'), path.join(frames, 'bbt3.jpg'));
+    const bridgePort = await freePort();
+    webPort = await freePort();
+    start('recognition', {
+      DATA_DIR: path.join(root, 'camera-pc'),
+      BRIDGE_SECRET: SECRET,
+      RECOGNITION_SERVER_PORT: String(bridgePort),
+      CAMERA_SOURCE: `dir:${frames}`,
+      NODE_ID: 'camera-pc',
+      WORKER_THREADS: '1',
+    });
+    webEnv = {
+      DATA_DIR: path.join(root, 'web-pc'),
+      BRIDGE_SECRET: SECRET,
+      RECOGNITION_SERVER_HOST: '127.0.0.1',
+      RECOGNITION_SERVER_PORT: String(bridgePort),
+      WEB_PORT: String(webPort),
+      NODE_ID: 'web-pc',
+    };
+    start('web', webEnv);
+    await until('the web node', async () =>
+      (await fetch(`http://127.0.0.1:${webPort}/healthz`)).ok ? true : undefined,
+    );
+  });
+
+  after(async () => {
+    for (const child of children) {
+      if (child.exitCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+  });
+
+  it('enrolls a person through the web node and marks them present from the camera PC', async () => {
+    const bridge = await runCli(
+      ['probe', `127.0.0.1:${webEnv.RECOGNITION_SERVER_PORT ?? ''}`, '--json'],
+      webEnv,
+    );
+    assert.equal(bridge.code, 0, bridge.stderr);
+    assert.equal((JSON.parse(bridge.stdout) as { nodeId: string }).nodeId, 'camera-pc');
+
+    const admin = await runCli(
+      ['user', 'add', 'admin', '--role', 'admin', '--password-stdin'],
+      webEnv,
+      60_000,
+      'a-long-password-1\n',
+    );
+    assert.equal(admin.code, 0, admin.stderr);
+    const token = await runCli(['token', 'create', 'admin'], webEnv);
+    assert.equal(token.code, 0, token.stderr);
+    const bearer = { authorization: `Bearer ${token.stdout.trim().split('\n')[0] ?? ''}` };
+
+    const form = new FormData();
+    form.set('name', 'Sheldon');
+    for (const file of ['sheldon1.png', 'sheldon2.png']) {
+      form.append(
+        'photos',
+        new Blob([await readFile(facePhoto(`sheldon/${file}`))], { type: 'image/png' }),
+        file,
+      );
+    }
+    const enrolled = await fetch(`http://127.0.0.1:${webPort}/api/v1/people`, {
+      method: 'POST',
+      body: form,
+      headers: bearer,
+    });
+    assert.equal(enrolled.status, 202, await enrolled.clone().text());
+    const { person, jobId } = (await enrolled.json()) as { person: { id: string }; jobId: string };
+
+    const job = await until('training', async () => {
+      const response = await fetch(`http://127.0.0.1:${webPort}/api/v1/jobs/${encodeURIComponent(jobId)}`, {
+        headers: bearer,
+      });
+      const body = (await response.json()) as { state: string; failedReason: string | null };
+      return body.state === 'completed' || body.state === 'failed' ? body : undefined;
+    });
+    assert.equal(job.state, 'completed', `${job.failedReason ?? ''}\n${logs.join('')}`);
+
+    const today = new Date().toISOString().slice(0, 10);
+    const record = await until('attendance', async () => {
+      const response = await fetch(`http://127.0.0.1:${webPort}/api/v1/attendance?date=${today}`, {
+        headers: bearer,
+      });
+      const body = (await response.json()) as {
+        records: { person: { id: string; name: string }; nodeId: string }[];
+      };
+      return body.records.find((r) => r.person.id === person.id);
+    });
+    assert.equal(record.person.name, 'Sheldon');
+    assert.equal(record.nodeId, 'camera-pc');
+  });
+});

@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import v8 from 'node:v8';
@@ -20,6 +19,7 @@ import {
   sampleMessages,
 } from '../../src/bridge/protocol/index.js';
 import { Gallery, mulberry32 } from '../../src/core/index.js';
+import { tempDir } from '../support/temp.js';
 
 const SECRET = 'fuzz-secret-0123456789abcdef';
 const CONNECTIONS = 2000;
@@ -141,7 +141,7 @@ function slowLoris(port: number, data: Buffer): Promise<number> {
 
 describe('bridge fuzz over real sockets', () => {
   it(`survives ${CONNECTIONS} hostile connections and ${SLOW_LORIS} slow-loris peers with bounded memory`, async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-bridge-fuzz-'));
+    const dir = await tempDir('bridge-fuzz');
     tempDirs.push(dir);
     const outbox = await EventOutbox.open({ dir: path.join(dir, 'outbox') });
     const cache = new GalleryCache({ dir: path.join(dir, 'gallery') });

@@ -4,9 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../config.js';
@@ -21,20 +20,13 @@ import {
 import { Command, encodeMessage } from '../../src/bridge/protocol/index.js';
 import { runProbe } from '../../src/cli/probe.command.js';
 import { ErrorCode, Gallery, isRollcallError } from '../../src/core/index.js';
+import { tempDir } from '../support/temp.js';
 
 const SECRET = 'probe-secret-0123456789abcdef';
-const tempDirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-probe-'));
-  tempDirs.push(dir);
-  return dir;
-}
 
 const config = loadConfig();
 
@@ -77,7 +69,7 @@ async function fakeNode(reply: Buffer | undefined): Promise<number> {
 
 describe('rollcall probe', () => {
   it('prints the node status as JSON on success', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('probe');
     const outbox = await EventOutbox.open({ dir: path.join(dir, 'outbox') });
     const server = new BridgeServer(
       {
@@ -165,7 +157,7 @@ describe('bridge secret', () => {
   });
 
   it('refuses to listen beyond loopback without a secret, saying how to set one', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('probe');
     await assert.rejects(
       resolveBridgeSecret({ listenHost: '0.0.0.0', configuredSecret: undefined, dataDir }),
       (e: unknown) => isRollcallError(e, ErrorCode.BridgeSecretRequired) && /BRIDGE_SECRET/.test(e.message),
@@ -173,7 +165,7 @@ describe('bridge secret', () => {
   });
 
   it('generates a secret once, stores it 0600 under DATA_DIR, and reuses it', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('probe');
     const first = await resolveBridgeSecret({
       listenHost: '0.0.0.0',
       configuredSecret: undefined,
@@ -199,7 +191,7 @@ describe('bridge secret', () => {
   });
 
   it('on loopback, generates without being asked (both sides share DATA_DIR)', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('probe');
     const resolved = await resolveBridgeSecret({
       listenHost: '127.0.0.1',
       configuredSecret: undefined,

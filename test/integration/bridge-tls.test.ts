@@ -1,13 +1,13 @@
 /** The bridge over TLS with a self-signed certificate, as a site without its own CA would run it. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BridgeClient, BridgeServer, EventOutbox, GalleryCache, probeNode } from '../../src/bridge/index.js';
 import { Gallery, type RecognitionEvent } from '../../src/core/index.js';
+import { tempDir } from '../support/temp.js';
 
 const SECRET = 'tls-test-secret-0123456789';
 
@@ -37,7 +37,7 @@ describe('the bridge over TLS', () => {
   let port: number;
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-tls-'));
+    dir = await tempDir('tls');
     await promisify(execFile)('openssl', [
       'req',
       '-x509',

@@ -4,9 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -38,22 +36,15 @@ import {
   type FrameMetadata,
   type RecognitionEvent,
 } from '../../src/core/index.js';
+import { tempDir } from '../support/temp.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const HEARTBEAT_MS = 200;
 
-const tempDirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-bridge-'));
-  tempDirs.push(dir);
-  return dir;
-}
 
 export function makeEvent(i: number, prefix = 'ev'): RecognitionEvent {
   const named = i % 3 !== 0;
@@ -178,7 +169,7 @@ async function rawConnect(
 
 describe('bridge handshake', () => {
   it('authenticates both ways and delivers STATUS with the node figures', async () => {
-    const node = await startNode(await tempDir());
+    const node = await startNode(await tempDir('bridge'));
     const connected = once(node.server, 'connected');
     const client = makeClient(node.port);
     const status = once(client, 'status');
@@ -197,7 +188,7 @@ describe('bridge handshake', () => {
   });
 
   it('a client with the wrong secret refuses the node (AUTH_FAILED) and keeps retrying', async () => {
-    const node = await startNode(await tempDir());
+    const node = await startNode(await tempDir('bridge'));
     const client = makeClient(node.port, { secret: 'another-secret-0123456789' });
     const [info] = (await (async () => {
       const p = once(client, 'disconnected');
@@ -210,7 +201,7 @@ describe('bridge handshake', () => {
   });
 
   it('the node refuses a client whose proof is wrong, and sends ERROR AUTH_FAILED', async () => {
-    const node = await startNode(await tempDir());
+    const node = await startNode(await tempDir('bridge'));
     const protocolError = once(node.server, 'protocolError');
     const { socket, messages, closed } = await rawConnect(node.port);
     const handshake = new ClientHandshake({ secret: SECRET, clientId: 'liar' });
@@ -227,7 +218,7 @@ describe('bridge handshake', () => {
   });
 
   it('closes a connection that does not finish the handshake in time', async () => {
-    const node = await startNode(await tempDir(), { handshakeTimeoutMs: 300 });
+    const node = await startNode(await tempDir('bridge'), { handshakeTimeoutMs: 300 });
     const { messages, closed } = await rawConnect(node.port);
     const started = Date.now();
     await closed;
@@ -239,7 +230,7 @@ describe('bridge handshake', () => {
 
 describe('bridge events', () => {
   it('replays events published while no web node was connected, after the node restarts', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('bridge');
     let node = await startNode(dir);
     for (let i = 0; i < 20; i++) await node.server.publishEvent(makeEvent(i));
     assert.equal(node.outbox.depth, 20);
@@ -261,7 +252,7 @@ describe('bridge events', () => {
   });
 
   it('a connection cut mid-stream of 500 events: every event reaches the listener exactly once', async () => {
-    const node = await startNode(await tempDir());
+    const node = await startNode(await tempDir('bridge'));
     const proxy = await startProxy(node.port);
     const client = makeClient(proxy.port);
     const counts = new Map<string, number>();
@@ -298,7 +289,7 @@ describe('bridge events', () => {
   });
 
   it('a listener that fails to store an event gets it again; it is acked only once stored', async () => {
-    const node = await startNode(await tempDir(), { resendAfterMs: 300 });
+    const node = await startNode(await tempDir('bridge'), { resendAfterMs: 300 });
     const client = makeClient(node.port);
     let calls = 0;
     client.onEvent(async () => {
@@ -316,7 +307,7 @@ describe('bridge events', () => {
   });
 
   it('two web nodes on one node: both get every event and frame; acked by any', async () => {
-    const node = await startNode(await tempDir());
+    const node = await startNode(await tempDir('bridge'));
     const a = makeClient(node.port, { clientId: 'web-a' });
     const b = makeClient(node.port, { clientId: 'web-b' });
     const gotA: string[] = [];
@@ -341,8 +332,8 @@ describe('bridge events', () => {
   });
 
   it('one web node on two recognition nodes (BridgeClients)', async () => {
-    const n1 = await startNode(await tempDir(), { nodeId: 'node-1' });
-    const n2 = await startNode(await tempDir(), { nodeId: 'node-2' });
+    const n1 = await startNode(await tempDir('bridge'), { nodeId: 'node-1' });
+    const n2 = await startNode(await tempDir('bridge'), { nodeId: 'node-2' });
     const clients = new BridgeClients(
       [
         { host: '127.0.0.1', port: n1.port },
@@ -368,7 +359,7 @@ describe('bridge events', () => {
   });
 
   it('reconnects after the node restarts and calls a silent node dead', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('bridge');
     const node = await startNode(dir);
     const port = node.port;
     const client = makeClient(port);
@@ -456,7 +447,7 @@ async function startProxy(targetPort: number): Promise<{ port: number; cut: () =
 
 describe('bridge requests', () => {
   it('gallery snapshot, upsert and remove reach the Gallery and survive a node restart', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('bridge');
     let node = await startNode(dir);
     const client = makeClient(node.port);
     const needed = once(client, 'galleryNeeded');
@@ -486,7 +477,7 @@ describe('bridge requests', () => {
   });
 
   it('settings pushed by a web node reach the node as settingsChanged', async () => {
-    const node = await startNode(await tempDir());
+    const node = await startNode(await tempDir('bridge'));
     const client = makeClient(node.port);
     client.start();
     await once(client, 'connected');
@@ -502,7 +493,7 @@ describe('bridge requests', () => {
 
   it('embed: photos in, faces with descriptors and quality out; times out; rejects when not connected', async () => {
     let slow = false;
-    const node = await startNode(await tempDir(), {}, async (photos) => {
+    const node = await startNode(await tempDir('bridge'), {}, async (photos) => {
       if (slow) await new Promise((resolve) => setTimeout(resolve, 1000));
       return photos.map((photo, i) =>
         photo.data.length < 10
@@ -551,7 +542,7 @@ describe('bridge requests', () => {
 
 describe('bridge frames', () => {
   it('a web node that does not read does not stall publishFrame nor the healthy web node', async () => {
-    const node = await startNode(await tempDir());
+    const node = await startNode(await tempDir('bridge'));
     // A web node that authenticates, keeps pinging (so it is not idle), and never reads.
     const stuck = await rawConnect(node.port);
     const hs = new ClientHandshake({ secret: SECRET, clientId: 'stuck' });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   createDemoFrameSource,
   createFrameSource,
@@ -14,18 +13,7 @@ import {
 } from '../../src/capture/index.js';
 import { ErrorCode, isRollcallError } from '../../src/core/index.js';
 import { facePhoto } from '../support/faces.js';
-
-const tempDirs: string[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-dir-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-after(async () => {
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+import { tempDir } from '../support/temp.js';
 
 /** Starts the source, takes `count` frames, closes it. */
 async function take(source: FrameSource, count: number): Promise<Frame[]> {
@@ -47,7 +35,7 @@ async function take(source: FrameSource, count: number): Promise<Frame[]> {
 
 /** A folder with two photos (150×150 amy, then a wide group photo), a hidden file, a text file and a subfolder. */
 async function photoFolder(): Promise<string> {
-  const dir = await tempDir();
+  const dir = await tempDir('capture');
   await symlink(facePhoto('amy/amy1.png'), path.join(dir, 'photo2.png'));
   await symlink(facePhoto('group/bbt4.jpg'), path.join(dir, 'photo10.jpg'));
   await symlink(facePhoto('raj/raj1.png'), path.join(dir, '.hidden.png'));
@@ -102,7 +90,7 @@ describe('DirFrameSource', () => {
   });
 
   it('rejects start() with SOURCE_INVALID naming the folder when no image decodes', async () => {
-    const dir = await tempDir();
+    const dir = await tempDir('capture');
     await writeFile(path.join(dir, 'a.jpg'), 'not really a jpeg');
     const source = new DirFrameSource({ dir, cameraId: 'door' });
     await assert.rejects(

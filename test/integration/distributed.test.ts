@@ -7,12 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { ROLLCALL_BIN, runCli } from '../support/cli.js';
 import { facePhoto } from '../support/faces.js';
+import { tempDir } from '../support/temp.js';
 
 const SECRET = 'distributed-test-secret-0123456789';
 
@@ -55,7 +55,7 @@ describe('a recognition node and a web node as two processes', () => {
   }
 
   before(async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'rollcall-two-pcs-'));
+    const root = await tempDir('two-pcs');
     const frames = path.join(root, 'frames');
     await mkdir(frames);
     await symlink(facePhoto('group/bbt3.jpg'), path.join(frames, 'bbt3.jpg'));

@@ -7,8 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Gallery, localDay } from '../../src/core/index.js';
 import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
@@ -25,6 +24,7 @@ import {
 import { createStore, type Store } from '../../src/store/index.js';
 import { FaceEnginePool } from '../../src/workers/index.js';
 import { facePhoto } from '../support/faces.js';
+import { tempDir } from '../support/temp.js';
 
 const SECRET = 'a-test-bridge-secret-of-some-length';
 const THRESHOLDS = { match: 0.55, unknown: 0.6 };
@@ -50,7 +50,7 @@ describe('enrollment → gallery push → recognition → attendance', () => {
   let clients: BridgeClients;
 
   before(async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-flow-'));
+    const dataDir = await tempDir('flow');
 
     // The recognition node: engine pool, gallery with its cache, outbox, bridge, camera, pipeline.
     const pool = await FaceEnginePool.start({ threads: 2 });
@@ -59,7 +59,7 @@ describe('enrollment → gallery push → recognition → attendance', () => {
     galleryCache = new GalleryCache({ dir: path.join(dataDir, 'node') });
     const outbox = await EventOutbox.open({ dir: path.join(dataDir, 'node', 'outbox') });
     closers.push(() => outbox.close());
-    const frames = await mkdtemp(path.join(os.tmpdir(), 'rollcall-flow-frames-'));
+    const frames = await tempDir('flow-frames');
     await symlink(facePhoto('group/bbt3.jpg'), path.join(frames, 'bbt3.jpg'));
     const camera = new DirFrameSource({ dir: frames, cameraId: 'door', fps: 5 });
     const pipeline = new RecognitionPipeline(

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli } from '../support/cli.js';
 import { facePhoto, makeSplit } from '../support/faces.js';
+import { tempDir } from '../support/temp.js';
 
 interface Report {
   identities: number;
@@ -56,7 +56,7 @@ describe('rollcall evaluate', () => {
   });
 
   it('reports unreadable photos by name and goes on', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'rollcall-bad-'));
+    const root = await tempDir('bad');
     const enroll = path.join(root, 'enroll', 'raj');
     const probe = path.join(root, 'probe', 'raj');
     await mkdir(enroll, { recursive: true });

@@ -1,39 +1,20 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   GalleryCache,
   decodeGallerySnapshot,
   encodeGallerySnapshot,
   type GallerySnapshot,
 } from '../../src/bridge/gallery-cache/index.js';
-import { DESCRIPTOR_LENGTH, ErrorCode, Gallery, isRollcallError } from '../../src/core/index.js';
+import { DESCRIPTOR_LENGTH, ErrorCode, Gallery, isRollcallError, mulberry32 } from '../../src/core/index.js';
+import { tempDir } from '../support/temp.js';
 
-const tempDirs: string[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-gallery-cache-'));
-  tempDirs.push(dir);
-  return path.join(dir, 'gallery-cache');
-}
-
-after(async () => {
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-/** Small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A folder for the gallery-cache that does not exist yet, inside a fresh temp folder. */
+async function cacheDir(): Promise<string> {
+  return path.join(await tempDir('gallery-cache'), 'gallery-cache');
 }
 
 function descriptor(random: () => number): Float32Array {
@@ -83,7 +64,7 @@ function isCorrupt(file: string): (error: unknown) => boolean {
 
 describe('GalleryCache: save and load', () => {
   it('round-trips a snapshot bit for bit, with odd floats and ids', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const snapshot = snapshotOf(3, 2, 42);
     const odd = snapshot.people[0]?.descriptors[0];
     assert.ok(odd !== undefined);
@@ -104,7 +85,7 @@ describe('GalleryCache: save and load', () => {
   });
 
   it('keeps its own copy of what it is given', async () => {
-    const cache = new GalleryCache({ dir: await tempDir() });
+    const cache = new GalleryCache({ dir: await cacheDir() });
     const snapshot = snapshotOf(1, 1);
     const expected = structuredClone(snapshot);
     await cache.save(snapshot);
@@ -113,20 +94,20 @@ describe('GalleryCache: save and load', () => {
   });
 
   it('resolves undefined when nothing is cached', async () => {
-    const cache = new GalleryCache({ dir: await tempDir() });
+    const cache = new GalleryCache({ dir: await cacheDir() });
     assert.equal(await cache.load(), undefined);
     assert.equal(cache.version, undefined);
     assert.equal(cache.snapshot(), undefined);
   });
 
   it('round-trips an empty gallery', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     await new GalleryCache({ dir }).save({ version: 0, people: [] });
     assertSameSnapshot(await new GalleryCache({ dir }).load(), { version: 0, people: [] });
   });
 
   it('ignores and removes a temp file left by an interrupted save', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const cache = new GalleryCache({ dir });
     const snapshot = snapshotOf(2, 2, 5);
     await cache.save(snapshot);
@@ -140,7 +121,7 @@ describe('GalleryCache: save and load', () => {
   });
 
   it('replaces the file atomically: a save leaves only the new file, whole', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const cache = new GalleryCache({ dir });
     await cache.save(snapshotOf(5, 1, 1));
     const next = snapshotOf(2, 4, 2, 7);
@@ -150,7 +131,7 @@ describe('GalleryCache: save and load', () => {
   });
 
   it('refuses an invalid snapshot and keeps the cached one', async () => {
-    const cache = new GalleryCache({ dir: await tempDir() });
+    const cache = new GalleryCache({ dir: await cacheDir() });
     const good = snapshotOf(1, 1, 3);
     await cache.save(good);
     const bad: [unknown, ErrorCode][] = [
@@ -192,7 +173,7 @@ describe('GalleryCache: save and load', () => {
 
 describe('GalleryCache: damaged files', () => {
   it('reports a flipped byte, a truncated file and a foreign file as GALLERY_CACHE_CORRUPT, naming the file', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const cache = new GalleryCache({ dir });
     await cache.save(snapshotOf(4, 3));
     const good = await readFile(cache.file);
@@ -223,7 +204,7 @@ describe('GalleryCache: damaged files', () => {
   });
 
   it('lets a node start empty after a corrupt cache and take a full snapshot', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const cache = new GalleryCache({ dir });
     await mkdir(dir, { recursive: true });
     await writeFile(cache.file, 'garbage');
@@ -239,7 +220,7 @@ describe('GalleryCache: damaged files', () => {
 
 describe('GalleryCache: incremental updates', () => {
   it('persists upserts and removals, ignoring stale upserts but never a removal', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const cache = new GalleryCache({ dir });
     await cache.save(snapshotOf(3, 2, 10));
     const random = mulberry32(3);
@@ -275,7 +256,7 @@ describe('GalleryCache: incremental updates', () => {
   });
 
   it('stores every update of a concurrent burst', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const cache = new GalleryCache({ dir });
     await cache.save(snapshotOf(0, 0, 0));
     const random = mulberry32(5);
@@ -289,7 +270,7 @@ describe('GalleryCache: incremental updates', () => {
   });
 
   it('applies updates in call order, so one made right after load() builds on what was loaded', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     await new GalleryCache({ dir }).save(snapshotOf(2, 1, 10));
     const cache = new GalleryCache({ dir });
     const loading = cache.load();
@@ -304,7 +285,7 @@ describe('GalleryCache: incremental updates', () => {
   });
 
   it('refuses bad arguments with coded errors', async () => {
-    const cache = new GalleryCache({ dir: await tempDir() });
+    const cache = new GalleryCache({ dir: await cacheDir() });
     await cache.save(snapshotOf(1, 1, 1));
     await assert.rejects(cache.upsert(2, 'a', []), (e: unknown) =>
       isRollcallError(e, ErrorCode.UsageInvalid),
@@ -319,7 +300,7 @@ describe('GalleryCache: incremental updates', () => {
 
 describe('GalleryCache: applyTo', () => {
   it('makes a gallery hold exactly the cached people', async () => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const snapshot = snapshotOf(20, 3, 7);
     await new GalleryCache({ dir }).save(snapshot);
     const cache = new GalleryCache({ dir });
@@ -340,7 +321,7 @@ describe('GalleryCache: applyTo', () => {
 
 describe('GalleryCache: timing (reported, not asserted)', () => {
   it('saves, loads and applies 100k descriptors', async (t) => {
-    const dir = await tempDir();
+    const dir = await cacheDir();
     const snapshot = snapshotOf(20_000, 5, 1);
     const cache = new GalleryCache({ dir });
 

@@ -2,11 +2,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { JobName, JobQueue, PrivateRedis, type JobHandlers, type JobView } from '../../src/queues/index.js';
+import { tempDir } from '../support/temp.js';
 
 async function settled(queue: JobQueue, id: string, timeoutMs = 20_000): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
@@ -22,7 +20,7 @@ describe('JobQueue on a real Redis', () => {
   let redis: PrivateRedis;
 
   before(async () => {
-    redis = await PrivateRedis.start({ dataDir: await mkdtemp(path.join(os.tmpdir(), 'rollcall-jobs-')) });
+    redis = await PrivateRedis.start({ dataDir: await tempDir('jobs') });
   });
 
   after(async () => {

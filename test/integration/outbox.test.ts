@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
@@ -15,18 +14,12 @@ import {
 } from '../../src/bridge/outbox/index.js';
 import { ErrorCode, isRollcallError, type RecognitionEvent } from '../../src/core/index.js';
 import { OUTBOX_CHILD, sampleEvent } from '../support/outbox-child.js';
+import { tempDir } from '../support/temp.js';
 
-const tempDirs: string[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-outbox-'));
-  tempDirs.push(dir);
-  return path.join(dir, 'outbox');
+/** A folder for the outbox that does not exist yet, inside a fresh temp folder. */
+async function outboxDir(): Promise<string> {
+  return path.join(await tempDir('outbox'), 'outbox');
 }
-
-after(async () => {
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
 
 /** Opens an outbox that is closed after the test even when an assertion fails. */
 const openOutboxes: EventOutbox[] = [];
@@ -128,7 +121,7 @@ class Child {
 
 describe('EventOutbox: append, ack, pending', () => {
   it('keeps unacknowledged events, oldest first, and forgets acknowledged ones', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const outbox = await openOutbox({ dir });
     assert.equal(outbox.depth, 0);
     assert.equal(outbox.oldestPendingAt, undefined);
@@ -153,7 +146,7 @@ describe('EventOutbox: append, ack, pending', () => {
   });
 
   it('stores an id once however often it is appended', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const outbox = await openOutbox({ dir });
     const event = sampleEvent(7, 100);
     // Concurrently (the second append joins the first's write) and after it is durable.
@@ -167,7 +160,7 @@ describe('EventOutbox: append, ack, pending', () => {
   });
 
   it('forgets an event acknowledged before its append resolved', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const outbox = await openOutbox({ dir });
     const appended = outbox.append(sampleEvent(1));
     const acked = outbox.ack(['ev-000001']);
@@ -180,7 +173,7 @@ describe('EventOutbox: append, ack, pending', () => {
   });
 
   it('refuses malformed events with a coded error', async () => {
-    const outbox = await openOutbox({ dir: await tempDir() });
+    const outbox = await openOutbox({ dir: await outboxDir() });
     const bad: unknown[] = [
       { ...sampleEvent(1), id: '' },
       { ...sampleEvent(1), id: 'x'.repeat(257) },
@@ -201,7 +194,7 @@ describe('EventOutbox: append, ack, pending', () => {
   });
 
   it('refuses a record over maxRecordBytes', async () => {
-    const outbox = await openOutbox({ dir: await tempDir(), maxRecordBytes: 4096 });
+    const outbox = await openOutbox({ dir: await outboxDir(), maxRecordBytes: 4096 });
     await assert.rejects(outbox.append(sampleEvent(1, 4096)), rejectsWithCode(ErrorCode.UsageInvalid));
     await outbox.append(sampleEvent(2, 1000));
     assert.equal(outbox.depth, 1);
@@ -210,7 +203,7 @@ describe('EventOutbox: append, ack, pending', () => {
 
   it('names every bad option', async () => {
     await assert.rejects(
-      EventOutbox.open({ dir: await tempDir(), maxPending: 0, compactAckedRatio: 1 }),
+      EventOutbox.open({ dir: await outboxDir(), maxPending: 0, compactAckedRatio: 1 }),
       (error: unknown) => {
         assert.ok(isRollcallError(error, ErrorCode.UsageInvalid));
         assert.match(error.message, /maxPending/);
@@ -223,7 +216,7 @@ describe('EventOutbox: append, ack, pending', () => {
 
 describe('EventOutbox: durability', () => {
   it('keeps pending events and acknowledgements across close and reopen', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const first = await openOutbox({ dir });
     const events = Array.from({ length: 20 }, (_, i) => sampleEvent(i, 5000));
     await Promise.all(events.map((event) => first.append(event)));
@@ -244,7 +237,7 @@ describe('EventOutbox: durability', () => {
   });
 
   it('recovers from a torn last record without losing earlier ones', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const first = await openOutbox({ dir });
     const events = [0, 1, 2].map((i) => sampleEvent(i, 2000));
     for (const event of events) await first.append(event);
@@ -274,7 +267,7 @@ describe('EventOutbox: durability', () => {
   });
 
   it('skips a damaged record in the middle and keeps the ones after it', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const first = await openOutbox({ dir });
     for (const i of [0, 1, 2]) await first.append(sampleEvent(i));
     await first.close();
@@ -290,7 +283,7 @@ describe('EventOutbox: durability', () => {
   });
 
   it('refuses a file that is not an outbox journal and leaves it untouched', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     await mkdir(dir, { recursive: true });
     const foreign = 'id,name\n1,amy\n';
     await writeFile(path.join(dir, JOURNAL_FILE), foreign);
@@ -307,7 +300,7 @@ describe('EventOutbox: durability', () => {
   });
 
   it('keeps every event whose append resolved when the process is killed mid-burst', async (t) => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const reports: string[] = [];
     let total = 0;
     for (const [trial, killAfter] of [200, 900, 2500].entries()) {
@@ -347,7 +340,7 @@ describe('EventOutbox: durability', () => {
 
 describe('EventOutbox: write failures', () => {
   it('refuses the append whose write fails, cuts the partial write and carries on', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     await mkdir(dir, { recursive: true });
     // The limit applies to every file the child writes, the lock and the new journal included.
     const child = new Child([dir, 'fill', '5000'], 200);
@@ -371,7 +364,7 @@ describe('EventOutbox: write failures', () => {
 
 describe('EventOutbox: compaction', () => {
   it('compacts by itself once most records are acknowledged, keeping exactly the pending set', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const outbox = await openOutbox({ dir, compactMinAcked: 50, compactAckedRatio: 0.5 });
     const compactions: CompactionStats[] = [];
     outbox.on('compacted', (stats) => compactions.push(stats));
@@ -403,7 +396,7 @@ describe('EventOutbox: compaction', () => {
   });
 
   it('ignores a half-built journal left by a crash during compaction', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const first = await openOutbox({ dir });
     const events = Array.from({ length: 10 }, (_, i) => sampleEvent(i, 100));
     for (const event of events) await first.append(event);
@@ -424,7 +417,7 @@ describe('EventOutbox: compaction', () => {
   });
 
   it('loses and duplicates nothing when the process is killed during compactions', async (t) => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const seed = await openOutbox({ dir });
     const events = Array.from({ length: 3000 }, (_, i) => sampleEvent(i, 3000));
     await Promise.all(events.map((event) => seed.append(event)));
@@ -464,7 +457,7 @@ describe('EventOutbox: compaction', () => {
 
 describe('EventOutbox: bounds and ownership', () => {
   it('refuses appends beyond maxPending with OUTBOX_FULL, without storing them', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const outbox = await openOutbox({ dir, maxPending: 3 });
     for (const i of [0, 1, 2]) await outbox.append(sampleEvent(i));
     await assert.rejects(outbox.append(sampleEvent(3)), (error: unknown) => {
@@ -484,7 +477,7 @@ describe('EventOutbox: bounds and ownership', () => {
   });
 
   it('lets one owner at a time open a directory and takes over the lock of a dead one', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const outbox = await openOutbox({ dir });
     await assert.rejects(EventOutbox.open({ dir }), rejectsWithCode(ErrorCode.OutboxLocked));
     await outbox.close();
@@ -508,14 +501,14 @@ describe('EventOutbox: bounds and ownership', () => {
   });
 
   it('refuses a lock taken on another host', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, LOCK_FILE), JSON.stringify({ pid: 1, hostname: 'elsewhere', token: 't' }));
     await assert.rejects(EventOutbox.open({ dir }), /host "elsewhere"/);
   });
 
   it('close is idempotent, lets accepted appends finish and refuses later calls', async () => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const outbox = await openOutbox({ dir });
     const appended = outbox.append(sampleEvent(1, 500));
     const closed = [outbox.close(), outbox.close()];
@@ -533,7 +526,7 @@ describe('EventOutbox: bounds and ownership', () => {
 
 describe('EventOutbox: throughput (reported, not asserted)', () => {
   it('appends events with 5 KB crops', async (t) => {
-    const dir = await tempDir();
+    const dir = await outboxDir();
     const outbox = await openOutbox({ dir, compactMinAcked: Number.MAX_SAFE_INTEGER });
     const crop = 5 * 1024;
 

@@ -1,12 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { isRollcallError } from '../../src/core/index.js';
 import { ping, PrivateRedis } from '../../src/queues/index.js';
 import { processExists } from '../support/processes.js';
+import { tempDir } from '../support/temp.js';
 
 /** Sends one inline command and returns the first reply line. */
 function command(port: number, line: string): Promise<string> {
@@ -28,7 +26,7 @@ function command(port: number, line: string): Promise<string> {
 
 describe('PrivateRedis', () => {
   it('runs redis-server on a free loopback port and keeps data across restarts', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-redis-'));
+    const dataDir = await tempDir('redis');
     const first = await PrivateRedis.start({ dataDir });
     assert.match(first.url, /^redis:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(await ping(first.port));
@@ -47,7 +45,7 @@ describe('PrivateRedis', () => {
   });
 
   it('stops a redis-server left behind by a killed run before starting its own', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-redis-'));
+    const dataDir = await tempDir('redis');
     const orphan = await PrivateRedis.start({ dataDir });
     const orphanPid = orphan.pid;
     const next = await PrivateRedis.start({ dataDir });
@@ -61,7 +59,7 @@ describe('PrivateRedis', () => {
   });
 
   it('says how to install redis-server when it is missing', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-redis-'));
+    const dataDir = await tempDir('redis');
     await assert.rejects(
       PrivateRedis.start({ dataDir, redisServerPath: '/nonexistent/redis-server' }),
       (error: unknown) =>

@@ -4,8 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Gallery, type RecognitionEvent } from '../../src/core/index.js';
 import { DirFrameSource, FfmpegFrameSource, type FrameSource } from '../../src/capture/index.js';
@@ -14,13 +13,14 @@ import { RecognitionPipeline } from '../../src/recognition/index.js';
 import { FaceEnginePool } from '../../src/workers/index.js';
 import { makeClip } from '../support/clips.js';
 import { FACES_DIR, facePhoto } from '../support/faces.js';
+import { tempDir } from '../support/temp.js';
 
 const CAST = ['amy', 'bernadette', 'howard', 'leonard', 'penny', 'raj', 'sheldon', 'stuart'];
 const THRESHOLDS = { match: 0.55, unknown: 0.6 };
 
 /** The first two photos of each cast member, as an enrollment folder of symlinks. */
 async function castEnrollment(): Promise<string> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'rollcall-cast-'));
+  const root = await tempDir('cast');
   for (const person of CAST) {
     await mkdir(path.join(root, person));
     const photos = (await readdir(path.join(FACES_DIR, person))).sort().slice(0, 2);
@@ -31,7 +31,7 @@ async function castEnrollment(): Promise<string> {
 }
 
 async function folderOf(photos: string[]): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-frames-'));
+  const dir = await tempDir('frames');
   for (const photo of photos) await symlink(facePhoto(photo), path.join(dir, path.basename(photo)));
   return dir;
 }

@@ -1,29 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ErrorCode } from '../../src/core/index.js';
 import { createStore, SCHEMA_VERSION, SQLITE_FILE_NAME, SqliteStore } from '../../src/store/index.js';
 import { bytes, descriptor, makeEvent, rejectsWithCode, storeContract } from './store.contract.js';
+import { tempDir } from '../support/temp.js';
 
-const tempDirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-store-'));
-  tempDirs.push(dir);
-  return dir;
-}
-after(async () => {
-  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-storeContract('SqliteStore', async () => SqliteStore.open({ dataDir: await tempDir() }));
+storeContract('SqliteStore', async () => SqliteStore.open({ dataDir: await tempDir('store') }));
 
 describe('SqliteStore on disk', () => {
   it('keeps everything across close and reopen, and migrates only once', async () => {
-    const dataDir = path.join(await tempDir(), 'nested', 'data');
+    const dataDir = path.join(await tempDir('store'), 'nested', 'data');
     const first = await SqliteStore.open({ dataDir });
     assert.equal(first.file, path.join(dataDir, SQLITE_FILE_NAME));
     const { person } = await first.createPerson({ name: 'Ada' });
@@ -64,7 +54,7 @@ describe('SqliteStore on disk', () => {
   });
 
   it('refuses a database written by a newer Rollcall, and leaves it untouched', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('store');
     await (await SqliteStore.open({ dataDir })).close();
     const file = path.join(dataDir, SQLITE_FILE_NAME);
     const db = new Database(file);
@@ -88,7 +78,7 @@ describe('SqliteStore on disk', () => {
   });
 
   it('says so when the file is not a database', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('store');
     await writeFile(path.join(dataDir, SQLITE_FILE_NAME), 'this is a text file, not SQLite '.repeat(100));
     await assert.rejects(SqliteStore.open({ dataDir }), rejectsWithCode(ErrorCode.StoreUnavailable));
   });
@@ -96,15 +86,18 @@ describe('SqliteStore on disk', () => {
   it('refuses bad options with the option named', async () => {
     await assert.rejects(SqliteStore.open({ dataDir: '' }), rejectsWithCode(ErrorCode.StoreInvalid));
     await assert.rejects(
-      SqliteStore.open({ dataDir: await tempDir(), fileName: '../x.db' }),
+      SqliteStore.open({ dataDir: await tempDir('store'), fileName: '../x.db' }),
       rejectsWithCode(ErrorCode.StoreInvalid),
     );
-    await assert.rejects(SqliteStore.open({ dataDir: await tempDir(), busyTimeoutMs: -1 }), /busyTimeoutMs/);
+    await assert.rejects(
+      SqliteStore.open({ dataDir: await tempDir('store'), busyTimeoutMs: -1 }),
+      /busyTimeoutMs/,
+    );
   });
 
   it('enforces the size limits it is given', async () => {
     const store = await SqliteStore.open({
-      dataDir: await tempDir(),
+      dataDir: await tempDir('store'),
       maxPhotoBytes: 1000,
       maxCropBytes: 100,
     });
@@ -124,7 +117,7 @@ describe('SqliteStore on disk', () => {
   });
 
   it('stores an event once when two connections to one file receive it at the same time', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('store');
     const a = await SqliteStore.open({ dataDir });
     const b = await SqliteStore.open({ dataDir });
     try {
@@ -150,7 +143,7 @@ describe('SqliteStore on disk', () => {
   });
 
   it('stores each event once when threads deliver the same events through their own connections', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('store');
     const setup = await SqliteStore.open({ dataDir });
     const { person } = await setup.createPerson({ name: 'Ada' });
     await setup.close();
@@ -205,7 +198,7 @@ describe('SqliteStore on disk', () => {
   it('uses the injected clock and id generator', async () => {
     let n = 0;
     const store = await SqliteStore.open({
-      dataDir: await tempDir(),
+      dataDir: await tempDir('store'),
       now: () => new Date('2030-01-02T03:04:05.000Z'),
       newId: () => `id-${++n}`,
     });
@@ -221,7 +214,7 @@ describe('SqliteStore on disk', () => {
 
 describe('createStore', () => {
   it('opens SQLite under dataDir when no MongoDB URI is given', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('store');
     const store = await createStore({ dataDir, mongodbUri: undefined });
     try {
       assert.ok(store instanceof SqliteStore);
@@ -233,7 +226,7 @@ describe('createStore', () => {
   });
 
   it('refuses a MongoDB URI plainly instead of falling back to SQLite', async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir('store');
     await assert.rejects(
       createStore({ dataDir, mongodbUri: 'mongodb://localhost:27017/rollcall' }),
       (error) => {

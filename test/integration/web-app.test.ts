@@ -6,8 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { SqliteStore, type Person, type Store } from '../../src/store/index.js';
@@ -22,6 +21,7 @@ import {
 } from '../../src/web/index.js';
 import { ROLLCALL_BIN, runCli } from '../support/cli.js';
 import { makeEvent } from './store.contract.js';
+import { tempDir } from '../support/temp.js';
 
 const ADMIN = { name: 'Ada Admin', password: 'correct horse battery' };
 const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
@@ -186,7 +186,7 @@ describe('web node over HTTP', () => {
   let base: string;
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-web-'));
+    dataDir = await tempDir('web');
     redis = await PrivateRedis.start({ dataDir });
     store = await SqliteStore.open({ dataDir });
     jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
@@ -865,7 +865,7 @@ describe('web node over HTTP', () => {
 
 describe('session secret', () => {
   it('is made once under DATA_DIR with mode 0600, then reused', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-secret-'));
+    const dir = await tempDir('secret');
     try {
       const first = await loadSessionSecret(path.join(dir, 'data'));
       assert.ok(first.length >= 32);

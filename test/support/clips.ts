@@ -3,10 +3,9 @@
  * ever stored in the repository.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from './temp.js';
 
 const run = promisify(execFile);
 
@@ -38,7 +37,7 @@ export async function makeClip(photos: string[], options: ClipOptions = {}): Pro
   if (width % 2 !== 0 || height % 2 !== 0) {
     throw new Error(`makeClip: H.264 needs an even size, got ${width}x${height}`);
   }
-  const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'rollcall-clip-')));
+  const dir = options.dir ?? (await tempDir('clip'));
   const output = path.join(dir, options.name ?? 'clip.mp4');
   const inputs = photos.flatMap((photo) => [
     '-loop',

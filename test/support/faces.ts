@@ -2,11 +2,11 @@
  * The shared face photos (`../shared/faces`, beside the project) and evaluation splits made from
  * them with symlinks, so no photo is ever copied into the repository.
  */
-import { mkdir, mkdtemp, readdir, symlink } from 'node:fs/promises';
+import { mkdir, readdir, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp.js';
 
 /** Found from the compiled file (dist/test/support) or the source (test/support). */
 export const FACES_DIR = [
@@ -48,7 +48,7 @@ export interface Split {
 export async function makeSplit(
   enrollCount: (photos: number) => number = (n) => Math.ceil(n / 2),
 ): Promise<Split> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'rollcall-split-'));
+  const root = await tempDir('split');
   const enrollDir = path.join(root, 'enroll');
   const probeDir = path.join(root, 'probe');
   for (const identity of IDENTITIES) {

@@ -83,7 +83,19 @@ export async function startWebNode(config: Config, logger: Logger, rooms: Room[]
   const enrollment = new EnrollmentService({ store, jobs, gallerySync });
 
   const web = new WebServer(
-    { store, jobs, enrollment, nodes: () => clients.nodes(), redisUrl, log: logger },
+    {
+      store,
+      jobs,
+      enrollment,
+      nodes: () => clients.nodes(),
+      // The live view subscribes to camera frames while the web server runs.
+      frames: (listener) => {
+        clients.on('frame', listener);
+        return () => clients.off('frame', listener);
+      },
+      redisUrl,
+      log: logger,
+    },
     {
       port: config.webPort,
       sessionSecret: await loadSessionSecret(config.dataDir),

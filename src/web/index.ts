@@ -6,6 +6,13 @@ export { WebServer } from './web-server.js';
 export { createWebApp, type WebApp, type WebDeps, type WebOptions } from './web-app.js';
 export type { EnrollmentPort, JobsPort, SessionUser } from './types.js';
 export type { WebLogger } from './http-errors.js';
+export {
+  LIVE_SOCKET_PATH,
+  type FrameFeed,
+  type FrameListener,
+  type FrameNode,
+  type LiveFeedOptions,
+} from './live-feed.js';
 export type { UploadLimits } from './uploads.js';
 export {
   MAX_PASSWORD_LENGTH,

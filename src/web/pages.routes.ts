@@ -1,14 +1,17 @@
 /**
- * Server-rendered pages: sign-in and sign-out, the one-time setup of the first administrator, and
- * the dashboard. Forms post urlencoded with the session's CSRF token in `_csrf`.
+ * Server-rendered pages: sign-in and sign-out, the one-time setup of the first administrator, the
+ * dashboard, People, Attendance, Nodes and Live, and the pages' scripts under `/assets`. Forms post
+ * urlencoded with the session's CSRF token in `_csrf`; scripts send it in `X-CSRF-Token`.
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type passport from 'passport';
 import { ErrorCode, RollcallError, isRollcallError } from '../core/index.js';
 import { MAX_NAME_LENGTH, type Store } from '../store/index.js';
-import { authenticateLocal, logIn, logOut, requireUser, sessionUser } from './auth.js';
+import { attendancePage, livePage, nodesPage, peoplePage } from './app-pages.js';
+import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
+import { CLIENT_SCRIPTS } from './client-scripts.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
-import { dashboardPage, loginPage, setupPage } from './pages.js';
+import { dashboardPage, loginPage, setupPage, type Viewer } from './pages.js';
 import { MIN_PASSWORD_LENGTH, hashPassword, passwordProblem } from './passwords.js';
 
 export interface PagesDeps {
@@ -16,6 +19,14 @@ export interface PagesDeps {
   authenticator: passport.Authenticator;
   /** Counts failed sign-ins per address and name. */
   loginLimiter: RequestHandler;
+  /** Today's date (YYYY-MM-DD) in the attendance time zone. */
+  today: () => string;
+}
+
+function viewerOf(req: Request): Viewer {
+  const user = req.user;
+  if (!user) throw new RollcallError(ErrorCode.Unauthenticated, 'sign in first');
+  return { name: user.name, role: user.role, csrfToken: csrfToken(req) };
 }
 
 function field(body: unknown, name: string): string {
@@ -40,10 +51,29 @@ export function createPagesRouter(deps: PagesDeps): Router {
   // Setup is one-shot: two submissions at once must not both create "the first" administrator.
   let setupQueue: Promise<unknown> = Promise.resolve();
 
-  router.get('/', requireUser({ redirect: true }), (req, res) => {
-    const user = req.user;
-    if (!user) throw new RollcallError(ErrorCode.Unauthenticated, 'sign in first');
-    res.type('html').send(dashboardPage({ name: user.name, role: user.role, csrfToken: csrfToken(req) }));
+  const signedIn = requireUser({ redirect: true });
+  const admin = requireRole('admin');
+  router.get('/', signedIn, (req, res) => {
+    res.type('html').send(dashboardPage(viewerOf(req)));
+  });
+  router.get('/live', signedIn, (req, res) => {
+    res.type('html').send(livePage(viewerOf(req)));
+  });
+  router.get('/attendance', signedIn, (req, res) => {
+    res.type('html').send(attendancePage(viewerOf(req), deps.today()));
+  });
+  router.get('/people', signedIn, admin, (req, res) => {
+    res.type('html').send(peoplePage(viewerOf(req)));
+  });
+  router.get('/nodes', signedIn, admin, (req, res) => {
+    res.type('html').send(nodesPage(viewerOf(req)));
+  });
+  // The scripts hold no data, only code: open, so the sign-in redirect never lands on one.
+  router.get('/assets/:name.js', (req, res) => {
+    const name = req.params.name;
+    const source = Object.hasOwn(CLIENT_SCRIPTS, name) ? CLIENT_SCRIPTS[name] : undefined;
+    if (source === undefined) throw new RollcallError(ErrorCode.NotFound, 'no such script');
+    res.type('text/javascript; charset=utf-8').set('Cache-Control', 'no-cache').send(source);
   });
 
   router.get('/login', async (req, res) => {

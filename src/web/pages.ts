@@ -1,6 +1,8 @@
 /**
- * Server-rendered pages: sign-in, one-time setup, and the dashboard placeholder. Every value that
- * reaches the HTML goes through {@link escapeHtml}; there is no inline script, so the default CSP holds.
+ * Server-rendered pages: the shared layout (navigation that hides admin pages from viewers),
+ * sign-in, one-time setup and the dashboard. Every value that reaches the HTML goes through
+ * {@link escapeHtml}; there is no inline script (scripts are served from `/assets`), so the default
+ * CSP holds.
  */
 import type { UserRole } from '../store/index.js';
 
@@ -38,25 +40,85 @@ export function html(strings: TemplateStringsArray, ...values: (string | number 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}
 label{display:block;margin:.8rem 0 .2rem}input{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}
 button{margin-top:1rem;font-size:1rem;padding:.5rem 1.2rem}.error{color:#a00;background:#fee;padding:.5rem}
-nav{display:flex;gap:1rem;align-items:center}nav form{margin-left:auto}`;
+nav{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}nav form{margin-left:auto}nav form button{margin:0}
+body.wide{max-width:72rem;margin-top:1rem}nav a[aria-current=page]{font-weight:bold;text-decoration:none}
+table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd}
+.muted{color:#777}.offline{color:#a00;font-weight:bold}.ok{color:#070}.row{display:flex;gap:1rem;align-items:end;flex-wrap:wrap}
+.row label{margin:0}.row input{width:auto}.row button{margin:0}progress{width:100%}
+.cams{display:grid;grid-template-columns:repeat(auto-fill,minmax(32rem,1fr));gap:1rem}
+.cam{border:1px solid #ccc;padding:.5rem;margin:0}#chart svg{max-width:48rem;display:block}.cam canvas{width:100%;background:#111;display:block}
+button.danger{background:#a00;color:#fff;border:0;margin:0;padding:.3rem .8rem}`;
 
-function page(title: string, body: Html, csrfToken?: string): string {
+/** Who is looking at a page with navigation, and which entry is current. */
+export interface Viewer {
+  name: string;
+  role: UserRole;
+  csrfToken: string;
+}
+
+/** The pages in the navigation; `admin` ones are not shown to viewers (and refuse them). */
+export const NAV_PAGES = [
+  { path: '/live', label: 'Live', admin: false },
+  { path: '/attendance', label: 'Attendance', admin: false },
+  { path: '/people', label: 'People', admin: true },
+  { path: '/nodes', label: 'Nodes', admin: true },
+  { path: '/admin/queues', label: 'Job queues', admin: true },
+] as const;
+
+function page(
+  title: string,
+  body: Html,
+  options: { viewer?: Viewer; current?: string; script?: string } = {},
+): string {
+  const { viewer } = options;
   return `<!doctype html>${
     html`<html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width,initial-scale=1" />
         <title>${title} · Rollcall</title>
-        ${csrfToken === undefined ? '' : html`<meta name="csrf-token" content="${csrfToken}" />`}
+        ${viewer === undefined ? '' : html`<meta name="csrf-token" content="${viewer.csrfToken}" />`}
         <style>
           ${new Html(STYLE)}
         </style>
+        ${options.script === undefined ? '' : html`<script src="/assets/${options.script}.js" defer></script>`}
       </head>
-      <body>
-        ${body}
+      <body class="${viewer === undefined ? '' : 'wide'}">
+        ${viewer === undefined ? '' : navigation(viewer, options.current)} ${body}
       </body>
     </html>`.text
   }`;
+}
+
+function navigation(viewer: Viewer, current: string | undefined): Html {
+  const links = NAV_PAGES.filter((entry) => !entry.admin || viewer.role === 'admin').map((entry) =>
+    entry.path === current
+      ? html`<a href="${entry.path}" aria-current="page">${entry.label}</a>`
+      : html`<a href="${entry.path}">${entry.label}</a>`,
+  );
+  return html`<nav>
+    <a href="/"><strong>Rollcall</strong></a
+    >${links}
+    <span class="muted">${viewer.name} (${viewer.role})</span>
+    <form method="post" action="/logout">
+      <input type="hidden" name="_csrf" value="${viewer.csrfToken}" /><button type="submit">Sign out</button>
+    </form>
+  </nav>`;
+}
+
+/** A signed-in page: the shared layout with navigation, the body, and at most one script of ours. */
+export function appPage(options: {
+  title: string;
+  viewer: Viewer;
+  current: string;
+  body: Html;
+  script?: string;
+}): string {
+  return page(options.title, options.body, {
+    viewer: options.viewer,
+    current: options.current,
+    ...(options.script === undefined ? {} : { script: options.script }),
+  });
 }
 
 function errorBox(error: string | undefined): Html {
@@ -112,39 +174,23 @@ export function setupPage(options: {
   );
 }
 
-/** The pages that replace this placeholder next. */
-export const COMING_PAGES = [
-  'Live view',
-  'People',
-  'Attendance',
-  'Unknown faces',
-  'Nodes',
-  'Settings',
-  'Users',
-];
+/** Pages not built yet; the dashboard says so rather than linking nowhere. */
+export const COMING_PAGES = ['Unknown faces', 'Settings', 'Users'];
 
-export function dashboardPage(options: { name: string; role: UserRole; csrfToken: string }): string {
-  const admin = options.role === 'admin';
-  return page(
-    'Dashboard',
-    html`<nav>
-        <strong>Rollcall</strong>${admin ? html`<a href="/admin/queues">Job queues</a>` : ''}
-        <span>${options.name} (${options.role})</span>
-        <form method="post" action="/logout">
-          <input type="hidden" name="_csrf" value="${options.csrfToken}" /><button type="submit">
-            Sign out
-          </button>
-        </form>
-      </nav>
-      <h1>Dashboard</h1>
-      <p>
-        The pages below are coming next; until then the REST API under <code>/api/v1</code> serves everything.
-      </p>
+export function dashboardPage(viewer: Viewer): string {
+  const pages = NAV_PAGES.filter((entry) => !entry.admin || viewer.role === 'admin');
+  return appPage({
+    title: 'Dashboard',
+    viewer,
+    current: '/',
+    body: html`<h1>Dashboard</h1>
       <ul>
-        ${COMING_PAGES.map((name) => html`<li>${name}</li>`)}
-      </ul>`,
-    options.csrfToken,
-  );
+        ${pages.map((entry) => html`<li><a href="${entry.path}">${entry.label}</a></li>`)}
+      </ul>
+      <p class="muted">
+        Coming later: ${COMING_PAGES.join(', ')}. The REST API under <code>/api/v1</code> serves everything.
+      </p>`,
+  });
 }
 
 export function errorPage(status: number, message: string): string {

@@ -6,19 +6,27 @@ import { ExpressAdapter } from '@bull-board/express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { RedisStore } from 'connect-redis';
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import session from 'express-session';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
-import { ErrorCode, RollcallError } from '../core/index.js';
+import { ErrorCode, RollcallError, localDay } from '../core/index.js';
 import { createApiRouter } from './api.routes.js';
 import { bearerAuth, createPassport, requireRole, requireUser } from './auth.js';
 import { toErrorResponse, type WebLogger } from './http-errors.js';
+import { LiveFeed, type FrameFeed, type LiveFeedOptions } from './live-feed.js';
 import { WebMetrics } from './metrics.js';
 import { errorPage } from './pages.js';
 import { createPagesRouter } from './pages.routes.js';
-import type { EnrollmentPort, JobsPort, NodeState, Store } from './types.js';
+import type { EnrollmentPort, JobsPort, NodeState, SessionUser, Store } from './types.js';
 import type { UploadLimits } from './uploads.js';
 
 export interface WebDeps {
@@ -27,6 +35,8 @@ export interface WebDeps {
   enrollment: EnrollmentPort;
   /** The bridge clients' view of each recognition node (`BridgeClients.nodes()`). */
   nodes: () => readonly NodeState[];
+  /** Camera frames for the live view (`BridgeClients` `frame` events). @defaultValue none: the live view shows no picture */
+  frames?: FrameFeed;
   /** Redis for sessions (the same server as the job queue). */
   redisUrl: string;
   /** @defaultValue the system clock */
@@ -63,12 +73,16 @@ export interface WebOptions {
   loginWindowMs?: number;
   /** How long `close()` waits for open requests before cutting them. @defaultValue 5000 */
   closeTimeoutMs?: number;
+  /** Live view WebSocket tuning. @defaultValue see {@link LiveFeedOptions} */
+  live?: LiveFeedOptions;
 }
 
 export interface WebApp {
   readonly app: Express;
   readonly metrics: WebMetrics;
-  /** Disconnects the session store's Redis client; idempotent. */
+  /** The live view's WebSocket endpoint: give it the HTTP server's `upgrade` requests. */
+  readonly live: LiveFeed;
+  /** Closes live-view sockets and disconnects the session store's Redis client; idempotent. */
   close(): Promise<void>;
 }
 
@@ -213,7 +227,15 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     },
   });
 
-  app.use(createPagesRouter({ store: deps.store, authenticator, loginLimiter }));
+  const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  app.use(
+    createPagesRouter({
+      store: deps.store,
+      authenticator,
+      loginLimiter,
+      today: () => localDay(new Date(now()), timeZone),
+    }),
+  );
   app.use(
     '/api/v1',
     express.json({ limit: '100kb' }),
@@ -224,7 +246,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       enrollment: deps.enrollment,
       nodes: deps.nodes,
       now,
-      timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+      timeZone,
       uploads: options.uploads ?? {},
     }),
   );
@@ -257,11 +279,40 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   };
   app.use(onError);
 
+  // An upgrade request never goes through Express: the same session and passport middleware read
+  // its cookie here, with a response object that is never sent.
+  const initialize = authenticator.initialize() as RequestHandler;
+  const runMiddleware = (handler: RequestHandler, req: Request, res: Response): Promise<void> =>
+    new Promise((resolve, reject) => {
+      void handler(req, res, (error?: unknown) => {
+        if (error) reject(error instanceof Error ? error : new Error('session middleware failed'));
+        else resolve();
+      });
+    });
+  const authenticateUpgrade = async (incoming: IncomingMessage): Promise<SessionUser | null> => {
+    const req = incoming as Request;
+    const res = new ServerResponse(incoming) as Response;
+    for (const handler of [initialize, sessions, passportSession]) await runMiddleware(handler, req, res);
+    return req.user ?? null;
+  };
+  const live = new LiveFeed(
+    {
+      frames: deps.frames,
+      nodes: deps.nodes,
+      personName: async (id) => (await deps.store.getPerson(id))?.name ?? null,
+      authenticate: authenticateUpgrade,
+      ...(deps.log === undefined ? {} : { log: deps.log }),
+    },
+    options.live,
+  );
+
   let closing: Promise<void> | undefined;
   return {
     app,
     metrics,
+    live,
     close() {
+      live.close();
       closing ??= redis.quit().then(
         () => undefined,
         () => {

@@ -20,6 +20,9 @@ export class WebServer {
     this.#app = app;
     const server = http.createServer(app.app);
     this.#server = server;
+    server.on('upgrade', (req, socket, head) => {
+      if (!app.live.handleUpgrade(req, socket, head)) socket.destroy();
+    });
     // Slow clients must not hold sockets open forever (slowloris).
     server.headersTimeout = 20_000;
     server.requestTimeout = 120_000;
@@ -39,6 +42,8 @@ export class WebServer {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const server = this.#server;
+      // Live-view sockets are upgraded connections: the server would wait for them forever.
+      this.#app?.live.close();
       if (server?.listening) {
         const closed = new Promise<void>((resolve) => {
           server.close(() => {

@@ -1,0 +1,265 @@
+/**
+ * The live view's feed: camera frames from the bridge clients go to every signed-in browser over a
+ * WebSocket on the web server's own port (`/live/socket`), with the names of the people in them and,
+ * every couple of seconds, each node's camera status.
+ *
+ * Newest frame wins per viewer: each browser has at most one unsent frame per camera. When its
+ * socket's `bufferedAmount` is above `maxBufferedBytes` (a slow browser or link), new frames replace
+ * the waiting one instead of queueing behind it.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { FrameMetadata } from '../core/index.js';
+import type { WebLogger } from './http-errors.js';
+import type { NodeState, SessionUser } from './types.js';
+
+/** Which node a frame came from (the bridge clients' `NodeRef`). */
+export interface FrameNode {
+  address: string;
+  nodeId: string | undefined;
+}
+
+export type FrameListener = (metadata: FrameMetadata, jpeg: Uint8Array, node: FrameNode) => void;
+
+/** Subscribes to camera frames and returns the unsubscribe; e.g. over `BridgeClients` `frame` events. */
+export type FrameFeed = (listener: FrameListener) => () => void;
+
+export interface LiveFeedDeps {
+  frames: FrameFeed | undefined;
+  nodes: () => readonly NodeState[];
+  /** A person's name for the boxes, or null once they are deleted. */
+  personName: (personId: string) => Promise<string | null>;
+  /** The signed-in user behind an upgrade request (its session cookie), or null. */
+  authenticate: (req: IncomingMessage) => Promise<SessionUser | null>;
+  log?: WebLogger;
+}
+
+export interface LiveFeedOptions {
+  /** A viewer's socket holding more than this unsent gets no new frame until it drains. @defaultValue 262144 */
+  maxBufferedBytes?: number;
+  /** How often camera status goes to every viewer. @defaultValue 2000 */
+  statusIntervalMs?: number;
+  /** How long a person's name is reused before it is read again. @defaultValue 30000 */
+  nameTtlMs?: number;
+}
+
+export const LIVE_SOCKET_PATH = '/live/socket';
+
+/** How often a backpressured viewer is looked at again. */
+const RETRY_MS = 50;
+
+interface Viewer {
+  socket: WebSocket;
+  /** Per camera, the newest frame not yet sent. */
+  pending: Map<string, Buffer>;
+  retry: NodeJS.Timeout | undefined;
+}
+
+/** The JSON part of a frame message; the JPEG follows it. */
+export interface LiveFrameHeader {
+  type: 'frame';
+  key: string;
+  address: string;
+  nodeId: string | null;
+  metadata: FrameMetadata;
+  names: Record<string, string>;
+}
+
+/** A frame message: 4-byte big-endian header length, the JSON header, the JPEG. */
+export function encodeLiveFrame(header: LiveFrameHeader, jpeg: Uint8Array): Buffer {
+  const json = Buffer.from(JSON.stringify(header));
+  const out = Buffer.allocUnsafe(4 + json.length + jpeg.length);
+  out.writeUInt32BE(json.length, 0);
+  json.copy(out, 4);
+  out.set(jpeg, 4 + json.length);
+  return out;
+}
+
+function statusMessage(nodes: readonly NodeState[]): string {
+  return JSON.stringify({
+    type: 'status',
+    nodes: nodes.map((node) => ({
+      address: node.address,
+      nodeId: node.nodeId ?? null,
+      connected: node.connected,
+      cameras: (node.status?.cameras ?? []).map((camera) => ({
+        key: `${node.address}|${camera.cameraId}`,
+        cameraId: camera.cameraId,
+        fps: camera.fps,
+        latencyP95Ms: camera.latencyP95Ms,
+        online: camera.online,
+      })),
+    })),
+  });
+}
+
+export class LiveFeed {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  readonly #viewers = new Set<Viewer>();
+  readonly #names = new Map<string, { name: string | null; at: number }>();
+  readonly #lookups = new Set<string>();
+  readonly #maxBuffered: number;
+  readonly #nameTtlMs: number;
+  readonly #unsubscribe: (() => void) | undefined;
+  readonly #statusTimer: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(
+    private readonly deps: LiveFeedDeps,
+    options: LiveFeedOptions = {},
+  ) {
+    this.#maxBuffered = options.maxBufferedBytes ?? 256 * 1024;
+    this.#nameTtlMs = options.nameTtlMs ?? 30_000;
+    this.#unsubscribe = deps.frames?.((metadata, jpeg, node) => {
+      this.#onFrame(metadata, jpeg, node);
+    });
+    this.#statusTimer = setInterval(() => {
+      this.#broadcastStatus();
+    }, options.statusIntervalMs ?? 2000);
+    this.#statusTimer.unref();
+  }
+
+  get viewerCount(): number {
+    return this.#viewers.size;
+  }
+
+  /**
+   * Takes over an HTTP upgrade for {@link LIVE_SOCKET_PATH}; returns false for any other path.
+   * Refuses requests from another site's page (cross-site WebSocket hijacking) and without a session.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== LIVE_SOCKET_PATH) return false;
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    let originHost: string | undefined;
+    try {
+      originHost = req.headers.origin === undefined ? undefined : new URL(req.headers.origin).host;
+    } catch {
+      originHost = undefined;
+    }
+    if (this.#closed || originHost === undefined || originHost !== req.headers.host) {
+      refuse('403 Forbidden');
+      return true;
+    }
+    this.deps.authenticate(req).then(
+      (user) => {
+        if (user === null || this.#closed) {
+          refuse('401 Unauthorized');
+          return;
+        }
+        this.#wss.handleUpgrade(req, socket, head, (ws) => {
+          this.#accept(ws);
+        });
+      },
+      (error: unknown) => {
+        this.deps.log?.error({ err: error }, 'live view: the session could not be read');
+        refuse('503 Service Unavailable');
+      },
+    );
+    return true;
+  }
+
+  /** Closes every viewer's socket and stops listening for frames; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#statusTimer);
+    this.#unsubscribe?.();
+    for (const viewer of this.#viewers) {
+      clearTimeout(viewer.retry);
+      viewer.socket.terminate();
+    }
+    this.#viewers.clear();
+    this.#wss.close();
+  }
+
+  #accept(socket: WebSocket): void {
+    const viewer: Viewer = { socket, pending: new Map(), retry: undefined };
+    this.#viewers.add(viewer);
+    socket.on('close', () => {
+      clearTimeout(viewer.retry);
+      this.#viewers.delete(viewer);
+    });
+    socket.on('error', () => {
+      socket.terminate();
+    });
+    // Viewers only listen; anything they send is ignored.
+    socket.send(statusMessage(this.deps.nodes()));
+  }
+
+  #broadcastStatus(): void {
+    if (this.#viewers.size === 0) return;
+    const message = statusMessage(this.deps.nodes());
+    for (const viewer of this.#viewers) {
+      // Status is small and periodic; a viewer too far behind skips one.
+      if (viewer.socket.readyState === WebSocket.OPEN && viewer.socket.bufferedAmount <= this.#maxBuffered) {
+        viewer.socket.send(message);
+      }
+    }
+  }
+
+  #onFrame(metadata: FrameMetadata, jpeg: Uint8Array, node: FrameNode): void {
+    if (this.#viewers.size === 0) return;
+    const key = `${node.address}|${metadata.cameraId}`;
+    const message = encodeLiveFrame(
+      {
+        type: 'frame',
+        key,
+        address: node.address,
+        nodeId: node.nodeId ?? null,
+        metadata,
+        names: this.#namesFor(metadata),
+      },
+      jpeg,
+    );
+    for (const viewer of this.#viewers) {
+      viewer.pending.set(key, message);
+      this.#flush(viewer);
+    }
+  }
+
+  #flush(viewer: Viewer): void {
+    const { socket } = viewer;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    for (const [key, message] of viewer.pending) {
+      if (socket.bufferedAmount > this.#maxBuffered) {
+        viewer.retry ??= setTimeout(() => {
+          viewer.retry = undefined;
+          this.#flush(viewer);
+        }, RETRY_MS);
+        return;
+      }
+      viewer.pending.delete(key);
+      socket.send(message, { binary: true });
+    }
+  }
+
+  /** Names known now; unknown ones are looked up for the next frames (the box says "…" meanwhile). */
+  #namesFor(metadata: FrameMetadata): Record<string, string> {
+    const names: Record<string, string> = {};
+    const now = Date.now();
+    for (const face of metadata.faces) {
+      const id = face.personId;
+      if (id === null) continue;
+      const known = this.#names.get(id);
+      if (known?.name != null) names[id] = known.name;
+      if ((known === undefined || now - known.at > this.#nameTtlMs) && !this.#lookups.has(id)) {
+        this.#lookups.add(id);
+        this.deps.personName(id).then(
+          (name) => {
+            this.#names.set(id, { name, at: Date.now() });
+            this.#lookups.delete(id);
+          },
+          (error: unknown) => {
+            this.#lookups.delete(id);
+            this.deps.log?.warn({ err: error, personId: id }, 'live view: a name could not be read');
+          },
+        );
+      }
+    }
+    return names;
+  }
+}

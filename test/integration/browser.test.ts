@@ -1,0 +1,370 @@
+/**
+ * The pages in a real browser (Debian's Chromium via playwright-core) against real parts in one
+ * process: a recognition node (engine pool, bridge server, a folder camera showing a group photo
+ * with Sheldon in it) and a web node (SQLite, a private Redis, BullMQ with the real training
+ * handler, bridge clients, the web server with its live feed). An admin signs in, enrolls Sheldon
+ * from photos, watches the live view name him, sees his check-in on the attendance page and
+ * downloads the CSV; a viewer sees only what viewers may. Screenshots go to `test/artifacts/`.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Gallery } from '../../src/core/index.js';
+import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
+import { DirFrameSource } from '../../src/capture/index.js';
+import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
+import { encodeFrameJpeg, RecognitionPipeline } from '../../src/recognition/index.js';
+import {
+  AttendanceService,
+  EnrollmentService,
+  GallerySync,
+  engineEmbedder,
+  handleTrainPerson,
+} from '../../src/services/index.js';
+import { createStore, type Store } from '../../src/store/index.js';
+import { WebServer, hashPassword, loadSessionSecret } from '../../src/web/index.js';
+import { FaceEnginePool } from '../../src/workers/index.js';
+import { launchChromium, screenshot } from '../support/browser.js';
+import { facePhoto } from '../support/faces.js';
+import { tempDir } from '../support/temp.js';
+import { makeEvent } from './store.contract.js';
+
+const SECRET = 'a-test-bridge-secret-of-some-length';
+const THRESHOLDS = { match: 0.55, unknown: 0.6 };
+const ADMIN = { name: 'Ada Admin', password: 'correct horse battery' };
+const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
+/** Browser steps wait at most this long for what the user should see. */
+const SEE_MS = 30_000;
+
+describe('the pages in Chromium, on real recognition and web nodes', () => {
+  const closers: (() => Promise<void>)[] = [];
+  let store: Store;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    const dataDir = await tempDir('browser');
+
+    // The recognition node, as `rollcall start --role recognition` assembles it.
+    const pool = await FaceEnginePool.start({ threads: 2 });
+    closers.push(() => pool.close());
+    const nodeGallery = new Gallery();
+    const galleryCache = new GalleryCache({ dir: path.join(dataDir, 'node') });
+    const outbox = await EventOutbox.open({ dir: path.join(dataDir, 'node', 'outbox') });
+    closers.push(() => outbox.close());
+    const frames = await tempDir('browser-frames');
+    await symlink(facePhoto('group/bbt3.jpg'), path.join(frames, 'bbt3.jpg'));
+    const camera = new DirFrameSource({ dir: frames, cameraId: 'door', fps: 5 });
+    const pipeline = new RecognitionPipeline(
+      { engine: pool, gallery: nodeGallery },
+      { nodeId: 'camera-pc', cameraId: 'door', thresholds: THRESHOLDS },
+    );
+    const server = new BridgeServer(
+      {
+        outbox,
+        gallery: nodeGallery,
+        galleryCache,
+        embed: engineEmbedder(pool, 'ssd'),
+        status: () => {
+          const stats = pipeline.stats();
+          return {
+            cameras: [
+              {
+                cameraId: 'door',
+                fps: stats.fpsOut,
+                droppedFrames: stats.framesDropped,
+                latencyP95Ms: stats.framesProcessed > 0 ? stats.latencyP95Ms : null,
+                online: stats.fpsIn > 0,
+              },
+            ],
+          };
+        },
+      },
+      { host: '127.0.0.1', port: 0, nodeId: 'camera-pc', secret: SECRET },
+    );
+    const { port: bridgePort } = await server.start();
+    closers.push(() => server.close());
+    pipeline.on('event', (event) => {
+      void server.publishEvent(event);
+    });
+    pipeline.on('frame', (metadata, image) => {
+      if (server.authenticatedCount === 0) return;
+      void encodeFrameJpeg(image).then((jpeg) => {
+        server.publishFrame(metadata, jpeg);
+      });
+    });
+    pipeline.attach(camera);
+    closers.push(() => pipeline.close());
+    await camera.start();
+    closers.push(() => camera.close());
+
+    // The web node, as `rollcall start --role web` assembles it.
+    const webDir = path.join(dataDir, 'web');
+    store = await createStore({ dataDir: webDir });
+    closers.push(() => store.close());
+    const redis = await PrivateRedis.start({ dataDir: webDir });
+    closers.push(() => redis.close());
+    const clients = new BridgeClients([{ host: '127.0.0.1', port: bridgePort }], {
+      secret: SECRET,
+      clientId: 'web-1',
+    });
+    const gallerySync = new GallerySync({ store, clients: clients.clients });
+    gallerySync.start();
+    const attendance = new AttendanceService({ store, rules: { timeZone: 'UTC' } });
+    clients.onEvent(async (event) => {
+      await attendance.ingest(event);
+    });
+    clients.start();
+    closers.push(() => clients.close());
+    const jobs = await JobQueue.start(
+      { redisUrl: redis.url, prefix: 'browser' },
+      {
+        [JobName.TrainPerson]: handleTrainPerson({
+          store,
+          embed: (photos) => clients.embed(photos, 30_000),
+          gallerySync,
+          thresholds: THRESHOLDS,
+        }),
+      },
+    );
+    closers.push(() => jobs.close());
+    const enrollment = new EnrollmentService({ store, jobs, gallerySync });
+    const web = new WebServer(
+      {
+        store,
+        jobs,
+        enrollment,
+        nodes: () => clients.nodes(),
+        frames: (listener) => {
+          clients.on('frame', listener);
+          return () => clients.off('frame', listener);
+        },
+        redisUrl: redis.url,
+      },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        sessionSecret: await loadSessionSecret(webDir),
+        timeZone: 'UTC',
+        sessionPrefix: 'browser:sess:',
+      },
+    );
+    const { port } = await web.start();
+    closers.push(() => web.close());
+    base = `http://127.0.0.1:${port}`;
+    for (const [user, role] of [
+      [ADMIN, 'admin'],
+      [VIEWER, 'viewer'],
+    ] as const) {
+      await store.createUser({ name: user.name, role, passwordHash: await hashPassword(user.password) });
+    }
+
+    browser = await launchChromium();
+    closers.push(() => browser.close());
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+    page = await context.newPage();
+    page.setDefaultTimeout(SEE_MS);
+  });
+
+  after(async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch {
+        // Keep closing the rest; the test's own assertions say what went wrong.
+      }
+    }
+  });
+
+  async function signIn(on: Page, user: { name: string; password: string }): Promise<void> {
+    await on.goto(`${base}/login`);
+    await on.fill('#name', user.name);
+    await on.fill('#password', user.password);
+    await Promise.all([on.waitForURL(`${base}/`), on.click('button[type=submit]')]);
+  }
+
+  it('signs the admin in and shows every page in the navigation', async () => {
+    await page.goto(`${base}/login`);
+    await screenshot(page, '01-login');
+    await signIn(page, ADMIN);
+    const nav = await page.locator('nav').innerText();
+    for (const label of ['Live', 'Attendance', 'People', 'Nodes', 'Job queues'])
+      assert.match(nav, new RegExp(label));
+    assert.match(nav, /Ada Admin \(admin\)/);
+    await screenshot(page, '02-dashboard');
+  });
+
+  it('enrolls Sheldon from photos, showing the job finish and the photo it refused', async () => {
+    await page.goto(`${base}/people`);
+    await page.fill('#person-name', 'Sheldon');
+    await page.setInputFiles('#photos', [
+      facePhoto('sheldon/sheldon1.png'),
+      facePhoto('sheldon/sheldon2.png'),
+      facePhoto('sheldon/sheldon3.png'),
+      facePhoto('none/fruits.jpg'),
+    ]);
+    await page.click('#enroll button[type=submit]');
+    const state = page.locator('#job-state');
+    await state.filter({ hasText: /is enrolled|failed/ }).waitFor();
+    assert.match(await state.innerText(), /Sheldon is enrolled: 3 photo\(s\) accepted, 1 refused/);
+    assert.match(await page.locator('#job-refusals').innerText(), /fruits\.jpg: /);
+    assert.equal(await page.locator('#job-progress').getAttribute('value'), '100');
+    await page.locator('#people tr[data-person="Sheldon"]').waitFor();
+    await screenshot(page, '03-people-enrolled');
+  });
+
+  it('shows the camera live, with Sheldon named in a box', async () => {
+    await page.goto(`${base}/live`);
+    const tile = page.locator('figure.cam[data-state="live"]');
+    await tile.waitFor();
+    // The page writes the names it drew over the frame into the canvas's data-faces.
+    await tile.locator('canvas[data-faces*="Sheldon"]').waitFor();
+    const info = await tile.locator('div.muted').innerText();
+    assert.match(info, /fps/);
+    assert.match(info, /latency \d+ ms/);
+    assert.match(await tile.locator('figcaption').innerText(), /camera-pc \/ door\s+live/);
+    await screenshot(page, '04-live');
+  });
+
+  it("lists today's attendance with Sheldon's check-in, and exports it as CSV", async () => {
+    await page.goto(`${base}/attendance`);
+    const row = page.locator('#records tr[data-person="Sheldon"]');
+    // The attendance record follows the recognition event; the page is reloaded until it is there.
+    const deadline = Date.now() + SEE_MS;
+    while ((await row.count()) === 0) {
+      assert.ok(Date.now() < deadline, 'Sheldon never appeared on the attendance page');
+      await page.waitForTimeout(500);
+      await page.click('#range button[type=submit]');
+    }
+    assert.match(await row.locator('td.check-in').innerText(), /^\d\d:\d\d:\d\d$/);
+    assert.match(await row.locator('td.check-out').innerText(), /^\d\d:\d\d:\d\d$/);
+    assert.equal(await page.locator('#chart svg rect[data-day]').count(), 1);
+    await screenshot(page, '05-attendance');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal(download.suggestedFilename(), `attendance-${today}-to-${today}.csv`);
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    assert.equal(
+      lines[0],
+      'day,person,person_id,first_seen,last_seen,first_camera,last_camera,node,sightings,corrected',
+    );
+    assert.equal(lines.length, 2, csv);
+    assert.match(
+      lines[1] ?? '',
+      new RegExp(`^${today},Sheldon,[^,]+,${today}T[^,]+,${today}T[^,]+,door,door,camera-pc,\\d+,no$`),
+    );
+  });
+
+  it('shows any range of days, with a bar per day and check-in and check-out times', async () => {
+    const day = (daysAgo: number): string =>
+      new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    const { person: penny } = await store.createPerson({ name: 'Penny' });
+    for (const daysAgo of [3, 2]) {
+      for (const time of ['08:00:00', '17:30:00']) {
+        await store.recordAttendance(
+          makeEvent({
+            personId: penny.id,
+            nodeId: 'camera-pc',
+            cameraId: 'door',
+            at: `${day(daysAgo)}T${time}.000Z`,
+          }),
+          { timeZone: 'UTC', cooldownS: 0 },
+        );
+      }
+    }
+    await page.goto(`${base}/attendance`);
+    await page.locator('#records tr[data-person="Sheldon"]').waitFor();
+    await page.fill('#from', day(3));
+    await page.click('#range button[type=submit]');
+    await page.locator('#records tr[data-person="Penny"]').first().waitFor();
+    const bars = page.locator('#chart svg rect[data-day]');
+    assert.deepEqual(await Promise.all((await bars.all()).map((bar) => bar.getAttribute('data-day'))), [
+      day(3),
+      day(2),
+      day(1),
+      day(0),
+    ]);
+    assert.deepEqual(await page.locator('#chart svg title').allTextContents(), [
+      `${day(3)}: 1 present`,
+      `${day(2)}: 1 present`,
+      `${day(1)}: 0 present`,
+      `${day(0)}: 1 present`,
+    ]);
+    const penny3 = page.locator(`#records tr[data-person="Penny"]`).first();
+    assert.deepEqual((await penny3.locator('td').allInnerTexts()).slice(0, 4), [
+      day(3),
+      'Penny',
+      '08:00:00',
+      '17:30:00',
+    ]);
+    assert.match(
+      (await page.locator('#csv').getAttribute('href')) ?? '',
+      new RegExp(`from=${day(3)}&to=${day(0)}$`),
+    );
+    await screenshot(page, '05b-attendance-range');
+  });
+
+  it('shows the node connected, with its camera, gallery version and outbox', async () => {
+    await page.goto(`${base}/nodes`);
+    const row = page.locator('#nodes tr');
+    await row.filter({ hasText: 'connected' }).waitFor();
+    const text = await row.innerText();
+    assert.match(text, /camera-pc/);
+    assert.match(text, /127\.0\.0\.1:\d+/);
+    assert.match(text, /door/);
+    const cells = await row.locator('td').allInnerTexts();
+    assert.match(cells[5] ?? '', /^\d+$/, 'gallery version');
+    assert.match(cells[6] ?? '', /^\d+$/, 'outbox depth');
+    assert.match(cells[7] ?? '', /^\d\d:\d\d:\d\d$/, 'last heartbeat');
+    await screenshot(page, '06-nodes');
+  });
+
+  it('hides the admin pages from a viewer, who still sees attendance and the live view', async () => {
+    const viewerContext = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      timezoneId: 'UTC',
+    });
+    try {
+      const viewerPage = await viewerContext.newPage();
+      viewerPage.setDefaultTimeout(SEE_MS);
+      await signIn(viewerPage, VIEWER);
+      const nav = await viewerPage.locator('nav').innerText();
+      assert.match(nav, /Attendance/);
+      assert.match(nav, /Live/);
+      assert.doesNotMatch(nav, /People|Nodes|Job queues/);
+      const refused = await viewerPage.goto(`${base}/people`);
+      assert.equal(refused?.status(), 403);
+      assert.match(await viewerPage.locator('body').innerText(), /needs the admin role/);
+      await viewerPage.goto(`${base}/attendance`);
+      await viewerPage.locator('#records tr[data-person="Sheldon"]').waitFor();
+      await screenshot(viewerPage, '07-viewer-attendance');
+    } finally {
+      await viewerContext.close();
+    }
+  });
+
+  it('deletes Sheldon after a confirmation', async () => {
+    await page.goto(`${base}/people`);
+    const row = page.locator('#people tr[data-person="Sheldon"]');
+    await row.waitFor();
+    let question = '';
+    page.once('dialog', (dialog) => {
+      question = dialog.message();
+      void dialog.accept();
+    });
+    await row.locator('button.danger').click();
+    await row.waitFor({ state: 'detached' });
+    assert.match(question, /Delete Sheldon\?/);
+    assert.deepEqual(await page.locator('#people tr td:first-child').allInnerTexts(), ['Penny']);
+    assert.equal(await store.getPersonByName('Sheldon'), null);
+  });
+});

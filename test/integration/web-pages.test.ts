@@ -1,0 +1,251 @@
+/**
+ * The pages and the live socket over real HTTP and WebSocket, without a browser: a real SQLite
+ * store, a private Redis, a JobQueue, and a frame feed the test drives. What a browser would get:
+ * escaped names, the navigation a role may see, the refusals, and frames newest-first for a slow
+ * viewer.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
+import { WebSocket } from 'ws';
+import type { FrameMetadata } from '../../src/core/index.js';
+import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
+import { SqliteStore, type Store } from '../../src/store/index.js';
+import {
+  LIVE_SOCKET_PATH,
+  WebServer,
+  hashPassword,
+  type EnrollmentPort,
+  type FrameListener,
+  type FrameNode,
+} from '../../src/web/index.js';
+import { tempDir } from '../support/temp.js';
+
+const ADMIN = { name: '<b>Ada</b> & "co"', password: 'correct horse battery' };
+const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
+const NODE: FrameNode = { address: '10.0.0.5:9999', nodeId: 'camera-pc' };
+
+const unusedEnrollment: EnrollmentPort = {
+  enroll: () => Promise.reject(new Error('not used here')),
+  remove: () => Promise.reject(new Error('not used here')),
+};
+
+function metadata(seq: number, personId: string | null): FrameMetadata {
+  return {
+    cameraId: 'door',
+    seq,
+    capturedAt: Date.now(),
+    width: 640,
+    height: 480,
+    faces: [
+      {
+        trackId: 'door-1',
+        box: { x: 1, y: 2, width: 30, height: 40 },
+        state: personId ? 'named' : 'unknown',
+        personId,
+        distance: 0.3,
+      },
+    ],
+    latencyMs: 42,
+  };
+}
+
+/** The JSON header of a binary live-frame message. */
+function frameHeader(data: Buffer): { key: string; metadata: FrameMetadata; names: Record<string, string> } {
+  const length = data.readUInt32BE(0);
+  return JSON.parse(data.subarray(4, 4 + length).toString('utf8')) as {
+    key: string;
+    metadata: FrameMetadata;
+    names: Record<string, string>;
+  };
+}
+
+describe('web pages and the live socket', () => {
+  const feed = new EventEmitter<{ frame: Parameters<FrameListener> }>();
+  let redis: PrivateRedis;
+  let store: Store;
+  let jobs: JobQueue;
+  let server: WebServer;
+  let base: string;
+  let host: string;
+
+  before(async () => {
+    const dataDir = await tempDir('web-pages');
+    redis = await PrivateRedis.start({ dataDir });
+    store = await SqliteStore.open({ dataDir });
+    jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
+    server = new WebServer(
+      {
+        store,
+        jobs,
+        enrollment: unusedEnrollment,
+        nodes: () => [],
+        frames: (listener) => {
+          feed.on('frame', listener);
+          return () => feed.off('frame', listener);
+        },
+        redisUrl: redis.url,
+      },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        sessionSecret: randomUUID() + randomUUID(),
+        sessionPrefix: `${randomUUID()}:`,
+        timeZone: 'UTC',
+        live: { maxBufferedBytes: 64 * 1024 },
+      },
+    );
+    const { port } = await server.start();
+    host = `127.0.0.1:${port}`;
+    base = `http://${host}`;
+    await store.createUser({
+      name: ADMIN.name,
+      role: 'admin',
+      passwordHash: await hashPassword(ADMIN.password),
+    });
+    await store.createUser({
+      name: VIEWER.name,
+      role: 'viewer',
+      passwordHash: await hashPassword(VIEWER.password),
+    });
+  });
+
+  after(async () => {
+    await server.close();
+    await jobs.close();
+    await store.close();
+    await redis.close();
+  });
+
+  /** Signs in through the form; returns the session cookie. */
+  async function signIn(user: { name: string; password: string }): Promise<string> {
+    const login = await fetch(`${base}/login`);
+    const cookie = (login.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? '';
+    const res = await fetch(`${base}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie },
+      body: new URLSearchParams({ name: user.name, password: user.password, _csrf: csrf }),
+    });
+    assert.equal(res.status, 303);
+    return (res.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+  }
+
+  async function page(url: string, cookie: string): Promise<{ status: number; html: string }> {
+    const res = await fetch(base + url, { headers: { cookie, accept: 'text/html' }, redirect: 'manual' });
+    return { status: res.status, html: await res.text() };
+  }
+
+  it('shows an admin every page, with their name escaped', async () => {
+    const cookie = await signIn(ADMIN);
+    for (const url of ['/', '/live', '/attendance', '/people', '/nodes']) {
+      const { status, html } = await page(url, cookie);
+      assert.equal(status, 200, url);
+      assert.match(html, /&lt;b&gt;Ada&lt;\/b&gt; &amp; &quot;co&quot; \(admin\)/, url);
+      assert.doesNotMatch(html, /<b>Ada/, url);
+      for (const link of ['/live', '/attendance', '/people', '/nodes', '/admin/queues']) {
+        assert.ok(html.includes(`href="${link}"`), `${url} links ${link}`);
+      }
+      assert.doesNotMatch(html, /<script>/, `${url} has no inline script`);
+    }
+    const attendance = await page('/attendance', cookie);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.match(attendance.html, new RegExp(`id="from" name="from" type="date" value="${today}"`));
+    assert.match(attendance.html, new RegExp(`/api/v1/attendance.csv\\?from=${today}&amp;to=${today}`));
+  });
+
+  it("hides the admin pages from a viewer's navigation and refuses them", async () => {
+    const cookie = await signIn(VIEWER);
+    const home = await page('/', cookie);
+    assert.match(home.html, /Vic Viewer \(viewer\)/);
+    for (const link of ['/people', '/nodes', '/admin/queues'])
+      assert.ok(!home.html.includes(`href="${link}"`), link);
+    for (const url of ['/people', '/nodes']) {
+      const { status, html } = await page(url, cookie);
+      assert.equal(status, 403, url);
+      assert.match(html, /needs the admin role/);
+    }
+    assert.equal((await page('/attendance', cookie)).status, 200);
+    assert.equal((await page('/live', cookie)).status, 200);
+  });
+
+  it('redirects signed-out browsers to the sign-in page and serves the scripts', async () => {
+    for (const url of ['/live', '/attendance', '/people', '/nodes']) {
+      const res = await page(url, '');
+      assert.equal(res.status, 303, url);
+    }
+    const script = await fetch(`${base}/assets/live.js`);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(await script.text(), /new WebSocket/);
+    assert.equal((await fetch(`${base}/assets/nope.js`)).status, 404);
+    assert.equal((await fetch(`${base}/assets/constructor.js`)).status, 404);
+  });
+
+  async function refusal(headers: Record<string, string>): Promise<number> {
+    const socket = new WebSocket(`ws://${host}${LIVE_SOCKET_PATH}`, { headers });
+    const [, res] = (await once(socket, 'unexpected-response')) as [unknown, { statusCode: number }];
+    // Terminating a socket that never opened reports an error we expect.
+    socket.on('error', () => undefined);
+    socket.terminate();
+    return res.statusCode;
+  }
+
+  it('refuses the live socket without a session, or from another site', async () => {
+    assert.equal(await refusal({ origin: base }), 401);
+    const cookie = await signIn(VIEWER);
+    assert.equal(await refusal({ origin: 'http://evil.example', cookie }), 403);
+    assert.equal(await refusal({ cookie }), 403);
+  });
+
+  it('sends a viewer status, then frames with names, newest first when the viewer is slow', async () => {
+    const { person } = await store.createPerson({ name: 'Sheldon <Cooper>' });
+    const cookie = await signIn(VIEWER);
+    const socket = new WebSocket(`ws://${host}${LIVE_SOCKET_PATH}`, { headers: { origin: base, cookie } });
+    const [status] = (await once(socket, 'message')) as [Buffer, boolean];
+    assert.deepEqual(JSON.parse(status.toString('utf8')), { type: 'status', nodes: [] });
+
+    // The first frame starts the name lookup; later ones carry the name.
+    const jpeg = new Uint8Array(256).fill(7);
+    let header: ReturnType<typeof frameHeader> | undefined;
+    for (let seq = 0; header?.names[person.id] === undefined; seq++) {
+      assert.ok(seq < 50, 'the name never arrived');
+      feed.emit('frame', metadata(seq, person.id), jpeg, NODE);
+      const [data, binary] = (await once(socket, 'message')) as [Buffer, boolean];
+      assert.equal(binary, true);
+      header = frameHeader(data);
+      assert.equal(data.length, 4 + data.readUInt32BE(0) + jpeg.length, 'the JPEG follows the header');
+    }
+    assert.equal(header.key, '10.0.0.5:9999|door');
+    assert.equal(header.names[person.id], 'Sheldon <Cooper>');
+    assert.equal(header.metadata.latencyMs, 42);
+
+    // A viewer that stops reading: 200 frames of 256 KiB go out while it is paused.
+    const received: number[] = [];
+    socket.on('message', (data: Buffer, binary: boolean) => {
+      if (binary) received.push(frameHeader(data).metadata.seq);
+    });
+    socket.pause();
+    const big = new Uint8Array(256 * 1024).fill(9);
+    for (let seq = 1000; seq < 1200; seq++) {
+      feed.emit('frame', metadata(seq, null), big, NODE);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.resume();
+    const deadline = Date.now() + 10_000;
+    while (received.at(-1) !== 1199) {
+      assert.ok(Date.now() < deadline, `the newest frame never arrived; got ${received.length}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(received.length < 200, `a slow viewer got ${received.length} of 200 frames: they were queued`);
+    assert.deepEqual(
+      received,
+      [...received].sort((a, b) => a - b),
+      'frames arrive in order',
+    );
+    socket.close();
+  });
+});

@@ -47,12 +47,28 @@ const BASE_OPTIONS: JobsOptions = {
  */
 export function jobOptions<N extends JobName>(name: N, payload: JobPayloads[N]): JobsOptions {
   const { personId, photoIds } = payload;
-  return { ...BASE_OPTIONS, jobId: `${name}.${personId}.${[...photoIds].sort().join(',')}` };
+  return { ...BASE_OPTIONS, jobId: `${personJobIdPrefix(name, personId)}${[...photoIds].sort().join(',')}` };
+}
+
+/**
+ * Every id of a person's jobs of this name starts with this. Person ids may contain `.`, so the
+ * prefix of `p1` also starts the ids of `p1.x`: whoever filters by it checks the payload too.
+ */
+export function personJobIdPrefix(name: JobName, personId: string): string {
+  return `${name}.${personId}.`;
+}
+
+/** What a handler knows about the run it is in. */
+export interface JobContext {
+  jobId: string;
+  /** 1 for the first run; a run cut short by a worker crash counts too. */
+  attempt: number;
+  reportProgress: (progress: number) => Promise<void>;
 }
 
 export type JobHandler<N extends JobName> = (
   payload: JobPayloads[N],
-  context: { attempt: number; reportProgress: (progress: number) => Promise<void> },
+  context: JobContext,
 ) => Promise<JobResults[N]>;
 
 export type JobHandlers = { [N in JobName]: JobHandler<N> };

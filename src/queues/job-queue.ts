@@ -7,9 +7,11 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import {
   assertHandlersComplete,
   jobOptions,
+  JobName,
+  personJobIdPrefix,
   QUEUE_NAME,
+  type JobContext,
   type JobHandlers,
-  type JobName,
   type JobPayloads,
 } from './job-catalog.js';
 
@@ -81,10 +83,12 @@ export class JobQueue {
           async (job: Job) => {
             const handler = complete[job.name as JobName] as (
               payload: unknown,
-              context: { attempt: number; reportProgress: (progress: number) => Promise<void> },
+              context: JobContext,
             ) => Promise<unknown>;
             return handler(job.data, {
-              attempt: job.attemptsMade + 1,
+              jobId: job.id ?? '',
+              // attemptsMade counts finished runs only; a run cut short by a crash is "started".
+              attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
               reportProgress: (progress) => job.updateProgress(progress),
             });
           },
@@ -114,9 +118,12 @@ export class JobQueue {
   }
 
   async getJob(id: string): Promise<JobView | undefined> {
+    // State before data: a job that finishes between the two reads then shows its result with an
+    // older state, never "completed" with no result yet.
+    let state: JobState = await this.queue.getJobState(id);
     const job = await this.queue.getJob(id);
     if (!job) return undefined;
-    const state = await job.getState();
+    if (state === 'unknown') state = await job.getState();
     return {
       id,
       name: job.name,
@@ -126,6 +133,33 @@ export class JobQueue {
       result: job.returnvalue ?? null,
       failedReason: job.failedReason || null,
     };
+  }
+
+  /**
+   * Removes a person's training jobs that have not started, and their finished ones (whose result
+   * names the person's photos), when the person is erased. A job already running is left alone
+   * (its worker holds the lock): the store refuses its writes for the erased photos, and its retry
+   * finds the person gone and fails for good. Returns how many were removed.
+   */
+  async removeJobsFor(personId: string): Promise<number> {
+    const prefix = personJobIdPrefix(JobName.TrainPerson, personId);
+    // 'waiting' includes 'paused'; a job waiting out its retry backoff is 'delayed'.
+    const jobs = await this.queue.getJobs(['waiting', 'delayed', 'prioritized', 'completed', 'failed']);
+    let removed = 0;
+    for (const job of jobs) {
+      const data = job.data as Partial<JobPayloads[typeof JobName.TrainPerson]> | undefined;
+      if (job.name !== JobName.TrainPerson || !job.id?.startsWith(prefix) || data?.personId !== personId)
+        continue;
+      try {
+        await job.remove();
+        removed++;
+      } catch (error) {
+        // Picked up by a worker (locked) or removed by BullMQ since the listing: not ours to remove.
+        const state = await this.queue.getJobState(job.id);
+        if (state !== 'active' && state !== 'unknown') throw error;
+      }
+    }
+    return removed;
   }
 
   /** Stops the worker (letting the current job finish) and disconnects; idempotent. */

@@ -23,8 +23,25 @@ export interface EnrollmentResult {
 /** At most this many photos per enrollment request: a handful of good photos beats many. */
 export const MAX_PHOTOS_PER_ENROLLMENT = 20;
 
+export interface EnrollmentDeps {
+  store: Store;
+  jobs: JobQueue;
+  gallerySync: GallerySync;
+  /**
+   * A person was erased but their queued jobs could not be removed (Redis unreachable). Nothing
+   * biometric is left in them, and each fails at once when it runs, finding the person gone.
+   */
+  onError?: (error: unknown, personId: string) => void;
+}
+
+export interface RemovedPerson {
+  galleryVersion: number;
+  /** The person's training jobs removed from the queue (queued, retrying or finished). */
+  jobsRemoved: number;
+}
+
 export class EnrollmentService {
-  constructor(private readonly deps: { store: Store; jobs: JobQueue; gallerySync: GallerySync }) {}
+  constructor(private readonly deps: EnrollmentDeps) {}
 
   /**
    * Stores a new person (or adds photos to an existing one with that name) and queues training.
@@ -53,10 +70,21 @@ export class EnrollmentService {
     return { person, jobId };
   }
 
-  /** Erases a person: descriptors, photos, crops, and their entry on every node. */
-  async remove(personId: string): Promise<{ galleryVersion: number }> {
+  /**
+   * Erases a person: descriptors, photos, crops, their entry on every node, and their training jobs.
+   * The store goes first, so the erasure does not depend on Redis being up. A job that a worker
+   * has already started cannot be removed; it fails on the erased photos, and its retry finds the
+   * person gone and fails for good.
+   */
+  async remove(personId: string): Promise<RemovedPerson> {
     const deleted = await this.deps.store.deletePerson(personId);
     await this.deps.gallerySync.removed(personId, deleted.galleryVersion);
-    return { galleryVersion: deleted.galleryVersion };
+    let jobsRemoved = 0;
+    try {
+      jobsRemoved = await this.deps.jobs.removeJobsFor(personId);
+    } catch (error) {
+      this.deps.onError?.(error, personId);
+    }
+    return { galleryVersion: deleted.galleryVersion, jobsRemoved };
   }
 }

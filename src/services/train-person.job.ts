@@ -67,7 +67,11 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
           .galleryVersion;
         accepted.push(photo.photoId);
       } else {
-        refused.push({ photoId: photo.photoId, reason: `${photo.name}: ${verdict.reason}` });
+        // Decoding errors already name the photo; every other reason gets its name in front.
+        const named = verdict.reason.startsWith(`${photo.name}: `)
+          ? verdict.reason
+          : `${photo.name}: ${verdict.reason}`;
+        refused.push({ photoId: photo.photoId, reason: named });
         await store.setPhotoQuality(photo.photoId, { accepted: false, reason: verdict.reason });
       }
       await reportProgress(Math.round(((index + 1) / photos.length) * 100));

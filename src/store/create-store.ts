@@ -2,7 +2,7 @@
  * Picks the store the configuration asks for: MongoDB when `MONGODB_URI` is set, else SQLite under
  * `DATA_DIR`. The CLI and the server both call this, so they always open the same store.
  */
-import { ErrorCode, RollcallError } from '../core/index.js';
+import { MongoStore } from './mongo.store.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite.store.js';
 import type { Store } from './store.js';
 
@@ -13,23 +13,31 @@ export interface StoreConfig {
   mongodbUri?: string | undefined;
 }
 
+/** Options beyond the config, for tests: SQLite's (clock, ids, limits) and MongoDB's server wait. */
+export type StoreOverrides = Omit<SqliteStoreOptions, 'dataDir'> & {
+  /** How long MongoDB may take to answer before opening fails. @defaultValue 10000 */
+  serverSelectionTimeoutMs?: number;
+};
+
 /**
- * Opens the configured store.
+ * Opens the configured store: MongoDB for a `mongodbUri`, never a silent fall back to SQLite,
+ * which would split the data between two stores.
  *
- * @param overrides SQLite options beyond the config (clock, id generator, limits), for tests.
- * @throws RollcallError `STORE_UNAVAILABLE` for a `mongodbUri`: the MongoDB adapter is not built
- *   yet, and silently falling back to SQLite would split the data between two stores.
+ * @throws RollcallError `STORE_UNAVAILABLE` when the store cannot be opened (for MongoDB: no
+ *   server answered within `serverSelectionTimeoutMs`).
  */
-export async function createStore(
-  config: StoreConfig,
-  overrides: Omit<SqliteStoreOptions, 'dataDir'> = {},
-): Promise<Store> {
+export async function createStore(config: StoreConfig, overrides: StoreOverrides = {}): Promise<Store> {
+  const { serverSelectionTimeoutMs, ...sqlite } = overrides;
   if (config.mongodbUri !== undefined && config.mongodbUri !== '') {
-    throw new RollcallError(
-      ErrorCode.StoreUnavailable,
-      'MONGODB_URI is set, but the MongoDB store is not available in this version of Rollcall; ' +
-        'unset MONGODB_URI to use the SQLite store under DATA_DIR',
-    );
+    const { maxPhotoBytes, maxCropBytes, now, newId } = sqlite;
+    return MongoStore.open({
+      uri: config.mongodbUri,
+      serverSelectionTimeoutMs,
+      maxPhotoBytes,
+      maxCropBytes,
+      now,
+      newId,
+    });
   }
-  return SqliteStore.open({ ...overrides, dataDir: config.dataDir });
+  return SqliteStore.open({ ...sqlite, dataDir: config.dataDir });
 }

@@ -224,17 +224,4 @@ describe('createStore', () => {
     }
     assert.ok((await readdir(dataDir)).includes(SQLITE_FILE_NAME));
   });
-
-  it('refuses a MongoDB URI plainly instead of falling back to SQLite', async () => {
-    const dataDir = await tempDir('store');
-    await assert.rejects(
-      createStore({ dataDir, mongodbUri: 'mongodb://localhost:27017/rollcall' }),
-      (error) => {
-        rejectsWithCode(ErrorCode.StoreUnavailable)(error);
-        assert.match(String(error), /MongoDB store is not available/);
-        return true;
-      },
-    );
-    assert.deepEqual(await readdir(dataDir), [], 'nothing was created');
-  });
 });

@@ -8,6 +8,7 @@ import { ErrorCode, RollcallError } from '../core/index.js';
 import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
 import { runEvaluate } from './evaluate.command.js';
+import { runImport } from './import.command.js';
 import { runProbe } from './probe.command.js';
 import { runTokenCreate, runUserAdd } from './users.command.js';
 import { runStart } from './start.command.js';
@@ -28,6 +29,8 @@ Commands:
   probe HOST[:PORT] [--secret S] [--json]   Connect to a recognition node as a web node would,
                                             authenticate, print its status (the first thing to
                                             run when a web node cannot reach a camera PC)
+  import DIR [--threads N] [--json]         Enroll one folder per person (the folder name is the
+                                            person's name), with the same photo checks as uploads
   user add NAME --role admin|viewer [--password-stdin]
                                             Create an account (the first admin comes from here)
   token create NAME                         Print a new API token for the user NAME (shown once)
@@ -125,6 +128,17 @@ export async function main(argv: string[]): Promise<number> {
         json: values.json,
         ...(values.secret === undefined ? {} : { secret: values.secret }),
       });
+    }
+    case 'import': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { threads: { type: 'string' }, json: { type: 'boolean', default: false } },
+      });
+      const [dir, ...extra] = positionals;
+      if (dir === undefined || extra.length > 0) throw usageError('import needs exactly one DIR');
+      const threads = positiveInt(values.threads, '--threads');
+      return runImport(config, { dir, json: values.json, ...(threads === undefined ? {} : { threads }) });
     }
     case 'user': {
       const { values, positionals } = parseArgs({

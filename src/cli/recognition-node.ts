@@ -9,7 +9,7 @@ import { Gallery, isRollcallError } from '../core/index.js';
 import { BridgeServer, EventOutbox, GalleryCache, resolveBridgeSecret } from '../bridge/index.js';
 import { createFrameSource } from '../capture/index.js';
 import { encodeFrameJpeg, RecognitionPipeline } from '../recognition/index.js';
-import { engineEmbedder } from '../services/index.js';
+import { engineEmbedder, type PhotoEmbedder } from '../services/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import type { Logger } from './logger.js';
 
@@ -26,7 +26,7 @@ export async function startRecognitionNode(
   logger: Logger,
   options: { listenHost: string },
   rooms: Room[],
-): Promise<void> {
+): Promise<{ embed: PhotoEmbedder }> {
   const pool = await FaceEnginePool.start({
     threads: config.workerThreads,
     backend: config.tfBackend,
@@ -79,12 +79,13 @@ export async function startRecognitionNode(
     },
   );
 
+  const embed = engineEmbedder(pool, config.enrollDetector);
   const server = new BridgeServer(
     {
       outbox,
       gallery,
       galleryCache,
-      embed: engineEmbedder(pool, config.enrollDetector),
+      embed,
       status: () => {
         const stats = pipeline.stats();
         return {
@@ -179,4 +180,5 @@ export async function startRecognitionNode(
       return Promise.resolve();
     },
   });
+  return { embed };
 }

@@ -50,16 +50,17 @@ export async function runStart(config: Config, role: Role): Promise<number> {
   const rooms: Room[] = [];
   const stop = waitForSignal();
   try {
-    if (role !== 'web') {
-      // One machine (`all`) keeps the bridge on loopback; a camera PC serves web nodes on the LAN.
-      await startRecognitionNode(
-        config,
-        logger,
-        { listenHost: role === 'all' ? '127.0.0.1' : '0.0.0.0' },
-        rooms,
-      );
-    }
-    if (role !== 'recognition') await startWebNode(config, logger, rooms);
+    // One machine (`all`) keeps the bridge on loopback; a camera PC serves web nodes on the LAN.
+    const node =
+      role === 'web'
+        ? undefined
+        : await startRecognitionNode(
+            config,
+            logger,
+            { listenHost: role === 'all' ? '127.0.0.1' : '0.0.0.0' },
+            rooms,
+          );
+    if (role !== 'recognition') await startWebNode(config, logger, rooms, node?.embed);
     logger.info(`Rollcall running (${role}); press Ctrl-C to stop`);
     const signal = await stop;
     logger.info({ signal }, 'shutting down');

@@ -7,7 +7,13 @@ import type { Config } from '../../config.js';
 import { BridgeClients, readStoredBridgeSecret } from '../bridge/index.js';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../queues/index.js';
-import { AttendanceService, EnrollmentService, GallerySync, handleTrainPerson } from '../services/index.js';
+import {
+  AttendanceService,
+  EnrollmentService,
+  GallerySync,
+  handleTrainPerson,
+  type PhotoEmbedder,
+} from '../services/index.js';
 import { createStore } from '../store/index.js';
 import { loadSessionSecret, WebServer } from '../web/index.js';
 import type { Logger } from './logger.js';
@@ -16,7 +22,16 @@ import type { Room } from './recognition-node.js';
 /** Descriptors for enrollment photos come from a node's engine; big photos take a while on wasm. */
 const EMBED_TIMEOUT_MS = 120_000;
 
-export async function startWebNode(config: Config, logger: Logger, rooms: Room[]): Promise<void> {
+/**
+ * @param localEmbed - on one machine (`all`), the recognition node's own engine computes enrollment
+ *   descriptors directly; a web node on its own asks a recognition node over the bridge.
+ */
+export async function startWebNode(
+  config: Config,
+  logger: Logger,
+  rooms: Room[],
+  localEmbed?: PhotoEmbedder,
+): Promise<void> {
   const store = await createStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
   rooms.push({ name: 'store', close: () => store.close() });
   logger.info({ dataDir: config.dataDir }, 'store open (SQLite)');
@@ -73,14 +88,24 @@ export async function startWebNode(config: Config, logger: Logger, rooms: Room[]
     {
       [JobName.TrainPerson]: handleTrainPerson({
         store,
-        embed: (photos) => clients.embed(photos, EMBED_TIMEOUT_MS),
+        embed: localEmbed ?? ((photos) => clients.embed(photos, EMBED_TIMEOUT_MS)),
         gallerySync,
         thresholds: { match: config.matchThreshold, unknown: config.unknownThreshold },
       }),
     },
   );
   rooms.push({ name: 'job queue', close: () => jobs.close() });
-  const enrollment = new EnrollmentService({ store, jobs, gallerySync });
+  const enrollment = new EnrollmentService({
+    store,
+    jobs,
+    gallerySync,
+    onError: (error) => {
+      logger.warn(
+        { err: error },
+        "a deleted person's queued jobs could not be removed; they will fail on their own",
+      );
+    },
+  });
 
   const web = new WebServer(
     {

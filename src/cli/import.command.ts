@@ -1,0 +1,118 @@
+/**
+ * `rollcall import DIR [--threads N] [--json]`: bulk enrollment from a folder with one folder per
+ * person (the folder's name becomes the person's name). Each photo goes through the same checks
+ * as an upload — one clear face, good enough, not someone already enrolled — on a local engine,
+ * and the store (DATA_DIR / MONGODB_URI, as the server uses) receives people, photos and
+ * descriptors. Recognition nodes receive the new gallery when their web node next connects.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../../config.js';
+import { JobName, type JobResults } from '../queues/index.js';
+import { engineEmbedder, GallerySync, handleTrainPerson } from '../services/index.js';
+import { createStore } from '../store/index.js';
+import { FaceEnginePool } from '../workers/index.js';
+import { listIdentityPhotos } from './enroll-folders.js';
+import { ProgressBar } from './progress.js';
+
+export interface ImportSummary {
+  people: number;
+  photos: number;
+  accepted: number;
+  /** Each refused photo, with a reason that names the file. */
+  refused: { person: string; reason: string }[];
+  /** People none of whose photos could be used. */
+  notEnrolled: string[];
+  galleryVersion: number;
+}
+
+export async function runImport(
+  config: Config,
+  args: { dir: string; json: boolean; threads?: number },
+): Promise<number> {
+  const photos = await listIdentityPhotos(args.dir);
+  const byPerson = new Map<string, string[]>();
+  for (const photo of photos)
+    byPerson.set(photo.identity, [...(byPerson.get(photo.identity) ?? []), photo.file]);
+
+  const store = await createStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
+  const pool = await FaceEnginePool.start({
+    threads: args.threads ?? config.workerThreads,
+    backend: config.tfBackend,
+    defaultDetector: config.enrollDetector,
+  });
+  const progress = new ProgressBar('import');
+  const summary: ImportSummary = {
+    people: byPerson.size,
+    photos: photos.length,
+    accepted: 0,
+    refused: [],
+    notEnrolled: [],
+    galleryVersion: 0,
+  };
+  try {
+    // No node is connected from here: nodes get the change as a snapshot when their web node connects.
+    const train = handleTrainPerson({
+      store,
+      embed: engineEmbedder(pool, config.enrollDetector),
+      gallerySync: new GallerySync({ store, clients: [] }),
+      thresholds: { match: config.matchThreshold, unknown: config.unknownThreshold },
+    });
+    let done = 0;
+    for (const [name, files] of byPerson) {
+      const person = (await store.getPersonByName(name)) ?? (await store.createPerson({ name })).person;
+      const photoIds: string[] = [];
+      for (const file of files) {
+        try {
+          const bytes = await readFile(file);
+          photoIds.push(
+            (await store.addPhoto({ personId: person.id, fileName: path.basename(file), bytes })).id,
+          );
+        } catch (error) {
+          summary.refused.push({
+            person: name,
+            reason: `${path.basename(file)}: ${(error as Error).message}`,
+          });
+        }
+      }
+      let result: JobResults[typeof JobName.TrainPerson] | undefined;
+      try {
+        result = await train(
+          { personId: person.id, photoIds },
+          { jobId: `import.${person.id}`, attempt: 1, reportProgress: () => Promise.resolve() },
+        );
+      } catch (error) {
+        summary.notEnrolled.push(name);
+        summary.refused.push({ person: name, reason: (error as Error).message });
+      }
+      if (result) {
+        summary.accepted += result.accepted.length;
+        summary.galleryVersion = result.galleryVersion;
+        for (const refusal of result.refused) summary.refused.push({ person: name, reason: refusal.reason });
+      }
+      done += files.length;
+      progress.update(done, photos.length);
+    }
+  } finally {
+    progress.done();
+    await pool.close();
+    await store.close();
+  }
+
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    process.stdout.write(
+      `Imported ${summary.people - summary.notEnrolled.length} of ${summary.people} people, ` +
+        `${summary.accepted} of ${summary.photos} photos accepted (gallery version ${summary.galleryVersion}).\n`,
+    );
+    for (const refusal of summary.refused)
+      process.stdout.write(`  refused ${refusal.person}: ${refusal.reason}\n`);
+    if (summary.accepted > 0) {
+      process.stdout.write(
+        'Recognition nodes receive the new gallery when the web node (re)connects to them.\n',
+      );
+    }
+  }
+  return 0;
+}

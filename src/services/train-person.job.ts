@@ -6,6 +6,7 @@
 import { UnrecoverableError } from 'bullmq';
 import {
   ENROLLMENT_GATES,
+  euclideanDistance,
   Gallery,
   isRollcallError,
   selectEnrollmentFace,
@@ -57,10 +58,16 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
     }
 
     const results = await deps.embed(photos.map(({ name, data }) => ({ name, data })));
+    const verdicts = photos.map((_, index) => judgePhoto(results[index], others, deps.thresholds));
+    const existing = (await store.listDescriptors(personId))
+      .filter((d) => !photoIds.includes(d.photoId))
+      .map((d) => d.descriptor);
+    checkConsistency(verdicts, existing, deps.thresholds);
+
     const accepted: string[] = [];
     let galleryVersion = await store.getGalleryVersion();
     for (const [index, photo] of photos.entries()) {
-      const verdict = judgePhoto(results[index], others, deps.thresholds);
+      const verdict = verdicts[index] as PhotoVerdict;
       if (verdict.ok) {
         await store.setPhotoQuality(photo.photoId, { accepted: true, ...verdict.face.quality });
         galleryVersion = (await store.setPhotoDescriptors(photo.photoId, [verdict.face.descriptor]))
@@ -112,4 +119,27 @@ function judgePhoto(
     };
   }
   return { ok: true, face: selection.face };
+}
+
+/**
+ * Photos of one person must look like each other: a photo whose face is far from every other photo
+ * of the person (new or already enrolled) is probably someone else's, uploaded by mistake. With only
+ * two photos that disagree there is no telling which is right, so both are refused.
+ */
+function checkConsistency(
+  verdicts: PhotoVerdict[],
+  existing: Float32Array[],
+  thresholds: MatchThresholds,
+): void {
+  const faces = verdicts.flatMap((v, index) => (v.ok ? [{ index, descriptor: v.face.descriptor }] : []));
+  const strangers = faces.filter(({ index, descriptor }) => {
+    const others = [...faces.filter((f) => f.index !== index).map((f) => f.descriptor), ...existing];
+    return (
+      others.length > 0 &&
+      Math.min(...others.map((o) => euclideanDistance(descriptor, o))) >= thresholds.unknown
+    );
+  });
+  for (const { index } of strangers) {
+    verdicts[index] = { ok: false, reason: "this face does not look like the person's other photos" };
+  }
 }

@@ -1,38 +1,29 @@
 /**
- * The pages in a real browser (Debian's Chromium via playwright-core) against real parts in one
- * process: a recognition node (engine pool, bridge server, a folder camera showing a group photo
- * with Sheldon in it) and a web node (SQLite, a private Redis, BullMQ with the real training
- * handler, bridge clients, the web server with its live feed). An admin signs in, enrolls Sheldon
+ * The pages in a real browser (Debian's Chromium via playwright-core) against Rollcall assembled as
+ * `rollcall start` assembles it, in this process: a recognition node (a folder camera showing a
+ * group photo with Sheldon in it) and a web node (SQLite, a private Redis, the training worker,
+ * bridge clients, the web server with its live feed). An admin signs in, enrolls Sheldon
  * from photos, watches the live view name him, sees his check-in on the attendance page and
  * downloads the CSV; a viewer sees only what viewers may. Screenshots go to `test/artifacts/`.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, symlink } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Gallery } from '../../src/core/index.js';
-import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
-import { DirFrameSource } from '../../src/capture/index.js';
-import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
-import { encodeFrameJpeg, RecognitionPipeline } from '../../src/recognition/index.js';
-import {
-  AttendanceService,
-  EnrollmentService,
-  GallerySync,
-  engineEmbedder,
-  handleTrainPerson,
-} from '../../src/services/index.js';
+import { loadConfig } from '../../config.js';
+import { createLogger } from '../../src/cli/logger.js';
+import { startRecognitionNode, type Room } from '../../src/cli/recognition-node.js';
+import { startWebNode } from '../../src/cli/web-node.js';
 import { createStore, type Store } from '../../src/store/index.js';
-import { WebServer, hashPassword, loadSessionSecret } from '../../src/web/index.js';
-import { FaceEnginePool } from '../../src/workers/index.js';
+import { hashPassword } from '../../src/web/index.js';
 import { launchChromium, screenshot } from '../support/browser.js';
 import { facePhoto } from '../support/faces.js';
+import { freePort } from '../support/net.js';
 import { tempDir } from '../support/temp.js';
 import { makeEvent } from './store.contract.js';
 
 const SECRET = 'a-test-bridge-secret-of-some-length';
-const THRESHOLDS = { match: 0.55, unknown: 0.6 };
 const ADMIN = { name: 'Ada Admin', password: 'correct horse battery' };
 const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
 /** Browser steps wait at most this long for what the user should see. */
@@ -47,115 +38,34 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
   let page: Page;
 
   before(async () => {
+    // Rollcall on one machine, assembled exactly as `rollcall start` does it (role all): the
+    // recognition node with a folder camera named `door`, and the web node with its own store,
+    // private Redis, training worker and live feed.
     const dataDir = await tempDir('browser');
-
-    // The recognition node, as `rollcall start --role recognition` assembles it.
-    const pool = await FaceEnginePool.start({ threads: 2 });
-    closers.push(() => pool.close());
-    const nodeGallery = new Gallery();
-    const galleryCache = new GalleryCache({ dir: path.join(dataDir, 'node') });
-    const outbox = await EventOutbox.open({ dir: path.join(dataDir, 'node', 'outbox') });
-    closers.push(() => outbox.close());
-    const frames = await tempDir('browser-frames');
+    const frames = path.join(await tempDir('browser-frames'), 'door');
+    await mkdir(frames);
     await symlink(facePhoto('group/bbt3.jpg'), path.join(frames, 'bbt3.jpg'));
-    const camera = new DirFrameSource({ dir: frames, cameraId: 'door', fps: 5 });
-    const pipeline = new RecognitionPipeline(
-      { engine: pool, gallery: nodeGallery },
-      { nodeId: 'camera-pc', cameraId: 'door', thresholds: THRESHOLDS },
-    );
-    const server = new BridgeServer(
-      {
-        outbox,
-        gallery: nodeGallery,
-        galleryCache,
-        embed: engineEmbedder(pool, 'ssd'),
-        status: () => {
-          const stats = pipeline.stats();
-          return {
-            cameras: [
-              {
-                cameraId: 'door',
-                fps: stats.fpsOut,
-                droppedFrames: stats.framesDropped,
-                latencyP95Ms: stats.framesProcessed > 0 ? stats.latencyP95Ms : null,
-                online: stats.fpsIn > 0,
-              },
-            ],
-          };
-        },
-      },
-      { host: '127.0.0.1', port: 0, nodeId: 'camera-pc', secret: SECRET },
-    );
-    const { port: bridgePort } = await server.start();
-    closers.push(() => server.close());
-    pipeline.on('event', (event) => {
-      void server.publishEvent(event);
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      CAMERA_SOURCE: `dir:${frames}`,
+      RECOGNITION_SERVER_PORT: String(await freePort()),
+      WEB_PORT: String(await freePort()),
+      BRIDGE_SECRET: SECRET,
+      NODE_ID: 'camera-pc',
+      TIMEZONE: 'UTC',
+      WORKER_THREADS: '2',
     });
-    pipeline.on('frame', (metadata, image) => {
-      if (server.authenticatedCount === 0) return;
-      void encodeFrameJpeg(image).then((jpeg) => {
-        server.publishFrame(metadata, jpeg);
-      });
+    const rooms: Room[] = [];
+    closers.push(async () => {
+      for (const room of rooms.reverse()) await room.close();
     });
-    pipeline.attach(camera);
-    closers.push(() => pipeline.close());
-    await camera.start();
-    closers.push(() => camera.close());
-
-    // The web node, as `rollcall start --role web` assembles it.
-    const webDir = path.join(dataDir, 'web');
-    store = await createStore({ dataDir: webDir });
+    const quiet = createLogger('fatal', false);
+    const node = await startRecognitionNode(config, quiet, { listenHost: '127.0.0.1' }, rooms);
+    await startWebNode(config, quiet, rooms, node.embed);
+    base = `http://127.0.0.1:${config.webPort}`;
+    // A second connection to the same database, to seed accounts and past attendance.
+    store = await createStore({ dataDir });
     closers.push(() => store.close());
-    const redis = await PrivateRedis.start({ dataDir: webDir });
-    closers.push(() => redis.close());
-    const clients = new BridgeClients([{ host: '127.0.0.1', port: bridgePort }], {
-      secret: SECRET,
-      clientId: 'web-1',
-    });
-    const gallerySync = new GallerySync({ store, clients: clients.clients });
-    gallerySync.start();
-    const attendance = new AttendanceService({ store, rules: { timeZone: 'UTC' } });
-    clients.onEvent(async (event) => {
-      await attendance.ingest(event);
-    });
-    clients.start();
-    closers.push(() => clients.close());
-    const jobs = await JobQueue.start(
-      { redisUrl: redis.url, prefix: 'browser' },
-      {
-        [JobName.TrainPerson]: handleTrainPerson({
-          store,
-          embed: (photos) => clients.embed(photos, 30_000),
-          gallerySync,
-          thresholds: THRESHOLDS,
-        }),
-      },
-    );
-    closers.push(() => jobs.close());
-    const enrollment = new EnrollmentService({ store, jobs, gallerySync });
-    const web = new WebServer(
-      {
-        store,
-        jobs,
-        enrollment,
-        nodes: () => clients.nodes(),
-        frames: (listener) => {
-          clients.on('frame', listener);
-          return () => clients.off('frame', listener);
-        },
-        redisUrl: redis.url,
-      },
-      {
-        port: 0,
-        host: '127.0.0.1',
-        sessionSecret: await loadSessionSecret(webDir),
-        timeZone: 'UTC',
-        sessionPrefix: 'browser:sess:',
-      },
-    );
-    const { port } = await web.start();
-    closers.push(() => web.close());
-    base = `http://127.0.0.1:${port}`;
     for (const [user, role] of [
       [ADMIN, 'admin'],
       [VIEWER, 'viewer'],

@@ -8,32 +8,14 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile, symlink } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { ROLLCALL_BIN, runCli } from '../support/cli.js';
 import { facePhoto } from '../support/faces.js';
 import { tempDir } from '../support/temp.js';
+import { freePort } from '../support/net.js';
+import { until } from '../support/wait.js';
 
 const SECRET = 'distributed-test-secret-0123456789';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('a recognition node and a web node as two processes', () => {
   const children: ChildProcess[] = [];

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Gallery, localDay } from '../../src/core/index.js';
 import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
 import { DirFrameSource } from '../../src/capture/index.js';
-import { JobName, JobQueue, PrivateRedis, type JobView } from '../../src/queues/index.js';
+import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { RecognitionPipeline } from '../../src/recognition/index.js';
 import {
   AttendanceService,
@@ -25,20 +25,11 @@ import { createStore, type Store } from '../../src/store/index.js';
 import { FaceEnginePool } from '../../src/workers/index.js';
 import { facePhoto } from '../support/faces.js';
 import { tempDir } from '../support/temp.js';
+import { jobSettled, until } from '../support/wait.js';
 
 const SECRET = 'a-test-bridge-secret-of-some-length';
 const THRESHOLDS = { match: 0.55, unknown: 0.6 };
 const TIME_ZONE = 'UTC';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('enrollment → gallery push → recognition → attendance', () => {
   const closers: (() => Promise<void>)[] = [];
@@ -132,10 +123,7 @@ describe('enrollment → gallery push → recognition → attendance', () => {
     );
     const { person, jobId } = await enrollment.enroll('Sheldon', photos);
 
-    const job = await until<JobView>('the training job', async () => {
-      const view = await jobs.getJob(jobId);
-      return view && (view.state === 'completed' || view.state === 'failed') ? view : undefined;
-    });
+    const job = await jobSettled(jobs, jobId, 60_000);
     assert.equal(job.state, 'completed', job.failedReason ?? '');
     assert.equal(job.progress, 100);
     const result = job.result as { accepted: string[]; refused: unknown[]; galleryVersion: number };
@@ -165,10 +153,7 @@ describe('enrollment → gallery push → recognition → attendance', () => {
   it('refuses a photo of someone already enrolled under another name, saying who', async () => {
     const bytes = await readFile(facePhoto('sheldon/sheldon4.png'));
     const { jobId } = await enrollment.enroll('Impostor', [{ fileName: 'me.png', bytes }]);
-    const job = await until<JobView>('the training job', async () => {
-      const view = await jobs.getJob(jobId);
-      return view && (view.state === 'completed' || view.state === 'failed') ? view : undefined;
-    });
+    const job = await jobSettled(jobs, jobId, 60_000);
     assert.equal(job.state, 'failed');
     assert.match(job.failedReason ?? '', /me\.png: this face looks like Sheldon, who is already enrolled/);
   });

@@ -3,18 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
-import { JobName, JobQueue, PrivateRedis, type JobHandlers, type JobView } from '../../src/queues/index.js';
+import { JobName, JobQueue, PrivateRedis, type JobHandlers } from '../../src/queues/index.js';
 import { tempDir } from '../support/temp.js';
-
-async function settled(queue: JobQueue, id: string, timeoutMs = 20_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await queue.getJob(id);
-    if (view && (view.state === 'completed' || view.state === 'failed')) return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} did not settle: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { jobSettled } from '../support/wait.js';
 
 describe('JobQueue on a real Redis', () => {
   let redis: PrivateRedis;
@@ -41,7 +32,7 @@ describe('JobQueue on a real Redis', () => {
     const queue = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() }, handlers());
     try {
       const id = await queue.enqueue(JobName.TrainPerson, { personId: 'p1', photoIds: ['a', 'b'] });
-      const view = await settled(queue, id);
+      const view = await jobSettled(queue, id);
       assert.equal(view.state, 'completed');
       assert.equal(view.progress, 50);
       assert.deepEqual(view.result, { personId: 'p1', accepted: ['a', 'b'], refused: [], galleryVersion: 7 });
@@ -63,7 +54,7 @@ describe('JobQueue on a real Redis', () => {
     );
     try {
       const id = await queue.enqueue(JobName.TrainPerson, { personId: 'p2', photoIds: ['a'] });
-      const view = await settled(queue, id);
+      const view = await jobSettled(queue, id);
       assert.equal(view.state, 'failed');
       assert.equal(view.failedReason, 'photo a.jpg: no face was found in the photo');
       assert.equal(calls, 1, 'not retried');
@@ -87,7 +78,7 @@ describe('JobQueue on a real Redis', () => {
     );
     try {
       const id = await queue.enqueue(JobName.TrainPerson, { personId: 'p3', photoIds: ['c'] });
-      const view = await settled(queue, id);
+      const view = await jobSettled(queue, id);
       assert.equal(view.state, 'completed');
       assert.equal(view.attemptsMade, 2);
     } finally {

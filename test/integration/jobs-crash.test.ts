@@ -8,20 +8,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { JobName, JobQueue, PrivateRedis, type JobHandlers, type JobView } from '../../src/queues/index.js';
+import { JobName, JobQueue, PrivateRedis, type JobHandlers } from '../../src/queues/index.js';
 import { CHILD_PROGRESS, JOB_WORKER_CHILD } from '../support/job-worker-child.js';
 import { processExists } from '../support/processes.js';
 import { tempDir } from '../support/temp.js';
-
-async function settled(queue: JobQueue, id: string, timeoutMs = 20_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await queue.getJob(id);
-    if (view && (view.state === 'completed' || view.state === 'failed')) return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} did not settle: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { jobSettled } from '../support/wait.js';
 
 /** A worker that completes every training job, noting which attempt each run was. */
 function completingHandlers(attempts: number[]): JobHandlers {
@@ -79,7 +70,7 @@ describe('training jobs survive crashes', () => {
         { redisUrl: redis.url, prefix, stalledIntervalMs: 1000, lockDurationMs: 1000 },
         completingHandlers(attempts),
       );
-      const view = await settled(rescuer, id);
+      const view = await jobSettled(rescuer, id);
       assert.equal(view.state, 'completed', view.failedReason ?? '');
       assert.deepEqual(view.result, { personId: 'p1', accepted: ['a', 'b'], refused: [], galleryVersion: 1 });
       assert.equal(view.attemptsMade, 1, 'the crashed run is not counted as a failed attempt');
@@ -108,7 +99,7 @@ describe('training jobs survive crashes', () => {
       second = await PrivateRedis.start({ dataDir });
       const attempts: number[] = [];
       worker = await JobQueue.start({ redisUrl: second.url, prefix }, completingHandlers(attempts));
-      const view = await settled(worker, id);
+      const view = await jobSettled(worker, id);
       assert.equal(view.state, 'completed', view.failedReason ?? '');
       assert.deepEqual(view.result, { personId: 'p2', accepted: ['c'], refused: [], galleryVersion: 1 });
       assert.deepEqual(attempts, [1]);

@@ -6,22 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { jobOptions, JobName, JobQueue, PrivateRedis, type JobView } from '../../src/queues/index.js';
+import { jobOptions, JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { EnrollmentService, GallerySync, handleTrainPerson } from '../../src/services/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../support/temp.js';
+import { jobSettled } from '../support/wait.js';
 
 const PHOTO = { fileName: 'a.jpg', bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]) };
-
-async function settled(queue: JobQueue, id: string, timeoutMs = 20_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await queue.getJob(id);
-    if (view && (view.state === 'completed' || view.state === 'failed')) return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} did not settle: ${JSON.stringify(view)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function counts(queue: JobQueue): Promise<{ waiting: number; delayed: number }> {
   const { waiting = -1, delayed = -1 } = await queue.queue.getJobCounts('waiting', 'delayed');
@@ -125,7 +116,7 @@ describe('erasing a person removes their jobs', () => {
       assert.equal((await jobs.getJob(jobId))?.state, 'active');
       release();
 
-      const view = await settled(jobs, jobId);
+      const view = await jobSettled(jobs, jobId);
       assert.equal(view.state, 'failed');
       assert.match(view.failedReason ?? '', /no longer exists/);
     } finally {

@@ -12,8 +12,8 @@ export async function runBenchMatcher(args: {
   } else {
     process.stdout.write(
       `${result.descriptors} descriptors (${result.people} people), ${result.queries} queries: ` +
-        `${result.msPerQueryMean.toFixed(2)} ms mean, ${result.msPerQueryP95.toFixed(2)} ms p95, ` +
-        `brute force ${result.bruteForceMsPerQuery.toFixed(2)} ms (${result.speedup.toFixed(1)}x), ` +
+        `${result.msPerQueryMean.toFixed(2)} ms mean, ${result.msPerQueryP95.toFixed(2)} ms p95 (${result.kernel}), ` +
+        `JavaScript scan ${result.jsScanMsPerQuery.toFixed(2)} ms, brute force ${result.bruteForceMsPerQuery.toFixed(2)} ms (${result.speedup.toFixed(1)}x), ` +
         `agreement ${(result.agreement * 100).toFixed(1)}%\n`,
     );
   }

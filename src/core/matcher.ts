@@ -1,13 +1,15 @@
 import { DESCRIPTOR_LENGTH, assertDescriptor } from './descriptor.js';
 import { ErrorCode, RollcallError } from './errors.js';
+import { createRowScanner, type RowScanKernel, type RowScanner } from './wasm/row-scan.js';
 
 const DIM = DESCRIPTOR_LENGTH;
-/**
- * Dimensions summed between two checks of the abandon bound. Checking more often exits a little sooner
- * but pays a hard-to-predict branch each time; 16 measured fastest (8 was ~10% slower).
- */
-const BLOCK = 16;
 const INITIAL_ROW_CAPACITY = 64;
+/**
+ * The scan kernel sums in f32; a relative error of 128 · 2⁻²⁴ ≈ 8e-6 is the most rounding can move a
+ * sum of 128 squares. Loosening its bound by far more than that means it never abandons a row that is
+ * truly closer, and every row it does return is measured again exactly.
+ */
+const KERNEL_BOUND_SLACK = 1 + 1e-4;
 
 /** One enrolled person and their distance to a query face (euclidean). */
 export interface NearestPerson {
@@ -15,37 +17,38 @@ export interface NearestPerson {
   distance: number;
 }
 
+export interface GalleryOptions {
+  /** Which scan to use; the JavaScript one is the fallback, chosen here only by tests and benchmarks. */
+  kernel?: RowScanKernel;
+}
+
 /**
  * The enrolled faces, held for exact nearest-person search.
  *
- * All descriptors live in one flat, growable, row-major `Float32Array` with an owner index per row,
- * so a search is a single tight loop over contiguous memory. The search abandons a row as soon as its
- * partial squared distance reaches the current bound, and visits dimensions in the order that makes
- * that happen soonest for the query at hand (see {@link Gallery.nearestPeople}).
+ * All descriptors live in one flat, growable, row-major `Float32Array` with an owner index per row, so
+ * a search is a single pass over contiguous memory. The pass runs in a WebAssembly SIMD kernel (see
+ * `wasm/row-scan.wat`) that abandons a row as soon as its partial squared distance reaches the current
+ * bound; a plain JavaScript scan stands in where the kernel cannot load.
  */
 export class Gallery {
-  /** `#rowCount` rows of `DIM` values. */
-  #rows = new Float32Array(INITIAL_ROW_CAPACITY * DIM);
+  readonly #scanner: RowScanner;
   /** Person slot of each row. */
   #owners = new Int32Array(INITIAL_ROW_CAPACITY);
   #rowCount = 0;
-  /**
-   * Per-dimension sum and sum of squares over all rows, kept up to date on every change so the
-   * variance is always at hand. Float drift over many updates only nudges the visiting order, which
-   * never affects the answer.
-   */
-  readonly #dimSum = new Float64Array(DIM);
-  readonly #dimSumSq = new Float64Array(DIM);
 
   #personIds: string[] = [];
   #slotOf = new Map<string, number>();
   /** Row indices of each person slot. */
   #rowsOf: number[][] = [];
 
-  // Scratch space reused by every search, so a search allocates almost nothing.
-  readonly #score = new Float64Array(DIM);
-  readonly #visitOrder = new Int32Array(DIM);
-  readonly #orderedQuery = new Float64Array(DIM);
+  constructor(options: GalleryOptions = {}) {
+    this.#scanner = createRowScanner(INITIAL_ROW_CAPACITY, options.kernel);
+  }
+
+  /** The scan in use: `wasm-simd`, or `js` when the kernel could not load. */
+  get kernel(): RowScanKernel {
+    return this.#scanner.kernel;
+  }
 
   /** Number of enrolled people. */
   get personCount(): number {
@@ -89,13 +92,13 @@ export class Gallery {
     }
 
     this.#reserve(this.#rowCount + descriptors.length);
+    const rows = this.#scanner.rows;
     const owned = this.#rowsOf[slot] ?? [];
     for (const d of descriptors) {
       const row = this.#rowCount++;
-      this.#rows.set(d, row * DIM);
+      rows.set(d, row * DIM);
       this.#owners[row] = slot;
       owned.push(row);
-      this.#count(d, 1);
     }
   }
 
@@ -127,20 +130,15 @@ export class Gallery {
     this.#personIds = [];
     this.#slotOf.clear();
     this.#rowsOf = [];
-    this.#dimSum.fill(0);
-    this.#dimSumSq.fill(0);
   }
 
   /**
    * The `k` nearest distinct people to `query`, nearest first, each at the distance of their closest
    * descriptor, keeping only those strictly closer than `maxDistance`.
    *
-   * Exact: the answer is the one a brute-force scan gives. Speed comes from abandoning a row once its
-   * partial squared distance reaches the k-th best so far (or `maxDistance²`, so a finite
-   * `maxDistance` makes the search much faster), checked every 16 dimensions. Dimensions are visited
-   * in descending order of their expected contribution to the distance from this query to a gallery
-   * row, `(query[j] − mean[j])² + variance[j]`: for a query at the gallery mean that is plain variance
-   * order, and a query's own outlying dimensions come first, which roughly halves the work.
+   * Exact: the answer is the one a brute-force scan gives. Speed comes from the kernel abandoning a row
+   * once its partial squared distance reaches the k-th best so far (or `maxDistance²`, so a finite
+   * `maxDistance` makes the search much faster); only the few rows that survive are measured here.
    *
    * @param k - how many people to return. @defaultValue 2
    * @param maxDistance - exclusive upper bound on the returned distances. @defaultValue Infinity
@@ -158,8 +156,9 @@ export class Gallery {
     const n = this.#rowCount;
     if (n === 0 || maxDistance === 0) return [];
 
-    const order = this.#orderVisit(query);
-    const q = this.#orderedQuery;
+    const scanner = this.#scanner;
+    const rows = scanner.rows;
+    scanner.setQuery(query);
 
     // Best k distinct people so far, ascending by squared distance.
     const topSlots: number[] = [];
@@ -170,101 +169,51 @@ export class Gallery {
       ? maxDistance * maxDistance * (1 + 4 * Number.EPSILON)
       : Infinity;
 
-    const rows = this.#rows;
-    const owners = this.#owners;
-    /* eslint-disable @typescript-eslint/no-non-null-assertion --
-       The hot loop. Every index is below rowCount * DIM <= rows.length, or below DIM for the query and
-       the order, so the `undefined` that noUncheckedIndexedAccess allows for cannot occur, and `!`
-       costs nothing at run time where `?? 0` would cost a check per value. */
-    for (let row = 0, base = 0; row < n; row++, base += DIM) {
-      let sum = 0;
-      let p = 0;
-      for (; p < DIM; p += BLOCK) {
-        const d0 = q[p]! - rows[base + order[p]!]!;
-        const d1 = q[p + 1]! - rows[base + order[p + 1]!]!;
-        const d2 = q[p + 2]! - rows[base + order[p + 2]!]!;
-        const d3 = q[p + 3]! - rows[base + order[p + 3]!]!;
-        const d4 = q[p + 4]! - rows[base + order[p + 4]!]!;
-        const d5 = q[p + 5]! - rows[base + order[p + 5]!]!;
-        const d6 = q[p + 6]! - rows[base + order[p + 6]!]!;
-        const d7 = q[p + 7]! - rows[base + order[p + 7]!]!;
-        const d8 = q[p + 8]! - rows[base + order[p + 8]!]!;
-        const d9 = q[p + 9]! - rows[base + order[p + 9]!]!;
-        const d10 = q[p + 10]! - rows[base + order[p + 10]!]!;
-        const d11 = q[p + 11]! - rows[base + order[p + 11]!]!;
-        const d12 = q[p + 12]! - rows[base + order[p + 12]!]!;
-        const d13 = q[p + 13]! - rows[base + order[p + 13]!]!;
-        const d14 = q[p + 14]! - rows[base + order[p + 14]!]!;
-        const d15 = q[p + 15]! - rows[base + order[p + 15]!]!;
-        sum +=
-          d0 * d0 +
-          d1 * d1 +
-          d2 * d2 +
-          d3 * d3 +
-          d4 * d4 +
-          d5 * d5 +
-          d6 * d6 +
-          d7 * d7 +
-          (d8 * d8 + d9 * d9 + d10 * d10 + d11 * d11 + d12 * d12 + d13 * d13 + d14 * d14 + d15 * d15);
-        if (sum >= bound) break;
-      }
-      if (p < DIM) continue;
-
-      // A full distance under the bound: rare, so this part need not be fast.
-      const slot = owners[row]!;
+    for (
+      let row = scanner.nextUnder(0, n, bound * KERNEL_BOUND_SLACK);
+      row < n;
+      row = scanner.nextUnder(row + 1, n, bound * KERNEL_BOUND_SLACK)
+    ) {
+      // The kernel sums in f32, so a row it returns may be a hair over the bound; this sum is exact.
+      const sum = squaredDistance(query, rows, row * DIM);
+      if (sum >= bound) continue;
+      const slot = this.#owners[row] ?? -1;
       const at = topSlots.indexOf(slot);
       if (at >= 0) {
         // Already among the best: keep the closer of this person's descriptors.
-        if (sum >= topSq[at]!) continue;
+        if (sum >= (topSq[at] ?? Infinity)) continue;
         topSlots.splice(at, 1);
         topSq.splice(at, 1);
       } else if (Math.sqrt(sum) >= maxDistance) {
         continue;
       }
       let insertAt = topSq.length;
-      while (insertAt > 0 && topSq[insertAt - 1]! > sum) insertAt--;
+      while (insertAt > 0 && (topSq[insertAt - 1] ?? 0) > sum) insertAt--;
       topSlots.splice(insertAt, 0, slot);
       topSq.splice(insertAt, 0, sum);
       if (topSq.length > k) {
         topSlots.pop();
         topSq.pop();
       }
-      if (topSq.length === k) bound = topSq[k - 1]!;
+      if (topSq.length === k) bound = topSq[k - 1] ?? bound;
     }
 
-    return topSlots.map((slot, i) => ({ personId: this.#personIds[slot]!, distance: Math.sqrt(topSq[i]!) }));
-    /* eslint-enable @typescript-eslint/no-non-null-assertion */
-  }
-
-  /**
-   * Fills the visiting order (returned) and the query permuted into it. The order only affects speed,
-   * never the answer.
-   */
-  #orderVisit(query: Float32Array): Int32Array {
-    const n = this.#rowCount;
-    const score = this.#score;
-    const order = this.#visitOrder;
-    for (let j = 0; j < DIM; j++) {
-      const mean = (this.#dimSum[j] ?? 0) / n;
-      const variance = Math.max(0, (this.#dimSumSq[j] ?? 0) / n - mean * mean);
-      score[j] = ((query[j] ?? 0) - mean) ** 2 + variance;
-      order[j] = j;
-    }
-    order.sort((a, b) => (score[b] ?? 0) - (score[a] ?? 0));
-    for (let p = 0; p < DIM; p++) this.#orderedQuery[p] = query[order[p] ?? p] ?? 0;
-    return order;
+    return topSlots.map((slot, i) => ({
+      personId: this.#personIds[slot] ?? '',
+      distance: Math.sqrt(topSq[i] ?? Infinity),
+    }));
   }
 
   /** Removes every row of `slot`, moving the last row into each hole. */
   #deleteRowsOf(slot: number): void {
+    const rows = this.#scanner.rows;
     const owned = this.#rowsOf[slot] ?? [];
     // Descending, so the row moved into a hole is never one of this person's rows still to delete.
     owned.sort((a, b) => b - a);
     for (const row of owned) {
-      this.#count(this.#rows.subarray(row * DIM, row * DIM + DIM), -1);
       const last = --this.#rowCount;
       if (row !== last) {
-        this.#rows.copyWithin(row * DIM, last * DIM, last * DIM + DIM);
+        rows.copyWithin(row * DIM, last * DIM, last * DIM + DIM);
         const movedSlot = this.#owners[last] ?? 0;
         this.#owners[row] = movedSlot;
         const movedRows = this.#rowsOf[movedSlot] ?? [];
@@ -274,26 +223,25 @@ export class Gallery {
     this.#rowsOf[slot] = [];
   }
 
-  /** Adds (`sign` 1) or removes (`sign` -1) one row from the per-dimension statistics. */
-  #count(row: Float32Array, sign: 1 | -1): void {
-    for (let j = 0; j < DIM; j++) {
-      const v = row[j] ?? 0;
-      this.#dimSum[j] = (this.#dimSum[j] ?? 0) + sign * v;
-      this.#dimSumSq[j] = (this.#dimSumSq[j] ?? 0) + sign * v * v;
-    }
-  }
-
   #reserve(rowCount: number): void {
     if (rowCount <= this.#owners.length) return;
     let capacity = this.#owners.length;
     while (capacity < rowCount) capacity *= 2;
-    const rows = new Float32Array(capacity * DIM);
-    rows.set(this.#rows.subarray(0, this.#rowCount * DIM));
+    this.#scanner.reserve(capacity);
     const owners = new Int32Array(capacity);
     owners.set(this.#owners.subarray(0, this.#rowCount));
-    this.#rows = rows;
     this.#owners = owners;
   }
+}
+
+/** Squared euclidean distance between `query` and the row of `rows` starting at `base`, in f64. */
+function squaredDistance(query: Float32Array, rows: Float32Array, base: number): number {
+  let sum = 0;
+  for (let j = 0; j < DIM; j++) {
+    const d = (query[j] ?? 0) - (rows[base + j] ?? 0);
+    sum += d * d;
+  }
+  return sum;
 }
 
 /**

@@ -171,72 +171,96 @@ describe('Gallery', () => {
     assert.throws(() => gallery.nearestPeople(sparse({}), 2, -1), code(ErrorCode.UsageInvalid));
   });
 
-  describe('agrees exactly with a brute-force scan', () => {
-    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-      it(`on random gallery #${seed}, through removes and upserts`, () => {
-        const uniform = mulberry32(seed);
-        const normal = gaussian(uniform);
-        // Face-like clusters, with per-dimension spread varying by 4x so the visiting order matters.
-        const mean = Float32Array.from({ length: DIM }, () => normal() * 0.05);
-        const spread = Float64Array.from({ length: DIM }, () => 0.02 + uniform() * 0.06);
-        const centres = new Map<string, Float32Array>();
-        const model = new Map<string, Float32Array[]>();
-        const gallery = new Gallery();
-        const enrol = (personId: string): void => {
-          const centre = centres.get(personId) ?? around(mean, spread, normal);
-          centres.set(personId, centre);
-          const count = 1 + Math.floor(uniform() * 6);
-          const descriptors = Array.from({ length: count }, () => around(centre, 0.025, normal));
-          gallery.upsert(personId, descriptors);
-          model.set(personId, descriptors);
-        };
-        const check = (stage: string): void => {
-          assert.equal(gallery.personCount, model.size, stage);
-          assert.equal(
-            gallery.descriptorCount,
-            [...model.values()].reduce((n, ds) => n + ds.length, 0),
-            stage,
-          );
-          const ids = [...centres.keys()];
-          for (let i = 0; i < 12; i++) {
-            const known = centres.get(ids[Math.floor(uniform() * ids.length)] ?? '');
-            const query = around(known ?? around(mean, spread, normal), 0.025, normal);
-            for (const k of [1, 2, 3, 7]) {
-              for (const maxDistance of [Infinity, 0.6, 0.45, 0.8]) {
-                assertSameNearest(
-                  gallery.nearestPeople(query, k, maxDistance),
-                  bruteForce(model, query, k, maxDistance),
-                  `seed ${seed}, ${stage}, query ${i}, k ${k}, maxDistance ${maxDistance}`,
-                );
-              }
-            }
-          }
-        };
+  it('scans with the WebAssembly SIMD kernel that the build assembles', () => {
+    assert.equal(new Gallery().kernel, 'wasm-simd');
+    assert.equal(new Gallery({ kernel: 'js' }).kernel, 'js');
+  });
 
-        const peopleCount = 20 + Math.floor(uniform() * 60);
-        for (let p = 0; p < peopleCount; p++) enrol(`p${p}`);
-        check('after enrolment');
-
-        for (const id of [...model.keys()].filter(() => uniform() < 0.3)) {
-          assert.equal(gallery.remove(id), true);
-          model.delete(id);
-        }
-        check('after removes');
-
-        for (const id of [...centres.keys()].filter(() => uniform() < 0.4)) enrol(id);
-        for (let p = peopleCount; p < peopleCount + 10; p++) enrol(`p${p}`);
-        check('after re-enrolment and newcomers');
-
-        for (const id of [...model.keys()]) {
-          if (uniform() < 0.9) {
-            gallery.remove(id);
-            model.delete(id);
-          }
-        }
-        check('after removing almost everyone');
-      });
+  it('keeps every row when the kernel’s memory grows many times', () => {
+    const uniform = mulberry32(11);
+    const normal = gaussian(uniform);
+    const gallery = new Gallery();
+    const model = new Map<string, Float32Array[]>();
+    // 3,000 rows: the kernel's memory starts at one 64 KiB page (127 rows) and grows under the views.
+    for (let p = 0; p < 1000; p++) {
+      const descriptors = Array.from({ length: 3 }, () => around(sparse({}), 0.07, normal));
+      gallery.upsert(`p${p}`, descriptors);
+      model.set(`p${p}`, descriptors);
+    }
+    for (const [personId, descriptors] of model) {
+      const [first] = gallery.nearestPeople(descriptors[2] ?? sparse({}), 1);
+      assert.deepEqual(first, { personId, distance: 0 });
     }
   });
+
+  for (const kernel of ['wasm-simd', 'js'] as const) {
+    describe(`agrees exactly with a brute-force scan (${kernel} scan)`, () => {
+      for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+        it(`on random gallery #${seed}, through removes and upserts`, () => {
+          const uniform = mulberry32(seed);
+          const normal = gaussian(uniform);
+          // Face-like clusters, with per-dimension spread varying by 4x.
+          const mean = Float32Array.from({ length: DIM }, () => normal() * 0.05);
+          const spread = Float64Array.from({ length: DIM }, () => 0.02 + uniform() * 0.06);
+          const centres = new Map<string, Float32Array>();
+          const model = new Map<string, Float32Array[]>();
+          const gallery = new Gallery({ kernel });
+          const enrol = (personId: string): void => {
+            const centre = centres.get(personId) ?? around(mean, spread, normal);
+            centres.set(personId, centre);
+            const count = 1 + Math.floor(uniform() * 6);
+            const descriptors = Array.from({ length: count }, () => around(centre, 0.025, normal));
+            gallery.upsert(personId, descriptors);
+            model.set(personId, descriptors);
+          };
+          const check = (stage: string): void => {
+            assert.equal(gallery.personCount, model.size, stage);
+            assert.equal(
+              gallery.descriptorCount,
+              [...model.values()].reduce((n, ds) => n + ds.length, 0),
+              stage,
+            );
+            const ids = [...centres.keys()];
+            for (let i = 0; i < 12; i++) {
+              const known = centres.get(ids[Math.floor(uniform() * ids.length)] ?? '');
+              const query = around(known ?? around(mean, spread, normal), 0.025, normal);
+              for (const k of [1, 2, 3, 7]) {
+                for (const maxDistance of [Infinity, 0.6, 0.45, 0.8]) {
+                  assertSameNearest(
+                    gallery.nearestPeople(query, k, maxDistance),
+                    bruteForce(model, query, k, maxDistance),
+                    `seed ${seed}, ${stage}, query ${i}, k ${k}, maxDistance ${maxDistance}`,
+                  );
+                }
+              }
+            }
+          };
+
+          const peopleCount = 20 + Math.floor(uniform() * 60);
+          for (let p = 0; p < peopleCount; p++) enrol(`p${p}`);
+          check('after enrolment');
+
+          for (const id of [...model.keys()].filter(() => uniform() < 0.3)) {
+            assert.equal(gallery.remove(id), true);
+            model.delete(id);
+          }
+          check('after removes');
+
+          for (const id of [...centres.keys()].filter(() => uniform() < 0.4)) enrol(id);
+          for (let p = peopleCount; p < peopleCount + 10; p++) enrol(`p${p}`);
+          check('after re-enrolment and newcomers');
+
+          for (const id of [...model.keys()]) {
+            if (uniform() < 0.9) {
+              gallery.remove(id);
+              model.delete(id);
+            }
+          }
+          check('after removing almost everyone');
+        });
+      }
+    });
+  }
 });
 
 describe('decide', () => {

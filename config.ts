@@ -27,6 +27,11 @@ export interface Config {
   recognitionServers: ServerAddress[];
   /** Port of the web dashboard and REST API. @defaultValue 8081 */
   webPort: number;
+  /**
+   * Port of a recognition node's `/healthz` and `/metrics`, on the bridge's interface (the web node
+   * answers both on its own port). @defaultValue 9998
+   */
+  healthPort: number;
   /** Shared secret for the bridge's HMAC handshake; unset means loopback-only or generated. */
   bridgeSecret: string | undefined;
   /**
@@ -141,6 +146,7 @@ const schema = z.object({
   RECOGNITION_SERVER_PORT: port.default(9999),
   RECOGNITION_SERVERS: z.string().optional(),
   WEB_PORT: port.default(8081),
+  HEALTH_PORT: port.default(9998),
   BRIDGE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   BRIDGE_TLS_CERT: z.string().optional(),
   BRIDGE_TLS_KEY: z.string().optional(),
@@ -260,6 +266,7 @@ export function loadConfig(
     recognitionServer,
     recognitionServers: listed.length > 0 ? listed : [recognitionServer],
     webPort: e.WEB_PORT,
+    healthPort: e.HEALTH_PORT,
     bridgeSecret: e.BRIDGE_SECRET,
     bridgeTls: { certFile: e.BRIDGE_TLS_CERT, keyFile: e.BRIDGE_TLS_KEY, caFile: e.BRIDGE_TLS_CA },
     redisUrl: e.REDIS_URL,
@@ -303,6 +310,7 @@ export function describeConfig(config: Config): Record<string, string> {
   return {
     RECOGNITION_SERVERS: config.recognitionServers.map(formatAddress).join(','),
     WEB_PORT: String(config.webPort),
+    HEALTH_PORT: String(config.healthPort),
     BRIDGE_SECRET: config.bridgeSecret ? '(set)' : '(unset)',
     BRIDGE_TLS: config.bridgeTls.certFile
       ? `cert ${config.bridgeTls.certFile}`

@@ -8,7 +8,12 @@ import type { Config } from '../../config.js';
 import { Gallery, isRollcallError } from '../core/index.js';
 import { BridgeServer, EventOutbox, GalleryCache, resolveBridgeSecret } from '../bridge/index.js';
 import { createFrameSource } from '../capture/index.js';
-import { encodeFrameJpeg, RecognitionPipeline } from '../recognition/index.js';
+import {
+  encodeFrameJpeg,
+  RecognitionPipeline,
+  startNodeHealthServer,
+  type CameraHealth,
+} from '../recognition/index.js';
 import { engineEmbedder, type PhotoEmbedder } from '../services/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import type { Logger } from './logger.js';
@@ -79,6 +84,22 @@ export async function startRecognitionNode(
     },
   );
 
+  const cameraHealth = (): CameraHealth => {
+    const stats = pipeline.stats();
+    return {
+      cameraId: source.cameraId,
+      online: stats.fpsIn > 0,
+      fpsIn: stats.fpsIn,
+      fpsOut: stats.fpsOut,
+      latencyP95Ms: stats.framesProcessed > 0 ? stats.latencyP95Ms : null,
+      framesProcessed: stats.framesProcessed,
+      framesDropped: stats.framesDropped,
+      framesFailed: stats.framesFailed,
+      restarts: source.restarts,
+      events: stats.events,
+    };
+  };
+
   const embed = engineEmbedder(pool, config.enrollDetector);
   const server = new BridgeServer(
     {
@@ -87,15 +108,15 @@ export async function startRecognitionNode(
       galleryCache,
       embed,
       status: () => {
-        const stats = pipeline.stats();
+        const camera = cameraHealth();
         return {
           cameras: [
             {
-              cameraId: source.cameraId,
-              fps: stats.fpsOut,
-              droppedFrames: stats.framesDropped,
-              latencyP95Ms: stats.framesProcessed > 0 ? stats.latencyP95Ms : null,
-              online: stats.fpsIn > 0,
+              cameraId: camera.cameraId,
+              fps: camera.fpsOut,
+              droppedFrames: camera.framesDropped,
+              latencyP95Ms: camera.latencyP95Ms,
+              online: camera.online,
             },
           ],
         };
@@ -170,6 +191,33 @@ export async function startRecognitionNode(
   await source.start();
   logger.info({ camera: source.cameraId, source: source.description }, 'camera running');
 
+  // Monitoring must never stop attendance: a taken port is logged, and the node runs on without it.
+  try {
+    const health = await startNodeHealthServer({
+      host: options.listenHost,
+      port: config.healthPort,
+      snapshot: () => ({
+        nodeId: config.nodeId,
+        cameras: [cameraHealth()],
+        outboxDepth: outbox.depth,
+        galleryVersion: galleryCache.version ?? null,
+        galleryPeople: gallery.personCount,
+        galleryDescriptors: gallery.descriptorCount,
+        webNodesConnected: server.authenticatedCount,
+      }),
+    });
+    rooms.push({ name: 'health endpoints', close: () => health.close() });
+    logger.info(
+      { url: `http://${urlHost(options.listenHost)}:${health.port}/healthz`, metrics: '/metrics' },
+      'health endpoints listening',
+    );
+  } catch (error) {
+    logger.error(
+      { err: error, port: config.healthPort },
+      'health endpoints not served (is HEALTH_PORT taken?); recognition goes on',
+    );
+  }
+
   const statsTimer = setInterval(() => {
     logger.info({ camera: source.cameraId, outbox: outbox.depth, ...pipeline.stats() }, 'pipeline stats');
   }, 60_000);
@@ -181,4 +229,10 @@ export async function startRecognitionNode(
     },
   });
   return { embed };
+}
+
+/** A host as it goes in a URL: IPv6 in brackets, the any-address as one to type into a browser. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -7,3 +7,10 @@ export {
 } from './recognition.pipeline.js';
 export { encodeFaceCrop, encodeFrameJpeg, type CropEncoder } from './crop.js';
 export { RollingStats } from './rolling-stats.js';
+export {
+  healthReport,
+  startNodeHealthServer,
+  type CameraHealth,
+  type NodeHealthServer,
+  type NodeHealthSnapshot,
+} from './node-health.js';

@@ -22,6 +22,7 @@ describe('a recognition node and a web node as two processes', () => {
   const logs: string[] = [];
   let webEnv: Record<string, string>;
   let webPort: number;
+  let healthPort: number;
 
   function start(role: 'recognition' | 'web', env: Record<string, string>): void {
     const child = spawn(process.execPath, [ROLLCALL_BIN, 'start', '--role', role], {
@@ -43,7 +44,9 @@ describe('a recognition node and a web node as two processes', () => {
     await symlink(facePhoto('group/bbt3.jpg'), path.join(frames, 'bbt3.jpg'));
     const bridgePort = await freePort();
     webPort = await freePort();
+    healthPort = await freePort();
     start('recognition', {
+      HEALTH_PORT: String(healthPort),
       DATA_DIR: path.join(root, 'camera-pc'),
       BRIDGE_SECRET: SECRET,
       RECOGNITION_SERVER_PORT: String(bridgePort),
@@ -132,5 +135,35 @@ describe('a recognition node and a web node as two processes', () => {
     });
     assert.equal(record.person.name, 'Sheldon');
     assert.equal(record.nodeId, 'camera-pc');
+  });
+
+  it('answers /healthz and /metrics on the camera PC, with no web node needed to read them', async () => {
+    const health = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
+    assert.equal(health.status, 200);
+    const body = (await health.json()) as {
+      ok: boolean;
+      nodeId: string;
+      cameras: { online: boolean; framesProcessed: number }[];
+      galleryPeople: number;
+      webNodesConnected: number;
+    };
+    assert.equal(body.ok, true);
+    assert.equal(body.nodeId, 'camera-pc');
+    const [camera] = body.cameras;
+    assert.ok(camera);
+    assert.equal(camera.online, true);
+    assert.ok(camera.framesProcessed > 0);
+    // Enrolled by the previous test through the web node, pushed over the bridge.
+    assert.equal(body.galleryPeople, 1);
+    assert.equal(body.webNodesConnected, 1);
+
+    const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`);
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    const processed = /^rollcall_camera_frames_processed_total\{camera="[^"]+"\} (\d+)$/m.exec(text);
+    assert.ok(processed && Number(processed[1]) > 0, text.slice(0, 2000));
+    assert.match(text, /^rollcall_outbox_depth \d+$/m);
+    assert.match(text, /^rollcall_gallery_people 1$/m);
+    assert.doesNotMatch(text, /Sheldon/, 'metrics never name a person');
   });
 });

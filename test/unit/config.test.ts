@@ -9,6 +9,7 @@ const KEYS = [
   'RECOGNITION_SERVER_PORT',
   'RECOGNITION_SERVERS',
   'WEB_PORT',
+  'HEALTH_PORT',
   'BRIDGE_SECRET',
   'BRIDGE_TLS_CERT',
   'BRIDGE_TLS_KEY',
@@ -66,6 +67,7 @@ describe('loadConfig defaults', () => {
     assert.deepEqual(config.recognitionServer, { host: '127.0.0.1', port: 9999 });
     assert.deepEqual(config.recognitionServers, [{ host: '127.0.0.1', port: 9999 }]);
     assert.equal(config.webPort, 8081);
+    assert.equal(config.healthPort, 9998);
     assert.ok(path.isAbsolute(config.dataDir), `dataDir ${config.dataDir} should be absolute`);
     assert.ok(config.dataDir.endsWith(`${path.sep}data`), `dataDir ${config.dataDir} should end in /data`);
     assert.equal(config.dataDir, path.resolve('data'));
@@ -101,6 +103,7 @@ describe('loadConfig overrides', () => {
       RECOGNITION_SERVER_HOST: 'camera-pc.lan',
       RECOGNITION_SERVER_PORT: '7000',
       WEB_PORT: '3000',
+      HEALTH_PORT: '3001',
       BRIDGE_TLS_CERT: '/etc/rollcall/cert.pem',
       BRIDGE_TLS_KEY: '/etc/rollcall/key.pem',
       BRIDGE_TLS_CA: '/etc/rollcall/ca.pem',
@@ -125,6 +128,7 @@ describe('loadConfig overrides', () => {
       recognitionServer: { host: 'camera-pc.lan', port: 7000 },
       recognitionServers: [{ host: 'camera-pc.lan', port: 7000 }],
       webPort: 3000,
+      healthPort: 3001,
       bridgeTls: {
         certFile: '/etc/rollcall/cert.pem',
         keyFile: '/etc/rollcall/key.pem',

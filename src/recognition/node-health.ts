@@ -1,0 +1,222 @@
+/**
+ * A recognition node's monitoring endpoints: `GET /healthz` (JSON, 503 when a camera delivers no
+ * frames) and `GET /metrics` (Prometheus text). A node runs on a camera PC that may have no web node
+ * beside it, so it answers these on a port of its own (`HEALTH_PORT`). Nothing here names a person:
+ * the endpoints are open, like the web node's.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+/** One camera's state, as the pipeline and the watchdog count it. */
+export interface CameraHealth {
+  cameraId: string;
+  /** Frames arrived within the last few seconds. */
+  online: boolean;
+  fpsIn: number;
+  fpsOut: number;
+  /** Capture to result; null before the first processed frame. */
+  latencyP95Ms: number | null;
+  framesProcessed: number;
+  framesDropped: number;
+  framesFailed: number;
+  /** Restarts of the camera source by its watchdog. */
+  restarts: number;
+  events: number;
+}
+
+/** What the node reports about itself, read fresh on every request. */
+export interface NodeHealthSnapshot {
+  nodeId: string;
+  cameras: CameraHealth[];
+  /** Events stored on disk and not yet acknowledged by a web node. */
+  outboxDepth: number;
+  /** The gallery version last received from a web node; null before the first. */
+  galleryVersion: number | null;
+  galleryPeople: number;
+  galleryDescriptors: number;
+  webNodesConnected: number;
+}
+
+function metricsRegistry(snapshot: () => NodeHealthSnapshot): Registry {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry, prefix: 'rollcall_' });
+
+  const perCamera = (
+    name: string,
+    help: string,
+    value: (camera: CameraHealth) => number,
+    kind: 'gauge' | 'counter',
+  ): void => {
+    const labelNames = ['camera'] as const;
+    if (kind === 'gauge') {
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const camera of snapshot().cameras) this.set({ camera: camera.cameraId }, value(camera));
+        },
+      });
+    } else {
+      // Counted by the pipeline; the metric mirrors its running total.
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const camera of snapshot().cameras) this.inc({ camera: camera.cameraId }, value(camera));
+        },
+      });
+    }
+  };
+  perCamera(
+    'rollcall_camera_online',
+    '1 while the camera delivers frames',
+    (c) => (c.online ? 1 : 0),
+    'gauge',
+  );
+  perCamera('rollcall_camera_fps_in', 'Frames per second from the camera', (c) => c.fpsIn, 'gauge');
+  perCamera('rollcall_camera_fps_out', 'Frames per second recognised', (c) => c.fpsOut, 'gauge');
+  perCamera(
+    'rollcall_camera_latency_p95_seconds',
+    'Capture to result, 95th percentile over recent frames',
+    (c) => (c.latencyP95Ms ?? 0) / 1000,
+    'gauge',
+  );
+  perCamera(
+    'rollcall_camera_frames_processed_total',
+    'Frames recognised',
+    (c) => c.framesProcessed,
+    'counter',
+  );
+  perCamera(
+    'rollcall_camera_frames_dropped_total',
+    'Frames replaced by a newer one while every thread was busy',
+    (c) => c.framesDropped,
+    'counter',
+  );
+  perCamera(
+    'rollcall_camera_frames_failed_total',
+    'Frames the engine failed on',
+    (c) => c.framesFailed,
+    'counter',
+  );
+  perCamera(
+    'rollcall_camera_restarts_total',
+    'Restarts of the camera source by its watchdog',
+    (c) => c.restarts,
+    'counter',
+  );
+  perCamera(
+    'rollcall_recognition_events_total',
+    'Recognition, sighting and unknown-face events emitted',
+    (c) => c.events,
+    'counter',
+  );
+
+  const nodeGauge = (name: string, help: string, value: (s: NodeHealthSnapshot) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(value(snapshot()));
+      },
+    });
+  };
+  nodeGauge(
+    'rollcall_outbox_depth',
+    'Events waiting for a web node to acknowledge them',
+    (s) => s.outboxDepth,
+  );
+  nodeGauge(
+    'rollcall_gallery_version',
+    'Gallery version last received from a web node',
+    (s) => s.galleryVersion ?? 0,
+  );
+  nodeGauge('rollcall_gallery_people', 'People in the gallery', (s) => s.galleryPeople);
+  nodeGauge('rollcall_gallery_descriptors', 'Face descriptors in the gallery', (s) => s.galleryDescriptors);
+  nodeGauge(
+    'rollcall_web_nodes_connected',
+    'Authenticated web nodes connected to the bridge',
+    (s) => s.webNodesConnected,
+  );
+  return registry;
+}
+
+/** The `/healthz` answer: healthy while every camera delivers frames. */
+export function healthReport(snapshot: NodeHealthSnapshot): { status: number; body: object } {
+  const offline = snapshot.cameras.filter((camera) => !camera.online).map((camera) => camera.cameraId);
+  const body = {
+    ok: offline.length === 0,
+    ...(offline.length > 0 ? { problem: `no frames from camera ${offline.join(', ')}` } : {}),
+    role: 'recognition',
+    ...snapshot,
+  };
+  return { status: offline.length === 0 ? 200 : 503, body };
+}
+
+export interface NodeHealthServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `/healthz` and `/metrics` on `host:port`; anything else is a 404. */
+export async function startNodeHealthServer(options: {
+  host: string;
+  port: number;
+  snapshot: () => NodeHealthSnapshot;
+}): Promise<NodeHealthServer> {
+  const registry = metricsRegistry(options.snapshot);
+  const server = http.createServer((req, res) => {
+    const answer = (status: number, contentType: string, body: string): void => {
+      res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(body);
+    };
+    const json = (status: number, body: object): void => {
+      answer(status, 'application/json; charset=utf-8', JSON.stringify(body));
+    };
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      json(405, { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served here' });
+    } else if (path === '/healthz') {
+      const { status, body } = healthReport(options.snapshot());
+      json(status, body);
+    } else if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => {
+          answer(200, registry.contentType, text);
+        },
+        (error: unknown) => {
+          json(500, { code: 'INTERNAL', message: `metrics failed: ${String(error)}` });
+        },
+      );
+    } else {
+      json(404, { code: 'NOT_FOUND', message: 'this port serves /healthz and /metrics' });
+    }
+  });
+  // A node keeps no idle connections open past shutdown.
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}

@@ -38,87 +38,63 @@ export interface NodeHealthSnapshot {
   webNodesConnected: number;
 }
 
+/** Per-camera metrics: `[name, help, value]`. Totals are counted by the pipeline and mirrored here. */
+const CAMERA_GAUGES: [string, string, (camera: CameraHealth) => number][] = [
+  ['rollcall_camera_online', '1 while the camera delivers frames', (c) => (c.online ? 1 : 0)],
+  ['rollcall_camera_fps_in', 'Frames per second from the camera', (c) => c.fpsIn],
+  ['rollcall_camera_fps_out', 'Frames per second recognised', (c) => c.fpsOut],
+  [
+    'rollcall_camera_latency_p95_seconds',
+    'Capture to result, 95th percentile over recent frames',
+    (c) => (c.latencyP95Ms ?? 0) / 1000,
+  ],
+];
+const CAMERA_COUNTERS: [string, string, (camera: CameraHealth) => number][] = [
+  ['rollcall_camera_frames_processed_total', 'Frames recognised', (c) => c.framesProcessed],
+  [
+    'rollcall_camera_frames_dropped_total',
+    'Frames replaced by a newer one while every thread was busy',
+    (c) => c.framesDropped,
+  ],
+  ['rollcall_camera_frames_failed_total', 'Frames the engine failed on', (c) => c.framesFailed],
+  ['rollcall_camera_restarts_total', 'Restarts of the camera source by its watchdog', (c) => c.restarts],
+  [
+    'rollcall_recognition_events_total',
+    'Recognition, sighting and unknown-face events emitted',
+    (c) => c.events,
+  ],
+];
+
 function metricsRegistry(snapshot: () => NodeHealthSnapshot): Registry {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'rollcall_' });
 
-  const perCamera = (
-    name: string,
-    help: string,
-    value: (camera: CameraHealth) => number,
-    kind: 'gauge' | 'counter',
-  ): void => {
-    const labelNames = ['camera'] as const;
-    if (kind === 'gauge') {
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          for (const camera of snapshot().cameras) this.set({ camera: camera.cameraId }, value(camera));
-        },
-      });
-    } else {
-      // Counted by the pipeline; the metric mirrors its running total.
-      new Counter({
-        name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          for (const camera of snapshot().cameras) this.inc({ camera: camera.cameraId }, value(camera));
-        },
-      });
-    }
-  };
-  perCamera(
-    'rollcall_camera_online',
-    '1 while the camera delivers frames',
-    (c) => (c.online ? 1 : 0),
-    'gauge',
-  );
-  perCamera('rollcall_camera_fps_in', 'Frames per second from the camera', (c) => c.fpsIn, 'gauge');
-  perCamera('rollcall_camera_fps_out', 'Frames per second recognised', (c) => c.fpsOut, 'gauge');
-  perCamera(
-    'rollcall_camera_latency_p95_seconds',
-    'Capture to result, 95th percentile over recent frames',
-    (c) => (c.latencyP95Ms ?? 0) / 1000,
-    'gauge',
-  );
-  perCamera(
-    'rollcall_camera_frames_processed_total',
-    'Frames recognised',
-    (c) => c.framesProcessed,
-    'counter',
-  );
-  perCamera(
-    'rollcall_camera_frames_dropped_total',
-    'Frames replaced by a newer one while every thread was busy',
-    (c) => c.framesDropped,
-    'counter',
-  );
-  perCamera(
-    'rollcall_camera_frames_failed_total',
-    'Frames the engine failed on',
-    (c) => c.framesFailed,
-    'counter',
-  );
-  perCamera(
-    'rollcall_camera_restarts_total',
-    'Restarts of the camera source by its watchdog',
-    (c) => c.restarts,
-    'counter',
-  );
-  perCamera(
-    'rollcall_recognition_events_total',
-    'Recognition, sighting and unknown-face events emitted',
-    (c) => c.events,
-    'counter',
-  );
+  const labelNames = ['camera'] as const;
+  for (const [name, help, value] of CAMERA_GAUGES) {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const camera of snapshot().cameras) this.set({ camera: camera.cameraId }, value(camera));
+      },
+    });
+  }
+  for (const [name, help, value] of CAMERA_COUNTERS) {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const camera of snapshot().cameras) this.inc({ camera: camera.cameraId }, value(camera));
+      },
+    });
+  }
 
   const nodeGauge = (name: string, help: string, value: (s: NodeHealthSnapshot) => number): void => {
     new Gauge({

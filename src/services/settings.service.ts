@@ -61,7 +61,10 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** The limits match what the bridge protocol and `config.ts` accept. */
+/**
+ * Within what the bridge protocol and `config.ts` accept; thresholds are kept to 0.1–1.5, where
+ * distances between face descriptors still tell people apart.
+ */
 export const settingsSchema = z
   .object({
     matchThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5'),
@@ -86,7 +89,7 @@ export const settingsSchema = z
     path: ['unknownThreshold'],
   });
 
-/** The first problem of a failed parse, named by its field: `unknownThreshold: must be …`. */
+/** Every problem of a failed parse, each named by its field: `unknownThreshold: must be …`. */
 function problem(error: z.ZodError): string {
   return error.issues
     .map((issue) => {

@@ -1,7 +1,8 @@
 /**
  * Server-rendered pages: sign-in and sign-out, the one-time setup of the first administrator, the
- * dashboard, People, Attendance, Nodes, Live, Unknown faces, Settings and Users, and the pages' scripts under `/assets`. Forms post
- * urlencoded with the session's CSRF token in `_csrf`; scripts send it in `X-CSRF-Token`.
+ * dashboard, People, Attendance, Nodes, Live, Unknown faces, Settings and Users, and the pages'
+ * scripts under `/assets`. Forms post urlencoded with the session's CSRF token in `_csrf`; scripts
+ * send it in `X-CSRF-Token`. Signing out also ends the session's live-view sockets.
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type passport from 'passport';

@@ -11,6 +11,8 @@ import {
   AttendanceService,
   EnrollmentService,
   GallerySync,
+  SettingsService,
+  UnknownFaceService,
   handleTrainPerson,
   type PhotoEmbedder,
 } from '../services/index.js';
@@ -21,6 +23,8 @@ import type { Room } from './recognition-node.js';
 
 /** Descriptors for enrollment photos come from a node's engine; big photos take a while on wasm. */
 const EMBED_TIMEOUT_MS = 120_000;
+/** Face crops (and unreviewed unknown faces) are kept this long unless the settings say otherwise. */
+const DEFAULT_RETENTION_DAYS = 30;
 
 /**
  * @param localEmbed - on one machine (`all`), the recognition node's own engine computes enrollment
@@ -68,7 +72,34 @@ export async function startWebNode(
     },
   });
   gallerySync.start();
-  const attendance = new AttendanceService({ store, rules: { timeZone: config.timezone } });
+  // Settings saved on the Settings page override the configuration's, and reach every node.
+  const settings = new SettingsService({
+    store,
+    defaults: {
+      matchThreshold: config.matchThreshold,
+      unknownThreshold: config.unknownThreshold,
+      consensusFrames: config.consensusFrames,
+      sightingIntervalS: config.sightingIntervalS,
+      timeZone: config.timezone,
+      retentionDays: DEFAULT_RETENTION_DAYS,
+    },
+    targets: () => clients.clients,
+    onError: (error, what) => {
+      logger.warn({ err: error }, `settings: ${what} failed`);
+    },
+  });
+  rooms.push({
+    name: 'settings',
+    close: () => {
+      settings.close();
+      return Promise.resolve();
+    },
+  });
+  logger.info(await settings.start(), 'settings in effect');
+  const attendance = new AttendanceService({
+    store,
+    rules: () => ({ timeZone: settings.current().timeZone }),
+  });
   clients.onEvent(async (event, node) => {
     const outcome = await attendance.ingest(event);
     if (outcome.refused)
@@ -76,6 +107,9 @@ export async function startWebNode(
   });
   clients.on('connected', (node) => {
     logger.info(node, 'recognition node connected');
+    // A node that connects (or reconnects) gets the settings in effect, not its own defaults.
+    const client = clients.clients.find((c) => c.address === node.address);
+    if (client) settings.pushTo(client);
   });
   clients.on('disconnected', (node) => {
     logger.warn(node, 'recognition node disconnected; reconnecting');
@@ -90,7 +124,7 @@ export async function startWebNode(
         store,
         embed: localEmbed ?? ((photos) => clients.embed(photos, EMBED_TIMEOUT_MS)),
         gallerySync,
-        thresholds: { match: config.matchThreshold, unknown: config.unknownThreshold },
+        thresholds: () => settings.thresholds(),
       }),
     },
   );
@@ -107,11 +141,15 @@ export async function startWebNode(
     },
   });
 
+  const unknownFaces = new UnknownFaceService({ store, enrollment });
+
   const web = new WebServer(
     {
       store,
       jobs,
       enrollment,
+      unknownFaces,
+      settings,
       nodes: () => clients.nodes(),
       // The live view subscribes to camera frames while the web server runs.
       frames: (listener) => {
@@ -124,7 +162,6 @@ export async function startWebNode(
     {
       port: config.webPort,
       sessionSecret: await loadSessionSecret(config.dataDir),
-      timeZone: config.timezone,
     },
   );
   const { port } = await web.start();

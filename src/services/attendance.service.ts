@@ -14,14 +14,20 @@ export interface IngestOutcome {
 }
 
 export class AttendanceService {
-  constructor(private readonly deps: { store: Store; rules: AttendanceRules }) {}
+  /** @param deps.rules - read at every event, so a time zone changed in the settings applies at once. */
+  constructor(private readonly deps: { store: Store; rules: AttendanceRules | (() => AttendanceRules) }) {}
+
+  #rules(): AttendanceRules {
+    const { rules } = this.deps;
+    return typeof rules === 'function' ? rules() : rules;
+  }
 
   async ingest(event: RecognitionEvent): Promise<IngestOutcome> {
     try {
       switch (event.type) {
         case 'recognized':
         case 'sighting':
-          return { stored: (await this.deps.store.recordAttendance(event, this.deps.rules)).inserted };
+          return { stored: (await this.deps.store.recordAttendance(event, this.#rules())).inserted };
         case 'unknown':
           return { stored: (await this.deps.store.recordUnknownFace(event)).inserted };
       }

@@ -40,6 +40,15 @@ export interface RemovedPerson {
   jobsRemoved: number;
 }
 
+function checkPhotoCount(photos: readonly UploadedPhoto[]): void {
+  if (photos.length === 0) {
+    throw new RollcallError(ErrorCode.StoreInvalid, 'add at least one photo of the person');
+  }
+  if (photos.length > MAX_PHOTOS_PER_ENROLLMENT) {
+    throw new RollcallError(ErrorCode.StoreInvalid, `at most ${MAX_PHOTOS_PER_ENROLLMENT} photos at a time`);
+  }
+}
+
 export class EnrollmentService {
   constructor(private readonly deps: EnrollmentDeps) {}
 
@@ -49,21 +58,25 @@ export class EnrollmentService {
    * job with a message naming it rather than failing the upload of the others.
    */
   async enroll(name: string, photos: readonly UploadedPhoto[]): Promise<EnrollmentResult> {
-    if (photos.length === 0) {
-      throw new RollcallError(ErrorCode.StoreInvalid, 'add at least one photo of the person');
-    }
-    if (photos.length > MAX_PHOTOS_PER_ENROLLMENT) {
-      throw new RollcallError(
-        ErrorCode.StoreInvalid,
-        `at most ${MAX_PHOTOS_PER_ENROLLMENT} photos at a time`,
-      );
-    }
+    checkPhotoCount(photos);
     const { store } = this.deps;
     const person = (await store.getPersonByName(name)) ?? (await store.createPerson({ name })).person;
+    return this.addPhotos(person, photos);
+  }
+
+  /** Adds photos to an existing person and queues their training (e.g. a reviewed unknown face). */
+  async addPhotos(person: Person, photos: readonly UploadedPhoto[]): Promise<EnrollmentResult> {
+    checkPhotoCount(photos);
     const photoIds: string[] = [];
     for (const photo of photos) {
       photoIds.push(
-        (await store.addPhoto({ personId: person.id, fileName: photo.fileName, bytes: photo.bytes })).id,
+        (
+          await this.deps.store.addPhoto({
+            personId: person.id,
+            fileName: photo.fileName,
+            bytes: photo.bytes,
+          })
+        ).id,
       );
     }
     const jobId = await this.deps.jobs.enqueue(JobName.TrainPerson, { personId: person.id, photoIds });

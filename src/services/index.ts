@@ -8,3 +8,17 @@ export {
 export { GallerySync, type GallerySyncDeps } from './gallery-sync.service.js';
 export { handleTrainPerson, type PhotoEmbedder, type TrainPersonDeps } from './train-person.job.js';
 export { engineEmbedder } from './engine-embedder.js';
+export {
+  SETTINGS_KEY,
+  SettingsService,
+  settingsSchema,
+  type RollcallSettings,
+  type SettingsServiceDeps,
+  type SettingsTarget,
+} from './settings.service.js';
+export {
+  UnknownFaceService,
+  type AssignedFace,
+  type AssignTarget,
+  type PhotoEnrollment,
+} from './unknown-face.service.js';

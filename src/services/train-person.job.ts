@@ -28,13 +28,17 @@ export interface TrainPersonDeps {
   store: Store;
   embed: PhotoEmbedder;
   gallerySync: GallerySync;
-  /** A new face closer than `match` to another enrolled person is refused as a duplicate. */
-  thresholds: MatchThresholds;
+  /**
+   * A new face closer than `match` to another enrolled person is refused as a duplicate. A function
+   * is read at every job, so thresholds changed in the settings apply to the next one.
+   */
+  thresholds: MatchThresholds | (() => MatchThresholds);
 }
 
 export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobName.TrainPerson> {
   return async ({ personId, photoIds }, { reportProgress }) => {
     const { store } = deps;
+    const thresholds = typeof deps.thresholds === 'function' ? deps.thresholds() : deps.thresholds;
     const person = await store.getPerson(personId);
     if (!person)
       throw new UnrecoverableError(`person ${personId} no longer exists (deleted before training)`);
@@ -58,11 +62,11 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
     }
 
     const results = await deps.embed(photos.map(({ name, data }) => ({ name, data })));
-    const verdicts = photos.map((_, index) => judgePhoto(results[index], others, deps.thresholds));
+    const verdicts = photos.map((_, index) => judgePhoto(results[index], others, thresholds));
     const existing = (await store.listDescriptors(personId))
       .filter((d) => !photoIds.includes(d.photoId))
       .map((d) => d.descriptor);
-    checkConsistency(verdicts, existing, deps.thresholds);
+    checkConsistency(verdicts, existing, thresholds);
 
     const accepted: string[] = [];
     let galleryVersion = await store.getGalleryVersion();

@@ -5,14 +5,19 @@
 import { Router, type Request, type Response } from 'express';
 import { ErrorCode, RollcallError, localDay } from '../core/index.js';
 import type { StoredAttendance, StoredEvent } from '../store/index.js';
-import { MAX_NAME_LENGTH, MAX_PAGE_LIMIT } from '../store/index.js';
+import { MAX_PAGE_LIMIT } from '../store/index.js';
 import { requireRole, requireUser } from './auth.js';
+import { JOB_ID, STORE_ID, nameField, routeId } from './body.js';
 import { csrfToken, requireCsrf } from './csrf.js';
 import { csvRow } from './csv.js';
 import { ROUTE_BASE_LOCAL } from './metrics.js';
 import { parseChoice, parseDay, parseDayRange, parseInstantRange, parsePage, single } from './query.js';
 import { photoReceiver, type UploadLimits } from './uploads.js';
-import type { EnrollmentPort, JobsPort, NodeState, Store } from './types.js';
+import type { EnrollmentPort, JobsPort, NodeState, SettingsPort, Store, UnknownFacesPort } from './types.js';
+import { createCorrectionsRouter } from './corrections.routes.js';
+import { createSettingsRouter } from './settings.routes.js';
+import { createUnknownFacesRouter } from './unknown-faces.routes.js';
+import { createUsersRouter } from './users.routes.js';
 
 export interface ApiDeps {
   store: Store;
@@ -20,13 +25,9 @@ export interface ApiDeps {
   enrollment: EnrollmentPort;
   nodes: () => readonly NodeState[];
   now: () => number;
-  /** IANA zone that decides "today" for attendance. */
-  timeZone: string;
+  settings: SettingsPort;
+  unknownFaces: UnknownFacesPort;
   uploads: UploadLimits;
-}
-
-function invalid(message: string): RollcallError {
-  return new RollcallError(ErrorCode.RequestInvalid, message);
 }
 
 function attendanceView(record: StoredAttendance) {
@@ -87,37 +88,14 @@ function csvLine(record: StoredAttendance): string {
   ]);
 }
 
-/** A person's name from a form: trimmed, present, not too long, no control characters. */
-function personName(body: unknown): string {
-  const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).name : undefined;
-  if (raw === undefined || raw === '') throw invalid('name: the person needs a name');
-  if (typeof raw !== 'string') throw invalid('name: give it once, as plain text');
-  const name = raw.trim();
-  if (name === '') throw invalid('name: the person needs a name');
-  if (Array.from(name).length > MAX_NAME_LENGTH) throw invalid(`name: at most ${MAX_NAME_LENGTH} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid('name: must not contain control characters');
-  return name;
-}
-
-/**
- * Route ids are opaque to us but bounded, so junk never reaches the store or Redis. Job ids list
- * the photo ids they train (`train-person.PERSON.PHOTO,PHOTO`), hence the comma and the length.
- */
-function routeId(req: Request, pattern: RegExp): string {
-  const id = req.params.id;
-  if (typeof id !== 'string' || !pattern.test(id)) throw invalid('id: not a valid id');
-  return id;
-}
-const PERSON_ID = /^[A-Za-z0-9:._-]{1,200}$/;
-const JOB_ID = /^[A-Za-z0-9:._,-]{1,2000}$/;
-
 export function createApiRouter(deps: ApiDeps): Router {
   const { store } = deps;
   const router = Router();
   const admin = requireRole('admin');
   const receivePhotos = photoReceiver(deps.uploads);
-  const today = (): string => localDay(new Date(deps.now()), deps.timeZone);
+  // The attendance zone is a setting, read at each request so a change applies at once.
+  const timeZone = (): string => deps.settings.current().timeZone;
+  const today = (): string => localDay(new Date(deps.now()), timeZone());
 
   router.use((req, res, next) => {
     res.locals[ROUTE_BASE_LOCAL] = req.baseUrl;
@@ -135,7 +113,7 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   router.post('/people', admin, async (req, res) => {
     const photos = await receivePhotos(req, res);
-    const name = personName(req.body);
+    const name = nameField(req.body);
     const { person, jobId } = await deps.enrollment.enroll(
       name,
       photos.map(({ fileName, bytes }) => ({ fileName, bytes })),
@@ -152,7 +130,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   router.delete('/people/:id', admin, async (req, res) => {
-    const id = routeId(req, PERSON_ID);
+    const id = routeId(req, STORE_ID);
     const { galleryVersion } = await deps.enrollment.remove(id);
     res.json({ id, erased: true, galleryVersion });
   });
@@ -205,6 +183,12 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.get('/nodes', admin, (_req, res) => {
     res.json({ nodes: deps.nodes().map(nodeView) });
   });
+
+  router.use(createCorrectionsRouter({ store, timeZone, today }));
+  router.use(['/unknown-faces', '/settings', '/users'], admin);
+  router.use(createUnknownFacesRouter({ store, unknownFaces: deps.unknownFaces }));
+  router.use(createSettingsRouter({ settings: deps.settings }));
+  router.use(createUsersRouter({ store }));
 
   router.use(() => {
     throw new RollcallError(ErrorCode.NotFound, 'no such API route');

@@ -1,5 +1,5 @@
 /**
- * The signed-in pages: People, Attendance, Nodes and Live. The server renders the frame of each
+ * The signed-in pages: People (upload or webcam), Attendance (with corrections), Nodes and Live. The server renders the frame of each
  * page; its script (`/assets/NAME.js`, see `client-scripts.ts`) fills it from the REST API or the
  * live socket, writing data only through `textContent` and attributes, never as HTML.
  */
@@ -27,6 +27,18 @@ export function peoplePage(viewer: Viewer): string {
           />
           <button type="submit">Enroll</button>
         </form>
+        <h3>Or take photos with this computer's camera</h3>
+        <p class="muted">
+          Enter the name above, then take a few photos: look at the camera, then slightly left and right.
+        </p>
+        <div class="row">
+          <button type="button" id="camera-start">Start camera</button>
+          <button type="button" id="camera-shoot" disabled>Take photo</button>
+          <button type="button" id="camera-enroll" disabled>Enroll with these photos</button>
+        </div>
+        <p id="camera-state" role="status"></p>
+        <video id="camera-video" autoplay playsinline muted hidden></video>
+        <div id="camera-shots" class="shots"></div>
         <div id="job" hidden>
           <p id="job-state" role="status"></p>
           <progress id="job-progress" max="100" value="0"></progress>
@@ -79,12 +91,67 @@ export function attendancePage(viewer: Viewer, today: string): string {
             <th>Check-out</th>
             <th>Camera</th>
             <th>Sightings</th>
+            <th>Note</th>
           </tr>
         </thead>
         <tbody id="records"></tbody>
       </table>
-      <p id="records-empty" class="muted" hidden>Nobody was seen in this period.</p>`,
+      <p id="records-empty" class="muted" hidden>Nobody was seen in this period.</p>
+      <h2>Corrections</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Day</th>
+            <th>Person</th>
+            <th>Change</th>
+            <th>Reason</th>
+            <th>By</th>
+            <th>When</th>
+          </tr>
+        </thead>
+        <tbody id="corrections"></tbody>
+      </table>
+      <p id="corrections-empty" class="muted" hidden>No record in this period was corrected.</p>
+      ${viewer.role === 'admin' ? correctionForm(today) : html``}`,
   });
+}
+
+/** Administrators mark someone present or absent by hand, with the reason kept beside the record. */
+function correctionForm(today: string) {
+  return html`<section>
+    <h2>Correct a day</h2>
+    <form id="correct" class="row">
+      <div>
+        <label for="correct-person">Person</label
+        ><select id="correct-person" name="personId" required></select>
+      </div>
+      <div>
+        <label for="correct-day">Day</label
+        ><input id="correct-day" name="day" type="date" value="${today}" required />
+      </div>
+      <div>
+        <label for="correct-present">Was</label>
+        <select id="correct-present" name="present">
+          <option value="true">present</option>
+          <option value="false">absent</option>
+        </select>
+      </div>
+      <div>
+        <label for="correct-in">Check-in</label
+        ><input id="correct-in" name="checkIn" type="time" value="09:00" />
+      </div>
+      <div>
+        <label for="correct-out">Check-out</label
+        ><input id="correct-out" name="checkOut" type="time" value="17:00" />
+      </div>
+      <div>
+        <label for="correct-reason">Reason</label
+        ><input id="correct-reason" name="reason" required maxlength="500" />
+      </div>
+      <button type="submit">Save correction</button>
+    </form>
+    <p id="correct-state" role="status"></p>
+  </section>`;
 }
 
 export function nodesPage(viewer: Viewer): string {

@@ -4,6 +4,8 @@
  * only through `textContent`, attributes and canvas text, never `innerHTML`.
  */
 
+import { ADMIN_SCRIPTS } from './admin-scripts.js';
+
 /** Shared by every page: the API call with the CSRF header, element building, messages. */
 const COMMON = String.raw`'use strict';
 const CSRF = document.querySelector('meta[name=csrf-token]')?.getAttribute('content') ?? '';
@@ -42,6 +44,15 @@ function showError(id, error) {
   box.hidden = !error;
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Polls a training job until it settles; onProgress(job) sees every state on the way.
+async function watchJob(jobId, onProgress) {
+  for (;;) {
+    const job = await api('/api/v1/jobs/' + encodeURIComponent(jobId));
+    onProgress(job);
+    if (job.state === 'completed' || job.state === 'failed') return job;
+    await sleep(500);
+  }
+}
 `;
 
 const PEOPLE = String.raw`
@@ -79,10 +90,8 @@ function personRow(person) {
   return el('tr', { 'data-person': person.name }, el('td', {}, person.name), el('td', {}, new Date(person.createdAt).toLocaleString()), el('td', {}, remove));
 }
 const form = document.getElementById('enroll');
-form.addEventListener('submit', async (submit) => {
-  submit.preventDefault();
-  const button = form.querySelector('button');
-  button.disabled = true;
+// Shows the training job of an enrollment (upload or webcam) until it settles; true when enrolled.
+async function showTraining(upload) {
   const box = document.getElementById('job');
   const state = document.getElementById('job-state');
   const progress = document.getElementById('job-progress');
@@ -93,38 +102,131 @@ form.addEventListener('submit', async (submit) => {
   state.className = '';
   state.textContent = 'Uploading…';
   try {
-    const body = new FormData(form);
-    const { person, jobId } = await api('/api/v1/people', { method: 'POST', body });
+    const { person, jobId } = await api('/api/v1/people', { method: 'POST', body: upload });
     state.textContent = 'Training ' + person.name + '…';
     await loadPeople();
-    for (;;) {
-      const job = await api('/api/v1/jobs/' + encodeURIComponent(jobId));
-      progress.value = typeof job.progress === 'number' ? job.progress : 0;
-      if (job.state === 'completed') {
-        const result = job.result ?? {};
-        const accepted = (result.accepted ?? []).length;
-        const refused = result.refused ?? [];
-        progress.value = 100;
-        state.className = 'ok';
-        state.textContent = person.name + ' is enrolled: ' + accepted + ' photo(s) accepted' + (refused.length ? ', ' + refused.length + ' refused.' : '.');
-        refusals.replaceChildren(...refused.map((r) => el('li', { class: 'error' }, r.reason)));
-        form.reset();
-        break;
-      }
-      if (job.state === 'failed') {
-        state.className = 'error';
-        state.textContent = 'Enrollment of ' + person.name + ' failed: ' + (job.failedReason ?? 'unknown reason');
-        refusals.replaceChildren(...String(job.failedReason ?? '').split('; ').filter((r) => r.includes(': ')).map((r) => el('li', { class: 'error' }, r)));
-        break;
-      }
-      state.textContent = 'Training ' + person.name + '… (' + job.state + ', ' + progress.value + '%)';
-      await sleep(500);
+    const job = await watchJob(jobId, (j) => {
+      progress.value = typeof j.progress === 'number' ? j.progress : 0;
+      state.textContent = 'Training ' + person.name + '… (' + j.state + ', ' + progress.value + '%)';
+    });
+    if (job.state === 'completed') {
+      const result = job.result ?? {};
+      const accepted = (result.accepted ?? []).length;
+      const refused = result.refused ?? [];
+      progress.value = 100;
+      state.className = 'ok';
+      state.textContent = person.name + ' is enrolled: ' + accepted + ' photo(s) accepted' + (refused.length ? ', ' + refused.length + ' refused.' : '.');
+      refusals.replaceChildren(...refused.map((r) => el('li', { class: 'error' }, r.reason)));
+      return true;
     }
+    state.className = 'error';
+    state.textContent = 'Enrollment of ' + person.name + ' failed: ' + (job.failedReason ?? 'unknown reason');
+    refusals.replaceChildren(...String(job.failedReason ?? '').split('; ').filter((r) => r.includes(': ')).map((r) => el('li', { class: 'error' }, r)));
+    return false;
   } catch (error) {
     state.className = 'error';
     state.textContent = error instanceof Error ? error.message : String(error);
+    return false;
+  }
+}
+form.addEventListener('submit', async (submit) => {
+  submit.preventDefault();
+  const button = form.querySelector('button');
+  button.disabled = true;
+  try {
+    if (await showTraining(new FormData(form))) form.reset();
   } finally {
     button.disabled = false;
+  }
+});
+
+// Webcam enrollment: getUserMedia → a canvas → JPEG blobs, sent like uploaded photos.
+const camera = {
+  video: document.getElementById('camera-video'),
+  state: document.getElementById('camera-state'),
+  start: document.getElementById('camera-start'),
+  shoot: document.getElementById('camera-shoot'),
+  send: document.getElementById('camera-enroll'),
+  shots: document.getElementById('camera-shots'),
+  stream: null,
+  blobs: [],
+};
+function cameraMessage(text, kind) {
+  camera.state.textContent = text;
+  camera.state.className = kind ?? '';
+}
+function cameraProblem(error) {
+  const name = error && error.name;
+  if (name === 'NotAllowedError' || name === 'SecurityError') return 'The browser was not allowed to use the camera. Allow camera access for this site (the camera icon in the address bar) and try again.';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No camera was found on this computer. Connect one, or upload photos instead.';
+  if (name === 'NotReadableError') return 'The camera is busy in another program. Close it there and try again.';
+  return 'The camera could not be started: ' + (error && error.message ? error.message : String(error));
+}
+function stopCamera() {
+  for (const track of camera.stream?.getTracks() ?? []) track.stop();
+  camera.stream = null;
+  camera.video.hidden = true;
+  camera.shoot.disabled = true;
+}
+camera.start.addEventListener('click', async () => {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    cameraMessage('This browser offers no camera on this page: browsers allow cameras only over HTTPS or on localhost. Upload photos instead.', 'error');
+    return;
+  }
+  camera.start.disabled = true;
+  cameraMessage('Starting the camera…');
+  try {
+    camera.stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
+    camera.video.srcObject = camera.stream;
+    camera.video.hidden = false;
+    await camera.video.play();
+    camera.shoot.disabled = false;
+    cameraMessage('Camera on. Take three or more photos.');
+  } catch (error) {
+    stopCamera();
+    cameraMessage(cameraProblem(error), 'error');
+  } finally {
+    camera.start.disabled = false;
+  }
+});
+camera.shoot.addEventListener('click', async () => {
+  const { videoWidth: width, videoHeight: height } = camera.video;
+  if (!width || !height) {
+    cameraMessage('The camera shows no picture yet; wait a moment.', 'error');
+    return;
+  }
+  const canvas = el('canvas', { width: String(width), height: String(height) });
+  canvas.getContext('2d').drawImage(camera.video, 0, 0, width, height);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
+  if (!blob) {
+    cameraMessage('The photo could not be taken; try again.', 'error');
+    return;
+  }
+  camera.blobs.push(blob);
+  // A data: URL, not a blob: one: the CSP allows images only from this site and data: URLs.
+  camera.shots.append(el('img', { src: canvas.toDataURL('image/jpeg', 0.6), alt: 'photo ' + camera.blobs.length }));
+  camera.send.disabled = false;
+  cameraMessage(camera.blobs.length + ' photo(s) taken.');
+});
+camera.send.addEventListener('click', async () => {
+  const name = document.getElementById('person-name').value.trim();
+  if (!name) {
+    cameraMessage('Enter the person\'s name above first.', 'error');
+    document.getElementById('person-name').focus();
+    return;
+  }
+  const upload = new FormData();
+  upload.append('name', name);
+  camera.blobs.forEach((blob, i) => upload.append('photos', blob, 'webcam-' + (i + 1) + '.jpg'));
+  camera.send.disabled = true;
+  if (await showTraining(upload)) {
+    stopCamera();
+    camera.blobs = [];
+    camera.shots.replaceChildren();
+    cameraMessage('');
+    form.reset();
+  } else {
+    camera.send.disabled = false;
   }
 });
 void loadPeople();
@@ -208,14 +310,70 @@ async function show() {
     const perDay = await Promise.all(list.map(dayRecords));
     chart(list.map((day, i) => ({ day, count: perDay[i].length })));
     const rows = perDay.flat().map((r) =>
-      el('tr', { 'data-person': r.person.name }, el('td', {}, r.day), el('td', {}, r.person.name), el('td', { class: 'check-in' }, clock(r.firstSeen)), el('td', { class: 'check-out' }, clock(r.lastSeen)), el('td', {}, r.lastCamera === r.camera ? r.camera : r.camera + ' → ' + r.lastCamera), el('td', {}, r.sightings)),
+      el('tr', { 'data-person': r.person.name }, el('td', {}, r.day), el('td', {}, r.person.name), el('td', { class: 'check-in' }, clock(r.firstSeen)), el('td', { class: 'check-out' }, clock(r.lastSeen)), el('td', {}, r.lastCamera === r.camera ? r.camera : r.camera + ' → ' + r.lastCamera), el('td', {}, r.sightings), el('td', { class: 'note' }, r.corrected ? 'corrected' : '')),
     );
     document.getElementById('records').replaceChildren(...rows);
     document.getElementById('records-empty').hidden = rows.length > 0;
+    const corrections = (await Promise.all(list.map(dayCorrections))).flat();
+    document.getElementById('corrections').replaceChildren(...corrections.map(correctionRow));
+    document.getElementById('corrections-empty').hidden = corrections.length > 0;
     showError('attendance-error', null);
   } catch (error) {
     showError('attendance-error', error);
   }
+}
+async function dayCorrections(day) {
+  const out = [];
+  let offset = 0;
+  while (offset !== null) {
+    const page = await api('/api/v1/attendance/corrections?date=' + day + '&limit=200&offset=' + offset);
+    out.push(...page.corrections);
+    offset = page.nextOffset;
+  }
+  return out;
+}
+function correctionRow(c) {
+  const change = c.present ? 'present ' + clock(c.firstSeen) + '–' + clock(c.lastSeen) : 'absent';
+  return el('tr', { 'data-person': c.person.name ?? c.person.id }, el('td', {}, c.day), el('td', {}, c.person.name ?? '(deleted)'), el('td', { class: 'change' }, change), el('td', { class: 'reason' }, c.reason), el('td', {}, c.by), el('td', {}, new Date(c.at).toLocaleString()));
+}
+// Administrators get the correction form; it lists the people to choose from.
+const correct = document.getElementById('correct');
+if (correct) {
+  const who = document.getElementById('correct-person');
+  const present = document.getElementById('correct-present');
+  const times = [document.getElementById('correct-in'), document.getElementById('correct-out')];
+  const toggleTimes = () => times.forEach((t) => { t.disabled = present.value !== 'true'; });
+  present.addEventListener('change', toggleTimes);
+  (async () => {
+    const people = [];
+    let offset = 0;
+    while (offset !== null) {
+      const page = await api('/api/v1/people?limit=200&offset=' + offset);
+      people.push(...page.people);
+      offset = page.nextOffset;
+    }
+    people.sort((a, b) => a.name.localeCompare(b.name));
+    who.replaceChildren(...people.map((p) => el('option', { value: p.id }, p.name)));
+  })().catch((error) => showError('attendance-error', error));
+  correct.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const state = document.getElementById('correct-state');
+    const body = { personId: who.value, day: document.getElementById('correct-day').value, present: present.value === 'true', reason: document.getElementById('correct-reason').value };
+    if (body.present) {
+      body.checkIn = times[0].value;
+      body.checkOut = times[1].value;
+    }
+    try {
+      await api('/api/v1/attendance/corrections', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      state.className = 'ok';
+      state.textContent = 'Saved: ' + who.selectedOptions[0].textContent + ' ' + (body.present ? 'present' : 'absent') + ' on ' + body.day + '.';
+      document.getElementById('correct-reason').value = '';
+      await show();
+    } catch (error) {
+      state.className = 'error';
+      state.textContent = error instanceof Error ? error.message : String(error);
+    }
+  });
 }
 range.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -370,7 +528,13 @@ function connect() {
     if (typeof message.data === 'string') onStatus(JSON.parse(message.data));
     else onFrame(message.data);
   });
-  socket.addEventListener('close', () => {
+  socket.addEventListener('close', (event) => {
+    // 4401: the session ended (signed out elsewhere, expired): the feed needs a new sign-in.
+    if (event.code === 4401) {
+      stateLine.textContent = 'Your session ended; sign in again.';
+      location.assign('/login');
+      return;
+    }
     stateLine.textContent = 'Disconnected from the server; reconnecting…';
     for (const t of tiles.values()) {
       t.nodeConnected = false;
@@ -391,4 +555,5 @@ export const CLIENT_SCRIPTS: Readonly<Record<string, string>> = {
   attendance: COMMON + ATTENDANCE,
   nodes: COMMON + NODES,
   live: COMMON + LIVE,
+  ...Object.fromEntries(Object.entries(ADMIN_SCRIPTS).map(([name, body]) => [name, COMMON + body])),
 };

@@ -30,12 +30,28 @@ export interface LiveFeedDeps {
   nodes: () => readonly NodeState[];
   /** A person's name for the boxes, or null once they are deleted. */
   personName: (personId: string) => Promise<string | null>;
-  /** The signed-in user behind an upgrade request (its session cookie), or null. */
-  authenticate: (req: IncomingMessage) => Promise<SessionUser | null>;
+  /** The signed-in session behind an upgrade request (its session cookie), or null. */
+  authenticate: (req: IncomingMessage) => Promise<LiveSession | null>;
+  /**
+   * Whether the session is still signed in (not signed out, expired, or its user deleted or
+   * disabled); asked every `recheckMs` for every open socket.
+   */
+  stillSignedIn: (session: LiveSession) => Promise<boolean>;
   log?: WebLogger;
 }
 
+/** Who opened a live socket, and with which session, so the socket ends with the session. */
+export interface LiveSession {
+  user: SessionUser;
+  sessionId: string;
+}
+
+/** WebSocket close code (application range) for a socket whose session ended; the page signs in again. */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
+
 export interface LiveFeedOptions {
+  /** How often open sockets' sessions are checked (expiry, a deleted user). @defaultValue 5000 */
+  recheckMs?: number;
   /** A viewer's socket holding more than this unsent gets no new frame until it drains. @defaultValue 262144 */
   maxBufferedBytes?: number;
   /** How often camera status goes to every viewer. @defaultValue 2000 */
@@ -51,6 +67,7 @@ const RETRY_MS = 50;
 
 interface Viewer {
   socket: WebSocket;
+  session: LiveSession;
   /** Per camera, the newest frame not yet sent. */
   pending: Map<string, Buffer>;
   retry: NodeJS.Timeout | undefined;
@@ -103,6 +120,8 @@ export class LiveFeed {
   readonly #nameTtlMs: number;
   readonly #unsubscribe: (() => void) | undefined;
   readonly #statusTimer: NodeJS.Timeout;
+  readonly #recheckTimer: NodeJS.Timeout;
+  #rechecking = false;
   #closed = false;
 
   constructor(
@@ -118,6 +137,10 @@ export class LiveFeed {
       this.#broadcastStatus();
     }, options.statusIntervalMs ?? 2000);
     this.#statusTimer.unref();
+    this.#recheckTimer = setInterval(() => {
+      void this.#recheck();
+    }, options.recheckMs ?? 5000);
+    this.#recheckTimer.unref();
   }
 
   get viewerCount(): number {
@@ -145,13 +168,13 @@ export class LiveFeed {
       return true;
     }
     this.deps.authenticate(req).then(
-      (user) => {
-        if (user === null || this.#closed) {
+      (session) => {
+        if (session === null || this.#closed) {
           refuse('401 Unauthorized');
           return;
         }
         this.#wss.handleUpgrade(req, socket, head, (ws) => {
-          this.#accept(ws);
+          this.#accept(ws, session);
         });
       },
       (error: unknown) => {
@@ -162,11 +185,19 @@ export class LiveFeed {
     return true;
   }
 
+  /** Closes the sockets opened with this session (it signed out): no frame reaches them after. */
+  endSession(sessionId: string): void {
+    for (const viewer of this.#viewers) {
+      if (viewer.session.sessionId === sessionId) this.#end(viewer, 'signed out');
+    }
+  }
+
   /** Closes every viewer's socket and stops listening for frames; idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#statusTimer);
+    clearInterval(this.#recheckTimer);
     this.#unsubscribe?.();
     for (const viewer of this.#viewers) {
       clearTimeout(viewer.retry);
@@ -176,8 +207,37 @@ export class LiveFeed {
     this.#wss.close();
   }
 
-  #accept(socket: WebSocket): void {
-    const viewer: Viewer = { socket, pending: new Map(), retry: undefined };
+  /** Stops sending at once (the viewer leaves the set) and tells the page why. */
+  #end(viewer: Viewer, reason: string): void {
+    clearTimeout(viewer.retry);
+    viewer.pending.clear();
+    this.#viewers.delete(viewer);
+    viewer.socket.close(SESSION_ENDED_CLOSE_CODE, reason);
+  }
+
+  /** A session can also end without a sign-out here: it expires, or its user is deleted or disabled. */
+  async #recheck(): Promise<void> {
+    if (this.#rechecking || this.#viewers.size === 0) return;
+    this.#rechecking = true;
+    try {
+      for (const viewer of [...this.#viewers]) {
+        let signedIn: boolean;
+        try {
+          signedIn = await this.deps.stillSignedIn(viewer.session);
+        } catch (error) {
+          // Redis unreachable: keep the viewer rather than cut everyone; the next pass decides.
+          this.deps.log?.warn({ err: error }, 'live view: a session could not be checked');
+          continue;
+        }
+        if (!signedIn && this.#viewers.has(viewer)) this.#end(viewer, 'session ended');
+      }
+    } finally {
+      this.#rechecking = false;
+    }
+  }
+
+  #accept(socket: WebSocket, session: LiveSession): void {
+    const viewer: Viewer = { socket, session, pending: new Map(), retry: undefined };
     this.#viewers.add(viewer);
     socket.on('close', () => {
       clearTimeout(viewer.retry);

@@ -1,12 +1,14 @@
 /**
  * Server-rendered pages: sign-in and sign-out, the one-time setup of the first administrator, the
- * dashboard, People, Attendance, Nodes and Live, and the pages' scripts under `/assets`. Forms post
- * urlencoded with the session's CSRF token in `_csrf`; scripts send it in `X-CSRF-Token`.
+ * dashboard, People, Attendance, Nodes, Live, Unknown faces, Settings and Users, and the pages'
+ * scripts under `/assets`. Forms post urlencoded with the session's CSRF token in `_csrf`; scripts
+ * send it in `X-CSRF-Token`. Signing out also ends the session's live-view sockets.
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type passport from 'passport';
 import { ErrorCode, RollcallError, isRollcallError } from '../core/index.js';
 import { MAX_NAME_LENGTH, type Store } from '../store/index.js';
+import { settingsPage, unknownFacesPage, usersPage } from './admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage } from './app-pages.js';
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
 import { CLIENT_SCRIPTS } from './client-scripts.js';
@@ -19,6 +21,8 @@ export interface PagesDeps {
   authenticator: passport.Authenticator;
   /** Counts failed sign-ins per address and name. */
   loginLimiter: RequestHandler;
+  /** A session signed out: its live-view sockets are closed. */
+  signedOut: (sessionId: string) => void;
   /** Today's date (YYYY-MM-DD) in the attendance time zone. */
   today: () => string;
 }
@@ -68,6 +72,15 @@ export function createPagesRouter(deps: PagesDeps): Router {
   router.get('/nodes', signedIn, admin, (req, res) => {
     res.type('html').send(nodesPage(viewerOf(req)));
   });
+  router.get('/unknown-faces', signedIn, admin, (req, res) => {
+    res.type('html').send(unknownFacesPage(viewerOf(req)));
+  });
+  router.get('/settings', signedIn, admin, (req, res) => {
+    res.type('html').send(settingsPage(viewerOf(req)));
+  });
+  router.get('/users', signedIn, admin, (req, res) => {
+    res.type('html').send(usersPage(viewerOf(req)));
+  });
   // The scripts hold no data, only code: open, so the sign-in redirect never lands on one.
   router.get('/assets/:name.js', (req, res) => {
     const name = req.params.name;
@@ -109,7 +122,9 @@ export function createPagesRouter(deps: PagesDeps): Router {
   router.post('/logout', ...forms, async (req, res) => {
     if (req.user) {
       assertCsrf(req);
+      const sessionId = req.sessionID;
       await logOut(req);
+      deps.signedOut(sessionId);
       rotateCsrfToken(req);
     }
     if (isJson(req)) res.status(204).end();

@@ -47,7 +47,12 @@ table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;pa
 .row label{margin:0}.row input{width:auto}.row button{margin:0}progress{width:100%}
 .cams{display:grid;grid-template-columns:repeat(auto-fill,minmax(32rem,1fr));gap:1rem}
 .cam{border:1px solid #ccc;padding:.5rem;margin:0}#chart svg{max-width:48rem;display:block}.cam canvas{width:100%;background:#111;display:block}
-button.danger{background:#a00;color:#fff;border:0;margin:0;padding:.3rem .8rem}`;
+button.danger{background:#a00;color:#fff;border:0;margin:0;padding:.3rem .8rem}
+.faces{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:1rem}
+.face{border:1px solid #ccc;padding:.5rem}.face img{width:100%;max-height:14rem;object-fit:contain;background:#111}
+.face form{display:flex;gap:.3rem}.face form input{flex:1}.face button{margin:.3rem 0 0}
+.shots{display:flex;gap:.5rem;flex-wrap:wrap}.shots img{height:6rem}#camera-video{max-width:24rem;display:block}
+select{font-size:1rem;padding:.3rem}fieldset{margin:1rem 0}td select,td button{margin:0 .2rem}`;
 
 /** Who is looking at a page with navigation, and which entry is current. */
 export interface Viewer {
@@ -61,7 +66,10 @@ export const NAV_PAGES = [
   { path: '/live', label: 'Live', admin: false },
   { path: '/attendance', label: 'Attendance', admin: false },
   { path: '/people', label: 'People', admin: true },
+  { path: '/unknown-faces', label: 'Unknown faces', admin: true },
   { path: '/nodes', label: 'Nodes', admin: true },
+  { path: '/settings', label: 'Settings', admin: true },
+  { path: '/users', label: 'Users', admin: true },
   { path: '/admin/queues', label: 'Job queues', admin: true },
 ] as const;
 
@@ -174,9 +182,6 @@ export function setupPage(options: {
   );
 }
 
-/** Pages not built yet; the dashboard says so rather than linking nowhere. */
-export const COMING_PAGES = ['Unknown faces', 'Settings', 'Users'];
-
 export function dashboardPage(viewer: Viewer): string {
   const pages = NAV_PAGES.filter((entry) => !entry.admin || viewer.role === 'admin');
   return appPage({
@@ -187,9 +192,7 @@ export function dashboardPage(viewer: Viewer): string {
       <ul>
         ${pages.map((entry) => html`<li><a href="${entry.path}">${entry.label}</a></li>`)}
       </ul>
-      <p class="muted">
-        Coming later: ${COMING_PAGES.join(', ')}. The REST API under <code>/api/v1</code> serves everything.
-      </p>`,
+      <p class="muted">The REST API under <code>/api/v1</code> serves everything these pages show.</p>`,
   });
 }
 

@@ -4,7 +4,8 @@
  */
 import type { NodeState } from '../bridge/index.js';
 import type { JobQueue } from '../queues/index.js';
-import type { Person, Store, UserRole } from '../store/index.js';
+import type { AssignedFace, AssignTarget, RollcallSettings } from '../services/index.js';
+import type { Person, Store, UnknownFace, UserRole } from '../store/index.js';
 
 /** The part of `EnrollmentService` the web node calls. */
 export interface EnrollmentPort {
@@ -13,6 +14,19 @@ export interface EnrollmentPort {
     photos: readonly { fileName: string; bytes: Uint8Array }[],
   ): Promise<{ person: Person; jobId: string }>;
   remove(personId: string): Promise<{ galleryVersion: number }>;
+}
+
+/** The part of `UnknownFaceService` the web node calls. */
+export interface UnknownFacesPort {
+  assign(id: string, target: AssignTarget): Promise<AssignedFace>;
+  dismiss(id: string): Promise<UnknownFace>;
+}
+
+/** The part of `SettingsService` the web node calls. */
+export interface SettingsPort {
+  current(): RollcallSettings;
+  /** Validates, saves and pushes to the nodes; throws `REQUEST_INVALID` naming the bad field. */
+  update(patch: unknown): Promise<{ settings: RollcallSettings; pushedTo: number }>;
 }
 
 /** The part of `JobQueue` the web node uses: job status, and the BullMQ queue for Bull Board. */
@@ -25,7 +39,7 @@ export interface SessionUser {
   role: UserRole;
 }
 
-export type { NodeState, Store };
+export type { NodeState, RollcallSettings, Store };
 
 declare global {
   // Express's own types are declared in this namespace; merging into it is how they are extended.

@@ -15,24 +15,28 @@ import express, {
   type Response,
 } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import { ErrorCode, RollcallError, localDay } from '../core/index.js';
 import { createApiRouter } from './api.routes.js';
 import { bearerAuth, createPassport, requireRole, requireUser } from './auth.js';
 import { toErrorResponse, type WebLogger } from './http-errors.js';
-import { LiveFeed, type FrameFeed, type LiveFeedOptions } from './live-feed.js';
+import { LiveFeed, type FrameFeed, type LiveFeedOptions, type LiveSession } from './live-feed.js';
 import { WebMetrics } from './metrics.js';
 import { errorPage } from './pages.js';
 import { createPagesRouter } from './pages.routes.js';
-import type { EnrollmentPort, JobsPort, NodeState, SessionUser, Store } from './types.js';
+import type { EnrollmentPort, JobsPort, NodeState, SettingsPort, Store, UnknownFacesPort } from './types.js';
 import type { UploadLimits } from './uploads.js';
 
 export interface WebDeps {
   store: Store;
   jobs: JobsPort;
   enrollment: EnrollmentPort;
+  /** Review of unknown faces (`UnknownFaceService`). */
+  unknownFaces: UnknownFacesPort;
+  /** Run-time settings, the attendance time zone among them (`SettingsService`). */
+  settings: SettingsPort;
   /** The bridge clients' view of each recognition node (`BridgeClients.nodes()`). */
   nodes: () => readonly NodeState[];
   /** Camera frames for the live view (`BridgeClients` `frame` events). @defaultValue none: the live view shows no picture */
@@ -59,8 +63,6 @@ export interface WebOptions {
   secureCookies?: boolean;
   /** Express `trust proxy`: which proxies' X-Forwarded-* headers to believe. @defaultValue false */
   trustProxy?: boolean | number | string;
-  /** IANA zone that decides "today" for attendance. @defaultValue the system zone */
-  timeZone?: string;
   /** Limits on enrollment uploads. @defaultValue 10 MiB a photo, 20 photos */
   uploads?: UploadLimits;
   /** Redis key prefix of sessions; tests use a unique one. @defaultValue `rollcall:sess:` */
@@ -166,12 +168,13 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   redis.on('error', (error: Error) => {
     deps.log?.warn({ err: error }, 'session store: Redis error');
   });
+  const sessionStore = new RedisStore({
+    client: redis,
+    prefix: options.sessionPrefix ?? 'rollcall:sess:',
+  });
   const sessions = session({
     name: 'rollcall.sid',
-    store: new RedisStore({
-      client: redis,
-      prefix: options.sessionPrefix ?? 'rollcall:sess:',
-    }),
+    store: sessionStore,
     secret: options.sessionSecret,
     resave: false,
     // No session (and no Redis key) for visitors until something is stored in it.
@@ -227,13 +230,16 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     },
   });
 
-  const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   app.use(
     createPagesRouter({
       store: deps.store,
       authenticator,
       loginLimiter,
-      today: () => localDay(new Date(now()), timeZone),
+      // Declared below (it needs the session middleware); only called once requests arrive.
+      signedOut: (sessionId) => {
+        live.endSession(sessionId);
+      },
+      today: () => localDay(new Date(now()), deps.settings.current().timeZone),
     }),
   );
   app.use(
@@ -246,7 +252,8 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       enrollment: deps.enrollment,
       nodes: deps.nodes,
       now,
-      timeZone,
+      settings: deps.settings,
+      unknownFaces: deps.unknownFaces,
       uploads: options.uploads ?? {},
     }),
   );
@@ -289,11 +296,20 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
         else resolve();
       });
     });
-  const authenticateUpgrade = async (incoming: IncomingMessage): Promise<SessionUser | null> => {
+  const authenticateUpgrade = async (incoming: IncomingMessage): Promise<LiveSession | null> => {
     const req = incoming as Request;
     const res = new ServerResponse(incoming) as Response;
     for (const handler of [initialize, sessions, passportSession]) await runMiddleware(handler, req, res);
-    return req.user ?? null;
+    return req.user ? { user: req.user, sessionId: req.sessionID } : null;
+  };
+  // The session as Redis holds it now: gone once it expired or was signed out (passport then
+  // regenerates it); the user is read again, as for every request.
+  const stillSignedIn = async ({ user, sessionId }: LiveSession): Promise<boolean> => {
+    const data = (await sessionStore.get(sessionId)) as SessionData | null | undefined;
+    const passportUser = (data as { passport?: { user?: unknown } } | null | undefined)?.passport?.user;
+    if (passportUser !== user.id) return false;
+    const current = await deps.store.getUser(user.id);
+    return current !== null && !current.disabled;
   };
   const live = new LiveFeed(
     {
@@ -301,6 +317,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       nodes: deps.nodes,
       personName: async (id) => (await deps.store.getPerson(id))?.name ?? null,
       authenticate: authenticateUpgrade,
+      stillSignedIn,
       ...(deps.log === undefined ? {} : { log: deps.log }),
     },
     options.live,

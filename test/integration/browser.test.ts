@@ -4,12 +4,17 @@
  * group photo with Sheldon in it) and a web node (SQLite, a private Redis, the training worker,
  * bridge clients, the web server with its live feed). An admin signs in, enrolls Sheldon
  * from photos, watches the live view name him, sees his check-in on the attendance page and
- * downloads the CSV; a viewer sees only what viewers may. Screenshots go to `test/artifacts/`.
+ * downloads the CSV; a viewer sees only what viewers may. Then the administrators' pages: a person
+ * enrolled with the (fake) webcam, unknown faces assigned and dismissed, settings saved and sent to
+ * the node, users added and changed, and a day corrected by hand. Screenshots go to `test/artifacts/`.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, symlink } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '../../config.js';
 import { createLogger } from '../../src/cli/logger.js';
@@ -24,8 +29,25 @@ import { tempDir } from '../support/temp.js';
 import { makeEvent } from './store.contract.js';
 
 const SECRET = 'a-test-bridge-secret-of-some-length';
+const run = promisify(execFile);
 const ADMIN = { name: 'Ada Admin', password: 'correct horse battery' };
 const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
+/** Waits until `check` holds, for store changes that follow a click. */
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, 'the change never arrived');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A photo of someone nobody enrolls here. */
+async function firstDistractor(): Promise<string> {
+  const names = (await readdir(facePhoto('distractors'))).sort();
+  assert.ok(names[0], 'no distractor photos');
+  return names[0];
+}
+
 /** Browser steps wait at most this long for what the user should see. */
 const SEE_MS = 30_000;
 
@@ -73,7 +95,28 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       await store.createUser({ name: user.name, role, passwordHash: await hashPassword(user.password) });
     }
 
-    browser = await launchChromium();
+    // A fake camera that shows a face photo: Chromium plays a .y4m file made from it by ffmpeg.
+    const video = path.join(await tempDir('browser-webcam'), 'howard.y4m');
+    await run('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-loop',
+      '1',
+      '-i',
+      facePhoto('howard/howard1.png'),
+      '-t',
+      '2',
+      '-pix_fmt',
+      'yuv420p',
+      '-vf',
+      'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2',
+      video,
+    ]);
+    browser = await launchChromium([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ]);
     closers.push(() => browser.close());
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
     page = await context.newPage();
@@ -276,5 +319,183 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     assert.match(question, /Delete Sheldon\?/);
     assert.deepEqual(await page.locator('#people tr td:first-child').allInnerTexts(), ['Penny']);
     assert.equal(await store.getPersonByName('Sheldon'), null);
+  });
+
+  it('enrolls Howard with the webcam: photos taken in the browser, trained like uploads', async () => {
+    await context.grantPermissions(['camera'], { origin: base });
+    await page.goto(`${base}/people`);
+    await page.fill('#person-name', 'Howard');
+    await page.click('#camera-start');
+    await page.locator('#camera-state').filter({ hasText: 'Camera on' }).waitFor();
+    for (let shot = 1; shot <= 3; shot++) {
+      await page.click('#camera-shoot');
+      await page
+        .locator('#camera-state')
+        .filter({ hasText: `${shot} photo(s) taken` })
+        .waitFor();
+    }
+    assert.equal(await page.locator('#camera-shots img').count(), 3);
+    // The thumbnails show the photos taken (a CSP-blocked image would have no width).
+    await page.waitForFunction(
+      "[...document.querySelectorAll('#camera-shots img')].every((img) => img.naturalWidth > 0)",
+    );
+    await screenshot(page, '08-people-webcam');
+    await page.click('#camera-enroll');
+    const state = page.locator('#job-state');
+    await state.filter({ hasText: /is enrolled|failed/ }).waitFor({ timeout: 120_000 });
+    assert.match(await state.innerText(), /Howard is enrolled: 3 photo\(s\) accepted\.$/);
+    const howard = await store.getPersonByName('Howard');
+    assert.ok(howard);
+    assert.equal((await store.listDescriptors(howard.id)).length, 3);
+    await page.locator('#people tr[data-person="Howard"]').waitFor();
+    await screenshot(page, '09-people-webcam-enrolled');
+  });
+
+  it('says clearly when the browser has no camera to offer', async () => {
+    const plain = await launchChromium();
+    try {
+      const other = await plain.newPage();
+      other.setDefaultTimeout(SEE_MS);
+      await signIn(other, ADMIN);
+      await other.goto(`${base}/people`);
+      await other.click('#camera-start');
+      const message = other.locator('#camera-state.error');
+      await message.waitFor();
+      assert.match(await message.innerText(), /No camera was found|not allowed to use the camera/);
+      assert.equal(await other.locator('#camera-shoot').isDisabled(), true);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('reviews unknown faces: assigns one to Penny (trained) and dismisses another', async () => {
+    const crop = await sharp(facePhoto('penny/penny1.png')).jpeg().toBuffer();
+    const at = new Date().toISOString();
+    const { face: pennyFace } = await store.recordUnknownFace(
+      makeEvent({ type: 'unknown', personId: null, nodeId: 'camera-pc', cameraId: 'door', at, crop }),
+    );
+    const stranger = await sharp(facePhoto('distractors/' + (await firstDistractor())))
+      .jpeg()
+      .toBuffer();
+    const { face: strangerFace } = await store.recordUnknownFace(
+      makeEvent({
+        type: 'unknown',
+        personId: null,
+        nodeId: 'camera-pc',
+        cameraId: 'hall',
+        at,
+        crop: stranger,
+      }),
+    );
+    await page.goto(`${base}/unknown-faces`);
+    const card = page.locator(`figure.face[data-face="${pennyFace.id}"]`);
+    await card.waitFor();
+    // The crop is served and decoded: a real picture, not a broken image.
+    // (An expression string: these tests compile without the DOM's types.)
+    await page.waitForFunction(
+      `document.querySelector('figure[data-face="${pennyFace.id}"] img')?.naturalWidth > 0`,
+    );
+    assert.match(await card.locator('figcaption').innerText(), /camera door on camera-pc/);
+    await screenshot(page, '10-unknown-faces');
+
+    await card.locator('input[name=name]').fill('Penny');
+    await card.locator('button[type=submit]').click();
+    await card
+      .locator('.face-state')
+      .filter({ hasText: /trained|refused/ })
+      .waitFor({ timeout: 120_000 });
+    assert.equal(await card.locator('.face-state').innerText(), 'Assigned to Penny; trained.');
+    assert.equal(await card.locator('progress').getAttribute('value'), '100');
+    const penny = await store.getPersonByName('Penny');
+    assert.ok(penny);
+    assert.equal((await store.listDescriptors(penny.id)).length, 1);
+    assert.equal((await store.getUnknownFace(pennyFace.id))?.assignedPersonId, penny.id);
+    await screenshot(page, '11-unknown-face-assigned');
+
+    const other = page.locator(`figure.face[data-face="${strangerFace.id}"]`);
+    await other.locator('button.dismiss').click();
+    await other.waitFor({ state: 'detached' });
+    assert.equal((await store.getUnknownFace(strangerFace.id))?.status, 'dismissed');
+    await page.selectOption('#status', 'assigned');
+    await page
+      .locator(`figure.face[data-face="${pennyFace.id}"]`)
+      .filter({ hasText: 'Assigned to Penny' })
+      .waitFor();
+  });
+
+  it('saves settings, refusing an unknown threshold below the match threshold, and sends them to the node', async () => {
+    await page.goto(`${base}/settings`);
+    await page.waitForFunction("document.getElementById('timeZone').value !== ''");
+    assert.equal(await page.inputValue('#timeZone'), 'UTC');
+    assert.equal(await page.inputValue('#retentionDays'), '30');
+    await page.fill('#matchThreshold', '0.5');
+    await page.fill('#unknownThreshold', '0.45');
+    await page.click('#settings button[type=submit]');
+    const state = page.locator('#settings-state');
+    await state.filter({ hasText: /unknownThreshold/ }).waitFor();
+    assert.match(await state.innerText(), /unknownThreshold: must be at least the match threshold/);
+    await page.fill('#unknownThreshold', '0.58');
+    await page.fill('#retentionDays', '60');
+    await page.click('#settings button[type=submit]');
+    await state.filter({ hasText: /^Saved/ }).waitFor();
+    assert.match(await state.innerText(), /Sent to 1 connected recognition node/);
+    assert.deepEqual((await store.getSetting('web.settings'))?.value, {
+      matchThreshold: 0.5,
+      unknownThreshold: 0.58,
+      consensusFrames: 3,
+      sightingIntervalS: 10,
+      timeZone: 'UTC',
+      retentionDays: 60,
+    });
+    await screenshot(page, '12-settings');
+  });
+
+  it('adds a user, changes their role, and never offers to delete yourself', async () => {
+    await page.goto(`${base}/users`);
+    await page.locator(`#users tr[data-user="${ADMIN.name}"]`).waitFor();
+    assert.equal(await page.locator(`#users tr[data-user="${ADMIN.name}"] button.danger`).isDisabled(), true);
+    await page.fill('#new-name', 'Olive Office');
+    await page.fill('#new-password', 'short');
+    await page.fill('#new-password', 'olive password 1');
+    await page.click('#add-user button[type=submit]');
+    const row = page.locator('#users tr[data-user="Olive Office"]');
+    await row.waitFor();
+    assert.match(await page.locator('#add-state').innerText(), /Olive Office can sign in now, as viewer/);
+    await row.locator('select.role').selectOption('admin');
+    await until(async () => (await store.getUserByName('Olive Office'))?.role === 'admin');
+    await screenshot(page, '13-users');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.locator('button.danger').click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(await store.getUserByName('Olive Office'), null);
+  });
+
+  it('corrects a day by hand: Stuart (never enrolled, so no camera sees him) marked present with a reason, shown in the list and the CSV', async () => {
+    await store.createPerson({ name: 'Stuart' });
+    await page.goto(`${base}/attendance`);
+    await page.locator('#correct-person option', { hasText: 'Stuart' }).waitFor({ state: 'attached' });
+    await page.selectOption('#correct-person', { label: 'Stuart' });
+    await page.fill('#correct-in', '08:30');
+    await page.fill('#correct-out', '16:00');
+    await page.fill('#correct-reason', 'came in through the side door');
+    await page.click('#correct button[type=submit]');
+    await page.locator('#correct-state.ok').waitFor();
+    const record = page.locator('#records tr[data-person="Stuart"]').last();
+    await record.locator('td.note', { hasText: 'corrected' }).waitFor();
+    assert.deepEqual((await record.locator('td').allInnerTexts()).slice(1, 4), [
+      'Stuart',
+      '08:30:00',
+      '16:00:00',
+    ]);
+    const correction = page.locator('#corrections tr[data-person="Stuart"]');
+    assert.equal(await correction.locator('td.reason').innerText(), 'came in through the side door');
+    assert.equal(await correction.locator('td.change').innerText(), 'present 08:30:00–16:00:00');
+    await screenshot(page, '14-attendance-corrected');
+    const today = new Date().toISOString().slice(0, 10);
+    const csv = await (await page.request.get(`${base}/api/v1/attendance.csv?from=${today}`)).text();
+    assert.match(
+      csv,
+      new RegExp(`${today},Stuart,[^,]+,${today}T08:30:00.000Z,${today}T16:00:00.000Z,manual,.*,yes\\r\\n`),
+    );
   });
 });

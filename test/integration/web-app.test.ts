@@ -19,6 +19,7 @@ import {
   generateApiToken,
   type EnrollmentPort,
 } from '../../src/web/index.js';
+import { SettingsService, UnknownFaceService } from '../../src/services/index.js';
 import { ROLLCALL_BIN, runCli } from '../support/cli.js';
 import { makeEvent } from './store.contract.js';
 import { tempDir } from '../support/temp.js';
@@ -145,12 +146,25 @@ class FakeEnrollment implements EnrollmentPort {
     return { person, jobId };
   }
 
+  addPhotos(person: Person, photos: readonly { fileName: string; bytes: Uint8Array }[]) {
+    return this.enroll(person.name, photos);
+  }
+
   async remove(personId: string) {
     this.removed.push(personId);
     const { galleryVersion } = await this.store.deletePerson(personId);
     return { galleryVersion };
   }
 }
+
+const SETTINGS = {
+  matchThreshold: 0.55,
+  unknownThreshold: 0.6,
+  consensusFrames: 3,
+  sightingIntervalS: 10,
+  timeZone: 'UTC',
+  retentionDays: 30,
+};
 
 const NODES: NodeState[] = [
   {
@@ -182,6 +196,7 @@ describe('web node over HTTP', () => {
   let store: Store;
   let jobs: JobQueue;
   let enrollment: FakeEnrollment;
+  let settings: SettingsService;
   let server: WebServer;
   let base: string;
 
@@ -192,14 +207,21 @@ describe('web node over HTTP', () => {
     jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
     enrollment = new FakeEnrollment(store, jobs);
     server = new WebServer(
-      { store, jobs, enrollment, nodes: () => NODES, redisUrl: redis.url },
+      {
+        store,
+        jobs,
+        enrollment,
+        unknownFaces: new UnknownFaceService({ store, enrollment }),
+        settings: (settings = new SettingsService({ store, defaults: SETTINGS, targets: () => [] })),
+        nodes: () => NODES,
+        redisUrl: redis.url,
+      },
       {
         port: 0,
         host: '127.0.0.1',
         sessionSecret: randomUUID() + randomUUID(),
         secureCookies: false,
         sessionPrefix: `${randomUUID()}:sess:`,
-        timeZone: 'UTC',
       },
     );
     const { port } = await server.start();
@@ -295,6 +317,20 @@ describe('web node over HTTP', () => {
       ['GET', '/api/v1/attendance.csv'],
       ['GET', '/api/v1/events'],
       ['GET', '/api/v1/nodes'],
+      ['GET', '/api/v1/unknown-faces'],
+      ['GET', '/api/v1/unknown-faces/f1/crop.jpg'],
+      ['POST', '/api/v1/unknown-faces/f1/assign'],
+      ['POST', '/api/v1/unknown-faces/f1/dismiss'],
+      ['GET', '/api/v1/settings'],
+      ['PUT', '/api/v1/settings'],
+      ['GET', '/api/v1/users'],
+      ['POST', '/api/v1/users'],
+      ['PATCH', '/api/v1/users/u1'],
+      ['DELETE', '/api/v1/users/u1'],
+      ['GET', '/api/v1/users/u1/tokens'],
+      ['DELETE', '/api/v1/users/u1/tokens/t1'],
+      ['GET', '/api/v1/attendance/corrections'],
+      ['POST', '/api/v1/attendance/corrections'],
       ['GET', '/api/v1/no-such-route'],
       ['GET', '/admin/queues'],
       ['GET', '/admin/queues/api/queues'],
@@ -387,6 +423,8 @@ describe('web node over HTTP', () => {
     assert.equal((await viewer.fetch(`/api/v1/attendance?date=${DAY}`)).status, 200);
     assert.equal((await viewer.fetch(`/api/v1/attendance.csv?from=${DAY}`)).status, 200);
     const headers = { 'x-csrf-token': csrf };
+    // Viewers see why a record was changed, but cannot change one.
+    assert.equal((await viewer.fetch(`/api/v1/attendance/corrections?date=${DAY}`)).status, 200);
     const forbidden: [string, string, RequestInit?][] = [
       ['GET', '/api/v1/people'],
       ['POST', '/api/v1/people', { body: photosForm('Eve', [{ name: 'a.jpg', bytes: JPEG }]) }],
@@ -395,12 +433,39 @@ describe('web node over HTTP', () => {
       ['GET', '/api/v1/events'],
       ['GET', '/api/v1/nodes'],
       ['GET', '/admin/queues'],
+      ['GET', '/api/v1/unknown-faces'],
+      ['GET', '/api/v1/unknown-faces/f1/crop.jpg'],
+      ['POST', '/api/v1/unknown-faces/f1/assign', { body: '{"name":"Eve"}' }],
+      ['POST', '/api/v1/unknown-faces/f1/dismiss'],
+      ['GET', '/api/v1/settings'],
+      ['PUT', '/api/v1/settings', { body: '{"consensusFrames":1}' }],
+      ['GET', '/api/v1/users'],
+      ['POST', '/api/v1/users', { body: '{"name":"Eve","password":"eve password 1","role":"admin"}' }],
+      ['PATCH', '/api/v1/users/u1', { body: '{"role":"admin"}' }],
+      ['DELETE', '/api/v1/users/u1'],
+      ['GET', '/api/v1/users/u1/tokens'],
+      ['DELETE', '/api/v1/users/u1/tokens/t1'],
+      [
+        'POST',
+        '/api/v1/attendance/corrections',
+        { body: '{"personId":"p1","day":"2025-03-10","present":false,"reason":"x"}' },
+      ],
     ];
     for (const [method, url, init] of forbidden) {
-      const body = await errorBody(await viewer.fetch(url, { method, headers, ...init }), 403, 'FORBIDDEN');
+      const json: Record<string, string> =
+        typeof init?.body === 'string' ? { 'content-type': 'application/json' } : {};
+      const body = await errorBody(
+        await viewer.fetch(url, { method, headers: { ...headers, ...json }, ...init }),
+        403,
+        'FORBIDDEN',
+      );
       assert.match(body.message, /admin/, url);
     }
     assert.equal(enrollment.enrolled.length, 0);
+    assert.equal(
+      (await store.listUsers()).items.some((u) => u.name === 'Eve'),
+      false,
+    );
   });
 
   it('accepts an API token as the token user, without CSRF, and refuses unknown or revoked ones', async () => {
@@ -757,6 +822,377 @@ describe('web node over HTTP', () => {
         headers: { origin: 'http://evil.example' },
       });
       await errorBody(foreign, 403, 'CSRF_INVALID');
+    });
+
+    function sendJson(method: string, url: string, body: unknown): Promise<Response> {
+      return admin.fetch(url, {
+        method,
+        headers: { 'x-csrf-token': csrf, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    }
+
+    it('lists unknown faces newest first with their crops, and validates assignments', async () => {
+      const older = await store.recordUnknownFace(
+        makeEvent({
+          type: 'unknown',
+          personId: null,
+          cameraId: 'hall',
+          at: '2025-03-10T08:00:00.000Z',
+          crop: JPEG,
+        }),
+      );
+      const newer = await store.recordUnknownFace(
+        makeEvent({
+          type: 'unknown',
+          personId: null,
+          cameraId: 'door',
+          at: '2025-03-10T09:00:00.000Z',
+          crop: JPEG,
+        }),
+      );
+      const list = (await (await admin.fetch('/api/v1/unknown-faces?status=open')).json()) as {
+        faces: { id: string; cameraId: string; nodeId: string; status: string; hasCrop: boolean }[];
+      };
+      assert.deepEqual(
+        list.faces.map((f) => [f.id, f.cameraId, f.nodeId, f.status, f.hasCrop]),
+        [
+          [newer.face.id, 'door', 'node-a', 'open', true],
+          [older.face.id, 'hall', 'node-a', 'open', true],
+        ],
+      );
+      const crop = await admin.fetch(`/api/v1/unknown-faces/${newer.face.id}/crop.jpg`);
+      assert.equal(crop.status, 200);
+      assert.equal(crop.headers.get('content-type'), 'image/jpeg');
+      assert.deepEqual(Buffer.from(await crop.arrayBuffer()), JPEG);
+      await errorBody(await admin.fetch('/api/v1/unknown-faces/nope/crop.jpg'), 404, 'NOT_FOUND');
+      await errorBody(await admin.fetch('/api/v1/unknown-faces?status=lost'), 400, 'REQUEST_INVALID');
+
+      const url = `/api/v1/unknown-faces/${newer.face.id}/assign`;
+      const refusals: [unknown, number, string, RegExp][] = [
+        [{}, 400, 'REQUEST_INVALID', /personId or name/],
+        [{ name: 'X', personId: 'p' }, 400, 'REQUEST_INVALID', /not both/],
+        [{ name: '   ' }, 400, 'REQUEST_INVALID', /^name: /],
+        [{ name: 42 }, 400, 'REQUEST_INVALID', /^name: /],
+        [{ personId: 'no such person' }, 400, 'REQUEST_INVALID', /^personId: /],
+        [{ personId: 'nobody' }, 404, 'NOT_FOUND', /no person/],
+        [['Eve'], 400, 'REQUEST_INVALID', /JSON object/],
+      ];
+      for (const [body, status, code, message] of refusals) {
+        assert.match((await errorBody(await sendJson('POST', url, body), status, code)).message, message);
+      }
+      await errorBody(
+        await sendJson('POST', '/api/v1/unknown-faces/%20bad/assign', { name: 'X' }),
+        400,
+        'REQUEST_INVALID',
+      );
+      await errorBody(
+        await sendJson('POST', '/api/v1/unknown-faces/missing/assign', { name: 'X' }),
+        404,
+        'NOT_FOUND',
+      );
+      assert.equal((await store.getUnknownFace(newer.face.id))?.status, 'open', 'refusals changed nothing');
+
+      const before = enrollment.enrolled.length;
+      const assigned = await sendJson('POST', url, { name: 'Hedy Lamarr' });
+      assert.equal(assigned.status, 202);
+      const body = (await assigned.json()) as {
+        face: { status: string; assignedPersonId: string; assignedPersonName: string };
+        person: Person;
+        jobId: string;
+      };
+      assert.equal(body.face.status, 'assigned');
+      assert.equal(body.face.assignedPersonName, 'Hedy Lamarr');
+      assert.equal(body.face.assignedPersonId, body.person.id);
+      assert.equal(assigned.headers.get('location'), `/api/v1/jobs/${encodeURIComponent(body.jobId)}`);
+      // The crop became the person's enrollment photo, and training was queued for it.
+      assert.equal(enrollment.enrolled.length, before + 1);
+      assert.deepEqual(enrollment.enrolled.at(-1)?.sizes, [JPEG.length]);
+      const photos = await store.listPhotos(body.person.id);
+      assert.equal(photos.length, 1);
+      assert.deepEqual(Buffer.from((await store.getPhotoBytes(photos[0]?.id ?? '')) ?? []), JPEG);
+      assert.equal((await jobs.getJob(body.jobId))?.name, JobName.TrainPerson);
+      assert.match(
+        (await errorBody(await sendJson('POST', url, { name: 'Again' }), 409, 'STORE_CONFLICT')).message,
+        /already assigned/,
+      );
+
+      // Assigning to someone enrolled adds the photo to them.
+      const third = await store.recordUnknownFace(makeEvent({ type: 'unknown', personId: null, crop: JPEG }));
+      const toExisting = await sendJson('POST', `/api/v1/unknown-faces/${third.face.id}/assign`, {
+        personId: body.person.id,
+      });
+      assert.equal(toExisting.status, 202);
+      assert.equal((await store.listPhotos(body.person.id)).length, 2);
+
+      const dismissed = await sendJson('POST', `/api/v1/unknown-faces/${older.face.id}/dismiss`, {});
+      assert.equal(dismissed.status, 200);
+      assert.equal(((await dismissed.json()) as { face: { status: string } }).face.status, 'dismissed');
+      assert.equal((await store.getUnknownFace(older.face.id))?.status, 'dismissed');
+      await errorBody(
+        await sendJson('POST', `/api/v1/unknown-faces/${older.face.id}/dismiss`, {}),
+        409,
+        'STORE_CONFLICT',
+      );
+      const open = (await (await admin.fetch('/api/v1/unknown-faces?status=open')).json()) as {
+        faces: unknown[];
+      };
+      assert.equal(open.faces.length, 0);
+    });
+
+    it('validates and saves settings, and applies retention at once', async () => {
+      const initial = (await (await admin.fetch('/api/v1/settings')).json()) as { settings: unknown };
+      assert.deepEqual(initial.settings, SETTINGS);
+      const refusals: [unknown, RegExp][] = [
+        [
+          { matchThreshold: 0.7, unknownThreshold: 0.6 },
+          /^unknownThreshold: must be at least the match threshold/,
+        ],
+        [{ timeZone: 'Mars/Olympus' }, /^timeZone: must be an IANA time zone/],
+        [{ consensusFrames: 2.5 }, /^consensusFrames: /],
+        [{ consensusFrames: '3' }, /^consensusFrames: must be a number/],
+        [{ retentionDays: 0 }, /^retentionDays: must be at least 1 day/],
+        [{ colour: 'blue' }, /^colour: not a setting/],
+        // A bare JSON value is not an object of settings; the JSON parser refuses it.
+        ['0.5', /not valid JSON/],
+        [[1], /JSON object/],
+      ];
+      for (const [body, message] of refusals) {
+        const refused = await errorBody(
+          await sendJson('PUT', '/api/v1/settings', body),
+          400,
+          'REQUEST_INVALID',
+        );
+        assert.match(refused.message, message);
+      }
+      assert.equal(await store.getSetting('web.settings'), null, 'refusals saved nothing');
+
+      // An open unknown face older than the retention period is dismissed and its crop dropped.
+      const stale = await store.recordUnknownFace(
+        makeEvent({ type: 'unknown', personId: null, at: '2020-01-01T00:00:00.000Z', crop: JPEG }),
+      );
+      const saved = await sendJson('PUT', '/api/v1/settings', {
+        matchThreshold: 0.5,
+        unknownThreshold: 0.58,
+        consensusFrames: 4,
+        retentionDays: 90,
+      });
+      assert.equal(saved.status, 200);
+      const expected = {
+        ...SETTINGS,
+        matchThreshold: 0.5,
+        unknownThreshold: 0.58,
+        consensusFrames: 4,
+        retentionDays: 90,
+      };
+      assert.deepEqual(await saved.json(), { settings: expected, pushedTo: 0 });
+      assert.deepEqual((await store.getSetting('web.settings'))?.value, expected);
+      assert.deepEqual(
+        ((await (await admin.fetch('/api/v1/settings')).json()) as { settings: unknown }).settings,
+        expected,
+      );
+      assert.equal((await store.getUnknownFace(stale.face.id))?.status, 'dismissed');
+      assert.equal(await store.getUnknownFaceCrop(stale.face.id), null);
+      await sendJson('PUT', '/api/v1/settings', SETTINGS);
+      assert.deepEqual(settings.current(), SETTINGS);
+    });
+
+    it('manages users: add, change role, reset password, delete, tokens; never zero admins or oneself', async () => {
+      const listed = (await (await admin.fetch('/api/v1/users')).json()) as {
+        users: { name: string; role: string; passwordHash?: string }[];
+      };
+      assert.ok(listed.users.some((u) => u.name === ADMIN.name && u.role === 'admin'));
+      assert.ok(
+        listed.users.every((u) => u.passwordHash === undefined),
+        'never the password hash',
+      );
+
+      const refusals: [unknown, number, string, RegExp][] = [
+        [
+          { name: 'Dora', password: 'short', role: 'viewer' },
+          400,
+          'REQUEST_INVALID',
+          /^password: .*at least 10/,
+        ],
+        [{ name: 'Dora', role: 'viewer' }, 400, 'REQUEST_INVALID', /^password: /],
+        [
+          { name: 'Dora', password: 'dora password 1', role: 'owner' },
+          400,
+          'REQUEST_INVALID',
+          /^role: must be one of admin, viewer/,
+        ],
+        [{ password: 'dora password 1', role: 'viewer' }, 400, 'REQUEST_INVALID', /^name: /],
+        [
+          { name: ADMIN.name.toLowerCase(), password: 'dora password 1', role: 'viewer' },
+          409,
+          'STORE_CONFLICT',
+          /already exists/,
+        ],
+      ];
+      for (const [body, status, code, message] of refusals) {
+        assert.match(
+          (await errorBody(await sendJson('POST', '/api/v1/users', body), status, code)).message,
+          message,
+        );
+      }
+      const created = await sendJson('POST', '/api/v1/users', {
+        name: 'Dora',
+        password: 'dora password 1',
+        role: 'viewer',
+      });
+      assert.equal(created.status, 201);
+      const dora = ((await created.json()) as { user: { id: string; role: string } }).user;
+      assert.equal(dora.role, 'viewer');
+      const doraBrowser = new Browser(base);
+      await doraBrowser.signIn('Dora', 'dora password 1');
+
+      // The only administrator cannot make themselves a viewer, nor delete themselves.
+      const me = await store.getUserByName(ADMIN.name);
+      assert.ok(me);
+      assert.match(
+        (
+          await errorBody(
+            await sendJson('PATCH', `/api/v1/users/${me.id}`, { role: 'viewer' }),
+            409,
+            'STORE_CONFLICT',
+          )
+        ).message,
+        /without an administrator/,
+      );
+      assert.match(
+        (await errorBody(await sendJson('DELETE', `/api/v1/users/${me.id}`, {}), 409, 'STORE_CONFLICT'))
+          .message,
+        /your own account/,
+      );
+      assert.equal((await store.getUser(me.id))?.role, 'admin');
+
+      const promoted = await sendJson('PATCH', `/api/v1/users/${dora.id}`, { role: 'admin' });
+      assert.equal(promoted.status, 200);
+      assert.equal((await store.getUser(dora.id))?.role, 'admin');
+      // The role acts at once on Dora's existing session.
+      assert.equal((await doraBrowser.fetch('/api/v1/settings')).status, 200);
+      await errorBody(await sendJson('PATCH', `/api/v1/users/${dora.id}`, {}), 400, 'REQUEST_INVALID');
+      await errorBody(
+        await sendJson('PATCH', `/api/v1/users/${dora.id}`, { password: 'tiny' }),
+        400,
+        'REQUEST_INVALID',
+      );
+      await errorBody(await sendJson('PATCH', '/api/v1/users/nobody', { role: 'admin' }), 404, 'NOT_FOUND');
+      const reset = await sendJson('PATCH', `/api/v1/users/${dora.id}`, {
+        password: 'dora new password',
+        role: 'viewer',
+      });
+      assert.equal(reset.status, 200);
+      const again = new Browser(base);
+      const _csrf = await again.formToken('/login');
+      assert.equal(
+        (await again.postForm('/login', { name: 'Dora', password: 'dora password 1', _csrf })).status,
+        401,
+      );
+      await again.signIn('Dora', 'dora new password');
+
+      const raw = generateApiToken();
+      const token = await store.createApiToken({
+        userId: dora.id,
+        name: 'kiosk',
+        tokenHash: hashApiToken(raw),
+      });
+      const tokens = (await (await admin.fetch(`/api/v1/users/${dora.id}/tokens`)).json()) as {
+        tokens: { id: string; name: string; revoked: boolean; tokenHash?: string }[];
+      };
+      assert.deepEqual(
+        tokens.tokens.map((t) => [t.id, t.name, t.revoked, t.tokenHash]),
+        [[token.id, 'kiosk', false, undefined]],
+      );
+      const bearer = { authorization: `Bearer ${raw}` };
+      assert.equal((await fetch(`${base}/api/v1/session`, { headers: bearer })).status, 200);
+      await errorBody(
+        await sendJson('DELETE', `/api/v1/users/${me.id}/tokens/${token.id}`, {}),
+        404,
+        'NOT_FOUND',
+      );
+      const revoked = await sendJson('DELETE', `/api/v1/users/${dora.id}/tokens/${token.id}`, {});
+      assert.equal(revoked.status, 200);
+      assert.equal((await fetch(`${base}/api/v1/session`, { headers: bearer })).status, 401);
+
+      const deleted = await sendJson('DELETE', `/api/v1/users/${dora.id}`, {});
+      assert.deepEqual(await deleted.json(), { id: dora.id, deleted: true });
+      assert.equal(await store.getUser(dora.id), null);
+      // Her session ends with her account.
+      await errorBody(await again.fetch('/api/v1/session'), 401, 'UNAUTHENTICATED');
+      await errorBody(await sendJson('DELETE', `/api/v1/users/${dora.id}`, {}), 404, 'NOT_FOUND');
+    });
+
+    it('corrects attendance by hand with a reason, shown in the list and the CSV', async () => {
+      const { person } = await store.createPerson({ name: 'Katherine Johnson' });
+      const url = '/api/v1/attendance/corrections';
+      const good = {
+        personId: person.id,
+        day: DAY,
+        present: true,
+        checkIn: '09:15',
+        checkOut: '16:45',
+        reason: 'badge at the side door',
+      };
+      const refusals: [unknown, number, string, RegExp][] = [
+        [{ ...good, reason: ' ' }, 400, 'REQUEST_INVALID', /^reason: /],
+        [{ ...good, day: '2025-02-30' }, 400, 'REQUEST_INVALID', /^day: /],
+        [{ ...good, present: 'yes' }, 400, 'REQUEST_INVALID', /^present: /],
+        [{ ...good, checkIn: '9am' }, 400, 'REQUEST_INVALID', /^checkIn: .*HH:MM/],
+        [{ ...good, checkIn: '17:00' }, 400, 'REQUEST_INVALID', /^checkOut: must not be before/],
+        [{ ...good, personId: undefined }, 400, 'REQUEST_INVALID', /^personId: /],
+        [{ ...good, personId: 'nobody' }, 404, 'STORE_NOT_FOUND', /no person/],
+        [{ ...good, present: false, day: '2025-03-11' }, 404, 'STORE_NOT_FOUND', /no attendance/],
+      ];
+      for (const [body, status, code, message] of refusals) {
+        assert.match((await errorBody(await sendJson('POST', url, body), status, code)).message, message);
+      }
+      const made = await sendJson('POST', url, good);
+      assert.equal(made.status, 201);
+      const day = (await (await admin.fetch(`/api/v1/attendance?date=${DAY}`)).json()) as {
+        records: { person: { name: string }; firstSeen: string; lastSeen: string; corrected: boolean }[];
+      };
+      const record = day.records.find((r) => r.person.name === 'Katherine Johnson');
+      assert.deepEqual(record && [record.firstSeen, record.lastSeen, record.corrected], [
+        `${DAY}T09:15:00.000Z`,
+        `${DAY}T16:45:00.000Z`,
+        true,
+      ]);
+      const csv = await (await admin.fetch(`/api/v1/attendance.csv?from=${DAY}`)).text();
+      assert.match(
+        csv,
+        new RegExp(
+          `${DAY},Katherine Johnson,${person.id},${DAY}T09:15:00.000Z,${DAY}T16:45:00.000Z,.*,yes\\r\\n`,
+        ),
+      );
+
+      const absent = await sendJson('POST', url, {
+        personId: person.id,
+        day: DAY,
+        present: false,
+        reason: 'was on leave',
+      });
+      assert.equal(absent.status, 201);
+      const after = (await (await admin.fetch(`/api/v1/attendance?date=${DAY}`)).json()) as {
+        records: { person: { name: string } }[];
+      };
+      assert.ok(!after.records.some((r) => r.person.name === 'Katherine Johnson'));
+      const listed = (await (await admin.fetch(`/api/v1/attendance/corrections?date=${DAY}`)).json()) as {
+        corrections: {
+          person: { name: string };
+          reason: string;
+          present: boolean;
+          by: string;
+          firstSeen: string | null;
+        }[];
+      };
+      assert.deepEqual(
+        listed.corrections.map((c) => [c.person.name, c.present, c.reason, c.by, c.firstSeen]),
+        [
+          ['Katherine Johnson', true, 'badge at the side door', ADMIN.name, `${DAY}T09:15:00.000Z`],
+          ['Katherine Johnson', false, 'was on leave', ADMIN.name, null],
+        ],
+      );
     });
 
     it('escapes what users typed in the pages it renders', async () => {

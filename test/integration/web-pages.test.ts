@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
+import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import type { FrameMetadata } from '../../src/core/index.js';
 import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
@@ -20,10 +21,20 @@ import {
   type FrameListener,
   type FrameNode,
 } from '../../src/web/index.js';
+import { SettingsService, UnknownFaceService } from '../../src/services/index.js';
 import { tempDir } from '../support/temp.js';
 
 const ADMIN = { name: '<b>Ada</b> & "co"', password: 'correct horse battery' };
 const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
+const SETTINGS = {
+  matchThreshold: 0.55,
+  unknownThreshold: 0.6,
+  consensusFrames: 3,
+  sightingIntervalS: 10,
+  timeZone: 'UTC',
+  retentionDays: 30,
+};
+const sessionPrefix = `${randomUUID()}:`;
 const NODE: FrameNode = { address: '10.0.0.5:9999', nodeId: 'camera-pc' };
 
 const unusedEnrollment: EnrollmentPort = {
@@ -80,6 +91,14 @@ describe('web pages and the live socket', () => {
         store,
         jobs,
         enrollment: unusedEnrollment,
+        unknownFaces: new UnknownFaceService({
+          store,
+          enrollment: {
+            enroll: () => Promise.reject(new Error('not used here')),
+            addPhotos: () => Promise.reject(new Error('not used here')),
+          },
+        }),
+        settings: new SettingsService({ store, defaults: SETTINGS, targets: () => [] }),
         nodes: () => [],
         frames: (listener) => {
           feed.on('frame', listener);
@@ -91,9 +110,8 @@ describe('web pages and the live socket', () => {
         port: 0,
         host: '127.0.0.1',
         sessionSecret: randomUUID() + randomUUID(),
-        sessionPrefix: `${randomUUID()}:`,
-        timeZone: 'UTC',
-        live: { maxBufferedBytes: 64 * 1024 },
+        sessionPrefix,
+        live: { maxBufferedBytes: 64 * 1024, recheckMs: 200 },
       },
     );
     const { port } = await server.start();
@@ -140,12 +158,30 @@ describe('web pages and the live socket', () => {
 
   it('shows an admin every page, with their name escaped', async () => {
     const cookie = await signIn(ADMIN);
-    for (const url of ['/', '/live', '/attendance', '/people', '/nodes']) {
+    for (const url of [
+      '/',
+      '/live',
+      '/attendance',
+      '/people',
+      '/nodes',
+      '/unknown-faces',
+      '/settings',
+      '/users',
+    ]) {
       const { status, html } = await page(url, cookie);
       assert.equal(status, 200, url);
       assert.match(html, /&lt;b&gt;Ada&lt;\/b&gt; &amp; &quot;co&quot; \(admin\)/, url);
       assert.doesNotMatch(html, /<b>Ada/, url);
-      for (const link of ['/live', '/attendance', '/people', '/nodes', '/admin/queues']) {
+      for (const link of [
+        '/live',
+        '/attendance',
+        '/people',
+        '/nodes',
+        '/unknown-faces',
+        '/settings',
+        '/users',
+        '/admin/queues',
+      ]) {
         assert.ok(html.includes(`href="${link}"`), `${url} links ${link}`);
       }
       assert.doesNotMatch(html, /<script>/, `${url} has no inline script`);
@@ -160,19 +196,30 @@ describe('web pages and the live socket', () => {
     const cookie = await signIn(VIEWER);
     const home = await page('/', cookie);
     assert.match(home.html, /Vic Viewer \(viewer\)/);
-    for (const link of ['/people', '/nodes', '/admin/queues'])
+    for (const link of ['/people', '/nodes', '/unknown-faces', '/settings', '/users', '/admin/queues'])
       assert.ok(!home.html.includes(`href="${link}"`), link);
-    for (const url of ['/people', '/nodes']) {
+    for (const url of ['/people', '/nodes', '/unknown-faces', '/settings', '/users']) {
       const { status, html } = await page(url, cookie);
       assert.equal(status, 403, url);
       assert.match(html, /needs the admin role/);
     }
-    assert.equal((await page('/attendance', cookie)).status, 200);
+    const attendance = await page('/attendance', cookie);
+    assert.equal(attendance.status, 200);
+    assert.ok(attendance.html.includes('id="corrections"'), 'viewers see corrections');
+    assert.ok(!attendance.html.includes('id="correct"'), 'but get no form to make one');
     assert.equal((await page('/live', cookie)).status, 200);
   });
 
   it('redirects signed-out browsers to the sign-in page and serves the scripts', async () => {
-    for (const url of ['/live', '/attendance', '/people', '/nodes']) {
+    for (const url of [
+      '/live',
+      '/attendance',
+      '/people',
+      '/nodes',
+      '/unknown-faces',
+      '/settings',
+      '/users',
+    ]) {
       const res = await page(url, '');
       assert.equal(res.status, 303, url);
     }
@@ -180,6 +227,9 @@ describe('web pages and the live socket', () => {
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
     assert.match(await script.text(), /new WebSocket/);
+    for (const name of ['unknown-faces', 'settings', 'users', 'people', 'attendance']) {
+      assert.equal((await fetch(`${base}/assets/${name}.js`)).status, 200, name);
+    }
     assert.equal((await fetch(`${base}/assets/nope.js`)).status, 404);
     assert.equal((await fetch(`${base}/assets/constructor.js`)).status, 404);
   });
@@ -247,5 +297,66 @@ describe('web pages and the live socket', () => {
       'frames arrive in order',
     );
     socket.close();
+  });
+
+  /** A signed-in live socket, opened and past its first status message. */
+  async function liveSocket(cookie: string): Promise<{ socket: WebSocket; closed: Promise<number> }> {
+    const socket = new WebSocket(`ws://${host}${LIVE_SOCKET_PATH}`, { headers: { origin: base, cookie } });
+    const closed = once(socket, 'close').then(([code]) => code as number);
+    await once(socket, 'message');
+    return { socket, closed };
+  }
+
+  it('closes a live socket when its session signs out, expires or loses its user', async () => {
+    // Signing out closes the sockets of that session at once, and only those.
+    const cookie = await signIn(VIEWER);
+    const other = await liveSocket(await signIn(VIEWER));
+    const { socket, closed } = await liveSocket(cookie);
+    const frames: number[] = [];
+    socket.on('message', (_data: Buffer, binary: boolean) => {
+      if (binary) frames.push(1);
+    });
+    const { csrfToken } = (await (await fetch(`${base}/api/v1/session`, { headers: { cookie } })).json()) as {
+      csrfToken: string;
+    };
+    const out = await fetch(`${base}/logout`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+      body: '{}',
+    });
+    assert.equal(out.status, 204);
+    assert.equal(await closed, 4401);
+    feed.emit('frame', metadata(1, null), new Uint8Array(16), NODE);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(frames.length, 0, 'no frame after sign-out');
+    assert.equal(other.socket.readyState, WebSocket.OPEN, "another session's socket stays open");
+    // The old cookie no longer opens a socket.
+    assert.equal(await refusal({ origin: base, cookie }), 401);
+
+    // A session that ends in Redis (expired) is noticed by the periodic check.
+    const expiring = await signIn(VIEWER);
+    const expiringSocket = await liveSocket(expiring);
+    const key =
+      decodeURIComponent(expiring.split('=')[1] ?? '')
+        .replace(/^s:/, '')
+        .split('.')[0] ?? '';
+    const client = new Redis(redis.url);
+    try {
+      assert.equal(await client.del(`${sessionPrefix}${key}`), 1, 'the session was in Redis');
+    } finally {
+      client.disconnect();
+    }
+    assert.equal(await expiringSocket.closed, 4401);
+
+    // A deleted user's sockets close too.
+    const temp = await store.createUser({
+      name: 'Temp',
+      role: 'viewer',
+      passwordHash: await hashPassword('temp password 1'),
+    });
+    const tempSocket = await liveSocket(await signIn({ name: 'Temp', password: 'temp password 1' }));
+    await store.deleteUser(temp.id);
+    assert.equal(await tempSocket.closed, 4401);
+    other.socket.close();
   });
 });

@@ -14,7 +14,8 @@ export const ARTIFACTS_DIR = fileURLToPath(
   new URL(import.meta.url.includes('/dist/') ? '../../../test/artifacts/' : '../artifacts/', import.meta.url),
 );
 
-export function launchChromium(): Promise<Browser> {
+/** @param extraArgs - more Chromium switches, e.g. a fake camera for webcam enrollment. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -24,6 +25,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
 }

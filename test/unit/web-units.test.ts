@@ -1,4 +1,7 @@
-/** The web node's pure pieces: CSV, query validation, passwords, upload checks, HTML escaping, error mapping. */
+/**
+ * The web node's pure pieces: CSV, query validation, passwords, upload checks, HTML escaping, error
+ * mapping, wall-clock times in a zone.
+ */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, RollcallError } from '../../src/core/index.js';
@@ -9,6 +12,7 @@ import { hashPassword, passwordProblem, verifyPassword } from '../../src/web/pas
 import { parseDayRange, parseInstantRange, parsePage } from '../../src/web/query.js';
 import { generateApiToken, hashApiToken, isApiTokenShaped } from '../../src/web/tokens.js';
 import { safeFileName, sniffImageType } from '../../src/web/uploads.js';
+import { zonedInstant } from '../../src/web/zoned-time.js';
 
 function invalidMessage(run: () => unknown): string {
   try {
@@ -178,5 +182,18 @@ describe('error answers', () => {
     const engine = toErrorResponse(new RollcallError(ErrorCode.StoreFailed, 'disk I/O error at /var/x'));
     assert.equal(engine.status, 500);
     assert.doesNotMatch(engine.body.message, /var/);
+  });
+});
+
+describe('wall-clock times in a zone', () => {
+  it('turns a local time on a day into the UTC instant, across daylight saving', () => {
+    assert.equal(zonedInstant('2025-03-10', '09:00', 'UTC'), '2025-03-10T09:00:00.000Z');
+    assert.equal(zonedInstant('2025-01-15', '09:00', 'Europe/Berlin'), '2025-01-15T08:00:00.000Z');
+    assert.equal(zonedInstant('2025-07-15', '09:00', 'Europe/Berlin'), '2025-07-15T07:00:00.000Z');
+    assert.equal(zonedInstant('2025-07-15', '23:30', 'America/New_York'), '2025-07-16T03:30:00.000Z');
+    assert.equal(zonedInstant('2025-03-10', '08:15', 'Asia/Kolkata'), '2025-03-10T02:45:00.000Z');
+    // The day clocks go forward (Berlin, 30 March 2025): 02:30 does not exist and becomes 03:30.
+    assert.equal(zonedInstant('2025-03-30', '02:30', 'Europe/Berlin'), '2025-03-30T01:30:00.000Z');
+    assert.equal(zonedInstant('2025-03-30', '12:00', 'Europe/Berlin'), '2025-03-30T10:00:00.000Z');
   });
 });

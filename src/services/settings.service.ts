@@ -1,0 +1,214 @@
+/**
+ * Settings an administrator changes at run time: recognition thresholds, consensus, the sighting
+ * interval, the attendance time zone and how long face crops are kept. They start from the
+ * configuration, are overridden by what was saved in the store, and every change is validated,
+ * saved, pushed to every connected recognition node (and to each node that connects later) and
+ * applied to retention at once.
+ */
+import { z } from 'zod';
+import { ErrorCode, RollcallError, type MatchThresholds } from '../core/index.js';
+import type { Store, UnknownFace } from '../store/index.js';
+
+export interface RollcallSettings {
+  /** A face closer than this to a person is a match. */
+  matchThreshold: number;
+  /** A face at least this far from everyone is unknown; between the two is uncertain. */
+  unknownThreshold: number;
+  /** Frames that must agree before a track is named. */
+  consensusFrames: number;
+  /** A person in view is re-reported at most this often, so check-out times stay true. */
+  sightingIntervalS: number;
+  /** IANA zone that decides which day attendance belongs to. */
+  timeZone: string;
+  /** Face crops of events, and unknown faces nobody reviewed, are dropped after this many days. */
+  retentionDays: number;
+}
+
+/** What the settings are pushed to: a bridge client (`BridgeClient.sendSettings`). */
+export interface SettingsTarget {
+  /** Returns false when the node is not connected; it gets the settings when it connects. */
+  sendSettings(settings: {
+    thresholds: MatchThresholds;
+    consensusFrames: number;
+    sightingIntervalS: number;
+  }): boolean;
+}
+
+export interface SettingsServiceDeps {
+  store: Store;
+  /** Values used until an administrator saves others (from `config.ts`). */
+  defaults: RollcallSettings;
+  /** Every recognition node's bridge client, connected or not. */
+  targets: () => readonly SettingsTarget[];
+  /** @defaultValue the system clock */
+  clock?: { now(): number };
+  /** A push or a retention pass failed; the next one tries again. */
+  onError?: (error: unknown, what: string) => void;
+}
+
+/** The store key under which the saved settings are kept, as one JSON object. */
+export const SETTINGS_KEY = 'web.settings';
+/** How often retention runs besides at start and at every save. @defaultValue 1 h */
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+const MS_PER_DAY = 86_400_000;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Within what the bridge protocol and `config.ts` accept; thresholds are kept to 0.1–1.5, where
+ * distances between face descriptors still tell people apart.
+ */
+export const settingsSchema = z
+  .object({
+    matchThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5'),
+    unknownThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5'),
+    consensusFrames: z
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(100, 'must be at most 100'),
+    sightingIntervalS: z
+      .int('must be a whole number of seconds')
+      .min(1, 'must be at least 1 second')
+      .max(86_400, 'must be at most 86400 seconds (a day)'),
+    timeZone: z.string().max(100).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+    retentionDays: z
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1 day')
+      .max(3650, 'must be at most 3650 days'),
+  })
+  .strict()
+  .refine((s) => s.unknownThreshold >= s.matchThreshold, {
+    message: 'must be at least the match threshold',
+    path: ['unknownThreshold'],
+  });
+
+/** Every problem of a failed parse, each named by its field: `unknownThreshold: must be …`. */
+function problem(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: not a setting`;
+      if (issue.code === 'invalid_type') return `${field}: must be a ${issue.expected}`;
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export class SettingsService {
+  #current: RollcallSettings;
+  #timer: NodeJS.Timeout | undefined;
+  /** Saves run one after another, so two at once cannot interleave store write and push. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: SettingsServiceDeps) {
+    this.#current = { ...deps.defaults };
+  }
+
+  /**
+   * Reads the saved settings over the defaults and starts retention. A saved value that is no
+   * longer valid (a time zone the runtime dropped) is ignored with the defaults kept for it.
+   */
+  async start(): Promise<RollcallSettings> {
+    const saved = await this.deps.store.getSetting(SETTINGS_KEY);
+    if (
+      saved !== null &&
+      typeof saved.value === 'object' &&
+      saved.value !== null &&
+      !Array.isArray(saved.value)
+    ) {
+      const merged = settingsSchema.safeParse({ ...this.deps.defaults, ...saved.value });
+      if (merged.success) this.#current = merged.data;
+      else this.deps.onError?.(new Error(problem(merged.error)), 'saved settings ignored');
+    }
+    this.#timer = setInterval(() => {
+      this.applyRetention().catch((error: unknown) => this.deps.onError?.(error, 'retention'));
+    }, RETENTION_INTERVAL_MS);
+    this.#timer.unref();
+    await this.applyRetention().catch((error: unknown) => this.deps.onError?.(error, 'retention'));
+    return this.current();
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  current(): RollcallSettings {
+    return { ...this.#current };
+  }
+
+  thresholds(): MatchThresholds {
+    return { match: this.#current.matchThreshold, unknown: this.#current.unknownThreshold };
+  }
+
+  /**
+   * Validates `patch` over the current settings, saves, pushes to every connected node and runs
+   * retention. Returns the settings and how many nodes received them.
+   *
+   * @throws RollcallError `REQUEST_INVALID` naming the first bad field; nothing is changed then.
+   */
+  update(patch: unknown): Promise<{ settings: RollcallSettings; pushedTo: number }> {
+    const run = this.#queue.then(async () => {
+      if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+        throw new RollcallError(ErrorCode.RequestInvalid, 'settings: send a JSON object of settings');
+      }
+      const parsed = settingsSchema.safeParse({ ...this.#current, ...patch });
+      if (!parsed.success) throw new RollcallError(ErrorCode.RequestInvalid, problem(parsed.error));
+      await this.deps.store.setSetting(SETTINGS_KEY, parsed.data);
+      this.#current = parsed.data;
+      const pushedTo = this.pushAll();
+      await this.applyRetention().catch((error: unknown) => this.deps.onError?.(error, 'retention'));
+      return { settings: this.current(), pushedTo };
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Sends the current settings to one node; false when it is not connected. */
+  pushTo(target: SettingsTarget): boolean {
+    const s = this.#current;
+    try {
+      return target.sendSettings({
+        thresholds: { match: s.matchThreshold, unknown: s.unknownThreshold },
+        consensusFrames: s.consensusFrames,
+        sightingIntervalS: s.sightingIntervalS,
+      });
+    } catch (error) {
+      this.deps.onError?.(error, 'settings push');
+      return false;
+    }
+  }
+
+  /** Sends the current settings to every connected node; returns how many took them. */
+  pushAll(): number {
+    return this.deps.targets().filter((target) => this.pushTo(target)).length;
+  }
+
+  /**
+   * Unknown faces nobody reviewed within the retention period are dismissed, then the crops of
+   * every event older than it are dropped (open unknown faces keep theirs until dismissed).
+   */
+  async applyRetention(): Promise<{ dismissed: number; cropsDropped: number }> {
+    const { store } = this.deps;
+    const cutoff = new Date(
+      (this.deps.clock ?? Date).now() - this.#current.retentionDays * MS_PER_DAY,
+    ).toISOString();
+    const stale: UnknownFace[] = [];
+    let offset: number | null = 0;
+    while (offset !== null) {
+      const page = await store.listUnknownFaces({ status: 'open', limit: 1000, offset });
+      stale.push(...page.items.filter((face) => face.at < cutoff));
+      offset = page.nextOffset;
+    }
+    for (const face of stale) await store.dismissUnknownFace(face.id);
+    const cropsDropped = await store.pruneEventCrops(cutoff);
+    return { dismissed: stale.length, cropsDropped };
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The administrators' pages: Unknown faces, Settings and Users. As in `app-pages.ts`, the server
+ * renders the frame and the page's script (`admin-scripts.ts`) fills it from the REST API.
+ */
+import { MIN_PASSWORD_LENGTH } from './passwords.js';
+import { appPage, html, type Viewer } from './pages.js';
+
+export function unknownFacesPage(viewer: Viewer): string {
+  return appPage({
+    title: 'Unknown faces',
+    viewer,
+    current: '/unknown-faces',
+    script: 'unknown-faces',
+    body: html`<h1>Unknown faces</h1>
+      <p class="muted">
+        Faces the cameras saw but could not name, newest first. Assign one to a person (it becomes one of
+        their photos and they are trained again) or dismiss it.
+      </p>
+      <form id="filter" class="row">
+        <div>
+          <label for="status">Show</label>
+          <select id="status" name="status">
+            <option value="open" selected>To review</option>
+            <option value="assigned">Assigned</option>
+            <option value="dismissed">Dismissed</option>
+          </select>
+        </div>
+      </form>
+      <datalist id="people-names"></datalist>
+      <p id="faces-error" class="error" role="alert" hidden></p>
+      <div id="faces" class="faces"></div>
+      <p id="faces-empty" class="muted" hidden>Nothing here.</p>`,
+  });
+}
+
+export function settingsPage(viewer: Viewer): string {
+  return appPage({
+    title: 'Settings',
+    viewer,
+    current: '/settings',
+    script: 'settings',
+    body: html`<h1>Settings</h1>
+      <form id="settings" class="settings">
+        <fieldset>
+          <legend>Recognition (sent to every recognition node)</legend>
+          <label for="matchThreshold"
+            >Match threshold: a face closer than this to a person is that person</label
+          >
+          <input
+            id="matchThreshold"
+            name="matchThreshold"
+            type="number"
+            step="0.01"
+            min="0.1"
+            max="1.5"
+            required
+          />
+          <label for="unknownThreshold"
+            >Unknown threshold: a face at least this far from everyone is unknown (not below the match
+            threshold)</label
+          >
+          <input
+            id="unknownThreshold"
+            name="unknownThreshold"
+            type="number"
+            step="0.01"
+            min="0.1"
+            max="1.5"
+            required
+          />
+          <label for="consensusFrames">Frames that must agree before a face is named</label>
+          <input
+            id="consensusFrames"
+            name="consensusFrames"
+            type="number"
+            step="1"
+            min="1"
+            max="100"
+            required
+          />
+          <label for="sightingIntervalS">Seconds between sightings of someone who stays in view</label>
+          <input
+            id="sightingIntervalS"
+            name="sightingIntervalS"
+            type="number"
+            step="1"
+            min="1"
+            max="86400"
+            required
+          />
+        </fieldset>
+        <fieldset>
+          <legend>Attendance and privacy</legend>
+          <label for="timeZone">Time zone that decides the day (IANA, e.g. Europe/Berlin)</label>
+          <input id="timeZone" name="timeZone" list="time-zones" required maxlength="100" />
+          <datalist id="time-zones"></datalist>
+          <label for="retentionDays"
+            >Keep face pictures of events and unreviewed unknown faces for (days)</label
+          >
+          <input id="retentionDays" name="retentionDays" type="number" step="1" min="1" max="3650" required />
+        </fieldset>
+        <button type="submit">Save</button>
+      </form>
+      <p id="settings-state" role="status"></p>`,
+  });
+}
+
+export function usersPage(viewer: Viewer): string {
+  return appPage({
+    title: 'Users',
+    viewer,
+    current: '/users',
+    script: 'users',
+    body: html`<h1>Users</h1>
+      <p id="users-error" class="error" role="alert" hidden></p>
+      <table>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Role</th>
+            <th>Created</th>
+            <th>API tokens</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody id="users" data-me="${viewer.name}"></tbody>
+      </table>
+      <section>
+        <h2>Add a user</h2>
+        <form id="add-user" class="row">
+          <div>
+            <label for="new-name">Name</label><input id="new-name" name="name" required maxlength="200" />
+          </div>
+          <div>
+            <label for="new-password">Password (at least ${MIN_PASSWORD_LENGTH} characters)</label
+            ><input
+              id="new-password"
+              name="password"
+              type="password"
+              autocomplete="new-password"
+              minlength="${MIN_PASSWORD_LENGTH}"
+              required
+            />
+          </div>
+          <div>
+            <label for="new-role">Role</label>
+            <select id="new-role" name="role">
+              <option value="viewer" selected>viewer (attendance and live view)</option>
+              <option value="admin">admin (everything)</option>
+            </select>
+          </div>
+          <button type="submit">Add</button>
+        </form>
+        <p id="add-state" role="status"></p>
+      </section>`,
+  });
+}

@@ -32,6 +32,12 @@ export interface Config {
    * answers both on its own port). @defaultValue 9998
    */
   healthPort: number;
+  /**
+   * The web node sits behind a TLS reverse proxy: which proxies' `X-Forwarded-*` headers to believe
+   * (Express `trust proxy`: `loopback`, addresses or subnets, or a hop count). When set, the session
+   * cookie is `Secure`, so it is only ever sent over HTTPS. Unset: served directly, plain HTTP.
+   */
+  trustProxy: string | number | undefined;
   /** Shared secret for the bridge's HMAC handshake; unset means loopback-only or generated. */
   bridgeSecret: string | undefined;
   /**
@@ -147,6 +153,14 @@ const schema = z.object({
   RECOGNITION_SERVERS: z.string().optional(),
   WEB_PORT: port.default(8081),
   HEALTH_PORT: port.default(9998),
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(\d{1,2}|(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(\/\d{1,3})?))*)$/,
+      'must be loopback, linklocal, uniquelocal, IP addresses or subnets (comma-separated), or a hop count',
+    )
+    .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
+    .optional(),
   BRIDGE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   BRIDGE_TLS_CERT: z.string().optional(),
   BRIDGE_TLS_KEY: z.string().optional(),
@@ -267,6 +281,7 @@ export function loadConfig(
     recognitionServers: listed.length > 0 ? listed : [recognitionServer],
     webPort: e.WEB_PORT,
     healthPort: e.HEALTH_PORT,
+    trustProxy: e.TRUST_PROXY,
     bridgeSecret: e.BRIDGE_SECRET,
     bridgeTls: { certFile: e.BRIDGE_TLS_CERT, keyFile: e.BRIDGE_TLS_KEY, caFile: e.BRIDGE_TLS_CA },
     redisUrl: e.REDIS_URL,
@@ -311,6 +326,7 @@ export function describeConfig(config: Config): Record<string, string> {
     RECOGNITION_SERVERS: config.recognitionServers.map(formatAddress).join(','),
     WEB_PORT: String(config.webPort),
     HEALTH_PORT: String(config.healthPort),
+    TRUST_PROXY: config.trustProxy === undefined ? '(unset: served directly)' : String(config.trustProxy),
     BRIDGE_SECRET: config.bridgeSecret ? '(set)' : '(unset)',
     BRIDGE_TLS: config.bridgeTls.certFile
       ? `cert ${config.bridgeTls.certFile}`

@@ -162,6 +162,8 @@ export async function startWebNode(
     {
       port: config.webPort,
       sessionSecret: await loadSessionSecret(config.dataDir),
+      // Behind a TLS proxy the cookie is Secure: a browser then never sends it over plain HTTP.
+      ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy, secureCookies: true }),
     },
   );
   const { port } = await web.start();

@@ -10,6 +10,7 @@ const KEYS = [
   'RECOGNITION_SERVERS',
   'WEB_PORT',
   'HEALTH_PORT',
+  'TRUST_PROXY',
   'BRIDGE_SECRET',
   'BRIDGE_TLS_CERT',
   'BRIDGE_TLS_KEY',
@@ -68,6 +69,7 @@ describe('loadConfig defaults', () => {
     assert.deepEqual(config.recognitionServers, [{ host: '127.0.0.1', port: 9999 }]);
     assert.equal(config.webPort, 8081);
     assert.equal(config.healthPort, 9998);
+    assert.equal(config.trustProxy, undefined);
     assert.ok(path.isAbsolute(config.dataDir), `dataDir ${config.dataDir} should be absolute`);
     assert.ok(config.dataDir.endsWith(`${path.sep}data`), `dataDir ${config.dataDir} should end in /data`);
     assert.equal(config.dataDir, path.resolve('data'));
@@ -104,6 +106,7 @@ describe('loadConfig overrides', () => {
       RECOGNITION_SERVER_PORT: '7000',
       WEB_PORT: '3000',
       HEALTH_PORT: '3001',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
       BRIDGE_TLS_CERT: '/etc/rollcall/cert.pem',
       BRIDGE_TLS_KEY: '/etc/rollcall/key.pem',
       BRIDGE_TLS_CA: '/etc/rollcall/ca.pem',
@@ -129,6 +132,7 @@ describe('loadConfig overrides', () => {
       recognitionServers: [{ host: 'camera-pc.lan', port: 7000 }],
       webPort: 3000,
       healthPort: 3001,
+      trustProxy: 'loopback, 10.0.0.0/8',
       bridgeTls: {
         certFile: '/etc/rollcall/cert.pem',
         keyFile: '/etc/rollcall/key.pem',
@@ -313,6 +317,15 @@ describe('ConfigError', () => {
       'BRIDGE_SECRET',
       'RECOGNITION_SERVERS',
     ]);
+  });
+
+  it('takes TRUST_PROXY as a hop count or a list of proxies, and refuses "trust everyone"', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).trustProxy, 'loopback');
+    assert.equal(loadConfig({ TRUST_PROXY: '192.168.1.10,::1' }).trustProxy, '192.168.1.10,::1');
+    // `true` would believe X-Forwarded-For from anyone, so a client could pick its own address.
+    assertNamesEachKey(loadError({ TRUST_PROXY: 'true' }), ['TRUST_PROXY']);
+    assertNamesEachKey(loadError({ TRUST_PROXY: 'proxy.lan; rm -rf' }), ['TRUST_PROXY']);
   });
 
   it('rejects thresholds and numbers out of range', () => {

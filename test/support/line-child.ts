@@ -11,11 +11,12 @@ export class LineChild {
   #stderr = '';
   #waiters: (() => void)[] = [];
 
-  constructor(command: string, args: string[], env: Record<string, string> = {}) {
-    this.process = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
+  /** `env` overlays the test's environment; a key set to undefined is removed from it. */
+  constructor(command: string, args: string[], env: Record<string, string | undefined> = {}) {
+    const merged = Object.fromEntries(
+      Object.entries({ ...process.env, ...env }).filter(([key]) => !(key in env) || env[key] !== undefined),
+    );
+    this.process = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: merged });
     let partial = '';
     this.process.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       const parts = (partial + chunk).split('\n');

@@ -41,6 +41,7 @@ import {
   encodeMessage,
   errorMessage,
   FrameDecoder,
+  MESSAGE_LIMITS,
   parseMessage,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -49,6 +50,8 @@ import {
   type CameraStatus,
   type EmbedPhoto,
   type EmbedResult,
+  type GalleryPerson,
+  type GallerySnapshotMessage,
   type StatusMessage,
 } from './protocol/index.js';
 
@@ -458,6 +461,10 @@ class ServerConnection {
   readonly #frames: Buffer[] = [];
   /** Event ids sent on this connection and not yet known to be acknowledged, with when they were sent. */
   #sent = new Map<string, number>();
+  /** A snapshot arriving in parts, until its last part. */
+  #staged:
+    | { version: number; next: number; people: GalleryPerson[]; ids: Set<string>; descriptors: number }
+    | undefined;
   #pumping = false;
   #pumpAgain = false;
   #pruneDue = false;
@@ -740,12 +747,15 @@ class ServerConnection {
       case Command.ACK:
         this.#onAck(message.eventIds);
         return;
-      case Command.GALLERY_SNAPSHOT:
+      case Command.GALLERY_SNAPSHOT: {
+        const people = message.part === undefined ? message.people : this.#stageSnapshotPart(message);
+        if (people === undefined) return;
         this.#applyGallery('snapshot', message.version, undefined, async (cache) => {
-          await cache.save({ version: message.version, people: message.people });
+          await cache.save({ version: message.version, people });
           return true;
         });
         return;
+      }
       case Command.GALLERY_UPSERT:
         this.#applyGallery('upsert', message.version, message.personId, (cache) =>
           cache.upsert(message.version, message.personId, message.descriptors),
@@ -784,6 +794,52 @@ class ServerConnection {
         );
         return;
     }
+  }
+
+  /**
+   * Collects a snapshot sent in parts; returns every person once the last part is in, else
+   * undefined. Parts must come in order, for one version, up to `snapshotDescriptors` in all: a
+   * node holds the parts in memory and applies nothing until the whole gallery is there.
+   */
+  #stageSnapshotPart(message: GallerySnapshotMessage): GalleryPerson[] | undefined {
+    const part = message.part;
+    if (part === undefined) return message.people;
+    const staged =
+      part.index === 0
+        ? {
+            version: message.version,
+            next: 0,
+            people: [] as GalleryPerson[],
+            ids: new Set<string>(),
+            descriptors: 0,
+          }
+        : this.#staged;
+    const fail = (why: string): void => {
+      this.#staged = undefined;
+      this.#protocolFailure(
+        new ProtocolError(ErrorCode.BadMessage, `GALLERY_SNAPSHOT part ${part.index}: ${why}`),
+      );
+    };
+    if (staged === undefined || staged.version !== message.version || staged.next !== part.index) {
+      fail('out of order (parts go 0, 1, 2… for one version)');
+      return undefined;
+    }
+    for (const person of message.people) {
+      if (staged.ids.has(person.personId)) {
+        fail(`person ${person.personId} appears twice`);
+        return undefined;
+      }
+      staged.ids.add(person.personId);
+      staged.people.push(person);
+      staged.descriptors += person.descriptors.length;
+    }
+    if (staged.descriptors > MESSAGE_LIMITS.snapshotDescriptors) {
+      fail(`more than ${MESSAGE_LIMITS.snapshotDescriptors} descriptors in one snapshot`);
+      return undefined;
+    }
+    staged.next++;
+    this.#staged = part.last ? undefined : staged;
+    return part.last ? staged.people : undefined;
   }
 
   #onAck(ids: string[]): void {

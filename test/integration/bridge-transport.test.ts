@@ -13,6 +13,7 @@ import {
   BridgeServer,
   EventOutbox,
   GalleryCache,
+  snapshotParts,
   type BridgeClientOptions,
   type BridgeServerOptions,
   type EmbedPhoto,
@@ -474,6 +475,29 @@ describe('bridge requests', () => {
       [true, false, true],
     );
     assert.equal(node.gallery.descriptorCount, 3);
+  });
+
+  it('a gallery too big for one frame goes in parts, applied only whole, and survives a restart', async () => {
+    const dir = await tempDir('bridge');
+    let node = await startNode(dir);
+    const client = makeClient(node.port);
+    client.start();
+    await once(client, 'galleryNeeded');
+    // 20,000 descriptors: 10 MB, over the 8 MiB a frame may carry.
+    const people = Array.from({ length: 2000 }, (_, p) => ({
+      personId: `person-${p}`,
+      descriptors: Array.from({ length: 10 }, (_, d) => sampleDescriptor(p * 10 + d)),
+    }));
+    assert.ok(snapshotParts(people).length > 1);
+    await client.sendGallerySnapshot(3, people, 60_000);
+    assert.equal(node.gallery.personCount, 2000);
+    assert.equal(node.gallery.descriptorCount, 20_000);
+    assert.equal(client.state.status?.galleryVersion, 3);
+    await client.close();
+    await node.stop();
+    node = await startNode(dir);
+    assert.equal(node.cache.version, 3);
+    assert.equal(node.gallery.descriptorCount, 20_000);
   });
 
   it('settings pushed by a web node reach the node as settingsChanged', async () => {

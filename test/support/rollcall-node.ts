@@ -10,6 +10,7 @@ import { EVENT_NODE_CHILD, type EventNodeSpec } from './event-node-child.js';
 import { LineChild } from './line-child.js';
 import { until } from './wait.js';
 import { createStore } from '../../src/store/index.js';
+import { mulberry32 } from '../../src/core/index.js';
 
 export const SECRET = 'reliability-secret-0123456789abcdef';
 
@@ -161,4 +162,42 @@ export function report(test: string, figures: Record<string, unknown>): void {
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+/**
+ * Fills a web node's store with `people` people of `perPerson` random unit descriptors each (one
+ * placeholder photo per person carries them); returns the gallery version.
+ */
+export async function seedGallery(
+  dataDir: string,
+  people: number,
+  perPerson: number,
+  seed = 1,
+): Promise<number> {
+  const store = await createStore({ dataDir });
+  const random = mulberry32(seed);
+  try {
+    let version = 0;
+    for (let p = 0; p < people; p++) {
+      const { person } = await store.createPerson({ name: `person ${p}` });
+      const photo = await store.addPhoto({
+        personId: person.id,
+        fileName: 'seed.jpg',
+        bytes: new Uint8Array([1]),
+      });
+      const descriptors = Array.from({ length: perPerson }, () => {
+        const d = new Float32Array(128);
+        let norm = 0;
+        for (let i = 0; i < 128; i++) {
+          d[i] = random() - 0.5;
+          norm += (d[i] ?? 0) ** 2;
+        }
+        return d.map((v) => v / Math.sqrt(norm));
+      });
+      version = (await store.setPhotoDescriptors(photo.id, descriptors)).galleryVersion;
+    }
+    return version;
+  } finally {
+    await store.close();
+  }
 }

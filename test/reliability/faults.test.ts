@@ -369,6 +369,9 @@ describe('faults: processes killed with SIGKILL lose nothing and store nothing t
         gaps.push((times[before] ?? Date.now()) - killedAt);
         assert.equal(processExists(inner.pid), false);
       }
+      // And it keeps running: twenty more frames after the last restart.
+      const afterLast = seqs.length;
+      await untilTrue('frames flowing after the last restart', () => seqs.length >= afterLast + 20, 20_000);
       assert.equal(source.restarts, KILLS);
       assert.deepEqual(
         seqs,

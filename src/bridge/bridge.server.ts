@@ -236,6 +236,11 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
   readonly #startedAt: number;
   #server: net.Server | undefined;
   #nextConnectionId = 1;
+  /**
+   * The gallery version STATUS reports: the one applied to the matcher and stored, not one the
+   * cache holds while it is still being written (a web node takes the report as the confirmation).
+   */
+  #galleryVersion = 0;
   /** Gallery messages are applied one at a time, in arrival order, whichever connection sent them. */
   #galleryQueue: Promise<void> = Promise.resolve();
   #closed: Promise<void> | undefined;
@@ -279,6 +284,7 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
         'BridgeServer.start() may be called once, before close()',
       );
     }
+    this.#galleryVersion = this.#deps.galleryCache.version ?? 0;
     const onSocket = (socket: net.Socket): void => {
       this.#accept(socket);
     };
@@ -393,7 +399,7 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
 
   /** @internal */
   statusMessage(): StatusMessage {
-    const { outbox, galleryCache, status, clock } = this.#deps;
+    const { outbox, status, clock } = this.#deps;
     let cameras: CameraStatus[] = [];
     try {
       cameras = status().cameras;
@@ -405,10 +411,15 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
       nodeId: this.#options.nodeId,
       protocol: PROTOCOL_VERSION,
       cameras,
-      galleryVersion: galleryCache.version ?? 0,
+      galleryVersion: this.#galleryVersion,
       outboxDepth: outbox.depth,
       uptimeS: Math.max(0, (clock.now() - this.#startedAt) / 1000),
     };
+  }
+
+  /** @internal A gallery change is applied and stored: STATUS may report its version from now on. */
+  galleryApplied(): void {
+    this.#galleryVersion = this.#deps.galleryCache.version ?? this.#galleryVersion;
   }
 
   /** @internal Runs a gallery change after the ones before it. */
@@ -874,6 +885,7 @@ class ServerConnection {
             personCount: gallery.personCount,
           });
         }
+        this.#server.galleryApplied();
       })
       .then(
         () => {

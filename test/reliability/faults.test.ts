@@ -23,7 +23,7 @@ import { facePhoto } from '../support/faces.js';
 import { JOB_WORKER_CHILD } from '../support/job-worker-child.js';
 import { LineChild } from '../support/line-child.js';
 import { freePort } from '../support/net.js';
-import { processExists } from '../support/processes.js';
+import { processExists, processRunning } from '../support/processes.js';
 import {
   lastDepth,
   report,
@@ -42,9 +42,15 @@ import { until, untilTrue } from '../support/wait.js';
 const PEOPLE = ['Amy', 'Bernadette', 'Howard', 'Leonard', 'Penny', 'Raj', 'Sheldon'];
 
 const running: LineChild[] = [];
+/** redis-servers orphaned when a web node that started them was SIGKILLed. */
+const orphans: number[] = [];
 after(async () => {
-  // SIGTERM first so a web node stops its private redis-server; then make sure.
+  // SIGTERM so a web node stops its private redis-server; an orphan left by a failed test, by id.
   for (const child of running) await child.kill('SIGTERM');
+  for (const pid of orphans) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('redis-server')) process.kill(pid, 'SIGTERM');
+  }
 });
 
 function track(child: LineChild): LineChild {
@@ -52,12 +58,10 @@ function track(child: LineChild): LineChild {
   return child;
 }
 
-/** A redis-server left behind by a killed web node, stopped by id from its pid file. */
-async function stopOrphanRedis(dataDir: string): Promise<void> {
-  const pid = Number(
-    (await readFile(path.join(dataDir, 'redis', 'redis.pid'), 'utf8').catch(() => '')).trim(),
-  );
-  if (Number.isInteger(pid) && pid > 1 && processExists(pid)) process.kill(pid, 'SIGTERM');
+/** The redis-server a web node started in `dataDir` (REDIS_URL unset), from its pid file. */
+async function privateRedisPid(dataDir: string): Promise<number> {
+  const text = await readFile(path.join(dataDir, 'redis', 'redis.pid'), 'utf8');
+  return Number(text.trim());
 }
 
 interface Setup {
@@ -122,8 +126,11 @@ describe('faults: processes killed with SIGKILL lose nothing and store nothing t
       'events stored before the kill',
       () => storedFigures(s.webDir, [spec.prefix]).events >= 150,
     );
+    const redisPid = await privateRedisPid(s.webDir);
     await web.kill('SIGKILL');
+    orphans.push(redisPid);
     const killedAt = Date.now();
+    assert.equal(processRunning(redisPid), true, 'the killed node left its redis-server behind');
     const publishedAtKill = node.valuesOf('published').length;
     const storedAtKill = storedFigures(s.webDir, [spec.prefix]).events;
     await new Promise((resolve) => setTimeout(resolve, 4000));
@@ -135,6 +142,7 @@ describe('faults: processes killed with SIGKILL lose nothing and store nothing t
     const restartedAt = Date.now();
     await waitHealthy(s.webPort);
     const upMs = Date.now() - restartedAt;
+    assert.equal(processRunning(redisPid), false, 'the restarted node stopped the orphaned redis-server');
     await node.waitFor((lines) => lines.includes('done'), 120_000);
     const published = node.valuesOf('published');
     await untilTrue(
@@ -147,7 +155,6 @@ describe('faults: processes killed with SIGKILL lose nothing and store nothing t
     const figures = assertExactlyOnce(s, [spec.prefix], published, 0);
     assert.equal(published.length, spec.count);
     await web.kill('SIGTERM');
-    await stopOrphanRedis(s.webDir);
     report('web node killed (SIGKILL) and restarted', {
       emitted: published.length,
       stored: figures.events,

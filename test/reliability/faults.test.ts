@@ -37,7 +37,7 @@ import {
   webEnv,
 } from '../support/rollcall-node.js';
 import { tempDir } from '../support/temp.js';
-import { until, untilTrue } from '../support/wait.js';
+import { jobSettled, untilTrue } from '../support/wait.js';
 
 const PEOPLE = ['Amy', 'Bernadette', 'Howard', 'Leonard', 'Penny', 'Raj', 'Sheldon'];
 
@@ -264,15 +264,8 @@ describe('faults: processes killed with SIGKILL lose nothing and store nothing t
         .valuesOf('started')
         .filter((id) => !first.valuesOf('completed').includes(id));
       const second = track(new LineChild(process.execPath, [JOB_WORKER_CHILD, redis.url, prefix, '100']));
-      const views = await until(
-        'every job settled',
-        async () => {
-          const all = await Promise.all(ids.map((id) => producer.getJob(id)));
-          return all.every((v) => v?.state === 'completed' || v?.state === 'failed') ? all : undefined;
-        },
-        120_000,
-      );
-      const completed = views.filter((v) => v?.state === 'completed').length;
+      const views = await Promise.all(ids.map((id) => jobSettled(producer, id, 120_000)));
+      const completed = views.filter((v) => v.state === 'completed').length;
       const completions = [...first.valuesOf('completed'), ...second.valuesOf('completed')];
       assert.equal(completed, ids.length, 'every job completed');
       assert.deepEqual(new Set(completions), new Set(ids), 'each job ran to completion in a worker');
@@ -316,15 +309,8 @@ describe('faults: processes killed with SIGKILL lose nothing and store nothing t
       const downMs = Date.now() - killedAt;
       const checker = await JobQueue.start({ redisUrl: redis.url, prefix });
       try {
-        const views = await until(
-          'every job settled after the restart',
-          async () => {
-            const all = await Promise.all(ids.map((id) => checker.getJob(id)));
-            return all.every((v) => v?.state === 'completed' || v?.state === 'failed') ? all : undefined;
-          },
-          180_000,
-        );
-        const completed = views.filter((v) => v?.state === 'completed').length;
+        const views = await Promise.all(ids.map((id) => jobSettled(checker, id, 180_000)));
+        const completed = views.filter((v) => v.state === 'completed').length;
         assert.equal(completed, ids.length, 'every job completed');
         assert.equal(worker.running, true, 'the worker rode out the restart');
         report('Redis killed (SIGKILL) and restarted during training', {

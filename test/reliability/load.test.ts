@@ -138,7 +138,7 @@ describe('load', () => {
     const base = `http://127.0.0.1:${webPort}`;
     const browser = new Browser(base);
     await browser.signIn('watcher', 'a-long-viewer-password-1');
-    const cookie = [...browser.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = browser.cookieHeader();
 
     // The stalled viewer: a real WebSocket upgrade whose socket is then never read.
     const stalled = net.connect({ host: '127.0.0.1', port: webPort });

@@ -8,7 +8,7 @@ export class Browser {
 
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.jar.size > 0) headers.set('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (this.jar.size > 0) headers.set('cookie', this.cookieHeader());
     const res = await fetch(this.base + url, { redirect: 'manual', ...init, headers });
     for (const cookie of res.headers.getSetCookie()) {
       const [pair = ''] = cookie.split(';');
@@ -19,6 +19,11 @@ export class Browser {
       else this.jar.set(name, value);
     }
     return res;
+  }
+
+  /** The jar as a `Cookie` header, e.g. for a WebSocket upgrade. */
+  cookieHeader(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   /** The `_csrf` hidden field of a form page. */

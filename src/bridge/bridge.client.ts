@@ -18,6 +18,7 @@ import {
   encodeMessage,
   errorFromMessage,
   FrameDecoder,
+  MESSAGE_LIMITS,
   parseMessage,
   ProtocolError,
   type BridgeMessage,
@@ -528,7 +529,18 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
    * @throws RollcallError `BRIDGE_NOT_CONNECTED`, `BRIDGE_TIMEOUT`; ProtocolError `FRAME_TOO_LARGE`.
    */
   sendGallerySnapshot(version: number, people: GalleryPerson[], timeoutMs = 10_000): Promise<void> {
-    return this.#galleryRequest({ command: Command.GALLERY_SNAPSHOT, version, people }, version, timeoutMs);
+    const parts = snapshotParts(people);
+    if (parts.length <= 1) {
+      return this.#galleryRequest({ command: Command.GALLERY_SNAPSHOT, version, people }, version, timeoutMs);
+    }
+    // Too big for one frame: every part goes out now, and the node confirms (STATUS) after the last.
+    const messages: BridgeMessage[] = parts.map((chunk, index) => ({
+      command: Command.GALLERY_SNAPSHOT,
+      version,
+      people: chunk,
+      part: { index, last: index === parts.length - 1 },
+    }));
+    return this.#galleryRequest(messages, version, timeoutMs + parts.length * 1000);
   }
 
   /** One person enrolled or changed; resolves as {@link BridgeClient.sendGallerySnapshot}. */
@@ -590,7 +602,11 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
     });
   }
 
-  #galleryRequest(message: BridgeMessage, version: number, timeoutMs: number): Promise<void> {
+  #galleryRequest(
+    message: BridgeMessage | BridgeMessage[],
+    version: number,
+    timeoutMs: number,
+  ): Promise<void> {
     const session = this.#session;
     if (session === undefined || !session.open) return Promise.reject(this.#notConnected());
     return new Promise<void>((resolve, reject) => {
@@ -609,7 +625,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
         }),
       };
       try {
-        session.send(message);
+        for (const one of Array.isArray(message) ? message : [message]) session.send(one);
       } catch (error) {
         waiter.cancel();
         reject(error instanceof RollcallError ? error : this.#notConnected());
@@ -1000,4 +1016,24 @@ export async function probeNode(options: BridgeConnectOptions): Promise<ProbeRes
     session.close('probe done');
     await session.whenClosed();
   }
+}
+
+/**
+ * A snapshot cut into parts that each fit a frame (at most `snapshotPartDescriptors` descriptors,
+ * so at most as many people); one part when it fits already.
+ */
+export function snapshotParts(people: readonly GalleryPerson[]): GalleryPerson[][] {
+  const limit = MESSAGE_LIMITS.snapshotPartDescriptors;
+  const parts: GalleryPerson[][] = [[]];
+  let inPart = 0;
+  for (const person of people) {
+    const n = person.descriptors.length;
+    if (inPart > 0 && inPart + n > limit) {
+      parts.push([]);
+      inPart = 0;
+    }
+    parts.at(-1)?.push(person);
+    inPart += n;
+  }
+  return parts;
 }

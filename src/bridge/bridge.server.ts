@@ -41,6 +41,7 @@ import {
   encodeMessage,
   errorMessage,
   FrameDecoder,
+  MESSAGE_LIMITS,
   parseMessage,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -49,6 +50,8 @@ import {
   type CameraStatus,
   type EmbedPhoto,
   type EmbedResult,
+  type GalleryPerson,
+  type GallerySnapshotMessage,
   type StatusMessage,
 } from './protocol/index.js';
 
@@ -233,6 +236,11 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
   readonly #startedAt: number;
   #server: net.Server | undefined;
   #nextConnectionId = 1;
+  /**
+   * The gallery version STATUS reports: the one applied to the matcher and stored, not one the
+   * cache holds while it is still being written (a web node takes the report as the confirmation).
+   */
+  #galleryVersion = 0;
   /** Gallery messages are applied one at a time, in arrival order, whichever connection sent them. */
   #galleryQueue: Promise<void> = Promise.resolve();
   #closed: Promise<void> | undefined;
@@ -276,6 +284,7 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
         'BridgeServer.start() may be called once, before close()',
       );
     }
+    this.#galleryVersion = this.#deps.galleryCache.version ?? 0;
     const onSocket = (socket: net.Socket): void => {
       this.#accept(socket);
     };
@@ -390,7 +399,7 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
 
   /** @internal */
   statusMessage(): StatusMessage {
-    const { outbox, galleryCache, status, clock } = this.#deps;
+    const { outbox, status, clock } = this.#deps;
     let cameras: CameraStatus[] = [];
     try {
       cameras = status().cameras;
@@ -402,10 +411,15 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
       nodeId: this.#options.nodeId,
       protocol: PROTOCOL_VERSION,
       cameras,
-      galleryVersion: galleryCache.version ?? 0,
+      galleryVersion: this.#galleryVersion,
       outboxDepth: outbox.depth,
       uptimeS: Math.max(0, (clock.now() - this.#startedAt) / 1000),
     };
+  }
+
+  /** @internal A gallery change is applied and stored: STATUS may report its version from now on. */
+  galleryApplied(): void {
+    this.#galleryVersion = this.#deps.galleryCache.version ?? this.#galleryVersion;
   }
 
   /** @internal Runs a gallery change after the ones before it. */
@@ -458,6 +472,10 @@ class ServerConnection {
   readonly #frames: Buffer[] = [];
   /** Event ids sent on this connection and not yet known to be acknowledged, with when they were sent. */
   #sent = new Map<string, number>();
+  /** A snapshot arriving in parts, until its last part. */
+  #staged:
+    | { version: number; next: number; people: GalleryPerson[]; ids: Set<string>; descriptors: number }
+    | undefined;
   #pumping = false;
   #pumpAgain = false;
   #pruneDue = false;
@@ -740,12 +758,15 @@ class ServerConnection {
       case Command.ACK:
         this.#onAck(message.eventIds);
         return;
-      case Command.GALLERY_SNAPSHOT:
+      case Command.GALLERY_SNAPSHOT: {
+        const people = message.part === undefined ? message.people : this.#stageSnapshotPart(message);
+        if (people === undefined) return;
         this.#applyGallery('snapshot', message.version, undefined, async (cache) => {
-          await cache.save({ version: message.version, people: message.people });
+          await cache.save({ version: message.version, people });
           return true;
         });
         return;
+      }
       case Command.GALLERY_UPSERT:
         this.#applyGallery('upsert', message.version, message.personId, (cache) =>
           cache.upsert(message.version, message.personId, message.descriptors),
@@ -786,6 +807,52 @@ class ServerConnection {
     }
   }
 
+  /**
+   * Collects a snapshot sent in parts; returns every person once the last part is in, else
+   * undefined. Parts must come in order, for one version, up to `snapshotDescriptors` in all: a
+   * node holds the parts in memory and applies nothing until the whole gallery is there.
+   */
+  #stageSnapshotPart(message: GallerySnapshotMessage): GalleryPerson[] | undefined {
+    const part = message.part;
+    if (part === undefined) return message.people;
+    const staged =
+      part.index === 0
+        ? {
+            version: message.version,
+            next: 0,
+            people: [] as GalleryPerson[],
+            ids: new Set<string>(),
+            descriptors: 0,
+          }
+        : this.#staged;
+    const fail = (why: string): void => {
+      this.#staged = undefined;
+      this.#protocolFailure(
+        new ProtocolError(ErrorCode.BadMessage, `GALLERY_SNAPSHOT part ${part.index}: ${why}`),
+      );
+    };
+    if (staged === undefined || staged.version !== message.version || staged.next !== part.index) {
+      fail('out of order (parts go 0, 1, 2… for one version)');
+      return undefined;
+    }
+    for (const person of message.people) {
+      if (staged.ids.has(person.personId)) {
+        fail(`person ${person.personId} appears twice`);
+        return undefined;
+      }
+      staged.ids.add(person.personId);
+      staged.people.push(person);
+      staged.descriptors += person.descriptors.length;
+    }
+    if (staged.descriptors > MESSAGE_LIMITS.snapshotDescriptors) {
+      fail(`more than ${MESSAGE_LIMITS.snapshotDescriptors} descriptors in one snapshot`);
+      return undefined;
+    }
+    staged.next++;
+    this.#staged = part.last ? undefined : staged;
+    return part.last ? staged.people : undefined;
+  }
+
   #onAck(ids: string[]): void {
     for (const id of ids) this.#sent.delete(id);
     this.#server.deps.outbox.ack(ids).then(
@@ -818,6 +885,7 @@ class ServerConnection {
             personCount: gallery.personCount,
           });
         }
+        this.#server.galleryApplied();
       })
       .then(
         () => {

@@ -18,6 +18,7 @@ export {
   BridgeClients,
   BridgeConnectError,
   probeNode,
+  snapshotParts,
   type BridgeClientEvents,
   type BridgeClientOptions,
   type BridgeClientState,

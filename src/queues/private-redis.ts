@@ -15,6 +15,11 @@ export interface PrivateRedisOptions {
   dataDir: string;
   /** @defaultValue `redis-server` (from PATH) */
   redisServerPath?: string;
+  /**
+   * Listen on this port, e.g. to come back where its clients reconnect after a restart.
+   * @defaultValue a free loopback port
+   */
+  port?: number;
   /** How long Redis may take to answer PING after it is spawned. @defaultValue 10000 */
   startTimeoutMs?: number;
   /** How long Redis may take to save and exit on SIGTERM before it is killed. @defaultValue 10000 */
@@ -90,7 +95,7 @@ export class PrivateRedis {
     const dir = path.join(options.dataDir, 'redis');
     await mkdir(dir, { recursive: true });
     await PrivateRedis.#stopLeftover(dir);
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const child = spawn(
       options.redisServerPath ?? 'redis-server',
       [

@@ -12,16 +12,33 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = '_csrf';
 
+/**
+ * The request's session. A request with an `Authorization` header gets none (web-app.ts skips the
+ * session middleware for it), so a form page or sign-in reached that way is refused, not a crash.
+ */
+function sessionOf(req: Request): Request['session'] {
+  const session = req.session as Request['session'] | undefined;
+  if (session === undefined) {
+    throw new RollcallError(
+      ErrorCode.CsrfInvalid,
+      'sign-in and form pages work with a session cookie; send no Authorization header to them',
+    );
+  }
+  return session;
+}
+
 /** The session's CSRF token, made on first use (which also starts the session). */
 export function csrfToken(req: Request): string {
-  req.session.csrfToken ??= randomBytes(32).toString('base64url');
-  return req.session.csrfToken;
+  const session = sessionOf(req);
+  session.csrfToken ??= randomBytes(32).toString('base64url');
+  return session.csrfToken;
 }
 
 /** A fresh token, after sign-in or sign-out, so a token seen before cannot be replayed. */
 export function rotateCsrfToken(req: Request): string {
-  req.session.csrfToken = randomBytes(32).toString('base64url');
-  return req.session.csrfToken;
+  const session = sessionOf(req);
+  session.csrfToken = randomBytes(32).toString('base64url');
+  return session.csrfToken;
 }
 
 function sent(req: Request): string | undefined {
@@ -37,7 +54,7 @@ function sent(req: Request): string | undefined {
 
 /** @throws RollcallError `CSRF_INVALID` when the request does not carry the session's token. */
 export function assertCsrf(req: Request): void {
-  const expected = req.session.csrfToken;
+  const expected = sessionOf(req).csrfToken;
   const actual = sent(req);
   const ok =
     expected !== undefined &&

@@ -55,8 +55,11 @@ function invalid(code: ErrorCode, message: string): RollcallError {
 
 /** Translates multer's limit errors into messages that name the field and the limit. */
 function uploadError(error: unknown, maxFiles: number, maxFileBytes: number): Error {
+  if (error instanceof RollcallError) return error;
   if (!(error instanceof multer.MulterError)) {
-    return error instanceof Error ? error : new Error('the upload failed');
+    // Busboy's parse errors ("Unexpected end of form", "Malformed part header") are the client's bytes.
+    const reason = error instanceof Error ? error.message : 'unreadable';
+    return invalid(ErrorCode.RequestInvalid, `the multipart form is malformed (${reason})`);
   }
   const field = error.field ?? PHOTOS_FIELD;
   // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- the rest are malformed forms

@@ -13,6 +13,7 @@ import {
   BridgeServer,
   EventOutbox,
   GalleryCache,
+  snapshotParts,
   type BridgeClientOptions,
   type BridgeServerOptions,
   type EmbedPhoto,
@@ -474,6 +475,68 @@ describe('bridge requests', () => {
       [true, false, true],
     );
     assert.equal(node.gallery.descriptorCount, 3);
+  });
+
+  it('a gallery too big for one frame goes in parts, applied only whole, and survives a restart', async () => {
+    const dir = await tempDir('bridge');
+    let node = await startNode(dir);
+    const client = makeClient(node.port);
+    client.start();
+    await once(client, 'galleryNeeded');
+    // 20,000 descriptors: 10 MB, over the 8 MiB a frame may carry.
+    const people = Array.from({ length: 2000 }, (_, p) => ({
+      personId: `person-${p}`,
+      descriptors: Array.from({ length: 10 }, (_, d) => sampleDescriptor(p * 10 + d)),
+    }));
+    assert.ok(snapshotParts(people).length > 1);
+    await client.sendGallerySnapshot(3, people, 60_000);
+    assert.equal(node.gallery.personCount, 2000);
+    assert.equal(node.gallery.descriptorCount, 20_000);
+    assert.equal(client.state.status?.galleryVersion, 3);
+    await client.close();
+    await node.stop();
+    node = await startNode(dir);
+    assert.equal(node.cache.version, 3);
+    assert.equal(node.gallery.descriptorCount, 20_000);
+  });
+
+  it('snapshot parts out of order or for two versions are refused, and the gallery stays as it was', async () => {
+    const node = await startNode(await tempDir('bridge'));
+    const person = (id: string): { personId: string; descriptors: Float32Array[] } => ({
+      personId: id,
+      descriptors: [sampleDescriptor(1)],
+    });
+    const bad: { version: number; personId: string; part: { index: number; last: boolean } }[][] = [
+      [{ version: 4, personId: 'a', part: { index: 1, last: true } }],
+      [
+        { version: 4, personId: 'a', part: { index: 0, last: false } },
+        { version: 5, personId: 'b', part: { index: 1, last: true } },
+      ],
+      [
+        { version: 4, personId: 'a', part: { index: 0, last: false } },
+        { version: 4, personId: 'a', part: { index: 1, last: true } },
+      ],
+    ];
+    for (const parts of bad) {
+      const raw = await rawConnect(node.port);
+      const hs = new ClientHandshake({ secret: SECRET, clientId: 'parts' });
+      raw.socket.write(encodeMessage(hs.start()));
+      await waitFor(() => raw.messages.some((m) => m.command === Command.CHALLENGE), 5000, 'CHALLENGE');
+      const step = hs.receive(raw.messages.find((m) => m.command === Command.CHALLENGE) as BridgeMessage);
+      assert.ok(step.send);
+      raw.socket.write(encodeMessage(step.send));
+      await waitFor(() => raw.messages.some((m) => m.command === Command.READY), 5000, 'READY');
+      for (const { version, personId, part } of parts) {
+        raw.socket.write(
+          encodeMessage({ command: Command.GALLERY_SNAPSHOT, version, people: [person(personId)], part }),
+        );
+      }
+      await raw.closed;
+      const error = raw.messages.find((m) => m.command === Command.ERROR);
+      assert.equal(error?.code, 'BAD_MESSAGE', JSON.stringify(parts));
+      assert.equal(node.gallery.personCount, 0);
+      assert.equal(node.cache.version, undefined);
+    }
   });
 
   it('settings pushed by a web node reach the node as settingsChanged', async () => {

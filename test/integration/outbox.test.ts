@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import {
   type EventOutboxOptions,
 } from '../../src/bridge/outbox/index.js';
 import { ErrorCode, isRollcallError, type RecognitionEvent } from '../../src/core/index.js';
+import { LineChild } from '../support/line-child.js';
 import { OUTBOX_CHILD, sampleEvent } from '../support/outbox-child.js';
 import { tempDir } from '../support/temp.js';
 
@@ -49,73 +49,18 @@ function rejectsWithCode(code: ErrorCode): (error: unknown) => boolean {
 }
 
 /** A child process driving an outbox (test/support/outbox-child.ts), with its stdout as lines. */
-class Child {
-  readonly lines: string[] = [];
-  readonly process: ChildProcess;
-  readonly exited: Promise<void>;
-  #stderr = '';
-  #waiters: (() => void)[] = [];
-
+class Child extends LineChild {
   /** `fileSizeLimit`: run under `ulimit -f` with this many blocks, so writes past it fail (EFBIG). */
   constructor(args: string[], fileSizeLimit?: number) {
-    const command: [string, string[]] =
-      fileSizeLimit === undefined
-        ? [process.execPath, [OUTBOX_CHILD, ...args]]
-        : [
-            '/bin/sh',
-            ['-c', `ulimit -f ${fileSizeLimit} && exec "$0" "$@"`, process.execPath, OUTBOX_CHILD, ...args],
-          ];
-    this.process = spawn(...command, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let partial = '';
-    this.process.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      this.lines.push(...parts);
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-    this.process.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.#stderr += chunk;
-    });
-    this.exited = new Promise((resolve) => {
-      this.process.once('exit', () => {
-        resolve();
-      });
-    });
-    void this.exited.then(() => {
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-  }
-
-  get pid(): number {
-    return this.process.pid ?? -1;
-  }
-
-  /** Resolves once `predicate(lines)` holds; fails if the child exits or 60 s pass first. */
-  async waitFor(predicate: (lines: readonly string[]) => boolean): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (!predicate(this.lines)) {
-      if (this.process.exitCode !== null || this.process.signalCode !== null) {
-        throw new Error(
-          `child exited (${this.process.exitCode ?? this.process.signalCode}): ${this.#stderr}`,
-        );
-      }
-      if (Date.now() > deadline) throw new Error(`timed out; child stderr: ${this.#stderr}`);
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 200);
-      });
-    }
-  }
-
-  async kill(): Promise<void> {
-    this.process.kill('SIGKILL');
-    await this.exited;
-  }
-
-  valuesOf(prefix: string): string[] {
-    return this.lines
-      .filter((line) => line.startsWith(`${prefix} `))
-      .map((line) => line.slice(prefix.length + 1));
+    if (fileSizeLimit === undefined) super(process.execPath, [OUTBOX_CHILD, ...args]);
+    else
+      super('/bin/sh', [
+        '-c',
+        `ulimit -f ${fileSizeLimit} && exec "$0" "$@"`,
+        process.execPath,
+        OUTBOX_CHILD,
+        ...args,
+      ]);
   }
 }
 

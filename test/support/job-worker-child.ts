@@ -3,6 +3,9 @@
  * starts a JobQueue worker whose training handler reports progress, prints `started JOBID` and
  * then hangs, holding the job until the test kills the process. Its lock lasts 1 s, so a killed
  * worker's job is seen as stalled soon after.
+ *
+ * With a third argument `WORK_MS`, each job instead takes WORK_MS and completes (accepting every
+ * photo), printing `started JOBID` and `completed JOBID`: a worker getting through a batch.
  */
 import { fileURLToPath } from 'node:url';
 import { JobName, JobQueue } from '../../src/queues/index.js';
@@ -13,16 +16,19 @@ export const JOB_WORKER_CHILD = fileURLToPath(import.meta.url);
 export const CHILD_PROGRESS = 10;
 
 async function main(argv: string[]): Promise<void> {
-  const [redisUrl, prefix] = argv;
+  const [redisUrl, prefix, workMs] = argv;
   if (redisUrl === undefined || prefix === undefined)
     throw new Error('usage: job-worker-child REDIS_URL PREFIX');
   await JobQueue.start(
     { redisUrl, prefix, lockDurationMs: 1000, stalledIntervalMs: 1000 },
     {
-      [JobName.TrainPerson]: async (_payload, { jobId, reportProgress }) => {
+      [JobName.TrainPerson]: async ({ personId, photoIds }, { jobId, reportProgress }) => {
         await reportProgress(CHILD_PROGRESS);
         process.stdout.write(`started ${jobId}\n`);
-        return new Promise<never>(() => undefined);
+        if (workMs === undefined) return new Promise<never>(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Number(workMs)));
+        process.stdout.write(`completed ${jobId}\n`);
+        return { personId, accepted: photoIds, refused: [], galleryVersion: 1 };
       },
     },
   );

@@ -26,3 +26,16 @@ export function jobSettled(queue: JobQueue, id: string, timeoutMs = 20_000): Pro
     timeoutMs,
   );
 }
+
+/** Polls a synchronous `check` until it holds (throwing counts as "not yet"), or fails after `timeoutMs`. */
+export function untilTrue(what: string, check: () => boolean, timeoutMs = 60_000): Promise<true> {
+  // A throwing check rejects (inside the executor) rather than escaping the poll loop.
+  return until(
+    what,
+    () =>
+      new Promise<true | undefined>((resolve) => {
+        resolve(check() ? true : undefined);
+      }),
+    timeoutMs,
+  );
+}

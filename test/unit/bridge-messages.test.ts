@@ -24,6 +24,7 @@ import {
   type MessageOf,
   type ProtocolErrorCode,
 } from '../../src/bridge/protocol/index.js';
+import { snapshotParts } from '../../src/bridge/index.js';
 
 function decodeOne(bytes: Buffer): DecodedFrame {
   const frames = new FrameDecoder().push(bytes);
@@ -537,5 +538,34 @@ describe('errors across the wire', () => {
     const future = errorFromMessage({ code: 'QUANTUM_FLUX', message: 'hm' });
     assert.ok(isProtocolError(future, ErrorCode.RemoteError));
     assert.match(future.message, /QUANTUM_FLUX: hm/);
+  });
+});
+
+describe('snapshotParts', () => {
+  it('cuts a gallery too big for one frame into parts of at most 4096 descriptors, people whole', () => {
+    const people = Array.from({ length: 1000 }, (_, p) => ({
+      personId: `p${p}`,
+      descriptors: Array.from({ length: 1 + (p % 20) }, (_, d) => sampleDescriptor(p + d)),
+    }));
+    const total = people.reduce((sum, p) => sum + p.descriptors.length, 0);
+    const parts = snapshotParts(people);
+    assert.ok(parts.length >= Math.ceil(total / 4096));
+    for (const part of parts) {
+      assert.ok(part.reduce((sum, p) => sum + p.descriptors.length, 0) <= 4096);
+      // Each part encodes within the frame limits.
+      encodeMessage({
+        command: Command.GALLERY_SNAPSHOT,
+        version: 1,
+        people: part,
+        part: { index: 0, last: false },
+      });
+    }
+    assert.deepEqual(parts.flat(), people, 'every person once, in order');
+    assert.deepEqual(
+      snapshotParts(people.slice(0, 3)),
+      [people.slice(0, 3)],
+      'a small gallery stays one frame',
+    );
+    assert.deepEqual(snapshotParts([]), [[]]);
   });
 });

@@ -37,6 +37,10 @@ export const MESSAGE_LIMITS = {
   frameSidePx: 65_535,
   descriptorsPerPerson: 256,
   snapshotPeople: 65_536,
+  /** Descriptors in one snapshot sent in parts (a node stages them in memory: 512 bytes each). */
+  snapshotDescriptors: 500_000,
+  /** Descriptors in one part of a snapshot: 2 MiB of binary, its JSON well under 1 MiB. */
+  snapshotPartDescriptors: 4096,
   embedPhotos: 64,
   facesPerPhoto: 64,
   consensusFrames: 100,
@@ -154,8 +158,15 @@ const frameMetadata = z.object({
 
 const descriptorCount = z.int().min(1).max(L.descriptorsPerPerson);
 
+/**
+ * A snapshot too big for one frame travels in parts: `index` from 0, `last` on the final one. The
+ * node applies it only once the last part is in, so it never holds half a gallery.
+ */
+const snapshotPart = z.object({ index: count, last: z.boolean() });
+
 const gallerySnapshot = z.object({
   version: count,
+  part: snapshotPart.optional(),
   people: z
     .array(z.object({ personId: id, descriptorCount }))
     .max(L.snapshotPeople)
@@ -324,6 +335,8 @@ export interface GallerySnapshotMessage {
   command: typeof Command.GALLERY_SNAPSHOT;
   version: number;
   people: GalleryPerson[];
+  /** Set when the snapshot is sent in parts; absent for a snapshot in one frame. */
+  part?: { index: number; last: boolean };
 }
 export interface GalleryUpsertMessage {
   command: typeof Command.GALLERY_UPSERT;
@@ -472,7 +485,12 @@ export function parseMessage(frame: DecodedFrame): BridgeMessage {
         next += n;
         return { personId, descriptors: all.slice(next - n, next) };
       });
-      return { command, version: json.version, people };
+      return {
+        command,
+        version: json.version,
+        people,
+        ...(json.part === undefined ? {} : { part: json.part }),
+      };
     }
     case Command.GALLERY_UPSERT: {
       const json = readJson(galleryUpsert, frame);
@@ -580,6 +598,7 @@ function toWire(message: BridgeMessage): WireParts {
     case Command.GALLERY_SNAPSHOT: {
       const json = checked(gallerySnapshot, message, {
         version: message.version,
+        ...(message.part === undefined ? {} : { part: message.part }),
         people: message.people.map((p) => ({ personId: p.personId, descriptorCount: p.descriptors.length })),
       });
       let index = 0;

@@ -126,6 +126,12 @@ export function sampleMessages(): BridgeMessage[] {
     },
     { command: Command.GALLERY_SNAPSHOT, version: 0, people: [] },
     {
+      command: Command.GALLERY_SNAPSHOT,
+      version: 10,
+      people: [{ personId: 'person-45', descriptors: [sampleDescriptor(7)] }],
+      part: { index: 1, last: false },
+    },
+    {
       command: Command.GALLERY_UPSERT,
       version: 8,
       personId: 'person-44',

@@ -328,10 +328,27 @@ describe('hostile input: refused cleanly, and the node keeps serving', () => {
       { method: 'GET', url: '/api/v1/attendance.csv', viewer: 'allowed' },
       { method: 'GET', url: '/api/v1/events', viewer: 'forbidden' },
       { method: 'GET', url: '/api/v1/nodes', viewer: 'forbidden' },
+      { method: 'GET', url: '/api/v1/attendance/corrections', viewer: 'allowed' },
+      { method: 'POST', url: '/api/v1/attendance/corrections', viewer: 'forbidden' },
+      { method: 'GET', url: '/api/v1/unknown-faces', viewer: 'forbidden' },
+      { method: 'GET', url: '/api/v1/unknown-faces/u1/crop.jpg', viewer: 'forbidden' },
+      { method: 'POST', url: '/api/v1/unknown-faces/u1/assign', viewer: 'forbidden' },
+      { method: 'POST', url: '/api/v1/unknown-faces/u1/dismiss', viewer: 'forbidden' },
+      { method: 'GET', url: '/api/v1/settings', viewer: 'forbidden' },
+      { method: 'PUT', url: '/api/v1/settings', viewer: 'forbidden' },
+      { method: 'GET', url: '/api/v1/users', viewer: 'forbidden' },
+      { method: 'POST', url: '/api/v1/users', viewer: 'forbidden' },
+      { method: 'PATCH', url: '/api/v1/users/u1', viewer: 'forbidden' },
+      { method: 'DELETE', url: '/api/v1/users/u1', viewer: 'forbidden' },
+      { method: 'GET', url: '/api/v1/users/u1/tokens', viewer: 'forbidden' },
+      { method: 'DELETE', url: '/api/v1/users/u1/tokens/t1', viewer: 'forbidden' },
       { method: 'GET', url: '/admin/queues', viewer: 'forbidden' },
       { method: 'GET', url: '/admin/queues/api/queues', viewer: 'forbidden' },
       { method: 'GET', url: '/people', viewer: 'forbidden' },
       { method: 'GET', url: '/nodes', viewer: 'forbidden' },
+      { method: 'GET', url: '/unknown-faces', viewer: 'forbidden' },
+      { method: 'GET', url: '/settings', viewer: 'forbidden' },
+      { method: 'GET', url: '/users', viewer: 'forbidden' },
       { method: 'GET', url: '/', viewer: 'allowed' },
       { method: 'GET', url: '/live', viewer: 'allowed' },
       { method: 'GET', url: '/attendance', viewer: 'allowed' },
@@ -401,6 +418,10 @@ describe('hostile input: refused cleanly, and the node keeps serving', () => {
       '/api/v1/jobs/%00',
       `/api/v1/jobs/${'x'.repeat(3000)}`,
       '/api/v1/people/%E0%A4%A',
+      '/api/v1/unknown-faces?status=everything',
+      '/api/v1/unknown-faces?limit=-5',
+      '/api/v1/attendance/corrections?date=31-12-2025',
+      `/api/v1/users/${'u'.repeat(3000)}/tokens`,
     ];
     const codes: Record<string, number> = {};
     for (const url of queries) {
@@ -424,10 +445,17 @@ describe('hostile input: refused cleanly, and the node keeps serving', () => {
       { what: 'JSON with a prototype key', body: '{"__proto__": {"admin": true}}', type: 'application/json' },
       { what: 'a bare string', body: '"x"', type: 'application/json' },
     ];
+    const targets: [string, string][] = [
+      ['POST', '/api/v1/people'],
+      ['POST', '/login'],
+      ['PUT', '/api/v1/settings'],
+      ['POST', '/api/v1/users'],
+      ['POST', '/api/v1/attendance/corrections'],
+    ];
     for (const { what, body, type } of bodies) {
-      for (const url of ['/api/v1/people', '/login']) {
+      for (const [method, url] of targets) {
         const res = await fetch(base + url, {
-          method: 'POST',
+          method,
           body,
           headers: { 'content-type': type, accept: 'application/json', ...bearer(adminToken) },
           redirect: 'manual',
@@ -455,7 +483,7 @@ describe('hostile input: refused cleanly, and the node keeps serving', () => {
       codes[status] = (codes[status] ?? 0) + 1;
     }
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
-    tally.malformedRequests = queries.length + bodies.length * 2 + formPages.length;
+    tally.malformedRequests = queries.length + bodies.length * targets.length + formPages.length;
     process.stdout.write(`# malformed requests by status: ${JSON.stringify(codes)}\n`);
   });
 
@@ -466,6 +494,8 @@ describe('hostile input: refused cleanly, and the node keeps serving', () => {
       ['WEB_PORT', '-1'],
       ['WEB_PORT', '0x1F90'],
       ['RECOGNITION_SERVER_PORT', '99999'],
+      ['HEALTH_PORT', '65536'],
+      ['TRUST_PROXY', 'true'],
       ['RECOGNITION_SERVER_HOST', 'not a host!'],
       ['RECOGNITION_SERVERS', 'a:1,:::,b:70000'],
       ['BRIDGE_SECRET', 'short'],

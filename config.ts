@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isTimeZone } from './src/core/attendance.js';
 
 /** Where a recognition node listens; the web node connects to each of these. */
 export interface ServerAddress {
@@ -127,15 +128,6 @@ export function parseAddress(value: string, defaultPort: number): ServerAddress 
   const portNumber = portText === undefined ? defaultPort : Number(portText);
   if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) return undefined;
   return { host, port: portNumber };
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Keys whose values must never be echoed, in errors or in the start-up log. */

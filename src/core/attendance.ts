@@ -38,6 +38,16 @@ export interface AttendanceRules {
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
+/** Whether this runtime knows `zone` as an IANA time zone (`Europe/Berlin`, `UTC`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The calendar day of `at` in `timeZone`, as `YYYY-MM-DD`. */
 export function localDay(at: Date | string, timeZone: string): string {
   const instant = typeof at === 'string' ? new Date(at) : at;

@@ -6,7 +6,7 @@
  * applied to retention at once.
  */
 import { z } from 'zod';
-import { ErrorCode, RollcallError, type MatchThresholds } from '../core/index.js';
+import { ErrorCode, isTimeZone, RollcallError, type MatchThresholds } from '../core/index.js';
 import type { Store, UnknownFace } from '../store/index.js';
 
 export interface RollcallSettings {
@@ -51,15 +51,6 @@ export const SETTINGS_KEY = 'web.settings';
 /** How often retention runs besides at start and at every save. @defaultValue 1 h */
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 const MS_PER_DAY = 86_400_000;
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Within what the bridge protocol and `config.ts` accept; thresholds are kept to 0.1–1.5, where

@@ -9,13 +9,7 @@ const grid = document.getElementById('faces');
 const status = document.getElementById('status');
 let people = [];
 async function loadPeople() {
-  people = [];
-  let offset = 0;
-  while (offset !== null) {
-    const page = await api('/api/v1/people?limit=200&offset=' + offset);
-    people.push(...page.people);
-    offset = page.nextOffset;
-  }
+  people = await allPages('/api/v1/people', 'people');
   people.sort((a, b) => a.name.localeCompare(b.name));
   document.getElementById('people-names').replaceChildren(...people.map((p) => el('option', { value: p.name })));
 }
@@ -178,13 +172,7 @@ async function userRow(user) {
 }
 async function loadUsers() {
   try {
-    const users = [];
-    let offset = 0;
-    while (offset !== null) {
-      const page = await api('/api/v1/users?limit=200&offset=' + offset);
-      users.push(...page.users);
-      offset = page.nextOffset;
-    }
+    const users = await allPages('/api/v1/users', 'users');
     users.sort((a, b) => a.name.localeCompare(b.name));
     list.replaceChildren(...(await Promise.all(users.map(userRow))));
   } catch (error) {

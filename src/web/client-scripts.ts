@@ -44,6 +44,17 @@ function showError(id, error) {
   box.hidden = !error;
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Every item of a paged list: PATH with its own query (if any); KEY names the list in each page.
+async function allPages(path, key) {
+  const items = [];
+  const join = path.includes('?') ? '&' : '?';
+  for (let offset = 0; offset !== null; ) {
+    const page = await api(path + join + 'limit=200&offset=' + offset);
+    items.push(...page[key]);
+    offset = page.nextOffset;
+  }
+  return items;
+}
 // Polls a training job until it settles; onProgress(job) sees every state on the way.
 async function watchJob(jobId, onProgress) {
   for (;;) {
@@ -59,13 +70,7 @@ const PEOPLE = String.raw`
 const list = document.getElementById('people');
 async function loadPeople() {
   try {
-    const people = [];
-    let offset = 0;
-    while (offset !== null) {
-      const page = await api('/api/v1/people?limit=200&offset=' + offset);
-      people.push(...page.people);
-      offset = page.nextOffset;
-    }
+    const people = await allPages('/api/v1/people', 'people');
     people.sort((a, b) => a.name.localeCompare(b.name));
     list.replaceChildren(...people.map(personRow));
     document.getElementById('people-empty').hidden = people.length > 0;
@@ -244,15 +249,8 @@ function days(a, b) {
   }
   return out;
 }
-async function dayRecords(day) {
-  const records = [];
-  let offset = 0;
-  while (offset !== null) {
-    const page = await api('/api/v1/attendance?date=' + day + '&limit=200&offset=' + offset);
-    records.push(...page.records);
-    offset = page.nextOffset;
-  }
-  return records;
+function dayRecords(day) {
+  return allPages('/api/v1/attendance?date=' + day, 'records');
 }
 function chart(counts) {
   const NS = 'http://www.w3.org/2000/svg';
@@ -322,15 +320,8 @@ async function show() {
     showError('attendance-error', error);
   }
 }
-async function dayCorrections(day) {
-  const out = [];
-  let offset = 0;
-  while (offset !== null) {
-    const page = await api('/api/v1/attendance/corrections?date=' + day + '&limit=200&offset=' + offset);
-    out.push(...page.corrections);
-    offset = page.nextOffset;
-  }
-  return out;
+function dayCorrections(day) {
+  return allPages('/api/v1/attendance/corrections?date=' + day, 'corrections');
 }
 function correctionRow(c) {
   const change = c.present ? 'present ' + clock(c.firstSeen) + '–' + clock(c.lastSeen) : 'absent';
@@ -345,13 +336,7 @@ if (correct) {
   const toggleTimes = () => times.forEach((t) => { t.disabled = present.value !== 'true'; });
   present.addEventListener('change', toggleTimes);
   (async () => {
-    const people = [];
-    let offset = 0;
-    while (offset !== null) {
-      const page = await api('/api/v1/people?limit=200&offset=' + offset);
-      people.push(...page.people);
-      offset = page.nextOffset;
-    }
+    const people = await allPages('/api/v1/people', 'people');
     people.sort((a, b) => a.name.localeCompare(b.name));
     who.replaceChildren(...people.map((p) => el('option', { value: p.id }, p.name)));
   })().catch((error) => showError('attendance-error', error));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isTimeZone } from './src/core/attendance.js';
+import { isTimeZone } from './src/core/time-zone.js';
 
 /** Where a recognition node listens; the web node connects to each of these. */
 export interface ServerAddress {

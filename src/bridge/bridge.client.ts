@@ -22,7 +22,6 @@ import {
   parseMessage,
   ProtocolError,
   type BridgeMessage,
-  type CameraStatus,
   type EmbedPhoto,
   type EmbedResult,
   type GalleryPerson,
@@ -969,13 +968,8 @@ export class BridgeClients extends EventEmitter<BridgeClientsEvents> {
 // -------------------------------------------------------------------------------------------------
 // One-shot probe.
 
-export interface ProbeResult {
-  nodeId: string;
-  protocol: number;
-  cameras: CameraStatus[];
-  galleryVersion: number;
-  outboxDepth: number;
-  uptimeS: number;
+/** What the node's first STATUS said. */
+export interface ProbeResult extends NodeStatus {
   /** Connect, handshake and first STATUS, in milliseconds. */
   elapsedMs: number;
 }

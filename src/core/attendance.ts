@@ -2,7 +2,7 @@
  * Attendance rules: how recognition events become one record per person per local day. Pure, so
  * the same rules hold on every store and can be tested without one.
  */
-import { ErrorCode, RollcallError } from './errors.js';
+import { localDay } from './time-zone.js';
 
 /** One person's presence on one local day. */
 export interface AttendanceRecord {
@@ -34,38 +34,6 @@ export interface AttendanceRules {
   timeZone: string;
   /** Sightings closer together than this count once in `eventCount`. @defaultValue 60 */
   cooldownS?: number;
-}
-
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** Whether this runtime knows `zone` as an IANA time zone (`Europe/Berlin`, `UTC`). */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The calendar day of `at` in `timeZone`, as `YYYY-MM-DD`. */
-export function localDay(at: Date | string, timeZone: string): string {
-  const instant = typeof at === 'string' ? new Date(at) : at;
-  if (Number.isNaN(instant.getTime())) {
-    throw new RollcallError(ErrorCode.UsageInvalid, `"${String(at)}" is not a valid time`);
-  }
-  let format = dayFormats.get(timeZone);
-  if (!format) {
-    // en-CA formats dates as YYYY-MM-DD.
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    dayFormats.set(timeZone, format);
-  }
-  return format.format(instant);
 }
 
 /**

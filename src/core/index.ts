@@ -9,3 +9,4 @@ export * from './tracker.js';
 export * from './events.js';
 export * from './random.js';
 export * from './attendance.js';
+export * from './time-zone.js';

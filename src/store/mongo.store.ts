@@ -60,10 +60,11 @@ import type {
   UserPatch,
 } from './store.js';
 import {
+  checkAttendanceRules,
   checkBoolean,
+  checkCorrection,
   checkBytes,
   checkDay,
-  checkDayNear,
   checkDescriptors,
   checkEvent,
   checkEventId,
@@ -80,8 +81,8 @@ import {
   conflict,
   invalid,
   MAX_NOTES_LENGTH,
-  MAX_TEXT_LENGTH,
   notFound,
+  toPage,
 } from './validate.js';
 import { decodeDescriptor, encodeDescriptor } from './descriptor-blob.js';
 
@@ -204,18 +205,10 @@ interface EventDoc {
   receivedAt: string;
   crop: Bytes | null;
 }
-interface AttendanceDoc {
+interface AttendanceDoc extends AttendanceRecord {
   /** `personId/day`: one record per person and local day. */
   _id: string;
-  personId: string;
-  day: string;
   personName: string;
-  firstSeen: string;
-  lastSeen: string;
-  firstCameraId: string;
-  lastCameraId: string;
-  nodeId: string;
-  eventCount: number;
   corrected: boolean;
 }
 interface CorrectionDoc {
@@ -350,24 +343,6 @@ const toUnknownFace = (d: UnknownFaceDoc, hasCrop: boolean): UnknownFace => ({
 /** Everything but the bytes: lists and lookups never carry photos or crops they do not need. */
 const PHOTO_FIELDS = { bytes: 0 } as const;
 const EVENT_FIELDS = { crop: 0 } as const;
-
-function toPage<D, T>(docs: D[], limit: number, offset: number, map: (doc: D) => T): Page<T> {
-  const more = docs.length > limit;
-  return { items: docs.slice(0, limit).map(map), nextOffset: more ? offset + limit : null };
-}
-
-function checkTimeZone(rules: AttendanceRules): void {
-  if (typeof rules !== 'object' || typeof rules.timeZone !== 'string')
-    throw invalid('rules.timeZone is required');
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: rules.timeZone });
-  } catch {
-    throw invalid(`rules.timeZone "${rules.timeZone}" is not an IANA time zone`);
-  }
-  if (rules.cooldownS !== undefined && (!Number.isFinite(rules.cooldownS) || rules.cooldownS < 0)) {
-    throw invalid('rules.cooldownS must be a number >= 0');
-  }
-}
 
 /** Maps what the driver throws to the catalog; a RollcallError passes through. */
 function translate(error: unknown): RollcallError {
@@ -1027,7 +1002,7 @@ export class MongoStore implements Store {
   recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult> {
     return this.run(async () => {
       const checked = checkEvent(event, this.options.maxCropBytes);
-      checkTimeZone(rules);
+      checkAttendanceRules(rules);
       const personId = checked.personId;
       if (personId === null)
         throw invalid('an unknown-face event has no person to mark; use recordUnknownFace');
@@ -1194,20 +1169,7 @@ export class MongoStore implements Store {
 
   correctAttendance(correction: AttendanceCorrectionInput): Promise<AttendanceCorrection> {
     return this.run(async () => {
-      const personId = checkId(correction.personId, 'person id');
-      const day = checkDay(correction.day);
-      const by = checkName(correction.by, 'by');
-      const reason = checkName(correction.reason, 'reason', MAX_TEXT_LENGTH);
-      const change = correction.change as { firstSeen?: unknown; lastSeen?: unknown; remove?: unknown };
-      let times: { firstSeen: string; lastSeen: string } | null = null;
-      if (change.remove !== true) {
-        const firstSeen = checkInstant(change.firstSeen, 'firstSeen');
-        const lastSeen = checkInstant(change.lastSeen, 'lastSeen');
-        if (lastSeen < firstSeen) throw invalid('lastSeen must not be before firstSeen');
-        checkDayNear(day, firstSeen);
-        checkDayNear(day, lastSeen);
-        times = { firstSeen, lastSeen };
-      }
+      const { personId, day, by, reason, times } = checkCorrection(correction);
       return this.write(async (session): Promise<AttendanceCorrection> => {
         const _id = attendanceId(personId, day);
         const existing = await this.attendance.findOne({ _id }, { session });

@@ -56,10 +56,11 @@ import type {
   UserPatch,
 } from './store.js';
 import {
+  checkAttendanceRules,
   checkBoolean,
+  checkCorrection,
   checkBytes,
   checkDay,
-  checkDayNear,
   checkDescriptors,
   checkEvent,
   checkEventId,
@@ -76,8 +77,8 @@ import {
   conflict,
   invalid,
   MAX_NOTES_LENGTH,
-  MAX_TEXT_LENGTH,
   notFound,
+  toPage,
 } from './validate.js';
 import { decodeDescriptor, encodeDescriptor } from './descriptor-blob.js';
 
@@ -324,25 +325,6 @@ const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.
 /** Callers get plain Uint8Arrays (what the interface promises), viewing the Buffer SQLite returned. */
 const asBytes = (buffer: Buffer | null | undefined): Uint8Array | null =>
   buffer ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : null;
-
-/** Runs `rows` fetched with `limit + 1` into a page, so no second COUNT query is needed. */
-function toPage<R, T>(rows: R[], limit: number, offset: number, map: (row: R) => T): Page<T> {
-  const more = rows.length > limit;
-  return { items: rows.slice(0, limit).map(map), nextOffset: more ? offset + limit : null };
-}
-
-function checkTimeZone(rules: AttendanceRules): void {
-  if (typeof rules !== 'object' || typeof rules.timeZone !== 'string')
-    throw invalid('rules.timeZone is required');
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: rules.timeZone });
-  } catch {
-    throw invalid(`rules.timeZone "${rules.timeZone}" is not an IANA time zone`);
-  }
-  if (rules.cooldownS !== undefined && (!Number.isFinite(rules.cooldownS) || rules.cooldownS < 0)) {
-    throw invalid('rules.cooldownS must be a number >= 0');
-  }
-}
 
 /** Maps what SQLite throws to the catalog; a RollcallError passes through. */
 function translate(error: unknown): RollcallError {
@@ -923,7 +905,7 @@ export class SqliteStore implements Store {
   recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult> {
     return this.run(() => {
       const checked = checkEvent(event, this.options.maxCropBytes);
-      checkTimeZone(rules);
+      checkAttendanceRules(rules);
       const personId = checked.personId;
       if (personId === null)
         throw invalid('an unknown-face event has no person to mark; use recordUnknownFace');
@@ -1093,20 +1075,7 @@ export class SqliteStore implements Store {
 
   correctAttendance(correction: AttendanceCorrectionInput): Promise<AttendanceCorrection> {
     return this.run(() => {
-      const personId = checkId(correction.personId, 'person id');
-      const day = checkDay(correction.day);
-      const by = checkName(correction.by, 'by');
-      const reason = checkName(correction.reason, 'reason', MAX_TEXT_LENGTH);
-      const change = correction.change as { firstSeen?: unknown; lastSeen?: unknown; remove?: unknown };
-      let times: { firstSeen: string; lastSeen: string } | null = null;
-      if (change.remove !== true) {
-        const firstSeen = checkInstant(change.firstSeen, 'firstSeen');
-        const lastSeen = checkInstant(change.lastSeen, 'lastSeen');
-        if (lastSeen < firstSeen) throw invalid('lastSeen must not be before firstSeen');
-        checkDayNear(day, firstSeen);
-        checkDayNear(day, lastSeen);
-        times = { firstSeen, lastSeen };
-      }
+      const { personId, day, by, reason, times } = checkCorrection(correction);
       return this.write((): AttendanceCorrection => {
         const existing = this.db
           .prepare('SELECT * FROM attendance WHERE person_id = ? AND day = ?')

@@ -2,11 +2,20 @@
  * Validation at the store's edge, shared by every adapter so they refuse the same input with the
  * same code (`STORE_INVALID`). Returns normalised values (trimmed names, canonical times).
  */
-import { assertDescriptor, ErrorCode, RollcallError, type RecognitionEvent } from '../core/index.js';
+import {
+  assertDescriptor,
+  ErrorCode,
+  isTimeZone,
+  RollcallError,
+  type AttendanceRules,
+  type RecognitionEvent,
+} from '../core/index.js';
 import {
   DEFAULT_PAGE_LIMIT,
   MAX_PAGE_LIMIT,
+  type AttendanceCorrectionInput,
   type JsonValue,
+  type Page,
   type PageOptions,
   type UnknownFaceStatus,
   type UserRole,
@@ -139,6 +148,12 @@ export function checkPage(page: PageOptions | undefined): { limit: number; offse
   return { limit, offset };
 }
 
+/** Rows fetched with `limit + 1` made into a page, so no second COUNT query is needed. */
+export function toPage<R, T>(rows: R[], limit: number, offset: number, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit;
+  return { items: rows.slice(0, limit).map(map), nextOffset: more ? offset + limit : null };
+}
+
 /** Serialises a JSON value, refusing what would not come back the same (undefined, NaN, cycles). */
 export function checkJson(value: unknown, what: string): string {
   if (!isJsonValue(value, 0)) throw invalid(`${what} must be a JSON value (no undefined, NaN or functions)`);
@@ -244,4 +259,39 @@ export function checkDayNear(day: string, at: string): void {
   if (Math.abs(dayMs - utcDayMs) > 86_400_000) {
     throw invalid(`day ${day} cannot be the local day of ${at} in any time zone`);
   }
+}
+
+export function checkAttendanceRules(rules: AttendanceRules): void {
+  if (typeof rules !== 'object' || typeof rules.timeZone !== 'string')
+    throw invalid('rules.timeZone is required');
+  if (!isTimeZone(rules.timeZone)) {
+    throw invalid(`rules.timeZone "${rules.timeZone}" is not an IANA time zone`);
+  }
+  if (rules.cooldownS !== undefined && (!Number.isFinite(rules.cooldownS) || rules.cooldownS < 0)) {
+    throw invalid('rules.cooldownS must be a number >= 0');
+  }
+}
+
+/** A correction checked: `times` null removes the day's record, else sets it to these times. */
+export interface CheckedCorrection {
+  personId: string;
+  day: string;
+  by: string;
+  reason: string;
+  times: { firstSeen: string; lastSeen: string } | null;
+}
+
+export function checkCorrection(correction: AttendanceCorrectionInput): CheckedCorrection {
+  const personId = checkId(correction.personId, 'person id');
+  const day = checkDay(correction.day);
+  const by = checkName(correction.by, 'by');
+  const reason = checkName(correction.reason, 'reason', MAX_TEXT_LENGTH);
+  const change = correction.change as { firstSeen?: unknown; lastSeen?: unknown; remove?: unknown };
+  if (change.remove === true) return { personId, day, by, reason, times: null };
+  const firstSeen = checkInstant(change.firstSeen, 'firstSeen');
+  const lastSeen = checkInstant(change.lastSeen, 'lastSeen');
+  if (lastSeen < firstSeen) throw invalid('lastSeen must not be before firstSeen');
+  checkDayNear(day, firstSeen);
+  checkDayNear(day, lastSeen);
+  return { personId, day, by, reason, times: { firstSeen, lastSeen } };
 }

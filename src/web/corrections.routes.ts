@@ -3,11 +3,11 @@
  * may read a day's corrections (they explain the list); only administrators make them.
  */
 import { Router } from 'express';
+import { zonedInstant } from '../core/index.js';
 import type { AttendanceCorrection, Store } from '../store/index.js';
 import { requireRole } from './auth.js';
 import { fields, invalid, optionalString, STORE_ID } from './body.js';
 import { parseDay, parsePage, single } from './query.js';
-import { zonedInstant } from './zoned-time.js';
 
 /** Longest reason kept; a sentence or two is what a report needs. */
 const MAX_REASON_LENGTH = 500;

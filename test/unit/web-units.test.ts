@@ -12,7 +12,7 @@ import { hashPassword, passwordProblem, verifyPassword } from '../../src/web/pas
 import { parseDayRange, parseInstantRange, parsePage } from '../../src/web/query.js';
 import { generateApiToken, hashApiToken, isApiTokenShaped } from '../../src/web/tokens.js';
 import { safeFileName, sniffImageType } from '../../src/web/uploads.js';
-import { zonedInstant } from '../../src/web/zoned-time.js';
+import { zonedInstant } from '../../src/core/index.js';
 
 function invalidMessage(run: () => unknown): string {
   try {

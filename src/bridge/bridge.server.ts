@@ -260,6 +260,11 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
   }
 
   /** Connections that finished the handshake. */
+  /** The gallery version applied and stored (0 before the first); what STATUS reports. */
+  get galleryVersion(): number {
+    return this.#galleryVersion;
+  }
+
   get authenticatedCount(): number {
     let n = 0;
     for (const c of this.#connections) if (c.authenticated) n++;

@@ -127,11 +127,17 @@ export async function startRecognitionNode(
       port: config.recognitionServer.port,
       nodeId: config.nodeId,
       secret: secret.secret,
+      ...(config.bridgeTls.certFile && config.bridgeTls.keyFile
+        ? { tls: { certFile: config.bridgeTls.certFile, keyFile: config.bridgeTls.keyFile } }
+        : {}),
     },
   );
   const { port } = await server.start();
   rooms.push({ name: 'bridge server', close: () => server.close() });
-  logger.info({ host: options.listenHost, port }, 'bridge listening for web nodes');
+  logger.info(
+    { host: options.listenHost, port, tls: config.bridgeTls.certFile !== undefined },
+    'bridge listening for web nodes',
+  );
   server.on('connected', (info) => {
     logger.info(info, 'web node connected');
   });
@@ -200,7 +206,8 @@ export async function startRecognitionNode(
         nodeId: config.nodeId,
         cameras: [cameraHealth()],
         outboxDepth: outbox.depth,
-        galleryVersion: galleryCache.version ?? null,
+        // The version the node confirms to web nodes: applied and stored, not merely being written.
+        galleryVersion: server.galleryVersion > 0 ? server.galleryVersion : null,
         galleryPeople: gallery.personCount,
         galleryDescriptors: gallery.descriptorCount,
         webNodesConnected: server.authenticatedCount,

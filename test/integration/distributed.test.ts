@@ -1,14 +1,16 @@
 /**
  * Two machines, as in the setup guide: a recognition node and a web node started as separate
- * `rollcall start` processes with their own data folders, talking over TCP. A person is enrolled
- * through the web node's API and is then marked present by the recognition node's camera.
+ * `rollcall start` processes with their own data folders, talking over TCP with TLS (a self-signed
+ * certificate, as the README's security section sets it up). A person is enrolled through the web
+ * node's API and is then marked present by the recognition node's camera.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { ROLLCALL_BIN, runCli } from '../support/cli.js';
 import { facePhoto } from '../support/faces.js';
 import { tempDir } from '../support/temp.js';
@@ -42,11 +44,32 @@ describe('a recognition node and a web node as two processes', () => {
     const frames = path.join(root, 'frames');
     await mkdir(frames);
     await symlink(facePhoto('group/bbt3.jpg'), path.join(frames, 'bbt3.jpg'));
+    const cert = path.join(root, 'cert.pem');
+    const key = path.join(root, 'key.pem');
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=camera-pc',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
     const bridgePort = await freePort();
     webPort = await freePort();
     healthPort = await freePort();
     start('recognition', {
       HEALTH_PORT: String(healthPort),
+      BRIDGE_TLS_CERT: cert,
+      BRIDGE_TLS_KEY: key,
       DATA_DIR: path.join(root, 'camera-pc'),
       BRIDGE_SECRET: SECRET,
       RECOGNITION_SERVER_PORT: String(bridgePort),
@@ -61,6 +84,7 @@ describe('a recognition node and a web node as two processes', () => {
       RECOGNITION_SERVER_PORT: String(bridgePort),
       WEB_PORT: String(webPort),
       NODE_ID: 'web-pc',
+      BRIDGE_TLS_CA: cert,
     };
     start('web', webEnv);
     await until('the web node', async () =>

@@ -356,11 +356,6 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
     for (const connection of this.#connections) connection.offerFrame(bytes);
   }
 
-  /** Sends STATUS to every web node now (e.g. after a camera went offline). */
-  broadcastStatus(): void {
-    for (const connection of this.#connections) connection.sendStatus();
-  }
-
   /**
    * Stops listening and closes every connection: each gets `closeTimeoutMs` to end, then is
    * destroyed. Idempotent; never rejects. Does not close the outbox (its owner does).
@@ -489,8 +484,6 @@ class ServerConnection {
   #cancelHandshakeTimer: Cancel | undefined;
   #cancelHeartbeat: Cancel | undefined;
   #cancelDestroy: Cancel | undefined;
-  /** Frames dropped for this connection because its socket was backpressured. */
-  droppedFrames = 0;
 
   constructor(server: BridgeServer, socket: net.Socket, id: number) {
     this.#server = server;
@@ -594,7 +587,6 @@ class ServerConnection {
     this.#frames.push(bytes);
     while (this.#frames.length > this.#server.options.frameBufferPerConnection) {
       this.#frames.shift();
-      this.droppedFrames++;
     }
   }
 
@@ -649,21 +641,22 @@ class ServerConnection {
       if (room <= 0 && !this.#pruneDue) return;
       this.#pruneDue = false;
       // Events only ever leave the head of the outbox or join its tail, and this connection is sent
-      // them in order, so the ones it still awaits an ACK for are a prefix: fetching that prefix
-      // plus a batch both finds what is new and tells which sent ones were acknowledged meanwhile.
-      const events = await outbox.pending(this.#sent.size + Math.max(0, Math.min(EVENT_BATCH, room)));
-      if (this.#isClosed()) return;
+      // them in order, so the ones it still awaits an ACK for are a prefix: the ids of that prefix
+      // plus a batch (from memory) tell both what is new and which sent ones were acknowledged
+      // meanwhile; only the events to send are read back from disk.
+      const ids = outbox.pendingIds(this.#sent.size + Math.max(0, Math.min(EVENT_BATCH, room)));
       const now = clock.now();
       const stillSent = new Map<string, number>();
-      const toSend: RecognitionEvent[] = [];
-      for (const event of events) {
-        const sentAt = this.#sent.get(event.id);
-        if (sentAt !== undefined && now - sentAt < resendAfterMs) stillSent.set(event.id, sentAt);
-        else if (stillSent.size + toSend.length < maxUnackedEvents) toSend.push(event);
+      const due: string[] = [];
+      for (const id of ids) {
+        const sentAt = this.#sent.get(id);
+        if (sentAt !== undefined && now - sentAt < resendAfterMs) stillSent.set(id, sentAt);
+        else if (stillSent.size + due.length < maxUnackedEvents) due.push(id);
       }
-      // ACKs that arrived during the read were deleted from #sent: do not resurrect them.
-      for (const id of stillSent.keys()) if (!this.#sent.has(id)) stillSent.delete(id);
       this.#sent = stillSent;
+      // Events acknowledged (by any web node) during the read are left out by it.
+      const toSend = due.length > 0 ? await outbox.read(due) : [];
+      if (this.#isClosed()) return;
       for (const event of toSend) {
         if (!this.#canWrite()) break;
         this.#sent.set(event.id, now);
@@ -881,8 +874,10 @@ class ServerConnection {
       .enqueueGallery(async () => {
         const applied = await change(galleryCache);
         if (applied) {
-          // The cache is the truth; the matcher's gallery is rebuilt from it so both always agree.
-          galleryCache.applyTo(gallery);
+          // The cache is the truth; the matcher's gallery follows it, person by person for a
+          // single change, so both always agree.
+          if (personId === undefined) galleryCache.applyTo(gallery);
+          else galleryCache.applyPersonTo(gallery, personId);
           this.#server.emit('galleryChanged', {
             kind,
             version: galleryCache.version ?? version,

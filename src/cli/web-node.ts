@@ -3,7 +3,7 @@
  * queue and its worker, bridge clients to every recognition node, the services that turn events
  * into attendance and photos into galleries, and the HTTP server on WEB_PORT.
  */
-import type { Config } from '../../config.js';
+import { describeConfig, type Config } from '../../config.js';
 import { BridgeClients, readStoredBridgeSecret } from '../bridge/index.js';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../queues/index.js';
@@ -38,7 +38,8 @@ export async function startWebNode(
 ): Promise<void> {
   const store = await createStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
   rooms.push({ name: 'store', close: () => store.close() });
-  logger.info({ dataDir: config.dataDir }, 'store open (SQLite)');
+  if (config.mongodbUri === undefined) logger.info({ dataDir: config.dataDir }, 'store open (SQLite)');
+  else logger.info({ database: describeConfig(config).MONGODB_URI }, 'store open (MongoDB)');
 
   let redisUrl = config.redisUrl;
   if (redisUrl === undefined) {

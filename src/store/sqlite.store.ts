@@ -357,6 +357,11 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly options: Resolved;
   private closed = false;
+  /**
+   * Compiled statements by SQL text: better-sqlite3 compiles on every `prepare`, and events arrive
+   * many a second.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, file: string, options: Resolved) {
     this.db = db;
@@ -411,6 +416,15 @@ export class SqliteStore implements Store {
   }
 
   /** Every public method goes through here: closed check, error translation, a settled promise. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   private run<T>(fn: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new RollcallError(ErrorCode.StoreClosed, 'the store is closed'));
     try {
@@ -430,9 +444,7 @@ export class SqliteStore implements Store {
   }
 
   private bumpGallery(): number {
-    const row = this.db
-      .prepare('UPDATE gallery SET version = version + 1 WHERE id = 1 RETURNING version')
-      .get() as {
+    const row = this.sql('UPDATE gallery SET version = version + 1 WHERE id = 1 RETURNING version').get() as {
       version: number;
     };
     return row.version;
@@ -446,14 +458,12 @@ export class SqliteStore implements Store {
       const role = checkRole(user.role);
       const passwordHash = checkHash(user.passwordHash, 'password hash');
       return this.write(() => {
-        if (this.db.prepare('SELECT 1 FROM users WHERE name = ?').get(name)) {
+        if (this.sql('SELECT 1 FROM users WHERE name = ?').get(name)) {
           throw conflict(`a user named "${name}" already exists`);
         }
-        const row = this.db
-          .prepare(
-            'INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-          )
-          .get(this.options.newId(), name, role, passwordHash, this.nowIso()) as UserRow;
+        const row = this.sql(
+          'INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+        ).get(this.options.newId(), name, role, passwordHash, this.nowIso()) as UserRow;
         return toUser(row);
       });
     });
@@ -461,7 +471,7 @@ export class SqliteStore implements Store {
 
   getUser(id: string): Promise<User | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(checkId(id, 'user id')) as
+      const row = this.sql('SELECT * FROM users WHERE id = ?').get(checkId(id, 'user id')) as
         UserRow | undefined;
       return row ? toUser(row) : null;
     });
@@ -469,7 +479,7 @@ export class SqliteStore implements Store {
 
   getUserByName(name: string): Promise<User | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(checkName(name, 'user name')) as
+      const row = this.sql('SELECT * FROM users WHERE name = ?').get(checkName(name, 'user name')) as
         UserRow | undefined;
       return row ? toUser(row) : null;
     });
@@ -478,9 +488,10 @@ export class SqliteStore implements Store {
   listUsers(page?: PageOptions): Promise<Page<User>> {
     return this.run(() => {
       const { limit, offset } = checkPage(page);
-      const rows = this.db
-        .prepare('SELECT * FROM users ORDER BY name, id LIMIT ? OFFSET ?')
-        .all(limit + 1, offset) as UserRow[];
+      const rows = this.sql('SELECT * FROM users ORDER BY name, id LIMIT ? OFFSET ?').all(
+        limit + 1,
+        offset,
+      ) as UserRow[];
       return toPage(rows, limit, offset, toUser);
     });
   }
@@ -506,7 +517,7 @@ export class SqliteStore implements Store {
         sets.length > 0
           ? `UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING *`
           : 'SELECT * FROM users WHERE id = ?';
-      const row = this.db.prepare(sql).get(...values, id) as UserRow | undefined;
+      const row = this.sql(sql).get(...values, id) as UserRow | undefined;
       if (!row) throw notFound(`no user with id ${id}`);
       return toUser(row);
     });
@@ -514,7 +525,7 @@ export class SqliteStore implements Store {
 
   deleteUser(id: string): Promise<void> {
     return this.run(() => {
-      const { changes } = this.db.prepare('DELETE FROM users WHERE id = ?').run(checkId(id, 'user id'));
+      const { changes } = this.sql('DELETE FROM users WHERE id = ?').run(checkId(id, 'user id'));
       if (changes === 0) throw notFound(`no user with id ${id}`);
     });
   }
@@ -527,20 +538,18 @@ export class SqliteStore implements Store {
       const name = checkName(token.name, 'token name');
       const tokenHash = checkHash(token.tokenHash, 'token hash');
       return this.write(() => {
-        if (!this.db.prepare('SELECT 1 FROM users WHERE id = ?').get(userId)) {
+        if (!this.sql('SELECT 1 FROM users WHERE id = ?').get(userId)) {
           throw notFound(`no user with id ${userId}`);
         }
-        if (this.db.prepare('SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?').get(userId, name)) {
+        if (this.sql('SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?').get(userId, name)) {
           throw conflict(`the user already has a token named "${name}"`);
         }
-        if (this.db.prepare('SELECT 1 FROM api_tokens WHERE token_hash = ?').get(tokenHash)) {
+        if (this.sql('SELECT 1 FROM api_tokens WHERE token_hash = ?').get(tokenHash)) {
           throw conflict('a token with this hash already exists');
         }
-        const row = this.db
-          .prepare(
-            'INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-          )
-          .get(this.options.newId(), userId, name, tokenHash, this.nowIso()) as TokenRow;
+        const row = this.sql(
+          'INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+        ).get(this.options.newId(), userId, name, tokenHash, this.nowIso()) as TokenRow;
         return toToken(row);
       });
     });
@@ -548,36 +557,37 @@ export class SqliteStore implements Store {
 
   findApiTokenByHash(tokenHash: string): Promise<ApiToken | null> {
     return this.run(() => {
-      const row = this.db
-        .prepare('SELECT * FROM api_tokens WHERE token_hash = ?')
-        .get(checkHash(tokenHash, 'token hash')) as TokenRow | undefined;
+      const row = this.sql('SELECT * FROM api_tokens WHERE token_hash = ?').get(
+        checkHash(tokenHash, 'token hash'),
+      ) as TokenRow | undefined;
       return row ? toToken(row) : null;
     });
   }
 
   listApiTokens(userId: string): Promise<ApiToken[]> {
     return this.run(() => {
-      const rows = this.db
-        .prepare('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at, id')
-        .all(checkId(userId, 'user id')) as TokenRow[];
+      const rows = this.sql('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at, id').all(
+        checkId(userId, 'user id'),
+      ) as TokenRow[];
       return rows.map(toToken);
     });
   }
 
   touchApiToken(id: string, at: string): Promise<void> {
     return this.run(() => {
-      const { changes } = this.db
-        .prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?')
-        .run(checkInstant(at, 'at'), checkId(id, 'token id'));
+      const { changes } = this.sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(
+        checkInstant(at, 'at'),
+        checkId(id, 'token id'),
+      );
       if (changes === 0) throw notFound(`no API token with id ${id}`);
     });
   }
 
   revokeApiToken(id: string): Promise<ApiToken> {
     return this.run(() => {
-      const row = this.db
-        .prepare('UPDATE api_tokens SET revoked = 1 WHERE id = ? RETURNING *')
-        .get(checkId(id, 'token id')) as TokenRow | undefined;
+      const row = this.sql('UPDATE api_tokens SET revoked = 1 WHERE id = ? RETURNING *').get(
+        checkId(id, 'token id'),
+      ) as TokenRow | undefined;
       if (!row) throw notFound(`no API token with id ${id}`);
       return toToken(row);
     });
@@ -590,15 +600,13 @@ export class SqliteStore implements Store {
       const name = checkName(person.name, 'person name');
       const notes = checkText(person.notes ?? '', 'notes', MAX_NOTES_LENGTH);
       return this.write(() => {
-        if (this.db.prepare('SELECT 1 FROM people WHERE name = ?').get(name)) {
+        if (this.sql('SELECT 1 FROM people WHERE name = ?').get(name)) {
           throw conflict(`a person named "${name}" already exists`);
         }
         const now = this.nowIso();
-        const row = this.db
-          .prepare(
-            'INSERT INTO people (id, name, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-          )
-          .get(this.options.newId(), name, notes, now, now) as PersonRow;
+        const row = this.sql(
+          'INSERT INTO people (id, name, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+        ).get(this.options.newId(), name, notes, now, now) as PersonRow;
         return { person: toPerson(row), galleryVersion: this.bumpGallery() };
       });
     });
@@ -606,7 +614,7 @@ export class SqliteStore implements Store {
 
   getPerson(id: string): Promise<Person | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT * FROM people WHERE id = ?').get(checkId(id, 'person id')) as
+      const row = this.sql('SELECT * FROM people WHERE id = ?').get(checkId(id, 'person id')) as
         PersonRow | undefined;
       return row ? toPerson(row) : null;
     });
@@ -614,9 +622,8 @@ export class SqliteStore implements Store {
 
   getPersonByName(name: string): Promise<Person | null> {
     return this.run(() => {
-      const row = this.db
-        .prepare('SELECT * FROM people WHERE name = ?')
-        .get(checkName(name, 'person name')) as PersonRow | undefined;
+      const row = this.sql('SELECT * FROM people WHERE name = ?').get(checkName(name, 'person name')) as
+        PersonRow | undefined;
       return row ? toPerson(row) : null;
     });
   }
@@ -624,9 +631,10 @@ export class SqliteStore implements Store {
   listPeople(page?: PageOptions): Promise<Page<Person>> {
     return this.run(() => {
       const { limit, offset } = checkPage(page);
-      const rows = this.db
-        .prepare('SELECT * FROM people ORDER BY name, id LIMIT ? OFFSET ?')
-        .all(limit + 1, offset) as PersonRow[];
+      const rows = this.sql('SELECT * FROM people ORDER BY name, id LIMIT ? OFFSET ?').all(
+        limit + 1,
+        offset,
+      ) as PersonRow[];
       return toPage(rows, limit, offset, toPerson);
     });
   }
@@ -637,20 +645,17 @@ export class SqliteStore implements Store {
       const name = patch.name === undefined ? undefined : checkName(patch.name, 'person name');
       const notes = patch.notes === undefined ? undefined : checkText(patch.notes, 'notes', MAX_NOTES_LENGTH);
       return this.write(() => {
-        const current = this.db.prepare('SELECT * FROM people WHERE id = ?').get(id) as PersonRow | undefined;
+        const current = this.sql('SELECT * FROM people WHERE id = ?').get(id) as PersonRow | undefined;
         if (!current) throw notFound(`no person with id ${id}`);
-        if (
-          name !== undefined &&
-          this.db.prepare('SELECT 1 FROM people WHERE name = ? AND id <> ?').get(name, id)
-        ) {
+        if (name !== undefined && this.sql('SELECT 1 FROM people WHERE name = ? AND id <> ?').get(name, id)) {
           throw conflict(`a person named "${name}" already exists`);
         }
-        const row = this.db
-          .prepare('UPDATE people SET name = ?, notes = ?, updated_at = ? WHERE id = ? RETURNING *')
-          .get(name ?? current.name, notes ?? current.notes, this.nowIso(), id) as PersonRow;
+        const row = this.sql(
+          'UPDATE people SET name = ?, notes = ?, updated_at = ? WHERE id = ? RETURNING *',
+        ).get(name ?? current.name, notes ?? current.notes, this.nowIso(), id) as PersonRow;
         // Reports show the current name while the person exists.
         if (name !== undefined) {
-          this.db.prepare('UPDATE attendance SET person_name = ? WHERE person_id = ?').run(name, id);
+          this.sql('UPDATE attendance SET person_name = ? WHERE person_id = ?').run(name, id);
         }
         return { person: toPerson(row), galleryVersion: this.bumpGallery() };
       });
@@ -665,28 +670,25 @@ export class SqliteStore implements Store {
           ? false
           : checkBoolean(options.eraseAttendance, 'eraseAttendance');
       return this.write(() => {
-        if (!this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(id))
-          throw notFound(`no person with id ${id}`);
-        const count = (sql: string): number => (this.db.prepare(sql).get(id) as { n: number }).n;
+        if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(id)) throw notFound(`no person with id ${id}`);
+        const count = (sql: string): number => (this.sql(sql).get(id) as { n: number }).n;
         const descriptors = count('SELECT count(*) AS n FROM descriptors WHERE person_id = ?');
         const photos = count('SELECT count(*) AS n FROM photos WHERE person_id = ?');
         // The face in an event is biometric data of the person; the event itself stays as audit.
-        const eventCrops = this.db
-          .prepare(
-            `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
+        const eventCrops = this.sql(
+          `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
                OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
-          )
-          .run({ id }).changes;
-        const unknownFaces = this.db
-          .prepare('DELETE FROM unknown_faces WHERE assigned_person_id = ?')
-          .run(id).changes;
+        ).run({ id }).changes;
+        const unknownFaces = this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(
+          id,
+        ).changes;
         let attendance = 0;
         if (eraseAttendance) {
-          attendance = this.db.prepare('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
-          this.db.prepare('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
+          attendance = this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
+          this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
         }
         // Photos and descriptors go by ON DELETE CASCADE.
-        this.db.prepare('DELETE FROM people WHERE id = ?').run(id);
+        this.sql('DELETE FROM people WHERE id = ?').run(id);
         return {
           descriptors,
           photos,
@@ -708,23 +710,21 @@ export class SqliteStore implements Store {
       const bytes = checkBytes(photo.bytes, 'photo', this.options.maxPhotoBytes);
       const quality = checkJson(photo.quality ?? null, 'quality');
       return this.write(() => {
-        if (!this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(personId)) {
+        if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(personId)) {
           throw notFound(`no person with id ${personId}`);
         }
-        const row = this.db
-          .prepare(
-            `INSERT INTO photos (id, person_id, file_name, byte_length, quality, created_at, bytes)
+        const row = this.sql(
+          `INSERT INTO photos (id, person_id, file_name, byte_length, quality, created_at, bytes)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${PHOTO_COLUMNS}`,
-          )
-          .get(
-            this.options.newId(),
-            personId,
-            fileName,
-            bytes.byteLength,
-            quality,
-            this.nowIso(),
-            asBuffer(bytes),
-          ) as PhotoRow;
+        ).get(
+          this.options.newId(),
+          personId,
+          fileName,
+          bytes.byteLength,
+          quality,
+          this.nowIso(),
+          asBuffer(bytes),
+        ) as PhotoRow;
         return toPhoto(row);
       });
     });
@@ -732,16 +732,16 @@ export class SqliteStore implements Store {
 
   getPhoto(id: string): Promise<Photo | null> {
     return this.run(() => {
-      const row = this.db
-        .prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`)
-        .get(checkId(id, 'photo id')) as PhotoRow | undefined;
+      const row = this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`).get(
+        checkId(id, 'photo id'),
+      ) as PhotoRow | undefined;
       return row ? toPhoto(row) : null;
     });
   }
 
   getPhotoBytes(id: string): Promise<Uint8Array | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT bytes FROM photos WHERE id = ?').get(checkId(id, 'photo id')) as
+      const row = this.sql('SELECT bytes FROM photos WHERE id = ?').get(checkId(id, 'photo id')) as
         { bytes: Buffer } | undefined;
       return asBytes(row?.bytes);
     });
@@ -749,18 +749,19 @@ export class SqliteStore implements Store {
 
   listPhotos(personId: string): Promise<Photo[]> {
     return this.run(() => {
-      const rows = this.db
-        .prepare(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE person_id = ? ORDER BY created_at, id`)
-        .all(checkId(personId, 'person id')) as PhotoRow[];
+      const rows = this.sql(
+        `SELECT ${PHOTO_COLUMNS} FROM photos WHERE person_id = ? ORDER BY created_at, id`,
+      ).all(checkId(personId, 'person id')) as PhotoRow[];
       return rows.map(toPhoto);
     });
   }
 
   setPhotoQuality(id: string, quality: JsonValue): Promise<Photo> {
     return this.run(() => {
-      const row = this.db
-        .prepare(`UPDATE photos SET quality = ? WHERE id = ? RETURNING ${PHOTO_COLUMNS}`)
-        .get(checkJson(quality, 'quality'), checkId(id, 'photo id')) as PhotoRow | undefined;
+      const row = this.sql(`UPDATE photos SET quality = ? WHERE id = ? RETURNING ${PHOTO_COLUMNS}`).get(
+        checkJson(quality, 'quality'),
+        checkId(id, 'photo id'),
+      ) as PhotoRow | undefined;
       if (!row) throw notFound(`no photo with id ${id}`);
       return toPhoto(row);
     });
@@ -770,7 +771,7 @@ export class SqliteStore implements Store {
     return this.run(() => {
       checkId(id, 'photo id');
       return this.write(() => {
-        if (this.db.prepare('DELETE FROM photos WHERE id = ?').run(id).changes === 0) {
+        if (this.sql('DELETE FROM photos WHERE id = ?').run(id).changes === 0) {
           throw notFound(`no photo with id ${id}`);
         }
         return { galleryVersion: this.bumpGallery() };
@@ -783,11 +784,11 @@ export class SqliteStore implements Store {
       checkId(photoId, 'photo id');
       const list = checkDescriptors(descriptors);
       return this.write(() => {
-        const photo = this.db.prepare('SELECT person_id FROM photos WHERE id = ?').get(photoId) as
+        const photo = this.sql('SELECT person_id FROM photos WHERE id = ?').get(photoId) as
           { person_id: string } | undefined;
         if (!photo) throw notFound(`no photo with id ${photoId}`);
-        this.db.prepare('DELETE FROM descriptors WHERE photo_id = ?').run(photoId);
-        const insert = this.db.prepare(
+        this.sql('DELETE FROM descriptors WHERE photo_id = ?').run(photoId);
+        const insert = this.sql(
           'INSERT INTO descriptors (id, person_id, photo_id, created_at, descriptor) VALUES (?, ?, ?, ?, ?)',
         );
         const now = this.nowIso();
@@ -800,9 +801,9 @@ export class SqliteStore implements Store {
 
   listDescriptors(personId: string): Promise<StoredDescriptor[]> {
     return this.run(() => {
-      const rows = this.db
-        .prepare('SELECT * FROM descriptors WHERE person_id = ? ORDER BY created_at, rowid')
-        .all(checkId(personId, 'person id')) as DescriptorRow[];
+      const rows = this.sql('SELECT * FROM descriptors WHERE person_id = ? ORDER BY created_at, rowid').all(
+        checkId(personId, 'person id'),
+      ) as DescriptorRow[];
       return rows.map((r) => ({
         id: r.id,
         personId: r.person_id,
@@ -815,8 +816,7 @@ export class SqliteStore implements Store {
 
   getGalleryVersion(): Promise<number> {
     return this.run(
-      () =>
-        (this.db.prepare('SELECT version FROM gallery WHERE id = 1').get() as { version: number }).version,
+      () => (this.sql('SELECT version FROM gallery WHERE id = 1').get() as { version: number }).version,
     );
   }
 
@@ -825,14 +825,12 @@ export class SqliteStore implements Store {
       // A read transaction: the version and the rows come from one snapshot.
       this.db.transaction((): Gallery => {
         const galleryVersion = (
-          this.db.prepare('SELECT version FROM gallery WHERE id = 1').get() as { version: number }
+          this.sql('SELECT version FROM gallery WHERE id = 1').get() as { version: number }
         ).version;
-        const rows = this.db
-          .prepare(
-            `SELECT p.id, p.name, d.descriptor FROM people p JOIN descriptors d ON d.person_id = p.id
+        const rows = this.sql(
+          `SELECT p.id, p.name, d.descriptor FROM people p JOIN descriptors d ON d.person_id = p.id
              ORDER BY p.name, p.id, d.created_at, d.rowid`,
-          )
-          .all() as { id: string; name: string; descriptor: Buffer }[];
+        ).all() as { id: string; name: string; descriptor: Buffer }[];
         const people: Gallery['people'] = [];
         for (const row of rows) {
           let last = people.at(-1);
@@ -853,42 +851,40 @@ export class SqliteStore implements Store {
   private insertEvent(event: RecognitionEvent, keepCrop: boolean): boolean {
     const crop = keepCrop && event.crop ? asBuffer(event.crop) : null;
     return (
-      this.db
-        .prepare(
-          `INSERT INTO events (id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at,
+      this.sql(
+        `INSERT INTO events (id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at,
              box, frame_width, frame_height, model, backend, received_at, crop)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO NOTHING`,
-        )
-        .run(
-          event.id,
-          event.type,
-          event.nodeId,
-          event.cameraId,
-          event.trackId,
-          event.personId,
-          event.distance,
-          JSON.stringify({ match: event.thresholds.match, unknown: event.thresholds.unknown }),
-          event.votes,
-          event.at,
-          JSON.stringify({
-            x: event.box.x,
-            y: event.box.y,
-            width: event.box.width,
-            height: event.box.height,
-          }),
-          event.frameWidth,
-          event.frameHeight,
-          event.model,
-          event.backend,
-          this.nowIso(),
-          crop,
-        ).changes === 1
+      ).run(
+        event.id,
+        event.type,
+        event.nodeId,
+        event.cameraId,
+        event.trackId,
+        event.personId,
+        event.distance,
+        JSON.stringify({ match: event.thresholds.match, unknown: event.thresholds.unknown }),
+        event.votes,
+        event.at,
+        JSON.stringify({
+          x: event.box.x,
+          y: event.box.y,
+          width: event.box.width,
+          height: event.box.height,
+        }),
+        event.frameWidth,
+        event.frameHeight,
+        event.model,
+        event.backend,
+        this.nowIso(),
+        crop,
+      ).changes === 1
     );
   }
 
   private personExists(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM people WHERE id = ?').get(id) !== undefined;
+    return this.sql('SELECT 1 FROM people WHERE id = ?').get(id) !== undefined;
   }
 
   insertEventOnce(event: RecognitionEvent): Promise<boolean> {
@@ -911,11 +907,12 @@ export class SqliteStore implements Store {
         throw invalid('an unknown-face event has no person to mark; use recordUnknownFace');
       const day = localDay(checked.at, rules.timeZone);
       return this.write((): RecordAttendanceResult => {
-        const person = this.db.prepare('SELECT name FROM people WHERE id = ?').get(personId) as
+        const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
           { name: string } | undefined;
-        const existing = this.db
-          .prepare('SELECT * FROM attendance WHERE person_id = ? AND day = ?')
-          .get(personId, day) as AttendanceRow | undefined;
+        const existing = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
+          personId,
+          day,
+        ) as AttendanceRow | undefined;
         const inserted = this.insertEvent(checked, person !== undefined);
         if (!inserted || !person) {
           return { inserted, attendance: person && existing ? toAttendance(existing) : null };
@@ -926,9 +923,8 @@ export class SqliteStore implements Store {
           { personId, at: checked.at, cameraId: checked.cameraId, nodeId: checked.nodeId },
           rules,
         );
-        const row = this.db
-          .prepare(
-            `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
+        const row = this.sql(
+          `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
                last_camera_id, node_id, event_count)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (person_id, day) DO UPDATE SET
@@ -936,18 +932,17 @@ export class SqliteStore implements Store {
                first_camera_id = excluded.first_camera_id, last_camera_id = excluded.last_camera_id,
                node_id = excluded.node_id, event_count = excluded.event_count
              RETURNING *`,
-          )
-          .get(
-            personId,
-            day,
-            person.name,
-            next.firstSeen,
-            next.lastSeen,
-            next.firstCameraId,
-            next.lastCameraId,
-            next.nodeId,
-            next.eventCount,
-          ) as AttendanceRow;
+        ).get(
+          personId,
+          day,
+          person.name,
+          next.firstSeen,
+          next.lastSeen,
+          next.firstCameraId,
+          next.lastCameraId,
+          next.nodeId,
+          next.eventCount,
+        ) as AttendanceRow;
         return { inserted, attendance: toAttendance(row) };
       });
     });
@@ -962,18 +957,14 @@ export class SqliteStore implements Store {
       return this.write((): RecordUnknownFaceResult => {
         const inserted = this.insertEvent(checked, true);
         if (inserted) {
-          this.db
-            .prepare(
-              `INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status)
+          this.sql(
+            `INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status)
                VALUES (?, ?, ?, ?, ?, 'open')`,
-            )
-            .run(this.options.newId(), checked.id, checked.at, checked.cameraId, checked.nodeId);
+          ).run(this.options.newId(), checked.id, checked.at, checked.cameraId, checked.nodeId);
         }
-        const row = this.db
-          .prepare(
-            `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.event_id = ?`,
-          )
-          .get(checked.id) as UnknownFaceRow | undefined;
+        const row = this.sql(
+          `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.event_id = ?`,
+        ).get(checked.id) as UnknownFaceRow | undefined;
         // The event was stored before, through insertEventOnce, without a face to review.
         if (!row) throw conflict(`event ${checked.id} is already stored and is not an open unknown face`);
         return { inserted, face: toUnknownFace(row) };
@@ -983,16 +974,15 @@ export class SqliteStore implements Store {
 
   getEvent(id: string): Promise<StoredEvent | null> {
     return this.run(() => {
-      const row = this.db
-        .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`)
-        .get(checkEventId(id)) as EventRow | undefined;
+      const row = this.sql(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`).get(checkEventId(id)) as
+        EventRow | undefined;
       return row ? toEvent(row) : null;
     });
   }
 
   getEventCrop(id: string): Promise<Uint8Array | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT crop FROM events WHERE id = ?').get(checkEventId(id)) as
+      const row = this.sql('SELECT crop FROM events WHERE id = ?').get(checkEventId(id)) as
         { crop: Buffer | null } | undefined;
       return asBytes(row?.crop);
     });
@@ -1020,12 +1010,10 @@ export class SqliteStore implements Store {
         where.push('type = ?');
         values.push(query.type);
       }
-      const rows = this.db
-        .prepare(
-          `SELECT ${EVENT_COLUMNS} FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      const rows = this.sql(
+        `SELECT ${EVENT_COLUMNS} FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
            ORDER BY at, id LIMIT ? OFFSET ?`,
-        )
-        .all(...values, limit + 1, offset) as EventRow[];
+      ).all(...values, limit + 1, offset) as EventRow[];
       return toPage(rows, limit, offset, toEvent);
     });
   }
@@ -1033,20 +1021,19 @@ export class SqliteStore implements Store {
   pruneEventCrops(before: string): Promise<number> {
     return this.run(
       () =>
-        this.db
-          .prepare(
-            `UPDATE events SET crop = NULL WHERE at < ? AND crop IS NOT NULL
+        this.sql(
+          `UPDATE events SET crop = NULL WHERE at < ? AND crop IS NOT NULL
              AND id NOT IN (SELECT event_id FROM unknown_faces WHERE status = 'open')`,
-          )
-          .run(checkInstant(before, 'before')).changes,
+        ).run(checkInstant(before, 'before')).changes,
     );
   }
 
   getAttendance(personId: string, day: string): Promise<StoredAttendance | null> {
     return this.run(() => {
-      const row = this.db
-        .prepare('SELECT * FROM attendance WHERE person_id = ? AND day = ?')
-        .get(checkId(personId, 'person id'), checkDay(day)) as AttendanceRow | undefined;
+      const row = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
+        checkId(personId, 'person id'),
+        checkDay(day),
+      ) as AttendanceRow | undefined;
       return row ? toAttendance(row) : null;
     });
   }
@@ -1063,12 +1050,10 @@ export class SqliteStore implements Store {
         personFilter = 'AND person_id = ?';
         values.push(checkId(query.personId, 'person id'));
       }
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM attendance WHERE day >= ? AND day <= ? ${personFilter}
+      const rows = this.sql(
+        `SELECT * FROM attendance WHERE day >= ? AND day <= ? ${personFilter}
            ORDER BY day, first_seen, person_id LIMIT ? OFFSET ?`,
-        )
-        .all(...values, limit + 1, offset) as AttendanceRow[];
+      ).all(...values, limit + 1, offset) as AttendanceRow[];
       return toPage(rows, limit, offset, toAttendance);
     });
   }
@@ -1077,51 +1062,46 @@ export class SqliteStore implements Store {
     return this.run(() => {
       const { personId, day, by, reason, times } = checkCorrection(correction);
       return this.write((): AttendanceCorrection => {
-        const existing = this.db
-          .prepare('SELECT * FROM attendance WHERE person_id = ? AND day = ?')
-          .get(personId, day) as AttendanceRow | undefined;
+        const existing = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
+          personId,
+          day,
+        ) as AttendanceRow | undefined;
         const before = existing ? toAttendance(existing) : null;
         let after: StoredAttendance | null = null;
         if (times === null) {
           if (!existing) throw notFound(`no attendance for person ${personId} on ${day}`);
-          this.db.prepare('DELETE FROM attendance WHERE person_id = ? AND day = ?').run(personId, day);
+          this.sql('DELETE FROM attendance WHERE person_id = ? AND day = ?').run(personId, day);
         } else if (existing) {
-          const row = this.db
-            .prepare(
-              `UPDATE attendance SET first_seen = ?, last_seen = ?, corrected = 1
+          const row = this.sql(
+            `UPDATE attendance SET first_seen = ?, last_seen = ?, corrected = 1
                WHERE person_id = ? AND day = ? RETURNING *`,
-            )
-            .get(times.firstSeen, times.lastSeen, personId, day) as AttendanceRow;
+          ).get(times.firstSeen, times.lastSeen, personId, day) as AttendanceRow;
           after = toAttendance(row);
         } else {
-          const person = this.db.prepare('SELECT name FROM people WHERE id = ?').get(personId) as
+          const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
             { name: string } | undefined;
           if (!person) throw notFound(`no person with id ${personId}`);
           // A record made by hand has no camera or node behind it; `manual` says so in reports.
-          const row = this.db
-            .prepare(
-              `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
+          const row = this.sql(
+            `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
                  last_camera_id, node_id, event_count, corrected)
                VALUES (?, ?, ?, ?, ?, 'manual', 'manual', 'manual', 0, 1) RETURNING *`,
-            )
-            .get(personId, day, person.name, times.firstSeen, times.lastSeen) as AttendanceRow;
+          ).get(personId, day, person.name, times.firstSeen, times.lastSeen) as AttendanceRow;
           after = toAttendance(row);
         }
-        const row = this.db
-          .prepare(
-            `INSERT INTO attendance_corrections (id, person_id, day, by_whom, reason, at, before, after)
+        const row = this.sql(
+          `INSERT INTO attendance_corrections (id, person_id, day, by_whom, reason, at, before, after)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-          )
-          .get(
-            this.options.newId(),
-            personId,
-            day,
-            by,
-            reason,
-            this.nowIso(),
-            before === null ? null : JSON.stringify(before),
-            after === null ? null : JSON.stringify(after),
-          ) as CorrectionRow;
+        ).get(
+          this.options.newId(),
+          personId,
+          day,
+          by,
+          reason,
+          this.nowIso(),
+          before === null ? null : JSON.stringify(before),
+          after === null ? null : JSON.stringify(after),
+        ) as CorrectionRow;
         return toCorrection(row);
       });
     });
@@ -1144,12 +1124,10 @@ export class SqliteStore implements Store {
         where.push('day <= ?');
         values.push(checkDay(query.to, 'to'));
       }
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM attendance_corrections ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      const rows = this.sql(
+        `SELECT * FROM attendance_corrections ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
            ORDER BY at, rowid LIMIT ? OFFSET ?`,
-        )
-        .all(...values, limit + 1, offset) as CorrectionRow[];
+      ).all(...values, limit + 1, offset) as CorrectionRow[];
       return toPage(rows, limit, offset, toCorrection);
     });
   }
@@ -1157,11 +1135,9 @@ export class SqliteStore implements Store {
   // ---- unknown faces ----
 
   private unknownFace(id: string): UnknownFaceRow | undefined {
-    return this.db
-      .prepare(
-        `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.id = ?`,
-      )
-      .get(id) as UnknownFaceRow | undefined;
+    return this.sql(
+      `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.id = ?`,
+    ).get(id) as UnknownFaceRow | undefined;
   }
 
   getUnknownFace(id: string): Promise<UnknownFace | null> {
@@ -1173,9 +1149,9 @@ export class SqliteStore implements Store {
 
   getUnknownFaceCrop(id: string): Promise<Uint8Array | null> {
     return this.run(() => {
-      const row = this.db
-        .prepare('SELECT e.crop FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.id = ?')
-        .get(checkId(id, 'unknown face id')) as { crop: Buffer | null } | undefined;
+      const row = this.sql(
+        'SELECT e.crop FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.id = ?',
+      ).get(checkId(id, 'unknown face id')) as { crop: Buffer | null } | undefined;
       return asBytes(row?.crop);
     });
   }
@@ -1184,12 +1160,10 @@ export class SqliteStore implements Store {
     return this.run(() => {
       const { limit, offset } = checkPage(query);
       const status = query?.status === undefined ? null : checkStatus(query.status);
-      const rows = this.db
-        .prepare(
-          `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id
+      const rows = this.sql(
+        `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id
            WHERE @status IS NULL OR u.status = @status ORDER BY u.at DESC, u.id DESC LIMIT @limit OFFSET @offset`,
-        )
-        .all({ status, limit: limit + 1, offset }) as UnknownFaceRow[];
+      ).all({ status, limit: limit + 1, offset }) as UnknownFaceRow[];
       return toPage(rows, limit, offset, toUnknownFace);
     });
   }
@@ -1206,9 +1180,9 @@ export class SqliteStore implements Store {
       if (row.status === status && row.assigned_person_id === personId) return toUnknownFace(row);
       if (row.status !== 'open') throw conflict(`unknown face ${id} is already ${row.status}`);
       if (personId !== null && !this.personExists(personId)) throw notFound(`no person with id ${personId}`);
-      this.db
-        .prepare('UPDATE unknown_faces SET status = ?, assigned_person_id = ?, decided_at = ? WHERE id = ?')
-        .run(status, personId, this.nowIso(), id);
+      this.sql(
+        'UPDATE unknown_faces SET status = ?, assigned_person_id = ?, decided_at = ? WHERE id = ?',
+      ).run(status, personId, this.nowIso(), id);
       return toUnknownFace(this.unknownFace(id) as UnknownFaceRow);
     });
   }
@@ -1230,19 +1204,17 @@ export class SqliteStore implements Store {
       const id = checkId(node.id, 'node id');
       const lastSeen = checkInstant(node.lastSeen, 'lastSeen');
       const status = checkJson(node.status, 'status');
-      this.db
-        .prepare(
-          `INSERT INTO nodes (id, last_seen, status) VALUES (?, ?, ?)
+      this.sql(
+        `INSERT INTO nodes (id, last_seen, status) VALUES (?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, status = excluded.status`,
-        )
-        .run(id, lastSeen, status);
+      ).run(id, lastSeen, status);
       return { id, lastSeen, status: JSON.parse(status) as JsonValue };
     });
   }
 
   getNode(id: string): Promise<NodeRecord | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT * FROM nodes WHERE id = ?').get(checkId(id, 'node id')) as
+      const row = this.sql('SELECT * FROM nodes WHERE id = ?').get(checkId(id, 'node id')) as
         { id: string; last_seen: string; status: string } | undefined;
       return row
         ? { id: row.id, lastSeen: row.last_seen, status: JSON.parse(row.status) as JsonValue }
@@ -1252,7 +1224,7 @@ export class SqliteStore implements Store {
 
   listNodes(): Promise<NodeRecord[]> {
     return this.run(() => {
-      const rows = this.db.prepare('SELECT * FROM nodes ORDER BY id').all() as {
+      const rows = this.sql('SELECT * FROM nodes ORDER BY id').all() as {
         id: string;
         last_seen: string;
         status: string;
@@ -1267,7 +1239,7 @@ export class SqliteStore implements Store {
 
   deleteNode(id: string): Promise<void> {
     return this.run(() => {
-      if (this.db.prepare('DELETE FROM nodes WHERE id = ?').run(checkId(id, 'node id')).changes === 0) {
+      if (this.sql('DELETE FROM nodes WHERE id = ?').run(checkId(id, 'node id')).changes === 0) {
         throw notFound(`no node with id ${id}`);
       }
     });
@@ -1275,7 +1247,7 @@ export class SqliteStore implements Store {
 
   getSetting(key: string): Promise<Setting | null> {
     return this.run(() => {
-      const row = this.db.prepare('SELECT * FROM settings WHERE key = ?').get(checkId(key, 'setting key')) as
+      const row = this.sql('SELECT * FROM settings WHERE key = ?').get(checkId(key, 'setting key')) as
         { key: string; value: string; updated_at: string } | undefined;
       return row
         ? { key: row.key, value: JSON.parse(row.value) as JsonValue, updatedAt: row.updated_at }
@@ -1288,19 +1260,17 @@ export class SqliteStore implements Store {
       checkId(key, 'setting key');
       const text = checkJson(value, 'setting value');
       const updatedAt = this.nowIso();
-      this.db
-        .prepare(
-          `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+      this.sql(
+        `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-        )
-        .run(key, text, updatedAt);
+      ).run(key, text, updatedAt);
       return { key, value: JSON.parse(text) as JsonValue, updatedAt };
     });
   }
 
   listSettings(): Promise<Setting[]> {
     return this.run(() => {
-      const rows = this.db.prepare('SELECT * FROM settings ORDER BY key').all() as {
+      const rows = this.sql('SELECT * FROM settings ORDER BY key').all() as {
         key: string;
         value: string;
         updated_at: string;
@@ -1315,9 +1285,7 @@ export class SqliteStore implements Store {
 
   deleteSetting(key: string): Promise<void> {
     return this.run(() => {
-      if (
-        this.db.prepare('DELETE FROM settings WHERE key = ?').run(checkId(key, 'setting key')).changes === 0
-      ) {
+      if (this.sql('DELETE FROM settings WHERE key = ?').run(checkId(key, 'setting key')).changes === 0) {
         throw notFound(`no setting ${key}`);
       }
     });

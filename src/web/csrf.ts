@@ -13,8 +13,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = '_csrf';
 
 /**
- * The request's session. A request with an `Authorization` header gets none (web-app.ts skips the
- * session middleware for it), so a form page or sign-in reached that way is refused, not a crash.
+ * The request's session. A request with a Bearer token gets none (web-app.ts skips the session
+ * middleware for it), so a form page or sign-in reached that way is refused, not a crash.
  */
 function sessionOf(req: Request): Request['session'] {
   const session = req.session as Request['session'] | undefined;

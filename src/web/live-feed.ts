@@ -143,10 +143,6 @@ export class LiveFeed {
     this.#recheckTimer.unref();
   }
 
-  get viewerCount(): number {
-    return this.#viewers.size;
-  }
-
   /**
    * Takes over an HTTP upgrade for {@link LIVE_SOCKET_PATH}; returns false for any other path.
    * Refuses requests from another site's page (cross-site WebSocket hijacking) and without a session.

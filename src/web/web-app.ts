@@ -25,7 +25,7 @@ import { toErrorResponse, type WebLogger } from './http-errors.js';
 import { LiveFeed, type FrameFeed, type LiveFeedOptions, type LiveSession } from './live-feed.js';
 import { WebMetrics } from './metrics.js';
 import { errorPage } from './pages.js';
-import { createPagesRouter } from './pages.routes.js';
+import { createPagesRouter, serveClientScript } from './pages.routes.js';
 import type { EnrollmentPort, JobsPort, NodeState, SettingsPort, Store, UnknownFacesPort } from './types.js';
 import type { UploadLimits } from './uploads.js';
 
@@ -163,6 +163,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     const { contentType, body } = await metrics.render();
     res.type(contentType).send(body);
   });
+  app.get('/assets/:name.js', serveClientScript);
 
   const redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   redis.on('error', (error: Error) => {
@@ -191,9 +192,10 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   app.use(authenticator.initialize());
   // passport's typings declare this middleware as any.
   const passportSession = authenticator.session() as RequestHandler;
-  // A token-authenticated call carries no cookie worth a Redis round trip, and must not start a session.
+  // A token-authenticated call carries no cookie worth a Redis round trip, and must not start a
+  // session. Only a Bearer token counts: a proxy in front may add its own Basic credentials.
   app.use((req, res, next) => {
-    if (req.get('authorization') !== undefined) {
+    if (/^Bearer /i.test(req.get('authorization') ?? '')) {
       next();
       return;
     }

@@ -69,11 +69,6 @@ export class FaceEnginePool implements FaceEngine {
     }
   }
 
-  /** Tasks waiting for a free thread; the capture loop uses it to drop stale frames. */
-  get queueSize(): number {
-    return this.pool.queueSize;
-  }
-
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedFace[]> {
     const reply = await this.run({ op: 'detect', image, options });
     if (reply.ok && reply.op === 'detect') return reply.faces;

@@ -90,6 +90,21 @@ describe('EventOutbox: append, ack, pending', () => {
     await outbox.close();
   });
 
+  it('lists pending ids from memory and reads back only the events asked for', async () => {
+    const outbox = await openOutbox({ dir: await outboxDir() });
+    const events = [0, 1, 2, 3].map((i) => sampleEvent(i, 200));
+    for (const event of events) await outbox.append(event);
+    assert.deepEqual(outbox.pendingIds(), ids(await outbox.pending()));
+    assert.deepEqual(outbox.pendingIds(2), ['ev-000000', 'ev-000001']);
+
+    // Asked out of order, with an acknowledged and an unknown id: pending ones, oldest first.
+    await outbox.ack(['ev-000001']);
+    const read = await outbox.read(['ev-000003', 'ev-000001', 'no-such-event', 'ev-000000']);
+    assert.deepEqual(read, [events[0], events[3]], 'crops included');
+    assert.deepEqual(await outbox.read([]), []);
+    await outbox.close();
+  });
+
   it('stores an id once however often it is appended', async () => {
     const dir = await outboxDir();
     const outbox = await openOutbox({ dir });

@@ -195,6 +195,16 @@ export class GalleryCache {
     return gallery.personCount;
   }
 
+  /**
+   * Makes `gallery` hold `personId` exactly as cached (or not at all), leaving everyone else alone:
+   * one enrollment or erasure costs one person's descriptors, not a rebuild of the whole gallery.
+   */
+  applyPersonTo(gallery: Gallery, personId: string): void {
+    const descriptors = this.#state?.people.get(personId);
+    if (descriptors === undefined) gallery.remove(personId);
+    else gallery.upsert(personId, descriptors);
+  }
+
   #base(operation: string): State {
     if (this.#state === undefined) {
       throw new RollcallError(

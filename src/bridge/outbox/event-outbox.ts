@@ -404,33 +404,70 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
    */
   async pending(limit = Number.POSITIVE_INFINITY): Promise<RecognitionEvent[]> {
     this.#assertUsable();
+    return this.#exclusive(() => this.#readEntries(this.#durableEntries(limit)));
+  }
+
+  /**
+   * The ids {@link EventOutbox.pending} would return, from memory alone: a sender tells from them
+   * which events it still has to send, then reads only those with {@link EventOutbox.read}.
+   *
+   * @throws RollcallError `USAGE_INVALID` for a bad limit; `OUTBOX_CLOSED`.
+   */
+  pendingIds(limit = Number.POSITIVE_INFINITY): string[] {
+    this.#assertUsable();
+    return this.#durableEntries(limit).map((entry) => entry.id);
+  }
+
+  /**
+   * The events among `ids` that are still unacknowledged, oldest first, read back from the journal
+   * (ids acknowledged meanwhile are left out).
+   *
+   * @throws RollcallError `OUTBOX_CORRUPT` when a record no longer reads back; `OUTBOX_CLOSED`.
+   */
+  async read(ids: readonly string[]): Promise<RecognitionEvent[]> {
+    this.#assertUsable();
+    return this.#exclusive(() => {
+      const wanted = new Set(ids);
+      const entries: Entry[] = [];
+      for (const entry of this.#pending.values()) {
+        if (wanted.has(entry.id) && entry.durable) entries.push(entry);
+      }
+      return this.#readEntries(entries);
+    });
+  }
+
+  /** Up to `limit` pending entries whose append has resolved, oldest first. */
+  #durableEntries(limit: number): Entry[] {
     if (!(Number.isSafeInteger(limit) || limit === Number.POSITIVE_INFINITY) || limit < 0) {
       throw new RollcallError(ErrorCode.UsageInvalid, `limit must be an integer >= 0, got ${String(limit)}`);
     }
-    return this.#exclusive(async () => {
-      const picked: Entry[] = [];
-      for (const entry of this.#pending.values()) {
-        if (picked.length >= limit) break;
-        if (entry.durable) picked.push(entry);
-      }
-      const events: RecognitionEvent[] = [];
-      for (const run of contiguousRuns(picked)) {
-        const data = await this.#readRun(run);
-        for (const entry of run.entries) {
-          const at = entry.offset - run.start;
-          // Without the trailing newline.
-          const event = decodeEventLine(data.subarray(at, at + entry.length - 1));
-          if (event === undefined || event.id !== entry.id) {
-            throw new RollcallError(
-              ErrorCode.OutboxCorrupt,
-              `outbox journal ${this.journalFile}: the record of event ${entry.id} at byte ${entry.offset} no longer reads back`,
-            );
-          }
-          events.push(event);
+    const picked: Entry[] = [];
+    for (const entry of this.#pending.values()) {
+      if (picked.length >= limit) break;
+      if (entry.durable) picked.push(entry);
+    }
+    return picked;
+  }
+
+  /** Reads `entries` (in journal order) back from the journal, one read per contiguous run. */
+  async #readEntries(entries: Entry[]): Promise<RecognitionEvent[]> {
+    const events: RecognitionEvent[] = [];
+    for (const run of contiguousRuns(entries)) {
+      const data = await this.#readRun(run);
+      for (const entry of run.entries) {
+        const at = entry.offset - run.start;
+        // Without the trailing newline.
+        const event = decodeEventLine(data.subarray(at, at + entry.length - 1));
+        if (event === undefined || event.id !== entry.id) {
+          throw new RollcallError(
+            ErrorCode.OutboxCorrupt,
+            `outbox journal ${this.journalFile}: the record of event ${entry.id} at byte ${entry.offset} no longer reads back`,
+          );
         }
+        events.push(event);
       }
-      return events;
-    });
+    }
+    return events;
   }
 
   /**

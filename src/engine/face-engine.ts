@@ -43,10 +43,15 @@ export interface DetectOptions {
 
 export interface LiveDetectOptions extends Omit<DetectOptions, 'padCascade'> {
   /**
-   * Faces overlapping one of these boxes (IoU of at least 0.3, the tracker's own association
-   * threshold) are only detected, not described: their tracks are already settled.
+   * Faces overlapping one of these boxes (IoU of at least `skipOverlap`) are only detected, not
+   * described: their tracks are already settled.
    */
   skip?: Box[];
+  /**
+   * The overlap at which a face is the skipped box's: the tracker's own association threshold, so
+   * the two agree on which face is which track. @defaultValue the tracker's default (0.3)
+   */
+  skipOverlap?: number;
 }
 
 /** A live face: described unless it overlapped a skipped box. */

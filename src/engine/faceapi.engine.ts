@@ -4,7 +4,14 @@
  */
 import type * as FaceApi from '@vladmandic/face-api';
 import type * as Tf from '@tensorflow/tfjs-core';
-import { ErrorCode, frontality, iou, laplacianVariance, RollcallError } from '../core/index.js';
+import {
+  DEFAULT_TRACKER_OPTIONS,
+  ErrorCode,
+  frontality,
+  iou,
+  laplacianVariance,
+  RollcallError,
+} from '../core/index.js';
 import type {
   BackendChoice,
   DescribedFace,
@@ -50,8 +57,6 @@ const CONFIDENT_SCORE = 0.9;
  */
 const CHIP_SIZE = 224;
 const CHIP_CONTEXT = 1.6;
-/** The tracker's association threshold: a face overlapping a settled track this much is that track. */
-const SKIP_OVERLAP = 0.3;
 /** Sharpness is measured at one fixed size so that it compares across faces of any size. */
 const SHARPNESS_SIZE = 112;
 
@@ -99,34 +104,76 @@ export class FaceApiEngine implements FaceEngine {
   }
 
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedFace[]> {
-    const detector = options.detector ?? this.options.defaultDetector;
-    const minScore = options.minScore ?? (detector === 'tiny' ? 0.5 : 0.3);
-    const paddings = options.padCascade ? PAD_CASCADE : [0];
+    return this.withTensor(image, (input) => this.detectOn(input, image, options));
+  }
+
+  async describe(image: RgbImage, faces: DetectedFace[]): Promise<DescribedFace[]> {
+    if (faces.length === 0) return [];
+    return this.withTensor(image, (input) => this.describeOn(input, image, faces));
+  }
+
+  async detectAndDescribe(image: RgbImage, options: LiveDetectOptions = {}): Promise<LiveFace[]> {
+    // One tensor of the frame serves both the detector and the descriptor nets.
+    return this.withTensor(image, async (input) => {
+      const faces = await this.detectOn(input, image, { ...options, padCascade: false });
+      const skip = options.skip ?? [];
+      const overlap = options.skipOverlap ?? DEFAULT_TRACKER_OPTIONS.iouThreshold;
+      const wanted = faces.filter((face) => !skip.some((box) => iou(box, face.box) >= overlap));
+      const described = await this.describeOn(input, image, wanted);
+      const byFace = new Map<DetectedFace, DescribedFace>(
+        wanted.map((face, i) => [face, described[i] as DescribedFace]),
+      );
+      return faces.map((face) => byFace.get(face) ?? face);
+    });
+  }
+
+  async analyze(image: RgbImage, options: DetectOptions = {}): Promise<DescribedFace[]> {
+    if (this.options.pipeline === 'faceapi-default') return this.analyzeStock(image, options);
+    return this.withTensor(image, async (input) =>
+      this.describeOn(input, image, await this.detectOn(input, image, options)),
+    );
+  }
+
+  /** Runs `use` on the image as a tensor, disposed afterwards whatever happens. */
+  private async withTensor<T>(image: RgbImage, use: (input: Tf.Tensor3D) => Promise<T>): Promise<T> {
     const input = this.toTensor(image);
     try {
-      let best: DetectedFace[] = [];
-      let bestScore = -1;
-      for (const pad of paddings) {
-        const faces = await this.detectPadded(input, image, detector, minScore, pad);
-        const top = Math.max(-1, ...faces.map((f) => f.score));
-        if (top > bestScore) {
-          best = faces;
-          bestScore = top;
-        }
-        if (bestScore >= CONFIDENT_SCORE) break;
-      }
-      return best;
+      return await use(input);
     } finally {
       input.dispose();
     }
   }
 
-  async describe(image: RgbImage, faces: DetectedFace[]): Promise<DescribedFace[]> {
+  private async detectOn(
+    input: Tf.Tensor3D,
+    image: RgbImage,
+    options: DetectOptions,
+  ): Promise<DetectedFace[]> {
+    const detector = options.detector ?? this.options.defaultDetector;
+    const minScore = options.minScore ?? (detector === 'tiny' ? 0.5 : 0.3);
+    const paddings = options.padCascade ? PAD_CASCADE : [0];
+    let best: DetectedFace[] = [];
+    let bestScore = -1;
+    for (const pad of paddings) {
+      const faces = await this.detectPadded(input, image, detector, minScore, pad);
+      const top = Math.max(-1, ...faces.map((f) => f.score));
+      if (top > bestScore) {
+        best = faces;
+        bestScore = top;
+      }
+      if (bestScore >= CONFIDENT_SCORE) break;
+    }
+    return best;
+  }
+
+  private async describeOn(
+    input: Tf.Tensor3D,
+    image: RgbImage,
+    faces: DetectedFace[],
+  ): Promise<DescribedFace[]> {
     if (faces.length === 0) return [];
     const { tf } = this.api;
-    const input = this.toTensor(image);
     const batch = tf.tidy(() => tf.cast(tf.expandDims<Tf.Tensor4D>(input, 0), 'float32'));
-    input.dispose();
     try {
       const described: DescribedFace[] = [];
       for (const face of faces) described.push(await this.describeOne(batch, image, face));
@@ -134,22 +181,6 @@ export class FaceApiEngine implements FaceEngine {
     } finally {
       batch.dispose();
     }
-  }
-
-  async detectAndDescribe(image: RgbImage, options: LiveDetectOptions = {}): Promise<LiveFace[]> {
-    const faces = await this.detect(image, { ...options, padCascade: false });
-    const skip = options.skip ?? [];
-    const wanted = faces.filter((face) => !skip.some((box) => iou(box, face.box) >= SKIP_OVERLAP));
-    const described = await this.describe(image, wanted);
-    const byFace = new Map<DetectedFace, DescribedFace>(
-      wanted.map((face, i) => [face, described[i] as DescribedFace]),
-    );
-    return faces.map((face) => byFace.get(face) ?? face);
-  }
-
-  async analyze(image: RgbImage, options: DetectOptions = {}): Promise<DescribedFace[]> {
-    if (this.options.pipeline === 'faceapi-default') return this.analyzeStock(image, options);
-    return this.describe(image, await this.detect(image, options));
   }
 
   /** face-api's stock pipeline, for baselines only: no padding, no chips, one descriptor. */

@@ -221,13 +221,19 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     // The engine may take the pixels to another thread; the frame itself is still needed for
     // crops and the live view.
     const pixels: RgbImage = { ...frame.image, data: frame.image.data.slice() };
-    const result = this.#engine.detectAndDescribe(pixels, { detector: this.#options.detector, skip }).then(
-      (faces) => ({ ok: true as const, faces }),
-      (error: unknown) => ({
-        ok: false as const,
-        error: error instanceof Error ? error : new Error(String(error)),
-      }),
-    );
+    const result = this.#engine
+      .detectAndDescribe(pixels, {
+        detector: this.#options.detector,
+        skip,
+        skipOverlap: this.#tracker.options.iouThreshold,
+      })
+      .then(
+        (faces) => ({ ok: true as const, faces }),
+        (error: unknown) => ({
+          ok: false as const,
+          error: error instanceof Error ? error : new Error(String(error)),
+        }),
+      );
     // Applied strictly in submission order, whatever order the threads finish in.
     const applied = this.#applied.then(async () => {
       const outcome = await result;

@@ -2,11 +2,10 @@ import { DESCRIPTOR_LENGTH, assertDescriptor } from './descriptor.js';
 import { ErrorCode, RollcallError } from './errors.js';
 import { createRowScanner, type RowScanKernel, type RowScanner } from './wasm/row-scan.js';
 
-const DIM = DESCRIPTOR_LENGTH;
 const INITIAL_ROW_CAPACITY = 64;
 /**
- * The scan kernel sums in f32; a relative error of 128 · 2⁻²⁴ ≈ 8e-6 is the most rounding can move a
- * sum of 128 squares. Loosening its bound by far more than that means it never abandons a row that is
+ * The scan kernel sums in f32; a relative error of 512 · 2⁻²⁴ ≈ 3e-5 is the most rounding can move a
+ * sum of 512 squares (the longest descriptor). Loosening its bound by far more than that means it never abandons a row that is
  * truly closer, and every row it does return is measured again exactly.
  */
 const KERNEL_BOUND_SLACK = 1 + 1e-4;
@@ -20,6 +19,11 @@ export interface NearestPerson {
 export interface GalleryOptions {
   /** Which scan to use; the JavaScript one is the fallback, chosen here only by tests and benchmarks. */
   kernel?: RowScanKernel;
+  /**
+   * Values in a descriptor: the length of the model whose descriptors the gallery holds (see
+   * `DESCRIPTOR_LENGTHS`). @defaultValue face-api's 128
+   */
+  dimension?: number;
 }
 
 /**
@@ -42,7 +46,16 @@ export class Gallery {
   #rowsOf: number[][] = [];
 
   constructor(options: GalleryOptions = {}) {
-    this.#scanner = createRowScanner(INITIAL_ROW_CAPACITY, options.kernel);
+    this.#scanner = createRowScanner(
+      INITIAL_ROW_CAPACITY,
+      options.dimension ?? DESCRIPTOR_LENGTH,
+      options.kernel,
+    );
+  }
+
+  /** Values in each descriptor this gallery holds. */
+  get dimension(): number {
+    return this.#scanner.dimension;
   }
 
   /** The scan in use: `wasm-simd`, or `js` when the kernel could not load. */
@@ -79,7 +92,7 @@ export class Gallery {
       throw new RollcallError(ErrorCode.UsageInvalid, `person "${personId}" needs at least one descriptor`);
     }
     // Validate everything before touching the gallery so a bad descriptor cannot half-replace a person.
-    for (const d of descriptors) assertDescriptor(d);
+    for (const d of descriptors) assertDescriptor(d, this.dimension);
 
     let slot = this.#slotOf.get(personId);
     if (slot === undefined) {
@@ -94,6 +107,7 @@ export class Gallery {
     this.#reserve(this.#rowCount + descriptors.length);
     const rows = this.#scanner.rows;
     const owned = this.#rowsOf[slot] ?? [];
+    const DIM = this.dimension;
     for (const d of descriptors) {
       const row = this.#rowCount++;
       rows.set(d, row * DIM);
@@ -146,7 +160,8 @@ export class Gallery {
    *   `maxDistance`.
    */
   nearestPeople(query: Float32Array, k = 2, maxDistance = Infinity): NearestPerson[] {
-    assertDescriptor(query);
+    const DIM = this.dimension;
+    assertDescriptor(query, DIM);
     if (!Number.isInteger(k) || k < 1) {
       throw new RollcallError(ErrorCode.UsageInvalid, `k must be a positive integer, got ${k}`);
     }
@@ -175,7 +190,7 @@ export class Gallery {
       row = scanner.nextUnder(row + 1, n, bound * KERNEL_BOUND_SLACK)
     ) {
       // The kernel sums in f32, so a row it returns may be a hair over the bound; this sum is exact.
-      const sum = squaredDistance(query, rows, row * DIM);
+      const sum = squaredDistance(query, rows, row * DIM, DIM);
       if (sum >= bound) continue;
       const slot = this.#owners[row] ?? -1;
       const at = topSlots.indexOf(slot);
@@ -207,6 +222,7 @@ export class Gallery {
   /** Removes every row of `slot`, moving the last row into each hole. */
   #deleteRowsOf(slot: number): void {
     const rows = this.#scanner.rows;
+    const DIM = this.dimension;
     const owned = this.#rowsOf[slot] ?? [];
     // Descending, so the row moved into a hole is never one of this person's rows still to delete.
     owned.sort((a, b) => b - a);
@@ -235,9 +251,9 @@ export class Gallery {
 }
 
 /** Squared euclidean distance between `query` and the row of `rows` starting at `base`, in f64. */
-function squaredDistance(query: Float32Array, rows: Float32Array, base: number): number {
+function squaredDistance(query: Float32Array, rows: Float32Array, base: number, dimension: number): number {
   let sum = 0;
-  for (let j = 0; j < DIM; j++) {
+  for (let j = 0; j < dimension; j++) {
     const d = (query[j] ?? 0) - (rows[base + j] ?? 0);
     sum += d * d;
   }

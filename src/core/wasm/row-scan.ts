@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { DESCRIPTOR_LENGTH } from '../descriptor.js';
 
-const DIM = DESCRIPTOR_LENGTH;
-const ROW_BYTES = DIM * Float32Array.BYTES_PER_ELEMENT;
-/** The query sits in front of the rows (see `row-scan.wat`). */
-const ROWS_OFFSET = ROW_BYTES;
 const PAGE_BYTES = 65536;
+/** The kernel sums 32 dimensions between two checks of the bound, so a row is whole blocks of 32. */
+const KERNEL_BLOCK = 32;
 /** Dimensions summed between two checks of the bound in the JavaScript scan. */
 const JS_BLOCK = 16;
 
@@ -19,8 +16,10 @@ export type RowScanKernel = 'wasm-simd' | 'js';
  */
 export interface RowScanner {
   readonly kernel: RowScanKernel;
+  /** Values in a row: the descriptor length of the gallery's model. */
+  readonly dimension: number;
   /**
-   * Room for {@link capacity} rows of {@link DESCRIPTOR_LENGTH} values. The array is replaced when the
+   * Room for {@link capacity} rows of {@link dimension} values. The array is replaced when the
    * capacity grows, so read it again after {@link reserve}.
    */
   readonly rows: Float32Array;
@@ -39,7 +38,7 @@ export interface RowScanner {
 
 interface RowScanExports {
   memory: WebAssembly.Memory;
-  nextUnder(start: number, end: number, bound: number): number;
+  nextUnder(start: number, end: number, bound: number, rowBytes: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -63,10 +62,17 @@ function wasmModule(): WebAssembly.Module | null {
 class WasmRowScanner implements RowScanner {
   readonly kernel = 'wasm-simd';
   readonly #exports: RowScanExports;
+  /** Bytes in a row; the query sits in front of the rows and is one row long (see `row-scan.wat`). */
+  readonly #rowBytes: number;
   #rows: Float32Array;
   #query: Float32Array;
 
-  constructor(module: WebAssembly.Module, capacity: number) {
+  constructor(
+    module: WebAssembly.Module,
+    capacity: number,
+    readonly dimension: number,
+  ) {
+    this.#rowBytes = dimension * Float32Array.BYTES_PER_ELEMENT;
     this.#exports = new WebAssembly.Instance(module).exports as unknown as RowScanExports;
     this.#rows = new Float32Array(0);
     this.#query = new Float32Array(0);
@@ -78,20 +84,21 @@ class WasmRowScanner implements RowScanner {
   }
 
   get capacity(): number {
-    return this.#rows.length / DIM;
+    return this.#rows.length / this.dimension;
   }
 
   reserve(rowCount: number): void {
     const { memory } = this.#exports;
-    const needed = ROWS_OFFSET + rowCount * ROW_BYTES;
+    const rowBytes = this.#rowBytes;
+    const needed = rowBytes + rowCount * rowBytes;
     if (needed > memory.buffer.byteLength) {
       // Growing keeps the memory's contents; only the views over the old buffer go stale.
       memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
     }
     if (this.#query.buffer !== memory.buffer) {
-      const capacity = Math.floor((memory.buffer.byteLength - ROWS_OFFSET) / ROW_BYTES);
-      this.#query = new Float32Array(memory.buffer, 0, DIM);
-      this.#rows = new Float32Array(memory.buffer, ROWS_OFFSET, capacity * DIM);
+      const capacity = Math.floor((memory.buffer.byteLength - rowBytes) / rowBytes);
+      this.#query = new Float32Array(memory.buffer, 0, this.dimension);
+      this.#rows = new Float32Array(memory.buffer, rowBytes, capacity * this.dimension);
     }
   }
 
@@ -100,7 +107,7 @@ class WasmRowScanner implements RowScanner {
   }
 
   nextUnder(start: number, end: number, bound: number): number {
-    return this.#exports.nextUnder(start, end, bound);
+    return this.#exports.nextUnder(start, end, bound, this.#rowBytes);
   }
 }
 
@@ -108,10 +115,14 @@ class WasmRowScanner implements RowScanner {
 class JsRowScanner implements RowScanner {
   readonly kernel = 'js';
   #rows: Float32Array;
-  readonly #query = new Float64Array(DIM);
+  readonly #query: Float64Array;
 
-  constructor(capacity: number) {
-    this.#rows = new Float32Array(capacity * DIM);
+  constructor(
+    capacity: number,
+    readonly dimension: number,
+  ) {
+    this.#rows = new Float32Array(capacity * dimension);
+    this.#query = new Float64Array(dimension);
   }
 
   get rows(): Float32Array {
@@ -119,14 +130,14 @@ class JsRowScanner implements RowScanner {
   }
 
   get capacity(): number {
-    return this.#rows.length / DIM;
+    return this.#rows.length / this.dimension;
   }
 
   reserve(rowCount: number): void {
     if (rowCount <= this.capacity) return;
     let capacity = Math.max(1, this.capacity);
     while (capacity < rowCount) capacity *= 2;
-    const rows = new Float32Array(capacity * DIM);
+    const rows = new Float32Array(capacity * this.dimension);
     rows.set(this.#rows);
     this.#rows = rows;
   }
@@ -138,6 +149,7 @@ class JsRowScanner implements RowScanner {
   nextUnder(start: number, end: number, bound: number): number {
     const rows = this.#rows;
     const q = this.#query;
+    const DIM = this.dimension;
     /* eslint-disable @typescript-eslint/no-non-null-assertion --
        Every index is below end * DIM <= rows.length, or below DIM for the query. */
     for (let row = start, base = start * DIM; row < end; row++, base += DIM) {
@@ -157,8 +169,18 @@ class JsRowScanner implements RowScanner {
   }
 }
 
-/** A scanner with room for `capacity` rows: the WebAssembly kernel when it loads, else JavaScript. */
-export function createRowScanner(capacity: number, kernel: RowScanKernel = 'wasm-simd'): RowScanner {
+/**
+ * A scanner with room for `capacity` rows of `dimension` values (a multiple of 32): the WebAssembly
+ * kernel when it loads, else JavaScript.
+ */
+export function createRowScanner(
+  capacity: number,
+  dimension: number,
+  kernel: RowScanKernel = 'wasm-simd',
+): RowScanner {
+  if (!Number.isInteger(dimension) || dimension <= 0 || dimension % KERNEL_BLOCK !== 0) {
+    throw new RangeError(`a row scanner needs a positive multiple of ${KERNEL_BLOCK} values, got ${dimension}`);
+  }
   const module = kernel === 'wasm-simd' ? wasmModule() : null;
-  return module ? new WasmRowScanner(module, capacity) : new JsRowScanner(capacity);
+  return module ? new WasmRowScanner(module, capacity, dimension) : new JsRowScanner(capacity, dimension);
 }

@@ -1,19 +1,21 @@
 ;; The gallery's hot loop: find the next stored face descriptor closer to the query than a bound.
 ;;
-;; Memory layout (shared with `row-scan.ts`):
-;;   bytes [0, 512)            the query, 128 f32
-;;   bytes [512 + 512·r, ...)  row r of the gallery, 128 f32
+;; Memory layout (shared with `row-scan.ts`), for descriptors of D values; `rowBytes` = 4·D is a
+;; multiple of 128 (one block of 32 dimensions): 512 for face-api's 128 values, 2048 for fr-feature's
+;; 512:
+;;   bytes [0, rowBytes)                     the query, D f32
+;;   bytes [rowBytes + rowBytes·r, ...)      row r of the gallery, D f32
 ;;
-;; `nextUnder(start, end, bound)` returns the first row r in [start, end) whose squared euclidean
+;; `nextUnder(start, end, bound, rowBytes)` returns the first row r in [start, end) whose squared euclidean
 ;; distance to the query is below `bound`, or `end` when there is none. It works four lanes at a
 ;; time (SIMD) and abandons a row as soon as a partial sum reaches the bound, checking once per 32
 ;; dimensions: face descriptors spread their variance evenly, so most rows of a large gallery are
-;; given up after 64 of 128 dimensions. Sums are f32, so the caller inflates the bound by more than
+;; given up after about half of their dimensions. Sums are f32, so the caller inflates the bound by more than
 ;; f32 rounding can move a sum and recomputes the exact distance of every row returned.
 (module
   (memory (export "memory") 1)
 
-  (func (export "nextUnder") (param $start i32) (param $end i32) (param $bound f32) (result i32)
+  (func (export "nextUnder") (param $start i32) (param $end i32) (param $bound f32) (param $rowBytes i32) (result i32)
     (local $row i32)
     (local $base i32)
     (local $offset i32)
@@ -23,7 +25,7 @@
     (local $d v128)
 
     (local.set $row (local.get $start))
-    (local.set $base (i32.add (i32.const 512) (i32.shl (local.get $start) (i32.const 9))))
+    (local.set $base (i32.add (local.get $rowBytes) (i32.mul (local.get $start) (local.get $rowBytes))))
     (block $none
       (loop $rows
         (br_if $none (i32.ge_u (local.get $row) (local.get $end)))
@@ -68,13 +70,13 @@
             (br_if $abandon (f32.ge (local.get $sum) (local.get $bound)))
 
             (local.set $offset (i32.add (local.get $offset) (i32.const 128)))
-            (br_if $blocks (i32.lt_u (local.get $offset) (i32.const 512)))
+            (br_if $blocks (i32.lt_u (local.get $offset) (local.get $rowBytes)))
           )
           ;; Every dimension summed and still under the bound.
           (return (local.get $row))
         )
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
-        (local.set $base (i32.add (local.get $base) (i32.const 512)))
+        (local.set $base (i32.add (local.get $base) (local.get $rowBytes)))
         (br $rows)
       )
     )

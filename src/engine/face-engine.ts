@@ -3,9 +3,9 @@
  * exposes no tfjs type, so the pipeline, the pool and the tests see only plain data.
  */
 import type { BackendChoice, DetectorKind } from '../../config.js';
-import type { Box, FaceQuality } from '../core/index.js';
+import type { Box, DescriptorModel, FaceQuality } from '../core/index.js';
 
-export type { Box, DetectorKind, BackendChoice };
+export type { Box, DetectorKind, BackendChoice, DescriptorModel };
 
 /** Decoded pixels: RGB, 3 bytes a pixel, row-major, no padding between rows. */
 export interface RgbImage {
@@ -23,7 +23,10 @@ export interface DetectedFace {
 export interface DescribedFace extends DetectedFace {
   /** The 68 landmark points as x0, y0, x1, y1, … in image coordinates. */
   landmarks: Float32Array;
-  /** 128-d descriptor; faces of one person lie close together (euclidean). */
+  /**
+   * The descriptor of the engine's `descriptorModel` (512 values for fr-feature, 128 for face-api);
+   * faces of one person lie close together (euclidean).
+   */
   descriptor: Float32Array;
   quality: FaceQuality;
 }
@@ -68,6 +71,8 @@ export interface EngineInfo {
   threads: number;
   /** Names and versions of the models, recorded with every recognition for the audit trail. */
   model: string;
+  /** Which network makes the descriptors: only descriptors of the same model compare. */
+  descriptorModel: DescriptorModel;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import type {
   BackendChoice,
   DescribedFace,
+  DescriptorModel,
   DetectedFace,
   DetectOptions,
   DetectorKind,
@@ -41,6 +42,11 @@ export interface FaceApiEngineOptions {
    * `rollcall evaluate --baseline` measures against in the same run. @defaultValue `rollcall`
    */
   pipeline?: EnginePipeline;
+  /**
+   * The network that describes faces (the stock pipeline always uses face-api's).
+   * @defaultValue `face-api`
+   */
+  embedder?: DescriptorModel;
 }
 
 export type EnginePipeline = 'rollcall' | 'faceapi-default';
@@ -79,6 +85,7 @@ export class FaceApiEngine implements FaceEngine {
         options.pipeline === 'faceapi-default'
           ? `face-api ${api.version} stock pipeline (baseline)`
           : `face-api ${api.version}: ssd-mobilenetv1 | tiny-face-detector, landmark-68, resnet-34 descriptor (flip-averaged)`,
+      descriptorModel: options.pipeline === 'faceapi-default' ? 'face-api' : options.embedder,
     };
   }
 
@@ -89,6 +96,7 @@ export class FaceApiEngine implements FaceEngine {
       defaultDetector: 'tiny',
       tinyInputSize: 416,
       pipeline: 'rollcall',
+      embedder: 'face-api',
       ...options,
     };
     const api = await loadFaceApi(resolved.backend);

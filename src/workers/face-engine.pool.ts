@@ -9,6 +9,7 @@ import type {
   DescribedFace,
   DetectedFace,
   DetectOptions,
+  DescriptorModel,
   DetectorKind,
   EngineInfo,
   EnginePipeline,
@@ -29,6 +30,8 @@ export interface FaceEnginePoolOptions {
   defaultDetector?: DetectorKind;
   /** @defaultValue `rollcall` */
   pipeline?: EnginePipeline;
+  /** @defaultValue `face-api` */
+  embedder?: DescriptorModel;
 }
 
 const workerFile = new URL('./face-engine.worker.js', import.meta.url);
@@ -48,6 +51,7 @@ export class FaceEnginePool implements FaceEngine {
       backend: options.backend ?? 'auto',
       defaultDetector: options.defaultDetector ?? 'tiny',
       pipeline: options.pipeline ?? 'rollcall',
+      embedder: options.embedder ?? 'face-api',
     };
     const pool = new Piscina<EngineTask, EngineReply>({
       filename: workerFile.href,

@@ -41,7 +41,7 @@ class ScriptedEngine implements FaceEngine {
   readonly calls: Call[] = [];
 
   constructor(threads = 1) {
-    this.info = { backend: 'fake', threads, model: 'scripted' };
+    this.info = { backend: 'fake', threads, model: 'scripted', descriptorModel: 'face-api' };
   }
 
   detectAndDescribe(image: RgbImage, options: LiveDetectOptions = {}): Promise<LiveFace[]> {

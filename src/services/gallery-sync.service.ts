@@ -23,7 +23,7 @@ export class GallerySync {
     for (const client of this.deps.clients) {
       client.on('galleryNeeded', ({ galleryVersion }) => {
         void this.#enqueue(async () => {
-          const gallery = await this.deps.store.getGallery();
+          const gallery = await this.deps.store.getGallery('face-api');
           // A node reports 0 when it has no gallery at all; it needs a snapshot as the base that
           // later updates apply to, even an empty one.
           if (gallery.galleryVersion === galleryVersion && galleryVersion > 0) return;

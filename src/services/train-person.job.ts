@@ -56,7 +56,7 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
 
     // Everyone else, to catch a photo of the wrong person (a mix-up marks the wrong one present).
     const others = new Gallery();
-    for (const other of (await store.getGallery()).people) {
+    for (const other of (await store.getGallery('face-api')).people) {
       if (other.personId !== personId && other.descriptors.length > 0)
         others.upsert(other.name, other.descriptors);
     }
@@ -74,7 +74,7 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
       const verdict = verdicts[index] as PhotoVerdict;
       if (verdict.ok) {
         await store.setPhotoQuality(photo.photoId, { accepted: true, ...verdict.face.quality });
-        galleryVersion = (await store.setPhotoDescriptors(photo.photoId, [verdict.face.descriptor]))
+        galleryVersion = (await store.setPhotoDescriptors(photo.photoId, 'face-api', [verdict.face.descriptor]))
           .galleryVersion;
         accepted.push(photo.photoId);
       } else {

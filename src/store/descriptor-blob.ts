@@ -1,10 +1,14 @@
 /**
- * Descriptors on disk: 128 float32 values, little-endian, 512 bytes. Written explicitly through a
- * DataView so a database copied to a big-endian machine reads the same.
+ * Descriptors on disk: float32 values, little-endian, as many as the descriptor model has (128 for
+ * face-api = 512 bytes, 512 for fr-feature = 2,048 bytes). Written explicitly through a DataView so
+ * a database copied to a big-endian machine reads the same.
  */
-import { DESCRIPTOR_LENGTH, ErrorCode, RollcallError } from '../core/index.js';
+import { DESCRIPTOR_LENGTHS, ErrorCode, RollcallError, type DescriptorModel } from '../core/index.js';
 
-export const DESCRIPTOR_BYTES = DESCRIPTOR_LENGTH * 4;
+/** Bytes of one stored descriptor of `model`. */
+export function descriptorBytes(model: DescriptorModel): number {
+  return DESCRIPTOR_LENGTHS[model] * 4;
+}
 
 export function encodeDescriptor(descriptor: Float32Array): Buffer {
   const buffer = Buffer.alloc(descriptor.length * 4);
@@ -13,15 +17,21 @@ export function encodeDescriptor(descriptor: Float32Array): Buffer {
   return buffer;
 }
 
-export function decodeDescriptor(bytes: Uint8Array): Float32Array {
-  if (bytes.byteLength !== DESCRIPTOR_BYTES) {
+/**
+ * The descriptor of `model` stored in `bytes`.
+ *
+ * @throws RollcallError `STORE_FAILED` when the length is not the model's (a damaged row).
+ */
+export function decodeDescriptor(bytes: Uint8Array, model: DescriptorModel): Float32Array {
+  const length = DESCRIPTOR_LENGTHS[model];
+  if (bytes.byteLength !== length * 4) {
     throw new RollcallError(
       ErrorCode.StoreFailed,
-      `a stored descriptor has ${bytes.byteLength} bytes, expected ${DESCRIPTOR_BYTES}`,
+      `a stored ${model} descriptor has ${bytes.byteLength} bytes, expected ${length * 4}`,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(DESCRIPTOR_LENGTH);
-  for (let i = 0; i < DESCRIPTOR_LENGTH; i++) out[i] = view.getFloat32(i * 4, true);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
 }

@@ -23,6 +23,7 @@ import {
   RollcallError,
   type AttendanceRecord,
   type AttendanceRules,
+  type DescriptorModel,
   type RecognitionEvent,
 } from '../core/index.js';
 import type {
@@ -49,6 +50,7 @@ import type {
   Photo,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
+  SetDescriptorsOptions,
   Setting,
   Store,
   StoredAttendance,
@@ -66,6 +68,7 @@ import {
   checkBytes,
   checkDay,
   checkDescriptors,
+  checkModel,
   checkEvent,
   checkEventId,
   checkFileName,
@@ -91,8 +94,11 @@ type Session = mongoose.mongo.ClientSession;
 type Filter<T> = mongoose.mongo.Filter<T>;
 type Bytes = Uint8Array | mongoose.mongo.Binary;
 
-/** The document layout this build writes; a database with a higher one is refused. */
-export const MONGO_SCHEMA_VERSION = 1;
+/**
+ * The document layout this build writes; a database with a higher one is refused.
+ * 2: descriptors carry `model` (those written by layout 1 are face-api's and get it at open).
+ */
+export const MONGO_SCHEMA_VERSION = 2;
 
 export interface MongoStoreOptions {
   /** `mongodb://` or `mongodb+srv://` URL of a replica set (`MONGODB_URI`). */
@@ -181,6 +187,7 @@ interface DescriptorDoc {
   _id: string;
   personId: string;
   photoId: string;
+  model: DescriptorModel;
   createdAt: string;
   /** Insertion order, for ties in `createdAt` (SQLite's rowid). */
   seq: mongoose.mongo.ObjectId;
@@ -449,9 +456,9 @@ export class MongoStore implements Store {
       this.people.createIndexes([{ key: { nameKey: 1 }, unique: true }]),
       this.photos.createIndexes([{ key: { personId: 1, createdAt: 1 } }]),
       this.descriptors.createIndexes([
-        { key: { personId: 1, createdAt: 1, seq: 1 } },
-        { key: { photoId: 1 } },
-        { key: { createdAt: 1, seq: 1 } },
+        { key: { personId: 1, model: 1, createdAt: 1, seq: 1 } },
+        { key: { photoId: 1, model: 1 } },
+        { key: { model: 1, createdAt: 1, seq: 1 } },
       ]),
       this.events.createIndexes([{ key: { at: 1, _id: 1 } }, { key: { personId: 1, at: 1 } }]),
       this.attendance.createIndexes([
@@ -480,6 +487,8 @@ export class MongoStore implements Store {
           `${MONGO_SCHEMA_VERSION}; upgrade Rollcall`,
       );
     }
+    // Layout 1 knew only face-api. Idempotent, so a second web node opening at once does no harm.
+    await this.descriptors.updateMany({ model: { $exists: false } }, { $set: { model: 'face-api' } });
   }
 
   async close(): Promise<void> {
@@ -883,14 +892,20 @@ export class MongoStore implements Store {
     });
   }
 
-  setPhotoDescriptors(photoId: string, descriptors: readonly Float32Array[]): Promise<GalleryChange> {
+  setPhotoDescriptors(
+    photoId: string,
+    model: DescriptorModel,
+    descriptors: readonly Float32Array[],
+    options: SetDescriptorsOptions = {},
+  ): Promise<GalleryChange> {
     return this.run(async () => {
       checkId(photoId, 'photo id');
-      const list = checkDescriptors(descriptors);
+      checkModel(model);
+      const list = checkDescriptors(descriptors, model);
       return this.write(async (session) => {
         const photo = await this.photos.findOne({ _id: photoId }, { session, projection: { personId: 1 } });
         if (!photo) throw notFound(`no photo with id ${photoId}`);
-        await this.descriptors.deleteMany({ photoId }, { session });
+        await this.descriptors.deleteMany({ photoId, model }, { session });
         const now = this.nowIso();
         if (list.length > 0) {
           await this.descriptors.insertMany(
@@ -898,6 +913,7 @@ export class MongoStore implements Store {
               _id: this.options.newId(),
               personId: photo.personId,
               photoId,
+              model,
               createdAt: now,
               seq: new mongoose.mongo.ObjectId(),
               descriptor: encodeDescriptor(d),
@@ -905,24 +921,47 @@ export class MongoStore implements Store {
             { session, ordered: true },
           );
         }
-        return { galleryVersion: await this.bumpGallery(session) };
+        const galleryVersion =
+          options.bumpGallery === false
+            ? ((await this.meta.findOne({ _id: 'gallery' }, { session }))?.version ?? 0)
+            : await this.bumpGallery(session);
+        return { galleryVersion };
       });
     });
   }
 
-  listDescriptors(personId: string): Promise<StoredDescriptor[]> {
+  listDescriptors(personId: string, model?: DescriptorModel): Promise<StoredDescriptor[]> {
     return this.run(async () => {
-      const docs = await this.descriptors
-        .find({ personId: checkId(personId, 'person id') })
-        .sort({ createdAt: 1, seq: 1 })
-        .toArray();
+      const filter: Filter<DescriptorDoc> = { personId: checkId(personId, 'person id') };
+      if (model !== undefined) filter.model = checkModel(model);
+      const docs = await this.descriptors.find(filter).sort({ createdAt: 1, seq: 1 }).toArray();
       return docs.map((d) => ({
         id: d._id,
         personId: d.personId,
         photoId: d.photoId,
+        model: d.model,
         createdAt: d.createdAt,
-        descriptor: decodeDescriptor(asBytes(d.descriptor) ?? new Uint8Array()),
+        descriptor: decodeDescriptor(asBytes(d.descriptor) ?? new Uint8Array(), d.model),
       }));
+    });
+  }
+
+  listPhotosLackingDescriptors(model: DescriptorModel, page?: PageOptions): Promise<Page<Photo>> {
+    return this.run(async () => {
+      checkModel(model);
+      const { limit, offset } = checkPage(page);
+      // Two distinct-lists rather than a $lookup: photo ids are small, and this runs once per job.
+      const [other, own] = await Promise.all([
+        this.descriptors.distinct('photoId', { model: { $ne: model } }),
+        this.descriptors.distinct('photoId', { model }),
+      ]);
+      const docs = await this.photos
+        .find({ _id: { $in: other, $nin: own } }, { projection: PHOTO_FIELDS })
+        .sort({ createdAt: 1, _id: 1 })
+        .skip(offset)
+        .limit(limit + 1)
+        .toArray();
+      return toPage(docs, limit, offset, toPhoto);
     });
   }
 
@@ -930,10 +969,17 @@ export class MongoStore implements Store {
     return this.run(async () => (await this.meta.findOne({ _id: 'gallery' }))?.version ?? 0);
   }
 
-  getGallery(): Promise<Gallery> {
-    // A snapshot transaction: the version and the descriptors come from one point in time.
+  bumpGalleryVersion(): Promise<GalleryChange> {
     return this.run(() =>
-      this.write(async (session): Promise<Gallery> => {
+      this.write(async (session) => ({ galleryVersion: await this.bumpGallery(session) })),
+    );
+  }
+
+  getGallery(model: DescriptorModel): Promise<Gallery> {
+    // A snapshot transaction: the version and the descriptors come from one point in time.
+    return this.run(() => {
+      checkModel(model);
+      return this.write(async (session): Promise<Gallery> => {
         const galleryVersion = (await this.meta.findOne({ _id: 'gallery' }, { session }))?.version ?? 0;
         const people = await this.people
           .find({}, { session, projection: { name: 1, nameKey: 1 } })
@@ -941,11 +987,11 @@ export class MongoStore implements Store {
           .toArray();
         const byPerson = new Map<string, Float32Array[]>();
         const cursor = this.descriptors
-          .find({}, { session, projection: { personId: 1, descriptor: 1 } })
+          .find({ model }, { session, projection: { personId: 1, descriptor: 1 } })
           .sort({ createdAt: 1, seq: 1 });
         for await (const d of cursor) {
           const list = byPerson.get(d.personId) ?? [];
-          list.push(decodeDescriptor(asBytes(d.descriptor) ?? new Uint8Array()));
+          list.push(decodeDescriptor(asBytes(d.descriptor) ?? new Uint8Array(), model));
           byPerson.set(d.personId, list);
         }
         const result: Gallery['people'] = [];
@@ -953,9 +999,9 @@ export class MongoStore implements Store {
           const descriptors = byPerson.get(p._id);
           if (descriptors) result.push({ personId: p._id, name: p.name, descriptors });
         }
-        return { galleryVersion, people: result };
-      }),
-    );
+        return { galleryVersion, model, people: result };
+      });
+    });
   }
 
   // ---- events and attendance ----

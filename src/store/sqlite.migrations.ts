@@ -153,6 +153,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description:
+      'descriptors name their model (fr-feature 512 values, face-api 128); existing ones are face-api',
+    // SQLite cannot change a CHECK in place, so the table is rebuilt: copied in rowid order (the
+    // gallery's tie-break), then swapped. Nothing references descriptors, so the drop cascades
+    // nowhere. The length check follows the model, so a row can never hold another model's size;
+    // a new model is a new migration anyway, because its length has to be written here.
+    sql: `
+      CREATE TABLE descriptors_v2 (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        photo_id TEXT NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        model TEXT NOT NULL CHECK (model IN ('fr-feature', 'face-api')),
+        created_at TEXT NOT NULL,
+        descriptor BLOB NOT NULL CHECK (
+          length(descriptor) = CASE model WHEN 'fr-feature' THEN 2048 WHEN 'face-api' THEN 512 END
+        )
+      ) STRICT;
+      INSERT INTO descriptors_v2 (id, person_id, photo_id, model, created_at, descriptor)
+        SELECT id, person_id, photo_id, 'face-api', created_at, descriptor FROM descriptors ORDER BY rowid;
+      DROP TABLE descriptors;
+      ALTER TABLE descriptors_v2 RENAME TO descriptors;
+      CREATE INDEX descriptors_by_person ON descriptors (person_id, model, created_at);
+      CREATE INDEX descriptors_by_photo ON descriptors (photo_id, model);
+      CREATE INDEX descriptors_by_model ON descriptors (model, person_id);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

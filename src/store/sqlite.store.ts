@@ -18,6 +18,7 @@ import {
   RollcallError,
   type AttendanceRecord,
   type AttendanceRules,
+  type DescriptorModel,
   type RecognitionEvent,
 } from '../core/index.js';
 import { migrate } from './sqlite.migrations.js';
@@ -45,6 +46,7 @@ import type {
   Photo,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
+  SetDescriptorsOptions,
   Setting,
   Store,
   StoredAttendance,
@@ -62,6 +64,7 @@ import {
   checkBytes,
   checkDay,
   checkDescriptors,
+  checkModel,
   checkEvent,
   checkEventId,
   checkFileName,
@@ -173,6 +176,7 @@ interface DescriptorRow {
   id: string;
   person_id: string;
   photo_id: string;
+  model: DescriptorModel;
   created_at: string;
   descriptor: Buffer;
 }
@@ -441,6 +445,10 @@ export class SqliteStore implements Store {
 
   private nowIso(): string {
     return this.options.now().toISOString();
+  }
+
+  private galleryVersion(): number {
+    return (this.sql('SELECT version FROM gallery WHERE id = 1').get() as { version: number }).version;
   }
 
   private bumpGallery(): number {
@@ -779,58 +787,86 @@ export class SqliteStore implements Store {
     });
   }
 
-  setPhotoDescriptors(photoId: string, descriptors: readonly Float32Array[]): Promise<GalleryChange> {
+  setPhotoDescriptors(
+    photoId: string,
+    model: DescriptorModel,
+    descriptors: readonly Float32Array[],
+    options: SetDescriptorsOptions = {},
+  ): Promise<GalleryChange> {
     return this.run(() => {
       checkId(photoId, 'photo id');
-      const list = checkDescriptors(descriptors);
+      checkModel(model);
+      const list = checkDescriptors(descriptors, model);
       return this.write(() => {
         const photo = this.sql('SELECT person_id FROM photos WHERE id = ?').get(photoId) as
           { person_id: string } | undefined;
         if (!photo) throw notFound(`no photo with id ${photoId}`);
-        this.sql('DELETE FROM descriptors WHERE photo_id = ?').run(photoId);
+        this.sql('DELETE FROM descriptors WHERE photo_id = ? AND model = ?').run(photoId, model);
         const insert = this.sql(
-          'INSERT INTO descriptors (id, person_id, photo_id, created_at, descriptor) VALUES (?, ?, ?, ?, ?)',
+          `INSERT INTO descriptors (id, person_id, photo_id, model, created_at, descriptor)
+             VALUES (?, ?, ?, ?, ?, ?)`,
         );
         const now = this.nowIso();
         for (const d of list)
-          insert.run(this.options.newId(), photo.person_id, photoId, now, encodeDescriptor(d));
-        return { galleryVersion: this.bumpGallery() };
+          insert.run(this.options.newId(), photo.person_id, photoId, model, now, encodeDescriptor(d));
+        return { galleryVersion: options.bumpGallery === false ? this.galleryVersion() : this.bumpGallery() };
       });
     });
   }
 
-  listDescriptors(personId: string): Promise<StoredDescriptor[]> {
+  listDescriptors(personId: string, model?: DescriptorModel): Promise<StoredDescriptor[]> {
     return this.run(() => {
-      const rows = this.sql('SELECT * FROM descriptors WHERE person_id = ? ORDER BY created_at, rowid').all(
-        checkId(personId, 'person id'),
+      checkId(personId, 'person id');
+      const rows = (
+        model === undefined
+          ? this.sql('SELECT * FROM descriptors WHERE person_id = ? ORDER BY created_at, rowid').all(personId)
+          : this.sql(
+              'SELECT * FROM descriptors WHERE person_id = ? AND model = ? ORDER BY created_at, rowid',
+            ).all(personId, checkModel(model))
       ) as DescriptorRow[];
       return rows.map((r) => ({
         id: r.id,
         personId: r.person_id,
         photoId: r.photo_id,
+        model: r.model,
         createdAt: r.created_at,
-        descriptor: decodeDescriptor(r.descriptor),
+        descriptor: decodeDescriptor(r.descriptor, r.model),
       }));
     });
   }
 
-  getGalleryVersion(): Promise<number> {
-    return this.run(
-      () => (this.sql('SELECT version FROM gallery WHERE id = 1').get() as { version: number }).version,
-    );
+  listPhotosLackingDescriptors(model: DescriptorModel, page?: PageOptions): Promise<Page<Photo>> {
+    return this.run(() => {
+      checkModel(model);
+      const { limit, offset } = checkPage(page);
+      const rows = this.sql(
+        `SELECT ${PHOTO_COLUMNS} FROM photos p
+           WHERE EXISTS (SELECT 1 FROM descriptors d WHERE d.photo_id = p.id AND d.model <> ?)
+             AND NOT EXISTS (SELECT 1 FROM descriptors d WHERE d.photo_id = p.id AND d.model = ?)
+           ORDER BY created_at, id LIMIT ? OFFSET ?`,
+      ).all(model, model, limit + 1, offset) as PhotoRow[];
+      return toPage(rows, limit, offset, toPhoto);
+    });
   }
 
-  getGallery(): Promise<Gallery> {
-    return this.run(() =>
+  getGalleryVersion(): Promise<number> {
+    return this.run(() => this.galleryVersion());
+  }
+
+  bumpGalleryVersion(): Promise<GalleryChange> {
+    return this.run(() => this.write(() => ({ galleryVersion: this.bumpGallery() })));
+  }
+
+  getGallery(model: DescriptorModel): Promise<Gallery> {
+    return this.run(() => {
+      checkModel(model);
       // A read transaction: the version and the rows come from one snapshot.
-      this.db.transaction((): Gallery => {
-        const galleryVersion = (
-          this.sql('SELECT version FROM gallery WHERE id = 1').get() as { version: number }
-        ).version;
+      return this.db.transaction((): Gallery => {
+        const galleryVersion = this.galleryVersion();
         const rows = this.sql(
           `SELECT p.id, p.name, d.descriptor FROM people p JOIN descriptors d ON d.person_id = p.id
-             ORDER BY p.name, p.id, d.created_at, d.rowid`,
-        ).all() as { id: string; name: string; descriptor: Buffer }[];
+             WHERE d.model = ? ORDER BY p.name, p.id, d.created_at, d.rowid`,
+        ).all(model) as { id: string; name: string; descriptor: Buffer }[];
         const people: Gallery['people'] = [];
         for (const row of rows) {
           let last = people.at(-1);
@@ -838,11 +874,11 @@ export class SqliteStore implements Store {
             last = { personId: row.id, name: row.name, descriptors: [] };
             people.push(last);
           }
-          last.descriptors.push(decodeDescriptor(row.descriptor));
+          last.descriptors.push(decodeDescriptor(row.descriptor, model));
         }
-        return { galleryVersion, people };
-      })(),
-    );
+        return { galleryVersion, model, people };
+      })();
+    });
   }
 
   // ---- events and attendance ----

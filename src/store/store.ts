@@ -15,6 +15,7 @@
 import type {
   AttendanceRecord,
   AttendanceRules,
+  DescriptorModel,
   RecognitionEvent,
   RecognitionEventType,
 } from '../core/index.js';
@@ -158,15 +159,33 @@ export interface StoredDescriptor {
   id: string;
   personId: string;
   photoId: string;
-  /** 128 values (face-api's FaceRecognitionNet). */
+  /** The network that computed it; descriptors of two models never compare. */
+  model: DescriptorModel;
+  /** As many values as the model has (`DESCRIPTOR_LENGTHS`). */
   descriptor: Float32Array;
   createdAt: string;
 }
 
-/** Everything a recognition node needs to match faces, read at one gallery version. */
+/**
+ * Everything a recognition node of one descriptor model needs to match faces, read at one gallery
+ * version. The version is the store's one counter, shared by every model.
+ */
 export interface Gallery {
   galleryVersion: number;
+  model: DescriptorModel;
+  /** People with at least one descriptor of `model`, each with only those. */
   people: { personId: string; name: string; descriptors: Float32Array[] }[];
+}
+
+export interface SetDescriptorsOptions {
+  /**
+   * Increase the gallery version in the same transaction. A batch job that writes many photos
+   * passes false and calls {@link Store.bumpGalleryVersion} once at the end, so nodes get one new
+   * gallery instead of one per photo; until then nodes may hold the older gallery at the current
+   * version, which the final bump corrects.
+   * @defaultValue true
+   */
+  bumpGallery?: boolean;
 }
 
 // ---- recognition events, attendance, unknown faces ----
@@ -327,14 +346,31 @@ export interface Store {
   /** Deletes the photo and its descriptors. */
   deletePhoto(id: string): Promise<GalleryChange>;
   /**
-   * Replaces the descriptors computed from a photo. Idempotent, so a training job that runs twice
-   * (retry after a crash) leaves the same gallery, not duplicates.
+   * Replaces the descriptors of `model` computed from a photo, leaving its descriptors of other
+   * models alone. Idempotent, so a training job that runs twice (retry after a crash) leaves the
+   * same gallery, not duplicates.
+   *
+   * @throws `DESCRIPTOR_INVALID` for a descriptor that is not of the model's length.
    */
-  setPhotoDescriptors(photoId: string, descriptors: readonly Float32Array[]): Promise<GalleryChange>;
-  listDescriptors(personId: string): Promise<StoredDescriptor[]>;
+  setPhotoDescriptors(
+    photoId: string,
+    model: DescriptorModel,
+    descriptors: readonly Float32Array[],
+    options?: SetDescriptorsOptions,
+  ): Promise<GalleryChange>;
+  /** The person's descriptors of `model`, or of every model when it is omitted. */
+  listDescriptors(personId: string, model?: DescriptorModel): Promise<StoredDescriptor[]>;
+  /**
+   * Photos that have descriptors of some other model but none of `model`: accepted enrollment
+   * photos that a re-embedding job must describe again for a node of `model`. Photos the training
+   * job refused (no descriptor of any model) are not among them. Oldest first.
+   */
+  listPhotosLackingDescriptors(model: DescriptorModel, page?: PageOptions): Promise<Page<Photo>>;
   getGalleryVersion(): Promise<number>;
-  /** The whole gallery, read in one snapshot with its version. */
-  getGallery(): Promise<Gallery>;
+  /** Increases the gallery version alone: the end of a batch written without bumps. */
+  bumpGalleryVersion(): Promise<GalleryChange>;
+  /** The gallery of one descriptor model, read in one snapshot with its version. */
+  getGallery(model: DescriptorModel): Promise<Gallery>;
 
   // events and attendance
   /** Stores the event in the audit trail unless its id is already there; returns whether it was new. */

@@ -4,10 +4,14 @@
  */
 import {
   assertDescriptor,
+  DESCRIPTOR_LENGTHS,
+  DESCRIPTOR_MODELS,
   ErrorCode,
+  isDescriptorModel,
   isTimeZone,
   RollcallError,
   type AttendanceRules,
+  type DescriptorModel,
   type RecognitionEvent,
 } from '../core/index.js';
 import {
@@ -188,10 +192,18 @@ export function checkFileName(value: unknown): string {
   return name;
 }
 
-export function checkDescriptors(values: unknown): Float32Array[] {
+export function checkModel(value: unknown): DescriptorModel {
+  if (!isDescriptorModel(value)) {
+    throw invalid(`descriptor model must be one of ${DESCRIPTOR_MODELS.join(', ')}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Descriptors of `model`: each must have the model's length, or it is not that model's. */
+export function checkDescriptors(values: unknown, model: DescriptorModel): Float32Array[] {
   if (!Array.isArray(values)) throw invalid('descriptors must be an array');
   if (values.length > 64) throw invalid('at most 64 descriptors per photo');
-  for (const d of values) assertDescriptor(d);
+  for (const d of values) assertDescriptor(d, DESCRIPTOR_LENGTHS[model]);
   return values as Float32Array[];
 }
 

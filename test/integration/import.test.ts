@@ -45,7 +45,7 @@ describe('rollcall import', () => {
 
     const store = await createStore({ dataDir });
     try {
-      const gallery = await store.getGallery();
+      const gallery = await store.getGallery('face-api');
       const counts = Object.fromEntries(gallery.people.map((p) => [p.name, p.descriptors.length]));
       assert.deepEqual(counts, { Penny: 1, Raj: 2 });
     } finally {

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ErrorCode } from '../../src/core/index.js';
 import { createStore, SCHEMA_VERSION, SQLITE_FILE_NAME, SqliteStore } from '../../src/store/index.js';
+import { MIGRATIONS, migrate } from '../../src/store/sqlite.migrations.js';
 import { bytes, descriptor, makeEvent, rejectsWithCode, storeContract } from './store.contract.js';
 import { tempDir } from '../support/temp.js';
 
@@ -18,7 +19,7 @@ describe('SqliteStore on disk', () => {
     assert.equal(first.file, path.join(dataDir, SQLITE_FILE_NAME));
     const { person } = await first.createPerson({ name: 'Ada' });
     const photo = await first.addPhoto({ personId: person.id, fileName: 'a.jpg', bytes: bytes(2000) });
-    const { galleryVersion } = await first.setPhotoDescriptors(photo.id, [descriptor(9)]);
+    const { galleryVersion } = await first.setPhotoDescriptors(photo.id, 'face-api', [descriptor(9)]);
     const event = makeEvent({ personId: person.id });
     await first.recordAttendance(event, { timeZone: 'Europe/Berlin' });
     await first.close();
@@ -50,6 +51,65 @@ describe('SqliteStore on disk', () => {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     } finally {
       db.close();
+    }
+  });
+
+  it('migrates a schema-1 file: its descriptors become face-api ones, with their order kept', async () => {
+    const dataDir = await tempDir('store');
+    const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+    migrate(db, () => new Date('2025-01-01T00:00:00Z'), MIGRATIONS.slice(0, 1));
+    const at = '2025-01-01T00:00:00.000Z';
+    db.prepare("INSERT INTO people (id, name, created_at, updated_at) VALUES ('p1', 'Ada', ?, ?)").run(
+      at,
+      at,
+    );
+    db.prepare(
+      "INSERT INTO photos (id, person_id, file_name, byte_length, created_at, bytes) VALUES ('f1', 'p1', 'a.jpg', 3, ?, x'010203')",
+    ).run(at);
+    const insert = db.prepare(
+      "INSERT INTO descriptors (id, person_id, photo_id, created_at, descriptor) VALUES (?, 'p1', 'f1', ?, ?)",
+    );
+    // Ids out of order on purpose: the rowid, not the id, is the tie-break the gallery keeps.
+    insert.run('z', at, Buffer.from(descriptor(1).buffer));
+    insert.run('a', at, Buffer.from(descriptor(2).buffer));
+    db.close();
+
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      const stored = await store.listDescriptors('p1');
+      assert.deepEqual(
+        stored.map((d) => [d.id, d.model]),
+        [
+          ['z', 'face-api'],
+          ['a', 'face-api'],
+        ],
+      );
+      assert.deepEqual((await store.getGallery('face-api')).people[0]?.descriptors, [
+        descriptor(1),
+        descriptor(2),
+      ]);
+      assert.deepEqual((await store.getGallery('fr-feature')).people, []);
+      assert.deepEqual(
+        (await store.listPhotosLackingDescriptors('fr-feature')).items.map((p) => p.id),
+        ['f1'],
+      );
+    } finally {
+      await store.close();
+    }
+    const check = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+    try {
+      // The rebuilt table still holds a row to its model's length.
+      assert.throws(
+        () =>
+          check
+            .prepare(
+              "INSERT INTO descriptors (id, person_id, photo_id, model, created_at, descriptor) VALUES ('x', 'p1', 'f1', 'fr-feature', 'x', x'00')",
+            )
+            .run(),
+        /CHECK/,
+      );
+    } finally {
+      check.close();
     }
   });
 

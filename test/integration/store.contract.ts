@@ -15,8 +15,8 @@ export function rejectsWithCode(code: ErrorCode): (error: unknown) => boolean {
 }
 
 /** A descriptor whose values depend on `seed`, so round trips can be compared exactly. */
-export function descriptor(seed: number): Float32Array {
-  const d = new Float32Array(128);
+export function descriptor(seed: number, length = 128): Float32Array {
+  const d = new Float32Array(length);
   for (let i = 0; i < d.length; i++) d[i] = Math.sin(seed * 1000 + i) / 3;
   return d;
 }
@@ -255,27 +255,170 @@ export function storeContract(name: string, create: () => Promise<Store>): void 
 
         const d1 = descriptor(1);
         const d2 = descriptor(2);
-        await store.setPhotoDescriptors(photo.id, [d1, d2]);
+        await store.setPhotoDescriptors(photo.id, 'face-api', [d1, d2]);
         const stored = await store.listDescriptors(id);
         assert.equal(stored.length, 2);
         assert.deepEqual(
           stored.map((s) => s.descriptor),
           [d1, d2],
         );
-        assert.ok(stored.every((s) => s.photoId === photo.id && s.personId === id));
+        assert.ok(stored.every((s) => s.photoId === photo.id && s.personId === id && s.model === 'face-api'));
+      });
+
+      it('keeps the descriptors of each model apart: written, replaced and read by model', async () => {
+        const ada = await person('Ada');
+        const bob = await person('Bob');
+        const a1 = await store.addPhoto({ personId: ada, fileName: 'a1.jpg', bytes: bytes(10) });
+        const b1 = await store.addPhoto({ personId: bob, fileName: 'b1.jpg', bytes: bytes(10) });
+        await store.setPhotoDescriptors(a1.id, 'face-api', [descriptor(1)]);
+        await store.setPhotoDescriptors(b1.id, 'face-api', [descriptor(2)]);
+        const last = await store.setPhotoDescriptors(a1.id, 'fr-feature', [descriptor(3, 512)]);
+
+        assert.deepEqual(
+          (await store.listDescriptors(ada)).map((d) => [d.model, d.descriptor.length]),
+          [
+            ['face-api', 128],
+            ['fr-feature', 512],
+          ],
+        );
+        const fr = await store.listDescriptors(ada, 'fr-feature');
+        assert.deepEqual(
+          fr.map((d) => d.descriptor),
+          [descriptor(3, 512)],
+        );
+        assert.equal(fr[0]?.model, 'fr-feature');
+
+        assert.deepEqual(await store.getGallery('fr-feature'), {
+          galleryVersion: last.galleryVersion,
+          model: 'fr-feature',
+          people: [{ personId: ada, name: 'Ada', descriptors: [descriptor(3, 512)] }],
+        });
+        assert.deepEqual(
+          (await store.getGallery('face-api')).people.map((p) => [p.name, p.descriptors]),
+          [
+            ['Ada', [descriptor(1)]],
+            ['Bob', [descriptor(2)]],
+          ],
+        );
+
+        // Replacing one model's descriptors of a photo leaves the other model's alone.
+        await store.setPhotoDescriptors(a1.id, 'face-api', [descriptor(4)]);
+        assert.deepEqual(
+          (await store.listDescriptors(ada, 'fr-feature')).map((d) => d.descriptor),
+          [descriptor(3, 512)],
+        );
+        assert.deepEqual(
+          (await store.listDescriptors(ada, 'face-api')).map((d) => d.descriptor),
+          [descriptor(4)],
+        );
+        await store.setPhotoDescriptors(a1.id, 'fr-feature', []);
+        assert.deepEqual(await store.listDescriptors(ada, 'fr-feature'), []);
+        assert.equal((await store.listDescriptors(ada)).length, 1);
+
+        // Erasing the photo or the person takes every model's descriptors.
+        await store.setPhotoDescriptors(a1.id, 'fr-feature', [descriptor(3, 512)]);
+        const deleted = await store.deletePerson(ada);
+        assert.equal(deleted.descriptors, 2);
+        assert.deepEqual((await store.getGallery('fr-feature')).people, []);
+      });
+
+      it('refuses a descriptor of the wrong length for its model, and an unknown model', async () => {
+        const id = await person('Ada');
+        const photo = await store.addPhoto({ personId: id, fileName: 'a.jpg', bytes: bytes(10) });
+        await assert.rejects(
+          store.setPhotoDescriptors(photo.id, 'fr-feature', [descriptor(1)]),
+          rejectsWithCode(ErrorCode.DescriptorInvalid),
+        );
+        await assert.rejects(
+          store.setPhotoDescriptors(photo.id, 'face-api', [descriptor(1, 512)]),
+          rejectsWithCode(ErrorCode.DescriptorInvalid),
+        );
+        const unknownModel = 'dlib' as unknown as 'face-api';
+        await assert.rejects(
+          store.setPhotoDescriptors(photo.id, unknownModel, [descriptor(1)]),
+          rejectsWithCode(ErrorCode.StoreInvalid),
+        );
+        await assert.rejects(store.getGallery(unknownModel), rejectsWithCode(ErrorCode.StoreInvalid));
+        await assert.rejects(
+          store.listDescriptors(id, unknownModel),
+          rejectsWithCode(ErrorCode.StoreInvalid),
+        );
+        await assert.rejects(
+          store.listPhotosLackingDescriptors(unknownModel),
+          rejectsWithCode(ErrorCode.StoreInvalid),
+        );
+        assert.deepEqual(await store.listDescriptors(id), [], 'a refused write leaves nothing behind');
+      });
+
+      it('lists the accepted photos that lack descriptors of a model, for re-embedding', async () => {
+        const ada = await person('Ada');
+        const bob = await person('Bob');
+        const a1 = await store.addPhoto({ personId: ada, fileName: 'a1.jpg', bytes: bytes(10) });
+        const a2 = await store.addPhoto({ personId: ada, fileName: 'a2.jpg', bytes: bytes(10) });
+        const refused = await store.addPhoto({ personId: ada, fileName: 'blurry.jpg', bytes: bytes(10) });
+        const b1 = await store.addPhoto({ personId: bob, fileName: 'b1.jpg', bytes: bytes(10) });
+        await store.setPhotoDescriptors(a1.id, 'face-api', [descriptor(1)]);
+        await store.setPhotoDescriptors(a2.id, 'face-api', [descriptor(2)]);
+        await store.setPhotoDescriptors(b1.id, 'face-api', [descriptor(3)]);
+        await store.setPhotoDescriptors(b1.id, 'fr-feature', [descriptor(3, 512)]);
+
+        const lacking = await store.listPhotosLackingDescriptors('fr-feature');
+        assert.deepEqual(
+          lacking.items.map((p) => p.id),
+          [a1.id, a2.id],
+          'photos with face-api descriptors only; the refused photo and the done one are left out',
+        );
+        assert.equal(lacking.nextOffset, null);
+        assert.ok(!lacking.items.some((p) => p.id === refused.id));
+        assert.deepEqual(lacking.items[0], await store.getPhoto(a1.id));
+        assert.deepEqual((await store.listPhotosLackingDescriptors('face-api')).items, []);
+
+        const first = await store.listPhotosLackingDescriptors('fr-feature', { limit: 1 });
+        assert.deepEqual(
+          first.items.map((p) => p.id),
+          [a1.id],
+        );
+        assert.equal(first.nextOffset, 1);
+        const second = await store.listPhotosLackingDescriptors('fr-feature', { limit: 1, offset: 1 });
+        assert.deepEqual(
+          second.items.map((p) => p.id),
+          [a2.id],
+        );
+        assert.equal(second.nextOffset, null);
+
+        await store.setPhotoDescriptors(a1.id, 'fr-feature', [descriptor(1, 512)]);
+        assert.deepEqual(
+          (await store.listPhotosLackingDescriptors('fr-feature')).items.map((p) => p.id),
+          [a2.id],
+        );
+      });
+
+      it('writes descriptors without a version bump when asked, and bumps the version alone', async () => {
+        const id = await person('Ada');
+        const photo = await store.addPhoto({ personId: id, fileName: 'a.jpg', bytes: bytes(10) });
+        const before = await store.getGalleryVersion();
+        const quiet = await store.setPhotoDescriptors(photo.id, 'fr-feature', [descriptor(1, 512)], {
+          bumpGallery: false,
+        });
+        assert.equal(quiet.galleryVersion, before);
+        assert.equal(await store.getGalleryVersion(), before);
+        assert.equal((await store.listDescriptors(id, 'fr-feature')).length, 1);
+        const bumped = await store.bumpGalleryVersion();
+        assert.equal(bumped.galleryVersion, before + 1);
+        assert.equal((await store.getGallery('fr-feature')).galleryVersion, before + 1);
       });
 
       it("replaces a photo's descriptors, so a retried training job leaves no duplicates", async () => {
         const id = await person('Ada');
         const photo = await store.addPhoto({ personId: id, fileName: 'a.jpg', bytes: bytes(10) });
-        await store.setPhotoDescriptors(photo.id, [descriptor(1)]);
-        await store.setPhotoDescriptors(photo.id, [descriptor(1)]);
+        await store.setPhotoDescriptors(photo.id, 'face-api', [descriptor(1)]);
+        await store.setPhotoDescriptors(photo.id, 'face-api', [descriptor(1)]);
         await Promise.all([
-          store.setPhotoDescriptors(photo.id, [descriptor(1)]),
-          store.setPhotoDescriptors(photo.id, [descriptor(1)]),
+          store.setPhotoDescriptors(photo.id, 'face-api', [descriptor(1)]),
+          store.setPhotoDescriptors(photo.id, 'face-api', [descriptor(1)]),
         ]);
         assert.equal((await store.listDescriptors(id)).length, 1);
-        await store.setPhotoDescriptors(photo.id, []);
+        await store.setPhotoDescriptors(photo.id, 'face-api', []);
         assert.equal((await store.listDescriptors(id)).length, 0);
       });
 
@@ -286,12 +429,13 @@ export function storeContract(name: string, create: () => Promise<Store>): void 
         const a1 = await store.addPhoto({ personId: ada, fileName: 'a1.jpg', bytes: bytes(10) });
         const a2 = await store.addPhoto({ personId: ada, fileName: 'a2.jpg', bytes: bytes(10) });
         const b1 = await store.addPhoto({ personId: bob, fileName: 'b1.jpg', bytes: bytes(10) });
-        await store.setPhotoDescriptors(a1.id, [descriptor(1)]);
-        await store.setPhotoDescriptors(a2.id, [descriptor(2)]);
-        const last = await store.setPhotoDescriptors(b1.id, [descriptor(3)]);
+        await store.setPhotoDescriptors(a1.id, 'face-api', [descriptor(1)]);
+        await store.setPhotoDescriptors(a2.id, 'face-api', [descriptor(2)]);
+        const last = await store.setPhotoDescriptors(b1.id, 'face-api', [descriptor(3)]);
 
-        const gallery = await store.getGallery();
+        const gallery = await store.getGallery('face-api');
         assert.equal(gallery.galleryVersion, last.galleryVersion);
+        assert.equal(gallery.model, 'face-api');
         assert.deepEqual(gallery.people, [
           { personId: ada, name: 'Ada', descriptors: [descriptor(1), descriptor(2)] },
           { personId: bob, name: 'Bob', descriptors: [descriptor(3)] },
@@ -333,17 +477,17 @@ export function storeContract(name: string, create: () => Promise<Store>): void 
         );
         const photo = await store.addPhoto({ personId: id, fileName: 'a.jpg', bytes: bytes(10) });
         await assert.rejects(
-          store.setPhotoDescriptors(photo.id, [new Float32Array(127)]),
+          store.setPhotoDescriptors(photo.id, 'face-api', [new Float32Array(127)]),
           rejectsWithCode(ErrorCode.DescriptorInvalid),
         );
         const nan = descriptor(1);
         nan[5] = Number.NaN;
         await assert.rejects(
-          store.setPhotoDescriptors(photo.id, [nan]),
+          store.setPhotoDescriptors(photo.id, 'face-api', [nan]),
           rejectsWithCode(ErrorCode.DescriptorInvalid),
         );
         await assert.rejects(
-          store.setPhotoDescriptors('missing', [descriptor(1)]),
+          store.setPhotoDescriptors('missing', 'face-api', [descriptor(1)]),
           rejectsWithCode(ErrorCode.StoreNotFound),
         );
         await assert.rejects(
@@ -368,7 +512,9 @@ export function storeContract(name: string, create: () => Promise<Store>): void 
           versions.at(-1),
           'a photo without descriptors changes nothing',
         );
-        versions.push((await store.setPhotoDescriptors(photo.id, [descriptor(1)])).galleryVersion);
+        versions.push(
+          (await store.setPhotoDescriptors(photo.id, 'face-api', [descriptor(1)])).galleryVersion,
+        );
         versions.push((await store.deletePhoto(photo.id)).galleryVersion);
         versions.push((await store.deletePerson(created.person.id)).galleryVersion);
         await store.setSetting('site.name', 'HQ');
@@ -829,9 +975,9 @@ export function storeContract(name: string, create: () => Promise<Store>): void 
         const ada = await person('Ada');
         const bob = await person('Bob');
         const photo = await store.addPhoto({ personId: ada, fileName: 'a.jpg', bytes: bytes(100) });
-        await store.setPhotoDescriptors(photo.id, [descriptor(1)]);
+        await store.setPhotoDescriptors(photo.id, 'face-api', [descriptor(1)]);
         const bobPhoto = await store.addPhoto({ personId: bob, fileName: 'b.jpg', bytes: bytes(100) });
-        await store.setPhotoDescriptors(bobPhoto.id, [descriptor(2)]);
+        await store.setPhotoDescriptors(bobPhoto.id, 'face-api', [descriptor(2)]);
         const seen = makeEvent({ personId: ada, at: '2025-03-10T08:00:00.000Z' });
         await store.recordAttendance(seen, UTC);
         const bobSeen = makeEvent({ personId: bob, at: '2025-03-10T08:00:00.000Z' });
@@ -871,7 +1017,7 @@ export function storeContract(name: string, create: () => Promise<Store>): void 
         assert.equal((await store.getEvent(seen.id))?.hasCrop, false, 'the event stays in the audit trail');
         assert.equal(await store.getUnknownFace(face.id), null);
         assert.deepEqual(
-          (await store.getGallery()).people.map((p) => p.name),
+          (await store.getGallery('face-api')).people.map((p) => p.name),
           ['Bob'],
         );
 

@@ -10,7 +10,7 @@ import { EVENT_NODE_CHILD, type EventNodeSpec } from './event-node-child.js';
 import { LineChild } from './line-child.js';
 import { until } from './wait.js';
 import { createStore } from '../../src/store/index.js';
-import { mulberry32 } from '../../src/core/index.js';
+import { DESCRIPTOR_LENGTHS, mulberry32, type DescriptorModel } from '../../src/core/index.js';
 
 export const SECRET = 'reliability-secret-0123456789abcdef';
 
@@ -165,15 +165,17 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /**
- * Fills a web node's store with `people` people of `perPerson` random unit descriptors each (one
- * placeholder photo per person carries them); returns the gallery version.
+ * Fills a web node's store with `people` people of `perPerson` random unit descriptors of `model`
+ * each (one placeholder photo per person carries them); returns the gallery version.
  */
 export async function seedGallery(
   dataDir: string,
   people: number,
   perPerson: number,
   seed = 1,
+  model: DescriptorModel = 'face-api',
 ): Promise<number> {
+  const length = DESCRIPTOR_LENGTHS[model];
   const store = await createStore({ dataDir });
   const random = mulberry32(seed);
   try {
@@ -186,15 +188,15 @@ export async function seedGallery(
         bytes: new Uint8Array([1]),
       });
       const descriptors = Array.from({ length: perPerson }, () => {
-        const d = new Float32Array(128);
+        const d = new Float32Array(length);
         let norm = 0;
-        for (let i = 0; i < 128; i++) {
+        for (let i = 0; i < length; i++) {
           d[i] = random() - 0.5;
           norm += (d[i] ?? 0) ** 2;
         }
         return d.map((v) => v / Math.sqrt(norm));
       });
-      version = (await store.setPhotoDescriptors(photo.id, descriptors)).galleryVersion;
+      version = (await store.setPhotoDescriptors(photo.id, model, descriptors)).galleryVersion;
     }
     return version;
   } finally {

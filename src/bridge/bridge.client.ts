@@ -10,7 +10,13 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import { backoffDelayMs, systemClock, type Cancel, type Clock } from '../capture/index.js';
-import { ErrorCode, RollcallError, type FrameMetadata, type RecognitionEvent } from '../core/index.js';
+import {
+  ErrorCode,
+  RollcallError,
+  type DescriptorModel,
+  type FrameMetadata,
+  type RecognitionEvent,
+} from '../core/index.js';
 import {
   ClientHandshake,
   Command,
@@ -20,10 +26,11 @@ import {
   FrameDecoder,
   MESSAGE_LIMITS,
   parseMessage,
+  wireDescriptorBytes,
   ProtocolError,
   type BridgeMessage,
   type EmbedPhoto,
-  type EmbedResult,
+  type EmbedReply,
   type GalleryPerson,
   type StatusMessage,
 } from './protocol/index.js';
@@ -100,8 +107,11 @@ export interface BridgeClientEvents {
   /** An event listener failed; the event was not acknowledged. */
   eventFailed: [{ event: RecognitionEvent; error: unknown }];
   frame: [FrameMetadata, Uint8Array];
-  /** Just connected: the node holds this gallery version; send a snapshot if yours differs. */
-  galleryNeeded: [{ nodeId: string; galleryVersion: number }];
+  /**
+   * Just connected: the node holds this gallery version, of its engine's descriptor model; send a
+   * snapshot of that model's gallery if yours differs.
+   */
+  galleryNeeded: [{ nodeId: string; galleryVersion: number; descriptorModel: DescriptorModel }];
   /** The node reported an error that did not end the connection (e.g. a failed gallery write). */
   nodeError: [RollcallError];
 }
@@ -419,7 +429,7 @@ function resolveClientOptions(options: BridgeClientOptions): ResolvedClientOptio
 }
 
 interface PendingEmbed {
-  resolve: (results: EmbedResult[]) => void;
+  resolve: (reply: EmbedReply) => void;
   reject: (error: RollcallError) => void;
   cancel: Cancel;
 }
@@ -527,15 +537,25 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
    *
    * @throws RollcallError `BRIDGE_NOT_CONNECTED`, `BRIDGE_TIMEOUT`; ProtocolError `FRAME_TOO_LARGE`.
    */
-  sendGallerySnapshot(version: number, people: GalleryPerson[], timeoutMs = 10_000): Promise<void> {
-    const parts = snapshotParts(people);
+  sendGallerySnapshot(
+    version: number,
+    model: DescriptorModel,
+    people: GalleryPerson[],
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    const parts = snapshotParts(people, model);
     if (parts.length <= 1) {
-      return this.#galleryRequest({ command: Command.GALLERY_SNAPSHOT, version, people }, version, timeoutMs);
+      return this.#galleryRequest(
+        { command: Command.GALLERY_SNAPSHOT, version, model, people },
+        version,
+        timeoutMs,
+      );
     }
     // Too big for one frame: every part goes out now, and the node confirms (STATUS) after the last.
     const messages: BridgeMessage[] = parts.map((chunk, index) => ({
       command: Command.GALLERY_SNAPSHOT,
       version,
+      model,
       people: chunk,
       part: { index, last: index === parts.length - 1 },
     }));
@@ -545,12 +565,13 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
   /** One person enrolled or changed; resolves as {@link BridgeClient.sendGallerySnapshot}. */
   sendGalleryUpsert(
     version: number,
+    model: DescriptorModel,
     personId: string,
     descriptors: Float32Array[],
     timeoutMs = 10_000,
   ): Promise<void> {
     return this.#galleryRequest(
-      { command: Command.GALLERY_UPSERT, version, personId, descriptors },
+      { command: Command.GALLERY_UPSERT, version, model, personId, descriptors },
       version,
       timeoutMs,
     );
@@ -571,16 +592,17 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
   }
 
   /**
-   * Asks the node for the faces in `photos`, with descriptors and quality; one result per photo.
+   * Asks the node for the faces in `photos`, with descriptors (of the node's model, named in the
+   * reply) and quality; one result per photo.
    *
    * @throws RollcallError `BRIDGE_NOT_CONNECTED` (now, or the connection dropped: retry),
    *   `BRIDGE_TIMEOUT`; ProtocolError `BAD_MESSAGE` / `FRAME_TOO_LARGE` for an unsendable request.
    */
-  embed(photos: EmbedPhoto[], timeoutMs = 30_000): Promise<EmbedResult[]> {
+  embed(photos: EmbedPhoto[], timeoutMs = 30_000): Promise<EmbedReply> {
     const session = this.#session;
     if (session === undefined || !session.open) return Promise.reject(this.#notConnected());
     const requestId = randomUUID();
-    return new Promise<EmbedResult[]>((resolve, reject) => {
+    return new Promise<EmbedReply>((resolve, reject) => {
       const cancel = this.#options.clock.schedule(timeoutMs, () => {
         this.#embeds.delete(requestId);
         reject(
@@ -714,7 +736,11 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
         if (message.command === Command.STATUS && first) {
           first = false;
           this.#onMessage(message, session);
-          this.emit('galleryNeeded', { nodeId: session.nodeId, galleryVersion: message.galleryVersion });
+          this.emit('galleryNeeded', {
+            nodeId: session.nodeId,
+            galleryVersion: message.galleryVersion,
+            descriptorModel: message.descriptorModel,
+          });
           return;
         }
         this.#onMessage(message, session);
@@ -786,7 +812,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
         if (pending === undefined) return; // timed out already
         this.#embeds.delete(message.requestId);
         pending.cancel();
-        pending.resolve(message.results);
+        pending.resolve({ model: message.model, results: message.results });
         return;
       }
       case Command.PING:
@@ -797,6 +823,13 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
       case Command.ERROR: {
         // Errors about one request; a fatal one is followed by the node closing the connection.
         const error = errorFromMessage(message);
+        // The node refused a gallery of another model: nothing it will confirm, so fail the wait now.
+        if (error.code === ErrorCode.DescriptorModelMismatch) {
+          for (const waiter of this.#galleryWaiters.splice(0)) {
+            waiter.cancel();
+            waiter.reject(error);
+          }
+        }
         this.emit('nodeError', error);
         return;
       }
@@ -884,7 +917,7 @@ export interface BridgeClientsEvents {
   /** As {@link BridgeClientEvents.event}: a returned promise delays the ACK until it resolves. */
   event: [RecognitionEvent, NodeRef];
   frame: [FrameMetadata, Uint8Array, NodeRef];
-  galleryNeeded: [NodeRef & { galleryVersion: number }];
+  galleryNeeded: [NodeRef & { galleryVersion: number; descriptorModel: DescriptorModel }];
 }
 
 export interface NodeState extends BridgeClientState {
@@ -911,8 +944,8 @@ export class BridgeClients extends EventEmitter<BridgeClientsEvents> {
       client.on('disconnected', ({ reason }) => this.emit('disconnected', { ...ref(), reason }));
       client.on('status', (status) => this.emit('status', ref(), status));
       client.on('frame', (metadata, jpeg) => this.emit('frame', metadata, jpeg, ref()));
-      client.on('galleryNeeded', ({ galleryVersion }) =>
-        this.emit('galleryNeeded', { ...ref(), galleryVersion }),
+      client.on('galleryNeeded', ({ galleryVersion, descriptorModel }) =>
+        this.emit('galleryNeeded', { ...ref(), galleryVersion, descriptorModel }),
       );
       // Returning the promise keeps the per-node ACK waiting for our own listeners.
       client.onEvent(async (event) => {
@@ -950,16 +983,18 @@ export class BridgeClients extends EventEmitter<BridgeClientsEvents> {
   }
 
   /**
-   * Asks the first connected node for embeddings.
+   * Asks the first connected node for embeddings; with `model`, the first connected node whose
+   * engine makes that model (as its STATUS says).
    *
-   * @throws RollcallError `BRIDGE_NOT_CONNECTED` when no node is connected; as {@link BridgeClient.embed}.
+   * @throws RollcallError `BRIDGE_NOT_CONNECTED` when no (such) node is connected; as {@link BridgeClient.embed}.
    */
-  embed(photos: EmbedPhoto[], timeoutMs?: number): Promise<EmbedResult[]> {
-    const client = this.connected()[0];
+  embed(photos: EmbedPhoto[], timeoutMs?: number, model?: DescriptorModel): Promise<EmbedReply> {
+    const client = this.connected().find(
+      (c) => model === undefined || c.state.status?.descriptorModel === model,
+    );
     if (client === undefined) {
-      return Promise.reject(
-        new RollcallError(ErrorCode.BridgeNotConnected, 'no recognition node is connected'),
-      );
+      const which = model === undefined ? 'no recognition node' : `no recognition node of model ${model}`;
+      return Promise.reject(new RollcallError(ErrorCode.BridgeNotConnected, `${which} is connected`));
     }
     return client.embed(photos, timeoutMs);
   }
@@ -1013,11 +1048,11 @@ export async function probeNode(options: BridgeConnectOptions): Promise<ProbeRes
 }
 
 /**
- * A snapshot cut into parts that each fit a frame (at most `snapshotPartDescriptors` descriptors,
- * so at most as many people); one part when it fits already.
+ * A snapshot of `model` cut into parts that each fit a frame (at most `snapshotPartBytes` of
+ * descriptors, so at most as many people as descriptors); one part when it fits already.
  */
-export function snapshotParts(people: readonly GalleryPerson[]): GalleryPerson[][] {
-  const limit = MESSAGE_LIMITS.snapshotPartDescriptors;
+export function snapshotParts(people: readonly GalleryPerson[], model: DescriptorModel): GalleryPerson[][] {
+  const limit = Math.floor(MESSAGE_LIMITS.snapshotPartBytes / wireDescriptorBytes(model));
   const parts: GalleryPerson[][] = [[]];
   let inPart = 0;
   for (const person of people) {

@@ -28,6 +28,7 @@ import { systemClock, type Cancel, type Clock } from '../capture/index.js';
 import {
   ErrorCode,
   RollcallError,
+  type DescriptorModel,
   type FrameMetadata,
   type Gallery,
   type MatchThresholds,
@@ -49,7 +50,7 @@ import {
   type BridgeMessage,
   type CameraStatus,
   type EmbedPhoto,
-  type EmbedResult,
+  type EmbedReply,
   type GalleryPerson,
   type GallerySnapshotMessage,
   type StatusMessage,
@@ -72,12 +73,18 @@ export interface BridgeServerDeps {
   outbox: EventOutbox;
   /** The matcher's gallery, updated in place by gallery messages. */
   gallery: Gallery;
-  /** The on-disk copy of the gallery; loaded by the caller before `start()`. */
+  /**
+   * The on-disk copy of the gallery; loaded by the caller before `start()`. Its model is the
+   * node's engine's: STATUS reports it, and gallery messages of another model are refused.
+   */
   galleryCache: GalleryCache;
   /** Camera figures for STATUS, asked for at every heartbeat. */
   status: () => NodeStatusSource;
-  /** Computes faces and descriptors for EMBED_REQUEST; without it requests are answered with errors. */
-  embed?: (photos: EmbedPhoto[]) => Promise<EmbedResult[]>;
+  /**
+   * Computes faces and descriptors for EMBED_REQUEST (with the node's engine, so of the cache's
+   * model); without it requests are answered with errors.
+   */
+  embed?: (photos: EmbedPhoto[]) => Promise<EmbedReply>;
   /** @defaultValue the system clock */
   clock?: Clock;
 }
@@ -150,6 +157,11 @@ export interface BridgeServerEvents {
   disconnected: [ConnectionInfo & { reason: string }];
   /** A gallery message was applied and persisted. */
   galleryChanged: [GalleryChange];
+  /**
+   * A gallery message of another descriptor model than the node's was refused (and answered with
+   * ERROR `DESCRIPTOR_MODEL_MISMATCH`); the connection stays open and the gallery is unchanged.
+   */
+  galleryRefused: [ConnectionInfo & { kind: GalleryChange['kind']; error: RollcallError }];
   /** A web node pushed settings. */
   settingsChanged: [BridgeSettings];
   /** A peer broke the protocol (bad bytes, failed handshake, timeout); its connection was closed. */
@@ -412,6 +424,7 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
       protocol: PROTOCOL_VERSION,
       cameras,
       galleryVersion: this.#galleryVersion,
+      descriptorModel: this.#deps.galleryCache.model,
       outboxDepth: outbox.depth,
       uptimeS: Math.max(0, (clock.now() - this.#startedAt) / 1000),
     };
@@ -757,15 +770,20 @@ class ServerConnection {
         this.#onAck(message.eventIds);
         return;
       case Command.GALLERY_SNAPSHOT: {
+        if (!this.#acceptsModel('snapshot', message.model)) {
+          this.#staged = undefined;
+          return;
+        }
         const people = message.part === undefined ? message.people : this.#stageSnapshotPart(message);
         if (people === undefined) return;
         this.#applyGallery('snapshot', message.version, undefined, async (cache) => {
-          await cache.save({ version: message.version, people });
+          await cache.save({ version: message.version, model: message.model, people });
           return true;
         });
         return;
       }
       case Command.GALLERY_UPSERT:
+        if (!this.#acceptsModel('upsert', message.model)) return;
         this.#applyGallery('upsert', message.version, message.personId, (cache) =>
           cache.upsert(message.version, message.personId, message.descriptors),
         );
@@ -863,6 +881,23 @@ class ServerConnection {
     );
   }
 
+  /**
+   * Whether a gallery message's descriptors are of the node's model. Another model's would never
+   * match a face this engine describes (and differ in length): refused, with an ERROR the web node
+   * can act on, without closing the connection, which is otherwise sound.
+   */
+  #acceptsModel(kind: GalleryChange['kind'], model: DescriptorModel): boolean {
+    const own = this.#server.deps.galleryCache.model;
+    if (model === own) return true;
+    const error = new RollcallError(
+      ErrorCode.DescriptorModelMismatch,
+      `gallery ${kind} of ${model} descriptors refused: this node's engine makes ${own} descriptors`,
+    );
+    this.#server.emit('galleryRefused', { ...this.info, kind, error });
+    this.#send(errorMessage(error));
+    return false;
+  }
+
   #applyGallery(
     kind: GalleryChange['kind'],
     version: number,
@@ -908,6 +943,7 @@ class ServerConnection {
       this.#send({
         command: Command.EMBED_REPLY,
         requestId,
+        model: this.#server.deps.galleryCache.model,
         results: photos.map((p) => ({
           name: p.name,
           ok: false,
@@ -928,10 +964,10 @@ class ServerConnection {
     this.#embedsRunning++;
     embed(photos)
       .then(
-        (results) => {
+        ({ model, results }) => {
           if (this.#closed) return;
           try {
-            this.#send({ command: Command.EMBED_REPLY, requestId, results });
+            this.#send({ command: Command.EMBED_REPLY, requestId, model, results });
           } catch (error) {
             failAll(asRollcallError(error, 'the embed results cannot be sent'));
           }

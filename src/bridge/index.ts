@@ -47,6 +47,7 @@ export {
   isProtocolError,
   type CameraStatus,
   type EmbedPhoto,
+  type EmbedReply,
   type EmbedResult,
   type EmbeddedFace,
   type GalleryPerson,

@@ -5,7 +5,13 @@
  */
 import path from 'node:path';
 import type { Config } from '../../config.js';
-import { Gallery, isRollcallError } from '../core/index.js';
+import {
+  DESCRIPTOR_LENGTHS,
+  ErrorCode,
+  Gallery,
+  isRollcallError,
+  type DescriptorModel,
+} from '../core/index.js';
 import { BridgeServer, EventOutbox, GalleryCache, resolveBridgeSecret } from '../bridge/index.js';
 import { createFrameSource } from '../capture/index.js';
 import {
@@ -31,29 +37,38 @@ export async function startRecognitionNode(
   logger: Logger,
   options: { listenHost: string },
   rooms: Room[],
-): Promise<{ embed: PhotoEmbedder }> {
+): Promise<{ embed: PhotoEmbedder; descriptorModel: DescriptorModel }> {
   const pool = await FaceEnginePool.start({
     threads: config.workerThreads,
     backend: config.tfBackend,
     defaultDetector: config.liveDetector,
   });
   rooms.push({ name: 'face engine pool', close: () => pool.close() });
+  const { descriptorModel } = pool.info;
   logger.info(
-    { backend: pool.info.backend, threads: pool.info.threads, model: pool.info.model },
+    { backend: pool.info.backend, threads: pool.info.threads, model: pool.info.model, descriptorModel },
     'face engine ready',
   );
 
   // The node keeps recognising while no web node is connected: it starts from the gallery it was
-  // last sent.
-  const gallery = new Gallery();
-  const galleryCache = new GalleryCache({ dir: config.dataDir });
+  // last sent. Gallery and cache hold the engine's model only: another model's descriptors would
+  // never match a face this engine describes.
+  const gallery = new Gallery({ dimension: DESCRIPTOR_LENGTHS[descriptorModel] });
+  const galleryCache = new GalleryCache({ dir: config.dataDir, model: descriptorModel });
   try {
     await galleryCache.load();
     const people = galleryCache.applyTo(gallery);
     logger.info({ people, version: galleryCache.version ?? null }, 'gallery restored from its cache');
   } catch (error) {
     if (!isRollcallError(error)) throw error;
-    logger.error({ err: error }, 'the gallery cache is unreadable; starting with an empty gallery');
+    if (error.code === ErrorCode.DescriptorModelMismatch) {
+      logger.warn(
+        { err: error },
+        `the gallery cache is of another descriptor model; starting with an empty gallery until a web node sends a ${descriptorModel} one`,
+      );
+    } else {
+      logger.error({ err: error }, 'the gallery cache is unreadable; starting with an empty gallery');
+    }
   }
 
   const outbox = await EventOutbox.open({ dir: path.join(config.dataDir, 'outbox') });
@@ -151,6 +166,12 @@ export async function startRecognitionNode(
   server.on('galleryChanged', (change) => {
     logger.info(change, 'gallery updated by a web node');
   });
+  server.on('galleryRefused', ({ error, ...info }) => {
+    logger.error(
+      { ...info, err: error },
+      'refused a gallery of another descriptor model; the gallery is unchanged',
+    );
+  });
   server.on('protocolError', (info) => {
     logger.warn(info, 'refused a bridge connection');
   });
@@ -235,7 +256,7 @@ export async function startRecognitionNode(
       return Promise.resolve();
     },
   });
-  return { embed };
+  return { embed, descriptorModel };
 }
 
 /** A host as it goes in a URL: IPv6 in brackets, the any-address as one to type into a browser. */

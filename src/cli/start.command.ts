@@ -60,7 +60,7 @@ export async function runStart(config: Config, role: Role): Promise<number> {
             { listenHost: role === 'all' ? '127.0.0.1' : '0.0.0.0' },
             rooms,
           );
-    if (role !== 'recognition') await startWebNode(config, logger, rooms, node?.embed);
+    if (role !== 'recognition') await startWebNode(config, logger, rooms, node);
     logger.info(`Rollcall running (${role}); press Ctrl-C to stop`);
     const signal = await stop;
     logger.info({ signal }, 'shutting down');

@@ -5,7 +5,7 @@
  */
 import { describeConfig, type Config } from '../../config.js';
 import { BridgeClients, readStoredBridgeSecret } from '../bridge/index.js';
-import { ErrorCode, RollcallError } from '../core/index.js';
+import { ErrorCode, RollcallError, type DescriptorModel } from '../core/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../queues/index.js';
 import {
   AttendanceService,
@@ -13,7 +13,9 @@ import {
   GallerySync,
   SettingsService,
   UnknownFaceService,
+  handleReembedGallery,
   handleTrainPerson,
+  queueReembedIfNeeded,
   type PhotoEmbedder,
 } from '../services/index.js';
 import { createStore } from '../store/index.js';
@@ -26,15 +28,21 @@ const EMBED_TIMEOUT_MS = 120_000;
 /** Face crops (and unreviewed unknown faces) are kept this long unless the settings say otherwise. */
 const DEFAULT_RETENTION_DAYS = 30;
 
+/** The recognition node's engine in the same process, on one machine (`all`). */
+export interface LocalEngine {
+  embed: PhotoEmbedder;
+  descriptorModel: DescriptorModel;
+}
+
 /**
- * @param localEmbed - on one machine (`all`), the recognition node's own engine computes enrollment
+ * @param local - on one machine (`all`), the recognition node's own engine computes enrollment
  *   descriptors directly; a web node on its own asks a recognition node over the bridge.
  */
 export async function startWebNode(
   config: Config,
   logger: Logger,
   rooms: Room[],
-  localEmbed?: PhotoEmbedder,
+  local?: LocalEngine,
 ): Promise<void> {
   const store = await createStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
   rooms.push({ name: 'store', close: () => store.close() });
@@ -118,18 +126,55 @@ export async function startWebNode(
   clients.start();
   rooms.push({ name: 'bridge clients', close: () => clients.close() });
 
+  /** The descriptor models of the connected nodes, as their STATUS says. */
+  const connectedModels = (): Set<DescriptorModel> =>
+    new Set(
+      clients
+        .connected()
+        .flatMap((client) => (client.state.status ? [client.state.status.descriptorModel] : [])),
+    );
+  // On a web node alone, a model asked for is computed by a connected node of that model.
+  const embed: PhotoEmbedder =
+    local?.embed ?? ((photos, options) => clients.embed(photos, EMBED_TIMEOUT_MS, options?.model));
+  // Set once the queue runs; a node that connects before then is looked at again below.
+  let reembedIfNeeded: (model: DescriptorModel, why: string) => Promise<void> = () => Promise.resolve();
   const jobs = await JobQueue.start(
     { redisUrl },
     {
       [JobName.TrainPerson]: handleTrainPerson({
         store,
-        embed: localEmbed ?? ((photos) => clients.embed(photos, EMBED_TIMEOUT_MS)),
+        embed,
         gallerySync,
         thresholds: () => settings.thresholds(),
+        // Nodes of other models need the new person too.
+        descriptorsStored: async (model) => {
+          for (const other of connectedModels()) {
+            if (other !== model) await reembedIfNeeded(other, 'a person was trained with another model');
+          }
+        },
       }),
+      [JobName.ReembedGallery]: handleReembedGallery({ store, embed, gallerySync }),
     },
   );
   rooms.push({ name: 'job queue', close: () => jobs.close() });
+  reembedIfNeeded = async (model, why) => {
+    try {
+      const jobId = await queueReembedIfNeeded({ store, jobs }, model);
+      if (jobId !== undefined) logger.info({ model, job: jobId, why }, 're-embedding queued');
+    } catch (error) {
+      logger.warn(
+        { err: error, model },
+        'could not queue re-embedding; it is tried again at the next trigger',
+      );
+    }
+  };
+  // A node of a model some photos have no descriptors of recognises nobody from them until they
+  // are described again with its model.
+  clients.on('galleryNeeded', ({ descriptorModel, address }) => {
+    void reembedIfNeeded(descriptorModel, `node ${address} connected`);
+  });
+  for (const model of connectedModels()) void reembedIfNeeded(model, 'a node was connected at start');
+  if (local !== undefined) void reembedIfNeeded(local.descriptorModel, 'the local engine started');
   const enrollment = new EnrollmentService({
     store,
     jobs,

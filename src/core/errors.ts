@@ -11,6 +11,11 @@ export const ErrorCode = {
   EngineUnavailable: 'ENGINE_UNAVAILABLE',
   EngineFailed: 'ENGINE_FAILED',
   DescriptorInvalid: 'DESCRIPTOR_INVALID',
+  /**
+   * Descriptors of one model were offered where another model's belong (a gallery for a node whose
+   * engine makes another model, a cache file from another engine): they never compare, so refused.
+   */
+  DescriptorModelMismatch: 'DESCRIPTOR_MODEL_MISMATCH',
   UsageInvalid: 'USAGE_INVALID',
   NotFound: 'NOT_FOUND',
   FfmpegMissing: 'FFMPEG_MISSING',

@@ -3,25 +3,45 @@
  * producer and its handler cannot drift apart.
  */
 import type { JobsOptions } from 'bullmq';
+import type { DescriptorModel } from '../core/index.js';
 
 /** Stable names: they are stored in Redis with every job, so never rename one. */
 export const JobName = {
   /** Turn a person's uploaded photos into descriptors, check them, and push the gallery change. */
   TrainPerson: 'train-person',
+  /**
+   * Compute descriptors of one model for every accepted photo that lacks them (a node of that model
+   * joined, or the default model changed), then push the new gallery once.
+   */
+  ReembedGallery: 'reembed-gallery',
 } as const;
 
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
 export interface JobPayloads {
   [JobName.TrainPerson]: { personId: string; photoIds: string[] };
+  [JobName.ReembedGallery]: { model: DescriptorModel };
 }
 
 /** What a handler returns, stored as the job's result. */
 export interface JobResults {
   [JobName.TrainPerson]: {
     personId: string;
+    /** The model of the descriptors stored: the engine's that computed them. */
+    model: DescriptorModel;
     accepted: string[];
     refused: { photoId: string; reason: string }[];
+    galleryVersion: number;
+  };
+  [JobName.ReembedGallery]: {
+    model: DescriptorModel;
+    /** Photos that lacked descriptors of the model when the job looked. */
+    photos: number;
+    /** Photos that have them now. */
+    embedded: number;
+    /** Photos the model's engine could not use (no single clear face), and why; tried again next time. */
+    refused: { photoId: string; reason: string }[];
+    /** The gallery version after the job's one bump; unchanged when nothing was written. */
     galleryVersion: number;
   };
 }
@@ -42,12 +62,27 @@ const BASE_OPTIONS: JobsOptions = {
 };
 
 /**
- * Options for one job. The job id de-duplicates: training the same photos twice while the first
- * job is still queued adds nothing.
+ * Options for one job.
+ *
+ * - train-person: the job id de-duplicates: training the same photos twice while the first job is
+ *   still queued adds nothing.
+ * - reembed-gallery: one job per model at a time, however many nodes connect meanwhile. A fixed
+ *   job id would also block the next job for as long as a finished one is kept (days), so the id
+ *   is BullMQ's and the de-duplication id is fixed per model: BullMQ ignores an add while a job
+ *   with that id is waiting, delayed or running, and takes a new one once it has finished.
  */
 export function jobOptions<N extends JobName>(name: N, payload: JobPayloads[N]): JobsOptions {
-  const { personId, photoIds } = payload;
+  if (name === JobName.ReembedGallery) {
+    const { model } = payload as JobPayloads[typeof JobName.ReembedGallery];
+    return { ...BASE_OPTIONS, deduplication: { id: reembedDeduplicationId(model) } };
+  }
+  const { personId, photoIds } = payload as JobPayloads[typeof JobName.TrainPerson];
   return { ...BASE_OPTIONS, jobId: `${personJobIdPrefix(name, personId)}${[...photoIds].sort().join(',')}` };
+}
+
+/** The de-duplication id of the re-embedding job of `model`. */
+export function reembedDeduplicationId(model: DescriptorModel): string {
+  return `${JobName.ReembedGallery}.${model}`;
 }
 
 /**

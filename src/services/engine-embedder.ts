@@ -1,5 +1,5 @@
 /** Photos to faces with descriptors on a face engine in this process (the pool of a node). */
-import { serializeError } from '../core/index.js';
+import { ErrorCode, RollcallError, serializeError } from '../core/index.js';
 import { decodeImage, type DetectorKind, type FaceEngine } from '../engine/index.js';
 import type { EmbedResult } from '../bridge/index.js';
 import type { PhotoEmbedder } from './train-person.job.js';
@@ -7,10 +7,18 @@ import type { PhotoEmbedder } from './train-person.job.js';
 /**
  * The embedder of a node's own engine: each photo decoded and analysed with the enrollment
  * detector and the pad cascade; a photo that cannot be read becomes a coded error, not a throw.
+ * Its descriptors are of the engine's model, and it refuses to stand in for another model.
  */
 export function engineEmbedder(engine: FaceEngine, detector: DetectorKind): PhotoEmbedder {
-  return (photos) =>
-    Promise.all(
+  const model = engine.info.descriptorModel;
+  return async (photos, options) => {
+    if (options?.model !== undefined && options.model !== model) {
+      throw new RollcallError(
+        ErrorCode.EngineUnavailable,
+        `this engine makes ${model} descriptors, not ${options.model}`,
+      );
+    }
+    const results = await Promise.all(
       photos.map(async (photo): Promise<EmbedResult> => {
         try {
           const image = await decodeImage(Buffer.from(photo.data), { name: photo.name });
@@ -25,4 +33,6 @@ export function engineEmbedder(engine: FaceEngine, detector: DetectorKind): Phot
         }
       }),
     );
+    return { model, results };
+  };
 }

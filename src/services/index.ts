@@ -9,6 +9,12 @@ export { GallerySync, type GallerySyncDeps } from './gallery-sync.service.js';
 export { handleTrainPerson, type PhotoEmbedder, type TrainPersonDeps } from './train-person.job.js';
 export { engineEmbedder } from './engine-embedder.js';
 export {
+  handleReembedGallery,
+  queueReembedIfNeeded,
+  type ReembedGalleryDeps,
+  type ReembedTriggerDeps,
+} from './reembed-gallery.job.js';
+export {
   SETTINGS_KEY,
   SettingsService,
   settingsSchema,

@@ -1,28 +1,35 @@
 /**
  * The training job: a person's uploaded photos become descriptors. Each photo is checked — exactly
  * one clear face, good enough to enroll, not someone else who is already enrolled — and the
- * accepted descriptors are stored and pushed to every recognition node.
+ * accepted descriptors are stored, under the model of the engine that computed them, and pushed to
+ * every recognition node.
  */
 import { UnrecoverableError } from 'bullmq';
 import {
+  DESCRIPTOR_LENGTHS,
   ENROLLMENT_GATES,
   euclideanDistance,
   Gallery,
   isRollcallError,
   selectEnrollmentFace,
+  type DescriptorModel,
   type MatchThresholds,
 } from '../core/index.js';
-import type { EmbeddedFace, EmbedPhoto, EmbedResult } from '../bridge/index.js';
+import type { EmbeddedFace, EmbedPhoto, EmbedReply, EmbedResult } from '../bridge/index.js';
 import type { JobHandler, JobName } from '../queues/index.js';
 import type { Store } from '../store/index.js';
 import type { GallerySync } from './gallery-sync.service.js';
 
 /**
  * Turns photos into faces with descriptors: the local engine pool on a one-machine install, a
- * recognition node's engine over the bridge on a web node. Throws when no engine is reachable,
- * which the job treats as transient and retries.
+ * recognition node's engine over the bridge on a web node. The reply names the model of its
+ * descriptors. With `model`, only an engine of that model may answer. Throws when no (such) engine
+ * is reachable, which the jobs treat as transient and retry.
  */
-export type PhotoEmbedder = (photos: EmbedPhoto[]) => Promise<EmbedResult[]>;
+export type PhotoEmbedder = (
+  photos: EmbedPhoto[],
+  options?: { model?: DescriptorModel },
+) => Promise<EmbedReply>;
 
 export interface TrainPersonDeps {
   store: Store;
@@ -33,6 +40,11 @@ export interface TrainPersonDeps {
    * is read at every job, so thresholds changed in the settings apply to the next one.
    */
   thresholds: MatchThresholds | (() => MatchThresholds);
+  /**
+   * Descriptors of `model` were stored. Nodes of other models need them too: the web node queues
+   * a re-embedding job for those. A failure here never fails the training.
+   */
+  descriptorsStored?: (model: DescriptorModel) => Promise<void>;
 }
 
 export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobName.TrainPerson> {
@@ -54,16 +66,18 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
       photos.push({ photoId, name: meta.fileName, data: bytes });
     }
 
+    const { model, results } = await deps.embed(photos.map(({ name, data }) => ({ name, data })));
+
     // Everyone else, to catch a photo of the wrong person (a mix-up marks the wrong one present).
-    const others = new Gallery();
-    for (const other of (await store.getGallery('face-api')).people) {
+    // Only descriptors of the model that described these photos compare with them.
+    const others = new Gallery({ dimension: DESCRIPTOR_LENGTHS[model] });
+    for (const other of (await store.getGallery(model)).people) {
       if (other.personId !== personId && other.descriptors.length > 0)
         others.upsert(other.name, other.descriptors);
     }
 
-    const results = await deps.embed(photos.map(({ name, data }) => ({ name, data })));
     const verdicts = photos.map((_, index) => judgePhoto(results[index], others, thresholds));
-    const existing = (await store.listDescriptors(personId))
+    const existing = (await store.listDescriptors(personId, model))
       .filter((d) => !photoIds.includes(d.photoId))
       .map((d) => d.descriptor);
     checkConsistency(verdicts, existing, thresholds);
@@ -74,7 +88,7 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
       const verdict = verdicts[index] as PhotoVerdict;
       if (verdict.ok) {
         await store.setPhotoQuality(photo.photoId, { accepted: true, ...verdict.face.quality });
-        galleryVersion = (await store.setPhotoDescriptors(photo.photoId, 'face-api', [verdict.face.descriptor]))
+        galleryVersion = (await store.setPhotoDescriptors(photo.photoId, model, [verdict.face.descriptor]))
           .galleryVersion;
         accepted.push(photo.photoId);
       } else {
@@ -99,7 +113,8 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
       // Nodes that missed the push get a full snapshot on their next connection.
       if (!isRollcallError(error)) throw error;
     }
-    return { personId, accepted, refused, galleryVersion };
+    await deps.descriptorsStored?.(model).catch(() => undefined);
+    return { personId, model, accepted, refused, galleryVersion };
   };
 }
 

@@ -144,7 +144,7 @@ describe('bridge fuzz over real sockets', () => {
     const dir = await tempDir('bridge-fuzz');
     tempDirs.push(dir);
     const outbox = await EventOutbox.open({ dir: path.join(dir, 'outbox') });
-    const cache = new GalleryCache({ dir: path.join(dir, 'gallery') });
+    const cache = new GalleryCache({ model: 'face-api', dir: path.join(dir, 'gallery') });
     const server = new BridgeServer(
       { outbox, gallery: new Gallery(), galleryCache: cache, status: () => ({ cameras: [] }) },
       {

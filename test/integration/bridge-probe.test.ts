@@ -75,7 +75,7 @@ describe('rollcall probe', () => {
       {
         outbox,
         gallery: new Gallery(),
-        galleryCache: new GalleryCache({ dir: path.join(dir, 'gallery') }),
+        galleryCache: new GalleryCache({ model: 'face-api', dir: path.join(dir, 'gallery') }),
         status: () => ({
           cameras: [{ cameraId: 'video0', fps: 12.5, droppedFrames: 4, latencyP95Ms: 90, online: true }],
         }),

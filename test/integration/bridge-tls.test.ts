@@ -60,7 +60,7 @@ describe('the bridge over TLS', () => {
       {
         outbox,
         gallery: new Gallery(),
-        galleryCache: new GalleryCache({ dir }),
+        galleryCache: new GalleryCache({ model: 'face-api', dir }),
         status: () => ({ cameras: [] }),
       },
       {

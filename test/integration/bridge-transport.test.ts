@@ -31,9 +31,11 @@ import {
   type BridgeMessage,
 } from '../../src/bridge/protocol/index.js';
 import {
+  DESCRIPTOR_LENGTHS,
   ErrorCode,
   Gallery,
   isRollcallError,
+  type DescriptorModel,
   type FrameMetadata,
   type RecognitionEvent,
 } from '../../src/core/index.js';
@@ -95,10 +97,11 @@ async function startNode(
   dir: string,
   options: Partial<BridgeServerOptions> = {},
   embed?: (photos: EmbedPhoto[]) => Promise<EmbedResult[]>,
+  model: DescriptorModel = 'face-api',
 ): Promise<Node> {
   const outbox = await EventOutbox.open({ dir: path.join(dir, 'outbox') });
-  const cache = new GalleryCache({ dir: path.join(dir, 'gallery-cache') });
-  const gallery = new Gallery();
+  const cache = new GalleryCache({ model, dir: path.join(dir, 'gallery-cache') });
+  const gallery = new Gallery({ dimension: DESCRIPTOR_LENGTHS[model] });
   await cache.load();
   cache.applyTo(gallery);
   const server = new BridgeServer(
@@ -109,7 +112,7 @@ async function startNode(
       status: () => ({
         cameras: [{ cameraId: 'video0', fps: 9.5, droppedFrames: 1, latencyP95Ms: 120, online: true }],
       }),
-      ...(embed === undefined ? {} : { embed }),
+      ...(embed === undefined ? {} : { embed: async (photos) => ({ model, results: await embed(photos) }) }),
     },
     { host: '127.0.0.1', port: 0, nodeId: 'node-a', secret: SECRET, heartbeatMs: HEARTBEAT_MS, ...options },
   );
@@ -455,12 +458,12 @@ describe('bridge requests', () => {
     client.start();
     const [need] = (await needed) as [{ galleryVersion: number }];
     assert.equal(need.galleryVersion, 0);
-    await client.sendGallerySnapshot(5, [
+    await client.sendGallerySnapshot(5, 'face-api', [
       { personId: 'alice', descriptors: [sampleDescriptor(1), sampleDescriptor(2)] },
       { personId: 'bob', descriptors: [sampleDescriptor(3)] },
     ]);
     assert.equal(node.gallery.personCount, 2);
-    await client.sendGalleryUpsert(6, 'carol', [sampleDescriptor(4)]);
+    await client.sendGalleryUpsert(6, 'face-api', 'carol', [sampleDescriptor(4)]);
     await client.sendGalleryRemove(7, 'bob');
     assert.equal(node.gallery.has('carol'), true);
     assert.equal(node.gallery.has('bob'), false);
@@ -488,8 +491,8 @@ describe('bridge requests', () => {
       personId: `person-${p}`,
       descriptors: Array.from({ length: 10 }, (_, d) => sampleDescriptor(p * 10 + d)),
     }));
-    assert.ok(snapshotParts(people).length > 1);
-    await client.sendGallerySnapshot(3, people, 60_000);
+    assert.ok(snapshotParts(people, 'face-api').length > 1);
+    await client.sendGallerySnapshot(3, 'face-api', people, 60_000);
     assert.equal(node.gallery.personCount, 2000);
     assert.equal(node.gallery.descriptorCount, 20_000);
     assert.equal(client.state.status?.galleryVersion, 3);
@@ -528,7 +531,13 @@ describe('bridge requests', () => {
       await waitFor(() => raw.messages.some((m) => m.command === Command.READY), 5000, 'READY');
       for (const { version, personId, part } of parts) {
         raw.socket.write(
-          encodeMessage({ command: Command.GALLERY_SNAPSHOT, version, people: [person(personId)], part }),
+          encodeMessage({
+            command: Command.GALLERY_SNAPSHOT,
+            version,
+            model: 'face-api',
+            people: [person(personId)],
+            part,
+          }),
         );
       }
       await raw.closed;
@@ -537,6 +546,55 @@ describe('bridge requests', () => {
       assert.equal(node.gallery.personCount, 0);
       assert.equal(node.cache.version, undefined);
     }
+  });
+
+  it("a fr-feature node reports its model, takes a fr-feature gallery, and refuses another model's", async () => {
+    const dir = await tempDir('bridge');
+    let node = await startNode(dir, {}, undefined, 'fr-feature');
+    const refused: string[] = [];
+    node.server.on('galleryRefused', ({ kind, error }) => refused.push(`${kind}: ${error.code}`));
+    const client = makeClient(node.port);
+    const needed = once(client, 'galleryNeeded');
+    client.start();
+    const [need] = (await needed) as [{ galleryVersion: number; descriptorModel: string }];
+    assert.equal(need.descriptorModel, 'fr-feature');
+    assert.equal(client.state.status?.descriptorModel, 'fr-feature');
+
+    await client.sendGallerySnapshot(4, 'fr-feature', [
+      { personId: 'alice', descriptors: [sampleDescriptor(1, 'fr-feature')] },
+    ]);
+    assert.equal(node.gallery.dimension, 512);
+    assert.equal(node.gallery.has('alice'), true);
+
+    // Another model's gallery: refused at once with a code the web node can act on, not applied,
+    // and the connection goes on.
+    for (const send of [
+      () => client.sendGalleryUpsert(5, 'face-api', 'bob', [sampleDescriptor(2)]),
+      () =>
+        client.sendGallerySnapshot(5, 'face-api', [{ personId: 'bob', descriptors: [sampleDescriptor(2)] }]),
+    ]) {
+      const started = Date.now();
+      await assert.rejects(send(), (e: unknown) => isRollcallError(e, ErrorCode.DescriptorModelMismatch));
+      assert.ok(Date.now() - started < 5000, 'refused, not timed out');
+    }
+    assert.deepEqual(refused, ['upsert: DESCRIPTOR_MODEL_MISMATCH', 'snapshot: DESCRIPTOR_MODEL_MISMATCH']);
+    assert.equal(node.gallery.has('bob'), false);
+    assert.equal(node.cache.version, 4);
+    assert.equal(client.state.connected, true);
+    await client.sendGalleryUpsert(6, 'fr-feature', 'carol', [sampleDescriptor(3, 'fr-feature')]);
+    assert.equal(node.gallery.personCount, 2);
+    await client.close();
+    await node.stop();
+
+    // With a face-api engine, the node would ignore its fr-feature cache; with its own, it loads it.
+    const faceApi = new GalleryCache({ model: 'face-api', dir: path.join(dir, 'gallery-cache') });
+    await assert.rejects(faceApi.load(), (e: unknown) =>
+      isRollcallError(e, ErrorCode.DescriptorModelMismatch),
+    );
+    node = await startNode(dir, {}, undefined, 'fr-feature');
+    assert.equal(node.cache.version, 6);
+    assert.equal(node.gallery.personCount, 2);
+    await node.stop();
   });
 
   it('settings pushed by a web node reach the node as settingsChanged', async () => {
@@ -585,10 +643,11 @@ describe('bridge requests', () => {
     );
     client.start();
     await once(client, 'connected');
-    const results = await client.embed([
+    const { model, results } = await client.embed([
       { name: 'a.jpg', data: sampleJpeg(100) },
       { name: 'b.jpg', data: new Uint8Array([1, 2, 3]) },
     ]);
+    assert.equal(model, 'face-api');
     assert.equal(results.length, 2);
     const [a, b] = results;
     assert.ok(a?.ok === true);

@@ -83,7 +83,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     });
     const quiet = createLogger('fatal', false);
     const node = await startRecognitionNode(config, quiet, { listenHost: '127.0.0.1' }, rooms);
-    await startWebNode(config, quiet, rooms, node.embed);
+    await startWebNode(config, quiet, rooms, node);
     base = `http://127.0.0.1:${config.webPort}`;
     // A second connection to the same database, to seed accounts and past attendance.
     store = await createStore({ dataDir });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Gallery, localDay } from '../../src/core/index.js';
+import { DESCRIPTOR_LENGTHS, Gallery, localDay } from '../../src/core/index.js';
 import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
 import { DirFrameSource } from '../../src/capture/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
@@ -19,6 +19,7 @@ import {
   EnrollmentService,
   GallerySync,
   engineEmbedder,
+  handleReembedGallery,
   handleTrainPerson,
 } from '../../src/services/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
@@ -46,8 +47,8 @@ describe('enrollment → gallery push → recognition → attendance', () => {
     // The recognition node: engine pool, gallery with its cache, outbox, bridge, camera, pipeline.
     const pool = await FaceEnginePool.start({ threads: 2 });
     closers.push(() => pool.close());
-    nodeGallery = new Gallery();
-    galleryCache = new GalleryCache({ dir: path.join(dataDir, 'node') });
+    nodeGallery = new Gallery({ dimension: DESCRIPTOR_LENGTHS[pool.info.descriptorModel] });
+    galleryCache = new GalleryCache({ model: pool.info.descriptorModel, dir: path.join(dataDir, 'node') });
     const outbox = await EventOutbox.open({ dir: path.join(dataDir, 'node', 'outbox') });
     closers.push(() => outbox.close());
     const frames = await tempDir('flow-frames');
@@ -100,6 +101,11 @@ describe('enrollment → gallery push → recognition → attendance', () => {
           embed: (photos) => clients.embed(photos, 30_000),
           gallerySync,
           thresholds: THRESHOLDS,
+        }),
+        [JobName.ReembedGallery]: handleReembedGallery({
+          store,
+          embed: (photos, options) => clients.embed(photos, 30_000, options?.model),
+          gallerySync,
         }),
       },
     );

@@ -22,8 +22,10 @@ describe('JobQueue on a real Redis', () => {
     return {
       [JobName.TrainPerson]: async ({ personId, photoIds }, { reportProgress }) => {
         await reportProgress(50);
-        return { personId, accepted: photoIds, refused: [], galleryVersion: 7 };
+        return { personId, model: 'face-api', accepted: photoIds, refused: [], galleryVersion: 7 };
       },
+      [JobName.ReembedGallery]: ({ model }) =>
+        Promise.resolve({ model, photos: 0, embedded: 0, refused: [], galleryVersion: 0 }),
       ...overrides,
     };
   }
@@ -72,7 +74,13 @@ describe('JobQueue on a real Redis', () => {
           calls++;
           return calls === 1
             ? Promise.reject(new Error('no recognition node connected'))
-            : Promise.resolve({ personId, accepted: photoIds, refused: [], galleryVersion: 9 });
+            : Promise.resolve({
+                personId,
+                model: 'face-api',
+                accepted: photoIds,
+                refused: [],
+                galleryVersion: 9,
+              });
         },
       }),
     );

@@ -19,8 +19,16 @@ function completingHandlers(attempts: number[]): JobHandlers {
   return {
     [JobName.TrainPerson]: ({ personId, photoIds }, { attempt }) => {
       attempts.push(attempt);
-      return Promise.resolve({ personId, accepted: photoIds, refused: [], galleryVersion: 1 });
+      return Promise.resolve({
+        personId,
+        model: 'face-api',
+        accepted: photoIds,
+        refused: [],
+        galleryVersion: 1,
+      });
     },
+    [JobName.ReembedGallery]: ({ model }) =>
+      Promise.resolve({ model, photos: 0, embedded: 0, refused: [], galleryVersion: 0 }),
   };
 }
 

@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { jobOptions, JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
-import { EnrollmentService, GallerySync, handleTrainPerson } from '../../src/services/index.js';
+import {
+  EnrollmentService,
+  GallerySync,
+  handleReembedGallery,
+  handleTrainPerson,
+} from '../../src/services/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../support/temp.js';
 import { jobSettled } from '../support/wait.js';
@@ -100,8 +105,16 @@ describe('erasing a person removes their jobs', () => {
           embed: async (photos) => {
             started();
             await released;
-            return photos.map((p) => ({ name: p.name, ok: true as const, faces: [] }));
+            return {
+              model: 'face-api',
+              results: photos.map((p) => ({ name: p.name, ok: true as const, faces: [] })),
+            };
           },
+        }),
+        [JobName.ReembedGallery]: handleReembedGallery({
+          store,
+          gallerySync,
+          embed: () => Promise.reject(new Error('not used')),
         }),
       },
     );

@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { UnrecoverableError } from 'bullmq';
-import type { EmbedResult } from '../../src/bridge/index.js';
 import { JobName, type JobHandler } from '../../src/queues/index.js';
 import { engineEmbedder, GallerySync, handleTrainPerson } from '../../src/services/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
@@ -25,7 +24,7 @@ describe('the training job', () => {
     const embed = engineEmbedder(pool, 'ssd');
     train = handleTrainPerson({
       store,
-      embed: (photos): Promise<EmbedResult[]> => embed(photos),
+      embed,
       gallerySync: new GallerySync({ store, clients: [] }),
       thresholds: { match: 0.55, unknown: 0.6 },
     });

@@ -74,7 +74,7 @@ describe('settings and unknown faces on real recognition and web nodes', () => {
       { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
     );
     const node = await startRecognitionNode(config, logger, { listenHost: '127.0.0.1' }, rooms);
-    await startWebNode(config, logger, rooms, node.embed);
+    await startWebNode(config, logger, rooms, node);
     base = `http://127.0.0.1:${config.webPort}`;
 
     const login = await fetch(`${base}/login`);

@@ -59,7 +59,7 @@ function print(line: string): void {
 
 async function main(spec: EventNodeSpec): Promise<void> {
   const outbox = await EventOutbox.open({ dir: path.join(spec.dir, 'outbox') });
-  const galleryCache = new GalleryCache({ dir: spec.dir });
+  const galleryCache = new GalleryCache({ model: 'face-api', dir: spec.dir });
   await galleryCache.load();
   const gallery = new Gallery();
   galleryCache.applyTo(gallery);

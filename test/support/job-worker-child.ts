@@ -28,8 +28,10 @@ async function main(argv: string[]): Promise<void> {
         if (workMs === undefined) return new Promise<never>(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, Number(workMs)));
         process.stdout.write(`completed ${jobId}\n`);
-        return { personId, accepted: photoIds, refused: [], galleryVersion: 1 };
+        return { personId, model: 'face-api', accepted: photoIds, refused: [], galleryVersion: 1 };
       },
+      [JobName.ReembedGallery]: ({ model }) =>
+        Promise.resolve({ model, photos: 0, embedded: 0, refused: [], galleryVersion: 0 }),
     },
   );
   process.stdout.write('ready\n');

@@ -10,6 +10,7 @@ import {
   FrameDecoder,
   isProtocolError,
   parseMessage,
+  PROTOCOL_VERSION,
   ServerHandshake,
   serverProof,
   type BridgeMessage,
@@ -169,7 +170,7 @@ describe('handshake with a wrong secret', () => {
     const s = server();
     const hello: BridgeMessage = {
       command: Command.HELLO,
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       clientId: 'intruder',
       clientNonce: 'ab'.repeat(32),
     };
@@ -257,32 +258,43 @@ describe('handshake against replay and tampering', () => {
 
 describe('handshake version mismatch', () => {
   it('the server refuses a client of another version, naming both', () => {
-    const c = client({ protocolVersion: 2 });
+    const c = client({ protocolVersion: PROTOCOL_VERSION + 1 });
     const outcome = run(c, server());
     const [refusal] = outcome.server;
     failedWith(
       refusal,
       ErrorCode.VersionMismatch,
-      /client "web-1" speaks bridge protocol 2, this node speaks 1/,
+      new RegExp(
+        `client "web-1" speaks bridge protocol ${PROTOCOL_VERSION + 1}, this node speaks ${PROTOCOL_VERSION}`,
+      ),
     );
     toldPeer(refusal, ErrorCode.VersionMismatch);
     const seen = c.receive(wire(refusal?.send as BridgeMessage));
-    failedWith(seen, ErrorCode.VersionMismatch, /protocol 2, this node speaks 1/);
+    failedWith(
+      seen,
+      ErrorCode.VersionMismatch,
+      new RegExp(`protocol ${PROTOCOL_VERSION + 1}, this node speaks ${PROTOCOL_VERSION}`),
+    );
   });
 
   it('the client learns of the mismatch from a node of another version', () => {
-    const outcome = run(client(), server({ protocolVersion: 3 }));
-    failedWith(outcome.client[0], ErrorCode.VersionMismatch, /speaks bridge protocol 1, this node speaks 3/);
+    const outcome = run(client(), server({ protocolVersion: PROTOCOL_VERSION + 1 }));
+    failedWith(
+      outcome.client[0],
+      ErrorCode.VersionMismatch,
+      new RegExp(`speaks bridge protocol ${PROTOCOL_VERSION}, this node speaks ${PROTOCOL_VERSION + 1}`),
+    );
   });
 
   it('the client refuses a challenge of another version, naming both', () => {
     const c = client();
     const challenge = server().receive(c.start()).send as MessageOf<typeof Command.CHALLENGE>;
-    const step = c.receive({ ...challenge, protocol: 3 });
+    // A version-1 node, from before descriptor models.
+    const step = c.receive({ ...challenge, protocol: 1 });
     failedWith(
       step,
       ErrorCode.VersionMismatch,
-      /node "node-1" speaks bridge protocol 3, this client speaks 1/,
+      new RegExp(`node "node-1" speaks bridge protocol 1, this client speaks ${PROTOCOL_VERSION}`),
     );
     toldPeer(step, ErrorCode.VersionMismatch);
   });

@@ -4,7 +4,6 @@ import { DESCRIPTOR_LENGTH, ErrorCode, RollcallError, isRollcallError } from '..
 import {
   Command,
   DEFAULT_MAX_BINARY_BYTES,
-  DESCRIPTOR_BYTES,
   encodeMessage,
   errorFromMessage,
   errorMessage,
@@ -18,6 +17,7 @@ import {
   sampleJpeg,
   sampleMessages,
   unpackDescriptors,
+  wireDescriptorBytes,
   wireSchemas,
   type BridgeMessage,
   type DecodedFrame,
@@ -25,6 +25,9 @@ import {
   type ProtocolErrorCode,
 } from '../../src/bridge/protocol/index.js';
 import { snapshotParts } from '../../src/bridge/index.js';
+
+/** Bytes of one face-api descriptor, the model most of these tests use. */
+const DESCRIPTOR_BYTES = wireDescriptorBytes('face-api');
 
 function decodeOne(bytes: Buffer): DecodedFrame {
   const frames = new FrameDecoder().push(bytes);
@@ -119,7 +122,12 @@ describe('encodeMessage and parseMessage', () => {
     assert.deepEqual(new Uint8Array(parsed.binary), event.event.crop);
 
     const upsert = decodeOne(encodeMessage(sample(Command.GALLERY_UPSERT)));
-    assert.deepEqual(upsert.json, { version: 8, personId: 'person-44', descriptorCount: 3 });
+    assert.deepEqual(upsert.json, {
+      version: 8,
+      model: 'face-api',
+      personId: 'person-44',
+      descriptorCount: 3,
+    });
     assert.equal(upsert.binary.length, 3 * DESCRIPTOR_BYTES);
 
     const request = decodeOne(encodeMessage(sample(Command.EMBED_REQUEST)));
@@ -132,7 +140,8 @@ describe('encodeMessage and parseMessage', () => {
     });
 
     const reply = decodeOne(encodeMessage(sample(Command.EMBED_REPLY)));
-    assert.equal(reply.binary.length, 2 * DESCRIPTOR_BYTES);
+    assert.equal((reply.json as { model: string }).model, 'fr-feature');
+    assert.equal(reply.binary.length, 2 * wireDescriptorBytes('fr-feature'));
     assert.equal(JSON.stringify(reply.json).includes('descriptor'), false);
   });
 
@@ -221,23 +230,28 @@ describe('parseMessage refuses a bad shape, naming the command and the field', (
         Command.GALLERY_SNAPSHOT,
         {
           version: 1,
+          model: 'face-api',
           people: [
             { personId: 'p', descriptorCount: 1 },
             { personId: 'p', descriptorCount: 1 },
           ],
         },
-        packDescriptors([sampleDescriptor(1), sampleDescriptor(2)]),
+        packDescriptors([sampleDescriptor(1), sampleDescriptor(2)], 'face-api'),
       ),
       [/^GALLERY_SNAPSHOT message: field people\.1\.personId: appears twice/],
     ],
     [
       'zero descriptors for a person',
-      frame(Command.GALLERY_UPSERT, { version: 1, personId: 'p', descriptorCount: 0 }),
+      frame(Command.GALLERY_UPSERT, { version: 1, model: 'face-api', personId: 'p', descriptorCount: 0 }),
       [/^GALLERY_UPSERT message: field descriptorCount/],
     ],
     [
       'an embed reply that is ok with no faces array',
-      frame(Command.EMBED_REPLY, { requestId: 'r', results: [{ name: 'a.jpg', ok: true }] }),
+      frame(Command.EMBED_REPLY, {
+        requestId: 'r',
+        model: 'face-api',
+        results: [{ name: 'a.jpg', ok: true }],
+      }),
       [/^EMBED_REPLY message: field results\.0\.faces/],
     ],
     [
@@ -315,13 +329,13 @@ describe('parseMessage checks binary parts against what the JSON declares', () =
     }
   });
 
-  it('GALLERY_UPSERT: descriptorCount × 512 bytes of finite float32', () => {
-    const json = { version: 1, personId: 'p', descriptorCount: 2 };
-    const two = packDescriptors([sampleDescriptor(1), sampleDescriptor(2)]);
+  it('GALLERY_UPSERT: descriptorCount × the model’s descriptor bytes of finite float32', () => {
+    const json = { version: 1, model: 'face-api', personId: 'p', descriptorCount: 2 };
+    const two = packDescriptors([sampleDescriptor(1), sampleDescriptor(2)], 'face-api');
     assert.equal(parseMessage(frame(Command.GALLERY_UPSERT, json, two)).command, Command.GALLERY_UPSERT);
     assert.throws(
       () => parseMessage(frame(Command.GALLERY_UPSERT, json, two.subarray(0, 512))),
-      badMessage(/^GALLERY_UPSERT message: binary part is 512 bytes, but 2 descriptors need 1024/),
+      badMessage(/^GALLERY_UPSERT message: binary part is 512 bytes, but 2 face-api descriptors need 1024/),
     );
     assert.throws(
       () => parseMessage(frame(Command.GALLERY_UPSERT, json, two.subarray(0, 1023))),
@@ -333,19 +347,44 @@ describe('parseMessage checks binary parts against what the JSON declares', () =
       () => parseMessage(frame(Command.GALLERY_UPSERT, json, poisoned)),
       badMessage(/GALLERY_UPSERT message: descriptor 1 value 5 is not a finite number/),
     );
+    // The same bytes are half a fr-feature descriptor: the model named in the JSON decides.
+    const fr = { ...json, model: 'fr-feature', descriptorCount: 1 };
+    assert.throws(
+      () => parseMessage(frame(Command.GALLERY_UPSERT, fr, two)),
+      badMessage(/binary part is 1024 bytes, but 1 fr-feature descriptors need 2048/),
+    );
+    const one = packDescriptors([sampleDescriptor(1, 'fr-feature')], 'fr-feature');
+    const parsed = parseMessage(frame(Command.GALLERY_UPSERT, fr, one));
+    assert.ok(parsed.command === Command.GALLERY_UPSERT);
+    assert.equal(parsed.model, 'fr-feature');
+    assert.deepEqual(parsed.descriptors, [sampleDescriptor(1, 'fr-feature')]);
+    assert.throws(
+      () => parseMessage(frame(Command.GALLERY_UPSERT, { ...json, model: 'dlib' }, two)),
+      badMessage(/^GALLERY_UPSERT message: field model/),
+    );
+    assert.throws(
+      () =>
+        parseMessage(frame(Command.GALLERY_UPSERT, { version: 1, personId: 'p', descriptorCount: 2 }, two)),
+      badMessage(/^GALLERY_UPSERT message: field model/),
+      'a version-1 message without a model is refused, never read as face-api',
+    );
   });
 
   it('GALLERY_SNAPSHOT: every person’s descriptors, in order', () => {
     const json = {
       version: 3,
+      model: 'face-api',
       people: [
         { personId: 'a', descriptorCount: 1 },
         { personId: 'b', descriptorCount: 2 },
       ],
     };
     assert.throws(
-      () => parseMessage(frame(Command.GALLERY_SNAPSHOT, json, packDescriptors([sampleDescriptor(1)]))),
-      badMessage(/3 descriptors need 1536/),
+      () =>
+        parseMessage(
+          frame(Command.GALLERY_SNAPSHOT, json, packDescriptors([sampleDescriptor(1)], 'face-api')),
+        ),
+      badMessage(/3 face-api descriptors need 1536/),
     );
   });
 
@@ -401,14 +440,17 @@ describe('parseMessage checks binary parts against what the JSON declares', () =
   it('EMBED_REPLY: one descriptor per face found, in order', () => {
     const reply = decodeOne(encodeMessage(sample(Command.EMBED_REPLY)));
     assert.throws(
-      () => parseMessage({ ...reply, binary: reply.binary.subarray(DESCRIPTOR_BYTES) }),
-      badMessage(/^EMBED_REPLY message: binary part is 512 bytes, but 2 face descriptors need 1024/),
+      () => parseMessage({ ...reply, binary: reply.binary.subarray(wireDescriptorBytes('fr-feature')) }),
+      badMessage(
+        /^EMBED_REPLY message: binary part is 2048 bytes, but 2 fr-feature face descriptors need 4096/,
+      ),
     );
     const parsed = parseMessage(reply);
     assert.ok(parsed.command === Command.EMBED_REPLY);
+    assert.equal(parsed.model, 'fr-feature');
     const [first] = parsed.results;
     assert.ok(first?.ok === true);
-    assert.deepEqual(first.faces[1]?.descriptor, sampleDescriptor(8));
+    assert.deepEqual(first.faces[1]?.descriptor, sampleDescriptor(8, 'fr-feature'));
   });
 });
 
@@ -431,15 +473,50 @@ describe('encodeMessage checks a message before it leaves', () => {
         encodeMessage({
           command: Command.GALLERY_UPSERT,
           version: 1,
+          model: 'face-api',
           personId: 'p',
           descriptors: [sampleDescriptor(1), bad],
         }),
-      badMessage(/descriptor 1 must be a Float32Array of 128 values/),
+      badMessage(/descriptor 1 must be a Float32Array of 128 values \(face-api\)/),
+    );
+    assert.throws(
+      () =>
+        encodeMessage({
+          command: Command.GALLERY_UPSERT,
+          version: 1,
+          model: 'fr-feature',
+          personId: 'p',
+          descriptors: [sampleDescriptor(1)],
+        }),
+      badMessage(/descriptor 0 must be a Float32Array of 512 values \(fr-feature\)/),
+    );
+    const face = {
+      box: { x: 1, y: 1, width: 10, height: 10 },
+      score: 0.9,
+      quality: { sizePx: 10, score: 0.9, sharpness: 1, frontality: 1 },
+      descriptor: sampleDescriptor(1),
+    };
+    assert.throws(
+      () =>
+        encodeMessage({
+          command: Command.EMBED_REPLY,
+          requestId: 'r',
+          model: 'fr-feature',
+          results: [{ name: 'a.jpg', ok: true, faces: [face] }],
+        }),
+      badMessage(/descriptor 0 must be a Float32Array of 512 values \(fr-feature\)/),
     );
     const nan = sampleDescriptor(1);
     nan[9] = Number.NaN;
     assert.throws(
-      () => encodeMessage({ command: Command.GALLERY_UPSERT, version: 1, personId: 'p', descriptors: [nan] }),
+      () =>
+        encodeMessage({
+          command: Command.GALLERY_UPSERT,
+          version: 1,
+          model: 'face-api',
+          personId: 'p',
+          descriptors: [nan],
+        }),
       badMessage(/descriptor 0 value 9 is not a finite number/),
     );
   });
@@ -465,12 +542,19 @@ describe('encodeMessage checks a message before it leaves', () => {
         descriptors: Array.from({ length: Math.min(256, n - i * 256) }, () => d),
       }));
     assert.equal(
-      encodeMessage({ command: Command.GALLERY_SNAPSHOT, version: 1, people: people(max) }).length >
+      encodeMessage({ command: Command.GALLERY_SNAPSHOT, version: 1, model: 'face-api', people: people(max) })
+        .length >
         max * 512,
       true,
     );
     assert.throws(
-      () => encodeMessage({ command: Command.GALLERY_SNAPSHOT, version: 1, people: people(max + 1) }),
+      () =>
+        encodeMessage({
+          command: Command.GALLERY_SNAPSHOT,
+          version: 1,
+          model: 'face-api',
+          people: people(max + 1),
+        }),
       refusedWith(ErrorCode.FrameTooLarge, /GALLERY_SNAPSHOT frame: binary part of 8389120 bytes/),
     );
   });
@@ -481,25 +565,37 @@ describe('descriptors on the wire', () => {
     const d = new Float32Array(DESCRIPTOR_LENGTH);
     d[0] = 1;
     d[127] = -2;
-    const bytes = packDescriptors([d]);
+    const bytes = packDescriptors([d], 'face-api');
     assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x00, 0x80, 0x3f]);
     assert.deepEqual([...bytes.subarray(508, 512)], [0x00, 0x00, 0x00, 0xc0]);
   });
 
   it('unpack into their own aligned arrays, from any offset, sharing nothing with the frame', () => {
-    const packed = packDescriptors([sampleDescriptor(1), sampleDescriptor(2)]);
+    const packed = packDescriptors([sampleDescriptor(1), sampleDescriptor(2)], 'face-api');
     const odd = Buffer.alloc(packed.length + 3);
     packed.copy(odd, 3);
     const view = odd.subarray(3);
-    const [a, b] = unpackDescriptors(view, 2);
+    const [a, b] = unpackDescriptors(view, 'face-api', 2);
     assert.deepEqual(a, sampleDescriptor(1));
     assert.deepEqual(b, sampleDescriptor(2));
     assert.equal(a.byteOffset, 0);
     assert.equal(a.buffer.byteLength, DESCRIPTOR_BYTES);
     odd.fill(0);
     assert.deepEqual(a, sampleDescriptor(1));
-    assert.deepEqual(unpackDescriptors(packed).length, 2);
-    assert.throws(() => unpackDescriptors(packed.subarray(1)), badMessage(/1023 bytes/));
+    assert.deepEqual(unpackDescriptors(packed, 'face-api').length, 2);
+    assert.throws(() => unpackDescriptors(packed.subarray(1), 'face-api'), badMessage(/1023 bytes/));
+    // Read as fr-feature, the same 1024 bytes are half of one descriptor.
+    assert.throws(
+      () => unpackDescriptors(packed, 'fr-feature', 1),
+      badMessage(/expected 1 fr-feature descriptors of 2048 bytes/),
+    );
+  });
+
+  it('fr-feature descriptors are 512 float32, 2048 bytes each', () => {
+    const d = sampleDescriptor(3, 'fr-feature');
+    const bytes = packDescriptors([d, d], 'fr-feature');
+    assert.equal(bytes.length, 2 * 2048);
+    assert.deepEqual(unpackDescriptors(bytes, 'fr-feature'), [d, d]);
   });
 });
 
@@ -542,13 +638,35 @@ describe('errors across the wire', () => {
 });
 
 describe('snapshotParts', () => {
+  it('cuts a fr-feature gallery into parts of at most 1024 descriptors (2 MiB)', () => {
+    const d = sampleDescriptor(1, 'fr-feature');
+    const people = Array.from({ length: 300 }, (_, p) => ({ personId: `p${p}`, descriptors: [d, d, d, d] }));
+    const parts = snapshotParts(people, 'fr-feature');
+    assert.equal(parts.length, 2);
+    for (const part of parts) {
+      assert.ok(part.reduce((sum, p) => sum + p.descriptors.length, 0) <= 1024);
+      encodeMessage({
+        command: Command.GALLERY_SNAPSHOT,
+        version: 1,
+        model: 'fr-feature',
+        people: part,
+        part: { index: 0, last: false },
+      });
+    }
+    assert.equal(
+      snapshotParts(people, 'face-api').length,
+      1,
+      'the same count of face-api descriptors fits one part',
+    );
+  });
+
   it('cuts a gallery too big for one frame into parts of at most 4096 descriptors, people whole', () => {
     const people = Array.from({ length: 1000 }, (_, p) => ({
       personId: `p${p}`,
       descriptors: Array.from({ length: 1 + (p % 20) }, (_, d) => sampleDescriptor(p + d)),
     }));
     const total = people.reduce((sum, p) => sum + p.descriptors.length, 0);
-    const parts = snapshotParts(people);
+    const parts = snapshotParts(people, 'face-api');
     assert.ok(parts.length >= Math.ceil(total / 4096));
     for (const part of parts) {
       assert.ok(part.reduce((sum, p) => sum + p.descriptors.length, 0) <= 4096);
@@ -556,16 +674,17 @@ describe('snapshotParts', () => {
       encodeMessage({
         command: Command.GALLERY_SNAPSHOT,
         version: 1,
+        model: 'face-api',
         people: part,
         part: { index: 0, last: false },
       });
     }
     assert.deepEqual(parts.flat(), people, 'every person once, in order');
     assert.deepEqual(
-      snapshotParts(people.slice(0, 3)),
+      snapshotParts(people.slice(0, 3), 'face-api'),
       [people.slice(0, 3)],
       'a small gallery stays one frame',
     );
-    assert.deepEqual(snapshotParts([]), [[]]);
+    assert.deepEqual(snapshotParts([], 'face-api'), [[]]);
   });
 });

@@ -10,10 +10,21 @@
  * cheap enough here: ~150 ms for 100k descriptors (51 MB), measured on this project's 2-core machines.
  *
  * One process (the node that owns `DATA_DIR`) writes a cache directory.
+ *
+ * A cache holds one descriptor model's gallery: the node's engine's. A file of another model (the
+ * node's engine was switched) is never loaded: its descriptors would not compare with the faces the
+ * engine describes. It is left on disk until the first snapshot of the right model replaces it.
  */
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCode, RollcallError, type Gallery } from '../../core/index.js';
+import {
+  DESCRIPTOR_MODELS,
+  ErrorCode,
+  isDescriptorModel,
+  RollcallError,
+  type DescriptorModel,
+  type Gallery,
+} from '../../core/index.js';
 import {
   assertPerson,
   assertSnapshot,
@@ -27,6 +38,8 @@ import {
 export interface GalleryCacheOptions {
   /** The directory of the cache, normally `DATA_DIR/gallery-cache`. Created on the first write. */
   dir: string;
+  /** The descriptor model of the node's engine: the only model this cache loads and stores. */
+  model: DescriptorModel;
   /**
    * The cache file's name inside `dir`.
    * @defaultValue 'gallery.bin'
@@ -43,6 +56,7 @@ interface State {
 export class GalleryCache {
   readonly dir: string;
   readonly file: string;
+  readonly model: DescriptorModel;
   readonly #tempFile: string;
   #state: State | undefined;
   /** Serialises file access: writes, and loads (which must not read a file being replaced). */
@@ -61,6 +75,13 @@ export class GalleryCache {
         `gallery cache option fileName must be a plain file name, got "${fileName}"`,
       );
     }
+    if (!isDescriptorModel(options.model)) {
+      throw new RollcallError(
+        ErrorCode.UsageInvalid,
+        `gallery cache option model must be one of ${DESCRIPTOR_MODELS.join(', ')}, got ${String(options.model)}`,
+      );
+    }
+    this.model = options.model;
     this.dir = path.resolve(options.dir);
     this.file = path.join(this.dir, fileName);
     this.#tempFile = `${this.file}.tmp`;
@@ -87,6 +108,8 @@ export class GalleryCache {
    *
    * @throws RollcallError `GALLERY_CACHE_CORRUPT` naming the file when it is damaged or not a cache
    *   (the caller may start with an empty gallery and wait for a full snapshot);
+   *   `DESCRIPTOR_MODEL_MISMATCH` when it holds another model's gallery (the cache stays empty: the
+   *   caller starts with an empty gallery and the web node sends one of the right model);
    *   `GALLERY_CACHE_FAILED` when it cannot be read.
    */
   load(): Promise<GallerySnapshot | undefined> {
@@ -104,6 +127,14 @@ export class GalleryCache {
         throw failed(`cannot read the gallery cache ${this.file}`, error);
       }
       const snapshot = decodeGallerySnapshot(data, this.file);
+      if (snapshot.model !== this.model) {
+        this.#state = undefined;
+        throw new RollcallError(
+          ErrorCode.DescriptorModelMismatch,
+          `gallery cache ${this.file} holds ${snapshot.model} descriptors, but this node's engine makes ` +
+            `${this.model} ones; it is ignored until a web node sends a ${this.model} gallery`,
+        );
+      }
       this.#state = {
         version: snapshot.version,
         people: new Map(snapshot.people.map((person) => [person.personId, person.descriptors])),
@@ -118,11 +149,13 @@ export class GalleryCache {
    * descriptors are copied.
    *
    * @throws RollcallError `USAGE_INVALID` / `DESCRIPTOR_INVALID` for a bad snapshot (nothing changes);
+   *   `DESCRIPTOR_MODEL_MISMATCH` for a snapshot of another model than the cache's (nothing changes);
    *   `GALLERY_CACHE_FAILED` when the file cannot be written (the in-memory cache holds the snapshot
    *   and the next successful write stores it).
    */
   async save(snapshot: GallerySnapshot): Promise<void> {
     assertSnapshot(snapshot);
+    this.#assertModel(snapshot.model);
     const state: State = {
       version: snapshot.version,
       people: new Map(snapshot.people.map((person) => [person.personId, copyAll(person.descriptors)])),
@@ -143,7 +176,7 @@ export class GalleryCache {
    */
   async upsert(version: number, personId: string, descriptors: Float32Array[]): Promise<boolean> {
     assertVersion(version);
-    assertPerson(personId, descriptors);
+    assertPerson(personId, descriptors, this.model);
     const copies = copyAll(descriptors);
     const applied = await this.#exclusive(() => {
       const state = this.#base('upsert');
@@ -182,7 +215,7 @@ export class GalleryCache {
 
   /** The cached gallery (descriptors shared with the cache: read-only), or undefined when none. */
   snapshot(): GallerySnapshot | undefined {
-    return this.#state === undefined ? undefined : snapshotOf(this.#state);
+    return this.#state === undefined ? undefined : snapshotOf(this.#state, this.model);
   }
 
   /**
@@ -205,6 +238,15 @@ export class GalleryCache {
     else gallery.upsert(personId, descriptors);
   }
 
+  #assertModel(model: DescriptorModel): void {
+    if (model !== this.model) {
+      throw new RollcallError(
+        ErrorCode.DescriptorModelMismatch,
+        `a ${model} gallery cannot go into the ${this.model} gallery cache ${this.file}`,
+      );
+    }
+  }
+
   #base(operation: string): State {
     if (this.#state === undefined) {
       throw new RollcallError(
@@ -225,7 +267,7 @@ export class GalleryCache {
       this.#pendingWrite = undefined;
       if (this.#state === undefined) return;
       // Encoded before the first await, so it is exactly the state this write was promised to hold.
-      await this.#writeFile(encodeGallerySnapshot(snapshotOf(this.#state)));
+      await this.#writeFile(encodeGallerySnapshot(snapshotOf(this.#state, this.model)));
     });
     this.#pendingWrite = write;
     return write;
@@ -273,10 +315,10 @@ export class GalleryCache {
   }
 }
 
-function snapshotOf(state: State): GallerySnapshot {
+function snapshotOf(state: State, model: DescriptorModel): GallerySnapshot {
   const people: CachedPerson[] = [];
   for (const [personId, descriptors] of state.people) people.push({ personId, descriptors });
-  return { version: state.version, people };
+  return { version: state.version, model, people };
 }
 
 function copyAll(descriptors: readonly Float32Array[]): Float32Array[] {

@@ -20,8 +20,13 @@ import { ErrorCode, RollcallError } from '../../core/index.js';
 import { commandName, isCommand, type Command } from './command.js';
 import { ProtocolError } from './protocol-error.js';
 
-/** The version this code speaks, in every frame header and in the handshake. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The version this code speaks, in every frame header and in the handshake. 2: STATUS names the
+ * node's descriptor model, and gallery messages and embed replies name the model of their
+ * descriptors (512 values for fr-feature). A version-1 peer would read a fr-feature binary part as
+ * 128-value descriptors, so the two refuse each other at the first frame instead.
+ */
+export const PROTOCOL_VERSION = 2;
 export const FRAME_HEADER_BYTES = 14;
 export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_BINARY_BYTES = 8 * 1024 * 1024;

@@ -14,7 +14,7 @@ export {
   type FrameLimits,
 } from './frame-codec.js';
 export * from './messages.js';
-export { DESCRIPTOR_BYTES, packDescriptors, unpackDescriptors } from './descriptor-codec.js';
+export { wireDescriptorBytes, packDescriptors, unpackDescriptors } from './descriptor-codec.js';
 export * from './protocol-error.js';
 export * from './handshake.js';
 export { sampleMessages, sampleDescriptor, sampleJpeg } from './sample-messages.js';

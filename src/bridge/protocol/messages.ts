@@ -5,16 +5,19 @@
  */
 import { z } from 'zod';
 import {
+  DESCRIPTOR_LENGTHS,
+  DESCRIPTOR_MODELS,
   ErrorCode,
   RollcallError,
   type Box,
+  type DescriptorModel,
   type FaceQuality,
   type FrameMetadata,
   type MatchThresholds,
   type RecognitionEvent,
 } from '../../core/index.js';
 import { Command, commandName } from './command.js';
-import { DESCRIPTOR_BYTES, descriptorBytes, unpackDescriptors } from './descriptor-codec.js';
+import { descriptorBytes, unpackDescriptors, wireDescriptorBytes } from './descriptor-codec.js';
 import { encodeFrame, type DecodedFrame, type FrameLimits } from './frame-codec.js';
 import { isProtocolErrorCode, ProtocolError } from './protocol-error.js';
 
@@ -37,10 +40,16 @@ export const MESSAGE_LIMITS = {
   frameSidePx: 65_535,
   descriptorsPerPerson: 256,
   snapshotPeople: 65_536,
-  /** Descriptors in one snapshot sent in parts (a node stages them in memory: 512 bytes each). */
+  /**
+   * Descriptors in one snapshot sent in parts (a node stages them in memory: 512 bytes each for
+   * face-api, 2,048 for fr-feature).
+   */
   snapshotDescriptors: 500_000,
-  /** Descriptors in one part of a snapshot: 2 MiB of binary, its JSON well under 1 MiB. */
-  snapshotPartDescriptors: 4096,
+  /**
+   * Descriptor bytes in one part of a snapshot: 2 MiB of binary (4,096 face-api or 1,024 fr-feature
+   * descriptors), its JSON well under 1 MiB.
+   */
+  snapshotPartBytes: 2 * 1024 * 1024,
   embedPhotos: 64,
   facesPerPhoto: 64,
   consensusFrames: 100,
@@ -60,6 +69,9 @@ const count = z.int().nonnegative();
 const nonNegative = z.number().nonnegative();
 const unitInterval = z.number().min(0).max(1);
 const side = z.int().min(1).max(L.frameSidePx);
+
+/** Which network made the descriptors a message carries; it fixes their length. */
+const descriptorModel = z.enum(DESCRIPTOR_MODELS);
 
 const box = z.object({ x: z.number(), y: z.number(), width: nonNegative, height: nonNegative });
 
@@ -104,6 +116,8 @@ const status = z.object({
     )
     .max(L.cameras),
   galleryVersion: count,
+  /** The node's engine model: the only model of gallery it accepts. */
+  descriptorModel,
   outboxDepth: count,
   uptimeS: nonNegative,
 });
@@ -166,6 +180,7 @@ const snapshotPart = z.object({ index: count, last: z.boolean() });
 
 const gallerySnapshot = z.object({
   version: count,
+  model: descriptorModel,
   part: snapshotPart.optional(),
   people: z
     .array(z.object({ personId: id, descriptorCount }))
@@ -181,7 +196,7 @@ const gallerySnapshot = z.object({
     }),
 });
 
-const galleryUpsert = z.object({ version: count, personId: id, descriptorCount });
+const galleryUpsert = z.object({ version: count, model: descriptorModel, personId: id, descriptorCount });
 const galleryRemove = z.object({ version: count, personId: id });
 
 const settings = z.object({
@@ -202,6 +217,8 @@ const embedRequest = z.object({
 
 const embedReply = z.object({
   requestId: id,
+  /** The model of every descriptor in the reply: the node's engine's. */
+  model: descriptorModel,
   results: z
     .array(
       z.discriminatedUnion('ok', [
@@ -314,6 +331,8 @@ export interface StatusMessage {
   protocol: number;
   cameras: CameraStatus[];
   galleryVersion: number;
+  /** The model of the node's engine, so of the only gallery it takes. */
+  descriptorModel: DescriptorModel;
   outboxDepth: number;
   uptimeS: number;
 }
@@ -334,6 +353,8 @@ export interface FrameMessage {
 export interface GallerySnapshotMessage {
   command: typeof Command.GALLERY_SNAPSHOT;
   version: number;
+  /** The model of every descriptor in the snapshot. */
+  model: DescriptorModel;
   people: GalleryPerson[];
   /** Set when the snapshot is sent in parts; absent for a snapshot in one frame. */
   part?: { index: number; last: boolean };
@@ -341,6 +362,7 @@ export interface GallerySnapshotMessage {
 export interface GalleryUpsertMessage {
   command: typeof Command.GALLERY_UPSERT;
   version: number;
+  model: DescriptorModel;
   personId: string;
   descriptors: Float32Array[];
 }
@@ -360,9 +382,18 @@ export interface EmbedRequestMessage {
   requestId: string;
   photos: EmbedPhoto[];
 }
+/** What a node's engine made of a request's photos, and with which model. */
+export interface EmbedReply {
+  /** The model of every descriptor in `results`. */
+  model: DescriptorModel;
+  /** One per photo of the request, in the same order. */
+  results: EmbedResult[];
+}
+
 export interface EmbedReplyMessage {
   command: typeof Command.EMBED_REPLY;
   requestId: string;
+  model: DescriptorModel;
   /** One per photo of the request, in the same order. */
   results: EmbedResult[];
 }
@@ -478,8 +509,12 @@ export function parseMessage(frame: DecodedFrame): BridgeMessage {
     case Command.GALLERY_SNAPSHOT: {
       const json = readJson(gallerySnapshot, frame);
       const total = json.people.reduce((sum, person) => sum + person.descriptorCount, 0);
-      expectBinaryLength(frame, total * DESCRIPTOR_BYTES, `${total} descriptors need`);
-      const all = unpackDescriptors(frame.binary, total, 'GALLERY_SNAPSHOT message');
+      expectBinaryLength(
+        frame,
+        total * wireDescriptorBytes(json.model),
+        `${total} ${json.model} descriptors need`,
+      );
+      const all = unpackDescriptors(frame.binary, json.model, total, 'GALLERY_SNAPSHOT message');
       let next = 0;
       const people = json.people.map(({ personId, descriptorCount: n }) => {
         next += n;
@@ -488,6 +523,7 @@ export function parseMessage(frame: DecodedFrame): BridgeMessage {
       return {
         command,
         version: json.version,
+        model: json.model,
         people,
         ...(json.part === undefined ? {} : { part: json.part }),
       };
@@ -496,11 +532,16 @@ export function parseMessage(frame: DecodedFrame): BridgeMessage {
       const json = readJson(galleryUpsert, frame);
       expectBinaryLength(
         frame,
-        json.descriptorCount * DESCRIPTOR_BYTES,
-        `${json.descriptorCount} descriptors need`,
+        json.descriptorCount * wireDescriptorBytes(json.model),
+        `${json.descriptorCount} ${json.model} descriptors need`,
       );
-      const descriptors = unpackDescriptors(frame.binary, json.descriptorCount, 'GALLERY_UPSERT message');
-      return { command, version: json.version, personId: json.personId, descriptors };
+      const descriptors = unpackDescriptors(
+        frame.binary,
+        json.model,
+        json.descriptorCount,
+        'GALLERY_UPSERT message',
+      );
+      return { command, version: json.version, model: json.model, personId: json.personId, descriptors };
     }
     case Command.GALLERY_REMOVE:
       expectNoBinary(frame);
@@ -522,18 +563,22 @@ export function parseMessage(frame: DecodedFrame): BridgeMessage {
     case Command.EMBED_REPLY: {
       const json = readJson(embedReply, frame);
       const total = json.results.reduce((sum, result) => sum + (result.ok ? result.faces.length : 0), 0);
-      expectBinaryLength(frame, total * DESCRIPTOR_BYTES, `${total} face descriptors need`);
-      const all = unpackDescriptors(frame.binary, total, 'EMBED_REPLY message');
+      expectBinaryLength(
+        frame,
+        total * wireDescriptorBytes(json.model),
+        `${total} ${json.model} face descriptors need`,
+      );
+      const all = unpackDescriptors(frame.binary, json.model, total, 'EMBED_REPLY message');
       let next = 0;
       const results = json.results.map((result): EmbedResult => {
         if (!result.ok) return result;
         const faces = result.faces.map((face) => ({
           ...face,
-          descriptor: all[next++] ?? new Float32Array(0),
+          descriptor: all[next++] ?? new Float32Array(DESCRIPTOR_LENGTHS[json.model]),
         }));
         return { name: result.name, ok: true, faces };
       });
-      return { command, requestId: json.requestId, results };
+      return { command, requestId: json.requestId, model: json.model, results };
     }
     default: {
       const unknown: never = command;
@@ -598,23 +643,25 @@ function toWire(message: BridgeMessage): WireParts {
     case Command.GALLERY_SNAPSHOT: {
       const json = checked(gallerySnapshot, message, {
         version: message.version,
+        model: message.model,
         ...(message.part === undefined ? {} : { part: message.part }),
         people: message.people.map((p) => ({ personId: p.personId, descriptorCount: p.descriptors.length })),
       });
       let index = 0;
       const binary = message.people.flatMap((p) =>
-        p.descriptors.map((d) => descriptorBytes(d, index++, name)),
+        p.descriptors.map((d) => descriptorBytes(d, json.model, index++, name)),
       );
       return { json, binary };
     }
     case Command.GALLERY_UPSERT: {
-      const { version, personId, descriptors } = message;
+      const { version, model, personId, descriptors } = message;
       const json = checked(galleryUpsert, message, {
         version,
+        model,
         personId,
         descriptorCount: descriptors.length,
       });
-      return { json, binary: descriptors.map((d, i) => descriptorBytes(d, i, name)) };
+      return { json, binary: descriptors.map((d, i) => descriptorBytes(d, json.model, i, name)) };
     }
     case Command.GALLERY_REMOVE:
       return { json: checked(galleryRemove, message, message) };
@@ -628,16 +675,22 @@ function toWire(message: BridgeMessage): WireParts {
       return { json, binary: message.photos.map((p) => p.data) };
     }
     case Command.EMBED_REPLY: {
+      const { model } = message;
+      // Checked first: the descriptors' length comes from it.
+      checked(descriptorModel, message, model);
       const binary: Uint8Array[] = [];
       const results = message.results.map((result) => {
         if (!result.ok) return { name: result.name, ok: false, error: result.error };
         const faces = result.faces.map(({ box: b, score, quality, descriptor }) => {
-          binary.push(descriptorBytes(descriptor, binary.length, name));
+          binary.push(descriptorBytes(descriptor, model, binary.length, name));
           return { box: b, score, quality };
         });
         return { name: result.name, ok: true, faces };
       });
-      return { json: checked(embedReply, message, { requestId: message.requestId, results }), binary };
+      return {
+        json: checked(embedReply, message, { requestId: message.requestId, model, results }),
+        binary,
+      };
     }
     default: {
       const unknown: never = message;
@@ -653,7 +706,7 @@ function toWire(message: BridgeMessage): WireParts {
  * Builds the frame for a message: checks its shape, splits it into JSON and binary parts.
  *
  * @throws ProtocolError `BAD_MESSAGE` naming the bad field, `FRAME_TOO_LARGE` when it would not fit
- *   the peer's limits (e.g. a gallery snapshot of more than 16,384 descriptors at the default 8 MiB).
+ *   the peer's limits (e.g. a gallery snapshot of more than 16,384 face-api or 4,096 fr-feature descriptors at the default 8 MiB).
  */
 export function encodeMessage(message: BridgeMessage, limits?: FrameLimits): Buffer {
   const { json, binary } = toWire(message);

@@ -3,13 +3,15 @@
  * for the tests of transports built on it (a round trip over a real socket, say), so they all agree
  * on what "valid" looks like without copying fixtures around.
  */
-import { DESCRIPTOR_LENGTH } from '../../core/index.js';
+import { DESCRIPTOR_LENGTHS, type DescriptorModel } from '../../core/index.js';
+import { PROTOCOL_VERSION } from './frame-codec.js';
 import { Command, type BridgeMessage } from './messages.js';
 
-/** A deterministic descriptor: distinct per `seed`, every value finite. */
-export function sampleDescriptor(seed: number): Float32Array {
-  const d = new Float32Array(DESCRIPTOR_LENGTH);
-  for (let i = 0; i < DESCRIPTOR_LENGTH; i++) d[i] = Math.sin(seed * 131 + i) * 0.25;
+/** A deterministic descriptor of `model`: distinct per `seed`, every value finite. */
+export function sampleDescriptor(seed: number, model: DescriptorModel = 'face-api'): Float32Array {
+  const length = DESCRIPTOR_LENGTHS[model];
+  const d = new Float32Array(length);
+  for (let i = 0; i < length; i++) d[i] = Math.sin(seed * 131 + i) * 0.25;
   return d;
 }
 
@@ -28,10 +30,10 @@ export function sampleMessages(): BridgeMessage[] {
   const box = { x: 10, y: 20.5, width: 64, height: 72 };
   const thresholds = { match: 0.45, unknown: 0.6 };
   return [
-    { command: Command.HELLO, protocol: 1, clientId: 'web-1', clientNonce: hex('a') },
+    { command: Command.HELLO, protocol: PROTOCOL_VERSION, clientId: 'web-1', clientNonce: hex('a') },
     {
       command: Command.CHALLENGE,
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       nodeId: 'node-1',
       serverNonce: hex('b'),
       serverProof: hex('c'),
@@ -48,12 +50,13 @@ export function sampleMessages(): BridgeMessage[] {
     {
       command: Command.STATUS,
       nodeId: 'node-1',
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       cameras: [
         { cameraId: 'video0', fps: 9.5, droppedFrames: 3, latencyP95Ms: 180, online: true },
         { cameraId: 'door', fps: 0, droppedFrames: 0, latencyP95Ms: null, online: false },
       ],
       galleryVersion: 7,
+      descriptorModel: 'fr-feature',
       outboxDepth: 2,
       uptimeS: 3600.5,
     },
@@ -119,23 +122,33 @@ export function sampleMessages(): BridgeMessage[] {
     {
       command: Command.GALLERY_SNAPSHOT,
       version: 7,
+      model: 'face-api',
       people: [
         { personId: 'person-42', descriptors: [sampleDescriptor(1), sampleDescriptor(2)] },
         { personId: 'person-43', descriptors: [sampleDescriptor(3)] },
       ],
     },
-    { command: Command.GALLERY_SNAPSHOT, version: 0, people: [] },
+    { command: Command.GALLERY_SNAPSHOT, version: 0, model: 'fr-feature', people: [] },
     {
       command: Command.GALLERY_SNAPSHOT,
       version: 10,
-      people: [{ personId: 'person-45', descriptors: [sampleDescriptor(7)] }],
+      model: 'fr-feature',
+      people: [{ personId: 'person-45', descriptors: [sampleDescriptor(7, 'fr-feature')] }],
       part: { index: 1, last: false },
     },
     {
       command: Command.GALLERY_UPSERT,
       version: 8,
+      model: 'face-api',
       personId: 'person-44',
       descriptors: [sampleDescriptor(4), sampleDescriptor(5), sampleDescriptor(6)],
+    },
+    {
+      command: Command.GALLERY_UPSERT,
+      version: 11,
+      model: 'fr-feature',
+      personId: 'person-46',
+      descriptors: [sampleDescriptor(9, 'fr-feature')],
     },
     { command: Command.GALLERY_REMOVE, version: 9, personId: 'person-43' },
     { command: Command.SETTINGS, thresholds, consensusFrames: 3, sightingIntervalS: 10 },
@@ -151,6 +164,7 @@ export function sampleMessages(): BridgeMessage[] {
     {
       command: Command.EMBED_REPLY,
       requestId: 'job-17',
+      model: 'fr-feature',
       results: [
         {
           name: 'front.jpg',
@@ -160,13 +174,13 @@ export function sampleMessages(): BridgeMessage[] {
               box,
               score: 0.98,
               quality: { sizePx: 64, score: 0.98, sharpness: 42.5, frontality: 0.9 },
-              descriptor: sampleDescriptor(7),
+              descriptor: sampleDescriptor(7, 'fr-feature'),
             },
             {
               box: { x: 300, y: 40, width: 50, height: 55 },
               score: 0.6,
               quality: { sizePx: 50, score: 0.6, sharpness: 20, frontality: 0.4 },
-              descriptor: sampleDescriptor(8),
+              descriptor: sampleDescriptor(8, 'fr-feature'),
             },
           ],
         },
@@ -176,6 +190,25 @@ export function sampleMessages(): BridgeMessage[] {
           error: { code: 'IMAGE_CORRUPT', message: 'the PNG data is truncated' },
         },
         { name: 'empty.jpg', ok: true, faces: [] },
+      ],
+    },
+    {
+      command: Command.EMBED_REPLY,
+      requestId: 'job-18',
+      model: 'face-api',
+      results: [
+        {
+          name: 'front.jpg',
+          ok: true,
+          faces: [
+            {
+              box,
+              score: 0.97,
+              quality: { sizePx: 64, score: 0.97, sharpness: 40, frontality: 0.95 },
+              descriptor: sampleDescriptor(10),
+            },
+          ],
+        },
       ],
     },
   ];

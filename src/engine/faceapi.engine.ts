@@ -399,8 +399,8 @@ export class FaceApiEngine implements FaceEngine {
     // A face and its mirror image describe the same person; their mean is steadier across pose
     // and lighting than either alone.
     const [plain, flipped] = (await faceapi.nets.faceRecognitionNet.computeFaceDescriptor([
-      aligned as unknown as FaceApi.tf.Tensor3D,
-      mirrored as unknown as FaceApi.tf.Tensor3D,
+      aligned,
+      mirrored,
     ])) as Float32Array[];
     if (!plain || !flipped) throw new Error('the descriptor net returned nothing');
     const descriptor = new Float32Array(plain.length);

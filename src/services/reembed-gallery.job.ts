@@ -29,7 +29,8 @@ export interface ReembedGalleryDeps {
   store: Store;
   /** Asked with `{ model }`: only an engine of the job's model may answer. */
   embed: PhotoEmbedder;
-  gallerySync: GallerySync;
+  /** Sends every connected node its model's whole gallery once the job is done. */
+  gallerySync: Pick<GallerySync, 'resync'>;
   /**
    * Photos per embed request. Few, so a request stays well inside a bridge frame (photos are up
    * to 10 MiB) and progress moves. @defaultValue 4

@@ -49,6 +49,7 @@ function humanReport(target: string, result: ProbeResult): string {
   const lines = [
     `node ${result.nodeId} at ${target}`,
     `  protocol        v${result.protocol}`,
+    `  descriptors     ${result.descriptorModel}`,
     `  gallery version ${result.galleryVersion}`,
     `  outbox depth    ${result.outboxDepth}`,
     `  uptime          ${Math.round(result.uptimeS)} s`,

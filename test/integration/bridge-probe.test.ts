@@ -17,7 +17,7 @@ import {
   readStoredBridgeSecret,
   resolveBridgeSecret,
 } from '../../src/bridge/index.js';
-import { Command, encodeMessage } from '../../src/bridge/protocol/index.js';
+import { Command, encodeMessage, PROTOCOL_VERSION } from '../../src/bridge/protocol/index.js';
 import { runProbe } from '../../src/cli/probe.command.js';
 import { ErrorCode, Gallery, isRollcallError } from '../../src/core/index.js';
 import { tempDir } from '../support/temp.js';
@@ -92,7 +92,8 @@ describe('rollcall probe', () => {
     const report = JSON.parse(out) as Record<string, unknown>;
     assert.equal(report.ok, true);
     assert.equal(report.nodeId, 'camera-pc');
-    assert.equal(report.protocol, 1);
+    assert.equal(report.protocol, PROTOCOL_VERSION);
+    assert.equal(report.descriptorModel, 'face-api');
     assert.equal(report.fps, 12.5);
     assert.equal(report.galleryVersion, 0);
     assert.equal(report.outboxDepth, 0);
@@ -102,6 +103,7 @@ describe('rollcall probe', () => {
     assert.equal(human.code, 0);
     assert.match(human.out, /node camera-pc/);
     assert.match(human.out, /outbox depth\s+0/);
+    assert.match(human.out, /descriptors\s+face-api/);
 
     const wrong = await probe(`127.0.0.1:${port}`, 'not-the-secret-at-all', false);
     assert.equal(wrong.code, 1);
@@ -133,13 +135,14 @@ describe('rollcall probe', () => {
     assert.ok(Date.now() - started < 2000);
   });
 
-  it('says "protocol mismatch (node speaks v2)" for a node of another version', async () => {
-    const frame = encodeMessage({ command: Command.ERROR, code: 'VERSION_MISMATCH', message: 'speak v2' });
-    frame[2] = 2; // the version byte of the header
+  it('says "protocol mismatch (node speaks v1)" for a node of another version', async () => {
+    // A version-1 node: from before descriptor models.
+    const frame = encodeMessage({ command: Command.ERROR, code: 'VERSION_MISMATCH', message: 'speak v1' });
+    frame[2] = 1; // the version byte of the header
     const port = await fakeNode(frame);
     const { code, out } = await probe(`127.0.0.1:${port}`);
     assert.equal(code, 1);
-    assert.equal((JSON.parse(out) as { reason: string }).reason, 'protocol mismatch (node speaks v2)');
+    assert.equal((JSON.parse(out) as { reason: string }).reason, 'protocol mismatch (node speaks v1)');
   });
 
   it('refuses a malformed target as a usage error', async () => {

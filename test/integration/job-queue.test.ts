@@ -37,7 +37,13 @@ describe('JobQueue on a real Redis', () => {
       const view = await jobSettled(queue, id);
       assert.equal(view.state, 'completed');
       assert.equal(view.progress, 50);
-      assert.deepEqual(view.result, { personId: 'p1', accepted: ['a', 'b'], refused: [], galleryVersion: 7 });
+      assert.deepEqual(view.result, {
+        personId: 'p1',
+        model: 'face-api',
+        accepted: ['a', 'b'],
+        refused: [],
+        galleryVersion: 7,
+      });
     } finally {
       await queue.close();
     }
@@ -103,6 +109,30 @@ describe('JobQueue on a real Redis', () => {
       assert.equal(await queue.queue.count(), 1);
     } finally {
       await queue.close();
+    }
+  });
+
+  it('makes one re-embedding job per model while one is queued or running, and a new one after it finished', async () => {
+    const prefix = randomUUID();
+    const producer = await JobQueue.start({ redisUrl: redis.url, prefix });
+    let worker: JobQueue | undefined;
+    try {
+      const first = await producer.enqueue(JobName.ReembedGallery, { model: 'fr-feature' });
+      assert.equal(await producer.enqueue(JobName.ReembedGallery, { model: 'fr-feature' }), first);
+      const other = await producer.enqueue(JobName.ReembedGallery, { model: 'face-api' });
+      assert.notEqual(other, first, 'another model is another job');
+      assert.equal(await producer.queue.count(), 2);
+
+      worker = await JobQueue.start({ redisUrl: redis.url, prefix }, handlers());
+      assert.equal((await jobSettled(producer, first)).state, 'completed');
+      // A finished job is kept for people to see, but blocks no later trigger.
+      const next = await producer.enqueue(JobName.ReembedGallery, { model: 'fr-feature' });
+      assert.notEqual(next, first);
+      assert.equal((await jobSettled(producer, next)).state, 'completed');
+      assert.equal((await producer.getJob(first))?.state, 'completed');
+    } finally {
+      await worker?.close();
+      await producer.close();
     }
   });
 

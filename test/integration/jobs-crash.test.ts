@@ -80,7 +80,13 @@ describe('training jobs survive crashes', () => {
       );
       const view = await jobSettled(rescuer, id);
       assert.equal(view.state, 'completed', view.failedReason ?? '');
-      assert.deepEqual(view.result, { personId: 'p1', accepted: ['a', 'b'], refused: [], galleryVersion: 1 });
+      assert.deepEqual(view.result, {
+        personId: 'p1',
+        model: 'face-api',
+        accepted: ['a', 'b'],
+        refused: [],
+        galleryVersion: 1,
+      });
       assert.equal(view.attemptsMade, 1, 'the crashed run is not counted as a failed attempt');
       assert.deepEqual(attempts, [2], 'run once more, as the second attempt');
     } finally {
@@ -109,7 +115,13 @@ describe('training jobs survive crashes', () => {
       worker = await JobQueue.start({ redisUrl: second.url, prefix }, completingHandlers(attempts));
       const view = await jobSettled(worker, id);
       assert.equal(view.state, 'completed', view.failedReason ?? '');
-      assert.deepEqual(view.result, { personId: 'p2', accepted: ['c'], refused: [], galleryVersion: 1 });
+      assert.deepEqual(view.result, {
+        personId: 'p2',
+        model: 'face-api',
+        accepted: ['c'],
+        refused: [],
+        galleryVersion: 1,
+      });
       assert.deepEqual(attempts, [1]);
     } finally {
       await worker?.close();

@@ -133,9 +133,13 @@ export async function startWebNode(
         .connected()
         .flatMap((client) => (client.state.status ? [client.state.status.descriptorModel] : [])),
     );
-  // On a web node alone, a model asked for is computed by a connected node of that model.
-  const embed: PhotoEmbedder =
-    local?.embed ?? ((photos, options) => clients.embed(photos, EMBED_TIMEOUT_MS, options?.model));
+  // The local engine when there is one and it makes the model asked for (if any); otherwise a
+  // connected node (of that model) over the bridge, e.g. re-embedding for a remote node of another
+  // model than the local engine's.
+  const embed: PhotoEmbedder = (photos, options) =>
+    local !== undefined && (options?.model === undefined || options.model === local.descriptorModel)
+      ? local.embed(photos, options)
+      : clients.embed(photos, EMBED_TIMEOUT_MS, options?.model);
   // Set once the queue runs; a node that connects before then is looked at again below.
   let reembedIfNeeded: (model: DescriptorModel, why: string) => Promise<void> = () => Promise.resolve();
   const jobs = await JobQueue.start(

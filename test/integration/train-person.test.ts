@@ -70,4 +70,57 @@ describe('the training job', () => {
       return true;
     });
   });
+
+  it('stores descriptors under the model that computed them, and checks duplicates within that model only', async () => {
+    const frStore = await createStore({ dataDir: await tempDir('train-models') });
+    const frPool = await FaceEnginePool.start({ threads: 1, embedder: 'fr-feature' });
+    try {
+      const handler = (engine: FaceEnginePool): JobHandler<typeof JobName.TrainPerson> =>
+        handleTrainPerson({
+          store: frStore,
+          embed: engineEmbedder(engine, 'ssd'),
+          gallerySync: new GallerySync({ store: frStore, clients: [] }),
+          thresholds: { match: 0.55, unknown: 0.6 },
+        });
+      const enrollWith = async (
+        engine: FaceEnginePool,
+        name: string,
+        file: string,
+      ): Promise<{ personId: string; model: string; accepted: string[] }> => {
+        const { person } = await frStore.createPerson({ name });
+        const bytes = await readFile(facePhoto(file));
+        const photo = await frStore.addPhoto({
+          personId: person.id,
+          fileName: file.split('/')[1] ?? file,
+          bytes,
+        });
+        return handler(engine)(
+          { personId: person.id, photoIds: [photo.id] },
+          { jobId: 'test', attempt: 1, reportProgress: () => Promise.resolve() },
+        );
+      };
+
+      // A face-api person in the store must not upset a fr-feature training (128 vs 512 values).
+      const leonard = await enrollWith(pool, 'Leonard', 'leonard/leonard1.png');
+      assert.equal(leonard.model, 'face-api');
+      const amy = await enrollWith(frPool, 'Amy', 'amy/amy1.png');
+      assert.equal(amy.model, 'fr-feature');
+      const stored = await frStore.listDescriptors(amy.personId);
+      assert.deepEqual(
+        stored.map((d) => [d.model, d.descriptor.length]),
+        [['fr-feature', 512]],
+      );
+      assert.equal((await frStore.getGallery('face-api')).people.length, 1);
+
+      // The same face again under another name: refused, compared in fr-feature space.
+      await assert.rejects(enrollWith(frPool, 'Impostor', 'amy/amy1.png'), (error: unknown) => {
+        assert.ok(error instanceof UnrecoverableError);
+        assert.match(error.message, /this face looks like Amy, who is already enrolled/);
+        return true;
+      });
+    } finally {
+      await frPool.close();
+      await frStore.close();
+    }
+  });
 });

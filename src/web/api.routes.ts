@@ -55,6 +55,8 @@ function nodeView(node: NodeState) {
     fps: cameras.reduce((sum, camera) => sum + camera.fps, 0),
     cameras,
     galleryVersion: node.status?.galleryVersion ?? null,
+    // Which gallery the node takes: descriptors of two models never compare.
+    descriptorModel: node.status?.descriptorModel ?? null,
     outboxDepth: node.status?.outboxDepth ?? null,
     uptimeS: node.status?.uptimeS ?? null,
   };

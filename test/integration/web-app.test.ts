@@ -756,6 +756,7 @@ describe('web node over HTTP', () => {
         fps: 12.5,
         cameras: [{ cameraId: 'video0', fps: 12.5, droppedFrames: 3, latencyP95Ms: 120, online: true }],
         galleryVersion: 7,
+        descriptorModel: 'face-api',
         outboxDepth: 2,
         uptimeS: 3600,
       });

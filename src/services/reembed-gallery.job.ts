@@ -51,7 +51,6 @@ export function handleReembedGallery(deps: ReembedGalleryDeps): JobHandler<typeo
     const photoIds = await lackingPhotoIds(store, model);
     const refused: Result['refused'] = [];
     let embedded = 0;
-    let written = 0;
     let done = 0;
 
     let batch: (EmbedPhoto & { photoId: string })[] = [];
@@ -80,7 +79,6 @@ export function handleReembedGallery(deps: ReembedGalleryDeps): JobHandler<typeo
         }
         try {
           await store.setPhotoDescriptors(photo.photoId, model, [verdict.descriptor], { bumpGallery: false });
-          written++;
           embedded++;
         } catch (error) {
           // Erased since the listing (its person was deleted): nothing to describe any more.
@@ -107,7 +105,7 @@ export function handleReembedGallery(deps: ReembedGalleryDeps): JobHandler<typeo
 
     // An earlier attempt may have written descriptors and died before its bump: bump on a retry too.
     let galleryVersion: number;
-    if (written > 0 || attempt > 1) {
+    if (embedded > 0 || attempt > 1) {
       galleryVersion = (await store.bumpGalleryVersion()).galleryVersion;
       try {
         await deps.gallerySync.resync();

@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
-import { DESCRIPTOR_LENGTHS, Gallery, type DescriptorModel } from '../../src/core/index.js';
+import {
+  DESCRIPTOR_LENGTHS,
+  ErrorCode,
+  Gallery,
+  isRollcallError,
+  type DescriptorModel,
+} from '../../src/core/index.js';
 import { decodeImage } from '../../src/engine/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import {
@@ -218,3 +224,129 @@ function reembedScenario(from: DescriptorModel, to: DescriptorModel): void {
 
 reembedScenario('face-api', 'face-api');
 reembedScenario('face-api', 'fr-feature');
+
+describe('the re-embedding job, with a scripted engine (real SQLite)', () => {
+  const context = { jobId: 'test', attempt: 1, reportProgress: () => Promise.resolve() };
+  const face = (descriptor: Float32Array) => ({
+    box: { x: 10, y: 10, width: 120, height: 120 },
+    score: 0.98,
+    quality: { sizePx: 120, score: 0.98, sharpness: 40, frontality: 0.9 },
+    descriptor,
+  });
+  const unit = (seed: number): Float32Array => {
+    const d = new Float32Array(512).map((_, i) => Math.sin(seed * 7 + i));
+    const norm = Math.hypot(...d);
+    return d.map((v) => v / norm);
+  };
+
+  async function seeded(): Promise<{ store: Store; photoIds: string[]; personId: string }> {
+    const store = await createStore({ dataDir: await tempDir('reembed-unit') });
+    const { person } = await store.createPerson({ name: 'Ada' });
+    const photoIds: string[] = [];
+    for (const fileName of ['a.jpg', 'b.jpg', 'c.jpg']) {
+      const photo = await store.addPhoto({ personId: person.id, fileName, bytes: new Uint8Array([1, 2]) });
+      await store.setPhotoDescriptors(photo.id, 'face-api', [new Float32Array(128).fill(0.1)]);
+      photoIds.push(photo.id);
+    }
+    return { store, photoIds, personId: person.id };
+  }
+
+  it('stores what the engine could use, reports what it could not, and bumps the version once', async () => {
+    const { store, photoIds, personId } = await seeded();
+    try {
+      const asked: { names: string[]; model: string | undefined }[] = [];
+      let resyncs = 0;
+      const handler = handleReembedGallery({
+        store,
+        batchPhotos: 2,
+        gallerySync: {
+          resync: () => {
+            resyncs++;
+            return Promise.resolve();
+          },
+        },
+        embed: (photos, options) => {
+          asked.push({ names: photos.map((p) => p.name), model: options?.model });
+          return Promise.resolve({
+            model: 'fr-feature',
+            results: photos.map((p, i) =>
+              p.name === 'b.jpg'
+                ? { name: p.name, ok: true as const, faces: [] }
+                : { name: p.name, ok: true as const, faces: [face(unit(i))] },
+            ),
+          });
+        },
+      });
+      const before = await store.getGalleryVersion();
+      const result = await handler({ model: 'fr-feature' }, context);
+      assert.deepEqual(asked, [
+        { names: ['a.jpg', 'b.jpg'], model: 'fr-feature' },
+        { names: ['c.jpg'], model: 'fr-feature' },
+      ]);
+      assert.equal(result.photos, 3);
+      assert.equal(result.embedded, 2);
+      assert.deepEqual(
+        result.refused.map((r) => [r.photoId, r.reason]),
+        [[photoIds[1], 'b.jpg: no face was found in the photo']],
+      );
+      assert.equal(result.galleryVersion, before + 1);
+      assert.equal(await store.getGalleryVersion(), before + 1);
+      assert.equal(resyncs, 1);
+      assert.equal((await store.listDescriptors(personId, 'fr-feature')).length, 2);
+      assert.equal((await store.listDescriptors(personId, 'face-api')).length, 3, 'the face-api ones stay');
+      assert.deepEqual(
+        (await store.listPhotosLackingDescriptors('fr-feature')).items.map((p) => p.id),
+        [photoIds[1]],
+        'the refused photo is tried again next time',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a reply of another model, writing nothing, so the job is retried', async () => {
+    const { store, personId } = await seeded();
+    try {
+      const handler = handleReembedGallery({
+        store,
+        gallerySync: { resync: () => Promise.resolve() },
+        embed: (photos) =>
+          Promise.resolve({
+            model: 'face-api',
+            results: photos.map((p) => ({
+              name: p.name,
+              ok: true as const,
+              faces: [face(new Float32Array(128))],
+            })),
+          }),
+      });
+      await assert.rejects(handler({ model: 'fr-feature' }, context), (error: unknown) =>
+        isRollcallError(error, ErrorCode.DescriptorModelMismatch),
+      );
+      assert.deepEqual(await store.listDescriptors(personId, 'fr-feature'), []);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('bumps the version on a retry even when an earlier attempt wrote everything before dying', async () => {
+    const { store, photoIds } = await seeded();
+    try {
+      for (const photoId of photoIds) {
+        await store.setPhotoDescriptors(photoId, 'fr-feature', [unit(1)], { bumpGallery: false });
+      }
+      const before = await store.getGalleryVersion();
+      const handler = handleReembedGallery({
+        store,
+        gallerySync: { resync: () => Promise.resolve() },
+        embed: () => Promise.reject(new Error('nothing is left to embed')),
+      });
+      const first = await handler({ model: 'fr-feature' }, context);
+      assert.equal(first.galleryVersion, before, 'a first run with nothing to do changes nothing');
+      const retry = await handler({ model: 'fr-feature' }, { ...context, attempt: 2 });
+      assert.equal(retry.galleryVersion, before + 1);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -15,7 +15,7 @@ import {
   UnknownFaceService,
   handleReembedGallery,
   handleTrainPerson,
-  queueReembedIfNeeded,
+  ReembedTrigger,
   type PhotoEmbedder,
 } from '../services/index.js';
 import { createStore } from '../store/index.js';
@@ -126,13 +126,6 @@ export async function startWebNode(
   clients.start();
   rooms.push({ name: 'bridge clients', close: () => clients.close() });
 
-  /** The descriptor models of the connected nodes, as their STATUS says. */
-  const connectedModels = (): Set<DescriptorModel> =>
-    new Set(
-      clients
-        .connected()
-        .flatMap((client) => (client.state.status ? [client.state.status.descriptorModel] : [])),
-    );
   // The local engine when there is one and it makes the model asked for (if any); otherwise a
   // connected node (of that model) over the bridge, e.g. re-embedding for a remote node of another
   // model than the local engine's.
@@ -140,8 +133,17 @@ export async function startWebNode(
     local !== undefined && (options?.model === undefined || options.model === local.descriptorModel)
       ? local.embed(photos, options)
       : clients.embed(photos, EMBED_TIMEOUT_MS, options?.model);
-  // Set once the queue runs; a node that connects before then is looked at again below.
-  let reembedIfNeeded: (model: DescriptorModel, why: string) => Promise<void> = () => Promise.resolve();
+  // A node of a model some photos have no descriptors of would recognise nobody from them.
+  const reembed = new ReembedTrigger({
+    store,
+    clients,
+    onQueued: (info) => {
+      logger.info(info, 're-embedding queued');
+    },
+    onError: (error, model) => {
+      logger.warn({ err: error, model }, 'could not queue re-embedding; the next trigger tries again');
+    },
+  });
   const jobs = await JobQueue.start(
     { redisUrl },
     {
@@ -150,35 +152,13 @@ export async function startWebNode(
         embed,
         gallerySync,
         thresholds: () => settings.thresholds(),
-        // Nodes of other models need the new person too.
-        descriptorsStored: async (model) => {
-          for (const other of connectedModels()) {
-            if (other !== model) await reembedIfNeeded(other, 'a person was trained with another model');
-          }
-        },
+        descriptorsStored: (model) => reembed.descriptorsStored(model),
       }),
       [JobName.ReembedGallery]: handleReembedGallery({ store, embed, gallerySync }),
     },
   );
   rooms.push({ name: 'job queue', close: () => jobs.close() });
-  reembedIfNeeded = async (model, why) => {
-    try {
-      const jobId = await queueReembedIfNeeded({ store, jobs }, model);
-      if (jobId !== undefined) logger.info({ model, job: jobId, why }, 're-embedding queued');
-    } catch (error) {
-      logger.warn(
-        { err: error, model },
-        'could not queue re-embedding; it is tried again at the next trigger',
-      );
-    }
-  };
-  // A node of a model some photos have no descriptors of recognises nobody from them until they
-  // are described again with its model.
-  clients.on('galleryNeeded', ({ descriptorModel, address }) => {
-    void reembedIfNeeded(descriptorModel, `node ${address} connected`);
-  });
-  for (const model of connectedModels()) void reembedIfNeeded(model, 'a node was connected at start');
-  if (local !== undefined) void reembedIfNeeded(local.descriptorModel, 'the local engine started');
+  reembed.start(jobs, local?.descriptorModel);
   const enrollment = new EnrollmentService({
     store,
     jobs,

@@ -12,8 +12,8 @@ export {
   handleReembedGallery,
   queueReembedIfNeeded,
   type ReembedGalleryDeps,
-  type ReembedTriggerDeps,
 } from './reembed-gallery.job.js';
+export { ReembedTrigger, type ReembedTriggerDeps } from './reembed-trigger.service.js';
 export {
   SETTINGS_KEY,
   SettingsService,

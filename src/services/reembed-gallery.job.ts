@@ -148,19 +148,13 @@ function chooseDescriptor(
   return { ok: true, descriptor: selection.face.descriptor };
 }
 
-export interface ReembedTriggerDeps {
-  store: Store;
-  jobs: { enqueue: JobQueue['enqueue'] };
-}
-
 /**
- * Queues the re-embedding job of `model` when some accepted photo lacks descriptors of it: called
- * when a node of that model connects, and when a web node starts with a local engine. Many calls
- * make one job (the catalog de-duplicates per model). Resolves the job id, or undefined when
+ * Queues the re-embedding job of `model` when some accepted photo lacks descriptors of it. Many
+ * calls make one job (the catalog de-duplicates per model). Resolves the job id, or undefined when
  * nothing is missing.
  */
 export async function queueReembedIfNeeded(
-  deps: ReembedTriggerDeps,
+  deps: { store: Store; jobs: Pick<JobQueue, 'enqueue'> },
   model: DescriptorModel,
 ): Promise<string | undefined> {
   const missing = await deps.store.listPhotosLackingDescriptors(model, { limit: 1 });

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
 import { DESCRIPTOR_LENGTHS, Gallery, type DescriptorModel } from '../../src/core/index.js';
-import { GallerySync } from '../../src/services/index.js';
+import { GallerySync, ReembedTrigger } from '../../src/services/index.js';
+import type { JobName, JobPayloads } from '../../src/queues/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { descriptor } from './store.contract.js';
 import { tempDir } from '../support/temp.js';
@@ -26,6 +27,7 @@ describe('gallery sync with nodes of two descriptor models', () => {
   const closers: (() => Promise<void>)[] = [];
   let store: Store;
   let sync: GallerySync;
+  let clients: BridgeClients;
   let nodes: Record<DescriptorModel, Node>;
   const ids: Record<string, string> = {};
   const photos: Record<string, string> = {};
@@ -70,7 +72,7 @@ describe('gallery sync with nodes of two descriptor models', () => {
       'face-api': await startNode(path.join(dir, 'old'), 'face-api'),
       'fr-feature': await startNode(path.join(dir, 'new'), 'fr-feature'),
     };
-    const clients = new BridgeClients(
+    clients = new BridgeClients(
       Object.values(nodes).map(({ port }) => ({ host: '127.0.0.1', port })),
       { secret: SECRET, clientId: 'web-1' },
     );
@@ -121,5 +123,31 @@ describe('gallery sync with nodes of two descriptor models', () => {
     assert.equal(nodes['fr-feature'].cache.version, bumped.galleryVersion);
     assert.deepEqual(people('fr-feature'), [ids.Ada, ids.Bob, ids.Cy].sort());
     assert.deepEqual(people('face-api'), [ids.Ada, ids.Bob].sort());
+  });
+
+  it('asks for re-embedding in each connected model that some photo lacks, and after a training in another model', async () => {
+    const enqueued: JobPayloads[typeof JobName.ReembedGallery][] = [];
+    const jobs = {
+      enqueue: (_name: JobName, payload: unknown): Promise<string> => {
+        enqueued.push(payload as JobPayloads[typeof JobName.ReembedGallery]);
+        return Promise.resolve('job-1');
+      },
+    };
+    const trigger = new ReembedTrigger({ store, clients });
+    await trigger.request('face-api', 'before the start');
+    assert.deepEqual(enqueued, [], 'nothing is queued before the start');
+    assert.deepEqual([...trigger.connectedModels()].sort(), ['face-api', 'fr-feature']);
+
+    // Cy has fr-feature descriptors only; everyone has fr-feature ones since the re-embedding.
+    trigger.start(jobs);
+    await until('the start trigger', () => Promise.resolve(enqueued.length > 0 ? true : undefined));
+    assert.deepEqual(enqueued, [{ model: 'face-api' }]);
+
+    enqueued.length = 0;
+    await trigger.descriptorsStored('fr-feature');
+    assert.deepEqual(enqueued, [{ model: 'face-api' }], 'the face-api node needs Cy too');
+    enqueued.length = 0;
+    await trigger.descriptorsStored('face-api');
+    assert.deepEqual(enqueued, [], 'no photo lacks fr-feature descriptors');
   });
 });

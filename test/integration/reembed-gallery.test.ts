@@ -25,6 +25,7 @@ import {
   handleReembedGallery,
   handleTrainPerson,
   queueReembedIfNeeded,
+  ReembedTrigger,
   type PhotoEmbedder,
 } from '../../src/services/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
@@ -146,29 +147,27 @@ function reembedScenario(from: DescriptorModel, to: DescriptorModel): void {
       sync.start();
       syncToNode = () => sync.resync();
       reembedEmbed = (photos, options) => clients.embed(photos, 60_000, options?.model);
-      const queued: (string | undefined)[] = [];
-      const triggers: Promise<void>[] = [];
-      clients.on('galleryNeeded', ({ descriptorModel }) => {
-        // Several triggers at once (several nodes connecting, a restart) make one job.
-        for (let i = 0; i < 3; i++) {
-          triggers.push(
-            queueReembedIfNeeded({ store, jobs }, descriptorModel).then((id) => {
-              queued.push(id);
-            }),
-          );
-        }
+      const queued: string[] = [];
+      const trigger = new ReembedTrigger({
+        store,
+        clients,
+        onQueued: ({ model, jobId }) => {
+          assert.equal(model, to);
+          queued.push(jobId);
+        },
       });
+      trigger.start(jobs);
       clients.start();
-      await until(
-        'the trigger to run',
-        () => Promise.resolve(queued.length === 3 ? true : undefined),
-        30_000,
+      await until('the node to connect', () =>
+        Promise.resolve(clients.connected()[0]?.state.status ? true : undefined),
       );
-      await Promise.all(triggers);
+      // More triggers at once (another node of the model, a restart) make no second job.
+      await Promise.all([trigger.request(to, 'again'), trigger.request(to, 'and again')]);
 
       if (from === to) {
-        assert.deepEqual(queued, [undefined, undefined, undefined], 'nothing missing, no job');
+        assert.deepEqual(queued, [], 'nothing missing, no job');
       } else {
+        await until('the connection trigger', () => Promise.resolve(queued.length === 3 ? true : undefined));
         const [jobId] = queued;
         assert.ok(jobId !== undefined);
         assert.deepEqual(queued, [jobId, jobId, jobId], 'one job for many triggers');

@@ -47,6 +47,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   ServerHandshake,
+  wireDescriptorBytes,
   type BridgeMessage,
   type CameraStatus,
   type EmbedPhoto,
@@ -825,7 +826,7 @@ class ServerConnection {
 
   /**
    * Collects a snapshot sent in parts; returns every person once the last part is in, else
-   * undefined. Parts must come in order, for one version, up to `snapshotDescriptors` in all: a
+   * undefined. Parts must come in order, for one version, up to `snapshotDescriptorBytes` in all: a
    * node holds the parts in memory and applies nothing until the whole gallery is there.
    */
   #stageSnapshotPart(message: GallerySnapshotMessage): GalleryPerson[] | undefined {
@@ -860,8 +861,8 @@ class ServerConnection {
       staged.people.push(person);
       staged.descriptors += person.descriptors.length;
     }
-    if (staged.descriptors > MESSAGE_LIMITS.snapshotDescriptors) {
-      fail(`more than ${MESSAGE_LIMITS.snapshotDescriptors} descriptors in one snapshot`);
+    if (staged.descriptors * wireDescriptorBytes(message.model) > MESSAGE_LIMITS.snapshotDescriptorBytes) {
+      fail(`more than ${MESSAGE_LIMITS.snapshotDescriptorBytes} bytes of descriptors in one snapshot`);
       return undefined;
     }
     staged.next++;

@@ -41,10 +41,11 @@ export const MESSAGE_LIMITS = {
   descriptorsPerPerson: 256,
   snapshotPeople: 65_536,
   /**
-   * Descriptors in one snapshot sent in parts (a node stages them in memory: 512 bytes each for
-   * face-api, 2,048 for fr-feature).
+   * Descriptor bytes in one snapshot sent in parts, which a node stages in memory: 256 MiB, so
+   * 524,288 face-api descriptors (512 bytes each) or 131,072 fr-feature ones (2,048 bytes). A
+   * byte bound, not a count, so a bigger model cannot make a node stage four times the memory.
    */
-  snapshotDescriptors: 500_000,
+  snapshotDescriptorBytes: 256 * 1024 * 1024,
   /**
    * Descriptor bytes in one part of a snapshot: 2 MiB of binary (4,096 face-api or 1,024 fr-feature
    * descriptors), its JSON well under 1 MiB.

@@ -171,6 +171,7 @@ export function nodesPage(viewer: Viewer): string {
             <th>FPS</th>
             <th>Cameras</th>
             <th>Gallery version</th>
+            <th>Descriptors</th>
             <th>Outbox depth</th>
             <th>Last heartbeat</th>
           </tr>

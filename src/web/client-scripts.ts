@@ -382,7 +382,7 @@ async function refresh() {
     const rows = nodes.map((n) => {
       const state = n.connected ? el('span', { class: 'ok' }, 'connected') : el('span', { class: 'offline' }, 'OFFLINE');
       const cameras = n.cameras.map((c) => c.cameraId + (c.online ? '' : ' (offline)')).join(', ') || '—';
-      return el('tr', { 'data-address': n.address }, el('td', {}, n.nodeId ?? '—'), el('td', {}, n.address), el('td', {}, state), el('td', {}, n.connected ? n.fps.toFixed(1) : '—'), el('td', {}, cameras), el('td', {}, n.galleryVersion ?? '—'), el('td', {}, n.outboxDepth ?? '—'), el('td', {}, n.lastHeartbeatAt ? clock(n.lastHeartbeatAt) : 'never'));
+      return el('tr', { 'data-address': n.address }, el('td', {}, n.nodeId ?? '—'), el('td', {}, n.address), el('td', {}, state), el('td', {}, n.connected ? n.fps.toFixed(1) : '—'), el('td', {}, cameras), el('td', {}, n.galleryVersion ?? '—'), el('td', {}, n.descriptorModel ?? '—'), el('td', {}, n.outboxDepth ?? '—'), el('td', {}, n.lastHeartbeatAt ? clock(n.lastHeartbeatAt) : 'never'));
     });
     document.getElementById('nodes').replaceChildren(...rows);
     document.getElementById('nodes-empty').hidden = rows.length > 0;

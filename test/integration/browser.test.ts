@@ -276,8 +276,9 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     assert.match(text, /door/);
     const cells = await row.locator('td').allInnerTexts();
     assert.match(cells[5] ?? '', /^\d+$/, 'gallery version');
-    assert.match(cells[6] ?? '', /^\d+$/, 'outbox depth');
-    assert.match(cells[7] ?? '', /^\d\d:\d\d:\d\d$/, 'last heartbeat');
+    assert.match(cells[6] ?? '', /^(fr-feature|face-api)$/, 'the descriptor model of the node');
+    assert.match(cells[7] ?? '', /^\d+$/, 'outbox depth');
+    assert.match(cells[8] ?? '', /^\d\d:\d\d:\d\d$/, 'last heartbeat');
     await screenshot(page, '06-nodes');
   });
 

@@ -10,3 +10,8 @@ export * from './events.js';
 export * from './random.js';
 export * from './attendance.js';
 export * from './time-zone.js';
+export * from './decision-policy.js';
+export * from './open-set-split.js';
+export * from './operating-curve.js';
+export * from './verification.js';
+export * from './lfw-pairs.js';

@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ErrorCode, RollcallError } from '../core/index.js';
@@ -36,6 +37,8 @@ const RECORD_HEAD_BYTES = 8;
 const HASH_BYTES = 32;
 /** Box (4), detector score, quality (4): nine f64. */
 const FACE_FIXED_BYTES = 9 * 8;
+/** Floats are stored little-endian; on such a machine (nearly all) they are copied in bulk. */
+const LITTLE_ENDIAN = endianness() === 'LE';
 /** A record larger than this is damage, not data: a photo with 100 faces of 512 values is ~250 KiB. */
 const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
@@ -231,7 +234,10 @@ function encodeRecord(hash: string, analysis: CachedAnalysis): Buffer {
 }
 
 function writeFloats(body: Buffer, at: number, values: Float32Array): number {
-  let next = body.writeUInt16LE(values.length, at);
+  const start = body.writeUInt16LE(values.length, at);
+  if (LITTLE_ENDIAN)
+    return start + Buffer.from(values.buffer, values.byteOffset, values.byteLength).copy(body, start);
+  let next = start;
   for (const v of values) next = body.writeFloatLE(v, next);
   return next;
 }
@@ -270,6 +276,12 @@ function decodeBody(body: Buffer): { hash: string; analysis: CachedAnalysis } | 
 
 function readFloats(body: Buffer, at: number): Float32Array {
   const n = body.readUInt16LE(at);
+  if (at + 2 + n * 4 > body.length) throw new RangeError('the values run past the record');
+  if (LITTLE_ENDIAN) {
+    // A copy of the bytes (aligned, and not holding the whole file in memory) viewed as floats.
+    const start = body.byteOffset + at + 2;
+    return new Float32Array(body.buffer.slice(start, start + n * 4));
+  }
   const values = new Float32Array(n);
   for (let i = 0; i < n; i++) values[i] = body.readFloatLE(at + 2 + i * 4);
   return values;

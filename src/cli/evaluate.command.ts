@@ -20,6 +20,7 @@ import {
   RollcallError,
   parseLfwPairs,
   thresholdPolicy,
+  type DecisionPolicy,
   type LfwPairs,
   type MatchThresholds,
 } from '../core/index.js';
@@ -44,6 +45,11 @@ export interface EvaluateOptions {
    * any face found is enrolled, every probe face is matched, no padding.
    */
   mode: 'rollcall' | 'baseline';
+  /**
+   * Names each probe from its two nearest people (and its face). @defaultValue the live rule,
+   * `thresholdPolicy(thresholds, gates)`, with the recognition gates in `rollcall` mode
+   */
+  policy?: { name: string; decide: DecisionPolicy };
   /** Seed of the gallery subsets. */
   seed: number;
   /** Where analyses are cached; null analyses every photo afresh and stores nothing. */
@@ -132,9 +138,11 @@ export async function evaluate(
     model: engine.info.model,
     descriptorModel: engine.info.descriptorModel,
     thresholds: options.thresholds,
-    decisionPolicy: `match below ${options.thresholds.match}, unknown from ${options.thresholds.unknown}, ${
-      rollcall ? 'faces below the recognition quality gates left unknown' : 'no quality gates'
-    }`,
+    decisionPolicy:
+      options.policy?.name ??
+      `match below ${options.thresholds.match}, unknown from ${options.thresholds.unknown}, ${
+        rollcall ? 'faces below the recognition quality gates left unknown' : 'no quality gates'
+      }`,
     cache: cache ? { ...cache.stats } : null,
   };
   if (options.identification) {
@@ -145,7 +153,7 @@ export async function evaluate(
       identify(options.identification, analysisOf, {
         enrollmentGates: rollcall ? ENROLLMENT_GATES : NO_GATES,
         recognitionGates: gates,
-        policy: thresholdPolicy(options.thresholds, gates),
+        policy: options.policy?.decide ?? thresholdPolicy(options.thresholds, gates),
         dimension: DESCRIPTOR_LENGTHS[engine.info.descriptorModel],
         seed: options.seed,
       }),

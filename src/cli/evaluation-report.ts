@@ -34,7 +34,7 @@ function identificationLines(report: EvaluationReport): string[] {
       '   people  probes  rank-1  named wrong  strangers named  rank-1 at 10% / 5% / 1% strangers named',
     );
     for (const p of report.gallerySweep) {
-      const at = p.rank1AtStrangerRate.map((r) => percent(r.rank1Accuracy).padStart(6)).join(' /');
+      const at = p.rank1AtStrangerRate.map((r) => percent(r.rank1Accuracy)).join(' / ');
       lines.push(
         `  ${String(p.galleryPeople).padStart(7)} ${String(p.enrolledProbes).padStart(7)} ${percent(p.rank1Accuracy).padStart(7)} ${percent(p.wrongNamesOfEnrolled).padStart(12)} ${percent(p.strangersNamedRate).padStart(16)}  ${at}`,
       );

@@ -10,6 +10,7 @@ export * from './events.js';
 export * from './random.js';
 export * from './attendance.js';
 export * from './time-zone.js';
+export * from './calibration.js';
 export * from './decision-policy.js';
 export * from './open-set-split.js';
 export * from './operating-curve.js';

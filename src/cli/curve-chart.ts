@@ -24,6 +24,13 @@ const PLOT = { left: 78, right: WIDTH - 24, top: 92, bottom: HEIGHT - 62 };
 const X_MIN = 1e-3;
 const X_MAX = 1;
 const COLOURS = ['#1f5fbf', '#c0392b', '#2e8b57', '#8e44ad', '#d35400', '#555555'];
+/** Lines differ by dash as well as colour, so the chart still reads in grey or to a colour-blind eye. */
+const DASHES = ['', '8 4', '2 3', '10 3 2 3', '4 4', '1 2'];
+
+function dash(index: number): string {
+  const pattern = DASHES[index % DASHES.length] ?? '';
+  return pattern ? ` stroke-dasharray="${pattern}"` : '';
+}
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
 function escapeXml(text: string): string {
@@ -84,7 +91,7 @@ function seriesPath(series: ChartSeries, colour: string, index: number): string[
   if (points.length === 0) return [];
   const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${px(xPx(p.x))} ${px(yPx(p.y))}`).join(' ');
   const parts = [
-    `<path d="${d}" fill="none" stroke="${colour}" stroke-width="2.2" stroke-linejoin="round"${index > 0 ? ' stroke-dasharray="7 4"' : ''}/>`,
+    `<path d="${d}" fill="none" stroke="${colour}" stroke-width="2.2" stroke-linejoin="round"${dash(index)}/>`,
   ];
   // Marks at one spot (10% and 5% often land on the same threshold) share one dot and one label.
   const spots = new Map<string, { x: number; y: number; labels: string[] }>();
@@ -122,7 +129,7 @@ function legend(series: readonly ChartSeries[]): string[] {
     const y = top + 16 + i * lineHeight;
     const colour = COLOURS[i % COLOURS.length] ?? '#000000';
     parts.push(
-      `<line x1="${px(left + 10)}" y1="${px(y)}" x2="${px(left + 40)}" y2="${px(y)}" stroke="${colour}" stroke-width="2.2"${i > 0 ? ' stroke-dasharray="7 4"' : ''}/>`,
+      `<line x1="${px(left + 10)}" y1="${px(y)}" x2="${px(left + 40)}" y2="${px(y)}" stroke="${colour}" stroke-width="2.2"${dash(i)}/>`,
       `<text x="${px(left + 48)}" y="${px(y)}" dy="4" font-size="13" ${FONT}>${escapeXml(s.name)}</text>`,
     );
   });

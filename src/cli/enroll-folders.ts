@@ -38,6 +38,8 @@ export type PhotoAnalysis =
 export interface EnrollmentOutcome {
   refused: { file: string; reason: string }[];
   unreadable: { file: string; error: SerializedError }[];
+  /** Who was enrolled, with the descriptors they were enrolled with. */
+  people: { personId: string; descriptors: Float32Array[] }[];
 }
 
 /** Notes and manifests that sit beside photos; every other file is tried, and reported if unreadable. */
@@ -133,7 +135,7 @@ export function enrollAnalyses(
   analyses: readonly PhotoAnalysis[],
   gates: QualityGates = ENROLLMENT_GATES,
 ): EnrollmentOutcome {
-  const outcome: EnrollmentOutcome = { refused: [], unreadable: [] };
+  const outcome: EnrollmentOutcome = { refused: [], unreadable: [], people: [] };
   const descriptorsOf = new Map<string, Float32Array[]>();
   photos.forEach((photo, i) => {
     const analysis = analyses[i];
@@ -152,7 +154,10 @@ export function enrollAnalyses(
       selection.face.descriptor,
     ]);
   });
-  for (const [identity, descriptors] of descriptorsOf) gallery.upsert(identity, descriptors);
+  for (const [identity, descriptors] of descriptorsOf) {
+    gallery.upsert(identity, descriptors);
+    outcome.people.push({ personId: identity, descriptors });
+  }
   return outcome;
 }
 

@@ -20,7 +20,9 @@ import {
   RollcallError,
   parseLfwPairs,
   thresholdPolicy,
-  type DecisionPolicy,
+  isDescriptorModel,
+  type DescriptorModel,
+  type PolicyFactory,
   type LfwPairs,
   type MatchThresholds,
 } from '../core/index.js';
@@ -49,7 +51,7 @@ export interface EvaluateOptions {
    * Names each probe from its two nearest people (and its face). @defaultValue the live rule,
    * `thresholdPolicy(thresholds, gates)`, with the recognition gates in `rollcall` mode
    */
-  policy?: { name: string; decide: DecisionPolicy };
+  policy?: { name: string; forGallery: PolicyFactory };
   /** Seed of the gallery subsets. */
   seed: number;
   /** Where analyses are cached; null analyses every photo afresh and stores nothing. */
@@ -153,7 +155,7 @@ export async function evaluate(
       identify(options.identification, analysisOf, {
         enrollmentGates: rollcall ? ENROLLMENT_GATES : NO_GATES,
         recognitionGates: gates,
-        policy: options.policy?.decide ?? thresholdPolicy(options.thresholds, gates),
+        policy: options.policy?.forGallery ?? (() => thresholdPolicy(options.thresholds, gates)),
         dimension: DESCRIPTOR_LENGTHS[engine.info.descriptorModel],
         seed: options.seed,
       }),
@@ -183,6 +185,8 @@ export interface EvaluateArgs {
   curve?: string;
   match?: number;
   unknown?: number;
+  /** Descriptor models to measure, each with its own report; the first is the headline. @defaultValue the engine's */
+  embedders?: DescriptorModel[];
 }
 
 async function evaluateWithPool(
@@ -190,6 +194,7 @@ async function evaluateWithPool(
   args: EvaluateArgs,
   shared: Pick<EvaluateOptions, 'identification' | 'pairs'>,
   mode: EvaluateOptions['mode'],
+  embedder: DescriptorModel | undefined,
   progress: ProgressBar,
 ): Promise<EvaluationReport> {
   const match = args.match ?? config.matchThreshold;
@@ -204,6 +209,7 @@ async function evaluateWithPool(
     backend: config.tfBackend,
     defaultDetector: config.enrollDetector,
     pipeline: mode === 'rollcall' ? 'rollcall' : 'faceapi-default',
+    ...(embedder === undefined ? {} : { embedder }),
   });
   try {
     return await evaluate(
@@ -240,11 +246,10 @@ function chartSeries(name: string, report: EvaluationReport, marked: boolean): C
   };
 }
 
-async function writeCurve(
-  file: string,
-  report: EvaluationReport & { baseline?: EvaluationReport },
-): Promise<void> {
-  const series = [chartSeries(`Rollcall (${report.descriptorModel} descriptors)`, report, true)];
+async function writeCurve(file: string, report: FullReport): Promise<void> {
+  const series = [report, ...(report.otherModels ?? [])].map((r, i) =>
+    chartSeries(`Rollcall (${r.descriptorModel} descriptors)`, r, i === 0),
+  );
   if (report.baseline) series.push(chartSeries('face-api stock pipeline (baseline)', report.baseline, false));
   const protocol =
     report.protocol?.kind === 'open-set' ? `open set, seed ${report.protocol.seed}` : 'enroll/probe folders';
@@ -322,6 +327,18 @@ function distance(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+function embedderList(value: string | undefined): DescriptorModel[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((name) => name.trim());
+  const models: DescriptorModel[] = [];
+  for (const name of names) {
+    if (!isDescriptorModel(name))
+      throw usage(`--embedder takes fr-feature and/or face-api, comma-separated; got "${name}"`);
+    if (!models.includes(name)) models.push(name);
+  }
+  return models;
+}
+
 /** The flags of `rollcall evaluate`, as `parseArgs` gives them, checked and with their defaults. */
 export function evaluateArgs(
   values: Partial<
@@ -337,7 +354,8 @@ export function evaluateArgs(
       | 'cache'
       | 'curve'
       | 'match'
-      | 'unknown',
+      | 'unknown'
+      | 'embedder',
       string
     >
   > &
@@ -361,25 +379,49 @@ export function evaluateArgs(
     curve: values.curve,
     match: distance(values.match, '--match'),
     unknown: distance(values.unknown, '--unknown'),
+    embedders: embedderList(values.embedder),
   };
 }
 
+/** What `runEvaluate` prints: the headline report, and the others measured in the same run. */
+type FullReport = EvaluationReport & { otherModels?: EvaluationReport[]; baseline?: EvaluationReport };
+
 export async function runEvaluate(config: Config, args: EvaluateArgs): Promise<number> {
   const shared = await prepare(args);
-  const report: EvaluationReport & { baseline?: EvaluationReport } = await evaluateWithPool(
+  const [first, ...others] = args.embedders ?? [undefined];
+  const label = (embedder: DescriptorModel | undefined) => (embedder ? `evaluate ${embedder}` : 'evaluate');
+  const report: FullReport = await evaluateWithPool(
     config,
     args,
     shared,
     'rollcall',
-    new ProgressBar('evaluate'),
+    first,
+    new ProgressBar(label(first)),
   );
-  if (args.baseline)
-    report.baseline = await evaluateWithPool(config, args, shared, 'baseline', new ProgressBar('baseline'));
+  for (const embedder of others) {
+    report.otherModels ??= [];
+    report.otherModels.push(
+      await evaluateWithPool(config, args, shared, 'rollcall', embedder, new ProgressBar(label(embedder))),
+    );
+  }
+  if (args.baseline) {
+    report.baseline = await evaluateWithPool(
+      config,
+      args,
+      shared,
+      'baseline',
+      undefined,
+      new ProgressBar('baseline'),
+    );
+  }
   if (args.curve !== undefined) await writeCurve(args.curve, report);
   if (args.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    process.stdout.write(`Rollcall\n${formatReport(report)}\n`);
+    process.stdout.write(`Rollcall (${report.descriptorModel} descriptors)\n${formatReport(report)}\n`);
+    for (const other of report.otherModels ?? []) {
+      process.stdout.write(`\nRollcall (${other.descriptorModel} descriptors)\n${formatReport(other)}\n`);
+    }
     if (report.baseline)
       process.stdout.write(
         `\nBaseline (face-api stock pipeline, distance 0.6)\n${formatReport(report.baseline)}\n`,

@@ -16,6 +16,7 @@ import {
   thresholdPolicy,
   type CurvePoint,
   type DecisionPolicy,
+  type PolicyFactory,
   type EvaluationSummary,
   type ProbeOutcome,
   type QualityGates,
@@ -32,7 +33,8 @@ export interface IdentificationOptions {
   enrollmentGates: QualityGates;
   /** Quality a face needs before it may be named in the threshold sweep; null names any face. */
   recognitionGates: QualityGates | null;
-  policy: DecisionPolicy;
+  /** Makes the decision policy of each gallery measured (the whole one and each subset). */
+  policy: PolicyFactory;
   /** Values in a descriptor of the engine's model. */
   dimension: number;
   /** Seed of the gallery subsets. */
@@ -99,7 +101,7 @@ export function identify(
     else probeFaces.push({ photo, face: primaryFace(analysis.faces) ?? null });
   }
 
-  const whole = scoreProbes(gallery, probeFaces, options);
+  const whole = scoreProbes(gallery, probeFaces, options.policy(enrollment.people), options);
   const summary = summarizeProbes(whole.outcomes);
   const enrolledIdentities = [...new Set(protocol.enroll.map((p) => p.identity))];
   return {
@@ -138,6 +140,7 @@ export function identify(
 function scoreProbes(
   gallery: Gallery,
   probes: readonly ProbeFace[],
+  policy: DecisionPolicy,
   options: IdentificationOptions,
 ): { outcomes: ProbeOutcome[]; sweep: SweepProbe[] } {
   // With no threshold at all, this says which faces the gates let be named at some threshold.
@@ -152,7 +155,7 @@ function scoreProbes(
       continue;
     }
     const nearest = gallery.nearestPeople(face.descriptor, 2);
-    const decision = options.policy(nearest, face);
+    const decision = policy(nearest, face);
     outcomes.push({
       ...base,
       faceFound: true,
@@ -189,14 +192,14 @@ function gallerySweep(
     const members = new Set(order.slice(0, size));
     const inSubset = enroll.map((p) => members.has(p.identity));
     const gallery = new Gallery({ dimension: options.dimension });
-    enrollAnalyses(
+    const enrolled = enrollAnalyses(
       gallery,
       enroll.filter((_, i) => inSubset[i]),
       analyses.filter((_, i) => inSubset[i]),
       options.enrollmentGates,
     );
     const used = probes.filter((p) => !p.photo.enrolled || members.has(p.photo.identity));
-    const { outcomes, sweep } = scoreProbes(gallery, used, options);
+    const { outcomes, sweep } = scoreProbes(gallery, used, options.policy(enrolled.people), options);
     const s = summarizeProbes(outcomes);
     const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
     return {

@@ -19,7 +19,7 @@ Commands:
   start [--role all|recognition|web]        Run Rollcall (default role: all, on embedded defaults)
   evaluate --enroll DIR --probe DIR | --open-set DIR [--strangers N] [--seed N]
            [--pairs FILE --images DIR] [--json] [--baseline] [--threads N] [--curve FILE.svg]
-           [--match D] [--unknown D] [--cache DIR | --no-cache]
+           [--match D] [--unknown D] [--embedder fr-feature,face-api] [--cache DIR | --no-cache]
                                             Identification: enroll one folder per identity, probe
                                             the rest (--open-set: people with 2+ photos enrolled
                                             and probed, N one-photo people (500) as strangers);
@@ -28,7 +28,9 @@ Commands:
                                             Verification: LFW pairs.txt, 5-fold accuracy, TAR at
                                             FAR 0.1%, EER. Analyses are cached by photo content
                                             (default DATA_DIR/eval-cache), so a rerun takes
-                                            seconds. --baseline: also stock face-api, same run
+                                            seconds. --embedder: one report (and curve line)
+                                            per descriptor model. --baseline: also stock
+                                            face-api, same run
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
                                             on the same frames (SRC as CAMERA_SOURCE; default demo)
@@ -85,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
           curve: { type: 'string' },
           match: { type: 'string' },
           unknown: { type: 'string' },
+          embedder: { type: 'string' },
         },
       });
       return runEvaluate(config, evaluateArgs(values, config));

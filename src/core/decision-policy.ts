@@ -16,6 +16,18 @@ export interface PolicyFace {
  */
 export type DecisionPolicy = (nearest: readonly NearestPerson[], face: PolicyFace) => MatchDecision;
 
+/** One enrolled person as a policy factory sees them (the shape calibration takes). */
+export interface PolicyPerson {
+  personId: string;
+  descriptors: readonly Float32Array[];
+}
+
+/**
+ * Makes the policy for one gallery. A calibrated policy sets its thresholds from the enrolled people
+ * themselves (how close different people come), so evaluation makes one per gallery it measures.
+ */
+export type PolicyFactory = (gallery: readonly PolicyPerson[]) => DecisionPolicy;
+
 /**
  * The live system's rule: a face below `gates` is never named (naming someone from a tiny or smeared
  * face is how strangers get marked present); otherwise {@link decide} with `thresholds`.

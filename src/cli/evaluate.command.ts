@@ -9,8 +9,7 @@
  * Verification: `--pairs FILE --images DIR` (LFW pairs.txt). Every photo's analysis is cached by
  * content, so a second run that changes only decisions takes seconds.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import type { Config } from '../../config.js';
 import {
   DESCRIPTOR_LENGTHS,
@@ -18,9 +17,7 @@ import {
   ErrorCode,
   RECOGNITION_GATES,
   RollcallError,
-  parseLfwPairs,
   thresholdPolicy,
-  isDescriptorModel,
   type DescriptorModel,
   type PolicyFactory,
   type LfwPairs,
@@ -31,10 +28,11 @@ import { FaceEnginePool } from '../workers/index.js';
 import { AnalysisCache, pipelineKey, type AnalysisCacheStats } from './analysis-cache.js';
 import { operatingCurveSvg, type ChartSeries } from './curve-chart.js';
 import { analyzePhotos, type LabelledPhoto, type PhotoAnalysis } from './enroll-folders.js';
-import { foldersProtocol, openSetProtocol, type IdentificationProtocol } from './evaluation-protocol.js';
+import type { IdentificationProtocol } from './evaluation-protocol.js';
 import { formatReport, percent } from './evaluation-report.js';
 import { identify, type IdentificationReport } from './identification.js';
 import { pairPhotoFile, verifyPairs, type VerificationReport } from './pairs-verification.js';
+import { prepareEvaluation, type EvaluateArgs } from './evaluate-args.js';
 import { ProgressBar } from './progress.js';
 
 export interface EvaluateOptions {
@@ -169,26 +167,6 @@ export async function evaluate(
 /** The stock face-api setup Rollcall is measured against: SSD, euclidean distance 0.6. */
 const BASELINE_THRESHOLDS: MatchThresholds = { match: 0.6, unknown: 0.6 };
 
-export interface EvaluateArgs {
-  enroll?: string;
-  probe?: string;
-  openSet?: string;
-  strangers: number;
-  seed: number;
-  pairs?: string;
-  images?: string;
-  json: boolean;
-  baseline: boolean;
-  threads?: number;
-  /** The cache folder; null for `--no-cache`. */
-  cache: string | null;
-  curve?: string;
-  match?: number;
-  unknown?: number;
-  /** Descriptor models to measure, each with its own report; the first is the headline. @defaultValue the engine's */
-  embedders?: DescriptorModel[];
-}
-
 async function evaluateWithPool(
   config: Config,
   args: EvaluateArgs,
@@ -267,127 +245,11 @@ async function writeCurve(file: string, report: FullReport): Promise<void> {
   );
 }
 
-/** Checks the flags and reads the pairs file before any engine starts. */
-async function prepare(args: EvaluateArgs): Promise<Pick<EvaluateOptions, 'identification' | 'pairs'>> {
-  const folders = args.enroll !== undefined || args.probe !== undefined;
-  if (folders && args.openSet !== undefined)
-    throw usage('choose either --enroll/--probe or --open-set, not both');
-  if ((args.pairs === undefined) !== (args.images === undefined))
-    throw usage('--pairs FILE needs --images DIR, and the reverse');
-  if (!folders && args.openSet === undefined && args.pairs === undefined) {
-    throw usage('evaluate needs --enroll DIR and --probe DIR, --open-set DIR, or --pairs FILE --images DIR');
-  }
-  if (folders && (!args.enroll || !args.probe)) throw usage('evaluate needs --enroll DIR and --probe DIR');
-  if (args.curve !== undefined && !folders && args.openSet === undefined) {
-    throw usage(
-      '--curve needs identification (--enroll/--probe or --open-set): the curve is rank-1 against strangers named',
-    );
-  }
-  const prepared: Pick<EvaluateOptions, 'identification' | 'pairs'> = {};
-  if (args.enroll && args.probe) prepared.identification = await foldersProtocol(args.enroll, args.probe);
-  if (args.openSet !== undefined) {
-    prepared.identification = await openSetProtocol(args.openSet, {
-      strangers: args.strangers,
-      seed: args.seed,
-    });
-  }
-  if (args.pairs !== undefined && args.images !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(args.pairs, 'utf8');
-    } catch (error) {
-      throw usage(
-        `cannot read the pairs file ${args.pairs} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    prepared.pairs = { parsed: parseLfwPairs(text), imagesDir: path.resolve(args.images) };
-  }
-  return prepared;
-}
-
-function usage(message: string): RollcallError {
-  return new RollcallError(ErrorCode.UsageInvalid, message);
-}
-
-function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
-    throw usage(`${flag} must be a whole number of at least ${min}, got "${value}"`);
-  }
-  return n;
-}
-
-function distance(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw usage(`${flag} must be a distance of at least 0, got "${value}"`);
-  }
-  return n;
-}
-
-function embedderList(value: string | undefined): DescriptorModel[] | undefined {
-  if (value === undefined) return undefined;
-  const names = value.split(',').map((name) => name.trim());
-  const models: DescriptorModel[] = [];
-  for (const name of names) {
-    if (!isDescriptorModel(name))
-      throw usage(`--embedder takes fr-feature and/or face-api, comma-separated; got "${name}"`);
-    if (!models.includes(name)) models.push(name);
-  }
-  return models;
-}
-
-/** The flags of `rollcall evaluate`, as `parseArgs` gives them, checked and with their defaults. */
-export function evaluateArgs(
-  values: Partial<
-    Record<
-      | 'enroll'
-      | 'probe'
-      | 'open-set'
-      | 'strangers'
-      | 'seed'
-      | 'pairs'
-      | 'images'
-      | 'threads'
-      | 'cache'
-      | 'curve'
-      | 'match'
-      | 'unknown'
-      | 'embedder',
-      string
-    >
-  > &
-    Record<'json' | 'baseline' | 'no-cache', boolean>,
-  config: Pick<Config, 'dataDir'>,
-): EvaluateArgs {
-  if (values['no-cache'] && values.cache !== undefined)
-    throw usage('choose either --cache DIR or --no-cache');
-  return {
-    enroll: values.enroll,
-    probe: values.probe,
-    openSet: values['open-set'],
-    strangers: wholeNumber(values.strangers, '--strangers', 0) ?? 500,
-    seed: wholeNumber(values.seed, '--seed', 0) ?? 1,
-    pairs: values.pairs,
-    images: values.images,
-    json: values.json,
-    baseline: values.baseline,
-    threads: wholeNumber(values.threads, '--threads', 1),
-    cache: values['no-cache'] ? null : (values.cache ?? path.join(config.dataDir, 'eval-cache')),
-    curve: values.curve,
-    match: distance(values.match, '--match'),
-    unknown: distance(values.unknown, '--unknown'),
-    embedders: embedderList(values.embedder),
-  };
-}
-
 /** What `runEvaluate` prints: the headline report, and the others measured in the same run. */
 type FullReport = EvaluationReport & { otherModels?: EvaluationReport[]; baseline?: EvaluationReport };
 
 export async function runEvaluate(config: Config, args: EvaluateArgs): Promise<number> {
-  const shared = await prepare(args);
+  const shared = await prepareEvaluation(args);
   const [first, ...others] = args.embedders ?? [undefined];
   const label = (embedder: DescriptorModel | undefined) => (embedder ? `evaluate ${embedder}` : 'evaluate');
   const report: FullReport = await evaluateWithPool(

@@ -72,7 +72,7 @@ function verificationLines(report: EvaluationReport): string[] {
   const v = report.verification;
   if (!v) return [];
   return [
-    `Verification: ${v.pairs} pairs (${v.samePairs} same, ${v.differentPairs} different) in ${v.folds.length} folds, ${v.pairsWithoutFace} without a face (counted wrong)`,
+    `Verification: ${v.pairs} pairs (${v.samePairs} same, ${v.differentPairs} different) in ${v.folds.length} folds, ${v.pairsWithoutFace} without a face (counted wrong; ${v.unreadablePhotos} photos unreadable)`,
     `  accuracy             ${percent(report.verificationAccuracy, 2)}  (threshold chosen on the other folds: ${v.folds.map((f) => threshold(f.threshold)).join(', ')})`,
     `  TAR at FAR 0.1%      ${percent(report.tarAtFar1e3, 2)}  (threshold ${threshold(v.tarThreshold)})`,
     `  EER                  ${percent(report.eer, 2)}  (threshold ${threshold(v.eerThreshold)})`,

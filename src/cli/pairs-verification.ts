@@ -33,6 +33,8 @@ export interface VerificationReport {
     differentPairs: number;
     /** Pairs where either photo had no face (or could not be read): wrong at every threshold. */
     pairsWithoutFace: number;
+    /** Photos of the pairs that could not be read (missing, damaged): their pairs have no face. */
+    unreadablePhotos: number;
     folds: FoldResult[];
     tarThreshold: number | null;
     eerThreshold: number | null;
@@ -49,8 +51,11 @@ export function verifyPairs(
   imagesDir: string,
   analysisOf: (file: string) => PhotoAnalysis,
 ): VerificationReport {
+  const unreadable = new Set<string>();
   const descriptorOf = (ref: LfwPhotoRef): Float32Array | undefined => {
-    const analysis = analysisOf(pairPhotoFile(imagesDir, ref));
+    const file = pairPhotoFile(imagesDir, ref);
+    const analysis = analysisOf(file);
+    if (!analysis.ok) unreadable.add(file);
     return analysis.ok ? primaryFace(analysis.faces)?.descriptor : undefined;
   };
   const pairs: VerificationPair[] = parsed.pairs.map((pair) => {
@@ -70,6 +75,7 @@ export function verifyPairs(
       samePairs: pairs.filter((p) => p.same).length,
       differentPairs: pairs.filter((p) => !p.same).length,
       pairsWithoutFace: pairs.filter((p) => p.distance === null).length,
+      unreadablePhotos: unreadable.size,
       folds: cv.folds,
       tarThreshold: tar.threshold,
       eerThreshold: eer.threshold,

@@ -19,18 +19,45 @@
  * appended, so a damaged cache costs re-analysis, never a wrong result.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import type { DescribedFace, DetectOptions, EngineInfo } from '../engine/index.js';
 
 /**
- * Bump whenever analysis changes in a way the engine's model string does not show (decoding, the
- * pad cascade, quality measures, face selection inside the engine): old cache files are then ignored.
+ * Bump whenever analysis changes in a way neither the engine's model string nor its code shows (a
+ * native library such as sharp or onnxruntime, a model file replaced under the same package
+ * version, this file's record format): old cache files are then ignored.
  */
 export const PIPELINE_VERSION = 1;
+
+/**
+ * The compiled code that decides what analysis returns: the engine room, its worker threads, and
+ * the quality measures and geometry it uses from core. Its fingerprint is part of the pipeline key,
+ * so an edit there (a new warp, a changed chip size) never meets descriptors cached before it,
+ * without anyone having to remember to bump {@link PIPELINE_VERSION}. A comment-only edit costs a
+ * re-analysis too: the safe side.
+ */
+const ANALYSIS_CODE = ['../engine/', '../workers/', '../core/quality.js', '../core/geometry.js'];
+
+/** sha256 (16 hex digits) over the names and bytes of the analysis code, in a fixed order. */
+export async function analysisCodeFingerprint(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const entry of ANALYSIS_CODE) {
+    const target = fileURLToPath(new URL(entry, import.meta.url));
+    const files = entry.endsWith('/')
+      ? (await readdir(target))
+          .filter((name) => name.endsWith('.js'))
+          .sort()
+          .map((name) => path.join(target, name))
+      : [target];
+    for (const file of files) hash.update(`${entry}${path.basename(file)}\0`).update(await readFile(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
 
 const MAGIC = Buffer.from('RCEVAL01', 'latin1');
 const RECORD_HEAD_BYTES = 8;
@@ -64,12 +91,13 @@ export interface AnalysisCacheStats {
 
 /**
  * The identity of an analysis pipeline: the engine's models, the descriptor model, the tfjs backend
- * (two backends differ in the last bits of a float), the detector, the pad cascade, and
- * {@link PIPELINE_VERSION}.
+ * (two backends differ in the last bits of a float), the detector, the pad cascade, the analysis
+ * code (see {@link analysisCodeFingerprint}) and {@link PIPELINE_VERSION}.
  */
-export function pipelineKey(info: EngineInfo, options: DetectOptions): string {
+export function pipelineKey(info: EngineInfo, options: DetectOptions, codeFingerprint: string): string {
   return JSON.stringify({
     version: PIPELINE_VERSION,
+    code: codeFingerprint,
     model: info.model,
     descriptorModel: info.descriptorModel,
     backend: info.backend,

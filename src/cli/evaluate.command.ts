@@ -25,7 +25,12 @@ import {
 } from '../core/index.js';
 import type { DetectOptions, FaceEngine } from '../engine/index.js';
 import { FaceEnginePool } from '../workers/index.js';
-import { AnalysisCache, pipelineKey, type AnalysisCacheStats } from './analysis-cache.js';
+import {
+  AnalysisCache,
+  analysisCodeFingerprint,
+  pipelineKey,
+  type AnalysisCacheStats,
+} from './analysis-cache.js';
 import { operatingCurveSvg, type ChartSeries } from './curve-chart.js';
 import { analyzePhotos, type LabelledPhoto, type PhotoAnalysis } from './enroll-folders.js';
 import type { IdentificationProtocol } from './evaluation-protocol.js';
@@ -113,7 +118,10 @@ export async function evaluate(
   const cache =
     options.cacheDir === null
       ? undefined
-      : await AnalysisCache.open(options.cacheDir, pipelineKey(engine.info, detectOptions));
+      : await AnalysisCache.open(
+          options.cacheDir,
+          pipelineKey(engine.info, detectOptions, await analysisCodeFingerprint()),
+        );
   let analyses: PhotoAnalysis[];
   try {
     analyses = await analyzePhotos(engine, photos, detectOptions, progress, cache);

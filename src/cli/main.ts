@@ -29,8 +29,9 @@ Commands:
                                             Verification: LFW pairs.txt, 5-fold accuracy, TAR at
                                             FAR 0.1%, EER. Analyses are cached by photo content
                                             (default DATA_DIR/eval-cache), so a rerun takes
-                                            seconds. --embedder: one report (and curve line)
-                                            per descriptor model. --baseline: also stock
+                                            seconds. --match/--unknown: instead of MATCH_ and
+                                            UNKNOWN_THRESHOLD. --embedder: one report (and curve
+                                            line) per descriptor model. --baseline: also stock
                                             face-api, same run
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline

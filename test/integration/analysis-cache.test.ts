@@ -2,12 +2,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AnalysisCache, contentHash, pipelineKey } from '../../src/cli/analysis-cache.js';
+import {
+  AnalysisCache,
+  analysisCodeFingerprint,
+  contentHash,
+  pipelineKey,
+} from '../../src/cli/analysis-cache.js';
 import type { DescribedFace, EngineInfo } from '../../src/engine/index.js';
 import { tempDir } from '../support/temp.js';
 
 const INFO: EngineInfo = { backend: 'wasm', threads: 1, model: 'test model', descriptorModel: 'face-api' };
-const KEY = pipelineKey(INFO, { detector: 'ssd', padCascade: true });
+const KEY = pipelineKey(INFO, { detector: 'ssd', padCascade: true }, 'code-1');
 
 function face(seed: number): DescribedFace {
   return {
@@ -24,6 +29,14 @@ async function cacheFile(dir: string): Promise<string> {
   assert.ok(name);
   return path.join(dir, name);
 }
+
+describe('analysisCodeFingerprint', () => {
+  it('is stable for the same code', async () => {
+    const first = await analysisCodeFingerprint();
+    assert.match(first, /^[0-9a-f]{16}$/);
+    assert.equal(await analysisCodeFingerprint(), first);
+  });
+});
 
 describe('AnalysisCache', () => {
   it('gives back exactly what was stored, after reopening', async () => {
@@ -48,10 +61,19 @@ describe('AnalysisCache', () => {
     const cache = await AnalysisCache.open(dir, KEY);
     cache.put(contentHash(Buffer.from('a')), { faces: [face(1)], ms: 1 });
     await cache.close();
-    const other = await AnalysisCache.open(dir, pipelineKey({ ...INFO, descriptorModel: 'fr-feature' }, {}));
+    const other = await AnalysisCache.open(
+      dir,
+      pipelineKey({ ...INFO, descriptorModel: 'fr-feature' }, {}, 'code-1'),
+    );
     assert.equal(other.stats.loaded, 0);
     await other.close();
-    assert.equal((await readdir(dir)).length, 2);
+    const newCode = await AnalysisCache.open(
+      dir,
+      pipelineKey(INFO, { detector: 'ssd', padCascade: true }, 'code-2'),
+    );
+    assert.equal(newCode.stats.loaded, 0, 'an edit to the analysis code starts a new cache');
+    await newCode.close();
+    assert.equal((await readdir(dir)).length, 3);
   });
 
   it('drops a torn last record and a damaged one, and appends cleanly after', async () => {

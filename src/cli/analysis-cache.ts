@@ -1,9 +1,9 @@
 /**
  * A disk cache of photo analyses for `rollcall evaluate`: the faces found in a photo (box, score,
- * landmarks, quality, descriptor), keyed by the sha256 of the file's bytes. Only analyses are kept:
- * a photo that cannot be decoded fails again, cheaply, before it reaches the engine, and its error
- * then names the file it is in now. Analysing LFW takes tens
- * of minutes; with the cache, a second run that only changes the decision takes seconds.
+ * landmarks, quality, descriptor), keyed by the sha256 of the file's bytes. Analysing LFW takes tens
+ * of minutes; with the cache, a second run that only changes the decision takes seconds. Only
+ * analyses are kept: a photo that cannot be decoded fails again, cheaply, before it reaches the
+ * engine, and its error then names the file it is in now.
  *
  * One file per pipeline (everything that changes what analysis returns, see {@link pipelineKey}), so
  * results of two pipelines can never mix. The file is append-only:
@@ -16,7 +16,9 @@
  *
  * All little-endian. A run that is killed leaves at most a torn last record: loading stops at the first
  * record that is short or fails its checksum, and the file is cut back there before new records are
- * appended, so a damaged cache costs re-analysis, never a wrong result.
+ * appended, so a damaged cache costs re-analysis, never a wrong result. Two runs may share a cache:
+ * each record is one O_APPEND write, so records do not interleave; a run that opens the file while
+ * another is halfway through a write may cut that record as torn, and it is analysed again later.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, truncate, writeFile, type FileHandle } from 'node:fs/promises';

@@ -3,17 +3,26 @@
  * and enrolling the good ones into a gallery with the enrollment quality gates. Shared by
  * `evaluate` and `bench`.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ENROLLMENT_GATES,
+  ErrorCode,
+  RollcallError,
   selectEnrollmentFace,
   serializeError,
   type Gallery,
   type QualityGates,
   type SerializedError,
 } from '../core/index.js';
-import { readImageFile, type DescribedFace, type DetectOptions, type FaceEngine } from '../engine/index.js';
+import {
+  decodeImage,
+  readImageFile,
+  type DescribedFace,
+  type DetectOptions,
+  type FaceEngine,
+} from '../engine/index.js';
+import { contentHash, type AnalysisCache } from './analysis-cache.js';
 
 export interface LabelledPhoto {
   /** The folder the photo is in: who it shows. */
@@ -21,12 +30,16 @@ export interface LabelledPhoto {
   file: string;
 }
 
+/** `ms` is the time the analysis took, also when it came from the cache (`cached`). */
 export type PhotoAnalysis =
-  { ok: true; faces: DescribedFace[]; ms: number } | { ok: false; error: SerializedError; ms: number };
+  | { ok: true; faces: DescribedFace[]; ms: number; cached?: boolean }
+  | { ok: false; error: SerializedError; ms: number };
 
 export interface EnrollmentOutcome {
   refused: { file: string; reason: string }[];
   unreadable: { file: string; error: SerializedError }[];
+  /** Who was enrolled, with the descriptors they were enrolled with. */
+  people: { personId: string; descriptors: Float32Array[] }[];
 }
 
 /** Notes and manifests that sit beside photos; every other file is tried, and reported if unreadable. */
@@ -66,26 +79,53 @@ async function mapConcurrent<T, R>(
   return results;
 }
 
-/** Decodes and analyses every photo; a photo that cannot be read becomes an error, not a crash. */
+/**
+ * Decodes and analyses every photo; a photo that cannot be read becomes an error, not a crash. With
+ * a `cache`, a photo whose bytes were analysed before by the same pipeline is not analysed again.
+ */
 export async function analyzePhotos(
   engine: FaceEngine,
   photos: readonly LabelledPhoto[],
   options: DetectOptions,
   onAnalyzed: () => void = () => undefined,
+  cache?: AnalysisCache,
 ): Promise<PhotoAnalysis[]> {
   // Twice the threads keeps every thread busy while the main thread decodes the next photos.
   const inFlight = Math.max(2, engine.info.threads * 2);
-  return mapConcurrent(photos, inFlight, async (photo) => {
+  return mapConcurrent(photos, inFlight, async (photo): Promise<PhotoAnalysis> => {
     const started = performance.now();
     try {
-      const faces = await engine.analyze(await readImageFile(photo.file), options);
-      return { ok: true, faces, ms: performance.now() - started };
+      if (!cache) {
+        const faces = await engine.analyze(await readImageFile(photo.file), options);
+        return { ok: true, faces, ms: performance.now() - started };
+      }
+      const bytes = await readPhoto(photo.file);
+      const hash = contentHash(bytes);
+      const hit = cache.get(hash);
+      if (hit) return { ok: true, faces: hit.faces, ms: hit.ms, cached: true };
+      const faces = await engine.analyze(await decodeImage(bytes, { name: photo.file }), options);
+      const ms = performance.now() - started;
+      cache.put(hash, { faces, ms });
+      return { ok: true, faces, ms };
     } catch (error) {
       return { ok: false, error: serializeError(error), ms: performance.now() - started };
     } finally {
       onAnalyzed();
     }
   });
+}
+
+/** The bytes of a photo, with the error `readImageFile` gives when they cannot be read. */
+async function readPhoto(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new RollcallError(
+      ErrorCode.ImageUnreadable,
+      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: error },
+    );
+  }
 }
 
 /** Enrolls each identity with the descriptors of its photos that pass `gates`. */
@@ -95,7 +135,7 @@ export function enrollAnalyses(
   analyses: readonly PhotoAnalysis[],
   gates: QualityGates = ENROLLMENT_GATES,
 ): EnrollmentOutcome {
-  const outcome: EnrollmentOutcome = { refused: [], unreadable: [] };
+  const outcome: EnrollmentOutcome = { refused: [], unreadable: [], people: [] };
   const descriptorsOf = new Map<string, Float32Array[]>();
   photos.forEach((photo, i) => {
     const analysis = analyses[i];
@@ -114,7 +154,10 @@ export function enrollAnalyses(
       selection.face.descriptor,
     ]);
   });
-  for (const [identity, descriptors] of descriptorsOf) gallery.upsert(identity, descriptors);
+  for (const [identity, descriptors] of descriptorsOf) {
+    gallery.upsert(identity, descriptors);
+    outcome.people.push({ personId: identity, descriptors });
+  }
   return outcome;
 }
 

@@ -1,33 +1,48 @@
 /**
- * `rollcall evaluate --enroll DIR --probe DIR [--json]`: how well Rollcall tells who is in a photo.
+ * `rollcall evaluate`: how well Rollcall tells who is in a photo, and whether two photos show the
+ * same person.
  *
- * Each DIR holds one folder per identity. Every photo of the first is enrolled through the same
- * engine, enrollment quality gates and gallery as the live system; every photo of the second is
- * identified with the live thresholds. Identities absent from the enrollment set must come out
- * unknown.
+ * Identification: `--enroll DIR --probe DIR` (one folder per identity in each), or `--open-set DIR`
+ * (the open-set split of one tree). Photos are enrolled through the same engine, enrollment quality
+ * gates and gallery as the live system; each probe's two nearest people are found once and a
+ * decision policy names it; identities absent from the enrollment set must come out unknown.
+ * Verification: `--pairs FILE --images DIR` (LFW pairs.txt). Every photo's analysis is cached by
+ * content, so a second run that changes only decisions takes seconds.
  */
+import { writeFile } from 'node:fs/promises';
 import type { Config } from '../../config.js';
 import {
-  decide,
+  DESCRIPTOR_LENGTHS,
   ENROLLMENT_GATES,
-  Gallery,
-  primaryFace,
+  ErrorCode,
   RECOGNITION_GATES,
-  qualityProblems,
-  summarizeProbes,
-  type EvaluationSummary,
+  RollcallError,
+  thresholdPolicy,
+  type DescriptorModel,
+  type PolicyFactory,
+  type LfwPairs,
   type MatchThresholds,
-  type ProbeOutcome,
-  type SerializedError,
 } from '../core/index.js';
-import type { FaceEngine } from '../engine/index.js';
+import type { DetectOptions, FaceEngine } from '../engine/index.js';
 import { FaceEnginePool } from '../workers/index.js';
-import { analyzePhotos, enrollAnalyses, listIdentityPhotos, type PhotoAnalysis } from './enroll-folders.js';
+import {
+  AnalysisCache,
+  analysisCodeFingerprint,
+  pipelineKey,
+  type AnalysisCacheStats,
+} from './analysis-cache.js';
+import { operatingCurveSvg, type ChartSeries } from './curve-chart.js';
+import { analyzePhotos, type LabelledPhoto, type PhotoAnalysis } from './enroll-folders.js';
+import type { IdentificationProtocol } from './evaluation-protocol.js';
+import { formatReport, percent } from './evaluation-report.js';
+import { identify, type IdentificationReport } from './identification.js';
+import { pairPhotoFile, verifyPairs, type VerificationReport } from './pairs-verification.js';
+import { prepareEvaluation, type EvaluateArgs } from './evaluate-args.js';
 import { ProgressBar } from './progress.js';
 
 export interface EvaluateOptions {
-  enrollDir: string;
-  probeDir: string;
+  identification?: IdentificationProtocol;
+  pairs?: { parsed: LfwPairs; imagesDir: string };
   thresholds: MatchThresholds;
   detector: Config['enrollDetector'];
   /**
@@ -35,144 +50,126 @@ export interface EvaluateOptions {
    * any face found is enrolled, every probe face is matched, no padding.
    */
   mode: 'rollcall' | 'baseline';
+  /**
+   * Names each probe from its two nearest people (and its face). @defaultValue the live rule,
+   * `thresholdPolicy(thresholds, gates)`, with the recognition gates in `rollcall` mode
+   */
+  policy?: { name: string; forGallery: PolicyFactory };
+  /** Seed of the gallery subsets. */
+  seed: number;
+  /** Where analyses are cached; null analyses every photo afresh and stores nothing. */
+  cacheDir: string | null;
 }
 
-export interface EvaluationReport extends EvaluationSummary {
-  identities: number;
-  enrolledIdentities: number;
-  enrollPhotos: number;
-  enrolledPhotos: number;
-  /** Wall-clock time per photo over the whole run (decode, detect, describe) with `threads` threads. */
+export interface RunInfo {
+  mode: EvaluateOptions['mode'];
+  /** The protocol of the identification figures, when there are any. */
+  protocol?: { kind: IdentificationProtocol['kind']; strangers?: number; seed?: number };
+  /** Photos the run needed (each analysed, or taken from the cache, once). */
+  photos: number;
+  /** Wall-clock time per photo over the whole run (read, decode, detect, describe, or the cache) with `threads` threads. */
   msPerImage: number;
-  /** Mean time from starting one photo to its faces, queueing included. */
+  /** Mean time analysing one photo took, queueing included; for a cached photo, when it was analysed. */
   latencyMsPerImage: number;
   backend: string;
   threads: number;
   model: string;
+  descriptorModel: string;
   thresholds: MatchThresholds;
-  refusedEnrollments: { file: string; reason: string }[];
-  unreadable: { file: string; error: SerializedError }[];
-  mistakes: Pick<ProbeOutcome, 'file' | 'identity' | 'named' | 'distance' | 'decision'>[];
+  decisionPolicy: string;
+  cache: AnalysisCacheStats | null;
 }
 
+/** Identification figures when a protocol was given, verification figures when pairs were. */
+export type EvaluationReport = RunInfo & Partial<IdentificationReport> & Partial<VerificationReport>;
+
 const NO_GATES = { minSizePx: 0, minScore: 0, minSharpness: Number.NEGATIVE_INFINITY, minFrontality: 0 };
+
+/** Every photo the run needs, each once (pairs and protocols share photos). */
+function photosOf(options: EvaluateOptions): LabelledPhoto[] {
+  const byFile = new Map<string, LabelledPhoto>();
+  const add = (photo: LabelledPhoto) => {
+    if (!byFile.has(photo.file)) byFile.set(photo.file, photo);
+  };
+  options.identification?.enroll.forEach(add);
+  options.identification?.probes.forEach(add);
+  for (const pair of options.pairs?.parsed.pairs ?? []) {
+    for (const ref of [pair.a, pair.b])
+      add({ identity: ref.name, file: pairPhotoFile(options.pairs?.imagesDir ?? '', ref) });
+  }
+  return [...byFile.values()];
+}
 
 export async function evaluate(
   engine: FaceEngine,
   options: EvaluateOptions,
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<EvaluationReport> {
-  const enrollPhotos = await listIdentityPhotos(options.enrollDir);
-  const probePhotos = await listIdentityPhotos(options.probeDir);
-  const total = enrollPhotos.length + probePhotos.length;
+  const photos = photosOf(options);
   let done = 0;
   const progress = () => {
-    onProgress(++done, total);
+    onProgress(++done, photos.length);
   };
   const started = performance.now();
-  const detectOptions = { detector: options.detector, padCascade: options.mode === 'rollcall' };
-  const enrollResults = await analyzePhotos(engine, enrollPhotos, detectOptions, progress);
-  const probeAnalyses = await analyzePhotos(engine, probePhotos, detectOptions, progress);
+  const detectOptions: DetectOptions = {
+    detector: options.detector,
+    padCascade: options.mode === 'rollcall',
+  };
+  const cache =
+    options.cacheDir === null
+      ? undefined
+      : await AnalysisCache.open(
+          options.cacheDir,
+          pipelineKey(engine.info, detectOptions, await analysisCodeFingerprint()),
+        );
+  let analyses: PhotoAnalysis[];
+  try {
+    analyses = await analyzePhotos(engine, photos, detectOptions, progress, cache);
+  } finally {
+    await cache?.close();
+  }
+  const byFile = new Map(photos.map((p, i) => [p.file, analyses[i] as PhotoAnalysis]));
+  const analysisOf = (file: string): PhotoAnalysis => {
+    const analysis = byFile.get(file);
+    if (!analysis) throw new RollcallError(ErrorCode.InternalError, `${file} was not analysed`);
+    return analysis;
+  };
 
-  const gallery = new Gallery();
-  const enrollment = enrollAnalyses(
-    gallery,
-    enrollPhotos,
-    enrollResults,
-    options.mode === 'rollcall' ? ENROLLMENT_GATES : NO_GATES,
-  );
-  const unreadable = [...enrollment.unreadable];
-
-  const enrolledIdentities = new Set(enrollPhotos.map((p) => p.identity));
-  const outcomes: ProbeOutcome[] = [];
-  probePhotos.forEach((photo, i) => {
-    const analysis = probeAnalyses[i] as PhotoAnalysis;
-    if (!analysis.ok) {
-      unreadable.push({ file: photo.file, error: analysis.error });
-      return;
-    }
-    const enrolled = enrolledIdentities.has(photo.identity);
-    const face = primaryFace(analysis.faces);
-    if (!face) {
-      outcomes.push({
-        file: photo.file,
-        identity: photo.identity,
-        enrolled,
-        faceFound: false,
-        named: null,
-        distance: null,
-        decision: 'no_face',
-      });
-      return;
-    }
-    // The live system never names a face below the recognition gates; neither does evaluation.
-    const usable =
-      options.mode === 'baseline' || qualityProblems(face.quality, RECOGNITION_GATES).length === 0;
-    const nearest = gallery.nearestPeople(face.descriptor, 2);
-    const decision = usable
-      ? decide(nearest, options.thresholds)
-      : ({ kind: 'unknown', distance: nearest[0]?.distance ?? Infinity } as const);
-    outcomes.push({
-      file: photo.file,
-      identity: photo.identity,
-      enrolled,
-      faceFound: true,
-      named: decision.kind === 'match' ? decision.personId : null,
-      distance: Number.isFinite(decision.distance) ? decision.distance : null,
-      decision: decision.kind,
-    });
-  });
-
-  const analyses = [...enrollResults, ...probeAnalyses];
-  const summary = summarizeProbes(outcomes);
-  return {
-    identities: enrolledIdentities.size,
-    enrolledIdentities: gallery.personCount,
-    enrollPhotos: enrollPhotos.length,
-    enrolledPhotos: gallery.descriptorCount,
-    ...summary,
-    msPerImage: analyses.length ? (performance.now() - started) / analyses.length : 0,
+  const rollcall = options.mode === 'rollcall';
+  const report: EvaluationReport = {
+    mode: options.mode,
+    photos: photos.length,
+    msPerImage: photos.length ? (performance.now() - started) / photos.length : 0,
     latencyMsPerImage: analyses.length ? analyses.reduce((sum, a) => sum + a.ms, 0) / analyses.length : 0,
     backend: engine.info.backend,
     threads: engine.info.threads,
     model: engine.info.model,
+    descriptorModel: engine.info.descriptorModel,
     thresholds: options.thresholds,
-    refusedEnrollments: enrollment.refused,
-    unreadable,
-    mistakes: outcomes
-      .filter((o) => (o.enrolled ? o.named !== o.identity : o.named !== null))
-      .map(({ file, identity, named, distance, decision }) => ({
-        file,
-        identity,
-        named,
-        distance,
-        decision,
-      })),
+    decisionPolicy:
+      options.policy?.name ??
+      `match below ${options.thresholds.match}, unknown from ${options.thresholds.unknown}, ${
+        rollcall ? 'faces below the recognition quality gates left unknown' : 'no quality gates'
+      }`,
+    cache: cache ? { ...cache.stats } : null,
   };
-}
-
-function percent(value: number | null): string {
-  return value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`;
-}
-
-export function formatReport(report: EvaluationReport): string {
-  const lines = [
-    `Enrolled ${report.enrolledIdentities}/${report.identities} identities from ${report.enrolledPhotos}/${report.enrollPhotos} photos`,
-    `Probes: ${report.probes} (${report.enrolledProbes} of enrolled people, ${report.strangerProbes} of strangers)`,
-    `  rank-1 accuracy      ${percent(report.rank1Accuracy)}  (${report.correct} named correctly, ${report.missed} missed)`,
-    `  false accept rate    ${percent(report.falseAcceptRate)}  (${report.wrongNames} wrong names)`,
-    `  unknown reject rate  ${percent(report.unknownRejectRate)}`,
-    `  faceless probes      ${report.facelessProbes}, uncertain ${report.uncertain}`,
-    `  ${report.msPerImage.toFixed(0)} ms per image (latency ${report.latencyMsPerImage.toFixed(0)} ms), backend ${report.backend}, ${report.threads} thread(s)`,
-  ];
-  for (const r of report.refusedEnrollments) lines.push(`  refused enrollment ${r.file}: ${r.reason}`);
-  for (const u of report.unreadable) lines.push(`  unreadable ${u.file}: ${u.error.message}`);
-  for (const m of report.mistakes) {
-    lines.push(
-      `  ${m.file}: expected ${m.identity}, got ${m.named ?? m.decision} (distance ${m.distance?.toFixed(3) ?? '-'})`,
+  if (options.identification) {
+    const gates = rollcall ? RECOGNITION_GATES : null;
+    report.protocol = { kind: options.identification.kind, ...options.identification.split };
+    Object.assign(
+      report,
+      identify(options.identification, analysisOf, {
+        enrollmentGates: rollcall ? ENROLLMENT_GATES : NO_GATES,
+        recognitionGates: gates,
+        policy: options.policy?.forGallery ?? (() => thresholdPolicy(options.thresholds, gates)),
+        dimension: DESCRIPTOR_LENGTHS[engine.info.descriptorModel],
+        seed: options.seed,
+      }),
     );
   }
-  return lines.join('\n');
+  if (options.pairs)
+    Object.assign(report, verifyPairs(options.pairs.parsed, options.pairs.imagesDir, analysisOf));
+  return report;
 }
 
 /** The stock face-api setup Rollcall is measured against: SSD, euclidean distance 0.6. */
@@ -180,28 +177,36 @@ const BASELINE_THRESHOLDS: MatchThresholds = { match: 0.6, unknown: 0.6 };
 
 async function evaluateWithPool(
   config: Config,
-  args: { enroll: string; probe: string; threads?: number },
+  args: EvaluateArgs,
+  shared: Pick<EvaluateOptions, 'identification' | 'pairs'>,
   mode: EvaluateOptions['mode'],
+  embedder: DescriptorModel | undefined,
   progress: ProgressBar,
 ): Promise<EvaluationReport> {
+  const match = args.match ?? config.matchThreshold;
+  const thresholds: MatchThresholds =
+    mode === 'rollcall'
+      ? { match, unknown: args.unknown ?? Math.max(match, config.unknownThreshold) }
+      : BASELINE_THRESHOLDS;
+  // Fail on bad thresholds before minutes of analysis, not after.
+  thresholdPolicy(thresholds, null);
   const engine = await FaceEnginePool.start({
     threads: args.threads ?? config.workerThreads,
     backend: config.tfBackend,
     defaultDetector: config.enrollDetector,
     pipeline: mode === 'rollcall' ? 'rollcall' : 'faceapi-default',
+    ...(embedder === undefined ? {} : { embedder }),
   });
   try {
     return await evaluate(
       engine,
       {
-        enrollDir: args.enroll,
-        probeDir: args.probe,
-        thresholds:
-          mode === 'rollcall'
-            ? { match: config.matchThreshold, unknown: config.unknownThreshold }
-            : BASELINE_THRESHOLDS,
+        ...shared,
+        thresholds,
         detector: mode === 'rollcall' ? config.enrollDetector : 'ssd',
         mode,
+        seed: args.seed,
+        cacheDir: args.cache,
       },
       (done, total) => {
         progress.update(done, total);
@@ -213,26 +218,85 @@ async function evaluateWithPool(
   }
 }
 
-export async function runEvaluate(
-  config: Config,
-  args: { enroll: string; probe: string; json: boolean; baseline: boolean; threads?: number },
-): Promise<number> {
-  const report: EvaluationReport & { baseline?: EvaluationReport } = await evaluateWithPool(
+function chartSeries(name: string, report: EvaluationReport, marked: boolean): ChartSeries {
+  return {
+    name,
+    points: (report.curve ?? []).map((p) => ({ x: p.strangersNamedRate, y: p.rank1Accuracy })),
+    marks: marked
+      ? (report.rank1AtStrangerRate ?? []).map((p) => ({
+          x: p.achievedStrangersNamedRate,
+          y: p.rank1Accuracy,
+          label: `${percent(p.rank1Accuracy)} at ≤${percent(p.strangersNamedRate, 0)}`,
+        }))
+      : [],
+  };
+}
+
+async function writeCurve(file: string, report: FullReport): Promise<void> {
+  const series = [report, ...(report.otherModels ?? [])].map((r, i) =>
+    chartSeries(`Rollcall (${r.descriptorModel} descriptors)`, r, i === 0),
+  );
+  if (report.baseline) series.push(chartSeries('face-api stock pipeline (baseline)', report.baseline, false));
+  const protocol =
+    report.protocol?.kind === 'open-set' ? `open set, seed ${report.protocol.seed}` : 'enroll/probe folders';
+  await writeFile(
+    file,
+    operatingCurveSvg(series, {
+      title: 'Open-set identification: rank-1 against strangers named',
+      subtitle: [
+        `${report.enrolledIdentities ?? 0} people enrolled, ${report.enrolledProbes ?? 0} probes of them, ${
+          report.strangerProbes ?? 0
+        } strangers (${protocol}); ${report.descriptorModel} descriptors`,
+        'Threshold swept with match = unknown; dots: rank-1 with at most 10%, 5%, 1% of strangers named',
+      ],
+    }),
+  );
+}
+
+/** What `runEvaluate` prints: the headline report, and the others measured in the same run. */
+type FullReport = EvaluationReport & { otherModels?: EvaluationReport[]; baseline?: EvaluationReport };
+
+export async function runEvaluate(config: Config, args: EvaluateArgs): Promise<number> {
+  const shared = await prepareEvaluation(args);
+  const [first, ...others] = args.embedders ?? [undefined];
+  const label = (embedder: DescriptorModel | undefined) => (embedder ? `evaluate ${embedder}` : 'evaluate');
+  const report: FullReport = await evaluateWithPool(
     config,
     args,
+    shared,
     'rollcall',
-    new ProgressBar('evaluate'),
+    first,
+    new ProgressBar(label(first)),
   );
-  if (args.baseline)
-    report.baseline = await evaluateWithPool(config, args, 'baseline', new ProgressBar('baseline'));
+  for (const embedder of others) {
+    report.otherModels ??= [];
+    report.otherModels.push(
+      await evaluateWithPool(config, args, shared, 'rollcall', embedder, new ProgressBar(label(embedder))),
+    );
+  }
+  if (args.baseline) {
+    report.baseline = await evaluateWithPool(
+      config,
+      args,
+      shared,
+      'baseline',
+      undefined,
+      new ProgressBar('baseline'),
+    );
+  }
+  if (args.curve !== undefined) await writeCurve(args.curve, report);
   if (args.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    process.stdout.write(`Rollcall\n${formatReport(report)}\n`);
+    process.stdout.write(`Rollcall (${report.descriptorModel} descriptors)\n${formatReport(report)}\n`);
+    for (const other of report.otherModels ?? []) {
+      process.stdout.write(`\nRollcall (${other.descriptorModel} descriptors)\n${formatReport(other)}\n`);
+    }
     if (report.baseline)
       process.stdout.write(
-        `Baseline (face-api stock pipeline, distance 0.6)\n${formatReport(report.baseline)}\n`,
+        `\nBaseline (face-api stock pipeline, distance 0.6)\n${formatReport(report.baseline)}\n`,
       );
   }
+  if (args.curve !== undefined) process.stderr.write(`operating curve written to ${args.curve}\n`);
   return 0;
 }

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../config.js';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
+import { evaluateArgs } from './evaluate-args.js';
 import { runEvaluate } from './evaluate.command.js';
 import { runImport } from './import.command.js';
 import { runProbe } from './probe.command.js';
@@ -17,10 +18,21 @@ const USAGE = `Usage: rollcall <command> [options]
 
 Commands:
   start [--role all|recognition|web]        Run Rollcall (default role: all, on embedded defaults)
-  evaluate --enroll DIR --probe DIR [--json] [--baseline] [--threads N]
-                                            Enroll one folder per identity, identify the probes,
-                                            print rank-1 accuracy, false accepts, unknown rejects
-                                            (--baseline: also measure stock face-api, same run)
+  evaluate --enroll DIR --probe DIR | --open-set DIR [--strangers N] [--seed N]
+           [--pairs FILE --images DIR] [--json] [--baseline] [--threads N] [--curve FILE.svg]
+           [--match D] [--unknown D] [--embedder fr-feature,face-api] [--cache DIR | --no-cache]
+                                            Identification: enroll one folder per identity, probe
+                                            the rest (--open-set: people with 2+ photos enrolled
+                                            and probed, N one-photo people (500) as strangers);
+                                            rank-1, wrong names, strangers named, as the gallery
+                                            grows and as the threshold moves (--curve draws it).
+                                            Verification: LFW pairs.txt, 5-fold accuracy, TAR at
+                                            FAR 0.1%, EER. Analyses are cached by photo content
+                                            (default DATA_DIR/eval-cache), so a rerun takes
+                                            seconds. --match/--unknown: instead of MATCH_ and
+                                            UNKNOWN_THRESHOLD. --embedder: one report (and curve
+                                            line) per descriptor model. --baseline: also stock
+                                            face-api, same run
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
                                             on the same frames (SRC as CAMERA_SOURCE; default demo)
@@ -64,20 +76,23 @@ export async function main(argv: string[]): Promise<number> {
         options: {
           enroll: { type: 'string' },
           probe: { type: 'string' },
+          'open-set': { type: 'string' },
+          strangers: { type: 'string' },
+          seed: { type: 'string' },
+          pairs: { type: 'string' },
+          images: { type: 'string' },
           json: { type: 'boolean', default: false },
           baseline: { type: 'boolean', default: false },
           threads: { type: 'string' },
+          cache: { type: 'string' },
+          'no-cache': { type: 'boolean', default: false },
+          curve: { type: 'string' },
+          match: { type: 'string' },
+          unknown: { type: 'string' },
+          embedder: { type: 'string' },
         },
       });
-      if (!values.enroll || !values.probe) throw usageError('evaluate needs --enroll DIR and --probe DIR');
-      const threads = positiveInt(values.threads, '--threads');
-      return runEvaluate(config, {
-        enroll: values.enroll,
-        probe: values.probe,
-        json: values.json,
-        baseline: values.baseline,
-        ...(threads === undefined ? {} : { threads }),
-      });
+      return runEvaluate(config, evaluateArgs(values, config));
     }
     case 'bench': {
       const { values } = parseArgs({

@@ -30,7 +30,12 @@ export interface EvaluationSummary {
   /** Probes of identities absent from the enrollment set left unknown, over those probes. */
   unknownRejectRate: number | null;
   correct: number;
+  /** Probes given a wrong name, strangers included. */
   wrongNames: number;
+  /** Probes of enrolled identities given someone else's name. */
+  enrolledNamedWrong: number;
+  /** Probes of identities absent from the enrollment set given any name. */
+  strangersNamed: number;
   missed: number;
   uncertain: number;
   facelessProbes: number;
@@ -55,6 +60,8 @@ export function summarizeProbes(outcomes: readonly ProbeOutcome[]): EvaluationSu
     unknownRejectRate: ratio(strangersLeftUnknown, strangers.length),
     correct,
     wrongNames,
+    enrolledNamedWrong: enrolled.filter((o) => o.named !== null && o.named !== o.identity).length,
+    strangersNamed: strangers.length - strangersLeftUnknown,
     missed: enrolled.filter((o) => o.named === null).length,
     uncertain: outcomes.filter((o) => o.decision === 'uncertain').length,
     facelessProbes: outcomes.filter((o) => !o.faceFound).length,

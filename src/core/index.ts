@@ -11,3 +11,8 @@ export * from './random.js';
 export * from './attendance.js';
 export * from './time-zone.js';
 export * from './calibration.js';
+export * from './decision-policy.js';
+export * from './open-set-split.js';
+export * from './operating-curve.js';
+export * from './verification.js';
+export * from './lfw-pairs.js';

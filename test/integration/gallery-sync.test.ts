@@ -92,8 +92,9 @@ describe('gallery sync with nodes of two descriptor models', () => {
 
   it('sends each connecting node a snapshot of its own model', async () => {
     const version = await store.getGalleryVersion();
+    // The cache takes a snapshot before the matcher's gallery does: wait for both.
     await eventually('both snapshots', () =>
-      Object.values(nodes).every((node) => node.cache.version === version),
+      Object.values(nodes).every((node) => node.cache.version === version && node.gallery.personCount === 2),
     );
     assert.deepEqual(people('face-api'), [ids.Ada, ids.Bob].sort());
     assert.deepEqual(people('fr-feature'), [ids.Ada, ids.Cy].sort());

@@ -10,6 +10,8 @@ import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isTimeZone } from './src/core/time-zone.js';
+import type { DescriptorModel } from './src/core/descriptor.js';
+import type { MatchThresholds } from './src/core/matcher.js';
 
 /** Where a recognition node listens; the web node connects to each of these. */
 export interface ServerAddress {
@@ -64,10 +66,22 @@ export interface Config {
   liveDetector: DetectorKind;
   /** Detector for enrollment and evaluation photos (accurate). @defaultValue `ssd` */
   enrollDetector: DetectorKind;
-  /** A face this close (euclidean) to a person's descriptor is that person. @defaultValue 0.55 */
-  matchThreshold: number;
-  /** A face at least this far from everyone is unknown; between the two it is uncertain. @defaultValue 0.6 */
-  unknownThreshold: number;
+  /**
+   * The network that describes faces: `fr-feature` (512 values, far stronger with many people
+   * enrolled) or `face-api` (128 values, the fallback when fr-feature cannot load).
+   * @defaultValue `fr-feature`
+   */
+  faceEmbedder: DescriptorModel;
+  /**
+   * How often a stranger may be named: the match threshold is set from the gallery so that, with
+   * the people enrolled now, a stranger is named at most this often. @defaultValue 0.01
+   */
+  strangerRateTarget: number;
+  /**
+   * Distances set by hand (`MATCH_THRESHOLD`, `UNKNOWN_THRESHOLD`, in the units of the embedder),
+   * used instead of the target; unset: calibrated from the gallery.
+   */
+  fixedThresholds: MatchThresholds | undefined;
   /** Frames of agreement before a live track is named. @defaultValue 3 */
   consensusFrames: number;
   /** While a named person stays in view, a sighting is re-emitted at most this often. @defaultValue 10 */
@@ -183,8 +197,15 @@ const schema = z.object({
   TF_BACKEND: z.enum(['auto', 'wasm', 'tensorflow']).default('auto'),
   LIVE_DETECTOR: z.enum(['tiny', 'ssd']).default('tiny'),
   ENROLL_DETECTOR: z.enum(['tiny', 'ssd']).default('ssd'),
-  MATCH_THRESHOLD: threshold.default(0.55),
-  UNKNOWN_THRESHOLD: threshold.default(0.6),
+  FACE_EMBEDDER: z.enum(['fr-feature', 'face-api']).default('fr-feature'),
+  STRANGER_RATE_TARGET: z
+    .string()
+    .regex(/^\d*\.?\d+$/, 'must be a fraction such as 0.01 (one stranger in a hundred)')
+    .transform(Number)
+    .pipe(z.number().min(0.0001, 'must be at least 0.0001').max(0.5, 'must be at most 0.5'))
+    .default(0.01),
+  MATCH_THRESHOLD: threshold.optional(),
+  UNKNOWN_THRESHOLD: threshold.optional(),
   CONSENSUS_FRAMES: wholeNumber(1, 100).default(3),
   SIGHTING_INTERVAL_S: wholeNumber(1, 86_400).default(10),
   TIMEZONE: z
@@ -208,8 +229,14 @@ function crossKeyProblems(input: RawEnv): { key: string; message: string }[] {
       message: 'BRIDGE_TLS_CERT and BRIDGE_TLS_KEY go together: set both or neither',
     });
   }
-  const match = threshold.safeParse(input.MATCH_THRESHOLD ?? '0.55');
-  const unknown = threshold.safeParse(input.UNKNOWN_THRESHOLD ?? '0.6');
+  if (input.UNKNOWN_THRESHOLD !== undefined && input.MATCH_THRESHOLD === undefined) {
+    problems.push({
+      key: 'UNKNOWN_THRESHOLD',
+      message: 'goes with MATCH_THRESHOLD: set MATCH_THRESHOLD too',
+    });
+  }
+  const match = threshold.safeParse(input.MATCH_THRESHOLD);
+  const unknown = threshold.safeParse(input.UNKNOWN_THRESHOLD);
   if (match.success && unknown.success && unknown.data < match.data) {
     problems.push({ key: 'UNKNOWN_THRESHOLD', message: `must be at least MATCH_THRESHOLD (${match.data})` });
   }
@@ -285,8 +312,12 @@ export function loadConfig(
     tfBackend: e.TF_BACKEND,
     liveDetector: e.LIVE_DETECTOR,
     enrollDetector: e.ENROLL_DETECTOR,
-    matchThreshold: e.MATCH_THRESHOLD,
-    unknownThreshold: e.UNKNOWN_THRESHOLD,
+    faceEmbedder: e.FACE_EMBEDDER,
+    strangerRateTarget: e.STRANGER_RATE_TARGET,
+    fixedThresholds:
+      e.MATCH_THRESHOLD === undefined
+        ? undefined
+        : { match: e.MATCH_THRESHOLD, unknown: e.UNKNOWN_THRESHOLD ?? e.MATCH_THRESHOLD },
     consensusFrames: e.CONSENSUS_FRAMES,
     sightingIntervalS: e.SIGHTING_INTERVAL_S,
     timezone: e.TIMEZONE,
@@ -334,8 +365,12 @@ export function describeConfig(config: Config): Record<string, string> {
     TF_BACKEND: config.tfBackend,
     LIVE_DETECTOR: config.liveDetector,
     ENROLL_DETECTOR: config.enrollDetector,
-    MATCH_THRESHOLD: String(config.matchThreshold),
-    UNKNOWN_THRESHOLD: String(config.unknownThreshold),
+    FACE_EMBEDDER: config.faceEmbedder,
+    STRANGER_RATE_TARGET: String(config.strangerRateTarget),
+    MATCH_THRESHOLD: config.fixedThresholds
+      ? `${config.fixedThresholds.match} (fixed by hand)`
+      : '(unset: calibrated from the gallery for STRANGER_RATE_TARGET)',
+    UNKNOWN_THRESHOLD: config.fixedThresholds ? String(config.fixedThresholds.unknown) : '(unset)',
     CONSENSUS_FRAMES: String(config.consensusFrames),
     SIGHTING_INTERVAL_S: String(config.sightingIntervalS),
     TIMEZONE: config.timezone,

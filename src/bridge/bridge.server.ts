@@ -62,9 +62,13 @@ export interface NodeStatusSource {
   cameras: CameraStatus[];
 }
 
-/** Settings a web node pushed (thresholds and, optionally, consensus and sighting interval). */
+/**
+ * Settings a web node pushed: thresholds set by hand or the target the node calibrates its own for,
+ * and, optionally, consensus and sighting interval.
+ */
 export interface BridgeSettings {
-  thresholds: MatchThresholds;
+  thresholds?: MatchThresholds;
+  strangerRateTarget?: number;
   consensusFrames?: number;
   sightingIntervalS?: number;
 }

@@ -8,6 +8,7 @@
  */
 import type { Config } from '../../config.js';
 import {
+  PRIOR_THRESHOLDS,
   Gallery,
   matchFace,
   RECOGNITION_GATES,
@@ -130,7 +131,7 @@ async function runDetectorOnly(pool: FaceEnginePool, frames: Frame[]): Promise<n
 }
 
 export async function runBench(config: Config, args: BenchArgs): Promise<BenchReport> {
-  const thresholds = { match: config.matchThreshold, unknown: config.unknownThreshold };
+  const thresholds = config.fixedThresholds ?? PRIOR_THRESHOLDS[config.faceEmbedder];
   const threads = args.threads ?? config.workerThreads;
   const frames = await collectFrames(args.source, args.frames, new ProgressBar('reading frames'));
   const first = frames[0];

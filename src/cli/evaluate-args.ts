@@ -29,6 +29,9 @@ export interface EvaluateArgs {
   /** The cache folder; null for `--no-cache`. */
   cache: string | null;
   curve?: string;
+  /** How often a stranger may be named: thresholds are calibrated per gallery for it. @defaultValue STRANGER_RATE_TARGET */
+  target?: number;
+  /** Fixed thresholds instead of calibration. */
   match?: number;
   unknown?: number;
   /** Descriptor models to measure, each with its own report; the first is the headline. @defaultValue the engine's */
@@ -108,6 +111,15 @@ function distance(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+function rate(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0.0001 && n <= 0.5)) {
+    throw usage(`${flag} must be a rate from 0.0001 to 0.5 (0.01 = one stranger in 100), got "${value}"`);
+  }
+  return n;
+}
+
 function embedderList(value: string | undefined): DescriptorModel[] | undefined {
   if (value === undefined) return undefined;
   const names = value.split(',').map((name) => name.trim());
@@ -134,6 +146,7 @@ export function evaluateArgs(
       | 'threads'
       | 'cache'
       | 'curve'
+      | 'target'
       | 'match'
       | 'unknown'
       | 'embedder',
@@ -145,6 +158,9 @@ export function evaluateArgs(
 ): EvaluateArgs {
   if (values['no-cache'] && values.cache !== undefined)
     throw usage('choose either --cache DIR or --no-cache');
+  if (values.target !== undefined && (values.match !== undefined || values.unknown !== undefined))
+    throw usage('choose either --target RATE (calibrated thresholds) or --match/--unknown (fixed ones)');
+  if (values.unknown !== undefined && values.match === undefined) throw usage('--unknown needs --match');
   return {
     enroll: values.enroll,
     probe: values.probe,
@@ -158,6 +174,7 @@ export function evaluateArgs(
     threads: wholeNumber(values.threads, '--threads', 1),
     cache: values['no-cache'] ? null : (values.cache ?? path.join(config.dataDir, 'eval-cache')),
     curve: values.curve,
+    target: rate(values.target, '--target'),
     match: distance(values.match, '--match'),
     unknown: distance(values.unknown, '--unknown'),
     embedders: embedderList(values.embedder),

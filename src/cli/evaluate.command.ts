@@ -17,7 +17,11 @@ import {
   ErrorCode,
   RECOGNITION_GATES,
   RollcallError,
+  PRIOR_THRESHOLDS,
   thresholdPolicy,
+  thresholdsForGallery,
+  type GalleryThresholds,
+  type PolicyPerson,
   type DescriptorModel,
   type PolicyFactory,
   type LfwPairs,
@@ -75,7 +79,10 @@ export interface RunInfo {
   threads: number;
   model: string;
   descriptorModel: string;
+  /** The thresholds in force: fixed, or those calibrated for the whole gallery. */
   thresholds: MatchThresholds;
+  /** With calibration: how the whole gallery's thresholds were set and the stranger rate they predict. */
+  calibration?: GalleryThresholds;
   decisionPolicy: string;
   cache: AnalysisCacheStats | null;
 }
@@ -183,26 +190,43 @@ async function evaluateWithPool(
   embedder: DescriptorModel | undefined,
   progress: ProgressBar,
 ): Promise<EvaluationReport> {
-  const match = args.match ?? config.matchThreshold;
-  const thresholds: MatchThresholds =
-    mode === 'rollcall'
-      ? { match, unknown: args.unknown ?? Math.max(match, config.unknownThreshold) }
-      : BASELINE_THRESHOLDS;
+  const fixed: MatchThresholds | undefined =
+    mode === 'baseline'
+      ? BASELINE_THRESHOLDS
+      : args.match !== undefined
+        ? { match: args.match, unknown: args.unknown ?? args.match }
+        : args.target === undefined
+          ? config.fixedThresholds
+          : undefined;
   // Fail on bad thresholds before minutes of analysis, not after.
-  thresholdPolicy(thresholds, null);
+  if (fixed) thresholdPolicy(fixed, null);
   const engine = await FaceEnginePool.start({
     threads: args.threads ?? config.workerThreads,
     backend: config.tfBackend,
     defaultDetector: config.enrollDetector,
     pipeline: mode === 'rollcall' ? 'rollcall' : 'faceapi-default',
-    ...(embedder === undefined ? {} : { embedder }),
+    embedder: embedder ?? config.faceEmbedder,
   });
+  const model = engine.info.descriptorModel;
+  const target = args.target ?? config.strangerRateTarget;
+  // As the live system does: thresholds calibrated for each gallery measured, from the people in
+  // it, for the target; the largest gallery's are reported.
+  let calibrated: GalleryThresholds | undefined;
+  const calibratedPolicy = {
+    name: `calibrated per gallery for strangers named at most ${percent(target)} (${model}), faces below the recognition quality gates left unknown`,
+    forGallery: (people: readonly PolicyPerson[]) => {
+      const thresholds = thresholdsForGallery(people, model, { strangerRateTarget: target });
+      if (!calibrated || thresholds.people >= calibrated.people) calibrated = thresholds;
+      return thresholdPolicy(thresholds, RECOGNITION_GATES);
+    },
+  };
   try {
-    return await evaluate(
+    const report = await evaluate(
       engine,
       {
         ...shared,
-        thresholds,
+        thresholds: fixed ?? PRIOR_THRESHOLDS[model],
+        ...(fixed ? {} : { policy: calibratedPolicy }),
         detector: mode === 'rollcall' ? config.enrollDetector : 'ssd',
         mode,
         seed: args.seed,
@@ -212,6 +236,11 @@ async function evaluateWithPool(
         progress.update(done, total);
       },
     );
+    if (calibrated) {
+      report.thresholds = { match: calibrated.match, unknown: calibrated.unknown };
+      report.calibration = calibrated;
+    }
+    return report;
   } finally {
     progress.done();
     await engine.close();

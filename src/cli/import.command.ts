@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config.js';
 import { JobName, type JobResults } from '../queues/index.js';
-import { engineEmbedder, GallerySync, handleTrainPerson } from '../services/index.js';
+import { engineEmbedder, GallerySync, handleTrainPerson, ThresholdService } from '../services/index.js';
 import { createStore } from '../store/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import { listIdentityPhotos } from './enroll-folders.js';
@@ -40,6 +40,7 @@ export async function runImport(
     threads: args.threads ?? config.workerThreads,
     backend: config.tfBackend,
     defaultDetector: config.enrollDetector,
+    embedder: config.faceEmbedder,
   });
   const progress = new ProgressBar('import');
   const summary: ImportSummary = {
@@ -51,12 +52,18 @@ export async function runImport(
     galleryVersion: 0,
   };
   try {
+    const thresholds = new ThresholdService({
+      store,
+      policy: () => ({ strangerRateTarget: config.strangerRateTarget, fixed: config.fixedThresholds }),
+    });
     // No node is connected from here: nodes get the change as a snapshot when their web node connects.
     const train = handleTrainPerson({
       store,
       embed: engineEmbedder(pool, config.enrollDetector),
       gallerySync: new GallerySync({ store, clients: [] }),
-      thresholds: { match: config.matchThreshold, unknown: config.unknownThreshold },
+      // The gallery grows as the import goes on: each person is checked against the thresholds
+      // for the gallery as it is then, under the configured target.
+      thresholds: (model) => thresholds.thresholdsFor(model),
     });
     let done = 0;
     for (const [name, files] of byPerson) {

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../config.js';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
+import { runCalibrate } from './calibrate.command.js';
 import { evaluateArgs } from './evaluate-args.js';
 import { runEvaluate } from './evaluate.command.js';
 import { runImport } from './import.command.js';
@@ -20,7 +21,8 @@ Commands:
   start [--role all|recognition|web]        Run Rollcall (default role: all, on embedded defaults)
   evaluate --enroll DIR --probe DIR | --open-set DIR [--strangers N] [--seed N]
            [--pairs FILE --images DIR] [--json] [--baseline] [--threads N] [--curve FILE.svg]
-           [--match D] [--unknown D] [--embedder fr-feature,face-api] [--cache DIR | --no-cache]
+           [--target RATE | --match D [--unknown D]] [--embedder fr-feature,face-api]
+           [--cache DIR | --no-cache]
                                             Identification: enroll one folder per identity, probe
                                             the rest (--open-set: people with 2+ photos enrolled
                                             and probed, N one-photo people (500) as strangers);
@@ -29,8 +31,10 @@ Commands:
                                             Verification: LFW pairs.txt, 5-fold accuracy, TAR at
                                             FAR 0.1%, EER. Analyses are cached by photo content
                                             (default DATA_DIR/eval-cache), so a rerun takes
-                                            seconds. --match/--unknown: instead of MATCH_ and
-                                            UNKNOWN_THRESHOLD. --embedder: one report (and curve
+                                            seconds. Thresholds are calibrated per gallery for
+                                            --target (default STRANGER_RATE_TARGET) as the live
+                                            system does; --match/--unknown fix them instead.
+                                            --embedder: one report (and curve
                                             line) per descriptor model. --baseline: also stock
                                             face-api, same run
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
@@ -41,6 +45,10 @@ Commands:
   probe HOST[:PORT] [--secret S] [--json]   Connect to a recognition node as a web node would,
                                             authenticate, print its status (the first thing to
                                             run when a web node cannot reach a camera PC)
+  calibrate [--target RATE] [--save] [--json]
+                                            Match thresholds for the enrolled gallery at a target
+                                            rate of strangers named (default STRANGER_RATE_TARGET);
+                                            --save stores the target in the settings
   import DIR [--threads N] [--json]         Enroll one folder per person (the folder name is the
                                             person's name), with the same photo checks as uploads
   user add NAME --role admin|viewer [--password-stdin]
@@ -87,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
           cache: { type: 'string' },
           'no-cache': { type: 'boolean', default: false },
           curve: { type: 'string' },
+          target: { type: 'string' },
           match: { type: 'string' },
           unknown: { type: 'string' },
           embedder: { type: 'string' },
@@ -142,6 +151,27 @@ export async function main(argv: string[]): Promise<number> {
         target,
         json: values.json,
         ...(values.secret === undefined ? {} : { secret: values.secret }),
+      });
+    }
+    case 'calibrate': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          target: { type: 'string' },
+          save: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const target = values.target === undefined ? undefined : Number(values.target);
+      if (target !== undefined && !(target >= 0.0001 && target <= 0.5)) {
+        throw usageError(
+          `--target must be a rate from 0.0001 to 0.5 (0.01 = one stranger in 100), got "${values.target}"`,
+        );
+      }
+      return runCalibrate(config, {
+        save: values.save,
+        json: values.json,
+        ...(target === undefined ? {} : { target }),
       });
     }
     case 'import': {

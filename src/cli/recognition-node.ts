@@ -19,6 +19,7 @@ import {
   RecognitionPipeline,
   startNodeHealthServer,
   type CameraHealth,
+  ThresholdCalibrator,
 } from '../recognition/index.js';
 import { engineEmbedder, type PhotoEmbedder } from '../services/index.js';
 import { FaceEnginePool } from '../workers/index.js';
@@ -42,6 +43,7 @@ export async function startRecognitionNode(
     threads: config.workerThreads,
     backend: config.tfBackend,
     defaultDetector: config.liveDetector,
+    embedder: config.faceEmbedder,
   });
   rooms.push({ name: 'face engine pool', close: () => pool.close() });
   const { descriptorModel } = pool.info;
@@ -84,13 +86,29 @@ export async function startRecognitionNode(
     logger.warn({ file: secret.file }, 'generated a bridge secret for this machine (loopback only)');
   }
 
+  // Thresholds follow the gallery: recalibrated for the target whenever it changes. Web nodes push
+  // the target (or thresholds set by hand) from their settings.
+  const calibrator = new ThresholdCalibrator({
+    gallery,
+    model: descriptorModel,
+    policy: { strangerRateTarget: config.strangerRateTarget, fixed: config.fixedThresholds },
+  });
+  rooms.push({
+    name: 'threshold calibrator',
+    close: () => {
+      calibrator.close();
+      return Promise.resolve();
+    },
+  });
+  logger.info(calibrator.current, 'match thresholds');
+
   const source = createFrameSource(config.cameraSource, {});
   const pipeline = new RecognitionPipeline(
     { engine: pool, gallery },
     {
       nodeId: config.nodeId,
       cameraId: source.cameraId,
-      thresholds: { match: config.matchThreshold, unknown: config.unknownThreshold },
+      thresholds: { match: calibrator.current.match, unknown: calibrator.current.unknown },
       detector: config.liveDetector,
       tracker: {
         consensusFrames: config.consensusFrames,
@@ -160,11 +178,22 @@ export async function startRecognitionNode(
     logger.info(info, 'web node disconnected');
   });
   server.on('settingsChanged', (settings) => {
-    pipeline.updateSettings(settings);
+    const { thresholds, strangerRateTarget, ...tracking } = settings;
+    pipeline.updateSettings(tracking);
     logger.info(settings, 'settings updated by a web node');
+    // Thresholds set by hand replace calibration; without them the node calibrates its own.
+    calibrator.setPolicy({
+      strangerRateTarget: strangerRateTarget ?? calibrator.policy.strangerRateTarget,
+      fixed: thresholds,
+    });
+  });
+  calibrator.on('changed', (thresholds) => {
+    pipeline.updateSettings({ thresholds: { match: thresholds.match, unknown: thresholds.unknown } });
+    logger.info(thresholds, 'match thresholds set for the gallery');
   });
   server.on('galleryChanged', (change) => {
     logger.info(change, 'gallery updated by a web node');
+    calibrator.galleryChanged();
   });
   server.on('galleryRefused', ({ error, ...info }) => {
     logger.error(

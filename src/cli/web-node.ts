@@ -8,10 +8,12 @@ import { BridgeClients, readStoredBridgeSecret } from '../bridge/index.js';
 import { ErrorCode, RollcallError, type DescriptorModel } from '../core/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../queues/index.js';
 import {
+  DEFAULT_RETENTION_DAYS,
   AttendanceService,
   EnrollmentService,
   GallerySync,
   SettingsService,
+  ThresholdService,
   UnknownFaceService,
   handleReembedGallery,
   handleTrainPerson,
@@ -25,8 +27,6 @@ import type { Room } from './recognition-node.js';
 
 /** Descriptors for enrollment photos come from a node's engine; big photos take a while on wasm. */
 const EMBED_TIMEOUT_MS = 120_000;
-/** Face crops (and unreviewed unknown faces) are kept this long unless the settings say otherwise. */
-const DEFAULT_RETENTION_DAYS = 30;
 
 /** The recognition node's engine in the same process, on one machine (`all`). */
 export interface LocalEngine {
@@ -81,12 +81,16 @@ export async function startWebNode(
     },
   });
   gallerySync.start();
+  // The thresholds each model's gallery calls for under the settings' policy (read lazily: the
+  // settings service below is their source).
+  const thresholds = new ThresholdService({ store, policy: () => settings.thresholdPolicy() });
   // Settings saved on the Settings page override the configuration's, and reach every node.
-  const settings = new SettingsService({
+  const settings: SettingsService = new SettingsService({
     store,
     defaults: {
-      matchThreshold: config.matchThreshold,
-      unknownThreshold: config.unknownThreshold,
+      strangerRateTarget: config.strangerRateTarget,
+      matchThreshold: config.fixedThresholds?.match ?? null,
+      unknownThreshold: config.fixedThresholds?.unknown ?? null,
       consensusFrames: config.consensusFrames,
       sightingIntervalS: config.sightingIntervalS,
       timeZone: config.timezone,
@@ -96,6 +100,8 @@ export async function startWebNode(
     onError: (error, what) => {
       logger.warn({ err: error }, `settings: ${what} failed`);
     },
+    // The Settings page explains the thresholds of the model the nodes run (FACE_EMBEDDER).
+    thresholds: { service: thresholds, model: local?.descriptorModel ?? config.faceEmbedder },
   });
   rooms.push({
     name: 'settings',
@@ -151,7 +157,7 @@ export async function startWebNode(
         store,
         embed,
         gallerySync,
-        thresholds: () => settings.thresholds(),
+        thresholds: (model) => thresholds.thresholdsFor(model),
         descriptorsStored: (model) => reembed.descriptorsStored(model),
       }),
       [JobName.ReembedGallery]: handleReembedGallery({ store, embed, gallerySync }),

@@ -12,7 +12,9 @@
  * impostor sample; where the sample has too few points (the far tail a large gallery needs, or a
  * small gallery), a normal tail fitted to the sample carries on from the last well-measured point.
  */
+import type { DescriptorModel } from './descriptor.js';
 import { ErrorCode, RollcallError } from './errors.js';
+import type { MatchThresholds } from './matcher.js';
 
 /** One enrolled person's descriptors (all of one model). */
 export interface CalibrationPerson {
@@ -100,29 +102,78 @@ export function impostorRateAt(model: ImpostorModel, t: number): number {
   return Number.isFinite(ratio) ? Math.min(anchorRate, anchorRate * ratio) : 0;
 }
 
+/** The chance that a stranger is named with `people` enrolled, when F(t) = `impostorRate`. */
+export function strangerRateFrom(impostorRate: number, people: number): number {
+  // 1 − (1 − f)^N without losing a tiny f to rounding.
+  return -Math.expm1(people * Math.log1p(-Math.min(impostorRate, 1 - 1e-15)));
+}
+
 /** The chance that a stranger is named at threshold `t` with `people` enrolled. */
 export function strangerRateAt(model: ImpostorModel, t: number, people: number = model.people): number {
-  const f = impostorRateAt(model, t);
-  // 1 − (1 − f)^N without losing a tiny f to rounding.
-  return -Math.expm1(people * Math.log1p(-Math.min(f, 1 - 1e-15)));
+  return strangerRateFrom(impostorRateAt(model, t), people);
 }
 
 /**
  * The largest threshold at which a stranger is named with probability at most `target`, with
- * `people` enrolled (found by bisection: the rate only grows with the threshold).
+ * `people` enrolled, for any F(t) (found by bisection: the rate only grows with the threshold).
  */
-export function thresholdFor(model: ImpostorModel, target: number, people: number = model.people): number {
+export function thresholdForRate(
+  impostorRate: (t: number) => number,
+  target: number,
+  people: number,
+  /** No threshold above this is considered. @defaultValue 2, the distance of opposite unit vectors */
+  ceiling = 2,
+): number {
   if (!(target > 0 && target < 1)) {
     throw new RollcallError(ErrorCode.UsageInvalid, `the target must be between 0 and 1, got ${target}`);
   }
   let low = 0;
-  let high = (model.sorted[model.sorted.length - 1] ?? 2) + 1;
+  let high = ceiling;
+  if (strangerRateFrom(impostorRate(high), people) <= target) return high;
   for (let i = 0; i < 60; i++) {
     const mid = (low + high) / 2;
-    if (strangerRateAt(model, mid, people) <= target) low = mid;
+    if (strangerRateFrom(impostorRate(mid), people) <= target) low = mid;
     else high = mid;
   }
   return low;
+}
+
+/** {@link thresholdForRate} for a gallery's own impostor sample. */
+export function thresholdFor(model: ImpostorModel, target: number, people: number = model.people): number {
+  const ceiling = (model.sorted[model.sorted.length - 1] ?? 2) + 1;
+  return thresholdForRate((t) => impostorRateAt(model, t), target, people, ceiling);
+}
+
+/**
+ * A model's impostor curve measured once on a large, varied set of people: points (distance t,
+ * F(t)), ascending. It stands for the people a small gallery has not met yet.
+ */
+export interface ReferenceCurve {
+  points: readonly (readonly [number, number])[];
+  /** Where and how it was measured. */
+  source: string;
+}
+
+/**
+ * F(t) from a reference curve: interpolated linearly in log F between its points, carried on with
+ * the slope of the first two below the first point, and flat after the last.
+ */
+export function referenceRateAt(curve: ReferenceCurve, t: number): number {
+  const { points } = curve;
+  const first = points[0];
+  const second = points[1];
+  if (!first || !second) return NaN;
+  let lower = first;
+  let upper = second;
+  if (t >= first[0]) {
+    let i = 1;
+    while (i < points.length - 1 && (points[i] as readonly [number, number])[0] < t) i++;
+    lower = points[i - 1] as readonly [number, number];
+    upper = points[i] as readonly [number, number];
+    if (t >= upper[0]) return upper[1];
+  }
+  const slope = (Math.log(upper[1]) - Math.log(lower[1])) / (upper[0] - lower[0]);
+  return Math.exp(Math.log(lower[1]) + slope * (t - lower[0]));
 }
 
 /** Index of the first value `>= t` in ascending `sorted`: how many are below `t`. */
@@ -171,4 +222,109 @@ export function normalCdf(z: number): number {
                             t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return z >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+/** How a gallery's thresholds are chosen: from the admin's target, or set by hand. */
+export interface ThresholdPolicy {
+  /** How often a stranger may be named (0.01 = one stranger in a hundred). */
+  strangerRateTarget: number;
+  /** Thresholds set by hand; when present they are used as they are and the target only reported. */
+  fixed?: MatchThresholds | undefined;
+}
+
+/** The thresholds in force for one gallery, and what they are expected to cost. */
+export interface GalleryThresholds extends MatchThresholds {
+  /**
+   * The chance that a stranger is named at `match` with this gallery, as the gallery's own impostor
+   * sample predicts it; null while the gallery is too small to say.
+   */
+  expectedStrangerRate: number | null;
+  /**
+   * `gallery`: calibrated from the gallery (and the model's reference curve); `reference`: too few
+   * people to measure the gallery, calibrated from the reference curve alone; `prior`: neither is
+   * available, the model's defaults; `fixed`: set by hand.
+   */
+  basis: 'gallery' | 'reference' | 'prior' | 'fixed';
+  /** People the thresholds were set for. */
+  people: number;
+}
+
+/**
+ * Each model's impostor curve on ../shared/lfw-dev. PROVISIONAL until measured.
+ */
+export const REFERENCE_IMPOSTORS: Readonly<Partial<Record<DescriptorModel, ReferenceCurve>>> = {};
+
+/**
+ * The loosest thresholds each model is ever given: the whole answer while a gallery is too small to
+ * measure and the model has no reference curve, and a ceiling on calibration otherwise.
+ * face-api's are the distances tuned on ../shared/faces before calibration existed.
+ */
+export const PRIOR_THRESHOLDS: Readonly<Record<DescriptorModel, MatchThresholds>> = {
+  'fr-feature': { match: 1.1, unknown: 1.15 },
+  'face-api': { match: 0.55, unknown: 0.6 },
+};
+
+/**
+ * Two photos of one model farther apart than this are almost surely two different people: an
+ * enrollment photo this far from all of the person's other photos is refused as a mix-up. It is a
+ * property of the model, not of the gallery: face-api's is the distance it was tuned with on
+ * ../shared/faces; fr-feature's is PROVISIONAL until measured.
+ */
+export const SAME_PERSON_LIMIT: Readonly<Record<DescriptorModel, number>> = {
+  'fr-feature': 1.25,
+  'face-api': 0.6,
+};
+
+/**
+ * The uncertain band: a face that would be named only at a stranger rate up to this many times the
+ * target is "uncertain" (held for review, never named); beyond it, unknown.
+ */
+const UNCERTAIN_RATE_FACTOR = 10;
+
+/**
+ * The thresholds for a gallery under `policy`: set by hand; else calibrated so that a stranger is
+ * named at most `strangerRateTarget` of the time with the people enrolled now. F(t) is the more
+ * cautious of the gallery's own impostor sample (once it has {@link MIN_CALIBRATION_PEOPLE} people)
+ * and the model's reference curve: a small gallery says little about the strangers it has not
+ * met, and a gallery of look-alikes is stricter than the reference. Never looser than the model's
+ * prior.
+ */
+export function thresholdsForGallery(
+  people: readonly CalibrationPerson[],
+  model: DescriptorModel,
+  policy: ThresholdPolicy,
+  options: ImpostorSampleOptions = {},
+): GalleryThresholds {
+  const enrolled = people.filter((p) => p.descriptors.length > 0).length;
+  const impostors = enrolled >= MIN_CALIBRATION_PEOPLE ? impostorModel(people, options) : null;
+  const reference = REFERENCE_IMPOSTORS[model];
+  const impostorRate = (t: number): number =>
+    Math.max(impostors ? impostorRateAt(impostors, t) : 0, reference ? referenceRateAt(reference, t) : 0);
+  const measurable = impostors !== null || reference !== undefined;
+  const expected = (t: number): number | null =>
+    measurable && enrolled > 0 ? strangerRateFrom(impostorRate(t), enrolled) : null;
+  if (policy.fixed) {
+    return {
+      ...policy.fixed,
+      expectedStrangerRate: expected(policy.fixed.match),
+      basis: 'fixed',
+      people: enrolled,
+    };
+  }
+  const prior = PRIOR_THRESHOLDS[model];
+  if (!measurable) {
+    return { ...prior, expectedStrangerRate: null, basis: 'prior', people: enrolled };
+  }
+  const target = policy.strangerRateTarget;
+  const size = Math.max(1, enrolled);
+  const match = Math.min(prior.match, thresholdForRate(impostorRate, target, size));
+  const loose = thresholdForRate(impostorRate, Math.min(0.5, target * UNCERTAIN_RATE_FACTOR), size);
+  const unknown = Math.max(match, Math.min(prior.unknown, loose));
+  return {
+    match,
+    unknown,
+    expectedStrangerRate: expected(match),
+    basis: impostors ? 'gallery' : 'reference',
+    people: enrolled,
+  };
 }

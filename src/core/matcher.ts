@@ -116,6 +116,16 @@ export class Gallery {
     }
   }
 
+  /** Every enrolled person with copies of their descriptors (for calibration, not the hot path). */
+  people(): { personId: string; descriptors: Float32Array[] }[] {
+    const rows = this.#scanner.rows;
+    const DIM = this.dimension;
+    return this.#personIds.map((personId, slot) => ({
+      personId,
+      descriptors: (this.#rowsOf[slot] ?? []).map((row) => rows.slice(row * DIM, row * DIM + DIM)),
+    }));
+  }
+
   /** Forgets `personId` and their descriptors. Returns whether they were enrolled. */
   remove(personId: string): boolean {
     const slot = this.#slotOf.get(personId);

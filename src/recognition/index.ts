@@ -14,3 +14,4 @@ export {
   type NodeHealthServer,
   type NodeHealthSnapshot,
 } from './node-health.js';
+export { ThresholdCalibrator, type ThresholdCalibratorOptions } from './threshold-calibrator.js';

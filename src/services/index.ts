@@ -15,10 +15,12 @@ export {
 } from './reembed-gallery.job.js';
 export { ReembedTrigger, type ReembedTriggerDeps } from './reembed-trigger.service.js';
 export {
+  DEFAULT_RETENTION_DAYS,
   SETTINGS_KEY,
   SettingsService,
   settingsSchema,
   type RollcallSettings,
+  type SettingsCalibration,
   type SettingsServiceDeps,
   type SettingsTarget,
 } from './settings.service.js';
@@ -28,3 +30,4 @@ export {
   type AssignTarget,
   type PhotoEnrollment,
 } from './unknown-face.service.js';
+export { ThresholdService, type GalleryReader, type ThresholdServiceDeps } from './thresholds.service.js';

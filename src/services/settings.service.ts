@@ -1,19 +1,42 @@
 /**
- * Settings an administrator changes at run time: recognition thresholds, consensus, the sighting
- * interval, the attendance time zone and how long face crops are kept. They start from the
+ * Settings an administrator changes at run time: how often a stranger may be named (or thresholds
+ * set by hand), consensus, the sighting interval, the attendance time zone and how long face crops
+ * are kept. They start from the
  * configuration, are overridden by what was saved in the store, and every change is validated,
  * saved, pushed to every connected recognition node (and to each node that connects later) and
  * applied to retention at once.
  */
 import { z } from 'zod';
-import { ErrorCode, isTimeZone, RollcallError, type MatchThresholds } from '../core/index.js';
+import {
+  ErrorCode,
+  isTimeZone,
+  RollcallError,
+  type DescriptorModel,
+  type GalleryThresholds,
+  type MatchThresholds,
+  type ThresholdPolicy,
+} from '../core/index.js';
 import type { Store, UnknownFace } from '../store/index.js';
+import type { ThresholdService } from './thresholds.service.js';
+
+/** The thresholds in force for the nodes' face model, as the Settings page explains them. */
+export interface SettingsCalibration extends GalleryThresholds {
+  model: DescriptorModel;
+}
 
 export interface RollcallSettings {
-  /** A face closer than this to a person is a match. */
-  matchThreshold: number;
-  /** A face at least this far from everyone is unknown; between the two is uncertain. */
-  unknownThreshold: number;
+  /**
+   * How often a stranger may be named (0.01: one stranger in a hundred). Each recognition node sets
+   * its match threshold from its gallery so that this holds with the people enrolled now.
+   */
+  strangerRateTarget: number;
+  /**
+   * Set by hand instead of the target: a face closer than this to a person is a match (in the
+   * units of the nodes' face model). Null: calibrated from the target.
+   */
+  matchThreshold: number | null;
+  /** With `matchThreshold`: a face at least this far from everyone is unknown; between is uncertain. */
+  unknownThreshold: number | null;
   /** Frames that must agree before a track is named. */
   consensusFrames: number;
   /** A person in view is re-reported at most this often, so check-out times stay true. */
@@ -28,7 +51,9 @@ export interface RollcallSettings {
 export interface SettingsTarget {
   /** Returns false when the node is not connected; it gets the settings when it connects. */
   sendSettings(settings: {
-    thresholds: MatchThresholds;
+    /** Thresholds set by hand; absent: the node calibrates its own for `strangerRateTarget`. */
+    thresholds?: MatchThresholds;
+    strangerRateTarget: number;
     consensusFrames: number;
     sightingIntervalS: number;
   }): boolean;
@@ -44,7 +69,12 @@ export interface SettingsServiceDeps {
   clock?: { now(): number };
   /** A push or a retention pass failed; the next one tries again. */
   onError?: (error: unknown, what: string) => void;
+  /** Where the thresholds for the settings' policy come from, and for which face model. */
+  thresholds?: { service: ThresholdService; model: DescriptorModel };
 }
+
+/** Face crops (and unreviewed unknown faces) are kept this long unless the settings say otherwise. */
+export const DEFAULT_RETENTION_DAYS = 30;
 
 /** The store key under which the saved settings are kept, as one JSON object. */
 export const SETTINGS_KEY = 'web.settings';
@@ -58,8 +88,12 @@ const MS_PER_DAY = 86_400_000;
  */
 export const settingsSchema = z
   .object({
-    matchThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5'),
-    unknownThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5'),
+    strangerRateTarget: z
+      .number()
+      .min(0.0001, 'must be at least 0.0001 (one stranger in ten thousand)')
+      .max(0.5, 'must be at most 0.5'),
+    matchThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5').nullable(),
+    unknownThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5').nullable(),
     consensusFrames: z
       .int('must be a whole number')
       .min(1, 'must be at least 1')
@@ -75,7 +109,11 @@ export const settingsSchema = z
       .max(3650, 'must be at most 3650 days'),
   })
   .strict()
-  .refine((s) => s.unknownThreshold >= s.matchThreshold, {
+  .refine((s) => (s.matchThreshold === null) === (s.unknownThreshold === null), {
+    message: 'set both thresholds by hand, or neither (null) to calibrate them from the target',
+    path: ['unknownThreshold'],
+  })
+  .refine((s) => s.unknownThreshold === null || s.unknownThreshold >= (s.matchThreshold ?? 0), {
     message: 'must be at least the match threshold',
     path: ['unknownThreshold'],
   });
@@ -135,8 +173,23 @@ export class SettingsService {
     return { ...this.#current };
   }
 
-  thresholds(): MatchThresholds {
-    return { match: this.#current.matchThreshold, unknown: this.#current.unknownThreshold };
+  /** How thresholds are chosen now: from the target, or the pair set by hand. */
+  thresholdPolicy(): ThresholdPolicy {
+    const { strangerRateTarget, matchThreshold, unknownThreshold } = this.#current;
+    return {
+      strangerRateTarget,
+      fixed:
+        matchThreshold === null || unknownThreshold === null
+          ? undefined
+          : { match: matchThreshold, unknown: unknownThreshold },
+    };
+  }
+
+  /** What the current policy means for the gallery now; null where no model is known here. */
+  async calibration(): Promise<SettingsCalibration | null> {
+    const source = this.deps.thresholds;
+    if (!source) return null;
+    return { model: source.model, ...(await source.service.thresholdsFor(source.model)) };
   }
 
   /**
@@ -165,9 +218,11 @@ export class SettingsService {
   /** Sends the current settings to one node; false when it is not connected. */
   pushTo(target: SettingsTarget): boolean {
     const s = this.#current;
+    const { fixed } = this.thresholdPolicy();
     try {
       return target.sendSettings({
-        thresholds: { match: s.matchThreshold, unknown: s.unknownThreshold },
+        ...(fixed ? { thresholds: fixed } : {}),
+        strangerRateTarget: s.strangerRateTarget,
         consensusFrames: s.consensusFrames,
         sightingIntervalS: s.sightingIntervalS,
       });

@@ -6,6 +6,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import {
+  SAME_PERSON_LIMIT,
   DESCRIPTOR_LENGTHS,
   ENROLLMENT_GATES,
   euclideanDistance,
@@ -36,10 +37,11 @@ export interface TrainPersonDeps {
   embed: PhotoEmbedder;
   gallerySync: GallerySync;
   /**
-   * A new face closer than `match` to another enrolled person is refused as a duplicate. A function
-   * is read at every job, so thresholds changed in the settings apply to the next one.
+   * A new face closer than `match` to another enrolled person is refused as a duplicate: it would be
+   * named as them. A function is asked at every job, for the model that described the photos, so
+   * the thresholds follow the settings and the gallery as it is then.
    */
-  thresholds: MatchThresholds | (() => MatchThresholds);
+  thresholds: MatchThresholds | ((model: DescriptorModel) => MatchThresholds | Promise<MatchThresholds>);
   /**
    * Descriptors of `model` were stored. Nodes of other models need them too: the web node queues
    * a re-embedding job for those. A failure here never fails the training.
@@ -50,7 +52,6 @@ export interface TrainPersonDeps {
 export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobName.TrainPerson> {
   return async ({ personId, photoIds }, { reportProgress }) => {
     const { store } = deps;
-    const thresholds = typeof deps.thresholds === 'function' ? deps.thresholds() : deps.thresholds;
     const person = await store.getPerson(personId);
     if (!person)
       throw new UnrecoverableError(`person ${personId} no longer exists (deleted before training)`);
@@ -76,11 +77,12 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
         others.upsert(other.name, other.descriptors);
     }
 
+    const thresholds = typeof deps.thresholds === 'function' ? await deps.thresholds(model) : deps.thresholds;
     const verdicts = photos.map((_, index) => judgePhoto(results[index], others, thresholds));
     const existing = (await store.listDescriptors(personId, model))
       .filter((d) => !photoIds.includes(d.photoId))
       .map((d) => d.descriptor);
-    checkConsistency(verdicts, existing, thresholds);
+    checkConsistency(verdicts, existing, SAME_PERSON_LIMIT[model]);
 
     const accepted: string[] = [];
     let galleryVersion = await store.getGalleryVersion();
@@ -145,18 +147,11 @@ function judgePhoto(
  * of the person (new or already enrolled) is probably someone else's, uploaded by mistake. With only
  * two photos that disagree there is no telling which is right, so both are refused.
  */
-function checkConsistency(
-  verdicts: PhotoVerdict[],
-  existing: Float32Array[],
-  thresholds: MatchThresholds,
-): void {
+function checkConsistency(verdicts: PhotoVerdict[], existing: Float32Array[], limit: number): void {
   const faces = verdicts.flatMap((v, index) => (v.ok ? [{ index, descriptor: v.face.descriptor }] : []));
   const strangers = faces.filter(({ index, descriptor }) => {
     const others = [...faces.filter((f) => f.index !== index).map((f) => f.descriptor), ...existing];
-    return (
-      others.length > 0 &&
-      Math.min(...others.map((o) => euclideanDistance(descriptor, o))) >= thresholds.unknown
-    );
+    return others.length > 0 && Math.min(...others.map((o) => euclideanDistance(descriptor, o))) >= limit;
   });
   for (const { index } of strangers) {
     verdicts[index] = { ok: false, reason: "this face does not look like the person's other photos" };

@@ -43,31 +43,50 @@ export function settingsPage(viewer: Viewer): string {
       <form id="settings" class="settings">
         <fieldset>
           <legend>Recognition (sent to every recognition node)</legend>
-          <label for="matchThreshold"
-            >Match threshold: a face closer than this to a person is that person</label
+          <label for="strangerRatePercent"
+            >Name a stranger at most this often (% of the faces of people who are not enrolled)</label
           >
           <input
-            id="matchThreshold"
-            name="matchThreshold"
+            id="strangerRatePercent"
+            name="strangerRatePercent"
             type="number"
             step="0.01"
-            min="0.1"
-            max="1.5"
+            min="0.01"
+            max="50"
             required
+            aria-describedby="stranger-rate-help calibration"
           />
-          <label for="unknownThreshold"
-            >Unknown threshold: a face at least this far from everyone is unknown (not below the match
-            threshold)</label
-          >
-          <input
-            id="unknownThreshold"
-            name="unknownThreshold"
-            type="number"
-            step="0.01"
-            min="0.1"
-            max="1.5"
-            required
-          />
+          <p id="stranger-rate-help" class="muted">
+            The more people are enrolled, the more likely a stranger resembles one of them, so each
+            recognition node sets its match threshold from its own gallery to keep this rate. A lower rate
+            marks fewer strangers (and fewer people as someone else) present, but leaves enrolled people with
+            poor photos unknown more often: give them better enrollment photos. 1% is a good start for a
+            school or an office.
+          </p>
+          <p id="calibration" role="status"></p>
+          <details id="manual-thresholds">
+            <summary>Set the distance thresholds by hand instead (experts)</summary>
+            <p class="muted">
+              Distances are in the units of the face model in use; leave both empty to keep them calibrated
+              from the rate above.
+            </p>
+            <label for="matchThreshold"
+              >Match threshold: a face closer than this to a person is that person</label
+            >
+            <input id="matchThreshold" name="matchThreshold" type="number" step="0.01" min="0.1" max="1.5" />
+            <label for="unknownThreshold"
+              >Unknown threshold: a face at least this far from everyone is unknown (not below the match
+              threshold)</label
+            >
+            <input
+              id="unknownThreshold"
+              name="unknownThreshold"
+              type="number"
+              step="0.01"
+              min="0.1"
+              max="1.5"
+            />
+          </details>
           <label for="consensusFrames">Frames that must agree before a face is named</label>
           <input
             id="consensusFrames"

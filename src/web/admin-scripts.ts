@@ -93,17 +93,38 @@ loadPeople().catch((error) => showError('faces-error', error)).finally(() => voi
 const SETTINGS = String.raw`
 const form = document.getElementById('settings');
 const state = document.getElementById('settings-state');
-const NUMBERS = ['matchThreshold', 'unknownThreshold', 'consensusFrames', 'sightingIntervalS', 'retentionDays'];
+const calibrationText = document.getElementById('calibration');
+const NUMBERS = ['consensusFrames', 'sightingIntervalS', 'retentionDays'];
+const percent = (rate) => (rate * 100).toFixed(rate < 0.001 ? 3 : rate < 0.1 ? 2 : 1) + '%';
 function fill(settings) {
-  for (const [key, value] of Object.entries(settings)) {
-    const input = form.elements.namedItem(key);
-    if (input) input.value = String(value);
+  for (const key of [...NUMBERS, 'timeZone']) form.elements.namedItem(key).value = String(settings[key]);
+  form.elements.namedItem('strangerRatePercent').value = String(+(settings.strangerRateTarget * 100).toFixed(4));
+  for (const key of ['matchThreshold', 'unknownThreshold']) {
+    form.elements.namedItem(key).value = settings[key] === null ? '' : String(settings[key]);
+  }
+  document.getElementById('manual-thresholds').open = settings.matchThreshold !== null;
+}
+function explain(calibration) {
+  if (!calibration) {
+    calibrationText.textContent = '';
+    return;
+  }
+  const people = calibration.people + ' enrolled ' + (calibration.people === 1 ? 'person' : 'people');
+  const thresholds = 'match below ' + calibration.match.toFixed(3) + ', unknown from ' + calibration.unknown.toFixed(3) + ' (' + calibration.model + ' model)';
+  if (calibration.basis === 'prior') {
+    calibrationText.textContent = 'With ' + people + ' the gallery is too small to measure itself; the model\'s cautious defaults apply: ' + thresholds + '.';
+  } else {
+    const expected = calibration.expectedStrangerRate === null ? 'not yet measurable' : 'about ' + percent(calibration.expectedStrangerRate);
+    calibrationText.textContent = (calibration.basis === 'fixed' ? 'Set by hand: ' : 'Calibrated for ' + people + ': ') + thresholds + '. Expected strangers named: ' + expected + '.';
   }
 }
 if (Intl.supportedValuesOf) {
   document.getElementById('time-zones').replaceChildren(...Intl.supportedValuesOf('timeZone').map((zone) => el('option', { value: zone })));
 }
-api('/api/v1/settings').then(({ settings }) => fill(settings), (error) => {
+api('/api/v1/settings').then(({ settings, calibration }) => {
+  fill(settings);
+  explain(calibration);
+}, (error) => {
   state.className = 'error';
   state.textContent = error.message;
 });
@@ -111,12 +132,18 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const body = {};
   for (const key of NUMBERS) body[key] = Number(form.elements.namedItem(key).value);
+  body.strangerRateTarget = Number(form.elements.namedItem('strangerRatePercent').value) / 100;
+  for (const key of ['matchThreshold', 'unknownThreshold']) {
+    const value = form.elements.namedItem(key).value.trim();
+    body[key] = value === '' ? null : Number(value);
+  }
   body.timeZone = form.elements.namedItem('timeZone').value.trim();
   const button = form.querySelector('button');
   button.disabled = true;
   try {
-    const { settings, pushedTo } = await api('/api/v1/settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const { settings, pushedTo, calibration } = await api('/api/v1/settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     fill(settings);
+    explain(calibration);
     state.className = 'ok';
     state.textContent = 'Saved. Sent to ' + pushedTo + ' connected recognition node(s); others get them when they connect.';
   } catch (error) {

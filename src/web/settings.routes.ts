@@ -1,6 +1,8 @@
 /**
  * `/api/v1/settings` (admin only): what the recognition nodes and attendance run with. A save is
- * validated, stored and pushed to every connected node; the answer says how many took it.
+ * validated, stored and pushed to every connected node; the answer says how many took it. Both
+ * answers carry `calibration`: the thresholds the policy gives for the gallery now and the rate of
+ * strangers named they predict.
  */
 import { Router } from 'express';
 import type { SettingsPort } from './types.js';
@@ -8,12 +10,13 @@ import type { SettingsPort } from './types.js';
 export function createSettingsRouter(deps: { settings: SettingsPort }): Router {
   const router = Router();
 
-  router.get('/settings', (_req, res) => {
-    res.json({ settings: deps.settings.current() });
+  router.get('/settings', async (_req, res) => {
+    res.json({ settings: deps.settings.current(), calibration: await deps.settings.calibration() });
   });
 
   router.put('/settings', async (req, res) => {
-    res.json(await deps.settings.update(req.body));
+    const saved = await deps.settings.update(req.body);
+    res.json({ ...saved, calibration: await deps.settings.calibration() });
   });
 
   return router;

@@ -4,7 +4,7 @@
  */
 import type { NodeState } from '../bridge/index.js';
 import type { JobQueue } from '../queues/index.js';
-import type { AssignedFace, AssignTarget, RollcallSettings } from '../services/index.js';
+import type { AssignedFace, AssignTarget, RollcallSettings, SettingsCalibration } from '../services/index.js';
 import type { Person, Store, UnknownFace, UserRole } from '../store/index.js';
 
 /** The part of `EnrollmentService` the web node calls. */
@@ -27,6 +27,8 @@ export interface SettingsPort {
   current(): RollcallSettings;
   /** Validates, saves and pushes to the nodes; throws `REQUEST_INVALID` naming the bad field. */
   update(patch: unknown): Promise<{ settings: RollcallSettings; pushedTo: number }>;
+  /** The thresholds the policy gives for the gallery now, and the stranger rate they predict. */
+  calibration(): Promise<SettingsCalibration | null>;
 }
 
 /** The part of `JobQueue` the web node uses: job status, and the BullMQ queue for Bull Board. */

@@ -114,6 +114,7 @@ class FakeEnrollment implements EnrollmentPort {
 }
 
 const SETTINGS = {
+  strangerRateTarget: 0.01,
   matchThreshold: 0.55,
   unknownThreshold: 0.6,
   consensusFrames: 3,

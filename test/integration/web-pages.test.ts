@@ -27,6 +27,7 @@ import { tempDir } from '../support/temp.js';
 const ADMIN = { name: '<b>Ada</b> & "co"', password: 'correct horse battery' };
 const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
 const SETTINGS = {
+  strangerRateTarget: 0.01,
   matchThreshold: 0.55,
   unknownThreshold: 0.6,
   consensusFrames: 3,

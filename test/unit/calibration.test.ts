@@ -9,8 +9,10 @@ import {
   normalCdf,
   normalizeDescriptor,
   mulberry32,
+  referenceRateAt,
   strangerRateAt,
   thresholdFor,
+  thresholdsForGallery,
   type CalibrationPerson,
 } from '../../src/core/index.js';
 
@@ -122,5 +124,63 @@ describe('strangerRateAt and thresholdFor', () => {
       // 1,000 strangers: a binomial at 5% has a standard deviation of 0.7 points.
       assert.ok(rate < target * 1.6 && rate > target * 0.4, `target ${target}: ${named} of 1000 named`);
     }
+  });
+});
+
+describe('referenceRateAt', () => {
+  const curve = {
+    source: 'test',
+    points: [
+      [0.5, 1e-5],
+      [0.7, 1e-3],
+      [0.9, 1e-1],
+    ] as const,
+  };
+
+  it('interpolates in log F between points, extends the first slope below, stays flat above', () => {
+    assert.ok(Math.abs(referenceRateAt(curve, 0.6) - 1e-4) < 1e-9);
+    assert.ok(Math.abs(referenceRateAt(curve, 0.8) - 1e-2) < 1e-8);
+    assert.ok(Math.abs(referenceRateAt(curve, 0.4) - 1e-6) < 1e-12);
+    assert.equal(referenceRateAt(curve, 1.5), 1e-1);
+  });
+});
+
+describe('thresholdsForGallery', () => {
+  const people = syntheticPeople(300, 2, 0.6, 21);
+
+  it('uses thresholds set by hand as they are, and says what they cost', () => {
+    const fixed = thresholdsForGallery(people, 'face-api', {
+      strangerRateTarget: 0.01,
+      fixed: { match: 1.45, unknown: 1.5 },
+    });
+    assert.equal(fixed.basis, 'fixed');
+    assert.equal(fixed.match, 1.45);
+    assert.equal(fixed.unknown, 1.5);
+    assert.ok(fixed.expectedStrangerRate !== null && fixed.expectedStrangerRate > 0.5);
+  });
+
+  it('falls back to the model prior for a tiny gallery with no reference curve', () => {
+    const tiny = thresholdsForGallery(people.slice(0, 3), 'face-api', { strangerRateTarget: 0.01 });
+    assert.equal(tiny.basis, 'prior');
+    assert.deepEqual([tiny.match, tiny.unknown], [0.55, 0.6]);
+    assert.equal(tiny.expectedStrangerRate, null);
+  });
+
+  it('calibrates a gallery to the target, never looser than the prior, with the uncertain band above', () => {
+    // Synthetic unit vectors lie far apart (impostors near √2): the prior caps the threshold.
+    const capped = thresholdsForGallery(people, 'face-api', { strangerRateTarget: 0.01 });
+    assert.equal(capped.basis, 'gallery');
+    assert.equal(capped.match, 0.55);
+    // Scaled down, the same people come within the prior: calibration decides.
+    const near = people.map((p) => ({ ...p, descriptors: p.descriptors.map((d) => d.map((v) => v * 0.3)) }));
+    const strict = thresholdsForGallery(near, 'face-api', { strangerRateTarget: 0.001 });
+    const loose = thresholdsForGallery(near, 'face-api', { strangerRateTarget: 0.05 });
+    assert.ok(strict.match < loose.match && loose.match < 0.55, `${strict.match} < ${loose.match}`);
+    assert.ok(strict.unknown >= strict.match);
+    assert.ok(Math.abs((strict.expectedStrangerRate ?? 0) - 0.001) < 0.0002);
+    // More people, same target: a stricter bar.
+    const fewer = thresholdsForGallery(near.slice(0, 60), 'face-api', { strangerRateTarget: 0.01 });
+    const more = thresholdsForGallery(near, 'face-api', { strangerRateTarget: 0.01 });
+    assert.ok(more.match < fewer.match, `${more.match} < ${fewer.match}`);
   });
 });

@@ -24,6 +24,8 @@ const KEYS = [
   'TF_BACKEND',
   'LIVE_DETECTOR',
   'ENROLL_DETECTOR',
+  'FACE_EMBEDDER',
+  'STRANGER_RATE_TARGET',
   'MATCH_THRESHOLD',
   'UNKNOWN_THRESHOLD',
   'CONSENSUS_FRAMES',
@@ -73,8 +75,9 @@ describe('loadConfig defaults', () => {
     assert.ok(path.isAbsolute(config.dataDir), `dataDir ${config.dataDir} should be absolute`);
     assert.ok(config.dataDir.endsWith(`${path.sep}data`), `dataDir ${config.dataDir} should end in /data`);
     assert.equal(config.dataDir, path.resolve('data'));
-    assert.equal(config.matchThreshold, 0.55);
-    assert.equal(config.unknownThreshold, 0.6);
+    assert.equal(config.faceEmbedder, 'fr-feature');
+    assert.equal(config.strangerRateTarget, 0.01);
+    assert.equal(config.fixedThresholds, undefined, 'thresholds are calibrated unless set by hand');
     assert.ok(Number.isInteger(config.workerThreads) && config.workerThreads >= 1);
     assert.equal(config.bridgeSecret, undefined);
     assert.equal(config.redisUrl, undefined);
@@ -120,6 +123,8 @@ describe('loadConfig overrides', () => {
       TF_BACKEND: 'wasm',
       LIVE_DETECTOR: 'ssd',
       ENROLL_DETECTOR: 'tiny',
+      FACE_EMBEDDER: 'face-api',
+      STRANGER_RATE_TARGET: '0.001',
       MATCH_THRESHOLD: '0.45',
       UNKNOWN_THRESHOLD: '0.5',
       CONSENSUS_FRAMES: '5',
@@ -148,8 +153,9 @@ describe('loadConfig overrides', () => {
       tfBackend: 'wasm',
       liveDetector: 'ssd',
       enrollDetector: 'tiny',
-      matchThreshold: 0.45,
-      unknownThreshold: 0.5,
+      faceEmbedder: 'face-api',
+      strangerRateTarget: 0.001,
+      fixedThresholds: { match: 0.45, unknown: 0.5 },
       consensusFrames: 5,
       sightingIntervalS: 30,
       timezone: 'Europe/Berlin',
@@ -170,8 +176,23 @@ describe('loadConfig overrides', () => {
 
   it('accepts equal match and unknown thresholds (no uncertain band)', () => {
     const config = loadConfig({ MATCH_THRESHOLD: '0.6', UNKNOWN_THRESHOLD: '0.6' });
-    assert.equal(config.matchThreshold, 0.6);
-    assert.equal(config.unknownThreshold, 0.6);
+    assert.deepEqual(config.fixedThresholds, { match: 0.6, unknown: 0.6 });
+  });
+
+  it('takes MATCH_THRESHOLD alone as both, and refuses UNKNOWN_THRESHOLD alone', () => {
+    assert.deepEqual(loadConfig({ MATCH_THRESHOLD: '0.9' }).fixedThresholds, { match: 0.9, unknown: 0.9 });
+    assert.equal(problemsFor(loadError({ UNKNOWN_THRESHOLD: '0.9' }), 'UNKNOWN_THRESHOLD').length, 1);
+  });
+
+  it('refuses a stranger rate target outside 0.0001–0.5 and an unknown embedder', () => {
+    for (const bad of ['0', '0.9', '1%', 'abc']) {
+      assert.equal(
+        problemsFor(loadError({ STRANGER_RATE_TARGET: bad }), 'STRANGER_RATE_TARGET').length,
+        1,
+        bad,
+      );
+    }
+    assert.equal(problemsFor(loadError({ FACE_EMBEDDER: 'dlib' }), 'FACE_EMBEDDER').length, 1);
   });
 
   it('accepts rediss:// and mongodb+srv:// URLs', () => {
@@ -358,8 +379,9 @@ describe('describeConfig', () => {
     assert.equal(shown.WEB_PORT, '8081');
     assert.equal(shown.DATA_DIR, path.resolve('data'));
     assert.equal(shown.BRIDGE_SECRET, '(unset)');
-    assert.equal(shown.MATCH_THRESHOLD, '0.55');
-    assert.equal(shown.UNKNOWN_THRESHOLD, '0.6');
+    assert.match(shown.MATCH_THRESHOLD ?? '', /calibrated from the gallery for STRANGER_RATE_TARGET/);
+    assert.equal(shown.STRANGER_RATE_TARGET, '0.01');
+    assert.equal(shown.FACE_EMBEDDER, 'fr-feature');
   });
 
   it('masks secrets: the bridge secret and passwords in URLs', () => {

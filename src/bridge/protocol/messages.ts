@@ -201,7 +201,10 @@ const galleryUpsert = z.object({ version: count, model: descriptorModel, personI
 const galleryRemove = z.object({ version: count, personId: id });
 
 const settings = z.object({
-  thresholds,
+  /** Thresholds set by hand; absent, the node calibrates its own from its gallery and the target. */
+  thresholds: thresholds.optional(),
+  /** How often a stranger may be named (0.01 = one in a hundred). */
+  strangerRateTarget: z.number().min(0.0001).max(0.5).optional(),
   consensusFrames: z.int().min(1).max(L.consensusFrames).optional(),
   sightingIntervalS: z.number().positive().max(L.sightingIntervalS).optional(),
 });
@@ -374,7 +377,8 @@ export interface GalleryRemoveMessage {
 }
 export interface SettingsMessage {
   command: typeof Command.SETTINGS;
-  thresholds: MatchThresholds;
+  thresholds?: MatchThresholds;
+  strangerRateTarget?: number;
   consensusFrames?: number;
   sightingIntervalS?: number;
 }

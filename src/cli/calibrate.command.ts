@@ -1,0 +1,145 @@
+/**
+ * `rollcall calibrate [--target RATE] [--save] [--json]`: what the gallery in the store
+ * (DATA_DIR / MONGODB_URI, as the server uses) means for recognition. It measures how close the
+ * enrolled people come to each other, prints the match thresholds for the target rate of strangers
+ * named (and for a few other rates, so the trade is visible), and with `--save` stores the target
+ * in the settings, from where the web node pushes it to every recognition node.
+ */
+import type { Config } from '../../config.js';
+import {
+  impostorModel,
+  strangerRateAt,
+  thresholdsForGallery,
+  type DescriptorModel,
+  type GalleryThresholds,
+} from '../core/index.js';
+import {
+  DEFAULT_RETENTION_DAYS,
+  SETTINGS_KEY,
+  settingsSchema,
+  type RollcallSettings,
+} from '../services/index.js';
+import { createStore, type Store } from '../store/index.js';
+
+/** Rates shown beside the target, so an admin sees what moving it would do. */
+const COMPARED_RATES = [0.1, 0.05, 0.01, 0.001];
+
+export interface CalibrationReport {
+  model: DescriptorModel;
+  people: number;
+  descriptors: number;
+  target: number;
+  /** The thresholds for the target (or as set by hand in the configuration). */
+  thresholds: GalleryThresholds;
+  /** The match threshold each compared rate would give, with the same gallery. */
+  alternatives: { strangerRateTarget: number; match: number }[];
+  /** Whether the target was saved in the settings. */
+  saved: boolean;
+}
+
+export async function runCalibrate(
+  config: Config,
+  args: { target?: number; save: boolean; json: boolean },
+): Promise<number> {
+  const store = await createStore({ dataDir: config.dataDir, mongodbUri: config.mongodbUri });
+  try {
+    const model = config.faceEmbedder;
+    const gallery = await store.getGallery(model);
+    const target = args.target ?? config.strangerRateTarget;
+    const thresholds = thresholdsForGallery(gallery.people, model, {
+      strangerRateTarget: target,
+      fixed: args.target === undefined ? config.fixedThresholds : undefined,
+    });
+    const impostors = thresholds.basis === 'prior' ? null : impostorModel(gallery.people);
+    const alternatives = impostors
+      ? [...new Set([...COMPARED_RATES, target])]
+          .sort((a, b) => b - a)
+          .map((rate) => ({
+            strangerRateTarget: rate,
+            match: thresholdsForGallery(gallery.people, model, { strangerRateTarget: rate }).match,
+          }))
+      : [];
+    let saved = false;
+    if (args.save) {
+      await saveTarget(store, config, target);
+      saved = true;
+    }
+    const report: CalibrationReport = {
+      model,
+      people: thresholds.people,
+      descriptors: gallery.people.reduce((sum, p) => sum + p.descriptors.length, 0),
+      target,
+      thresholds,
+      alternatives,
+      saved,
+    };
+    process.stdout.write(
+      args.json ? `${JSON.stringify(report, null, 2)}\n` : formatCalibration(report, impostors),
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Stores the target over the saved settings (or the configuration's), with the thresholds back
+ * under calibration. Written directly, not through the settings service, so that calibrating runs
+ * no retention pass as a side effect; a running web node reads it at its next start or save.
+ */
+async function saveTarget(store: Store, config: Config, target: number): Promise<void> {
+  const defaults: RollcallSettings = {
+    strangerRateTarget: config.strangerRateTarget,
+    matchThreshold: config.fixedThresholds?.match ?? null,
+    unknownThreshold: config.fixedThresholds?.unknown ?? null,
+    consensusFrames: config.consensusFrames,
+    sightingIntervalS: config.sightingIntervalS,
+    timeZone: config.timezone,
+    retentionDays: DEFAULT_RETENTION_DAYS,
+  };
+  const saved = await store.getSetting(SETTINGS_KEY);
+  const merged = settingsSchema.parse({
+    ...defaults,
+    ...(typeof saved?.value === 'object' && saved.value !== null && !Array.isArray(saved.value)
+      ? saved.value
+      : {}),
+    strangerRateTarget: target,
+    matchThreshold: null,
+    unknownThreshold: null,
+  });
+  await store.setSetting(SETTINGS_KEY, merged);
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(rate < 0.01 ? 2 : 1)}%`;
+}
+
+function formatCalibration(
+  report: CalibrationReport,
+  impostors: ReturnType<typeof impostorModel> | null,
+): string {
+  const { thresholds: t } = report;
+  const lines = [`Gallery: ${report.people} people, ${report.descriptors} descriptors (${report.model})`];
+  if (t.basis === 'prior') {
+    lines.push(
+      `Too few people to measure the gallery; the model's cautious defaults apply: match below ${t.match.toFixed(3)}, unknown from ${t.unknown.toFixed(3)}.`,
+    );
+  } else {
+    lines.push(
+      `${t.basis === 'fixed' ? 'Thresholds set by hand' : `Target: strangers named at most ${percent(report.target)}`}: match below ${t.match.toFixed(3)}, unknown from ${t.unknown.toFixed(3)}`,
+      `Expected strangers named now: ${t.expectedStrangerRate === null ? 'n/a' : percent(t.expectedStrangerRate)}`,
+      'Other targets with this gallery:',
+      ...report.alternatives.map(
+        (a) => `  ${percent(a.strangerRateTarget).padStart(6)}  match below ${a.match.toFixed(3)}`,
+      ),
+    );
+    if (impostors) {
+      const doubled = strangerRateAt(impostors, t.match, report.people * 2);
+      lines.push(
+        `With twice as many people and the same threshold, about ${percent(doubled)} would be named.`,
+      );
+    }
+  }
+  lines.push(report.saved ? 'Saved: the web node pushes the target to every recognition node.' : '');
+  return `${lines.join('\n')}\n`;
+}

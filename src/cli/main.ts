@@ -24,6 +24,9 @@ Commands:
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
                                             on the same frames (SRC as CAMERA_SOURCE; default demo)
+  bench --lookalike LFW_DIR [--threads N] [--json]
+                                            Look-alike strangers and enrolled people walking past:
+                                            named or not, and how fast, pooled vs per-frame
   bench-matcher [--gallery N] [--queries N] [--json]
                                             Time gallery search against a brute-force scan
   probe HOST[:PORT] [--secret S] [--json]   Connect to a recognition node as a web node would,
@@ -88,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
           enroll: { type: 'string' },
           duration: { type: 'string' },
           threads: { type: 'string' },
+          lookalike: { type: 'string' },
           json: { type: 'boolean', default: false },
         },
       });
@@ -98,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
         durationS: positiveInt(values.duration, '--duration'),
         threads: positiveInt(values.threads, '--threads'),
         json: values.json,
+        lookalike: values.lookalike,
       });
     }
     case 'bench-matcher': {

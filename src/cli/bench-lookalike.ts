@@ -1,0 +1,464 @@
+/**
+ * `rollcall bench --lookalike LFW_DIR`: does pooling evidence over a track keep a look-alike
+ * stranger from being named, while an enrolled person is still named as fast?
+ *
+ * Everyone in LFW with two or more photos is enrolled from their first two. Strangers are people
+ * with several photos taken out of the gallery one at a time; the closest look-alikes (a photo
+ * within the match threshold of one enrolled person, and the smallest mean distance to that person)
+ * walk past the camera in a clip made with ffmpeg, one photo every half second, between enrolled
+ * people who walk past the same way. The same frames go through the live pipeline twice: with
+ * pooled evidence, and with each frame judged alone (the earlier rule), same consensus.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Config } from '../../config.js';
+import {
+  DESCRIPTOR_LENGTHS,
+  ENROLLMENT_GATES,
+  euclideanDistance,
+  Gallery,
+  meanDescriptor,
+  primaryFace,
+  selectEnrollmentFace,
+  type EvidenceMode,
+  type MatchThresholds,
+  type NearestPerson,
+  type RecognitionEvent,
+} from '../core/index.js';
+import { FfmpegFrameSource, type Frame } from '../capture/index.js';
+import { RecognitionPipeline } from '../recognition/index.js';
+import { FaceEnginePool } from '../workers/index.js';
+import { analyzePhotos, listIdentityPhotos, type LabelledPhoto } from './enroll-folders.js';
+import { ProgressBar } from './progress.js';
+
+const run = promisify(execFile);
+
+/** Photos each enrolled person is enrolled from (LFW's open-set protocol: "a few photos each"). */
+const ENROLL_PHOTOS = 2;
+/** Most photos a person shows while walking past. */
+const MAX_WALK_PHOTOS = 8;
+/** Fewest photos shown by a walker: below this a walk is too short to say anything. */
+const MIN_WALK_PHOTOS = 3;
+/** Strangers in the clip. */
+const LOOKALIKES = 3;
+const FPS = 10;
+/**
+ * Each photo stays on screen this long (5 frames): long enough for one lucky photo to give the
+ * per-frame rule its 3 agreeing frames, as a lucky pose held for half a second would.
+ */
+const SECONDS_PER_PHOTO = 0.5;
+/** Empty scene between two people, so one leaves before the next comes in. */
+const GAP_S = 1;
+const WIDTH = 640;
+const HEIGHT = 480;
+/** LFW photos are 250 px with the face about 110 px across; shown at 320 px it is a near face. */
+const PHOTO_PX = 320;
+
+export interface LookalikeArgs {
+  lfwDir: string;
+  threads: number | undefined;
+}
+
+export interface LookalikeCandidate {
+  stranger: string;
+  lookalikeOf: string;
+  /** Each photo's distance to `lookalikeOf`, in LFW order. */
+  distances: number[];
+  meanDistance: number;
+}
+
+export interface PersonOutcome {
+  person: string;
+  role: 'enrolled' | 'stranger';
+  photos: number;
+  /** When the person comes into the scene and leaves it, in seconds of the clip. */
+  inS: number;
+  outS: number;
+  /** Names given while the person was in the scene (recognized events), with their evidence. */
+  names: {
+    personId: string;
+    trackId: string;
+    afterS: number;
+    distance: number | null;
+    faceWidthPx: number;
+  }[];
+  /** From coming into the scene to being named as themselves; null when never. */
+  secondsToName: number | null;
+  unknownFaces: { trackId: string; unconfirmed: boolean; candidate: NearestPerson | null }[];
+}
+
+export interface LookalikeReport {
+  lfwDir: string;
+  descriptorModel: string;
+  enrolledPeople: number;
+  thresholds: MatchThresholds;
+  consensusFrames: number;
+  fps: number;
+  secondsPerPhoto: number;
+  clip: string;
+  candidates: LookalikeCandidate[];
+  rules: Record<EvidenceMode, PersonOutcome[]>;
+}
+
+interface Walk {
+  person: string;
+  role: PersonOutcome['role'];
+  photos: string[];
+}
+
+/**
+ * How `stranger` (not enrolled) looks to the gallery: the enrolled person nearest to most of their
+ * photos, and each photo's distance to that person. Undefined when no photo is within the match
+ * threshold of that person, as then no rule could name the stranger.
+ */
+export function lookalikeOf(
+  gallery: Gallery,
+  stranger: string,
+  photos: readonly Float32Array[],
+  enrolledDescriptors: (personId: string) => readonly Float32Array[],
+  thresholds: MatchThresholds,
+): LookalikeCandidate | undefined {
+  const votes = new Map<string, number>();
+  for (const d of photos) {
+    const [nearest] = gallery.nearestPeople(d, 1);
+    if (nearest) votes.set(nearest.personId, (votes.get(nearest.personId) ?? 0) + 1);
+  }
+  const [target] = [...votes].sort((a, b) => b[1] - a[1])[0] ?? [];
+  if (target === undefined) return undefined;
+  const rows = enrolledDescriptors(target);
+  const distances = photos.map((d) => Math.min(...rows.map((row) => euclideanDistance(d, row))));
+  if (!distances.some((distance) => distance < thresholds.match)) return undefined;
+  const meanDistance = distances.reduce((sum, d) => sum + d, 0) / distances.length;
+  return { stranger, lookalikeOf: target, distances, meanDistance };
+}
+
+export async function runLookalikeBench(config: Config, args: LookalikeArgs): Promise<LookalikeReport> {
+  const thresholds = { match: config.matchThreshold, unknown: config.unknownThreshold };
+  const photosOf = groupByPerson(await listIdentityPhotos(path.join(args.lfwDir, 'images')));
+  const enrolled = [...photosOf].filter(([, photos]) => photos.length >= ENROLL_PHOTOS);
+  const walkers = enrolled.filter(([, photos]) => photos.length >= ENROLL_PHOTOS + MIN_WALK_PHOTOS);
+
+  const pool = await FaceEnginePool.start({
+    threads: args.threads ?? config.workerThreads,
+    backend: config.tfBackend,
+    defaultDetector: 'tiny',
+  });
+  try {
+    // Every photo the scenario may use, analysed once. The tiny detector (the live pipeline's) is
+    // used for enrollment too: LFW faces are large and centred, and ssd costs four times as much.
+    const wanted = walkers.flatMap(([, photos]) => photos.slice(ENROLL_PHOTOS, MAX_WALK_PHOTOS));
+    const enrollment = enrolled.flatMap(([, photos]) => photos.slice(0, ENROLL_PHOTOS));
+    const toAnalyse = [...enrollment, ...wanted];
+    const progress = new ProgressBar('describing LFW photos');
+    let analysed = 0;
+    const labelled = toAnalyse.map((file) => ({ identity: path.basename(path.dirname(file)), file }));
+    const analyses = await analyzePhotos(pool, labelled, { detector: 'tiny' }, () => {
+      progress.update(++analysed, toAnalyse.length);
+    });
+    progress.done();
+    const descriptorOf = new Map<string, Float32Array>();
+    toAnalyse.forEach((file, i) => {
+      const analysis = analyses[i];
+      if (!analysis?.ok) return;
+      const face =
+        i < enrollment.length
+          ? selectEnrollmentFace(analysis.faces, ENROLLMENT_GATES)
+          : { ok: true as const, face: primaryFace(analysis.faces) };
+      if (face.ok && face.face) descriptorOf.set(file, face.face.descriptor);
+    });
+
+    const enrolledDescriptors = (person: string): Float32Array[] =>
+      described((photosOf.get(person) ?? []).slice(0, ENROLL_PHOTOS), descriptorOf);
+    const gallery = new Gallery({ dimension: DESCRIPTOR_LENGTHS[pool.info.descriptorModel] });
+    for (const [person] of enrolled) {
+      const descriptors = enrolledDescriptors(person);
+      if (descriptors.length > 0) gallery.upsert(person, descriptors);
+    }
+
+    // Each possible stranger is judged with themselves taken out of the gallery.
+    const candidates: LookalikeCandidate[] = [];
+    for (const [person, photos] of walkers) {
+      const own = enrolledDescriptors(person);
+      const walk = described(photos.slice(0, MAX_WALK_PHOTOS), descriptorOf);
+      if (own.length === 0 || walk.length < MIN_WALK_PHOTOS) continue;
+      gallery.remove(person);
+      const candidate = lookalikeOf(gallery, person, walk, enrolledDescriptors, thresholds);
+      if (candidate) candidates.push(candidate);
+      gallery.upsert(person, own);
+    }
+    candidates.sort((a, b) => a.meanDistance - b.meanDistance);
+    const strangers = candidates.slice(0, LOOKALIKES);
+    for (const { stranger } of strangers) gallery.remove(stranger);
+
+    const walks = chooseWalks(strangers, walkers, photosOf, descriptorOf, gallery);
+    const clip = await makeWalkClip(walks);
+    const frames = await readClip(clip);
+
+    const rules = {} as Record<EvidenceMode, PersonOutcome[]>;
+    for (const rule of ['pooled', 'per-frame'] as const) {
+      const events = await playThrough(pool, gallery, frames, thresholds, config.consensusFrames, rule);
+      rules[rule] = outcomes(walks, events);
+    }
+    return {
+      lfwDir: args.lfwDir,
+      descriptorModel: pool.info.descriptorModel,
+      enrolledPeople: gallery.personCount,
+      thresholds,
+      consensusFrames: config.consensusFrames,
+      fps: FPS,
+      secondsPerPhoto: SECONDS_PER_PHOTO,
+      clip,
+      candidates: candidates.slice(0, 10),
+      rules,
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+function groupByPerson(photos: readonly LabelledPhoto[]): Map<string, string[]> {
+  const photosOf = new Map<string, string[]>();
+  for (const { identity, file } of photos) photosOf.set(identity, [...(photosOf.get(identity) ?? []), file]);
+  return photosOf;
+}
+
+function described(
+  photos: readonly string[],
+  descriptorOf: ReadonlyMap<string, Float32Array>,
+): Float32Array[] {
+  return photos.flatMap((photo) => {
+    const d = descriptorOf.get(photo);
+    return d ? [d] : [];
+  });
+}
+
+/**
+ * Each stranger walks past after the enrolled person most like them (their look-alike when that
+ * person has photos to walk with, otherwise the enrolled walker nearest to the stranger's mean).
+ */
+function chooseWalks(
+  strangers: readonly LookalikeCandidate[],
+  walkers: readonly [string, string[]][],
+  photosOf: ReadonlyMap<string, string[]>,
+  descriptorOf: ReadonlyMap<string, Float32Array>,
+  gallery: Gallery,
+): Walk[] {
+  const walks: Walk[] = [];
+  const shown = (photos: readonly string[]): string[] => photos.filter((p) => descriptorOf.has(p));
+  for (const { stranger, lookalikeOf } of strangers) {
+    const strangerPhotos = shown((photosOf.get(stranger) ?? []).slice(0, MAX_WALK_PHOTOS));
+    const strangerMean = meanDescriptor(described(strangerPhotos, descriptorOf));
+    const enrolledWalkers = walkers
+      .filter(([person, photos]) => gallery.has(person) && shown(photos.slice(ENROLL_PHOTOS)).length > 0)
+      .map(([person, photos]) => ({
+        person,
+        photos: shown(photos.slice(ENROLL_PHOTOS, MAX_WALK_PHOTOS)),
+        distance:
+          person === lookalikeOf
+            ? -1
+            : euclideanDistance(strangerMean, meanDescriptor(described(photos, descriptorOf))),
+      }))
+      .filter((w) => w.photos.length >= MIN_WALK_PHOTOS && !walks.some((x) => x.person === w.person))
+      .sort((a, b) => a.distance - b.distance);
+    const [walker] = enrolledWalkers;
+    if (walker) walks.push({ person: walker.person, role: 'enrolled', photos: walker.photos });
+    walks.push({ person: stranger, role: 'stranger', photos: strangerPhotos });
+  }
+  return walks;
+}
+
+/** Start and end of each walk in the clip, in seconds. */
+function timeline(walks: readonly Walk[]): { inS: number; outS: number }[] {
+  let at = 0;
+  return walks.map((walk) => {
+    const inS = at;
+    const outS = inS + walk.photos.length * SECONDS_PER_PHOTO;
+    at = outS + GAP_S;
+    return { inS, outS };
+  });
+}
+
+/**
+ * An H.264 clip in a new folder under the system temp dir: each walk's photos in turn, moving
+ * from the left edge to the right over a grey scene, then an empty scene for {@link GAP_S}.
+ */
+async function makeWalkClip(walks: readonly Walk[]): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-lookalike-'));
+  const output = path.join(dir, 'walk-past.mp4');
+  const inputs: string[] = [];
+  const graph: string[] = [];
+  const segments: string[] = [];
+  let input = 0;
+  walks.forEach((walk, w) => {
+    const seconds = walk.photos.length * SECONDS_PER_PHOTO;
+    const labels = walk.photos.map((photo) => {
+      inputs.push('-loop', '1', '-framerate', String(FPS), '-t', String(SECONDS_PER_PHOTO), '-i', photo);
+      graph.push(`[${input}:v]scale=${PHOTO_PX}:${PHOTO_PX},setsar=1,fps=${FPS},format=yuv420p[p${input}]`);
+      return `[p${input++}]`;
+    });
+    graph.push(`${labels.join('')}concat=n=${labels.length}:v=1:a=0[walk${w}]`);
+    graph.push(`color=c=gray:s=${WIDTH}x${HEIGHT}:r=${FPS}:d=${seconds}[scene${w}]`);
+    graph.push(
+      `[scene${w}][walk${w}]overlay=x='(W-w)*t/${seconds}':y='(H-h)/2':eval=frame,format=yuv420p[walked${w}]`,
+    );
+    graph.push(`color=c=gray:s=${WIDTH}x${HEIGHT}:r=${FPS}:d=${GAP_S},format=yuv420p[gap${w}]`);
+    segments.push(`[walked${w}]`, `[gap${w}]`);
+  });
+  graph.push(`${segments.join('')}concat=n=${segments.length}:v=1:a=0[out]`);
+  await run('ffmpeg', [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...inputs,
+    '-filter_complex',
+    graph.join(';'),
+    '-map',
+    '[out]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-r',
+    String(FPS),
+    output,
+  ]);
+  return output;
+}
+
+/** Every frame of the clip, as the camera source decodes it. */
+async function readClip(clip: string): Promise<Frame[]> {
+  const source = new FfmpegFrameSource({
+    input: clip,
+    cameraId: 'lookalike',
+    fps: FPS,
+    width: WIDTH,
+    height: HEIGHT,
+    realtime: false,
+    loop: false,
+  });
+  const frames: Frame[] = [];
+  source.on('frame', (frame) => frames.push(frame));
+  const ended = new Promise<void>((resolve) => source.once('ended', resolve));
+  await source.start();
+  await ended;
+  await source.close();
+  return frames;
+}
+
+/** Runs every frame through a pipeline with `rule`, stamped with clip time from 0. */
+async function playThrough(
+  pool: FaceEnginePool,
+  gallery: Gallery,
+  frames: readonly Frame[],
+  thresholds: MatchThresholds,
+  consensusFrames: number,
+  rule: EvidenceMode,
+): Promise<RecognitionEvent[]> {
+  const pipeline = new RecognitionPipeline(
+    { engine: pool, gallery, clock: () => 0 },
+    {
+      nodeId: 'bench',
+      cameraId: 'lookalike',
+      thresholds,
+      tracker: { consensusFrames, evidence: rule, sightingIntervalMs: 3_600_000 },
+    },
+  );
+  const events: RecognitionEvent[] = [];
+  pipeline.on('event', (event) => events.push(event));
+  const progress = new ProgressBar(`pipeline, ${rule}`);
+  for (const [seq, frame] of frames.entries()) {
+    const capturedAt = Math.round((seq * 1000) / FPS);
+    await pipeline.process({
+      ...frame,
+      seq,
+      capturedAt,
+      image: { ...frame.image, data: frame.image.data.slice() },
+    });
+    progress.update(seq + 1, frames.length);
+  }
+  await pipeline.drained();
+  await pipeline.close();
+  progress.done();
+  return events;
+}
+
+function outcomes(walks: readonly Walk[], events: readonly RecognitionEvent[]): PersonOutcome[] {
+  const times = timeline(walks);
+  return walks.map((walk, i) => {
+    const { inS, outS } = times[i] ?? { inS: 0, outS: 0 };
+    // A track is reported until it has been unseen for a moment, so the gap belongs to who left.
+    const during = events.filter((e) => {
+      const s = Date.parse(e.at) / 1000;
+      return s >= inS && s < outS + GAP_S;
+    });
+    const named = during.filter((e) => e.type === 'recognized');
+    const own = named.find((e) => e.personId === walk.person);
+    return {
+      person: walk.person,
+      role: walk.role,
+      photos: walk.photos.length,
+      inS,
+      outS,
+      names: named.map((e) => ({
+        personId: e.personId ?? '',
+        trackId: e.trackId,
+        afterS: Date.parse(e.at) / 1000 - inS,
+        distance: e.distance,
+        faceWidthPx: Math.round(e.box.width),
+      })),
+      secondsToName: own ? Date.parse(own.at) / 1000 - inS : null,
+      unknownFaces: during
+        .filter((e) => e.type === 'unknown')
+        .map((e) => ({
+          trackId: e.trackId,
+          unconfirmed: e.unconfirmed ?? false,
+          candidate: e.candidate ?? null,
+        })),
+    };
+  });
+}
+
+function describeName(name: PersonOutcome['names'][number]): string {
+  return `${name.trackId} ${name.personId} at ${name.afterS.toFixed(1)} s, ${name.distance?.toFixed(2) ?? '-'}, ${name.faceWidthPx} px`;
+}
+
+export function formatLookalike(report: LookalikeReport): string {
+  const lines = [
+    `${report.enrolledPeople} people enrolled from ${report.lfwDir} (${report.descriptorModel}), thresholds match < ${report.thresholds.match}, unknown >= ${report.thresholds.unknown}, consensus ${report.consensusFrames} frames`,
+    `clip ${report.clip}: ${report.fps} fps, one photo every ${report.secondsPerPhoto} s`,
+    'closest look-alikes (stranger -> enrolled person: distance of each photo):',
+    ...report.candidates.map(
+      (c) =>
+        `  ${c.stranger} -> ${c.lookalikeOf}: ${c.distances.map((d) => d.toFixed(2)).join(' ')} (mean ${c.meanDistance.toFixed(3)})`,
+    ),
+  ];
+  for (const rule of ['pooled', 'per-frame'] as const) {
+    lines.push(`${rule}:`);
+    for (const p of report.rules[rule]) {
+      const verdict =
+        p.role === 'enrolled'
+          ? p.secondsToName === null
+            ? 'NOT named'
+            : `named after ${p.secondsToName.toFixed(1)} s`
+          : p.names.length === 0
+            ? 'not named'
+            : 'NAMED';
+      const unknown = p.unknownFaces
+        .map((u) =>
+          u.unconfirmed && u.candidate
+            ? `${u.trackId} unconfirmed (looks like ${u.candidate.personId}, ${u.candidate.distance.toFixed(2)})`
+            : `${u.trackId} unknown`,
+        )
+        .join(', ');
+      lines.push(
+        `  ${p.role.padEnd(8)} ${p.person.padEnd(28)} ${verdict.padEnd(18)} names [${p.names.map(describeName).join(', ')}]${unknown ? `; ${unknown}` : ''}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

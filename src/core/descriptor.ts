@@ -56,7 +56,10 @@ export function assertDescriptor(d: unknown, length: number = DESCRIPTOR_LENGTH)
     throw new RollcallError(ErrorCode.DescriptorInvalid, 'descriptor must be a Float32Array');
   }
   if (d.length !== length) {
-    throw new RollcallError(ErrorCode.DescriptorInvalid, `descriptor must have ${length} values, got ${d.length}`);
+    throw new RollcallError(
+      ErrorCode.DescriptorInvalid,
+      `descriptor must have ${length} values, got ${d.length}`,
+    );
   }
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i])) {

@@ -11,3 +11,4 @@ export * from './events.js';
 export * from './random.js';
 export * from './attendance.js';
 export * from './time-zone.js';
+export * from './calibration.js';

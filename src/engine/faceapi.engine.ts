@@ -25,6 +25,7 @@ import type {
   LiveFace,
   RgbImage,
 } from './face-engine.js';
+import { FrFeatureEmbedder } from './fr-feature.embedder.js';
 import { assertRgbImage, NEUTRAL_GREY } from './image.js';
 import { loadFaceApi, type LoadedFaceApi } from './tfjs.js';
 
@@ -77,15 +78,21 @@ export class FaceApiEngine implements FaceEngine {
   private constructor(
     private readonly api: LoadedFaceApi,
     private readonly options: Required<FaceApiEngineOptions>,
+    /** Present when faces are described by fr-feature instead of face-api's descriptor net. */
+    private readonly frFeature: FrFeatureEmbedder | null,
+    fallbackReason: string | null,
   ) {
+    const detection = `face-api ${api.version}: ssd-mobilenetv1 | tiny-face-detector, landmark-68`;
     this.info = {
       backend: api.backend,
       threads: 1,
       model:
         options.pipeline === 'faceapi-default'
           ? `face-api ${api.version} stock pipeline (baseline)`
-          : `face-api ${api.version}: ssd-mobilenetv1 | tiny-face-detector, landmark-68, resnet-34 descriptor (flip-averaged)`,
-      descriptorModel: options.pipeline === 'faceapi-default' ? 'face-api' : options.embedder,
+          : frFeature
+            ? `${detection}; fr-feature ${frFeature.version} descriptor (5-point ArcFace warp)`
+            : `${detection}, resnet-34 descriptor (flip-averaged)${fallbackReason ? ` [fallback: ${fallbackReason}]` : ''}`,
+      descriptorModel: frFeature ? 'fr-feature' : 'face-api',
     };
   }
 
@@ -108,7 +115,17 @@ export class FaceApiEngine implements FaceEngine {
       await nets.faceRecognitionNet.loadFromDisk(api.modelDir);
     })();
     await modelsLoaded;
-    return new FaceApiEngine(api, resolved);
+    if (resolved.pipeline === 'faceapi-default' || resolved.embedder === 'face-api') {
+      return new FaceApiEngine(api, resolved, null, null);
+    }
+    try {
+      return new FaceApiEngine(api, resolved, await FrFeatureEmbedder.load(), null);
+    } catch (error) {
+      // Recognising with the weaker descriptor beats not recognising at all; the engine's model
+      // string says why, and the node reports its descriptor model so its gallery matches.
+      const reason = error instanceof Error ? error.message : String(error);
+      return new FaceApiEngine(api, resolved, null, reason);
+    }
   }
 
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedFace[]> {
@@ -337,18 +354,15 @@ export class FaceApiEngine implements FaceEngine {
       const [aligned] = await faceapi.extractFaceTensors(chipInput, [alignedRect]);
       if (!aligned) throw new Error('face alignment produced no crop');
       tensors.push(aligned);
-      const mirrored = tf.reverse(aligned as unknown as Tensor3D, 1);
-      tensors.push(mirrored);
-      // A face and its mirror image describe the same person; their mean is steadier across pose
-      // and lighting than either alone.
-      const [plain, flipped] = (await faceapi.nets.faceRecognitionNet.computeFaceDescriptor([
-        aligned,
-        mirrored,
-      ])) as Float32Array[];
-      if (!plain || !flipped) throw new Error('the descriptor net returned nothing');
-      const descriptor = new Float32Array(plain.length);
-      for (let i = 0; i < plain.length; i++)
-        descriptor[i] = ((plain[i] as number) + (flipped[i] as number)) / 2;
+      const toImage = 1 / scale;
+      const landmarks = new Float32Array(landmarksInChip.positions.length * 2);
+      landmarksInChip.positions.forEach((p, i) => {
+        landmarks[i * 2] = left + p.x * toImage;
+        landmarks[i * 2 + 1] = top + p.y * toImage;
+      });
+      const descriptor = this.frFeature
+        ? await this.frFeature.embed(image, landmarks)
+        : await this.faceApiDescriptor(aligned as unknown as Tensor3D, tensors);
 
       const gray = tf.tidy(() =>
         tf.squeeze(
@@ -360,13 +374,6 @@ export class FaceApiEngine implements FaceEngine {
       );
       tensors.push(gray);
       const sharpness = laplacianVariance(await gray.data(), SHARPNESS_SIZE, SHARPNESS_SIZE);
-
-      const toImage = 1 / scale;
-      const landmarks = new Float32Array(landmarksInChip.positions.length * 2);
-      landmarksInChip.positions.forEach((p, i) => {
-        landmarks[i * 2] = left + p.x * toImage;
-        landmarks[i * 2 + 1] = top + p.y * toImage;
-      });
       return {
         box: { ...box },
         score: face.score,
@@ -382,5 +389,23 @@ export class FaceApiEngine implements FaceEngine {
     } finally {
       for (const t of tensors) t.dispose();
     }
+  }
+
+  /** face-api's descriptor of an aligned face, averaged with its mirror image's. */
+  private async faceApiDescriptor(aligned: Tensor3D, tensors: { dispose(): void }[]): Promise<Float32Array> {
+    const { faceapi, tf } = this.api;
+    const mirrored = tf.reverse(aligned, 1);
+    tensors.push(mirrored);
+    // A face and its mirror image describe the same person; their mean is steadier across pose
+    // and lighting than either alone.
+    const [plain, flipped] = (await faceapi.nets.faceRecognitionNet.computeFaceDescriptor([
+      aligned,
+      mirrored,
+    ])) as Float32Array[];
+    if (!plain || !flipped) throw new Error('the descriptor net returned nothing');
+    const descriptor = new Float32Array(plain.length);
+    for (let i = 0; i < plain.length; i++)
+      descriptor[i] = ((plain[i] as number) + (flipped[i] as number)) / 2;
+    return descriptor;
   }
 }

@@ -179,7 +179,9 @@ export function createRowScanner(
   kernel: RowScanKernel = 'wasm-simd',
 ): RowScanner {
   if (!Number.isInteger(dimension) || dimension <= 0 || dimension % KERNEL_BLOCK !== 0) {
-    throw new RangeError(`a row scanner needs a positive multiple of ${KERNEL_BLOCK} values, got ${dimension}`);
+    throw new RangeError(
+      `a row scanner needs a positive multiple of ${KERNEL_BLOCK} values, got ${dimension}`,
+    );
   }
   const module = kernel === 'wasm-simd' ? wasmModule() : null;
   return module ? new WasmRowScanner(module, capacity, dimension) : new JsRowScanner(capacity, dimension);

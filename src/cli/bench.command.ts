@@ -13,6 +13,7 @@ import {
   matchFace,
   RECOGNITION_GATES,
   qualityProblems,
+  type DescriptorModel,
   type MatchThresholds,
 } from '../core/index.js';
 import { createFrameSource, type Frame } from '../capture/index.js';
@@ -32,6 +33,9 @@ export interface BenchArgs {
   threads: number | undefined;
   /** LFW folder for the look-alike scenario; the speed bench is skipped when given. */
   lookalike: string | undefined;
+  /** Look-alike scenario only: the descriptor model, and a stranger rate to calibrate thresholds for. */
+  embedder?: DescriptorModel | undefined;
+  strangerRate?: number | undefined;
 }
 
 export interface BenchReport {
@@ -239,6 +243,8 @@ export async function runBenchCommand(config: Config, args: BenchArgs): Promise<
     const report = await runLookalikeBench(config, {
       lfwDir: args.lookalike,
       threads: args.threads,
+      embedder: args.embedder,
+      strangerRate: args.strangerRate,
     });
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatLookalike(report)}\n`);
     return 0;

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
-import { ErrorCode, RollcallError } from '../core/index.js';
+import { DESCRIPTOR_MODELS, ErrorCode, isDescriptorModel, RollcallError } from '../core/index.js';
 import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
 import { runEvaluate } from './evaluate.command.js';
@@ -24,9 +24,10 @@ Commands:
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
                                             on the same frames (SRC as CAMERA_SOURCE; default demo)
-  bench --lookalike LFW_DIR [--threads N] [--json]
+  bench --lookalike LFW_DIR [--embedder fr-feature|face-api] [--stranger-rate R] [--threads N] [--json]
                                             Look-alike strangers and enrolled people walking past:
                                             named or not, and how fast, pooled vs per-frame
+                                            (--stranger-rate: thresholds calibrated on the gallery)
   bench-matcher [--gallery N] [--queries N] [--json]
                                             Time gallery search against a brute-force scan
   probe HOST[:PORT] [--secret S] [--json]   Connect to a recognition node as a web node would,
@@ -92,9 +93,20 @@ export async function main(argv: string[]): Promise<number> {
           duration: { type: 'string' },
           threads: { type: 'string' },
           lookalike: { type: 'string' },
+          embedder: { type: 'string' },
+          'stranger-rate': { type: 'string' },
           json: { type: 'boolean', default: false },
         },
       });
+      const embedder = values.embedder;
+      if (embedder !== undefined && !isDescriptorModel(embedder)) {
+        throw usageError(`--embedder must be one of ${DESCRIPTOR_MODELS.join(', ')}, got "${embedder}"`);
+      }
+      const strangerRate =
+        values['stranger-rate'] === undefined ? undefined : Number(values['stranger-rate']);
+      if (strangerRate !== undefined && !(strangerRate > 0 && strangerRate < 1)) {
+        throw usageError(`--stranger-rate must be between 0 and 1, got "${values['stranger-rate']}"`);
+      }
       return runBenchCommand(config, {
         source: values.source,
         frames: positiveInt(values.frames, '--frames') ?? 60,
@@ -103,6 +115,8 @@ export async function main(argv: string[]): Promise<number> {
         threads: positiveInt(values.threads, '--threads'),
         json: values.json,
         lookalike: values.lookalike,
+        embedder,
+        strangerRate,
       });
     }
     case 'bench-matcher': {

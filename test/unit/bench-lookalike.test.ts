@@ -11,8 +11,6 @@ function at(degrees: number): Float32Array {
   return d;
 }
 
-const THRESHOLDS = { match: 0.55, unknown: 0.6 };
-
 describe('lookalikeOf', () => {
   const enrolled = new Map([
     ['ann', [at(0)]],
@@ -25,7 +23,7 @@ describe('lookalikeOf', () => {
   it('names the enrolled person nearest to most photos, with each photo’s distance and the pooled one', () => {
     // Photos 25°-40° from ann: one within the match threshold (29° is 0.50), the rest beyond it.
     const angles = [40, 29, 36, 35];
-    const candidate = lookalikeOf(gallery, 'stranger', angles.map(at), rowsOf, THRESHOLDS);
+    const candidate = lookalikeOf(gallery, 'stranger', angles.map(at), rowsOf);
     assert.ok(candidate);
     assert.equal(candidate.lookalikeOf, 'ann');
     assert.equal(candidate.distances.length, 4);
@@ -38,7 +36,8 @@ describe('lookalikeOf', () => {
     assert.ok(Math.abs(candidate.pooledDistance - 2 * Math.sin(pooledAngle / 2)) < 1e-6);
   });
 
-  it('is undefined for a stranger no photo of whom is within the match threshold of anyone', () => {
-    assert.equal(lookalikeOf(gallery, 'stranger', [at(45), at(40)], rowsOf, THRESHOLDS), undefined);
+  it('is undefined only when nobody is enrolled', () => {
+    assert.equal(lookalikeOf(new Gallery({ dimension: 32 }), 'stranger', [at(45)], rowsOf), undefined);
+    assert.equal(lookalikeOf(gallery, 'stranger', [at(80), at(70)], rowsOf)?.lookalikeOf, 'bob');
   });
 });

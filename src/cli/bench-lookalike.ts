@@ -66,6 +66,8 @@ export interface LookalikeArgs {
    * unknown where a stranger comes that close ten times as often (capped at one in two).
    */
   strangerRate?: number | undefined;
+  /** How long each photo stays on screen: how fast a walker's look changes. @defaultValue 0.5 */
+  secondsPerPhoto?: number | undefined;
 }
 
 export interface LookalikeCandidate {
@@ -233,13 +235,14 @@ export async function runLookalikeBench(config: Config, args: LookalikeArgs): Pr
     for (const { stranger } of strangers) gallery.remove(stranger);
 
     const walks = chooseWalks(strangers, walkers, photosOf, descriptorOf, gallery);
-    const clip = await makeWalkClip(walks);
+    const secondsPerPhoto = args.secondsPerPhoto ?? SECONDS_PER_PHOTO;
+    const clip = await makeWalkClip(walks, secondsPerPhoto);
     const frames = await readClip(clip);
 
     const rules = {} as Record<EvidenceMode, PersonOutcome[]>;
     for (const rule of ['pooled', 'per-frame'] as const) {
       const events = await playThrough(pool, gallery, frames, thresholds, config.consensusFrames, rule);
-      rules[rule] = outcomes(walks, events);
+      rules[rule] = outcomes(timeline(walks, secondsPerPhoto), walks, events);
     }
     return {
       lfwDir: args.lfwDir,
@@ -248,7 +251,7 @@ export async function runLookalikeBench(config: Config, args: LookalikeArgs): Pr
       thresholds,
       consensusFrames: config.consensusFrames,
       fps: FPS,
-      secondsPerPhoto: SECONDS_PER_PHOTO,
+      secondsPerPhoto,
       clip,
       strangersChecked,
       candidates: straddling.slice(0, 10),
@@ -357,8 +360,11 @@ async function playThrough(
   return events;
 }
 
-function outcomes(walks: readonly Walk[], events: readonly RecognitionEvent[]): PersonOutcome[] {
-  const times = timeline(walks);
+function outcomes(
+  times: readonly { inS: number; outS: number }[],
+  walks: readonly Walk[],
+  events: readonly RecognitionEvent[],
+): PersonOutcome[] {
   return walks.map((walk, i) => {
     const { inS, outS } = times[i] ?? { inS: 0, outS: 0 };
     // A track is reported until it has been unseen for a moment, so the gap belongs to who left.

@@ -36,6 +36,7 @@ export interface BenchArgs {
   /** Look-alike scenario only: the descriptor model, and a stranger rate to calibrate thresholds for. */
   embedder?: DescriptorModel | undefined;
   strangerRate?: number | undefined;
+  secondsPerPhoto?: number | undefined;
 }
 
 export interface BenchReport {
@@ -245,6 +246,7 @@ export async function runBenchCommand(config: Config, args: BenchArgs): Promise<
       threads: args.threads,
       embedder: args.embedder,
       strangerRate: args.strangerRate,
+      secondsPerPhoto: args.secondsPerPhoto,
     });
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatLookalike(report)}\n`);
     return 0;

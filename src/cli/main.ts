@@ -24,7 +24,8 @@ Commands:
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
                                             on the same frames (SRC as CAMERA_SOURCE; default demo)
-  bench --lookalike LFW_DIR [--embedder fr-feature|face-api] [--stranger-rate R] [--threads N] [--json]
+  bench --lookalike LFW_DIR [--embedder fr-feature|face-api] [--stranger-rate R]
+        [--seconds-per-photo S] [--threads N] [--json]
                                             Look-alike strangers and enrolled people walking past:
                                             named or not, and how fast, pooled vs per-frame
                                             (--stranger-rate: thresholds calibrated on the gallery)
@@ -95,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
           lookalike: { type: 'string' },
           embedder: { type: 'string' },
           'stranger-rate': { type: 'string' },
+          'seconds-per-photo': { type: 'string' },
           json: { type: 'boolean', default: false },
         },
       });
@@ -107,6 +109,13 @@ export async function main(argv: string[]): Promise<number> {
       if (strangerRate !== undefined && !(strangerRate > 0 && strangerRate < 1)) {
         throw usageError(`--stranger-rate must be between 0 and 1, got "${values['stranger-rate']}"`);
       }
+      const secondsPerPhoto =
+        values['seconds-per-photo'] === undefined ? undefined : Number(values['seconds-per-photo']);
+      if (secondsPerPhoto !== undefined && !(secondsPerPhoto >= 0.1 && secondsPerPhoto <= 10)) {
+        throw usageError(
+          `--seconds-per-photo must be between 0.1 and 10, got "${values['seconds-per-photo']}"`,
+        );
+      }
       return runBenchCommand(config, {
         source: values.source,
         frames: positiveInt(values.frames, '--frames') ?? 60,
@@ -117,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
         lookalike: values.lookalike,
         embedder,
         strangerRate,
+        secondsPerPhoto,
       });
     }
     case 'bench-matcher': {

@@ -14,8 +14,8 @@ const run = promisify(execFile);
 
 export const FPS = 10;
 /**
- * Each photo stays on screen this long (5 frames): long enough for one lucky photo to give the
- * per-frame rule its 3 agreeing frames, as a lucky pose held for half a second would.
+ * Each photo stays on screen this long by default (5 frames): long enough for one lucky photo to
+ * give the per-frame rule its 3 agreeing frames, as a lucky pose held for half a second would.
  */
 export const SECONDS_PER_PHOTO = 0.5;
 /** Empty scene between two people, so one leaves before the next comes in. */
@@ -32,11 +32,14 @@ export interface Walk {
 }
 
 /** Start and end of each walk in the clip, in seconds. */
-export function timeline(walks: readonly Walk[]): { inS: number; outS: number }[] {
+export function timeline(
+  walks: readonly Walk[],
+  secondsPerPhoto = SECONDS_PER_PHOTO,
+): { inS: number; outS: number }[] {
   let at = 0;
   return walks.map((walk) => {
     const inS = at;
-    const outS = inS + walk.photos.length * SECONDS_PER_PHOTO;
+    const outS = inS + walk.photos.length * secondsPerPhoto;
     at = outS + GAP_S;
     return { inS, outS };
   });
@@ -46,7 +49,10 @@ export function timeline(walks: readonly Walk[]): { inS: number; outS: number }[
  * An H.264 clip in a new folder under the system temp dir: each walk's photos in turn, moving
  * from the left edge to the right over a grey scene, then an empty scene for {@link GAP_S}.
  */
-export async function makeWalkClip(walks: readonly Walk[]): Promise<string> {
+export async function makeWalkClip(
+  walks: readonly Walk[],
+  secondsPerPhoto = SECONDS_PER_PHOTO,
+): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-lookalike-'));
   const output = path.join(dir, 'walk-past.mp4');
   const inputs: string[] = [];
@@ -54,9 +60,9 @@ export async function makeWalkClip(walks: readonly Walk[]): Promise<string> {
   const segments: string[] = [];
   let input = 0;
   walks.forEach((walk, w) => {
-    const seconds = walk.photos.length * SECONDS_PER_PHOTO;
+    const seconds = walk.photos.length * secondsPerPhoto;
     const labels = walk.photos.map((photo) => {
-      inputs.push('-loop', '1', '-framerate', String(FPS), '-t', String(SECONDS_PER_PHOTO), '-i', photo);
+      inputs.push('-loop', '1', '-framerate', String(FPS), '-t', String(secondsPerPhoto), '-i', photo);
       graph.push(`[${input}:v]scale=${PHOTO_PX}:${PHOTO_PX},setsar=1,fps=${FPS},format=yuv420p[p${input}]`);
       return `[p${input++}]`;
     });

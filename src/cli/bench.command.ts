@@ -1,6 +1,7 @@
 /**
  * `rollcall bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--json]`: the live
- * pipeline against a naive baseline on the same frames, in one run.
+ * pipeline against a naive baseline on the same frames, in one run. With `--lookalike LFW_DIR` it
+ * runs the look-alike scenario instead (see `bench-lookalike.ts`).
  *
  * The baseline is what a simple system does: on one thread, detect and describe every face of
  * every frame with the same engine, then match each. The pipeline is Rollcall's: a pool of worker
@@ -13,12 +14,14 @@ import {
   matchFace,
   RECOGNITION_GATES,
   qualityProblems,
+  type DescriptorModel,
   type MatchThresholds,
 } from '../core/index.js';
 import { createFrameSource, type Frame } from '../capture/index.js';
 import { FaceApiEngine, type FaceEngine, type RgbImage } from '../engine/index.js';
 import { RecognitionPipeline } from '../recognition/index.js';
 import { FaceEnginePool } from '../workers/index.js';
+import { formatLookalike, runLookalikeBench } from './bench-lookalike.js';
 import { enrollFolders } from './enroll-folders.js';
 import { ProgressBar } from './progress.js';
 
@@ -29,6 +32,12 @@ export interface BenchArgs {
   durationS: number | undefined;
   json: boolean;
   threads: number | undefined;
+  /** LFW folder for the look-alike scenario; the speed bench is skipped when given. */
+  lookalike: string | undefined;
+  /** Look-alike scenario only: the descriptor model, and a stranger rate to calibrate thresholds for. */
+  embedder?: DescriptorModel | undefined;
+  strangerRate?: number | undefined;
+  secondsPerPhoto?: number | undefined;
 }
 
 export interface BenchReport {
@@ -232,6 +241,17 @@ export function formatBench(report: BenchReport): string {
 }
 
 export async function runBenchCommand(config: Config, args: BenchArgs): Promise<number> {
+  if (args.lookalike !== undefined) {
+    const report = await runLookalikeBench(config, {
+      lfwDir: args.lookalike,
+      threads: args.threads,
+      embedder: args.embedder,
+      strangerRate: args.strangerRate,
+      secondsPerPhoto: args.secondsPerPhoto,
+    });
+    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatLookalike(report)}\n`);
+    return 0;
+  }
   const report = await runBench(config, args);
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBench(report)}\n`);
   return 0;

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
-import { ErrorCode, RollcallError } from '../core/index.js';
+import { DESCRIPTOR_MODELS, ErrorCode, isDescriptorModel, RollcallError } from '../core/index.js';
 import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
 import { runCalibrate } from './calibrate.command.js';
@@ -40,6 +40,11 @@ Commands:
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
                                             on the same frames (SRC as CAMERA_SOURCE; default demo)
+  bench --lookalike LFW_DIR [--embedder fr-feature|face-api] [--stranger-rate R]
+        [--seconds-per-photo S] [--threads N] [--json]
+                                            Look-alike strangers and enrolled people walking past:
+                                            named or not, and how fast, pooled vs per-frame
+                                            (--stranger-rate: thresholds calibrated on the gallery)
   bench-matcher [--gallery N] [--queries N] [--json]
                                             Time gallery search against a brute-force scan
   probe HOST[:PORT] [--secret S] [--json]   Connect to a recognition node as a web node would,
@@ -112,9 +117,29 @@ export async function main(argv: string[]): Promise<number> {
           enroll: { type: 'string' },
           duration: { type: 'string' },
           threads: { type: 'string' },
+          lookalike: { type: 'string' },
+          embedder: { type: 'string' },
+          'stranger-rate': { type: 'string' },
+          'seconds-per-photo': { type: 'string' },
           json: { type: 'boolean', default: false },
         },
       });
+      const embedder = values.embedder;
+      if (embedder !== undefined && !isDescriptorModel(embedder)) {
+        throw usageError(`--embedder must be one of ${DESCRIPTOR_MODELS.join(', ')}, got "${embedder}"`);
+      }
+      const strangerRate =
+        values['stranger-rate'] === undefined ? undefined : Number(values['stranger-rate']);
+      if (strangerRate !== undefined && !(strangerRate > 0 && strangerRate < 1)) {
+        throw usageError(`--stranger-rate must be between 0 and 1, got "${values['stranger-rate']}"`);
+      }
+      const secondsPerPhoto =
+        values['seconds-per-photo'] === undefined ? undefined : Number(values['seconds-per-photo']);
+      if (secondsPerPhoto !== undefined && !(secondsPerPhoto >= 0.1 && secondsPerPhoto <= 10)) {
+        throw usageError(
+          `--seconds-per-photo must be between 0.1 and 10, got "${values['seconds-per-photo']}"`,
+        );
+      }
       return runBenchCommand(config, {
         source: values.source,
         frames: positiveInt(values.frames, '--frames') ?? 60,
@@ -122,6 +147,10 @@ export async function main(argv: string[]): Promise<number> {
         durationS: positiveInt(values.duration, '--duration'),
         threads: positiveInt(values.threads, '--threads'),
         json: values.json,
+        lookalike: values.lookalike,
+        embedder,
+        strangerRate,
+        secondsPerPhoto,
       });
     }
     case 'bench-matcher': {

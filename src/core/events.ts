@@ -3,7 +3,7 @@
  * stable id (for idempotent storage) and its evidence (distance, thresholds, model, crop).
  */
 import type { Box } from './geometry.js';
-import type { MatchThresholds } from './matcher.js';
+import type { MatchThresholds, NearestPerson } from './matcher.js';
 
 export type RecognitionEventType = 'recognized' | 'sighting' | 'unknown';
 
@@ -33,6 +33,15 @@ export interface RecognitionEvent {
   /** The models and backend that decided, for the audit trail. */
   model: string;
   backend: string;
+  /**
+   * On `unknown` events: true when the face stayed near an enrolled person without ever being
+   * confirmed (a look-alike, or someone the camera never saw well), false when it is nobody
+   * enrolled. Either way nobody is marked present; an unconfirmed face goes to the unknown-face
+   * review with its `candidate`. Absent on other events and from older nodes.
+   */
+  unconfirmed?: boolean;
+  /** On unconfirmed `unknown` events: the nearest enrolled person, so the review can ask "looks like X?". */
+  candidate?: NearestPerson | null;
 }
 
 /** One face in a processed frame, for the live view. */

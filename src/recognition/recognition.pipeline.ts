@@ -11,7 +11,6 @@ import {
   decide,
   FaceTracker,
   matchFace,
-  qualityProblems,
   RECOGNITION_GATES,
   type FaceVerdict,
   type FrameMetadata,
@@ -25,7 +24,6 @@ import {
 } from '../core/index.js';
 import {
   isDescribed,
-  type DescribedFace,
   type DetectorKind,
   type FaceEngine,
   type LiveFace,
@@ -42,7 +40,7 @@ export interface RecognitionPipelineOptions {
   thresholds: MatchThresholds;
   /** @defaultValue `tiny` */
   detector?: DetectorKind;
-  /** Faces failing these are tracked but never named from. @defaultValue RECOGNITION_GATES */
+  /** Faces failing these are tracked but add no evidence either way. @defaultValue RECOGNITION_GATES */
   gates?: QualityGates;
   tracker?: Partial<TrackerOptions>;
   /** Frames in flight at once. @defaultValue the engine's thread count */
@@ -135,7 +133,10 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
         `maxInFlight must be a whole number of at least 1, got ${this.#options.maxInFlight}`,
       );
     }
-    this.#tracker = new FaceTracker(options.tracker);
+    this.#tracker = new FaceTracker((descriptor) => this.#judge(descriptor), {
+      ...options.tracker,
+      gates: this.#options.gates,
+    });
   }
 
   /** Feeds this pipeline from a frame source; returns the function that stops feeding. */
@@ -262,11 +263,11 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   async #apply(frame: Frame, faces: LiveFace[]): Promise<void> {
     const observations: Observation[] = faces.map((face) => {
       const observation: Observation = { box: face.box, score: face.score };
-      if (isDescribed(face)) observation.verdict = this.#judge(face);
+      if (isDescribed(face)) observation.description = { descriptor: face.descriptor, quality: face.quality };
       return observation;
     });
     this.#stats.facesDetected += faces.length;
-    this.#stats.facesDescribed += observations.filter((o) => o.verdict).length;
+    this.#stats.facesDescribed += observations.filter((o) => o.description).length;
 
     const { events, tracks } = this.#tracker.update(observations, frame.capturedAt);
     for (const trackEvent of events) {
@@ -301,9 +302,9 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     this.emit('frame', metadata, frame.image);
   }
 
-  #judge(face: DescribedFace): FaceVerdict {
-    if (qualityProblems(face.quality, this.#options.gates).length > 0) return { kind: 'unusable' };
-    const decision = matchFace(this.#gallery, face.descriptor, this.#options.thresholds);
+  /** The tracker's judge: the gallery and the thresholds in force when it is asked. */
+  #judge(descriptor: Float32Array): FaceVerdict {
+    const decision = matchFace(this.#gallery, descriptor, this.#options.thresholds);
     switch (decision.kind) {
       case 'match':
         return { kind: 'match', personId: decision.personId, distance: decision.distance };
@@ -340,6 +341,9 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
       crop: withCrop ? await this.#encodeCrop(frame.image, track.box) : null,
       model: this.#engine.info.model,
       backend: this.#engine.info.backend,
+      ...(trackEvent.type === 'unknown'
+        ? { unconfirmed: trackEvent.unconfirmed, candidate: trackEvent.candidate }
+        : {}),
     };
   }
 }

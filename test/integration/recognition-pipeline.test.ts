@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Gallery, type RecognitionEvent } from '../../src/core/index.js';
+import { Gallery, type MatchThresholds, type RecognitionEvent } from '../../src/core/index.js';
 import { DirFrameSource, FfmpegFrameSource, type FrameSource } from '../../src/capture/index.js';
 import { enrollFolders } from '../../src/cli/enroll-folders.js';
 import { RecognitionPipeline } from '../../src/recognition/index.js';
@@ -41,14 +41,14 @@ async function watch(
   pool: FaceEnginePool,
   gallery: Gallery,
   source: FrameSource,
-  options: { forMs?: number; sightingIntervalMs?: number } = {},
+  options: { forMs?: number; sightingIntervalMs?: number; thresholds?: MatchThresholds } = {},
 ): Promise<{ events: RecognitionEvent[]; pipeline: RecognitionPipeline }> {
   const pipeline = new RecognitionPipeline(
     { engine: pool, gallery },
     {
       nodeId: 'test-node',
       cameraId: 'test-cam',
-      thresholds: THRESHOLDS,
+      thresholds: options.thresholds ?? THRESHOLDS,
       tracker: { sightingIntervalMs: options.sightingIntervalMs ?? 60_000 },
     },
   );
@@ -127,6 +127,40 @@ describe('the live recognition pipeline', () => {
         'the crop is a JPEG',
       );
       assert.equal(event.votes, 3);
+    }
+  });
+
+  it('names an enrolled person walking past and no stranger, holding a near stranger as unconfirmed', async () => {
+    // Penny's photos that were not enrolled, an empty scene long enough for her track to end, then
+    // a stranger's photos. Tight face crops get a margin so the live detector finds them.
+    const photos = [
+      ...['penny3.png', 'penny4.png', 'penny5.png'].map((file) => facePhoto(`penny/${file}`)),
+      facePhoto('none/white.png'),
+      facePhoto('none/white.png'),
+      ...[1, 2, 3, 4, 6, 7, 8].map((n) => facePhoto(`stock_emotions_b/stock-emotions-b-${n}.jpg`)),
+    ];
+    const clip = await makeClip(photos, { secondsPerPhoto: 1, fps: 5, photoScale: 0.5 });
+    const source = new FfmpegFrameSource({ input: clip, cameraId: 'test-cam', fps: 5, loop: false });
+    // A wide uncertain band: the stranger comes within 0.7 of several cast members on some photos.
+    const { events } = await watch(pool, gallery, source, { thresholds: { match: 0.55, unknown: 0.7 } });
+    const trace = events.map(
+      (e) => `${e.type} ${e.personId ?? '-'} ${e.distance?.toFixed(2) ?? '-'} ${e.trackId}`,
+    );
+
+    assert.deepEqual(names(events, 'recognized'), ['penny'], trace.join('; '));
+    const recognized = events.find((e) => e.type === 'recognized');
+    assert.equal(recognized?.votes, 3, 'named on the third described frame, as under the per-frame rule');
+    const unknowns = events.filter((e) => e.type === 'unknown');
+    assert.ok(unknowns.length >= 1, trace.join('; '));
+    for (const unknown of unknowns) {
+      assert.equal(unknown.personId, null, 'a stranger is never marked present');
+      assert.ok(unknown.crop && unknown.crop.length > 500, 'the review shows the face');
+    }
+    const unconfirmed = unknowns.filter((e) => e.unconfirmed === true);
+    assert.ok(unconfirmed.length >= 1, trace.join('; '));
+    for (const event of unconfirmed) {
+      assert.ok(event.candidate, 'an unconfirmed face says who it looks like');
+      assert.ok(event.candidate.distance >= 0.55 && event.candidate.distance < 0.7);
     }
   });
 

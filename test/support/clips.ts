@@ -18,6 +18,11 @@ export interface ClipOptions {
   width?: number;
   /** Clip height. Must be even. @defaultValue 480 */
   height?: number;
+  /**
+   * Share of the clip's width and height a photo may fill; the rest is grey. Tight face crops need
+   * margin around the face before a detector finds them. @defaultValue 1
+   */
+  photoScale?: number;
   /** Folder for the clip. @defaultValue a new temporary folder */
   dir?: string;
   /** File name; its extension picks the container. @defaultValue `clip.mp4` */
@@ -33,6 +38,7 @@ export async function makeClip(photos: string[], options: ClipOptions = {}): Pro
   const fps = options.fps ?? 10;
   const width = options.width ?? 640;
   const height = options.height ?? 480;
+  const photoScale = options.photoScale ?? 1;
   if (photos.length === 0) throw new Error('makeClip: give at least one photo');
   if (width % 2 !== 0 || height % 2 !== 0) {
     throw new Error(`makeClip: H.264 needs an even size, got ${width}x${height}`);
@@ -49,7 +55,12 @@ export async function makeClip(photos: string[], options: ClipOptions = {}): Pro
     '-i',
     photo,
   ]);
-  const fit = `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=${fps},format=yuv420p`;
+  if (!(photoScale > 0 && photoScale <= 1))
+    throw new Error(`makeClip: photoScale must be in (0, 1], got ${photoScale}`);
+  // Even, so that every pad offset stays whole for the 4:2:0 chroma planes.
+  const fitWidth = 2 * Math.floor((width * photoScale) / 2);
+  const fitHeight = 2 * Math.floor((height * photoScale) / 2);
+  const fit = `scale=${fitWidth}:${fitHeight}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=gray,setsar=1,fps=${fps},format=yuv420p`;
   const graph = [
     ...photos.map((_, i) => `[${i}:v]${fit}[v${i}]`),
     `${photos.map((_, i) => `[v${i}]`).join('')}concat=n=${photos.length}:v=1:a=0[out]`,

@@ -182,6 +182,26 @@ describe('RecognitionPipeline', () => {
     assert.equal(pipeline.stats().facesDetected, 3);
   });
 
+  it('reports a face that stays near someone but is never confirmed as an unconfirmed unknown face', async () => {
+    const { engine, pipeline, events } = setup(1);
+    // 0.57 from ann: between the match (0.55) and unknown (0.6) thresholds on every frame.
+    for (let seq = 0; seq < 5; seq++) {
+      await pipeline.process(frame(seq));
+      engine.answerAll(() => [describedAt(BOX, axisDescriptor(0, 1.57))]);
+      await pipeline.drained();
+    }
+    assert.equal(events.length, 1);
+    const [event] = events;
+    assert.ok(event);
+    assert.equal(event.type, 'unknown');
+    assert.equal(event.personId, null, 'nobody is marked present');
+    assert.equal(event.unconfirmed, true);
+    assert.equal(event.candidate?.personId, 'ann');
+    assert.ok(Math.abs(event.candidate.distance - 0.57) < 1e-6);
+    assert.ok(Math.abs((event.distance ?? 0) - 0.57) < 1e-6);
+    assert.deepEqual([...(event.crop ?? [])], [0xff, 0xd8, 0xff], 'the review shows the face');
+  });
+
   it('takes new thresholds and consensus from settings pushed by a web node', async () => {
     const { engine, pipeline, events } = setup(1);
     assert.throws(() => {

@@ -16,9 +16,7 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import {
   DESCRIPTOR_LENGTHS,
-  impostorModel,
-  thresholdFor,
-  type CalibrationPerson,
+  thresholdsForGallery,
   type DescriptorModel,
   ENROLLMENT_GATES,
   euclideanDistance,
@@ -163,7 +161,7 @@ export async function runLookalikeBench(config: Config, args: LookalikeArgs): Pr
     threads: args.threads ?? config.workerThreads,
     backend: config.tfBackend,
     defaultDetector: 'tiny',
-    ...(args.embedder === undefined ? {} : { embedder: args.embedder }),
+    embedder: args.embedder ?? config.faceEmbedder,
   });
   try {
     // Every photo the scenario may use, analysed once. The tiny detector (the live pipeline's) is
@@ -196,13 +194,17 @@ export async function runLookalikeBench(config: Config, args: LookalikeArgs): Pr
       const descriptors = enrolledDescriptors(person);
       if (descriptors.length > 0) gallery.upsert(person, descriptors);
     }
-    const thresholds =
-      args.strangerRate === undefined
-        ? { match: config.matchThreshold, unknown: config.unknownThreshold }
-        : calibratedThresholds(
-            enrolled.map(([personId]) => ({ personId, descriptors: enrolledDescriptors(personId) })),
-            args.strangerRate,
-          );
+    // As a live node sets them for this gallery: calibrated for the target (--stranger-rate, else
+    // STRANGER_RATE_TARGET), or the configuration's fixed thresholds when set and no rate is given.
+    const calibrated = thresholdsForGallery(
+      enrolled.map(([personId]) => ({ personId, descriptors: enrolledDescriptors(personId) })),
+      pool.info.descriptorModel,
+      {
+        strangerRateTarget: args.strangerRate ?? config.strangerRateTarget,
+        fixed: args.strangerRate === undefined ? config.fixedThresholds : undefined,
+      },
+    );
+    const thresholds = { match: calibrated.match, unknown: calibrated.unknown };
 
     // Each possible stranger is judged with themselves taken out of the gallery.
     const candidates: LookalikeCandidate[] = [];
@@ -262,14 +264,6 @@ export async function runLookalikeBench(config: Config, args: LookalikeArgs): Pr
   } finally {
     await pool.close();
   }
-}
-
-function calibratedThresholds(people: CalibrationPerson[], strangerRate: number): MatchThresholds {
-  const model = impostorModel(people);
-  return {
-    match: thresholdFor(model, strangerRate),
-    unknown: thresholdFor(model, Math.min(0.5, strangerRate * 10)),
-  };
 }
 
 function groupByPerson(photos: readonly LabelledPhoto[]): Map<string, string[]> {

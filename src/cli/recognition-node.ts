@@ -113,6 +113,10 @@ export async function startRecognitionNode(
       tracker: {
         consensusFrames: config.consensusFrames,
         sightingIntervalMs: config.sightingIntervalS * 1000,
+        // Pooling frames cancels each photo's noise and leaves a face's true identity: with
+        // fr-feature that keeps look-alikes out; with face-api's descriptor too many strangers lie
+        // within reach of someone on average, so each frame is judged alone (bench --lookalike).
+        evidence: descriptorModel === 'fr-feature' ? 'pooled' : 'per-frame',
       },
     },
   );

@@ -36,6 +36,12 @@ export interface ImpostorModel {
 export interface ImpostorSampleOptions {
   /** At most this many distances are kept (a deterministic subsample beyond it). @defaultValue 2,000,000 */
   maxSamples?: number;
+  /**
+   * At most this many descriptor-to-descriptor distances are computed: what bounds the time a
+   * node spends recalibrating (about a second at 512 values each, on one core).
+   * @defaultValue 3,000,000
+   */
+  maxComparisons?: number;
 }
 
 /**
@@ -51,21 +57,27 @@ export const MIN_CALIBRATION_PEOPLE = 5;
 /**
  * The impostor sample: for each descriptor of each person and each *other* person, the distance to
  * that person's nearest descriptor. With P people of m descriptors that is about P²·m distances, so
- * beyond `maxSamples` a regular stride of probe descriptors is used (deterministic: the same gallery
- * always gives the same thresholds).
+ * beyond `maxSamples` (or `maxComparisons` distances to compute) a regular stride of probe
+ * descriptors is used (deterministic: the same gallery always gives the same thresholds).
  */
 export function impostorModel(
   people: readonly CalibrationPerson[],
   options: ImpostorSampleOptions = {},
 ): ImpostorModel {
   const maxSamples = options.maxSamples ?? 2_000_000;
+  const maxComparisons = options.maxComparisons ?? 3_000_000;
   const enrolled = people.filter((p) => p.descriptors.length > 0);
   const probes: { owner: number; descriptor: Float32Array }[] = [];
   enrolled.forEach((p, owner) => {
     for (const descriptor of p.descriptors) probes.push({ owner, descriptor });
   });
   const others = Math.max(0, enrolled.length - 1);
-  const probesWanted = Math.max(1, Math.floor(maxSamples / Math.max(1, others)));
+  // Each probe descriptor is measured against every other person's descriptors: all the rows.
+  const rows = probes.length;
+  const probesWanted = Math.max(
+    1,
+    Math.floor(Math.min(maxSamples / Math.max(1, others), maxComparisons / Math.max(1, rows))),
+  );
   const stride = Math.max(1, Math.ceil(probes.length / probesWanted));
   const distances: number[] = [];
   for (let i = 0; i < probes.length; i += stride) {

@@ -136,7 +136,8 @@ function judgePhoto(
   if (nearest) {
     return {
       ok: false,
-      reason: `this face looks like ${nearest.personId}, who is already enrolled (distance ${nearest.distance.toFixed(2)})`,
+      // The bar is the gallery's match threshold: closer than it, this face would be named as them.
+      reason: `this face looks like ${nearest.personId}, who is already enrolled (distance ${nearest.distance.toFixed(2)}, closer than the match threshold ${thresholds.match.toFixed(2)}): it would be named as ${nearest.personId}. If this is someone else (a look-alike, a twin), enroll clearer, frontal photos of both`,
     };
   }
   return { ok: true, face: selection.face };

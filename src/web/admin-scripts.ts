@@ -95,7 +95,7 @@ const form = document.getElementById('settings');
 const state = document.getElementById('settings-state');
 const calibrationText = document.getElementById('calibration');
 const NUMBERS = ['consensusFrames', 'sightingIntervalS', 'retentionDays'];
-const percent = (rate) => (rate * 100).toFixed(rate < 0.001 ? 3 : rate < 0.1 ? 2 : 1) + '%';
+const percent = (rate) => rate < 0.00001 ? 'less than 0.001%' : (rate * 100).toFixed(rate < 0.001 ? 3 : rate < 0.1 ? 2 : 1) + '%';
 function fill(settings) {
   for (const key of [...NUMBERS, 'timeZone']) form.elements.namedItem(key).value = String(settings[key]);
   form.elements.namedItem('strangerRatePercent').value = String(+(settings.strangerRateTarget * 100).toFixed(4));
@@ -114,7 +114,7 @@ function explain(calibration) {
   if (calibration.basis === 'prior') {
     calibrationText.textContent = 'With ' + people + ' the gallery is too small to measure itself; the model\'s cautious defaults apply: ' + thresholds + '.';
   } else {
-    const expected = calibration.expectedStrangerRate === null ? 'not yet measurable' : 'about ' + percent(calibration.expectedStrangerRate);
+    const expected = calibration.expectedStrangerRate === null ? 'not yet measurable (nobody enrolled)' : (calibration.expectedStrangerRate < 0.00001 ? '' : 'about ') + percent(calibration.expectedStrangerRate);
     calibrationText.textContent = (calibration.basis === 'fixed' ? 'Set by hand: ' : 'Calibrated for ' + people + ': ') + thresholds + '. Expected strangers named: ' + expected + '.';
   }
 }

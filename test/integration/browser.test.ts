@@ -424,15 +424,29 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       .waitFor();
   });
 
-  it('saves settings, refusing an unknown threshold below the match threshold, and sends them to the node', async () => {
+  it('explains the calibrated thresholds, saves a target, refuses hand-set thresholds out of order, and sends them to the node', async () => {
     await page.goto(`${base}/settings`);
     await page.waitForFunction("document.getElementById('timeZone').value !== ''");
     assert.equal(await page.inputValue('#timeZone'), 'UTC');
     assert.equal(await page.inputValue('#retentionDays'), '30');
+    assert.equal(await page.inputValue('#strangerRatePercent'), '1');
+    // What the target means for the gallery enrolled so far, in words.
+    const calibration = page.locator('#calibration');
+    await calibration.filter({ hasText: /match below/ }).waitFor();
+    assert.match(await calibration.innerText(), /enrolled (person|people)/);
+    const state = page.locator('#settings-state');
+    await page.fill('#strangerRatePercent', '0.5');
+    await page.click('#settings button[type=submit]');
+    await state.filter({ hasText: /^Saved/ }).waitFor();
+    const saved = (await store.getSetting('web.settings'))?.value as
+      { strangerRateTarget?: number } | undefined;
+    assert.equal(saved?.strangerRateTarget, 0.005);
+
+    // Experts may set both distances by hand instead.
+    await page.click('#manual-thresholds summary');
     await page.fill('#matchThreshold', '0.5');
     await page.fill('#unknownThreshold', '0.45');
     await page.click('#settings button[type=submit]');
-    const state = page.locator('#settings-state');
     await state.filter({ hasText: /unknownThreshold/ }).waitFor();
     assert.match(await state.innerText(), /unknownThreshold: must be at least the match threshold/);
     await page.fill('#unknownThreshold', '0.58');
@@ -440,7 +454,9 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     await page.click('#settings button[type=submit]');
     await state.filter({ hasText: /^Saved/ }).waitFor();
     assert.match(await state.innerText(), /Sent to 1 connected recognition node/);
+    await calibration.filter({ hasText: /Set by hand/ }).waitFor();
     assert.deepEqual((await store.getSetting('web.settings'))?.value, {
+      strangerRateTarget: 0.005,
       matchThreshold: 0.5,
       unknownThreshold: 0.58,
       consensusFrames: 3,

@@ -362,29 +362,31 @@ export function storeContract(name: string, create: () => Promise<Store>): void 
         await store.setPhotoDescriptors(b1.id, 'face-api', [descriptor(3)]);
         await store.setPhotoDescriptors(b1.id, 'fr-feature', [descriptor(3, 512)]);
 
+        // Photos added within one millisecond share a creation time, and ties fall in id order:
+        // the order between a1 and a2 is not fixed, what the pages hold together is.
         const lacking = await store.listPhotosLackingDescriptors('fr-feature');
         assert.deepEqual(
-          lacking.items.map((p) => p.id),
-          [a1.id, a2.id],
+          lacking.items.map((p) => p.id).sort(),
+          [a1.id, a2.id].sort(),
           'photos with face-api descriptors only; the refused photo and the done one are left out',
         );
         assert.equal(lacking.nextOffset, null);
         assert.ok(!lacking.items.some((p) => p.id === refused.id));
-        assert.deepEqual(lacking.items[0], await store.getPhoto(a1.id));
+        const firstItem = lacking.items[0];
+        assert.ok(firstItem);
+        assert.deepEqual(firstItem, await store.getPhoto(firstItem.id));
         assert.deepEqual((await store.listPhotosLackingDescriptors('face-api')).items, []);
 
         const first = await store.listPhotosLackingDescriptors('fr-feature', { limit: 1 });
-        assert.deepEqual(
-          first.items.map((p) => p.id),
-          [a1.id],
-        );
+        assert.equal(first.items.length, 1);
         assert.equal(first.nextOffset, 1);
         const second = await store.listPhotosLackingDescriptors('fr-feature', { limit: 1, offset: 1 });
-        assert.deepEqual(
-          second.items.map((p) => p.id),
-          [a2.id],
-        );
         assert.equal(second.nextOffset, null);
+        assert.deepEqual(
+          [...first.items, ...second.items].map((p) => p.id).sort(),
+          [a1.id, a2.id].sort(),
+          'the two pages hold both photos, each once',
+        );
 
         await store.setPhotoDescriptors(a1.id, 'fr-feature', [descriptor(1, 512)]);
         assert.deepEqual(

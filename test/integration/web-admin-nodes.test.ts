@@ -29,6 +29,8 @@ interface LogLine {
   thresholds?: { match: number; unknown: number };
   consensusFrames?: number;
   sightingIntervalS?: number;
+  strangerRateTarget?: number;
+  basis?: string;
   galleryVersion?: number;
 }
 
@@ -114,12 +116,22 @@ describe('settings and unknown faces on real recognition and web nodes', () => {
     const answer = await (await api('GET', '/api/v1/settings')).json();
     assert.deepEqual(answer, {
       settings: {
+        strangerRateTarget: 0.01,
         matchThreshold: 0.45,
         unknownThreshold: 0.52,
         consensusFrames: 5,
         sightingIntervalS: 10,
         timeZone: 'UTC',
         retentionDays: 30,
+      },
+      // Nobody enrolled yet: the hand-set thresholds are in force, with nothing to predict from.
+      calibration: {
+        model: 'fr-feature',
+        match: 0.45,
+        unknown: 0.52,
+        basis: 'fixed',
+        expectedStrangerRate: null,
+        people: 0,
       },
     });
 
@@ -146,6 +158,28 @@ describe('settings and unknown faces on real recognition and web nodes', () => {
     assert.equal(refused.status, 400);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(received().length, count + 1);
+
+    // Back to calibration: the node gets the target, no thresholds, and sets its own.
+    const calibrated = await api('PUT', '/api/v1/settings', {
+      strangerRateTarget: 0.02,
+      matchThreshold: null,
+      unknownThreshold: null,
+    });
+    assert.equal(calibrated.status, 200);
+    const target = await until(
+      'the target to reach the node',
+      () => Promise.resolve(received()[count + 1]),
+      10_000,
+    );
+    assert.equal(target.strangerRateTarget, 0.02);
+    assert.equal(target.thresholds, undefined);
+    const set = await until(
+      'the node to calibrate its thresholds',
+      () =>
+        Promise.resolve(logs.filter((line) => line.msg === 'match thresholds set for the gallery').at(-1)),
+      10_000,
+    );
+    assert.equal(set.basis, 'reference', 'nobody enrolled: the model reference curve alone');
   });
 
   it('assigns an unknown face to a new person, whose crop is trained into descriptors on the node', async () => {

@@ -944,7 +944,7 @@ describe('web node over HTTP', () => {
         consensusFrames: 4,
         retentionDays: 90,
       };
-      assert.deepEqual(await saved.json(), { settings: expected, pushedTo: 0 });
+      assert.deepEqual(await saved.json(), { settings: expected, pushedTo: 0, calibration: null });
       assert.deepEqual((await store.getSetting('web.settings'))?.value, expected);
       assert.deepEqual(
         ((await (await admin.fetch('/api/v1/settings')).json()) as { settings: unknown }).settings,

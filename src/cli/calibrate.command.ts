@@ -7,18 +7,12 @@
  */
 import type { Config } from '../../config.js';
 import {
-  impostorModel,
-  strangerRateAt,
+  expectedStrangerRate,
   thresholdsForGallery,
   type DescriptorModel,
   type GalleryThresholds,
 } from '../core/index.js';
-import {
-  DEFAULT_RETENTION_DAYS,
-  SETTINGS_KEY,
-  settingsSchema,
-  type RollcallSettings,
-} from '../services/index.js';
+import { SETTINGS_KEY, settingsFromConfig, settingsSchema } from '../services/index.js';
 import { createStore, type Store } from '../store/index.js';
 
 /** Rates shown beside the target, so an admin sees what moving it would do. */
@@ -50,15 +44,15 @@ export async function runCalibrate(
       strangerRateTarget: target,
       fixed: args.target === undefined ? config.fixedThresholds : undefined,
     });
-    const impostors = thresholds.basis === 'prior' ? null : impostorModel(gallery.people);
-    const alternatives = impostors
-      ? [...new Set([...COMPARED_RATES, target])]
-          .sort((a, b) => b - a)
-          .map((rate) => ({
-            strangerRateTarget: rate,
-            match: thresholdsForGallery(gallery.people, model, { strangerRateTarget: rate }).match,
-          }))
-      : [];
+    const alternatives =
+      thresholds.basis !== 'prior'
+        ? [...new Set([...COMPARED_RATES, target])]
+            .sort((a, b) => b - a)
+            .map((rate) => ({
+              strangerRateTarget: rate,
+              match: thresholdsForGallery(gallery.people, model, { strangerRateTarget: rate }).match,
+            }))
+        : [];
     let saved = false;
     if (args.save) {
       await saveTarget(store, config, target);
@@ -73,8 +67,9 @@ export async function runCalibrate(
       alternatives,
       saved,
     };
+    const doubled = expectedStrangerRate(gallery.people, model, thresholds.match, thresholds.people * 2);
     process.stdout.write(
-      args.json ? `${JSON.stringify(report, null, 2)}\n` : formatCalibration(report, impostors),
+      args.json ? `${JSON.stringify(report, null, 2)}\n` : formatCalibration(report, doubled),
     );
     return 0;
   } finally {
@@ -88,15 +83,7 @@ export async function runCalibrate(
  * no retention pass as a side effect; a running web node reads it at its next start or save.
  */
 async function saveTarget(store: Store, config: Config, target: number): Promise<void> {
-  const defaults: RollcallSettings = {
-    strangerRateTarget: config.strangerRateTarget,
-    matchThreshold: config.fixedThresholds?.match ?? null,
-    unknownThreshold: config.fixedThresholds?.unknown ?? null,
-    consensusFrames: config.consensusFrames,
-    sightingIntervalS: config.sightingIntervalS,
-    timeZone: config.timezone,
-    retentionDays: DEFAULT_RETENTION_DAYS,
-  };
+  const defaults = settingsFromConfig(config);
   const saved = await store.getSetting(SETTINGS_KEY);
   const merged = settingsSchema.parse({
     ...defaults,
@@ -114,10 +101,7 @@ function percent(rate: number): string {
   return `${(rate * 100).toFixed(rate < 0.01 ? 2 : 1)}%`;
 }
 
-function formatCalibration(
-  report: CalibrationReport,
-  impostors: ReturnType<typeof impostorModel> | null,
-): string {
+function formatCalibration(report: CalibrationReport, doubled: number | null): string {
   const { thresholds: t } = report;
   const lines = [`Gallery: ${report.people} people, ${report.descriptors} descriptors (${report.model})`];
   if (t.basis === 'prior') {
@@ -133,8 +117,7 @@ function formatCalibration(
         (a) => `  ${percent(a.strangerRateTarget).padStart(6)}  match below ${a.match.toFixed(3)}`,
       ),
     );
-    if (impostors) {
-      const doubled = strangerRateAt(impostors, t.match, report.people * 2);
+    if (doubled !== null && report.people > 0) {
       lines.push(
         `With twice as many people and the same threshold, about ${percent(doubled)} would be named.`,
       );

@@ -8,11 +8,11 @@ import { BridgeClients, readStoredBridgeSecret } from '../bridge/index.js';
 import { ErrorCode, RollcallError, type DescriptorModel } from '../core/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../queues/index.js';
 import {
-  DEFAULT_RETENTION_DAYS,
   AttendanceService,
   EnrollmentService,
   GallerySync,
   SettingsService,
+  settingsFromConfig,
   ThresholdService,
   UnknownFaceService,
   handleReembedGallery,
@@ -87,15 +87,7 @@ export async function startWebNode(
   // Settings saved on the Settings page override the configuration's, and reach every node.
   const settings: SettingsService = new SettingsService({
     store,
-    defaults: {
-      strangerRateTarget: config.strangerRateTarget,
-      matchThreshold: config.fixedThresholds?.match ?? null,
-      unknownThreshold: config.fixedThresholds?.unknown ?? null,
-      consensusFrames: config.consensusFrames,
-      sightingIntervalS: config.sightingIntervalS,
-      timeZone: config.timezone,
-      retentionDays: DEFAULT_RETENTION_DAYS,
-    },
+    defaults: settingsFromConfig(config),
     targets: () => clients.clients,
     onError: (error, what) => {
       logger.warn({ err: error }, `settings: ${what} failed`);

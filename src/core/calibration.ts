@@ -316,6 +316,46 @@ export const SAME_PERSON_LIMIT: Readonly<Record<DescriptorModel, number>> = {
 const UNCERTAIN_RATE_FACTOR = 10;
 
 /**
+ * F(t) for a gallery: the more cautious of its own impostor sample (once it has
+ * {@link MIN_CALIBRATION_PEOPLE} people) and the model's reference curve; `measurable` is false
+ * when there is neither.
+ */
+function galleryImpostorRate(
+  people: readonly CalibrationPerson[],
+  model: DescriptorModel,
+  options: ImpostorSampleOptions,
+): {
+  enrolled: number;
+  impostors: ImpostorModel | null;
+  impostorRate: (t: number) => number;
+  measurable: boolean;
+} {
+  const enrolled = people.filter((p) => p.descriptors.length > 0).length;
+  const impostors = enrolled >= MIN_CALIBRATION_PEOPLE ? impostorModel(people, options) : null;
+  const reference = REFERENCE_IMPOSTORS[model];
+  const impostorRate = (t: number): number =>
+    Math.max(impostors ? impostorRateAt(impostors, t) : 0, reference ? referenceRateAt(reference, t) : 0);
+  return { enrolled, impostors, impostorRate, measurable: impostors !== null || reference !== undefined };
+}
+
+/**
+ * How often a stranger would be named at match threshold `t` with `galleryPeople` enrolled people
+ * like these (by default, as many as there are): what the Settings page and `rollcall calibrate`
+ * predict. Null when neither the gallery nor the model can say.
+ */
+export function expectedStrangerRate(
+  people: readonly CalibrationPerson[],
+  model: DescriptorModel,
+  t: number,
+  galleryPeople?: number,
+  options: ImpostorSampleOptions = {},
+): number | null {
+  const { enrolled, impostorRate, measurable } = galleryImpostorRate(people, model, options);
+  const size = galleryPeople ?? enrolled;
+  return measurable && size > 0 ? strangerRateFrom(impostorRate(t), size) : null;
+}
+
+/**
  * The thresholds for a gallery under `policy`: set by hand; else calibrated so that a stranger is
  * named at most `strangerRateTarget` of the time with the people enrolled now. F(t) is the more
  * cautious of the gallery's own impostor sample (once it has {@link MIN_CALIBRATION_PEOPLE} people)
@@ -329,12 +369,7 @@ export function thresholdsForGallery(
   policy: ThresholdPolicy,
   options: ImpostorSampleOptions = {},
 ): GalleryThresholds {
-  const enrolled = people.filter((p) => p.descriptors.length > 0).length;
-  const impostors = enrolled >= MIN_CALIBRATION_PEOPLE ? impostorModel(people, options) : null;
-  const reference = REFERENCE_IMPOSTORS[model];
-  const impostorRate = (t: number): number =>
-    Math.max(impostors ? impostorRateAt(impostors, t) : 0, reference ? referenceRateAt(reference, t) : 0);
-  const measurable = impostors !== null || reference !== undefined;
+  const { enrolled, impostors, impostorRate, measurable } = galleryImpostorRate(people, model, options);
   const expected = (t: number): number | null =>
     measurable && enrolled > 0 ? strangerRateFrom(impostorRate(t), enrolled) : null;
   if (policy.fixed) {

@@ -18,6 +18,7 @@ export {
   DEFAULT_RETENTION_DAYS,
   SETTINGS_KEY,
   SettingsService,
+  settingsFromConfig,
   settingsSchema,
   type RollcallSettings,
   type SettingsCalibration,

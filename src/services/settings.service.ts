@@ -7,6 +7,7 @@
  * applied to retention at once.
  */
 import { z } from 'zod';
+import type { Config } from '../../config.js';
 import {
   ErrorCode,
   isTimeZone,
@@ -75,6 +76,24 @@ export interface SettingsServiceDeps {
 
 /** Face crops (and unreviewed unknown faces) are kept this long unless the settings say otherwise. */
 export const DEFAULT_RETENTION_DAYS = 30;
+
+/** The settings an administrator has not changed: what the configuration says. */
+export function settingsFromConfig(
+  config: Pick<
+    Config,
+    'strangerRateTarget' | 'fixedThresholds' | 'consensusFrames' | 'sightingIntervalS' | 'timezone'
+  >,
+): RollcallSettings {
+  return {
+    strangerRateTarget: config.strangerRateTarget,
+    matchThreshold: config.fixedThresholds?.match ?? null,
+    unknownThreshold: config.fixedThresholds?.unknown ?? null,
+    consensusFrames: config.consensusFrames,
+    sightingIntervalS: config.sightingIntervalS,
+    timeZone: config.timezone,
+    retentionDays: DEFAULT_RETENTION_DAYS,
+  };
+}
 
 /** The store key under which the saved settings are kept, as one JSON object. */
 export const SETTINGS_KEY = 'web.settings';

@@ -16,7 +16,7 @@ interface Summary {
 }
 
 describe('rollcall import', () => {
-  it('enrolls a folder per person, refusing bad photos with a reason that names them', async () => {
+  it('enrolls a folder per person, refusing bad photos with a reason that names them; calibrate prints and saves the thresholds', async () => {
     const dir = await tempDir('import');
     const people: Record<string, string[]> = {
       Raj: ['raj/raj1.png', 'raj/raj2.png'],
@@ -56,5 +56,40 @@ describe('rollcall import', () => {
     } finally {
       await store.close();
     }
+
+    // The thresholds for this gallery: two people say little, so the model's reference decides.
+    const calibrated = await runCli(['calibrate', '--target', '0.0001', '--save', '--json'], {
+      DATA_DIR: dataDir,
+    });
+    assert.equal(calibrated.code, 0, calibrated.stderr);
+    const report = JSON.parse(calibrated.stdout) as {
+      model: string;
+      people: number;
+      thresholds: { match: number; unknown: number; basis: string; expectedStrangerRate: number | null };
+      alternatives: { strangerRateTarget: number; match: number }[];
+      saved: boolean;
+    };
+    assert.equal(report.model, 'fr-feature');
+    assert.equal(report.people, 2);
+    assert.equal(report.thresholds.basis, 'reference');
+    assert.ok(report.thresholds.unknown >= report.thresholds.match);
+    // At most the target (the model's cautious ceiling may make it stricter still).
+    const expected = report.thresholds.expectedStrangerRate ?? NaN;
+    assert.ok(expected > 0 && expected <= 0.0001 + 1e-9, String(expected));
+    // A stricter target, a stricter threshold.
+    const at = (rate: number) => report.alternatives.find((a) => a.strangerRateTarget === rate)?.match ?? NaN;
+    assert.ok(at(0.0001) < at(0.01), JSON.stringify(report.alternatives));
+    assert.equal(report.saved, true);
+    const saved = await createStore({ dataDir });
+    try {
+      const value = (await saved.getSetting('web.settings'))?.value as Record<string, unknown> | undefined;
+      assert.equal(value?.strangerRateTarget, 0.0001);
+      assert.equal(value?.matchThreshold, null);
+    } finally {
+      await saved.close();
+    }
+    const refused = await runCli(['calibrate', '--target', '2'], { DATA_DIR: dataDir });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--target must be a rate from 0.0001 to 0.5/);
   });
 });

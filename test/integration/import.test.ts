@@ -82,9 +82,10 @@ describe('rollcall import', () => {
     assert.equal(report.saved, true);
     const saved = await createStore({ dataDir });
     try {
-      const value = (await saved.getSetting('web.settings'))?.value as Record<string, unknown> | undefined;
-      assert.equal(value?.strangerRateTarget, 0.0001);
-      assert.equal(value?.matchThreshold, null);
+      const setting = await saved.getSetting('web.settings');
+      const value = (setting?.value ?? {}) as Record<string, unknown>;
+      assert.equal(value.strangerRateTarget, 0.0001);
+      assert.equal(value.matchThreshold, null);
     } finally {
       await saved.close();
     }

@@ -9,7 +9,9 @@
  */
 import type { Config } from '../../config.js';
 import {
-  PRIOR_THRESHOLDS,
+  DESCRIPTOR_LENGTHS,
+  evidenceModeFor,
+  thresholdsForGallery,
   Gallery,
   matchFace,
   RECOGNITION_GATES,
@@ -140,18 +142,29 @@ async function runDetectorOnly(pool: FaceEnginePool, frames: Frame[]): Promise<n
 }
 
 export async function runBench(config: Config, args: BenchArgs): Promise<BenchReport> {
-  const thresholds = config.fixedThresholds ?? PRIOR_THRESHOLDS[config.faceEmbedder];
   const threads = args.threads ?? config.workerThreads;
   const frames = await collectFrames(args.source, args.frames, new ProgressBar('reading frames'));
   const first = frames[0];
   if (!first) throw new Error(`the source ${args.source} gave no frames`);
 
-  const pool = await FaceEnginePool.start({ threads, backend: config.tfBackend, defaultDetector: 'tiny' });
-  const gallery = new Gallery();
+  const pool = await FaceEnginePool.start({
+    threads,
+    backend: config.tfBackend,
+    defaultDetector: 'tiny',
+    embedder: config.faceEmbedder,
+  });
+  const model = pool.info.descriptorModel;
+  const gallery = new Gallery({ dimension: DESCRIPTOR_LENGTHS[model] });
   try {
     if (args.enroll) await enrollFolders(pool, gallery, args.enroll, config.enrollDetector);
+    // As a live node sets them for this gallery.
+    const calibrated = thresholdsForGallery(gallery.people(), model, {
+      strangerRateTarget: config.strangerRateTarget,
+      fixed: config.fixedThresholds,
+    });
+    const thresholds = { match: calibrated.match, unknown: calibrated.unknown };
 
-    const inThread = await FaceApiEngine.create({ backend: config.tfBackend });
+    const inThread = await FaceApiEngine.create({ backend: config.tfBackend, embedder: model });
     const baseline = await runBaseline(inThread, frames, gallery, thresholds, new ProgressBar('baseline'));
     await inThread.close();
 
@@ -163,7 +176,7 @@ export async function runBench(config: Config, args: BenchArgs): Promise<BenchRe
         nodeId: 'bench',
         cameraId: 'bench',
         thresholds,
-        tracker: { consensusFrames: config.consensusFrames },
+        tracker: { consensusFrames: config.consensusFrames, evidence: evidenceModeFor(model) },
       },
     );
     const namesFound = new Set<string>();

@@ -8,6 +8,7 @@ import type { Config } from '../../config.js';
 import {
   DESCRIPTOR_LENGTHS,
   ErrorCode,
+  evidenceModeFor,
   Gallery,
   isRollcallError,
   type DescriptorModel,
@@ -113,10 +114,7 @@ export async function startRecognitionNode(
       tracker: {
         consensusFrames: config.consensusFrames,
         sightingIntervalMs: config.sightingIntervalS * 1000,
-        // Pooling frames cancels each photo's noise and leaves a face's true identity: with
-        // fr-feature that keeps look-alikes out; with face-api's descriptor too many strangers lie
-        // within reach of someone on average, so each frame is judged alone (bench --lookalike).
-        evidence: descriptorModel === 'fr-feature' ? 'pooled' : 'per-frame',
+        evidence: evidenceModeFor(descriptorModel),
       },
     },
   );

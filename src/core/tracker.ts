@@ -6,6 +6,7 @@
  * frame nor a few lucky frames of a look-alike mark a stranger present. Pure: time comes in as an
  * argument, the judgement as a function.
  */
+import type { DescriptorModel } from './descriptor.js';
 import { iou, type Box } from './geometry.js';
 import type { NearestPerson } from './matcher.js';
 import { qualityProblems, RECOGNITION_GATES, type FaceQuality, type QualityGates } from './quality.js';
@@ -74,6 +75,16 @@ export type TrackEvent =
  */
 export const EVIDENCE_MODES = ['pooled', 'per-frame'] as const;
 export type EvidenceMode = (typeof EVIDENCE_MODES)[number];
+
+/**
+ * How a node judges tracks with descriptors of `model`. Pooling frames cancels each photo's noise
+ * and leaves a face's true identity: with fr-feature that keeps look-alikes out; with face-api's
+ * descriptor too many strangers lie within reach of someone on average, so each frame is judged
+ * alone (measured with `rollcall bench --lookalike`).
+ */
+export function evidenceModeFor(model: DescriptorModel): EvidenceMode {
+  return model === 'fr-feature' ? 'pooled' : 'per-frame';
+}
 
 export interface TrackerOptions {
   /** Minimum overlap for a detection to continue a track. @defaultValue 0.3 */

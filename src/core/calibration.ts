@@ -38,7 +38,8 @@ export interface ImpostorSampleOptions {
   maxSamples?: number;
   /**
    * At most this many descriptor-to-descriptor distances are computed: what bounds the time a
-   * node spends recalibrating (about a second at 512 values each, on one core).
+   * node spends recalibrating (measured: 1.5–3 s at 512 values each on one busy core, for 800
+   * people of 2 photos as for 2,000 of 50).
    * @defaultValue 3,000,000
    */
   maxComparisons?: number;

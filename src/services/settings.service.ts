@@ -137,6 +137,18 @@ export const settingsSchema = z
     path: ['unknownThreshold'],
   });
 
+/**
+ * Settings saved before thresholds were calibrated (they have no `strangerRateTarget`) hold
+ * distances in face-api's units, which mean nothing to fr-feature: those two are dropped, so an
+ * upgraded site calibrates for the configured target instead of naming nobody (or everybody).
+ */
+function withoutPreCalibrationThresholds(saved: Record<string, unknown>): Record<string, unknown> {
+  if ('strangerRateTarget' in saved) return saved;
+  return Object.fromEntries(
+    Object.entries(saved).filter(([key]) => key !== 'matchThreshold' && key !== 'unknownThreshold'),
+  );
+}
+
 /** Every problem of a failed parse, each named by its field: `unknownThreshold: must be …`. */
 function problem(error: z.ZodError): string {
   return error.issues
@@ -171,7 +183,10 @@ export class SettingsService {
       saved.value !== null &&
       !Array.isArray(saved.value)
     ) {
-      const merged = settingsSchema.safeParse({ ...this.deps.defaults, ...saved.value });
+      const merged = settingsSchema.safeParse({
+        ...this.deps.defaults,
+        ...withoutPreCalibrationThresholds(saved.value),
+      });
       if (merged.success) this.#current = merged.data;
       else this.deps.onError?.(new Error(problem(merged.error)), 'saved settings ignored');
     }

@@ -60,6 +60,7 @@ describe('settings and unknown faces on real recognition and web nodes', () => {
     // Settings an administrator saved in an earlier run, before either node starts.
     store = await createStore({ dataDir });
     await store.setSetting(SETTINGS_KEY, {
+      strangerRateTarget: 0.01,
       matchThreshold: 0.45,
       unknownThreshold: 0.52,
       consensusFrames: 5,

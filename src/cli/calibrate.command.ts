@@ -6,12 +6,7 @@
  * in the settings, from where the web node pushes it to every recognition node.
  */
 import type { Config } from '../../config.js';
-import {
-  expectedStrangerRate,
-  thresholdsForGallery,
-  type DescriptorModel,
-  type GalleryThresholds,
-} from '../core/index.js';
+import { calibrateGallery, type DescriptorModel, type GalleryThresholds } from '../core/index.js';
 import { SETTINGS_KEY, settingsFromConfig, settingsSchema } from '../services/index.js';
 import { createStore, type Store } from '../store/index.js';
 
@@ -40,7 +35,9 @@ export async function runCalibrate(
     const model = config.faceEmbedder;
     const gallery = await store.getGallery(model);
     const target = args.target ?? config.strangerRateTarget;
-    const thresholds = thresholdsForGallery(gallery.people, model, {
+    // Measured once, asked for every rate shown.
+    const calibration = calibrateGallery(gallery.people, model);
+    const thresholds = calibration.thresholdsFor({
       strangerRateTarget: target,
       fixed: args.target === undefined ? config.fixedThresholds : undefined,
     });
@@ -50,7 +47,7 @@ export async function runCalibrate(
             .sort((a, b) => b - a)
             .map((rate) => ({
               strangerRateTarget: rate,
-              match: thresholdsForGallery(gallery.people, model, { strangerRateTarget: rate }).match,
+              match: calibration.thresholdsFor({ strangerRateTarget: rate }).match,
             }))
         : [];
     let saved = false;
@@ -67,7 +64,7 @@ export async function runCalibrate(
       alternatives,
       saved,
     };
-    const doubled = expectedStrangerRate(gallery.people, model, thresholds.match, thresholds.people * 2);
+    const doubled = calibration.expectedStrangerRate(thresholds.match, thresholds.people * 2);
     process.stdout.write(
       args.json ? `${JSON.stringify(report, null, 2)}\n` : formatCalibration(report, doubled),
     );

@@ -317,84 +317,81 @@ export const SAME_PERSON_LIMIT: Readonly<Record<DescriptorModel, number>> = {
 const UNCERTAIN_RATE_FACTOR = 10;
 
 /**
- * F(t) for a gallery: the more cautious of its own impostor sample (once it has
- * {@link MIN_CALIBRATION_PEOPLE} people) and the model's reference curve; `measurable` is false
- * when there is neither.
+ * One gallery, measured once (its impostor sample is the expensive part), then asked for
+ * thresholds under any policy and for the stranger rate at any threshold and size.
  */
-function galleryImpostorRate(
+export interface GalleryCalibration {
+  /** People with at least one descriptor. */
+  readonly people: number;
+  /**
+   * The thresholds under `policy`: set by hand; else calibrated so that a stranger is named at
+   * most `strangerRateTarget` of the time with the people enrolled now. Never looser than the
+   * model's prior.
+   */
+  thresholdsFor(policy: ThresholdPolicy): GalleryThresholds;
+  /**
+   * How often a stranger would be named at match threshold `t` with `galleryPeople` people like
+   * these (by default, as many as there are); null when neither the gallery nor the model can say.
+   */
+  expectedStrangerRate(t: number, galleryPeople?: number): number | null;
+}
+
+/**
+ * Measures a gallery of `model` descriptors. F(t) is the more cautious of the gallery's own
+ * impostor sample (once it has {@link MIN_CALIBRATION_PEOPLE} people) and the model's reference
+ * curve: a small gallery says little about the strangers it has not met, and a gallery of
+ * look-alikes is stricter than the reference.
+ */
+export function calibrateGallery(
   people: readonly CalibrationPerson[],
   model: DescriptorModel,
-  options: ImpostorSampleOptions,
-): {
-  enrolled: number;
-  impostors: ImpostorModel | null;
-  impostorRate: (t: number) => number;
-  measurable: boolean;
-} {
+  options: ImpostorSampleOptions = {},
+): GalleryCalibration {
   const enrolled = people.filter((p) => p.descriptors.length > 0).length;
   const impostors = enrolled >= MIN_CALIBRATION_PEOPLE ? impostorModel(people, options) : null;
   const reference = REFERENCE_IMPOSTORS[model];
+  const measurable = impostors !== null || reference !== undefined;
   const impostorRate = (t: number): number =>
     Math.max(impostors ? impostorRateAt(impostors, t) : 0, reference ? referenceRateAt(reference, t) : 0);
-  return { enrolled, impostors, impostorRate, measurable: impostors !== null || reference !== undefined };
+  const expectedStrangerRate = (t: number, galleryPeople = enrolled): number | null =>
+    measurable && galleryPeople > 0 ? strangerRateFrom(impostorRate(t), galleryPeople) : null;
+  const prior = PRIOR_THRESHOLDS[model];
+  return {
+    people: enrolled,
+    expectedStrangerRate,
+    thresholdsFor(policy) {
+      if (policy.fixed) {
+        const { match, unknown } = policy.fixed;
+        return {
+          match,
+          unknown,
+          expectedStrangerRate: expectedStrangerRate(match),
+          basis: 'fixed',
+          people: enrolled,
+        };
+      }
+      if (!measurable) return { ...prior, expectedStrangerRate: null, basis: 'prior', people: enrolled };
+      const target = policy.strangerRateTarget;
+      const size = Math.max(1, enrolled);
+      const match = Math.min(prior.match, thresholdForRate(impostorRate, target, size));
+      const loose = thresholdForRate(impostorRate, Math.min(0.5, target * UNCERTAIN_RATE_FACTOR), size);
+      return {
+        match,
+        unknown: Math.max(match, Math.min(prior.unknown, loose)),
+        expectedStrangerRate: expectedStrangerRate(match),
+        basis: impostors ? 'gallery' : 'reference',
+        people: enrolled,
+      };
+    },
+  };
 }
 
-/**
- * How often a stranger would be named at match threshold `t` with `galleryPeople` enrolled people
- * like these (by default, as many as there are): what the Settings page and `rollcall calibrate`
- * predict. Null when neither the gallery nor the model can say.
- */
-export function expectedStrangerRate(
-  people: readonly CalibrationPerson[],
-  model: DescriptorModel,
-  t: number,
-  galleryPeople?: number,
-  options: ImpostorSampleOptions = {},
-): number | null {
-  const { enrolled, impostorRate, measurable } = galleryImpostorRate(people, model, options);
-  const size = galleryPeople ?? enrolled;
-  return measurable && size > 0 ? strangerRateFrom(impostorRate(t), size) : null;
-}
-
-/**
- * The thresholds for a gallery under `policy`: set by hand; else calibrated so that a stranger is
- * named at most `strangerRateTarget` of the time with the people enrolled now. F(t) is the more
- * cautious of the gallery's own impostor sample (once it has {@link MIN_CALIBRATION_PEOPLE} people)
- * and the model's reference curve: a small gallery says little about the strangers it has not
- * met, and a gallery of look-alikes is stricter than the reference. Never looser than the model's
- * prior.
- */
+/** {@link calibrateGallery} asked once: the thresholds for a gallery under `policy`. */
 export function thresholdsForGallery(
   people: readonly CalibrationPerson[],
   model: DescriptorModel,
   policy: ThresholdPolicy,
   options: ImpostorSampleOptions = {},
 ): GalleryThresholds {
-  const { enrolled, impostors, impostorRate, measurable } = galleryImpostorRate(people, model, options);
-  const expected = (t: number): number | null =>
-    measurable && enrolled > 0 ? strangerRateFrom(impostorRate(t), enrolled) : null;
-  if (policy.fixed) {
-    return {
-      ...policy.fixed,
-      expectedStrangerRate: expected(policy.fixed.match),
-      basis: 'fixed',
-      people: enrolled,
-    };
-  }
-  const prior = PRIOR_THRESHOLDS[model];
-  if (!measurable) {
-    return { ...prior, expectedStrangerRate: null, basis: 'prior', people: enrolled };
-  }
-  const target = policy.strangerRateTarget;
-  const size = Math.max(1, enrolled);
-  const match = Math.min(prior.match, thresholdForRate(impostorRate, target, size));
-  const loose = thresholdForRate(impostorRate, Math.min(0.5, target * UNCERTAIN_RATE_FACTOR), size);
-  const unknown = Math.max(match, Math.min(prior.unknown, loose));
-  return {
-    match,
-    unknown,
-    expectedStrangerRate: expected(match),
-    basis: impostors ? 'gallery' : 'reference',
-    people: enrolled,
-  };
+  return calibrateGallery(people, model, options).thresholdsFor(policy);
 }

@@ -839,11 +839,12 @@ export class SqliteStore implements Store {
     return this.run(() => {
       checkModel(model);
       const { limit, offset } = checkPage(page);
+      // Photos added in one millisecond share created_at; rowid keeps them in the order they came.
       const rows = this.sql(
         `SELECT ${PHOTO_COLUMNS} FROM photos p
            WHERE EXISTS (SELECT 1 FROM descriptors d WHERE d.photo_id = p.id AND d.model <> ?)
              AND NOT EXISTS (SELECT 1 FROM descriptors d WHERE d.photo_id = p.id AND d.model = ?)
-           ORDER BY created_at, id LIMIT ? OFFSET ?`,
+           ORDER BY created_at, p.rowid LIMIT ? OFFSET ?`,
       ).all(model, model, limit + 1, offset) as PhotoRow[];
       return toPage(rows, limit, offset, toPhoto);
     });

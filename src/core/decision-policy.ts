@@ -3,7 +3,8 @@
  * nearest people once, then applies a policy, so policies can be compared without searching again.
  */
 import { decide, type MatchDecision, type MatchThresholds, type NearestPerson } from './matcher.js';
-import { qualityProblems, type FaceQuality, type QualityGates } from './quality.js';
+import type { FaceQuality } from './quality.js';
+import { qualityProblems, type QualityGates } from './quality-gates.js';
 
 /** What a policy may know about the face besides its nearest people. */
 export interface PolicyFace {

@@ -2,7 +2,8 @@
  * Which face in a photo counts: the one to enroll from an enrollment photo, the one to identify in
  * a probe photo. Pure rules over boxes, scores and quality.
  */
-import { qualityProblems, type FaceQuality, type QualityGates, type QualityProblem } from './quality.js';
+import type { FaceQuality } from './quality.js';
+import { qualityProblems, type QualityGates, type QualityProblem } from './quality-gates.js';
 
 export interface CandidateFace {
   box: { width: number; height: number };

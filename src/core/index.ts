@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './quality.js';
+export * from './quality-gates.js';
 export * from './descriptor.js';
 export * from './matcher.js';
 export * from './face-selection.js';

@@ -1,6 +1,6 @@
 /**
- * Face quality: plain measures over pixels and landmarks, and the gates that decide whether a face
- * is good enough to enroll or to name someone by.
+ * Face quality: plain measures over pixels and landmarks. The engine computes them during analysis;
+ * what counts as good enough is decided afterwards, in `quality-gates.ts`.
  */
 
 export interface FaceQuality {
@@ -12,66 +12,6 @@ export interface FaceQuality {
   sharpness: number;
   /** 1 for a face looking straight at the camera, falling towards 0 as it turns sideways. */
   frontality: number;
-}
-
-export interface QualityGates {
-  minSizePx: number;
-  minScore: number;
-  minSharpness: number;
-  minFrontality: number;
-}
-
-/**
- * Enrollment photos become the reference for every later decision, so they must be good.
- * Calibrated on `../shared/faces`: every photo of an enrolled person there passes.
- */
-export const ENROLLMENT_GATES: QualityGates = {
-  minSizePx: 48,
-  minScore: 0.5,
-  minSharpness: 15,
-  minFrontality: 0.25,
-};
-
-/**
- * Naming someone from a tiny or smeared face is how strangers get marked present. Pose is not
- * gated here: a three-quarter view still matches its owner closely, and the distance thresholds
- * already refuse a turned face that matches nobody well.
- */
-export const RECOGNITION_GATES: QualityGates = {
-  minSizePx: 36,
-  minScore: 0.3,
-  minSharpness: 8,
-  minFrontality: 0,
-};
-
-export type QualityProblemCode = 'too_small' | 'low_confidence' | 'blurred' | 'turned_away';
-
-export interface QualityProblem {
-  code: QualityProblemCode;
-  message: string;
-}
-
-export function qualityProblems(quality: FaceQuality, gates: QualityGates): QualityProblem[] {
-  const problems: QualityProblem[] = [];
-  if (quality.sizePx < gates.minSizePx) {
-    problems.push({
-      code: 'too_small',
-      message: `the face is ${Math.round(quality.sizePx)} px across; at least ${gates.minSizePx} px is needed`,
-    });
-  }
-  if (quality.score < gates.minScore) {
-    problems.push({
-      code: 'low_confidence',
-      message: `the detector is only ${Math.round(quality.score * 100)}% sure this is a face`,
-    });
-  }
-  if (quality.sharpness < gates.minSharpness) {
-    problems.push({ code: 'blurred', message: 'the face is blurred or out of focus' });
-  }
-  if (quality.frontality < gates.minFrontality) {
-    problems.push({ code: 'turned_away', message: 'the face is turned too far from the camera' });
-  }
-  return problems;
 }
 
 /** Variance of the 4-neighbour Laplacian of a grayscale image (values 0..255). */

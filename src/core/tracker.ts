@@ -9,7 +9,8 @@
 import type { DescriptorModel } from './descriptor.js';
 import { iou, type Box } from './geometry.js';
 import type { NearestPerson } from './matcher.js';
-import { qualityProblems, RECOGNITION_GATES, type FaceQuality, type QualityGates } from './quality.js';
+import type { FaceQuality } from './quality.js';
+import { qualityProblems, RECOGNITION_GATES, type QualityGates } from './quality-gates.js';
 import { qualityWeight, TrackEvidence } from './track-evidence.js';
 
 /** What the matcher says about a descriptor. */

@@ -17,6 +17,9 @@ export interface CandidateFace {
  * side by side are about the same size, and are refused. Measured on ../shared/lfw-dev (news photos,
  * often with people behind the subject): at 0.4, 144 enrollment photos were refused and 47 of 801
  * people could not be enrolled at all; at 0.75, 47 photos and 14 people, with the same wrong names.
+ * A face the detector is not sure of (below the enrollment score bar) is no rival either: it could
+ * not be enrolled itself, and on lfw-dev such faces were mostly shadows and fragments at the edge of
+ * the photo (6 of the 26 refused for a second face).
  */
 export const BACKGROUND_FACE_RATIO = 0.75;
 
@@ -52,7 +55,10 @@ export function selectEnrollmentFace<T extends CandidateFace>(
   if (!main) return { ok: false, reason: 'no_face', message: 'no face was found in the photo', problems: [] };
   const mainSize = Math.min(main.box.width, main.box.height);
   const rivals = faces.filter(
-    (f) => f !== main && Math.min(f.box.width, f.box.height) >= BACKGROUND_FACE_RATIO * mainSize,
+    (f) =>
+      f !== main &&
+      f.score >= gates.minScore &&
+      Math.min(f.box.width, f.box.height) >= BACKGROUND_FACE_RATIO * mainSize,
   );
   if (rivals.length > 0) {
     return {

@@ -14,24 +14,29 @@ export interface QualityGates {
 
 /**
  * Enrollment photos become the reference for every later decision, so they must be good.
- * Calibrated on `../shared/faces`: every photo of an enrolled person there passes.
+ * Calibrated on `../shared/faces`: every photo of an enrolled person there passes. The pose bar
+ * refuses profiles only: on `../shared/lfw-dev` a bar of 0.25 refused 14 three-quarter photos
+ * (five people could not be enrolled), and enrolling them at 0.15 named five more of 1,090 probes
+ * with no more wrong names or strangers named.
  */
 export const ENROLLMENT_GATES: QualityGates = {
   minSizePx: 48,
   minScore: 0.5,
   minSharpness: 15,
-  minFrontality: 0.25,
+  minFrontality: 0.15,
 };
 
 /**
  * Naming someone from a tiny or smeared face is how strangers get marked present. Pose is not
  * gated here: a three-quarter view still matches its owner closely, and the distance thresholds
- * already refuse a turned face that matches nobody well.
+ * already refuse a turned face that matches nobody well. The blur bar is low: on
+ * `../shared/lfw-dev` faces with a sharpness between 5 and 8 (3 of 1,590 probes) were all named
+ * right once allowed, and no stranger or wrong name came with them.
  */
 export const RECOGNITION_GATES: QualityGates = {
   minSizePx: 36,
   minScore: 0.3,
-  minSharpness: 8,
+  minSharpness: 5,
   minFrontality: 0,
 };
 

@@ -57,6 +57,14 @@ describe('selectEnrollmentFace', () => {
     assert.deepEqual(result, { ok: true, face: main });
   });
 
+  it('ignores a face as large as the main one that the detector is unsure of', () => {
+    const main = face(140);
+    const unsure = face(130, ENROLLMENT_GATES.minScore - 0.1);
+    assert.deepEqual(selectEnrollmentFace([unsure, main], ENROLLMENT_GATES), { ok: true, face: main });
+    const sure = face(130, ENROLLMENT_GATES.minScore);
+    assert.equal(refusal(selectEnrollmentFace([sure, main], ENROLLMENT_GATES)).reason, 'several_faces');
+  });
+
   it('refuses a blurred face with a reason a person understands', () => {
     const result = refusal(selectEnrollmentFace([face(140, 0.99, { sharpness: 2 })], ENROLLMENT_GATES));
     assert.equal(result.reason, 'poor_quality');

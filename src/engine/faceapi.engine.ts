@@ -54,6 +54,8 @@ export type EnginePipeline = 'rollcall' | 'faceapi-default';
 
 /** Grey margins tried by the pad cascade, as a fraction of the image's longer side. */
 const PAD_CASCADE = [0, 0.3, 0.6, 1.0] as const;
+/** The least detector score a face is reported at, per detector, unless the caller asks otherwise. */
+const MIN_SCORE: Record<DetectorKind, number> = { ssd: 0.3, tiny: 0.5 };
 /** The cascade stops early once a face is this certain: more padding rarely beats it. */
 const CONFIDENT_SCORE = 0.9;
 /**
@@ -175,8 +177,29 @@ export class FaceApiEngine implements FaceEngine {
     options: DetectOptions,
   ): Promise<DetectedFace[]> {
     const detector = options.detector ?? this.options.defaultDetector;
-    const minScore = options.minScore ?? (detector === 'tiny' ? 0.5 : 0.3);
     const paddings = options.padCascade ? PAD_CASCADE : [0];
+    const faces = await this.detectCascade(
+      input,
+      image,
+      detector,
+      options.minScore ?? MIN_SCORE[detector],
+      paddings,
+    );
+    // SSD and the tiny detector fail on different photos: SSD misses some dark, blurred faces that
+    // the tiny net still finds. Photos only: in live video most frames show nobody, and a second
+    // detector there would double the cost of watching an empty room.
+    if (faces.length > 0 || !options.padCascade || detector !== 'ssd') return faces;
+    return this.detectCascade(input, image, 'tiny', MIN_SCORE.tiny, paddings);
+  }
+
+  /** Each padding in turn; the set of faces whose best score is highest wins. */
+  private async detectCascade(
+    input: Tf.Tensor3D,
+    image: RgbImage,
+    detector: DetectorKind,
+    minScore: number,
+    paddings: readonly number[],
+  ): Promise<DetectedFace[]> {
     let best: DetectedFace[] = [];
     let bestScore = -1;
     for (const pad of paddings) {

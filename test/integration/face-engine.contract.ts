@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import sharp from 'sharp';
 import { euclideanDistance, isRollcallError } from '../../src/core/index.js';
 import { isDescribed, readImageFile, type FaceEngine, type RgbImage } from '../../src/engine/index.js';
 import { facePhoto } from '../support/faces.js';
@@ -57,6 +58,21 @@ export function faceEngineContract(name: string, create: () => Promise<FaceEngin
       assert.ok(face && face.score > 0.5);
       const centreX = face.box.x + face.box.width / 2;
       assert.ok(Math.abs(centreX - 75) < 30, `face centre ${centreX} should be near the middle`);
+    });
+
+    it('asks the tiny detector about a photo in which SSD finds no face, in photos only', async () => {
+      // A tight crop, blurred and darkened: SSD misses it at every padding, the tiny net does not.
+      const { data, info } = await sharp(facePhoto('raj/raj2.png'))
+        .removeAlpha()
+        .blur(3)
+        .linear(0.6, 0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const dim = (): RgbImage => ({ width: info.width, height: info.height, data: new Uint8Array(data) });
+      const photoFaces = await engine.detect(dim(), { detector: 'ssd', padCascade: true });
+      assert.equal(photoFaces.length, 1);
+      assert.ok((photoFaces[0]?.score ?? 0) >= 0.5);
+      assert.equal((await engine.detect(dim(), { detector: 'ssd' })).length, 0, 'live frames try SSD alone');
     });
 
     it('finds no face in photos without one', async () => {

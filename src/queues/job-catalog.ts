@@ -123,9 +123,9 @@ export interface JobSchedule<N extends ScheduledJobName> {
  * whichever worker takes it first runs it. A new scheduler's first job runs at once; a job that
  * fell due while no worker ran runs as soon as one starts.
  *
- * - apply-retention: hourly, so crops go within the hour of passing the period; each run is a few
- *   indexed queries. A run that fails is retried a few times, then left to the next period; runs
- *   are kept a week (168 hourly ones) for Bull Board.
+ * - apply-retention: hourly, so crops go within the hour of passing the period; a run reads the
+ *   open unknown faces and prunes crops in one statement. A run that fails is retried a few times,
+ *   then left to the next period; runs are kept a week (168 hourly ones) for Bull Board.
  */
 export const JOB_SCHEDULES: { [N in ScheduledJobName]: JobSchedule<N> } = {
   [JobName.ApplyRetention]: {

@@ -143,7 +143,7 @@ describe('retention job on a real Redis and a real SQLite store', () => {
     }
   });
 
-  it('runs once per period however many web nodes share the Redis, each upserting the scheduler', async (t) => {
+  it('runs once per period however many web nodes share the Redis, and goes on when one stops', async (t) => {
     const PERIOD_MS = 1000;
     const prefix = randomUUID();
     const store = await createStore({ dataDir: path.join(dataDir, 'nodes') });
@@ -171,10 +171,17 @@ describe('retention job on a real Redis and a real SQLite store', () => {
       await webNode('b');
       await untilTrue('two runs', () => runs.length >= 2, 20_000);
       // A third node joins (or one restarts) mid-period and upserts again: no extra run.
-      await webNode('c');
-      await untilTrue('five runs', () => runs.length >= 5, 30_000);
+      const third = await webNode('c');
+      // The first node stops: the schedule is not its own, and the others carry on.
+      await first.close();
+      const before = runs.length;
+      await untilTrue('three more runs', () => runs.length >= before + 3, 30_000);
+      assert.ok(
+        runs.slice(before).every(({ node }) => node !== 'a'),
+        'a stopped node runs nothing more',
+      );
 
-      const schedulers = await first.queue.getJobSchedulers();
+      const schedulers = await third.queue.getJobSchedulers();
       assert.equal(schedulers.length, 1, 'one scheduler, whoever upserted it');
       assert.equal(schedulers[0]?.name, JobName.ApplyRetention);
       assert.equal(schedulers[0].every, PERIOD_MS);

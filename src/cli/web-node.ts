@@ -11,6 +11,7 @@ import {
   AttendanceService,
   EnrollmentService,
   GallerySync,
+  handleApplyRetention,
   SettingsService,
   settingsFromConfig,
   ThresholdService,
@@ -95,13 +96,6 @@ export async function startWebNode(
     // The Settings page explains the thresholds of the model the nodes run (FACE_EMBEDDER).
     thresholds: { service: thresholds, model: local?.descriptorModel ?? config.faceEmbedder },
   });
-  rooms.push({
-    name: 'settings',
-    close: () => {
-      settings.close();
-      return Promise.resolve();
-    },
-  });
   logger.info(await settings.start(), 'settings in effect');
   const attendance = new AttendanceService({
     store,
@@ -153,9 +147,13 @@ export async function startWebNode(
         descriptorsStored: (model) => reembed.descriptorsStored(model),
       }),
       [JobName.ReembedGallery]: handleReembedGallery({ store, embed, gallerySync }),
+      // Whichever node runs it reads the period saved now, not the one it started with.
+      [JobName.ApplyRetention]: handleApplyRetention({ store, rules: () => settings.saved() }),
     },
   );
   rooms.push({ name: 'job queue', close: () => jobs.close() });
+  // One retention run per period for the whole site, however many web nodes upsert the scheduler.
+  await jobs.schedule(JobName.ApplyRetention);
   reembed.start(jobs, local?.descriptorModel);
   const enrollment = new EnrollmentService({
     store,

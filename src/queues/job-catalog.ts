@@ -2,7 +2,7 @@
  * The one typed job catalog: every background job's name, payload and options in one place, so a
  * producer and its handler cannot drift apart.
  */
-import type { JobsOptions } from 'bullmq';
+import type { JobSchedulerTemplateOptions, JobsOptions } from 'bullmq';
 import type { DescriptorModel } from '../core/index.js';
 
 /** Stable names: they are stored in Redis with every job, so never rename one. */
@@ -14,6 +14,11 @@ export const JobName = {
    * joined, or the default model changed), then push the new gallery once.
    */
   ReembedGallery: 'reembed-gallery',
+  /**
+   * Drop what is past the retention period: face crops of old events, and unknown faces nobody
+   * reviewed. Made by a job scheduler (see {@link JOB_SCHEDULES}), once per period for the site.
+   */
+  ApplyRetention: 'apply-retention',
 } as const;
 
 export type JobName = (typeof JobName)[keyof typeof JobName];
@@ -21,6 +26,8 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 export interface JobPayloads {
   [JobName.TrainPerson]: { personId: string; photoIds: string[] };
   [JobName.ReembedGallery]: { model: DescriptorModel };
+  /** Nothing: the job reads the retention period in force when it runs. */
+  [JobName.ApplyRetention]: Record<string, never>;
 }
 
 /** What a handler returns, stored as the job's result. */
@@ -43,6 +50,16 @@ export interface JobResults {
     refused: { photoId: string; reason: string }[];
     /** The gallery version after the job's one bump; unchanged when nothing was written. */
     galleryVersion: number;
+  };
+  [JobName.ApplyRetention]: {
+    /** The period the run applied, read from the settings when it started. */
+    retentionDays: number;
+    /** What was captured before this instant (ISO 8601) was past retention. */
+    cutoff: string;
+    /** Open unknown faces captured before the cutoff, now dismissed. */
+    dismissed: number;
+    /** Event crops dropped. */
+    cropsDropped: number;
   };
 }
 
@@ -70,8 +87,14 @@ const BASE_OPTIONS: JobsOptions = {
  *   job id would also block the next job for as long as a finished one is kept (days), so the id
  *   is BullMQ's and the de-duplication id is fixed per model: BullMQ ignores an add while a job
  *   with that id is waiting, delayed or running, and takes a new one once it has finished.
+ * - apply-retention: normally made by its scheduler ({@link JOB_SCHEDULES}); added by hand, it is
+ *   de-duplicated by its name while one is waiting or running.
  */
 export function jobOptions<N extends JobName>(name: N, payload: JobPayloads[N]): JobsOptions {
+  if (name === JobName.ApplyRetention) {
+    // Run by hand (say, from a script): one at a time, like the scheduler's.
+    return { ...JOB_SCHEDULES[JobName.ApplyRetention].options, deduplication: { id: name } };
+  }
   if (name === JobName.ReembedGallery) {
     const { model } = payload as JobPayloads[typeof JobName.ReembedGallery];
     return { ...BASE_OPTIONS, deduplication: { id: reembedDeduplicationId(model) } };
@@ -79,6 +102,44 @@ export function jobOptions<N extends JobName>(name: N, payload: JobPayloads[N]):
   const { personId, photoIds } = payload as JobPayloads[typeof JobName.TrainPerson];
   return { ...BASE_OPTIONS, jobId: `${personJobIdPrefix(name, personId)}${[...photoIds].sort().join(',')}` };
 }
+
+/** Jobs made by a job scheduler instead of by a producer. */
+export type ScheduledJobName = typeof JobName.ApplyRetention;
+
+/** How a periodic job is made: by which scheduler, how often, with what payload and options. */
+export interface JobSchedule<N extends ScheduledJobName> {
+  /** The scheduler's id in Redis: fixed, so every web node that upserts it updates the one scheduler. */
+  schedulerId: string;
+  /** The period. */
+  everyMs: number;
+  payload: JobPayloads[N];
+  /** Options of every job the scheduler makes (no job id: the scheduler names each run). */
+  options: JobSchedulerTemplateOptions;
+}
+
+/**
+ * Periodic jobs. Each is one BullMQ job scheduler in Redis, upserted by every web node at start
+ * (`JobQueue.schedule`): however many web nodes run, the scheduler makes one job per period and
+ * whichever worker takes it first runs it. A new scheduler's first job runs at once; a job that
+ * fell due while no worker ran runs as soon as one starts.
+ *
+ * - apply-retention: hourly, so crops go within the hour of passing the period; a run reads the
+ *   open unknown faces and prunes crops in one statement. A run that fails is retried a few times,
+ *   then left to the next period; runs are kept a week (168 hourly ones) for Bull Board.
+ */
+export const JOB_SCHEDULES: { [N in ScheduledJobName]: JobSchedule<N> } = {
+  [JobName.ApplyRetention]: {
+    schedulerId: JobName.ApplyRetention,
+    everyMs: 60 * 60 * 1000,
+    payload: {},
+    options: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 10_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 500 },
+      removeOnFail: { age: 30 * 24 * 3600, count: 500 },
+    },
+  },
+};
 
 /** The de-duplication id of the re-embedding job of `model`. */
 export function reembedDeduplicationId(model: DescriptorModel): string {

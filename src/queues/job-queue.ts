@@ -6,6 +6,7 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import {
   assertHandlersComplete,
+  JOB_SCHEDULES,
   jobOptions,
   JobName,
   personJobIdPrefix,
@@ -13,6 +14,7 @@ import {
   type JobContext,
   type JobHandlers,
   type JobPayloads,
+  type ScheduledJobName,
 } from './job-catalog.js';
 
 export interface JobQueueOptions {
@@ -26,6 +28,15 @@ export interface JobQueueOptions {
   stalledIntervalMs?: number;
   /** How long a job stays locked to its worker without renewal. @defaultValue 30000 */
   lockDurationMs?: number;
+}
+
+export interface ScheduleOptions {
+  /**
+   * The period, overriding the catalog's; every node should use the same one (the last to upsert
+   * sets it for all). Tests use a short one.
+   * @defaultValue the catalog's (`JOB_SCHEDULES`)
+   */
+  everyMs?: number;
 }
 
 export type JobState =
@@ -115,6 +126,25 @@ export class JobQueue {
     const job = await this.queue.add(name, payload, jobOptions(name, payload));
     if (job.id === undefined) throw new Error('BullMQ returned a job without an id');
     return job.id;
+  }
+
+  /**
+   * Creates or updates the job scheduler of a periodic job ({@link JOB_SCHEDULES}). Every web node
+   * calls this at start; the scheduler's id is fixed, so there is still one scheduler, one job per
+   * period, and a node that upserts the period already in force moves nothing: the next job keeps
+   * its time. A new scheduler's first job runs at once.
+   */
+  async schedule(name: ScheduledJobName, options: ScheduleOptions = {}): Promise<void> {
+    const { schedulerId, everyMs: defaultEveryMs, payload, options: jobOpts } = JOB_SCHEDULES[name];
+    const everyMs = options.everyMs ?? defaultEveryMs;
+    if (!Number.isInteger(everyMs) || everyMs < 1) {
+      throw new RangeError(`everyMs: must be a whole number of milliseconds ≥ 1, got ${String(everyMs)}`);
+    }
+    await this.queue.upsertJobScheduler(
+      schedulerId,
+      { every: everyMs },
+      { name, data: payload, opts: jobOpts },
+    );
   }
 
   async getJob(id: string): Promise<JobView | undefined> {

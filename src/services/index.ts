@@ -13,6 +13,12 @@ export {
   queueReembedIfNeeded,
   type ReembedGalleryDeps,
 } from './reembed-gallery.job.js';
+export {
+  applyRetention,
+  handleApplyRetention,
+  type RetentionDeps,
+  type RetentionResult,
+} from './retention.job.js';
 export { ReembedTrigger, type ReembedTriggerDeps } from './reembed-trigger.service.js';
 export {
   DEFAULT_RETENTION_DAYS,

@@ -4,7 +4,8 @@
  * are kept. They start from the
  * configuration, are overridden by what was saved in the store, and every change is validated,
  * saved, pushed to every connected recognition node (and to each node that connects later) and
- * applied to retention at once.
+ * applied to retention at once. The periodic retention run is a job (`retention.job.ts`), not a
+ * timer here: several web nodes share one store, and it runs once per period for all of them.
  */
 import { z } from 'zod';
 import type { Config } from '../../config.js';
@@ -17,7 +18,8 @@ import {
   type MatchThresholds,
   type ThresholdPolicy,
 } from '../core/index.js';
-import type { Store, UnknownFace } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { applyRetention } from './retention.job.js';
 import type { ThresholdService } from './thresholds.service.js';
 
 /** The thresholds in force for the nodes' face model, as the Settings page explains them. */
@@ -68,7 +70,7 @@ export interface SettingsServiceDeps {
   targets: () => readonly SettingsTarget[];
   /** @defaultValue the system clock */
   clock?: { now(): number };
-  /** A push or a retention pass failed; the next one tries again. */
+  /** A push or the retention pass of a save failed; the next one (or the retention job) tries again. */
   onError?: (error: unknown, what: string) => void;
   /** Where the thresholds for the settings' policy come from, and for which face model. */
   thresholds?: { service: ThresholdService; model: DescriptorModel };
@@ -97,9 +99,6 @@ export function settingsFromConfig(
 
 /** The store key under which the saved settings are kept, as one JSON object. */
 export const SETTINGS_KEY = 'web.settings';
-/** How often retention runs besides at start and at every save. @defaultValue 1 h */
-const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
-const MS_PER_DAY = 86_400_000;
 
 /**
  * Within what the bridge protocol and `config.ts` accept; thresholds are kept to 0.1–1.5, where
@@ -163,7 +162,6 @@ function problem(error: z.ZodError): string {
 
 export class SettingsService {
   #current: RollcallSettings;
-  #timer: NodeJS.Timeout | undefined;
   /** Saves run one after another, so two at once cannot interleave store write and push. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -172,35 +170,36 @@ export class SettingsService {
   }
 
   /**
-   * Reads the saved settings over the defaults and starts retention. A saved value that is no
+   * Reads the saved settings over the defaults and puts them in effect. A saved value that is no
    * longer valid (a time zone the runtime dropped) is ignored with the defaults kept for it.
    */
   async start(): Promise<RollcallSettings> {
-    const saved = await this.deps.store.getSetting(SETTINGS_KEY);
-    if (
-      saved !== null &&
-      typeof saved.value === 'object' &&
-      saved.value !== null &&
-      !Array.isArray(saved.value)
-    ) {
-      const merged = settingsSchema.safeParse({
-        ...this.deps.defaults,
-        ...withoutPreCalibrationThresholds(saved.value),
-      });
-      if (merged.success) this.#current = merged.data;
-      else this.deps.onError?.(new Error(problem(merged.error)), 'saved settings ignored');
-    }
-    this.#timer = setInterval(() => {
-      this.applyRetention().catch((error: unknown) => this.deps.onError?.(error, 'retention'));
-    }, RETENTION_INTERVAL_MS);
-    this.#timer.unref();
-    await this.applyRetention().catch((error: unknown) => this.deps.onError?.(error, 'retention'));
+    this.#current = await this.saved();
     return this.current();
   }
 
-  close(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+  /**
+   * The settings as saved in the store now, over the defaults, without putting them in effect here:
+   * for work any web node may run (the retention job), since another node may have saved since
+   * this one started.
+   */
+  async saved(): Promise<RollcallSettings> {
+    const saved = await this.deps.store.getSetting(SETTINGS_KEY);
+    if (
+      saved === null ||
+      typeof saved.value !== 'object' ||
+      saved.value === null ||
+      Array.isArray(saved.value)
+    ) {
+      return { ...this.deps.defaults };
+    }
+    const merged = settingsSchema.safeParse({
+      ...this.deps.defaults,
+      ...withoutPreCalibrationThresholds(saved.value),
+    });
+    if (merged.success) return merged.data;
+    this.deps.onError?.(new Error(problem(merged.error)), 'saved settings ignored');
+    return { ...this.deps.defaults };
   }
 
   current(): RollcallSettings {
@@ -242,7 +241,12 @@ export class SettingsService {
       await this.deps.store.setSetting(SETTINGS_KEY, parsed.data);
       this.#current = parsed.data;
       const pushedTo = this.pushAll();
-      await this.applyRetention().catch((error: unknown) => this.deps.onError?.(error, 'retention'));
+      // A shorter period applies now, not at the next scheduled run.
+      await applyRetention({
+        store: this.deps.store,
+        rules: () => this.#current,
+        ...(this.deps.clock ? { clock: this.deps.clock } : {}),
+      }).catch((error: unknown) => this.deps.onError?.(error, 'retention'));
       return { settings: this.current(), pushedTo };
     });
     this.#queue = run.catch(() => undefined);
@@ -269,26 +273,5 @@ export class SettingsService {
   /** Sends the current settings to every connected node; returns how many took them. */
   pushAll(): number {
     return this.deps.targets().filter((target) => this.pushTo(target)).length;
-  }
-
-  /**
-   * Unknown faces nobody reviewed within the retention period are dismissed, then the crops of
-   * every event older than it are dropped (open unknown faces keep theirs until dismissed).
-   */
-  async applyRetention(): Promise<{ dismissed: number; cropsDropped: number }> {
-    const { store } = this.deps;
-    const cutoff = new Date(
-      (this.deps.clock ?? Date).now() - this.#current.retentionDays * MS_PER_DAY,
-    ).toISOString();
-    const stale: UnknownFace[] = [];
-    let offset: number | null = 0;
-    while (offset !== null) {
-      const page = await store.listUnknownFaces({ status: 'open', limit: 1000, offset });
-      stale.push(...page.items.filter((face) => face.at < cutoff));
-      offset = page.nextOffset;
-    }
-    for (const face of stale) await store.dismissUnknownFace(face.id);
-    const cropsDropped = await store.pruneEventCrops(cutoff);
-    return { dismissed: stale.length, cropsDropped };
   }
 }

@@ -12,12 +12,8 @@ import { after, describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { BridgeClient, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
-import {
-  Command,
-  encodeMessage,
-  FRAME_HEADER_BYTES,
-  sampleMessages,
-} from '../../src/bridge/protocol/index.js';
+import { Command, encodeMessage, FRAME_HEADER_BYTES } from '../../src/bridge/protocol/index.js';
+import { sampleMessages } from '../support/sample-messages.js';
 import { Gallery, mulberry32 } from '../../src/core/index.js';
 import { tempDir } from '../support/temp.js';
 

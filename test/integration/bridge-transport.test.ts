@@ -25,11 +25,10 @@ import {
   encodeMessage,
   FrameDecoder,
   parseMessage,
-  sampleDescriptor,
   ServerHandshake,
-  sampleJpeg,
   type BridgeMessage,
 } from '../../src/bridge/protocol/index.js';
+import { sampleDescriptor, sampleJpeg } from '../support/sample-messages.js';
 import {
   DESCRIPTOR_LENGTHS,
   ErrorCode,

@@ -19,6 +19,7 @@ import {
   EnrollmentService,
   GallerySync,
   engineEmbedder,
+  handleApplyRetention,
   handleReembedGallery,
   handleTrainPerson,
 } from '../../src/services/index.js';
@@ -107,6 +108,7 @@ describe('enrollment → gallery push → recognition → attendance', () => {
           embed: (photos, options) => clients.embed(photos, 30_000, options?.model),
           gallerySync,
         }),
+        [JobName.ApplyRetention]: handleApplyRetention({ store, rules: () => ({ retentionDays: 30 }) }),
       },
     );
     closers.push(() => jobs.close());

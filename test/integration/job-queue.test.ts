@@ -26,6 +26,13 @@ describe('JobQueue on a real Redis', () => {
       },
       [JobName.ReembedGallery]: ({ model }) =>
         Promise.resolve({ model, photos: 0, embedded: 0, refused: [], galleryVersion: 0 }),
+      [JobName.ApplyRetention]: () =>
+        Promise.resolve({
+          retentionDays: 30,
+          cutoff: new Date(0).toISOString(),
+          dismissed: 0,
+          cropsDropped: 0,
+        }),
       ...overrides,
     };
   }

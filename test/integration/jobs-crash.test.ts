@@ -29,6 +29,13 @@ function completingHandlers(attempts: number[]): JobHandlers {
     },
     [JobName.ReembedGallery]: ({ model }) =>
       Promise.resolve({ model, photos: 0, embedded: 0, refused: [], galleryVersion: 0 }),
+    [JobName.ApplyRetention]: () =>
+      Promise.resolve({
+        retentionDays: 30,
+        cutoff: new Date(0).toISOString(),
+        dismissed: 0,
+        cropsDropped: 0,
+      }),
   };
 }
 

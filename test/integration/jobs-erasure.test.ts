@@ -10,6 +10,7 @@ import { jobOptions, JobName, JobQueue, PrivateRedis } from '../../src/queues/in
 import {
   EnrollmentService,
   GallerySync,
+  handleApplyRetention,
   handleReembedGallery,
   handleTrainPerson,
 } from '../../src/services/index.js';
@@ -116,6 +117,7 @@ describe('erasing a person removes their jobs', () => {
           gallerySync,
           embed: () => Promise.reject(new Error('not used')),
         }),
+        [JobName.ApplyRetention]: handleApplyRetention({ store, rules: () => ({ retentionDays: 30 }) }),
       },
     );
     try {

@@ -22,6 +22,7 @@ import {
   EnrollmentService,
   engineEmbedder,
   GallerySync,
+  handleApplyRetention,
   handleReembedGallery,
   handleTrainPerson,
   queueReembedIfNeeded,
@@ -86,6 +87,7 @@ function reembedScenario(from: DescriptorModel, to: DescriptorModel): void {
             embed: (photos, options) => reembedEmbed(photos, options),
             gallerySync: { resync: () => syncToNode() },
           }),
+          [JobName.ApplyRetention]: handleApplyRetention({ store, rules: () => ({ retentionDays: 30 }) }),
         },
       );
       closers.push(() => jobs.close());

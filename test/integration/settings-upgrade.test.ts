@@ -17,7 +17,6 @@ async function startWith(saved: { [key: string]: JsonValue }) {
   try {
     return { current: await settings.start(), policy: settings.thresholdPolicy() };
   } finally {
-    settings.close();
     await store.close();
   }
 }

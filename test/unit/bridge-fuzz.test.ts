@@ -21,10 +21,10 @@ import {
   isProtocolError,
   parseMessage,
   PROTOCOL_ERROR_CODES,
-  sampleMessages,
   type DecodedFrame,
   type FrameLimits,
 } from '../../src/bridge/protocol/index.js';
+import { sampleMessages } from '../support/sample-messages.js';
 import { mulberry32 } from '../../src/core/index.js';
 
 const CASES = Number(process.env.BRIDGE_FUZZ_CASES ?? 20_000);

@@ -13,9 +13,6 @@ import {
   packDescriptors,
   parseMessage,
   ProtocolError,
-  sampleDescriptor,
-  sampleJpeg,
-  sampleMessages,
   unpackDescriptors,
   wireDescriptorBytes,
   wireSchemas,
@@ -24,6 +21,7 @@ import {
   type MessageOf,
   type ProtocolErrorCode,
 } from '../../src/bridge/protocol/index.js';
+import { sampleDescriptor, sampleJpeg, sampleMessages } from '../support/sample-messages.js';
 import { snapshotParts } from '../../src/bridge/index.js';
 
 /** Bytes of one face-api descriptor, the model most of these tests use. */

@@ -17,4 +17,3 @@ export * from './messages.js';
 export { wireDescriptorBytes, packDescriptors, unpackDescriptors } from './descriptor-codec.js';
 export * from './protocol-error.js';
 export * from './handshake.js';
-export { sampleMessages, sampleDescriptor, sampleJpeg } from './sample-messages.js';

@@ -1,11 +1,11 @@
 /**
- * One valid message of every command, with every binary part filled. For the protocol's tests and
- * for the tests of transports built on it (a round trip over a real socket, say), so they all agree
+ * One valid message of every command, with every binary part filled: test fixtures, kept out of
+ * `src/` so the shipped protocol carries none. For the protocol's tests and for the tests of
+ * transports built on it (a round trip over a real socket, say), so they all agree
  * on what "valid" looks like without copying fixtures around.
  */
-import { DESCRIPTOR_LENGTHS, type DescriptorModel } from '../../core/index.js';
-import { PROTOCOL_VERSION } from './frame-codec.js';
-import { Command, type BridgeMessage } from './messages.js';
+import { Command, PROTOCOL_VERSION, type BridgeMessage } from '../../src/bridge/protocol/index.js';
+import { DESCRIPTOR_LENGTHS, type DescriptorModel } from '../../src/core/index.js';
 
 /** A deterministic descriptor of `model`: distinct per `seed`, every value finite. */
 export function sampleDescriptor(seed: number, model: DescriptorModel = 'face-api'): Float32Array {

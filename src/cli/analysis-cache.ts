@@ -43,7 +43,15 @@ export const PIPELINE_VERSION = 1;
  * without anyone having to remember to bump {@link PIPELINE_VERSION}. A comment-only edit costs a
  * re-analysis too: the safe side.
  */
-const ANALYSIS_CODE = ['../engine/', '../workers/', '../core/quality.js', '../core/geometry.js'];
+const ANALYSIS_CODE = [
+  '../engine/',
+  // The engine's threads; the room's other thread (gallery measuring for calibration) analyses nothing.
+  '../workers/engine-task.js',
+  '../workers/face-engine.pool.js',
+  '../workers/face-engine.worker.js',
+  '../core/quality.js',
+  '../core/geometry.js',
+];
 
 /** sha256 (16 hex digits) over the names and bytes of the analysis code, in a fixed order. */
 export async function analysisCodeFingerprint(): Promise<string> {

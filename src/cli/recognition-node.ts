@@ -193,6 +193,9 @@ export async function startRecognitionNode(
     pipeline.updateSettings({ thresholds: { match: thresholds.match, unknown: thresholds.unknown } });
     logger.info(thresholds, 'match thresholds set for the gallery');
   });
+  calibrator.on('failed', (error) => {
+    logger.error({ err: error }, 'measuring the changed gallery failed; the thresholds in force stay');
+  });
   server.on('galleryChanged', (change) => {
     logger.info(change, 'gallery updated by a web node');
     calibrator.galleryChanged();

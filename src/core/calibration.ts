@@ -337,6 +337,27 @@ export interface GalleryCalibration {
 }
 
 /**
+ * What a gallery's calibration needs from its descriptors: how many people have one, and their
+ * impostor sample (null below {@link MIN_CALIBRATION_PEOPLE}). The expensive step, and plain data,
+ * so a node measures on another thread and decides on its own.
+ */
+export interface GalleryMeasure {
+  people: number;
+  impostors: ImpostorModel | null;
+}
+
+export function measureGallery(
+  people: readonly CalibrationPerson[],
+  options: ImpostorSampleOptions = {},
+): GalleryMeasure {
+  const enrolled = people.filter((p) => p.descriptors.length > 0).length;
+  return {
+    people: enrolled,
+    impostors: enrolled >= MIN_CALIBRATION_PEOPLE ? impostorModel(people, options) : null,
+  };
+}
+
+/**
  * Measures a gallery of `model` descriptors. F(t) is the more cautious of the gallery's own
  * impostor sample (once it has {@link MIN_CALIBRATION_PEOPLE} people) and the model's reference
  * curve: a small gallery says little about the strangers it has not met, and a gallery of
@@ -347,8 +368,12 @@ export function calibrateGallery(
   model: DescriptorModel,
   options: ImpostorSampleOptions = {},
 ): GalleryCalibration {
-  const enrolled = people.filter((p) => p.descriptors.length > 0).length;
-  const impostors = enrolled >= MIN_CALIBRATION_PEOPLE ? impostorModel(people, options) : null;
+  return calibrationFrom(measureGallery(people, options), model);
+}
+
+/** The calibration of a gallery already measured ({@link measureGallery}): cheap. */
+export function calibrationFrom(measure: GalleryMeasure, model: DescriptorModel): GalleryCalibration {
+  const { people: enrolled, impostors } = measure;
   const reference = REFERENCE_IMPOSTORS[model];
   const measurable = impostors !== null || reference !== undefined;
   const impostorRate = (t: number): number =>

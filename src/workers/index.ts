@@ -1,1 +1,2 @@
 export { FaceEnginePool, type FaceEnginePoolOptions } from './face-engine.pool.js';
+export { measureGalleryOffThread, type MeasureOffThreadOptions } from './measure-gallery-off-thread.js';

@@ -5,11 +5,13 @@ import { describe, it } from 'node:test';
 import {
   Gallery,
   gaussian,
+  measureGallery,
   mulberry32,
   normalizeDescriptor,
   PRIOR_THRESHOLDS,
 } from '../../src/core/index.js';
 import { ThresholdCalibrator } from '../../src/recognition/index.js';
+import { measureGalleryOffThread } from '../../src/workers/index.js';
 
 const DIM = 128;
 
@@ -48,7 +50,7 @@ describe('ThresholdCalibrator', () => {
     assert.equal(few.people, 50);
 
     enroll(gallery, 250, 2);
-    calibrator.recalibrate();
+    await calibrator.recalibrate();
     assert.equal(calibrator.current.people, 300);
     assert.ok(calibrator.current.match < few.match, 'more people enrolled: a stricter threshold');
     calibrator.close();
@@ -72,5 +74,61 @@ describe('ThresholdCalibrator', () => {
     assert.deepEqual(seen.slice(0, 1), [0.3]);
     assert.equal(seen.length, 2);
     calibrator.close();
+  });
+
+  it('keeps the thresholds in force when measuring fails, and lets the newest measuring win', async () => {
+    const gallery = new Gallery({ dimension: DIM });
+    enroll(gallery, 40, 4);
+    let calls = 0;
+    const calibrator = new ThresholdCalibrator({
+      gallery,
+      model: 'face-api',
+      policy: { strangerRateTarget: 0.01 },
+      measure: async (people) => {
+        calls++;
+        if (calls === 1) throw new Error('thread died');
+        // The second measuring is slow; the third, started meanwhile, must be the one kept.
+        if (calls === 2) await new Promise((resolve) => setTimeout(resolve, 50));
+        return measureGallery(people);
+      },
+    });
+    const before = calibrator.current;
+    const failures: Error[] = [];
+    const seen: number[] = [];
+    calibrator.on('failed', (error) => failures.push(error));
+    calibrator.on('changed', (t) => seen.push(t.people));
+    await calibrator.recalibrate();
+    assert.equal(failures[0]?.message, 'thread died');
+    assert.deepEqual(calibrator.current, before);
+
+    const slow = calibrator.recalibrate();
+    enroll(gallery, 10, 5);
+    await calibrator.recalibrate();
+    await slow;
+    assert.deepEqual(seen, [50], 'the superseded measuring changed nothing');
+    assert.equal(calibrator.current.people, 50);
+    calibrator.close();
+  });
+});
+
+describe('measureGalleryOffThread', () => {
+  it('measures on a worker thread exactly as on this one', async () => {
+    const gallery = new Gallery({ dimension: DIM });
+    enroll(gallery, 60, 6);
+    const people = gallery.people();
+    const here = measureGallery(people);
+    const there = await measureGalleryOffThread(people);
+    assert.equal(there.people, 60);
+    assert.ok(there.impostors && here.impostors);
+    assert.deepEqual(there.impostors, here.impostors);
+  });
+
+  it('stops when aborted', async () => {
+    const gallery = new Gallery({ dimension: DIM });
+    enroll(gallery, 60, 7);
+    const abort = new AbortController();
+    const measuring = measureGalleryOffThread(gallery.people(), { signal: abort.signal });
+    abort.abort(new Error('superseded'));
+    await assert.rejects(measuring, /superseded/);
   });
 });

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
-import { backoffDelayMs, systemClock, type Cancel, type Clock } from '../capture/index.js';
+import { backoffDelayMs, OptionChecks, systemClock, type Cancel, type Clock } from '../shared/index.js';
 import {
   ErrorCode,
   RollcallError,
@@ -401,30 +401,39 @@ function resolveClientOptions(options: BridgeClientOptions): ResolvedClientOptio
     dedupIds: options.dedupIds ?? 10_000,
     random: options.random ?? Math.random,
   };
-  const bad: string[] = [];
-  if (typeof resolved.host !== 'string' || resolved.host.length === 0)
-    bad.push('host must be a non-empty string');
-  if (!Number.isInteger(resolved.port) || resolved.port < 1 || resolved.port > 65535) {
-    bad.push(`port must be an integer from 1 to 65535 (got ${String(resolved.port)})`);
-  }
-  if (typeof resolved.secret !== 'string' || resolved.secret.length === 0)
-    bad.push('secret must be non-empty');
-  for (const key of [
-    'connectTimeoutMs',
-    'heartbeatMs',
-    'deadPeerMs',
-    'initialBackoffMs',
-    'maxBackoffMs',
-    'dedupIds',
-  ] as const) {
-    const value = resolved[key];
-    if (!Number.isInteger(value) || value < 1)
-      bad.push(`${key} must be a positive integer (got ${String(value)})`);
-  }
-  if (!(resolved.jitterRatio >= 0 && resolved.jitterRatio <= 1)) bad.push('jitterRatio must be from 0 to 1');
-  if (bad.length > 0) {
-    throw new RollcallError(ErrorCode.UsageInvalid, `invalid BridgeClient options: ${bad.join('; ')}`);
-  }
+  new OptionChecks('BridgeClient')
+    .require(
+      typeof resolved.host === 'string' && resolved.host.length > 0,
+      'host',
+      'must be a non-empty string',
+      resolved.host,
+    )
+    .require(
+      Number.isInteger(resolved.port) && resolved.port >= 1 && resolved.port <= 65535,
+      'port',
+      'must be an integer from 1 to 65535',
+      resolved.port,
+    )
+    .requireHidden(
+      typeof resolved.secret === 'string' && resolved.secret.length > 0,
+      'secret',
+      'must be non-empty',
+    )
+    .integers(resolved, [
+      'connectTimeoutMs',
+      'heartbeatMs',
+      'deadPeerMs',
+      'initialBackoffMs',
+      'maxBackoffMs',
+      'dedupIds',
+    ])
+    .require(
+      resolved.jitterRatio >= 0 && resolved.jitterRatio <= 1,
+      'jitterRatio',
+      'must be from 0 to 1',
+      resolved.jitterRatio,
+    )
+    .throwIfAny();
   return resolved;
 }
 

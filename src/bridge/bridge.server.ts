@@ -24,7 +24,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
-import { systemClock, type Cancel, type Clock } from '../capture/index.js';
+import { OptionChecks, systemClock, type Cancel, type Clock } from '../shared/index.js';
 import {
   ErrorCode,
   RollcallError,
@@ -199,14 +199,24 @@ function resolveOptions(options: BridgeServerOptions): ResolvedOptions {
     closeTimeoutMs: options.closeTimeoutMs ?? 2000,
     ...(options.tls === undefined ? {} : { tls: options.tls }),
   };
-  const bad: string[] = [];
-  if (typeof resolved.host !== 'string' || resolved.host.length === 0)
-    bad.push('host must be a non-empty string');
-  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
-    bad.push(`port must be an integer from 0 to 65535 (got ${String(resolved.port)})`);
-  }
-  if (typeof resolved.secret !== 'string' || resolved.secret.length === 0)
-    bad.push('secret must be non-empty');
+  const checks = new OptionChecks('BridgeServer')
+    .require(
+      typeof resolved.host === 'string' && resolved.host.length > 0,
+      'host',
+      'must be a non-empty string',
+      resolved.host,
+    )
+    .require(
+      Number.isInteger(resolved.port) && resolved.port >= 0 && resolved.port <= 65535,
+      'port',
+      'must be an integer from 0 to 65535',
+      resolved.port,
+    )
+    .requireHidden(
+      typeof resolved.secret === 'string' && resolved.secret.length > 0,
+      'secret',
+      'must be non-empty',
+    );
   const positive = [
     'heartbeatMs',
     'handshakeTimeoutMs',
@@ -219,14 +229,7 @@ function resolveOptions(options: BridgeServerOptions): ResolvedOptions {
     'maxWriteBufferBytes',
     'closeTimeoutMs',
   ] as const;
-  for (const key of positive) {
-    const value = resolved[key];
-    if (!Number.isInteger(value) || value < 1)
-      bad.push(`${key} must be a positive integer (got ${String(value)})`);
-  }
-  if (bad.length > 0) {
-    throw new RollcallError(ErrorCode.UsageInvalid, `invalid BridgeServer options: ${bad.join('; ')}`);
-  }
+  checks.integers(resolved, positive).throwIfAny();
   return resolved;
 }
 

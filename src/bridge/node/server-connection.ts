@@ -26,6 +26,7 @@ import {
 } from '../protocol/index.js';
 import { asRollcallError } from './as-rollcall-error.js';
 import type { GalleryChange, GalleryReplica, GalleryUpdate } from './gallery-replica.js';
+import { EventPump } from './event-pump.js';
 import type { NodeOutbox } from './node-outbox.js';
 import type { ResolvedServerOptions } from './server-options.js';
 import type { BridgeServerEvents, ConnectionInfo } from './server-events.js';
@@ -51,8 +52,6 @@ export interface ConnectionContext {
 
 /** Handshake frames are tiny; a peer that has not authenticated may not make us buffer more. */
 const HANDSHAKE_LIMITS = { maxJsonBytes: 4096, maxBinaryBytes: 1 };
-/** Events fetched from the outbox per step of a connection's pump. */
-const EVENT_BATCH = 64;
 
 /** One web node's connection, from the first byte to the close. */
 export class ServerConnection {
@@ -69,13 +68,9 @@ export class ServerConnection {
   #blocked = false;
   #statusDue = false;
   readonly #frames: Buffer[] = [];
-  /** Event ids sent on this connection and not yet known to be acknowledged, with when they were sent. */
-  #sent = new Map<string, number>();
   /** A snapshot arriving in parts, until its last part. */
   readonly #snapshot = new SnapshotCollector();
-  #pumping = false;
-  #pumpAgain = false;
-  #pruneDue = false;
+  readonly #events: EventPump;
   #embedsRunning = 0;
   #lastReceivedAt: number;
   #cancelHandshakeTimer: Cancel | undefined;
@@ -89,6 +84,16 @@ export class ServerConnection {
     this.#remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.#handshake = new ServerHandshake({ secret: context.options.secret, nodeId: context.options.nodeId });
     this.#lastReceivedAt = context.clock.now();
+    this.#events = new EventPump(context.outbox, context.clock, context.options, {
+      closed: () => this.#closed,
+      canWrite: () => this.#canWrite(),
+      send: (event) => {
+        this.#send({ command: Command.EVENT, event });
+      },
+      failed: (error) => {
+        this.#context.events.emit('failed', asRollcallError(error, 'cannot read events from the outbox'));
+      },
+    });
     socket.setNoDelay(true);
     socket.on('error', () => {
       // 'close' follows and reports it; an unhandled 'error' would crash the node.
@@ -105,10 +110,6 @@ export class ServerConnection {
 
   #canWrite(): boolean {
     return !this.#closed && !this.#blocked;
-  }
-
-  #pumpRequested(): boolean {
-    return this.#pumpAgain;
   }
 
   #isAuthenticated(): boolean {
@@ -198,69 +199,10 @@ export class ServerConnection {
     }
   }
 
-  /**
-   * Sends pending events this connection has not had, oldest first, while the socket accepts them
-   * and fewer than `maxUnackedEvents` await acknowledgement. Events are read from the outbox each
-   * time rather than queued, so a slow web node costs disk reads, not memory.
-   */
+  /** Sends pending events this web node has not had, as its socket allows (see {@link EventPump}). */
   pumpEvents(): void {
     if (!this.authenticated || this.#closed) return;
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
-    this.#pumping = true;
-    this.#pump().then(
-      () => {
-        this.#pumping = false;
-        if (this.#pumpAgain) {
-          this.#pumpAgain = false;
-          this.pumpEvents();
-        }
-      },
-      (error: unknown) => {
-        this.#pumping = false;
-        if (this.#closed) return;
-        this.#context.events.emit('failed', asRollcallError(error, 'cannot read events from the outbox'));
-      },
-    );
-  }
-
-  async #pump(): Promise<void> {
-    const { outbox, clock } = this.#context;
-    const { maxUnackedEvents, resendAfterMs } = this.#context.options;
-    for (;;) {
-      this.#pumpAgain = false;
-      if (this.#closed || this.#blocked) return;
-      const room = maxUnackedEvents - this.#sent.size;
-      // A full window moves only on acknowledgements: from this web node (deleted from #sent on
-      // ACK), or from another one (noticed by the pruning read at each heartbeat).
-      if (room <= 0 && !this.#pruneDue) return;
-      this.#pruneDue = false;
-      // Events only ever leave the head of the outbox or join its tail, and this connection is sent
-      // them in order, so the ones it still awaits an ACK for are a prefix: the ids of that prefix
-      // plus a batch (from memory) tell both what is new and which sent ones were acknowledged
-      // meanwhile; only the events to send are read back from disk.
-      const ids = outbox.pendingIds(this.#sent.size + Math.max(0, Math.min(EVENT_BATCH, room)));
-      const now = clock.now();
-      const stillSent = new Map<string, number>();
-      const due: string[] = [];
-      for (const id of ids) {
-        const sentAt = this.#sent.get(id);
-        if (sentAt !== undefined && now - sentAt < resendAfterMs) stillSent.set(id, sentAt);
-        else if (stillSent.size + due.length < maxUnackedEvents) due.push(id);
-      }
-      this.#sent = stillSent;
-      // Events acknowledged (by any web node) during the read are left out by it.
-      const toSend = due.length > 0 ? await outbox.read(due) : [];
-      if (this.#isClosed()) return;
-      for (const event of toSend) {
-        if (!this.#canWrite()) break;
-        this.#sent.set(event.id, now);
-        this.#send({ command: Command.EVENT, event });
-      }
-      if (toSend.length === 0 && !this.#pumpRequested()) return;
-    }
+    this.#events.pump();
   }
 
   // --- Incoming -----------------------------------------------------------------------------------
@@ -337,7 +279,7 @@ export class ServerConnection {
         return;
       }
       this.sendStatus();
-      this.#pruneDue = true;
+      this.#events.pruneNext();
       this.pumpEvents();
       this.#scheduleHeartbeat();
     });
@@ -408,7 +350,7 @@ export class ServerConnection {
   }
 
   #onAck(ids: string[]): void {
-    for (const id of ids) this.#sent.delete(id);
+    this.#events.acked(ids);
     this.#context.outbox.ack(ids).then(
       () => {
         this.pumpEvents();
@@ -539,7 +481,7 @@ export class ServerConnection {
     this.#cancelHandshakeTimer?.();
     this.#cancelHeartbeat?.();
     this.#frames.length = 0;
-    this.#sent.clear();
+    this.#events.clear();
     this.#context.closed(this);
     this.#context.events.emit('disconnected', { ...this.info, reason });
   }

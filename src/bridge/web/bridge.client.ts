@@ -3,7 +3,6 @@
  * reconnecting with backoff and jitter, calling the node dead after missed heartbeats, and
  * acknowledging events only once the web side has stored them.
  */
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   ErrorCode,
@@ -34,6 +33,7 @@ import {
   type ResolvedClientOptions,
 } from './client-options.js';
 import { ClientSession } from './client-session.js';
+import { NodeRequests } from './node-requests.js';
 
 export interface BridgeClientState {
   connected: boolean;
@@ -70,19 +70,6 @@ export interface BridgeClientEvents {
   nodeError: [RollcallError];
 }
 
-interface PendingEmbed {
-  resolve: (reply: EmbedReply) => void;
-  reject: (error: RollcallError) => void;
-  cancel: Cancel;
-}
-
-interface GalleryWaiter {
-  version: number;
-  resolve: () => void;
-  reject: (error: RollcallError) => void;
-  cancel: Cancel;
-}
-
 /** Most event ids in one ACK (the protocol's limit). */
 const ACK_BATCH = 1000;
 
@@ -108,8 +95,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
   #eventChain: Promise<void> = Promise.resolve();
   #ackIds: string[] = [];
   #ackScheduled = false;
-  readonly #embeds = new Map<string, PendingEmbed>();
-  #galleryWaiters: GalleryWaiter[] = [];
+  readonly #requests: NodeRequests;
   #loop: Promise<void> | undefined;
 
   /** @throws RollcallError `USAGE_INVALID` naming every bad option. */
@@ -117,6 +103,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
     super();
     this.#options = resolveClientOptions(options);
     new ClientHandshake({ secret: this.#options.secret, clientId: this.#options.clientId });
+    this.#requests = new NodeRequests(this.#options.clock, this.address);
   }
 
   /** `host:port` of the node. */
@@ -163,7 +150,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
       const session = this.#session;
       session?.close('web node shutting down');
       this.#stopHeartbeat();
-      this.#failRequests('the bridge client was closed');
+      this.#requests.failAll('the bridge client was closed');
       const deadline = new Promise<void>((resolve) => this.#options.clock.schedule(2000, resolve));
       await Promise.race([Promise.all([session?.whenClosed(), this.#loop]), deadline]);
       session?.destroy('web node shut down');
@@ -242,27 +229,8 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
    */
   embed(photos: EmbedPhoto[], timeoutMs = 30_000): Promise<EmbedReply> {
     const session = this.#session;
-    if (session === undefined || !session.open) return Promise.reject(this.#notConnected());
-    const requestId = randomUUID();
-    return new Promise<EmbedReply>((resolve, reject) => {
-      const cancel = this.#options.clock.schedule(timeoutMs, () => {
-        this.#embeds.delete(requestId);
-        reject(
-          new RollcallError(
-            ErrorCode.BridgeTimeout,
-            `${this.address}: no embed reply within ${timeoutMs} ms`,
-          ),
-        );
-      });
-      this.#embeds.set(requestId, { resolve, reject, cancel });
-      try {
-        session.send({ command: Command.EMBED_REQUEST, requestId, photos });
-      } catch (error) {
-        cancel();
-        this.#embeds.delete(requestId);
-        reject(error instanceof RollcallError ? error : this.#notConnected());
-      }
-    });
+    if (session === undefined || !session.open) return Promise.reject(this.#requests.notConnected());
+    return this.#requests.embed(session, photos, timeoutMs);
   }
 
   #galleryRequest(
@@ -271,51 +239,8 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
     timeoutMs: number,
   ): Promise<void> {
     const session = this.#session;
-    if (session === undefined || !session.open) return Promise.reject(this.#notConnected());
-    return new Promise<void>((resolve, reject) => {
-      const waiter: GalleryWaiter = {
-        version,
-        resolve,
-        reject,
-        cancel: this.#options.clock.schedule(timeoutMs, () => {
-          this.#galleryWaiters = this.#galleryWaiters.filter((w) => w !== waiter);
-          reject(
-            new RollcallError(
-              ErrorCode.BridgeTimeout,
-              `${this.address}: the node did not confirm gallery version ${version} within ${timeoutMs} ms`,
-            ),
-          );
-        }),
-      };
-      try {
-        for (const one of Array.isArray(message) ? message : [message]) session.send(one);
-      } catch (error) {
-        waiter.cancel();
-        reject(error instanceof RollcallError ? error : this.#notConnected());
-        return;
-      }
-      this.#galleryWaiters.push(waiter);
-    });
-  }
-
-  #notConnected(): RollcallError {
-    return new RollcallError(
-      ErrorCode.BridgeNotConnected,
-      `node ${this.address} is not connected; retry later`,
-    );
-  }
-
-  #failRequests(reason: string): void {
-    const error = new RollcallError(ErrorCode.BridgeNotConnected, `node ${this.address}: ${reason}`);
-    for (const [id, pending] of this.#embeds) {
-      pending.cancel();
-      pending.reject(error);
-      this.#embeds.delete(id);
-    }
-    for (const waiter of this.#galleryWaiters.splice(0)) {
-      waiter.cancel();
-      waiter.reject(error);
-    }
+    if (session === undefined || !session.open) return Promise.reject(this.#requests.notConnected());
+    return this.#requests.gallery(session, Array.isArray(message) ? message : [message], version, timeoutMs);
   }
 
   // --- Connection lifecycle -----------------------------------------------------------------------
@@ -390,7 +315,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
       closed: (reason, error) => {
         if (this.#session === session) this.#session = undefined;
         this.#stopHeartbeat();
-        this.#failRequests(`connection lost (${reason})`);
+        this.#requests.failAll(`connection lost (${reason})`);
         this.emit('disconnected', {
           nodeId: session.nodeId,
           reason,
@@ -432,12 +357,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
         const status = omitCommand(message);
         this.#lastHeartbeatAt = this.#options.clock.now();
         this.#status = status;
-        this.#galleryWaiters = this.#galleryWaiters.filter((waiter) => {
-          if (status.galleryVersion < waiter.version) return true;
-          waiter.cancel();
-          waiter.resolve();
-          return false;
-        });
+        this.#requests.statusArrived(status.galleryVersion);
         this.emit('status', status);
         return;
       }
@@ -449,14 +369,9 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
       case Command.FRAME:
         this.emit('frame', message.metadata, message.jpeg);
         return;
-      case Command.EMBED_REPLY: {
-        const pending = this.#embeds.get(message.requestId);
-        if (pending === undefined) return; // timed out already
-        this.#embeds.delete(message.requestId);
-        pending.cancel();
-        pending.resolve({ model: message.model, results: message.results });
+      case Command.EMBED_REPLY:
+        this.#requests.embedReplied(message.requestId, { model: message.model, results: message.results });
         return;
-      }
       case Command.PING:
         session.send({ command: Command.PONG, t: message.t });
         return;
@@ -465,13 +380,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
       case Command.ERROR: {
         // Errors about one request; a fatal one is followed by the node closing the connection.
         const error = errorFromMessage(message);
-        // The node refused a gallery of another model: nothing it will confirm, so fail the wait now.
-        if (error.code === ErrorCode.DescriptorModelMismatch) {
-          for (const waiter of this.#galleryWaiters.splice(0)) {
-            waiter.cancel();
-            waiter.reject(error);
-          }
-        }
+        if (error.code === ErrorCode.DescriptorModelMismatch) this.#requests.galleryRefused(error);
         this.emit('nodeError', error);
         return;
       }

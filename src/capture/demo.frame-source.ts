@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DirFrameSource } from './dir.frame-source.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/index.js';
 
 /** `sample1.jpg` … `sample6.jpg`; the folder also holds screenshots and scripts, which are not faces. */
 export const DEMO_PHOTO_PATTERN = /^sample\d+\.jpe?g$/i;

@@ -5,10 +5,9 @@
 import { EventEmitter } from 'node:events';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ErrorCode, RollcallError } from '../core/index.js';
-import { readImageFile, type RgbImage } from '../engine/index.js';
-import { invalidOption } from './invalid-option.js';
-import { systemClock, type Cancel, type Clock } from './clock.js';
+import { ErrorCode, RollcallError, type RgbImage } from '../core/index.js';
+import { readImageFile } from '../engine/index.js';
+import { OptionChecks, systemClock, type Cancel, type Clock } from '../shared/index.js';
 import type { FrameSource, FrameSourceEvents } from './frame-source.js';
 
 export interface DirFrameSourceOptions {
@@ -51,11 +50,11 @@ type ResolvedOptions = Required<
   match: RegExp | undefined;
 };
 
-function invalid(option: string, rule: string, value: unknown): RollcallError {
-  return invalidOption('DirFrameSource', option, rule, value);
-}
-
-/** Defaults, then overrides, then validation whose message names the option. */
+/**
+ * Defaults, then overrides, then validation naming every bad option.
+ *
+ * @throws RollcallError `SOURCE_INVALID`.
+ */
 export function resolveDirOptions(options: DirFrameSourceOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     dir: options.dir,
@@ -66,27 +65,45 @@ export function resolveDirOptions(options: DirFrameSourceOptions): ResolvedOptio
     maxCachedImages: options.maxCachedImages ?? 64,
     match: options.match,
   };
-  if (typeof resolved.dir !== 'string' || resolved.dir === '') {
-    throw invalid('dir', 'must name a folder', resolved.dir);
-  }
-  if (typeof resolved.cameraId !== 'string' || resolved.cameraId.trim() === '') {
-    throw invalid('cameraId', 'must be a non-empty string', resolved.cameraId);
-  }
-  if (!Number.isFinite(resolved.fps) || resolved.fps <= 0 || resolved.fps > 120) {
-    throw invalid('fps', 'must be a number above 0 and at most 120', resolved.fps);
-  }
-  if (
-    options.secondsPerImage !== undefined &&
-    !(options.secondsPerImage > 0 && options.secondsPerImage <= 3600)
-  ) {
-    throw invalid('secondsPerImage', 'must be a number above 0 and at most 3600', options.secondsPerImage);
-  }
-  if (!Number.isInteger(resolved.maxSide) || resolved.maxSide < 16) {
-    throw invalid('maxSide', 'must be a whole number of at least 16', resolved.maxSide);
-  }
-  if (!Number.isInteger(resolved.maxCachedImages) || resolved.maxCachedImages < 0) {
-    throw invalid('maxCachedImages', 'must be a whole number of at least 0', resolved.maxCachedImages);
-  }
+  new OptionChecks('DirFrameSource', ErrorCode.SourceInvalid)
+    .require(
+      typeof resolved.dir === 'string' && resolved.dir !== '',
+      'dir',
+      'must name a folder',
+      resolved.dir,
+    )
+    .require(
+      typeof resolved.cameraId === 'string' && resolved.cameraId.trim() !== '',
+      'cameraId',
+      'must be a non-empty string',
+      resolved.cameraId,
+    )
+    .require(
+      Number.isFinite(resolved.fps) && resolved.fps > 0 && resolved.fps <= 120,
+      'fps',
+      'must be a number above 0 and at most 120',
+      resolved.fps,
+    )
+    .require(
+      options.secondsPerImage === undefined ||
+        (options.secondsPerImage > 0 && options.secondsPerImage <= 3600),
+      'secondsPerImage',
+      'must be a number above 0 and at most 3600',
+      options.secondsPerImage,
+    )
+    .require(
+      Number.isInteger(resolved.maxSide) && resolved.maxSide >= 16,
+      'maxSide',
+      'must be a whole number of at least 16',
+      resolved.maxSide,
+    )
+    .require(
+      Number.isInteger(resolved.maxCachedImages) && resolved.maxCachedImages >= 0,
+      'maxCachedImages',
+      'must be a whole number of at least 0',
+      resolved.maxCachedImages,
+    )
+    .throwIfAny();
   return resolved;
 }
 

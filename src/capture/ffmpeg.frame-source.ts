@@ -5,8 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { ErrorCode, RollcallError } from '../core/index.js';
-import { invalidOption } from './invalid-option.js';
-import { systemClock, type Cancel, type Clock } from './clock.js';
+import { OptionChecks, systemClock, type Cancel, type Clock } from '../shared/index.js';
 import {
   classifyFfmpegFailure,
   ffmpegInputKind,
@@ -61,11 +60,11 @@ const DEFAULTS = {
   killTimeoutMs: 2_000,
 } as const;
 
-function invalid(option: string, rule: string, value: unknown): RollcallError {
-  return invalidOption('FfmpegFrameSource', option, rule, value);
-}
-
-/** Defaults, then overrides, then validation whose message names the option. */
+/**
+ * Defaults, then overrides, then validation naming every bad option.
+ *
+ * @throws RollcallError `SOURCE_INVALID`.
+ */
 export function resolveFfmpegOptions(options: FfmpegFrameSourceOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     input: options.input,
@@ -79,31 +78,43 @@ export function resolveFfmpegOptions(options: FfmpegFrameSourceOptions): Resolve
     startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
     killTimeoutMs: options.killTimeoutMs ?? DEFAULTS.killTimeoutMs,
   };
+  const checks = new OptionChecks('FfmpegFrameSource', ErrorCode.SourceInvalid);
   const wholeIn = (name: 'width' | 'height', min: number, max: number): void => {
     const value = resolved[name];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw invalid(name, `must be a whole number from ${min} to ${max}`, value);
-    }
+    const ok = Number.isInteger(value) && value >= min && value <= max;
+    checks.require(ok, name, `must be a whole number from ${min} to ${max}`, value);
   };
-  if (typeof resolved.input !== 'string' || resolved.input.trim() === '') {
-    throw invalid('input', 'must name a device, URL or file', resolved.input);
-  }
-  if (typeof resolved.cameraId !== 'string' || resolved.cameraId.trim() === '') {
-    throw invalid('cameraId', 'must be a non-empty string', resolved.cameraId);
-  }
+  checks.require(
+    typeof resolved.input === 'string' && resolved.input.trim() !== '',
+    'input',
+    'must name a device, URL or file',
+    resolved.input,
+  );
+  checks.require(
+    typeof resolved.cameraId === 'string' && resolved.cameraId.trim() !== '',
+    'cameraId',
+    'must be a non-empty string',
+    resolved.cameraId,
+  );
   wholeIn('width', 16, 7680);
   wholeIn('height', 16, 4320);
-  if (!Number.isFinite(resolved.fps) || resolved.fps <= 0 || resolved.fps > 120) {
-    throw invalid('fps', 'must be a number above 0 and at most 120', resolved.fps);
-  }
+  checks.require(
+    Number.isFinite(resolved.fps) && resolved.fps > 0 && resolved.fps <= 120,
+    'fps',
+    'must be a number above 0 and at most 120',
+    resolved.fps,
+  );
   for (const name of ['startTimeoutMs', 'killTimeoutMs'] as const) {
-    if (!Number.isFinite(resolved[name]) || resolved[name] <= 0) {
-      throw invalid(name, 'must be a positive number of milliseconds', resolved[name]);
-    }
+    const ok = Number.isFinite(resolved[name]) && resolved[name] > 0;
+    checks.require(ok, name, 'must be a positive number of milliseconds', resolved[name]);
   }
-  if (typeof resolved.ffmpegPath !== 'string' || resolved.ffmpegPath === '') {
-    throw invalid('ffmpegPath', 'must be a path or command name', resolved.ffmpegPath);
-  }
+  checks.require(
+    typeof resolved.ffmpegPath === 'string' && resolved.ffmpegPath !== '',
+    'ffmpegPath',
+    'must be a path or command name',
+    resolved.ffmpegPath,
+  );
+  checks.throwIfAny();
   return resolved;
 }
 

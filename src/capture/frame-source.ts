@@ -3,7 +3,7 @@
  * FrameSource; the recognition pipeline sees only this interface.
  */
 import type { EventEmitter } from 'node:events';
-import type { RgbImage } from '../engine/index.js';
+import type { RgbImage } from '../core/index.js';
 
 export interface Frame {
   /** Which camera this frame is from, as named in events and the live view. */

@@ -3,7 +3,6 @@
  * the `FrameSource` interface; the adapters are exported for tests, benchmarks and special setups.
  */
 export type { Frame, FrameSource, FrameSourceEvents } from './frame-source.js';
-export { systemClock, type Cancel, type Clock } from './clock.js';
 export {
   classifyFfmpegFailure,
   ffmpegInputKind,
@@ -27,9 +26,7 @@ export {
   type DemoFrameSourceOptions,
 } from './demo.frame-source.js';
 export {
-  backoffDelayMs,
   SupervisedFrameSource,
-  type BackoffOptions,
   type RestartInfo,
   type SupervisedFrameSourceEvents,
   type SupervisedFrameSourceOptions,

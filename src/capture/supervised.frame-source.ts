@@ -6,8 +6,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { ErrorCode, RollcallError } from '../core/index.js';
-import { invalidOption } from './invalid-option.js';
-import { systemClock, type Cancel, type Clock } from './clock.js';
+import {
+  backoffDelayMs,
+  OptionChecks,
+  systemClock,
+  type BackoffOptions,
+  type Cancel,
+  type Clock,
+} from '../shared/index.js';
 import type { Frame, FrameSource, FrameSourceEvents } from './frame-source.js';
 
 /** One restart, as reported by the `restarted` event. */
@@ -25,20 +31,6 @@ export interface RestartInfo {
 export interface SupervisedFrameSourceEvents extends FrameSourceEvents {
   /** A restart was scheduled: the failed source is being closed, a new one starts after `delayMs`. */
   restarted: [RestartInfo];
-}
-
-export interface BackoffOptions {
-  /** Delay before the first restart in a row. @defaultValue 500 */
-  initialBackoffMs?: number;
-  /** The delay never grows past this. @defaultValue 30000 */
-  maxBackoffMs?: number;
-  /** Each further restart in a row waits this many times longer. @defaultValue 2 */
-  backoffFactor?: number;
-  /**
-   * Up to this fraction is added at random, so many nodes behind one broken network switch do not
-   * all reconnect in the same instant. @defaultValue 0.2
-   */
-  jitterRatio?: number;
 }
 
 export interface SupervisedFrameSourceOptions extends BackoffOptions {
@@ -75,16 +67,6 @@ type ResolvedOptions = Required<
   Omit<SupervisedFrameSourceOptions, 'factory' | 'clock' | 'random' | 'cameraId'>
 >;
 
-/** The delay before restart number `attempt` (1-based) in a row. */
-export function backoffDelayMs(attempt: number, options: BackoffOptions = {}, random = Math.random): number {
-  const initial = options.initialBackoffMs ?? 500;
-  const max = options.maxBackoffMs ?? 30_000;
-  const factor = options.backoffFactor ?? 2;
-  const jitter = options.jitterRatio ?? 0.2;
-  const base = Math.min(max, initial * factor ** Math.max(0, attempt - 1));
-  return Math.round(Math.min(max, base * (1 + jitter * random())));
-}
-
 function resolveOptions(options: SupervisedFrameSourceOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     description: options.description ?? 'supervised frame source',
@@ -98,14 +80,19 @@ function resolveOptions(options: SupervisedFrameSourceOptions): ResolvedOptions 
     retryFirstStart: options.retryFirstStart ?? false,
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
   };
-  const invalid = (option: string, rule: string, value: unknown): RollcallError =>
-    invalidOption('SupervisedFrameSource', option, rule, value);
-  if (typeof options.cameraId !== 'string' || options.cameraId.trim() === '') {
-    throw invalid('cameraId', 'must be a non-empty string', options.cameraId);
-  }
-  if (typeof options.factory !== 'function') {
-    throw invalid('factory', 'must be a function that makes a FrameSource', options.factory);
-  }
+  const checks = new OptionChecks('SupervisedFrameSource', ErrorCode.SourceInvalid)
+    .require(
+      typeof options.cameraId === 'string' && options.cameraId.trim() !== '',
+      'cameraId',
+      'must be a non-empty string',
+      options.cameraId,
+    )
+    .require(
+      typeof options.factory === 'function',
+      'factory',
+      'must be a function that makes a FrameSource',
+      options.factory,
+    );
   const positive = [
     'stallTimeoutMs',
     'firstFrameTimeoutMs',
@@ -115,16 +102,23 @@ function resolveOptions(options: SupervisedFrameSourceOptions): ResolvedOptions 
     'closeTimeoutMs',
   ] as const;
   for (const name of positive) {
-    if (!Number.isFinite(resolved[name]) || resolved[name] <= 0) {
-      throw invalid(name, 'must be a positive number of milliseconds', resolved[name]);
-    }
+    const ok = Number.isFinite(resolved[name]) && resolved[name] > 0;
+    checks.require(ok, name, 'must be a positive number of milliseconds', resolved[name]);
   }
-  if (!Number.isFinite(resolved.backoffFactor) || resolved.backoffFactor < 1) {
-    throw invalid('backoffFactor', 'must be at least 1', resolved.backoffFactor);
-  }
-  if (!Number.isFinite(resolved.jitterRatio) || resolved.jitterRatio < 0 || resolved.jitterRatio > 1) {
-    throw invalid('jitterRatio', 'must be from 0 to 1', resolved.jitterRatio);
-  }
+  checks
+    .require(
+      Number.isFinite(resolved.backoffFactor) && resolved.backoffFactor >= 1,
+      'backoffFactor',
+      'must be at least 1',
+      resolved.backoffFactor,
+    )
+    .require(
+      Number.isFinite(resolved.jitterRatio) && resolved.jitterRatio >= 0 && resolved.jitterRatio <= 1,
+      'jitterRatio',
+      'must be from 0 to 1',
+      resolved.jitterRatio,
+    )
+    .throwIfAny();
   return resolved;
 }
 

@@ -32,6 +32,7 @@ import {
 } from '../core/index.js';
 import type { Frame } from '../capture/index.js';
 import { RecognitionPipeline } from '../recognition/index.js';
+import { stoppedClock } from '../shared/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import { analyzePhotos, listIdentityPhotos, type LabelledPhoto } from './enroll-folders.js';
 import { ProgressBar } from './progress.js';
@@ -327,7 +328,7 @@ async function playThrough(
   rule: EvidenceMode,
 ): Promise<RecognitionEvent[]> {
   const pipeline = new RecognitionPipeline(
-    { engine: pool, gallery, clock: () => 0 },
+    { engine: pool, gallery, clock: stoppedClock(0) },
     {
       nodeId: 'bench',
       cameraId: 'lookalike',

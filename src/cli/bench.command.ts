@@ -18,9 +18,10 @@ import {
   qualityProblems,
   type DescriptorModel,
   type MatchThresholds,
+  type RgbImage,
 } from '../core/index.js';
 import { createFrameSource, type Frame } from '../capture/index.js';
-import { FaceApiEngine, type FaceEngine, type RgbImage } from '../engine/index.js';
+import { FaceApiEngine, type FaceEngine } from '../engine/index.js';
 import { RecognitionPipeline } from '../recognition/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import { formatLookalike, runLookalikeBench } from './bench-lookalike.js';

@@ -13,10 +13,13 @@ import {
   isRollcallError,
   type DescriptorModel,
 } from '../core/index.js';
-import { BridgeServer, EventOutbox, GalleryCache, resolveBridgeSecret } from '../bridge/index.js';
+import { BridgeServer, resolveBridgeSecret } from '../bridge/index.js';
 import { createFrameSource } from '../capture/index.js';
 import {
   encodeFrameJpeg,
+  EventOutbox,
+  GalleryCache,
+  NodeGallery,
   RecognitionPipeline,
   startNodeHealthServer,
   type CameraHealth,
@@ -139,8 +142,7 @@ export async function startRecognitionNode(
   const server = new BridgeServer(
     {
       outbox,
-      gallery,
-      galleryCache,
+      gallery: new NodeGallery(galleryCache, gallery),
       embed,
       status: () => {
         const camera = cameraHealth();

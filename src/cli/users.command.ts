@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import type { Config } from '../../config.js';
 import { ErrorCode, RollcallError, isRollcallError } from '../core/index.js';
 import { createStore, type Store, type UserRole } from '../store/index.js';
-import { generateApiToken, hashApiToken, hashPassword, passwordProblem } from '../web/index.js';
+import { generateApiToken, hashApiToken, hashPassword, passwordProblem } from '../shared/index.js';
 
 /** Where a command reads and writes; tests pass their own. @defaultValue the process's streams */
 export interface CommandIo {

@@ -39,7 +39,7 @@ export const ErrorCode = {
   RemoteError: 'REMOTE_ERROR',
   /** A failure with no code of its own; its details stay in the local log, not on the wire. */
   InternalError: 'INTERNAL_ERROR',
-  // The recognition node's durable outbox and gallery cache (src/bridge/outbox, src/bridge/gallery-cache).
+  // The recognition node's durable outbox and gallery cache (src/recognition/outbox, src/recognition/gallery-cache).
   /** Another live process owns the outbox directory (its lock file names the pid). */
   OutboxLocked: 'OUTBOX_LOCKED',
   /** The outbox holds `maxPending` unacknowledged events and refuses more until some are acknowledged. */
@@ -54,7 +54,7 @@ export const ErrorCode = {
   GalleryCacheCorrupt: 'GALLERY_CACHE_CORRUPT',
   /** The gallery cache file could not be read or written. */
   GalleryCacheFailed: 'GALLERY_CACHE_FAILED',
-  // The bridge transport (src/bridge/bridge.server.ts, bridge.client.ts, bridge-secret.ts).
+  // The bridge transport (src/bridge/node, src/bridge/web, src/bridge/bridge-secret.ts).
   /** The node refused the TCP connection (nothing listens on that port). */
   BridgeRefused: 'BRIDGE_REFUSED',
   /** A bridge step took too long: connect, handshake, heartbeat, an embed reply. */

@@ -6,6 +6,7 @@ export * from './matcher.js';
 export * from './face-selection.js';
 export * from './evaluation.js';
 export * from './geometry.js';
+export * from './image.js';
 export * from './tracker.js';
 export * from './track-evidence.js';
 export * from './events.js';

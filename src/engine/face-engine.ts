@@ -3,16 +3,9 @@
  * exposes no tfjs type, so the pipeline, the pool and the tests see only plain data.
  */
 import type { BackendChoice, DetectorKind } from '../../config.js';
-import type { Box, DescriptorModel, FaceQuality } from '../core/index.js';
+import type { Box, DescriptorModel, FaceQuality, RgbImage } from '../core/index.js';
 
-export type { Box, DetectorKind, BackendChoice, DescriptorModel };
-
-/** Decoded pixels: RGB, 3 bytes a pixel, row-major, no padding between rows. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { Box, DetectorKind, BackendChoice, DescriptorModel, RgbImage };
 
 export interface DetectedFace {
   box: Box;

@@ -1,7 +1,6 @@
 /** Face crops for events: the evidence a person reviews when checking an attendance mark. */
 import sharp from 'sharp';
-import { expandBox, type Box } from '../core/index.js';
-import type { RgbImage } from '../engine/index.js';
+import { expandBox, type Box, type RgbImage } from '../core/index.js';
 
 /** Margin around the face box, so the crop shows the whole head a person would recognise. */
 const CROP_MARGIN = 0.25;

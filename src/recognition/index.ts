@@ -15,3 +15,6 @@ export {
   type NodeHealthSnapshot,
 } from './node-health.js';
 export { ThresholdCalibrator, type ThresholdCalibratorOptions } from './threshold-calibrator.js';
+export { EventOutbox, type EventOutboxOptions, type OutboxRecovery } from './outbox/index.js';
+export { GalleryCache, type GalleryCacheOptions, type GallerySnapshot } from './gallery-cache/index.js';
+export { NodeGallery } from './node-gallery.js';

@@ -30,6 +30,7 @@ import {
   type RgbImage,
 } from '../engine/index.js';
 import type { Frame, FrameSource } from '../capture/index.js';
+import { systemClock, type Clock } from '../shared/index.js';
 import { encodeFaceCrop, type CropEncoder } from './crop.js';
 import { RollingStats } from './rolling-stats.js';
 
@@ -50,8 +51,8 @@ export interface RecognitionPipelineOptions {
 export interface RecognitionPipelineDeps {
   engine: FaceEngine;
   gallery: Gallery;
-  /** @defaultValue `Date.now` */
-  clock?: () => number;
+  /** @defaultValue the system clock */
+  clock?: Clock;
   /** @defaultValue `crypto.randomUUID` */
   newId?: () => string;
   /** @defaultValue a 160 px JPEG through sharp */
@@ -89,7 +90,7 @@ export interface PipelineStats {
 export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   readonly #engine: FaceEngine;
   readonly #gallery: Gallery;
-  readonly #clock: () => number;
+  readonly #clock: Clock;
   readonly #newId: () => string;
   readonly #encodeCrop: CropEncoder;
   #options: Required<Omit<RecognitionPipelineOptions, 'tracker'>>;
@@ -119,7 +120,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     super();
     this.#engine = deps.engine;
     this.#gallery = deps.gallery;
-    this.#clock = deps.clock ?? Date.now;
+    this.#clock = deps.clock ?? systemClock;
     this.#newId = deps.newId ?? randomUUID;
     this.#encodeCrop = deps.encodeCrop ?? encodeFaceCrop;
     this.#options = {
@@ -152,7 +153,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   offer(frame: Frame): void {
     if (this.#closed) return;
     this.#stats.framesIn++;
-    this.#inRate.add(this.#clock(), 1);
+    this.#inRate.add(this.#clock.now(), 1);
     if (this.#inFlight < this.#options.maxInFlight) {
       void this.#run(frame);
       return;
@@ -168,7 +169,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     }
     if (this.#closed) return;
     this.#stats.framesIn++;
-    this.#inRate.add(this.#clock(), 1);
+    this.#inRate.add(this.#clock.now(), 1);
     void this.#run(frame);
   }
 
@@ -196,7 +197,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   }
 
   stats(): PipelineStats {
-    const now = this.#clock();
+    const now = this.#clock.now();
     return {
       ...this.#stats,
       fpsIn: this.#inRate.ratePerSecond(now),
@@ -218,7 +219,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   async #run(frame: Frame): Promise<void> {
     this.#inFlight++;
     const skip = this.#tracker.settledBoxes(frame.capturedAt);
-    const started = this.#clock();
+    const started = this.#clock.now();
     // The engine may take the pixels to another thread; the frame itself is still needed for
     // crops and the live view.
     const pixels: RgbImage = { ...frame.image, data: frame.image.data.slice() };
@@ -238,7 +239,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     // Applied strictly in submission order, whatever order the threads finish in.
     const applied = this.#applied.then(async () => {
       const outcome = await result;
-      this.#stats.engineBusyMs += this.#clock() - started;
+      this.#stats.engineBusyMs += this.#clock.now() - started;
       if (outcome.ok) {
         await this.#apply(frame, outcome.faces);
       } else {
@@ -277,7 +278,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
         this.emit('event', event);
       }
     }
-    const now = this.#clock();
+    const now = this.#clock.now();
     const latencyMs = now - frame.capturedAt;
     this.#stats.framesProcessed++;
     this.#outRate.add(now, 1);

@@ -2,7 +2,7 @@
  * The administrators' pages: Unknown faces, Settings and Users. As in `app-pages.ts`, the server
  * renders the frame and the page's script (`admin-scripts.ts`) fills it from the REST API.
  */
-import { MIN_PASSWORD_LENGTH } from './passwords.js';
+import { MIN_PASSWORD_LENGTH } from '../shared/index.js';
 import { appPage, html, type Viewer } from './pages.js';
 
 export function unknownFacesPage(viewer: Viewer): string {

@@ -4,6 +4,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { ErrorCode, RollcallError, localDay } from '../core/index.js';
+import type { Clock } from '../shared/index.js';
 import type { StoredAttendance, StoredEvent } from '../store/index.js';
 import { MAX_PAGE_LIMIT } from '../store/index.js';
 import { requireRole, requireUser } from './auth.js';
@@ -24,7 +25,7 @@ export interface ApiDeps {
   jobs: JobsPort;
   enrollment: EnrollmentPort;
   nodes: () => readonly NodeState[];
-  now: () => number;
+  clock: Clock;
   settings: SettingsPort;
   unknownFaces: UnknownFacesPort;
   uploads: UploadLimits;
@@ -97,7 +98,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   const receivePhotos = photoReceiver(deps.uploads);
   // The attendance zone is a setting, read at each request so a change applies at once.
   const timeZone = (): string => deps.settings.current().timeZone;
-  const today = (): string => localDay(new Date(deps.now()), timeZone());
+  const today = (): string => localDay(new Date(deps.clock.now()), timeZone());
 
   router.use((req, res, next) => {
     res.locals[ROUTE_BASE_LOCAL] = req.baseUrl;
@@ -169,7 +170,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   router.get('/events', admin, async (req, res) => {
-    const { from, to } = parseInstantRange(req.query, deps.now());
+    const { from, to } = parseInstantRange(req.query, deps.clock.now());
     const type = parseChoice(req.query, 'type', ['recognized', 'sighting', 'unknown'] as const);
     const personId = single(req.query, 'personId');
     const page = await store.listEvents({

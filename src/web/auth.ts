@@ -8,8 +8,13 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import { MAX_NAME_LENGTH, type Store, type User, type UserRole } from '../store/index.js';
-import { UNUSABLE_HASH, verifyPassword } from './passwords.js';
-import { hashApiToken, isApiTokenShaped } from './tokens.js';
+import {
+  hashApiToken,
+  isApiTokenShaped,
+  UNUSABLE_HASH,
+  verifyPassword,
+  type Clock,
+} from '../shared/index.js';
 import type { SessionUser } from './types.js';
 
 /** `lastUsedAt` of a token is written at most this often, not on every request. */
@@ -117,7 +122,7 @@ export function logOut(req: Request): Promise<void> {
  * `Authorization: Bearer TOKEN` makes the request the token's user. A bad token is refused outright
  * rather than falling back to the session: a script should learn its token is wrong.
  */
-export function bearerAuth(store: Store, now: () => number): RequestHandler {
+export function bearerAuth(store: Store, clock: Clock): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (header === undefined) {
@@ -132,7 +137,7 @@ export function bearerAuth(store: Store, now: () => number): RequestHandler {
     const user = await store.getUser(record.userId);
     if (!user || user.disabled)
       throw unauthenticated('the API token belongs to a user who can no longer sign in');
-    const nowMs = now();
+    const nowMs = clock.now();
     if (record.lastUsedAt === null || nowMs - Date.parse(record.lastUsedAt) >= TOKEN_TOUCH_INTERVAL_MS) {
       await store.touchApiToken(record.id, new Date(nowMs).toISOString());
     }

@@ -1,6 +1,6 @@
 /**
- * The web room's one door: the HTTP server and app, and what the CLI needs for accounts
- * (password hashing, API tokens, the session secret).
+ * The web room's one door: the HTTP server and app, and the session secret. Password hashing and
+ * API tokens, which the CLI needs too, are in `src/shared`.
  */
 export { WebServer } from './web-server.js';
 export { createWebApp, type WebApp, type WebDeps, type WebOptions } from './web-app.js';
@@ -14,13 +14,4 @@ export {
   type LiveFeedOptions,
 } from './live-feed.js';
 export type { UploadLimits } from './uploads.js';
-export {
-  MAX_PASSWORD_LENGTH,
-  MIN_PASSWORD_LENGTH,
-  hashPassword,
-  passwordProblem,
-  verifyPassword,
-  type ScryptParams,
-} from './passwords.js';
-export { API_TOKEN_PREFIX, generateApiToken, hashApiToken } from './tokens.js';
 export { SESSION_SECRET_FILE, loadSessionSecret } from './session-secret.js';

@@ -19,6 +19,7 @@ import session, { type SessionData } from 'express-session';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import { ErrorCode, RollcallError, localDay } from '../core/index.js';
+import { systemClock, type Clock } from '../shared/index.js';
 import { createApiRouter } from './api.routes.js';
 import { bearerAuth, createPassport, requireRole, requireUser } from './auth.js';
 import { toErrorResponse, type WebLogger } from './http-errors.js';
@@ -44,7 +45,7 @@ export interface WebDeps {
   /** Redis for sessions (the same server as the job queue). */
   redisUrl: string;
   /** @defaultValue the system clock */
-  clock?: { now(): number };
+  clock?: Clock;
   /** Where request failures are reported. @defaultValue none (failures are only answered) */
   log?: WebLogger;
 }
@@ -94,6 +95,7 @@ function usage(message: string): RollcallError {
   return new RollcallError(ErrorCode.UsageInvalid, message);
 }
 
+// Not yet `OptionChecks`: web-app.test pins this message shape (`port: must be a whole number…`).
 function validate(options: WebOptions): void {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw usage(`port: must be a whole number from 0 to 65535, got ${options.port}`);
@@ -137,7 +139,7 @@ function wantsPage(req: Request): boolean {
 /** Builds the app. Nothing listens yet: see {@link WebServer}. */
 export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   validate(options);
-  const now = (): number => (deps.clock ?? Date).now();
+  const clock = deps.clock ?? systemClock;
   const secure = options.secureCookies ?? false;
   const app = express();
   const metrics = new WebMetrics(deps.nodes);
@@ -241,19 +243,19 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       signedOut: (sessionId) => {
         live.endSession(sessionId);
       },
-      today: () => localDay(new Date(now()), deps.settings.current().timeZone),
+      today: () => localDay(new Date(clock.now()), deps.settings.current().timeZone),
     }),
   );
   app.use(
     '/api/v1',
     express.json({ limit: '100kb' }),
-    bearerAuth(deps.store, now),
+    bearerAuth(deps.store, clock),
     createApiRouter({
       store: deps.store,
       jobs: deps.jobs,
       enrollment: deps.enrollment,
       nodes: deps.nodes,
-      now,
+      clock,
       settings: deps.settings,
       unknownFaces: deps.unknownFaces,
       uploads: options.uploads ?? {},

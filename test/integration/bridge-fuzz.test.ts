@@ -11,7 +11,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { BridgeClient, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
+import { BridgeClient, BridgeServer } from '../../src/bridge/index.js';
+import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
 import { Command, encodeMessage, FRAME_HEADER_BYTES } from '../../src/bridge/protocol/index.js';
 import { sampleMessages } from '../support/sample-messages.js';
 import { Gallery, mulberry32 } from '../../src/core/index.js';
@@ -142,7 +143,7 @@ describe('bridge fuzz over real sockets', () => {
     const outbox = await EventOutbox.open({ dir: path.join(dir, 'outbox') });
     const cache = new GalleryCache({ model: 'face-api', dir: path.join(dir, 'gallery') });
     const server = new BridgeServer(
-      { outbox, gallery: new Gallery(), galleryCache: cache, status: () => ({ cameras: [] }) },
+      { outbox, gallery: new NodeGallery(cache, new Gallery()), status: () => ({ cameras: [] }) },
       {
         host: '127.0.0.1',
         port: 0,

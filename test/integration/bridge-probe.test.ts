@@ -11,14 +11,13 @@ import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../config.js';
 import {
   BridgeServer,
-  EventOutbox,
-  GalleryCache,
   isLoopbackHost,
   readStoredBridgeSecret,
   resolveBridgeSecret,
 } from '../../src/bridge/index.js';
 import { Command, encodeMessage, PROTOCOL_VERSION } from '../../src/bridge/protocol/index.js';
 import { runProbe } from '../../src/cli/probe.command.js';
+import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
 import { ErrorCode, Gallery, isRollcallError } from '../../src/core/index.js';
 import { tempDir } from '../support/temp.js';
 
@@ -74,8 +73,10 @@ describe('rollcall probe', () => {
     const server = new BridgeServer(
       {
         outbox,
-        gallery: new Gallery(),
-        galleryCache: new GalleryCache({ model: 'face-api', dir: path.join(dir, 'gallery') }),
+        gallery: new NodeGallery(
+          new GalleryCache({ model: 'face-api', dir: path.join(dir, 'gallery') }),
+          new Gallery(),
+        ),
         status: () => ({
           cameras: [{ cameraId: 'video0', fps: 12.5, droppedFrames: 4, latencyP95Ms: 90, online: true }],
         }),

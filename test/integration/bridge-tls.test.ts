@@ -5,7 +5,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { BridgeClient, BridgeServer, EventOutbox, GalleryCache, probeNode } from '../../src/bridge/index.js';
+import { BridgeClient, BridgeServer, probeNode } from '../../src/bridge/index.js';
+import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
 import { Gallery, type RecognitionEvent } from '../../src/core/index.js';
 import { tempDir } from '../support/temp.js';
 
@@ -59,8 +60,7 @@ describe('the bridge over TLS', () => {
     server = new BridgeServer(
       {
         outbox,
-        gallery: new Gallery(),
-        galleryCache: new GalleryCache({ model: 'face-api', dir }),
+        gallery: new NodeGallery(new GalleryCache({ model: 'face-api', dir }), new Gallery()),
         status: () => ({ cameras: [] }),
       },
       {

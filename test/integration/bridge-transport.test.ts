@@ -11,14 +11,13 @@ import {
   BridgeClient,
   BridgeClients,
   BridgeServer,
-  EventOutbox,
-  GalleryCache,
   snapshotParts,
   type BridgeClientOptions,
   type BridgeServerOptions,
   type EmbedPhoto,
   type EmbedResult,
 } from '../../src/bridge/index.js';
+import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
 import {
   ClientHandshake,
   Command,
@@ -106,8 +105,7 @@ async function startNode(
   const server = new BridgeServer(
     {
       outbox,
-      gallery,
-      galleryCache: cache,
+      gallery: new NodeGallery(cache, gallery),
       status: () => ({
         cameras: [{ cameraId: 'video0', fps: 9.5, droppedFrames: 1, latencyP95Ms: 120, online: true }],
       }),

@@ -21,7 +21,7 @@ import { createLogger } from '../../src/cli/logger.js';
 import { startRecognitionNode, type Room } from '../../src/cli/recognition-node.js';
 import { startWebNode } from '../../src/cli/web-node.js';
 import { createStore, type Store } from '../../src/store/index.js';
-import { hashPassword } from '../../src/web/index.js';
+import { hashPassword } from '../../src/shared/index.js';
 import { launchChromium, screenshot } from '../support/browser.js';
 import { facePhoto } from '../support/faces.js';
 import { freePort } from '../support/net.js';

@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DESCRIPTOR_LENGTHS, Gallery, localDay } from '../../src/core/index.js';
-import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
+import { BridgeClients, BridgeServer } from '../../src/bridge/index.js';
 import { DirFrameSource } from '../../src/capture/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
-import { RecognitionPipeline } from '../../src/recognition/index.js';
+import { EventOutbox, GalleryCache, NodeGallery, RecognitionPipeline } from '../../src/recognition/index.js';
 import {
   AttendanceService,
   EnrollmentService,
@@ -62,8 +62,7 @@ describe('enrollment → gallery push → recognition → attendance', () => {
     const server = new BridgeServer(
       {
         outbox,
-        gallery: nodeGallery,
-        galleryCache,
+        gallery: new NodeGallery(galleryCache, nodeGallery),
         embed: engineEmbedder(pool, 'ssd'),
         status: () => ({ cameras: [] }),
       },

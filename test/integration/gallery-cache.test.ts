@@ -9,7 +9,7 @@ import {
   decodeGallerySnapshot,
   encodeGallerySnapshot,
   type GallerySnapshot,
-} from '../../src/bridge/gallery-cache/index.js';
+} from '../../src/recognition/gallery-cache/index.js';
 import {
   DESCRIPTOR_LENGTHS,
   ErrorCode,

@@ -5,7 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
+import { BridgeClients, BridgeServer } from '../../src/bridge/index.js';
+import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
 import { DESCRIPTOR_LENGTHS, Gallery, type DescriptorModel } from '../../src/core/index.js';
 import { GallerySync, ReembedTrigger } from '../../src/services/index.js';
 import type { JobName, JobPayloads } from '../../src/queues/index.js';
@@ -38,7 +39,7 @@ describe('gallery sync with nodes of two descriptor models', () => {
     const outbox = await EventOutbox.open({ dir: path.join(dir, 'outbox') });
     closers.push(() => outbox.close());
     const server = new BridgeServer(
-      { outbox, gallery, galleryCache: cache, status: () => ({ cameras: [] }) },
+      { outbox, gallery: new NodeGallery(cache, gallery), status: () => ({ cameras: [] }) },
       { host: '127.0.0.1', port: 0, nodeId: `node-${model}`, secret: SECRET },
     );
     const { port } = await server.start();

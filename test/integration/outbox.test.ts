@@ -10,7 +10,7 @@ import {
   LOCK_FILE,
   type CompactionStats,
   type EventOutboxOptions,
-} from '../../src/bridge/outbox/index.js';
+} from '../../src/recognition/outbox/index.js';
 import { ErrorCode, isRollcallError, type RecognitionEvent } from '../../src/core/index.js';
 import { LineChild } from '../support/line-child.js';
 import { OUTBOX_CHILD, sampleEvent } from '../support/outbox-child.js';

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BridgeClients, BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
+import { BridgeClients, BridgeServer } from '../../src/bridge/index.js';
+import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
 import {
   DESCRIPTOR_LENGTHS,
   ErrorCode,
@@ -132,8 +133,7 @@ function reembedScenario(from: DescriptorModel, to: DescriptorModel): void {
       const server = new BridgeServer(
         {
           outbox,
-          gallery,
-          galleryCache: cache,
+          gallery: new NodeGallery(cache, gallery),
           embed: engineEmbedder(pool, 'ssd'),
           status: () => ({ cameras: [] }),
         },

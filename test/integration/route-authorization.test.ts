@@ -12,14 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { SettingsService } from '../../src/services/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
-import {
-  createWebApp,
-  generateApiToken,
-  hashApiToken,
-  hashPassword,
-  type EnrollmentPort,
-  type WebApp,
-} from '../../src/web/index.js';
+import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/index.js';
+import { createWebApp, type EnrollmentPort, type WebApp } from '../../src/web/index.js';
 import { Browser } from '../support/http-browser.js';
 import { authorizationMatrix, checkAuthorization, type RouteCheck } from '../support/route-matrix.js';
 import { tempDir } from '../support/temp.js';

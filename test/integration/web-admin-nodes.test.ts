@@ -15,7 +15,7 @@ import { startRecognitionNode, type Room } from '../../src/cli/recognition-node.
 import { startWebNode } from '../../src/cli/web-node.js';
 import { SETTINGS_KEY } from '../../src/services/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
-import { hashPassword } from '../../src/web/index.js';
+import { hashPassword } from '../../src/shared/index.js';
 import { facePhoto } from '../support/faces.js';
 import { freePort } from '../support/net.js';
 import { tempDir } from '../support/temp.js';

@@ -11,14 +11,8 @@ import path from 'node:path';
 import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { SqliteStore, type Person, type Store } from '../../src/store/index.js';
 import type { NodeState } from '../../src/bridge/index.js';
-import {
-  WebServer,
-  loadSessionSecret,
-  hashApiToken,
-  hashPassword,
-  generateApiToken,
-  type EnrollmentPort,
-} from '../../src/web/index.js';
+import { WebServer, loadSessionSecret, type EnrollmentPort } from '../../src/web/index.js';
+import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/index.js';
 import { SettingsService, UnknownFaceService } from '../../src/services/index.js';
 import { ROLLCALL_BIN, runCli } from '../support/cli.js';
 import { Browser } from '../support/http-browser.js';

@@ -16,11 +16,11 @@ import { SqliteStore, type Store } from '../../src/store/index.js';
 import {
   LIVE_SOCKET_PATH,
   WebServer,
-  hashPassword,
   type EnrollmentPort,
   type FrameListener,
   type FrameNode,
 } from '../../src/web/index.js';
+import { hashPassword } from '../../src/shared/index.js';
 import { SettingsService, UnknownFaceService } from '../../src/services/index.js';
 import { tempDir } from '../support/temp.js';
 

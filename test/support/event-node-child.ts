@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BridgeServer, EventOutbox, GalleryCache } from '../../src/bridge/index.js';
+import { BridgeServer } from '../../src/bridge/index.js';
+import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
 import { Gallery, type RecognitionEvent } from '../../src/core/index.js';
 import { sampleEvent } from './outbox-child.js';
 
@@ -66,8 +67,7 @@ async function main(spec: EventNodeSpec): Promise<void> {
   const server = new BridgeServer(
     {
       outbox,
-      gallery,
-      galleryCache,
+      gallery: new NodeGallery(galleryCache, gallery),
       status: () => ({
         cameras: [
           { cameraId: 'video0', fps: spec.frameFps ?? 0, droppedFrames: 0, latencyP95Ms: null, online: true },

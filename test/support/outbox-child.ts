@@ -12,7 +12,7 @@
  * - `node outbox-child.js DIR hold`: opens the outbox, prints `ready` and waits to be killed.
  */
 import { fileURLToPath } from 'node:url';
-import { EventOutbox } from '../../src/bridge/outbox/index.js';
+import { EventOutbox } from '../../src/recognition/outbox/index.js';
 import { isRollcallError, type RecognitionEvent } from '../../src/core/index.js';
 
 export const OUTBOX_CHILD = fileURLToPath(import.meta.url);

@@ -2,10 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import {
-  backoffDelayMs,
   SupervisedFrameSource,
-  type Cancel,
-  type Clock,
   type Frame,
   type FrameSource,
   type FrameSourceEvents,
@@ -13,6 +10,7 @@ import {
   type SupervisedFrameSourceOptions,
 } from '../../src/capture/index.js';
 import { ErrorCode, isRollcallError, RollcallError } from '../../src/core/index.js';
+import { backoffDelayMs, type Cancel, type Clock } from '../../src/shared/index.js';
 
 /** Time that moves only when the test says so; due callbacks run in order. */
 class FakeClock implements Clock {

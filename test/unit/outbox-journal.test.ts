@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveEventOutboxOptions } from '../../src/bridge/outbox/index.js';
+import { resolveEventOutboxOptions } from '../../src/recognition/outbox/index.js';
 import {
   decodeEventLine,
   encodeAck,
   encodeEvent,
   encodeHeader,
   parseRecord,
-} from '../../src/bridge/outbox/journal.js';
+} from '../../src/recognition/outbox/journal.js';
 import { ErrorCode, isRollcallError } from '../../src/core/index.js';
 import { sampleEvent } from '../support/outbox-child.js';
 

@@ -13,6 +13,7 @@ import type {
 } from '../../src/engine/index.js';
 import type { Frame } from '../../src/capture/index.js';
 import { RecognitionPipeline } from '../../src/recognition/index.js';
+import { stoppedClock } from '../../src/shared/index.js';
 
 const BOX: Box = { x: 10, y: 10, width: 100, height: 100 };
 const GOOD_QUALITY = { sizePx: 100, score: 0.99, sharpness: 300, frontality: 0.9 };
@@ -93,7 +94,7 @@ function setup(threads = 1) {
     {
       engine,
       gallery,
-      clock: () => 1_700_000_000_000,
+      clock: stoppedClock(1_700_000_000_000),
       newId: () => `event-${++ids}`,
       encodeCrop: () => Promise.resolve(new Uint8Array([0xff, 0xd8, 0xff])),
     },

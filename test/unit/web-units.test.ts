@@ -8,9 +8,9 @@ import { ErrorCode, RollcallError } from '../../src/core/index.js';
 import { csvCell, csvRow } from '../../src/web/csv.js';
 import { toErrorResponse } from '../../src/web/http-errors.js';
 import { escapeHtml, html } from '../../src/web/pages.js';
-import { hashPassword, passwordProblem, verifyPassword } from '../../src/web/passwords.js';
+import { hashPassword, passwordProblem, verifyPassword } from '../../src/shared/passwords.js';
 import { parseDayRange, parseInstantRange, parsePage } from '../../src/web/query.js';
-import { generateApiToken, hashApiToken, isApiTokenShaped } from '../../src/web/tokens.js';
+import { generateApiToken, hashApiToken, isApiTokenShaped } from '../../src/shared/api-tokens.js';
 import { safeFileName, sniffImageType } from '../../src/web/uploads.js';
 import { zonedInstant } from '../../src/core/index.js';
 

@@ -16,7 +16,8 @@
  * Binary data (JPEGs, descriptors) travels raw beside the JSON instead of base64 inside it: a third
  * smaller, and no string round trip for every camera frame.
  */
-import { ErrorCode, RollcallError } from '../../core/index.js';
+import { ErrorCode } from '../../core/index.js';
+import { OptionChecks } from '../../shared/index.js';
 import { commandName, isCommand, type Command } from './command.js';
 import { ProtocolError } from './protocol-error.js';
 
@@ -76,14 +77,12 @@ function resolveLimits(owner: string, limits: FrameLimits): Required<FrameLimits
     maxJsonBytes: limits.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
     maxBinaryBytes: limits.maxBinaryBytes ?? DEFAULT_MAX_BINARY_BYTES,
   };
+  const checks = new OptionChecks(owner);
   for (const [option, value] of Object.entries(resolved)) {
-    if (!Number.isInteger(value) || value < 1 || value > MAX_U32) {
-      throw new RollcallError(
-        ErrorCode.UsageInvalid,
-        `${owner}: option ${option} must be an integer from 1 to ${MAX_U32} (got ${String(value)})`,
-      );
-    }
+    const ok = Number.isInteger(value) && value >= 1 && value <= MAX_U32;
+    checks.require(ok, option, `must be an integer from 1 to ${MAX_U32}`, value);
   }
+  checks.throwIfAny();
   return resolved;
 }
 

@@ -18,6 +18,7 @@
  */
 import { createHmac, randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, RollcallError } from '../../core/index.js';
+import { OptionChecks } from '../../shared/index.js';
 import { commandName } from './command.js';
 import { PROTOCOL_VERSION } from './frame-codec.js';
 import {
@@ -108,11 +109,6 @@ export interface ServerHandshakeOptions extends HandshakeOptions {
   nodeId: string;
 }
 
-function invalid(owner: string, option: string, rule: string, value: unknown): RollcallError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
-  return new RollcallError(ErrorCode.UsageInvalid, `${owner}: option ${option} ${rule} (got ${shown})`);
-}
-
 interface Resolved {
   secret: Secret;
   randomBytes: (size: number) => Uint8Array;
@@ -122,22 +118,28 @@ interface Resolved {
 
 function resolve(owner: string, idOption: string, id: unknown, options: HandshakeOptions): Resolved {
   const { secret, randomBytes = cryptoRandomBytes, protocolVersion = PROTOCOL_VERSION } = options;
-  if (!(typeof secret === 'string' || secret instanceof Uint8Array) || secret.length === 0) {
+  new OptionChecks(owner)
     // The value is a secret: say what it is, never what it holds.
-    throw new RollcallError(
-      ErrorCode.UsageInvalid,
-      `${owner}: option secret must be a non-empty string or bytes`,
-    );
-  }
-  if (typeof id !== 'string' || id.length === 0 || id.length > MESSAGE_LIMITS.idChars) {
-    throw invalid(owner, idOption, `must be a string of 1 to ${MESSAGE_LIMITS.idChars} characters`, id);
-  }
-  if (!Number.isInteger(protocolVersion) || protocolVersion < 1 || protocolVersion > 255) {
-    throw invalid(owner, 'protocolVersion', 'must be an integer from 1 to 255', protocolVersion);
-  }
-  if (typeof randomBytes !== 'function')
-    throw invalid(owner, 'randomBytes', 'must be a function', randomBytes);
-  return { secret, randomBytes, protocolVersion, selfId: id };
+    .requireHidden(
+      (typeof secret === 'string' || secret instanceof Uint8Array) && secret.length > 0,
+      'secret',
+      'must be a non-empty string or bytes',
+    )
+    .require(
+      typeof id === 'string' && id.length > 0 && id.length <= MESSAGE_LIMITS.idChars,
+      idOption,
+      `must be a string of 1 to ${MESSAGE_LIMITS.idChars} characters`,
+      id,
+    )
+    .require(
+      Number.isInteger(protocolVersion) && protocolVersion >= 1 && protocolVersion <= 255,
+      'protocolVersion',
+      'must be an integer from 1 to 255',
+      protocolVersion,
+    )
+    .require(typeof randomBytes === 'function', 'randomBytes', 'must be a function', randomBytes)
+    .throwIfAny();
+  return { secret, randomBytes, protocolVersion, selfId: id as string };
 }
 
 function nonce(owner: string, randomBytes: (size: number) => Uint8Array): string {

@@ -1,6 +1,6 @@
 /**
- * The bridge protocol: framing, typed messages and the handshake, all free of sockets. The TCP
- * server and client are built on these.
+ * The bridge protocol: framing, typed messages, the handshake and snapshots in parts, all free of
+ * sockets. The node's server (`../node`) and the web node's client (`../web`) are built on these.
  */
 export {
   FrameDecoder,
@@ -17,3 +17,5 @@ export * from './messages.js';
 export { wireDescriptorBytes, packDescriptors, unpackDescriptors } from './descriptor-codec.js';
 export * from './protocol-error.js';
 export * from './handshake.js';
+export { omitCommand, type BridgeSettings, type NodeStatus } from './payloads.js';
+export { SnapshotCollector, snapshotParts } from './snapshot-parts.js';

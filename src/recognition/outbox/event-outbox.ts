@@ -21,6 +21,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, RollcallError, type RecognitionEvent } from '../../core/index.js';
+import { OptionChecks } from '../../shared/index.js';
 import { fsyncDir, readExactly, writeAll } from './files.js';
 import {
   ACK_IDS_PER_RECORD,
@@ -74,7 +75,11 @@ export interface EventOutboxOptions {
 
 export type ResolvedEventOutboxOptions = Required<EventOutboxOptions>;
 
-/** Defaults, then overrides, then validation that names the bad option. */
+/**
+ * Defaults, then overrides, then validation naming every bad option.
+ *
+ * @throws RollcallError `USAGE_INVALID`.
+ */
 export function resolveEventOutboxOptions(options: EventOutboxOptions): ResolvedEventOutboxOptions {
   const resolved: ResolvedEventOutboxOptions = {
     maxPending: 100_000,
@@ -83,29 +88,40 @@ export function resolveEventOutboxOptions(options: EventOutboxOptions): Resolved
     compactAckedRatio: 0.5,
     ...stripUndefined(options),
   };
-  const bad: string[] = [];
-  if (typeof resolved.dir !== 'string' || resolved.dir.length === 0) bad.push('dir must be a non-empty path');
-  if (!Number.isSafeInteger(resolved.maxPending) || resolved.maxPending < 1) {
-    bad.push(`maxPending must be a positive integer, got ${String(resolved.maxPending)}`);
-  }
-  if (
-    !Number.isSafeInteger(resolved.maxRecordBytes) ||
-    resolved.maxRecordBytes < 1024 ||
-    resolved.maxRecordBytes > MAX_LINE_BYTES
-  ) {
-    bad.push(
-      `maxRecordBytes must be an integer from 1024 to ${MAX_LINE_BYTES}, got ${String(resolved.maxRecordBytes)}`,
-    );
-  }
-  if (!Number.isSafeInteger(resolved.compactMinAcked) || resolved.compactMinAcked < 0) {
-    bad.push(`compactMinAcked must be an integer >= 0, got ${String(resolved.compactMinAcked)}`);
-  }
-  if (!(resolved.compactAckedRatio >= 0 && resolved.compactAckedRatio < 1)) {
-    bad.push(`compactAckedRatio must be in [0, 1), got ${String(resolved.compactAckedRatio)}`);
-  }
-  if (bad.length > 0) {
-    throw new RollcallError(ErrorCode.UsageInvalid, `invalid outbox options: ${bad.join('; ')}`);
-  }
+  new OptionChecks('EventOutbox')
+    .require(
+      typeof resolved.dir === 'string' && resolved.dir.length > 0,
+      'dir',
+      'must be a non-empty path',
+      resolved.dir,
+    )
+    .require(
+      Number.isSafeInteger(resolved.maxPending) && resolved.maxPending >= 1,
+      'maxPending',
+      'must be a positive integer',
+      resolved.maxPending,
+    )
+    .require(
+      Number.isSafeInteger(resolved.maxRecordBytes) &&
+        resolved.maxRecordBytes >= 1024 &&
+        resolved.maxRecordBytes <= MAX_LINE_BYTES,
+      'maxRecordBytes',
+      `must be an integer from 1024 to ${MAX_LINE_BYTES}`,
+      resolved.maxRecordBytes,
+    )
+    .require(
+      Number.isSafeInteger(resolved.compactMinAcked) && resolved.compactMinAcked >= 0,
+      'compactMinAcked',
+      'must be an integer >= 0',
+      resolved.compactMinAcked,
+    )
+    .require(
+      resolved.compactAckedRatio >= 0 && resolved.compactAckedRatio < 1,
+      'compactAckedRatio',
+      'must be in [0, 1)',
+      resolved.compactAckedRatio,
+    )
+    .throwIfAny();
   return resolved;
 }
 

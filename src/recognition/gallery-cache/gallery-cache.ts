@@ -34,6 +34,7 @@ import {
   type CachedPerson,
   type GallerySnapshot,
 } from './gallery-format.js';
+import { OptionChecks } from '../../shared/index.js';
 
 export interface GalleryCacheOptions {
   /** The directory of the cache, normally `DATA_DIR/gallery-cache`. Created on the first write. */
@@ -64,23 +65,29 @@ export class GalleryCache {
   /** A write queued but not started; changes made now will be in it. */
   #pendingWrite: Promise<void> | undefined;
 
+  /** @throws RollcallError `USAGE_INVALID` naming every bad option. */
   constructor(options: GalleryCacheOptions) {
     const fileName = options.fileName ?? 'gallery.bin';
-    if (typeof options.dir !== 'string' || options.dir.length === 0) {
-      throw new RollcallError(ErrorCode.UsageInvalid, 'gallery cache option dir must be a non-empty path');
-    }
-    if (fileName.length === 0 || fileName !== path.basename(fileName)) {
-      throw new RollcallError(
-        ErrorCode.UsageInvalid,
-        `gallery cache option fileName must be a plain file name, got "${fileName}"`,
-      );
-    }
-    if (!isDescriptorModel(options.model)) {
-      throw new RollcallError(
-        ErrorCode.UsageInvalid,
-        `gallery cache option model must be one of ${DESCRIPTOR_MODELS.join(', ')}, got ${String(options.model)}`,
-      );
-    }
+    new OptionChecks('GalleryCache')
+      .require(
+        typeof options.dir === 'string' && options.dir.length > 0,
+        'dir',
+        'must be a non-empty path',
+        options.dir,
+      )
+      .require(
+        typeof fileName === 'string' && fileName.length > 0 && fileName === path.basename(fileName),
+        'fileName',
+        'must be a plain file name',
+        fileName,
+      )
+      .require(
+        isDescriptorModel(options.model),
+        'model',
+        `must be one of ${DESCRIPTOR_MODELS.join(', ')}`,
+        options.model,
+      )
+      .throwIfAny();
     this.model = options.model;
     this.dir = path.resolve(options.dir);
     this.file = path.join(this.dir, fileName);

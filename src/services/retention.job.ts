@@ -16,6 +16,7 @@ import {
   type RetentionRules,
 } from '../core/index.js';
 import type { JobHandler, JobName, JobResults } from '../queues/index.js';
+import { systemClock, type Clock } from '../shared/index.js';
 import type { Store, UnknownFace } from '../store/index.js';
 
 export interface RetentionDeps {
@@ -25,8 +26,8 @@ export interface RetentionDeps {
    * this one started (`SettingsService.saved`).
    */
   rules: () => RetentionRules | Promise<RetentionRules>;
-  /** @defaultValue the system clock */
-  clock?: { now(): number };
+  /** Only its time is read. @defaultValue {@link systemClock} */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export type RetentionResult = JobResults[typeof JobName.ApplyRetention];
@@ -38,7 +39,7 @@ const PAGE_SIZE = 1000;
 export async function applyRetention(deps: RetentionDeps): Promise<RetentionResult> {
   const { store } = deps;
   const { retentionDays } = await deps.rules();
-  const cutoff = retentionCutoff((deps.clock ?? Date).now(), { retentionDays });
+  const cutoff = retentionCutoff((deps.clock ?? systemClock).now(), { retentionDays });
   // Read every page before dismissing: a dismissal changes the open list under the paging.
   const stale: UnknownFace[] = [];
   let offset: number | null = 0;

@@ -38,6 +38,11 @@ export interface JobResults {
     model: DescriptorModel;
     accepted: string[];
     refused: { photoId: string; reason: string }[];
+    /**
+     * Accepted photos whose face is closer to someone already enrolled than the match threshold:
+     * a twin, a look-alike, or the wrong person's photo. `message` says so in plain words.
+     */
+    lookalikes: { photoId: string; name: string; distance: number; message: string }[];
     galleryVersion: number;
   };
   [JobName.ReembedGallery]: {

@@ -1,8 +1,10 @@
 /**
  * The training job: a person's uploaded photos become descriptors. Each photo is checked — exactly
- * one clear face, good enough to enroll, not someone else who is already enrolled — and the
- * accepted descriptors are stored, under the model of the engine that computed them, and pushed to
- * every recognition node.
+ * one clear face, good enough to enroll, like the person's other photos — and the accepted
+ * descriptors are stored, under the model of the engine that computed them, and pushed to every
+ * recognition node. A face closer to someone already enrolled than the match threshold is enrolled
+ * with a warning: it may be a twin or a look-alike (refusing would leave them out for good), or a
+ * photo of the wrong person, which the administrator can tell and the job cannot.
  */
 import { UnrecoverableError } from 'bullmq';
 import {
@@ -17,7 +19,7 @@ import {
   type MatchThresholds,
 } from '../core/index.js';
 import type { EmbeddedFace, EmbedPhoto, EmbedReply, EmbedResult } from '../bridge/index.js';
-import type { JobHandler, JobName } from '../queues/index.js';
+import type { JobHandler, JobName, JobResults } from '../queues/index.js';
 import type { Store } from '../store/index.js';
 import type { GallerySync } from './gallery-sync.service.js';
 
@@ -37,9 +39,9 @@ export interface TrainPersonDeps {
   embed: PhotoEmbedder;
   gallerySync: GallerySync;
   /**
-   * A new face closer than `match` to another enrolled person is refused as a duplicate: it would be
-   * named as them. A function is asked at every job, for the model that described the photos, so
-   * the thresholds follow the settings and the gallery as it is then.
+   * A new face closer than `match` to another enrolled person comes with a look-alike warning: the
+   * camera may name one as the other. A function is asked at every job, for the model that
+   * described the photos, so the thresholds follow the settings and the gallery as it is then.
    */
   thresholds: MatchThresholds | ((model: DescriptorModel) => MatchThresholds | Promise<MatchThresholds>);
   /**
@@ -85,11 +87,23 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
     checkConsistency(verdicts, existing, SAME_PERSON_LIMIT[model]);
 
     const accepted: string[] = [];
+    const lookalikes: TrainPersonResult['lookalikes'] = [];
     let galleryVersion = await store.getGalleryVersion();
     for (const [index, photo] of photos.entries()) {
       const verdict = verdicts[index] as PhotoVerdict;
       if (verdict.ok) {
-        await store.setPhotoQuality(photo.photoId, { accepted: true, ...verdict.face.quality });
+        const { lookalike } = verdict;
+        await store.setPhotoQuality(photo.photoId, {
+          accepted: true,
+          ...verdict.face.quality,
+          ...(lookalike ? { lookalike: { name: lookalike.name, distance: lookalike.distance } } : {}),
+        });
+        if (lookalike)
+          lookalikes.push({
+            photoId: photo.photoId,
+            ...lookalike,
+            message: `${photo.name}: ${lookalike.message}`,
+          });
         galleryVersion = (await store.setPhotoDescriptors(photo.photoId, model, [verdict.face.descriptor]))
           .galleryVersion;
         accepted.push(photo.photoId);
@@ -116,11 +130,13 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
       if (!isRollcallError(error)) throw error;
     }
     await deps.descriptorsStored?.(model).catch(() => undefined);
-    return { personId, model, accepted, refused, galleryVersion };
+    return { personId, model, accepted, refused, lookalikes, galleryVersion };
   };
 }
 
-type PhotoVerdict = { ok: true; face: EmbeddedFace } | { ok: false; reason: string };
+type TrainPersonResult = JobResults[typeof JobName.TrainPerson];
+type Lookalike = Omit<TrainPersonResult['lookalikes'][number], 'photoId'>;
+type PhotoVerdict = { ok: true; face: EmbeddedFace; lookalike?: Lookalike } | { ok: false; reason: string };
 
 /** Whether one photo's faces give a descriptor fit to enroll, and if not, why, in plain words. */
 function judgePhoto(
@@ -133,14 +149,18 @@ function judgePhoto(
   const selection = selectEnrollmentFace(result.faces, ENROLLMENT_GATES);
   if (!selection.ok) return { ok: false, reason: selection.message };
   const [nearest] = others.nearestPeople(selection.face.descriptor, 1, thresholds.match);
-  if (nearest) {
-    return {
-      ok: false,
-      // The bar is the gallery's match threshold: closer than it, this face would be named as them.
-      reason: `this face looks like ${nearest.personId}, who is already enrolled (distance ${nearest.distance.toFixed(2)}, closer than the match threshold ${thresholds.match.toFixed(2)}): it would be named as ${nearest.personId}. If this is someone else (a look-alike, a twin), enroll clearer, frontal photos of both`,
-    };
-  }
-  return { ok: true, face: selection.face };
+  if (!nearest) return { ok: true, face: selection.face };
+  // The bar is the gallery's match threshold: closer than it, a face of one may be named as the other.
+  const name = nearest.personId;
+  return {
+    ok: true,
+    face: selection.face,
+    lookalike: {
+      name,
+      distance: nearest.distance,
+      message: `looks like ${name}, who is already enrolled (distance ${nearest.distance.toFixed(2)}; the camera names anyone closer than ${thresholds.match.toFixed(2)}), so the camera may take one for the other. If this is ${name}, delete this person and add the photo to ${name}; if they are twins or look-alikes, enroll clear, frontal photos of both and check their attendance`,
+    },
+  };
 }
 
 /**

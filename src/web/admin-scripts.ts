@@ -50,7 +50,9 @@ function faceCard(face) {
       if (job.state === 'completed') {
         progress.value = 100;
         state.className = 'face-state ok';
-        state.textContent = 'Assigned to ' + person.name + '; trained.';
+        const lookalikes = (job.result && job.result.lookalikes) || [];
+        state.textContent = 'Assigned to ' + person.name + '; trained.' + lookalikes.map((l) => ' Warning: the face ' + l.message.replace(/^[^:]*: /, '') + '.').join('');
+        if (lookalikes.length) state.className = 'face-state warning';
       } else {
         state.className = 'face-state error';
         state.textContent = 'Assigned to ' + person.name + ', but training refused the picture: ' + (job.failedReason ?? 'unknown reason');

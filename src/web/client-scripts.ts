@@ -121,7 +121,11 @@ async function showTraining(upload) {
       progress.value = 100;
       state.className = 'ok';
       state.textContent = person.name + ' is enrolled: ' + accepted + ' photo(s) accepted' + (refused.length ? ', ' + refused.length + ' refused.' : '.');
-      refusals.replaceChildren(...refused.map((r) => el('li', { class: 'error' }, r.reason)));
+      const lookalikes = result.lookalikes ?? [];
+      refusals.replaceChildren(
+        ...lookalikes.map((l) => el('li', { class: 'warning' }, 'Warning: ' + l.message + '.')),
+        ...refused.map((r) => el('li', { class: 'error' }, r.reason)),
+      );
       return true;
     }
     state.className = 'error';

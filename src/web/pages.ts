@@ -43,7 +43,7 @@ button{margin-top:1rem;font-size:1rem;padding:.5rem 1.2rem}.error{color:#a00;bac
 nav{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}nav form{margin-left:auto}nav form button{margin:0}
 body.wide{max-width:72rem;margin-top:1rem}nav a[aria-current=page]{font-weight:bold;text-decoration:none}
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd}
-.muted{color:#777}.offline{color:#a00;font-weight:bold}.ok{color:#070}.row{display:flex;gap:1rem;align-items:end;flex-wrap:wrap}
+.muted{color:#777}.offline{color:#a00;font-weight:bold}.ok{color:#070}.warning{color:#7a4a00;background:#fff4d6;padding:.5rem}.row{display:flex;gap:1rem;align-items:end;flex-wrap:wrap}
 .row label{margin:0}.row input{width:auto}.row button{margin:0}progress{width:100%}
 .cams{display:grid;grid-template-columns:repeat(auto-fill,minmax(32rem,1fr));gap:1rem}
 .cam{border:1px solid #ccc;padding:.5rem;margin:0}#chart svg{max-width:48rem;display:block}.cam canvas{width:100%;background:#111;display:block}

@@ -22,7 +22,14 @@ describe('JobQueue on a real Redis', () => {
     return {
       [JobName.TrainPerson]: async ({ personId, photoIds }, { reportProgress }) => {
         await reportProgress(50);
-        return { personId, model: 'face-api', accepted: photoIds, refused: [], galleryVersion: 7 };
+        return {
+          personId,
+          model: 'face-api',
+          accepted: photoIds,
+          refused: [],
+          lookalikes: [],
+          galleryVersion: 7,
+        };
       },
       [JobName.ReembedGallery]: ({ model }) =>
         Promise.resolve({ model, photos: 0, embedded: 0, refused: [], galleryVersion: 0 }),
@@ -49,6 +56,7 @@ describe('JobQueue on a real Redis', () => {
         model: 'face-api',
         accepted: ['a', 'b'],
         refused: [],
+        lookalikes: [],
         galleryVersion: 7,
       });
     } finally {
@@ -92,6 +100,7 @@ describe('JobQueue on a real Redis', () => {
                 model: 'face-api',
                 accepted: photoIds,
                 refused: [],
+                lookalikes: [],
                 galleryVersion: 9,
               });
         },

@@ -24,6 +24,7 @@ function completingHandlers(attempts: number[]): JobHandlers {
         model: 'face-api',
         accepted: photoIds,
         refused: [],
+        lookalikes: [],
         galleryVersion: 1,
       });
     },
@@ -92,6 +93,7 @@ describe('training jobs survive crashes', () => {
         model: 'face-api',
         accepted: ['a', 'b'],
         refused: [],
+        lookalikes: [],
         galleryVersion: 1,
       });
       assert.equal(view.attemptsMade, 1, 'the crashed run is not counted as a failed attempt');
@@ -127,6 +129,7 @@ describe('training jobs survive crashes', () => {
         model: 'face-api',
         accepted: ['c'],
         refused: [],
+        lookalikes: [],
         galleryVersion: 1,
       });
       assert.deepEqual(attempts, [1]);

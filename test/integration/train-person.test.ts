@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { UnrecoverableError } from 'bullmq';
-import { JobName, type JobHandler } from '../../src/queues/index.js';
+import { JobName, type JobHandler, type JobResults } from '../../src/queues/index.js';
 import { engineEmbedder, GallerySync, handleTrainPerson } from '../../src/services/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { FaceEnginePool } from '../../src/workers/index.js';
@@ -86,7 +86,7 @@ describe('the training job', () => {
         engine: FaceEnginePool,
         name: string,
         file: string,
-      ): Promise<{ personId: string; model: string; accepted: string[] }> => {
+      ): Promise<JobResults[typeof JobName.TrainPerson]> => {
         const { person } = await frStore.createPerson({ name });
         const bytes = await readFile(facePhoto(file));
         const photo = await frStore.addPhoto({
@@ -112,11 +112,19 @@ describe('the training job', () => {
       );
       assert.equal((await frStore.getGallery('face-api')).people.length, 1);
 
-      // The same face again under another name: refused, compared in fr-feature space.
-      await assert.rejects(enrollWith(frPool, 'Impostor', 'amy/amy1.png'), (error: unknown) => {
-        assert.ok(error instanceof UnrecoverableError);
-        assert.match(error.message, /this face looks like Amy, who is already enrolled/);
-        return true;
+      // The same face again under another name: enrolled, with a warning naming Amy (a twin could
+      // not be enrolled at all if it were refused), compared in fr-feature space.
+      const twin = await enrollWith(frPool, 'Twin', 'amy/amy1.png');
+      assert.equal(twin.accepted.length, 1);
+      assert.equal(twin.lookalikes.length, 1);
+      const [warning] = twin.lookalikes;
+      assert.equal(warning?.name, 'Amy');
+      assert.ok(warning && warning.distance < 0.55);
+      assert.match(warning?.message ?? '', /^amy1\.png: looks like Amy, who is already enrolled/);
+      const [photo] = await frStore.listPhotos(twin.personId);
+      assert.deepEqual((photo?.quality as { lookalike?: unknown } | null)?.lookalike, {
+        name: 'Amy',
+        distance: warning?.distance,
       });
     } finally {
       await frPool.close();

@@ -28,7 +28,14 @@ async function main(argv: string[]): Promise<void> {
         if (workMs === undefined) return new Promise<never>(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, Number(workMs)));
         process.stdout.write(`completed ${jobId}\n`);
-        return { personId, model: 'face-api', accepted: photoIds, refused: [], galleryVersion: 1 };
+        return {
+          personId,
+          model: 'face-api',
+          accepted: photoIds,
+          refused: [],
+          lookalikes: [],
+          galleryVersion: 1,
+        };
       },
       [JobName.ReembedGallery]: ({ model }) =>
         Promise.resolve({ model, photos: 0, embedded: 0, refused: [], galleryVersion: 0 }),

@@ -118,13 +118,14 @@ describe('the training job', () => {
       assert.equal(twin.accepted.length, 1);
       assert.equal(twin.lookalikes.length, 1);
       const [warning] = twin.lookalikes;
-      assert.equal(warning?.name, 'Amy');
-      assert.ok(warning && warning.distance < 0.55);
-      assert.match(warning?.message ?? '', /^amy1\.png: looks like Amy, who is already enrolled/);
+      assert.ok(warning);
+      assert.equal(warning.name, 'Amy');
+      assert.ok(warning.distance < 0.55);
+      assert.match(warning.message, /^amy1\.png: looks like Amy, who is already enrolled/);
       const [photo] = await frStore.listPhotos(twin.personId);
       assert.deepEqual((photo?.quality as { lookalike?: unknown } | null)?.lookalike, {
         name: 'Amy',
-        distance: warning?.distance,
+        distance: warning.distance,
       });
     } finally {
       await frPool.close();

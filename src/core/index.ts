@@ -17,3 +17,5 @@ export * from './open-set-split.js';
 export * from './operating-curve.js';
 export * from './verification.js';
 export * from './lfw-pairs.js';
+export * from './accounts.js';
+export * from './unknown-face-decision.js';

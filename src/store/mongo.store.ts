@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import {
   applySighting,
+  decideUnknownFace,
   ErrorCode,
   isRollcallError,
   localDay,
@@ -25,8 +26,11 @@ import {
   type AttendanceRules,
   type DescriptorModel,
   type RecognitionEvent,
+  type UnknownFaceDecision,
 } from '../core/index.js';
 import type {
+  AccountsRule,
+  AccountsWriteOptions,
   ApiToken,
   AttendanceCorrection,
   AttendanceCorrectionInput,
@@ -52,12 +56,15 @@ import type {
   RecordUnknownFaceResult,
   SetDescriptorsOptions,
   Setting,
+  SettingChange,
   Store,
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
   UnknownFace,
   UnknownFaceQuery,
+  UnknownFaceRule,
+  UnknownFaceWriteOptions,
   User,
   UserPatch,
 } from './store.js';
@@ -143,7 +150,8 @@ function resolveOptions(options: MongoStoreOptions): Resolved {
 // ---- documents ----
 
 interface MetaDoc {
-  _id: 'gallery' | 'schema';
+  /** `accounts`: a guard every ruled change to the users writes, see `applyAccountsRule`. */
+  _id: 'gallery' | 'schema' | 'accounts';
   version: number;
 }
 interface UserDoc {
@@ -538,7 +546,24 @@ export class MongoStore implements Store {
 
   // ---- users ----
 
-  createUser(user: NewUser): Promise<User> {
+  /**
+   * Runs a caller's accounts rule over every account before and after a change, in the write.
+   * Snapshot isolation alone would let two transactions that each change a different user both
+   * commit (each demoting the other admin): both also write the `accounts` guard, so the later
+   * one conflicts, is retried by the driver and sees the first one's change.
+   */
+  private async applyAccountsRule(
+    rule: AccountsRule | undefined,
+    session: Session,
+    after: (users: User[]) => User[],
+  ): Promise<void> {
+    if (rule === undefined) return;
+    await this.meta.updateOne({ _id: 'accounts' }, { $inc: { version: 1 } }, { session, upsert: true });
+    const before = (await this.users.find({}, { session }).sort({ _id: 1 }).toArray()).map(toUser);
+    rule({ before, after: after(before) });
+  }
+
+  createUser(user: NewUser, options?: AccountsWriteOptions): Promise<User> {
     return this.run(async () => {
       const name = checkName(user.name, 'user name');
       const role = checkRole(user.role);
@@ -556,6 +581,7 @@ export class MongoStore implements Store {
           createdAt: this.nowIso(),
           disabled: false,
         };
+        await this.applyAccountsRule(options?.rule, session, (users) => [...users, toUser(doc)]);
         await this.users.insertOne(doc, { session });
         return toUser(doc);
       });
@@ -589,29 +615,33 @@ export class MongoStore implements Store {
     });
   }
 
-  updateUser(id: string, patch: UserPatch): Promise<User> {
+  updateUser(id: string, patch: UserPatch, options?: AccountsWriteOptions): Promise<User> {
     return this.run(async () => {
       checkId(id, 'user id');
       const set: Partial<UserDoc> = {};
       if (patch.role !== undefined) set.role = checkRole(patch.role);
       if (patch.passwordHash !== undefined) set.passwordHash = checkHash(patch.passwordHash, 'password hash');
       if (patch.disabled !== undefined) set.disabled = checkBoolean(patch.disabled, 'disabled');
-      const doc =
-        Object.keys(set).length > 0
-          ? await this.users.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' })
-          : await this.users.findOne({ _id: id });
-      if (!doc) throw notFound(`no user with id ${id}`);
-      return toUser(doc);
+      return this.write(async (session) => {
+        const current = await this.users.findOne({ _id: id }, { session });
+        if (!current) throw notFound(`no user with id ${id}`);
+        const next: UserDoc = { ...current, ...set };
+        await this.applyAccountsRule(options?.rule, session, (users) =>
+          users.map((u) => (u.id === id ? toUser(next) : u)),
+        );
+        if (Object.keys(set).length > 0) await this.users.replaceOne({ _id: id }, next, { session });
+        return toUser(next);
+      });
     });
   }
 
-  deleteUser(id: string): Promise<void> {
+  deleteUser(id: string, options?: AccountsWriteOptions): Promise<void> {
     return this.run(async () => {
       checkId(id, 'user id');
       await this.write(async (session) => {
-        if ((await this.users.deleteOne({ _id: id }, { session })).deletedCount === 0) {
-          throw notFound(`no user with id ${id}`);
-        }
+        if (!(await this.users.findOne({ _id: id }, { session }))) throw notFound(`no user with id ${id}`);
+        await this.applyAccountsRule(options?.rule, session, (users) => users.filter((u) => u.id !== id));
+        await this.users.deleteOne({ _id: id }, { session });
         await this.tokens.deleteMany({ userId: id }, { session });
       });
     });
@@ -1321,35 +1351,62 @@ export class MongoStore implements Store {
     });
   }
 
-  /** Moves an open face to `status`; repeating the same decision returns the face unchanged. */
+  /**
+   * Writes a decision on a face if `rule` (core `decideUnknownFace` by default) says so. Two
+   * decisions on one face both write its document, so the later transaction conflicts and is
+   * retried, and its rule then sees the first decision.
+   */
   private decideUnknownFace(
     id: string,
-    status: 'assigned' | 'dismissed',
-    personId: string | null,
+    decision: UnknownFaceDecision,
+    rule: UnknownFaceRule = decideUnknownFace,
   ): Promise<UnknownFace> {
     return this.write(async (session) => {
       const face = await this.unknownFaces.findOne({ _id: id }, { session });
       if (!face) throw notFound(`no unknown face with id ${id}`);
       const hasCrop = await this.hasCrop(face.eventId, session);
-      if (face.status === status && face.assignedPersonId === personId) return toUnknownFace(face, hasCrop);
-      if (face.status !== 'open') throw conflict(`unknown face ${id} is already ${face.status}`);
+      if (rule(toUnknownFace(face, hasCrop), decision) === 'unchanged') return toUnknownFace(face, hasCrop);
+      const personId = decision.status === 'assigned' ? decision.personId : null;
       if (personId !== null && !(await this.people.findOne({ _id: personId }, { session }))) {
         throw notFound(`no person with id ${personId}`);
       }
-      const next: UnknownFaceDoc = { ...face, status, assignedPersonId: personId, decidedAt: this.nowIso() };
+      const next: UnknownFaceDoc = {
+        ...face,
+        status: decision.status,
+        assignedPersonId: personId,
+        decidedAt: decision.status === 'open' ? null : this.nowIso(),
+      };
       await this.unknownFaces.replaceOne({ _id: id }, next, { session });
       return toUnknownFace(next, hasCrop);
     });
   }
 
-  assignUnknownFace(id: string, personId: string): Promise<UnknownFace> {
+  assignUnknownFace(id: string, personId: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
     return this.run(() =>
-      this.decideUnknownFace(checkId(id, 'unknown face id'), 'assigned', checkId(personId, 'person id')),
+      this.decideUnknownFace(
+        checkId(id, 'unknown face id'),
+        { status: 'assigned', personId: checkId(personId, 'person id') },
+        options?.rule,
+      ),
     );
   }
 
-  dismissUnknownFace(id: string): Promise<UnknownFace> {
-    return this.run(() => this.decideUnknownFace(checkId(id, 'unknown face id'), 'dismissed', null));
+  dismissUnknownFace(id: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), { status: 'dismissed' }, options?.rule),
+    );
+  }
+
+  reopenUnknownFace(id: string, undo: { personId: string; decidedAt: string }): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), {
+        status: 'open',
+        undo: {
+          personId: checkId(undo.personId, 'person id'),
+          decidedAt: checkInstant(undo.decidedAt, 'decidedAt'),
+        },
+      }),
+    );
   }
 
   // ---- nodes and settings ----
@@ -1408,6 +1465,20 @@ export class MongoStore implements Store {
       const updatedAt = this.nowIso();
       await this.settings.replaceOne({ _id: key }, { value: text, updatedAt }, { upsert: true });
       return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+    });
+  }
+
+  updateSetting(key: string, change: SettingChange): Promise<Setting> {
+    return this.run(async () => {
+      checkId(key, 'setting key');
+      // Two saves write one document: the later transaction conflicts, is retried and reads the first.
+      return this.write(async (session) => {
+        const doc = await this.settings.findOne({ _id: key }, { session });
+        const text = checkJson(change(doc ? (JSON.parse(doc.value) as JsonValue) : null), 'setting value');
+        const updatedAt = this.nowIso();
+        await this.settings.replaceOne({ _id: key }, { value: text, updatedAt }, { session, upsert: true });
+        return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+      });
     });
   }
 

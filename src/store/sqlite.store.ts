@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   applySighting,
+  decideUnknownFace,
   ErrorCode,
   isRollcallError,
   localDay,
@@ -20,9 +21,12 @@ import {
   type AttendanceRules,
   type DescriptorModel,
   type RecognitionEvent,
+  type UnknownFaceDecision,
 } from '../core/index.js';
 import { migrate } from './sqlite.migrations.js';
 import type {
+  AccountsRule,
+  AccountsWriteOptions,
   ApiToken,
   AttendanceCorrection,
   AttendanceCorrectionInput,
@@ -48,12 +52,15 @@ import type {
   RecordUnknownFaceResult,
   SetDescriptorsOptions,
   Setting,
+  SettingChange,
   Store,
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
   UnknownFace,
   UnknownFaceQuery,
+  UnknownFaceRule,
+  UnknownFaceWriteOptions,
   User,
   UserPatch,
 } from './store.js';
@@ -460,7 +467,14 @@ export class SqliteStore implements Store {
 
   // ---- users ----
 
-  createUser(user: NewUser): Promise<User> {
+  /** Runs a caller's accounts rule over every account before and after a change, in the write. */
+  private applyAccountsRule(rule: AccountsRule | undefined, after: (users: User[]) => User[]): void {
+    if (rule === undefined) return;
+    const before = (this.sql('SELECT * FROM users ORDER BY id').all() as UserRow[]).map(toUser);
+    rule({ before, after: after(before) });
+  }
+
+  createUser(user: NewUser, options?: AccountsWriteOptions): Promise<User> {
     return this.run(() => {
       const name = checkName(user.name, 'user name');
       const role = checkRole(user.role);
@@ -469,9 +483,18 @@ export class SqliteStore implements Store {
         if (this.sql('SELECT 1 FROM users WHERE name = ?').get(name)) {
           throw conflict(`a user named "${name}" already exists`);
         }
+        const created: User = {
+          id: this.options.newId(),
+          name,
+          role,
+          passwordHash,
+          createdAt: this.nowIso(),
+          disabled: false,
+        };
+        this.applyAccountsRule(options?.rule, (users) => [...users, created]);
         const row = this.sql(
           'INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-        ).get(this.options.newId(), name, role, passwordHash, this.nowIso()) as UserRow;
+        ).get(created.id, name, role, passwordHash, created.createdAt) as UserRow;
         return toUser(row);
       });
     });
@@ -504,37 +527,34 @@ export class SqliteStore implements Store {
     });
   }
 
-  updateUser(id: string, patch: UserPatch): Promise<User> {
+  updateUser(id: string, patch: UserPatch, options?: AccountsWriteOptions): Promise<User> {
     return this.run(() => {
       checkId(id, 'user id');
-      const sets: string[] = [];
-      const values: (string | number)[] = [];
-      if (patch.role !== undefined) {
-        sets.push('role = ?');
-        values.push(checkRole(patch.role));
-      }
-      if (patch.passwordHash !== undefined) {
-        sets.push('password_hash = ?');
-        values.push(checkHash(patch.passwordHash, 'password hash'));
-      }
-      if (patch.disabled !== undefined) {
-        sets.push('disabled = ?');
-        values.push(checkBoolean(patch.disabled, 'disabled') ? 1 : 0);
-      }
-      const sql =
-        sets.length > 0
-          ? `UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING *`
-          : 'SELECT * FROM users WHERE id = ?';
-      const row = this.sql(sql).get(...values, id) as UserRow | undefined;
-      if (!row) throw notFound(`no user with id ${id}`);
-      return toUser(row);
+      const set: Partial<Pick<User, 'role' | 'passwordHash' | 'disabled'>> = {};
+      if (patch.role !== undefined) set.role = checkRole(patch.role);
+      if (patch.passwordHash !== undefined) set.passwordHash = checkHash(patch.passwordHash, 'password hash');
+      if (patch.disabled !== undefined) set.disabled = checkBoolean(patch.disabled, 'disabled');
+      return this.write(() => {
+        const current = this.sql('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+        if (!current) throw notFound(`no user with id ${id}`);
+        const next: User = { ...toUser(current), ...set };
+        this.applyAccountsRule(options?.rule, (users) => users.map((u) => (u.id === id ? next : u)));
+        const row = this.sql(
+          'UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE id = ? RETURNING *',
+        ).get(next.role, next.passwordHash, next.disabled ? 1 : 0, id) as UserRow;
+        return toUser(row);
+      });
     });
   }
 
-  deleteUser(id: string): Promise<void> {
+  deleteUser(id: string, options?: AccountsWriteOptions): Promise<void> {
     return this.run(() => {
-      const { changes } = this.sql('DELETE FROM users WHERE id = ?').run(checkId(id, 'user id'));
-      if (changes === 0) throw notFound(`no user with id ${id}`);
+      checkId(id, 'user id');
+      this.write(() => {
+        if (!this.sql('SELECT 1 FROM users WHERE id = ?').get(id)) throw notFound(`no user with id ${id}`);
+        this.applyAccountsRule(options?.rule, (users) => users.filter((u) => u.id !== id));
+        this.sql('DELETE FROM users WHERE id = ?').run(id);
+      });
     });
   }
 
@@ -1205,33 +1225,51 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Moves an open face to `status`; repeating the same decision returns the face unchanged. */
+  /** Writes a decision on a face if `rule` (core `decideUnknownFace` by default) says so. */
   private decideUnknownFace(
     id: string,
-    status: 'assigned' | 'dismissed',
-    personId: string | null,
+    decision: UnknownFaceDecision,
+    rule: UnknownFaceRule = decideUnknownFace,
   ): UnknownFace {
     return this.write(() => {
       const row = this.unknownFace(id);
       if (!row) throw notFound(`no unknown face with id ${id}`);
-      if (row.status === status && row.assigned_person_id === personId) return toUnknownFace(row);
-      if (row.status !== 'open') throw conflict(`unknown face ${id} is already ${row.status}`);
+      if (rule(toUnknownFace(row), decision) === 'unchanged') return toUnknownFace(row);
+      const personId = decision.status === 'assigned' ? decision.personId : null;
       if (personId !== null && !this.personExists(personId)) throw notFound(`no person with id ${personId}`);
       this.sql(
         'UPDATE unknown_faces SET status = ?, assigned_person_id = ?, decided_at = ? WHERE id = ?',
-      ).run(status, personId, this.nowIso(), id);
+      ).run(decision.status, personId, decision.status === 'open' ? null : this.nowIso(), id);
       return toUnknownFace(this.unknownFace(id) as UnknownFaceRow);
     });
   }
 
-  assignUnknownFace(id: string, personId: string): Promise<UnknownFace> {
+  assignUnknownFace(id: string, personId: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
     return this.run(() =>
-      this.decideUnknownFace(checkId(id, 'unknown face id'), 'assigned', checkId(personId, 'person id')),
+      this.decideUnknownFace(
+        checkId(id, 'unknown face id'),
+        { status: 'assigned', personId: checkId(personId, 'person id') },
+        options?.rule,
+      ),
     );
   }
 
-  dismissUnknownFace(id: string): Promise<UnknownFace> {
-    return this.run(() => this.decideUnknownFace(checkId(id, 'unknown face id'), 'dismissed', null));
+  dismissUnknownFace(id: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), { status: 'dismissed' }, options?.rule),
+    );
+  }
+
+  reopenUnknownFace(id: string, undo: { personId: string; decidedAt: string }): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), {
+        status: 'open',
+        undo: {
+          personId: checkId(undo.personId, 'person id'),
+          decidedAt: checkInstant(undo.decidedAt, 'decidedAt'),
+        },
+      }),
+    );
   }
 
   // ---- nodes and settings ----
@@ -1295,13 +1333,28 @@ export class SqliteStore implements Store {
   setSetting(key: string, value: JsonValue): Promise<Setting> {
     return this.run(() => {
       checkId(key, 'setting key');
-      const text = checkJson(value, 'setting value');
-      const updatedAt = this.nowIso();
-      this.sql(
-        `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      ).run(key, text, updatedAt);
-      return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+      return this.saveSetting(key, checkJson(value, 'setting value'));
+    });
+  }
+
+  private saveSetting(key: string, text: string): Setting {
+    const updatedAt = this.nowIso();
+    this.sql(
+      `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ).run(key, text, updatedAt);
+    return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+  }
+
+  updateSetting(key: string, change: SettingChange): Promise<Setting> {
+    return this.run(() => {
+      checkId(key, 'setting key');
+      return this.write(() => {
+        const row = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as
+          { value: string } | undefined;
+        const saved = row === undefined ? null : (JSON.parse(row.value) as JsonValue);
+        return this.saveSetting(key, checkJson(change(saved), 'setting value'));
+      });
     });
   }
 

@@ -13,7 +13,15 @@ import { csvRow } from './csv.js';
 import { ROUTE_BASE_LOCAL } from './metrics.js';
 import { parseChoice, parseDay, parseDayRange, parseInstantRange, parsePage, single } from './query.js';
 import { photoReceiver, type UploadLimits } from './uploads.js';
-import type { EnrollmentPort, JobsPort, NodeState, SettingsPort, Store, UnknownFacesPort } from './types.js';
+import type {
+  EnrollmentPort,
+  JobsPort,
+  NodeState,
+  SettingsPort,
+  Store,
+  UnknownFacesPort,
+  UsersPort,
+} from './types.js';
 import { createCorrectionsRouter } from './corrections.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
@@ -27,6 +35,7 @@ export interface ApiDeps {
   now: () => number;
   settings: SettingsPort;
   unknownFaces: UnknownFacesPort;
+  users: UsersPort;
   uploads: UploadLimits;
 }
 
@@ -190,7 +199,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.use(['/unknown-faces', '/settings', '/users'], admin);
   router.use(createUnknownFacesRouter({ store, unknownFaces: deps.unknownFaces }));
   router.use(createSettingsRouter({ settings: deps.settings }));
-  router.use(createUsersRouter({ store }));
+  router.use(createUsersRouter({ users: deps.users }));
 
   router.use(() => {
     throw new RollcallError(ErrorCode.NotFound, 'no such API route');

@@ -10,6 +10,7 @@ export * from './track-evidence.js';
 export * from './events.js';
 export * from './random.js';
 export * from './attendance.js';
+export * from './attendance-record.js';
 export * from './time-zone.js';
 export * from './calibration.js';
 export * from './decision-policy.js';

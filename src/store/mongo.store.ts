@@ -16,11 +16,12 @@
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import {
-  applySighting,
+  correctRecord,
   decideUnknownFace,
   ErrorCode,
   isRollcallError,
   localDay,
+  recordSighting,
   RollcallError,
   type AttendanceRecord,
   type AttendanceRules,
@@ -1087,32 +1088,22 @@ export class MongoStore implements Store {
         const person = await this.people.findOne({ _id: personId }, { session });
         const existing = await this.attendance.findOne({ _id: attendanceId(personId, day) }, { session });
         const inserted = await this.insertEvent(checked, person !== null, session);
-        if (!inserted || !person) {
-          return { inserted, attendance: person && existing ? toAttendance(existing) : null };
-        }
-        const before: AttendanceRecord | undefined = existing ? toAttendance(existing) : undefined;
-        const next = applySighting(
-          before,
+        const { record, write } = recordSighting(
+          existing ? toAttendance(existing) : null,
+          { personName: person?.name ?? null, newEvent: inserted },
           { personId, at: checked.at, cameraId: checked.cameraId, nodeId: checked.nodeId },
           rules,
         );
-        const doc: AttendanceDoc = {
-          _id: attendanceId(personId, day),
-          personId,
-          day,
-          personName: existing?.personName ?? person.name,
-          firstSeen: next.firstSeen,
-          lastSeen: next.lastSeen,
-          firstCameraId: next.firstCameraId,
-          lastCameraId: next.lastCameraId,
-          nodeId: next.nodeId,
-          eventCount: next.eventCount,
-          corrected: existing?.corrected ?? false,
-        };
-        await this.attendance.replaceOne({ _id: doc._id }, doc, { upsert: true, session });
-        return { inserted, attendance: toAttendance(doc) };
+        if (write && record) await this.saveAttendance(record, session);
+        return { inserted, attendance: record };
       });
     });
+  }
+
+  /** Writes a record as the core rules made it, over the one stored for its person and day. */
+  private async saveAttendance(record: StoredAttendance, session: Session): Promise<void> {
+    const doc: AttendanceDoc = { _id: attendanceId(record.personId, record.day), ...record };
+    await this.attendance.replaceOne({ _id: doc._id }, doc, { upsert: true, session });
   }
 
   recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult> {
@@ -1250,33 +1241,10 @@ export class MongoStore implements Store {
         const _id = attendanceId(personId, day);
         const existing = await this.attendance.findOne({ _id }, { session });
         const before = existing ? toAttendance(existing) : null;
-        let after: StoredAttendance | null = null;
-        if (times === null) {
-          if (!existing) throw notFound(`no attendance for person ${personId} on ${day}`);
-          await this.attendance.deleteOne({ _id }, { session });
-        } else if (existing) {
-          const doc: AttendanceDoc = { ...existing, ...times, corrected: true };
-          await this.attendance.replaceOne({ _id }, doc, { session });
-          after = toAttendance(doc);
-        } else {
-          const person = await this.people.findOne({ _id: personId }, { session });
-          if (!person) throw notFound(`no person with id ${personId}`);
-          // A record made by hand has no camera or node behind it; `manual` says so in reports.
-          const doc: AttendanceDoc = {
-            _id,
-            personId,
-            day,
-            personName: person.name,
-            ...times,
-            firstCameraId: 'manual',
-            lastCameraId: 'manual',
-            nodeId: 'manual',
-            eventCount: 0,
-            corrected: true,
-          };
-          await this.attendance.insertOne(doc, { session });
-          after = toAttendance(doc);
-        }
+        const person = await this.people.findOne({ _id: personId }, { session });
+        const after = correctRecord(before, times, { personId, day, personName: person?.name ?? null });
+        if (after === null) await this.attendance.deleteOne({ _id }, { session });
+        else await this.saveAttendance(after, session);
         const doc: CorrectionDoc = {
           _id: this.options.newId(),
           personId,

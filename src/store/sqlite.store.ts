@@ -11,13 +11,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  applySighting,
+  correctRecord,
   decideUnknownFace,
   ErrorCode,
   isRollcallError,
   localDay,
+  recordSighting,
   RollcallError,
-  type AttendanceRecord,
   type AttendanceRules,
   type DescriptorModel,
   type RecognitionEvent,
@@ -971,38 +971,32 @@ export class SqliteStore implements Store {
           day,
         ) as AttendanceRow | undefined;
         const inserted = this.insertEvent(checked, person !== undefined);
-        if (!inserted || !person) {
-          return { inserted, attendance: person && existing ? toAttendance(existing) : null };
-        }
-        const before: AttendanceRecord | undefined = existing ? toAttendance(existing) : undefined;
-        const next = applySighting(
-          before,
+        const { record, write } = recordSighting(
+          existing ? toAttendance(existing) : null,
+          { personName: person?.name ?? null, newEvent: inserted },
           { personId, at: checked.at, cameraId: checked.cameraId, nodeId: checked.nodeId },
           rules,
         );
-        const row = this.sql(
-          `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
-               last_camera_id, node_id, event_count)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (person_id, day) DO UPDATE SET
-               first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-               first_camera_id = excluded.first_camera_id, last_camera_id = excluded.last_camera_id,
-               node_id = excluded.node_id, event_count = excluded.event_count
-             RETURNING *`,
-        ).get(
-          personId,
-          day,
-          person.name,
-          next.firstSeen,
-          next.lastSeen,
-          next.firstCameraId,
-          next.lastCameraId,
-          next.nodeId,
-          next.eventCount,
-        ) as AttendanceRow;
-        return { inserted, attendance: toAttendance(row) };
+        return { inserted, attendance: write && record ? this.saveAttendance(record) : record };
       });
     });
+  }
+
+  /** Writes a record as the core rules made it, over the one stored for its person and day. */
+  private saveAttendance(record: StoredAttendance): StoredAttendance {
+    const row = this.sql(
+      `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
+           last_camera_id, node_id, event_count, corrected)
+         VALUES (@personId, @day, @personName, @firstSeen, @lastSeen, @firstCameraId, @lastCameraId,
+           @nodeId, @eventCount, @corrected)
+         ON CONFLICT (person_id, day) DO UPDATE SET
+           person_name = excluded.person_name, first_seen = excluded.first_seen,
+           last_seen = excluded.last_seen, first_camera_id = excluded.first_camera_id,
+           last_camera_id = excluded.last_camera_id, node_id = excluded.node_id,
+           event_count = excluded.event_count, corrected = excluded.corrected
+         RETURNING *`,
+    ).get({ ...record, corrected: record.corrected ? 1 : 0 }) as AttendanceRow;
+    return toAttendance(row);
   }
 
   recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult> {
@@ -1124,27 +1118,14 @@ export class SqliteStore implements Store {
           day,
         ) as AttendanceRow | undefined;
         const before = existing ? toAttendance(existing) : null;
+        const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
+          { name: string } | undefined;
+        const next = correctRecord(before, times, { personId, day, personName: person?.name ?? null });
         let after: StoredAttendance | null = null;
-        if (times === null) {
-          if (!existing) throw notFound(`no attendance for person ${personId} on ${day}`);
+        if (next === null) {
           this.sql('DELETE FROM attendance WHERE person_id = ? AND day = ?').run(personId, day);
-        } else if (existing) {
-          const row = this.sql(
-            `UPDATE attendance SET first_seen = ?, last_seen = ?, corrected = 1
-               WHERE person_id = ? AND day = ? RETURNING *`,
-          ).get(times.firstSeen, times.lastSeen, personId, day) as AttendanceRow;
-          after = toAttendance(row);
         } else {
-          const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
-            { name: string } | undefined;
-          if (!person) throw notFound(`no person with id ${personId}`);
-          // A record made by hand has no camera or node behind it; `manual` says so in reports.
-          const row = this.sql(
-            `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
-                 last_camera_id, node_id, event_count, corrected)
-               VALUES (?, ?, ?, ?, ?, 'manual', 'manual', 'manual', 0, 1) RETURNING *`,
-          ).get(personId, day, person.name, times.firstSeen, times.lastSeen) as AttendanceRow;
-          after = toAttendance(row);
+          after = this.saveAttendance(next);
         }
         const row = this.sql(
           `INSERT INTO attendance_corrections (id, person_id, day, by_whom, reason, at, before, after)

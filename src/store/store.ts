@@ -14,9 +14,9 @@
  */
 import type {
   AccountsRule,
-  AttendanceRecord,
   AttendanceRules,
   DescriptorModel,
+  KeptAttendance,
   RecognitionEvent,
   RecognitionEventType,
   UnknownFaceRule,
@@ -246,13 +246,11 @@ export interface EventQuery extends PageOptions {
   type?: RecognitionEventType;
 }
 
-/** An attendance record as stored: the core record plus what a report needs after the fact. */
-export interface StoredAttendance extends AttendanceRecord {
-  /** The person's name, kept on the record so history reads after the person is deleted. */
-  personName: string;
-  /** Whether someone corrected the record by hand (see {@link Store.correctAttendance}). */
-  corrected: boolean;
-}
+/**
+ * An attendance record as stored: the core record plus what a report needs after the fact (core
+ * `KeptAttendance`, whose rules `recordSighting` and `correctRecord` every adapter runs).
+ */
+export type StoredAttendance = KeptAttendance;
 
 export interface AttendanceQuery extends PageOptions {
   /** First local day, inclusive (`YYYY-MM-DD`). */
@@ -415,7 +413,7 @@ export interface Store {
   insertEventOnce(event: RecognitionEvent): Promise<boolean>;
   /**
    * Stores the event once and applies it to its person's record for the local day decided by
-   * `rules.timeZone` (core `applySighting`), in one transaction: a redelivered event changes nothing.
+   * `rules.timeZone` (core `recordSighting`), in one transaction: a redelivered event changes nothing.
    */
   recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult>;
   /** Stores an `unknown` event once and opens an unknown face for review, in one transaction. */

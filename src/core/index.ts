@@ -20,3 +20,4 @@ export * from './verification.js';
 export * from './lfw-pairs.js';
 export * from './accounts.js';
 export * from './unknown-face-decision.js';
+export * from './erasure.js';

@@ -18,6 +18,7 @@ import mongoose from 'mongoose';
 import {
   correctRecord,
   decideUnknownFace,
+  erasureSteps,
   ErrorCode,
   isRollcallError,
   localDay,
@@ -25,6 +26,7 @@ import {
   RollcallError,
   type AttendanceRecord,
   type AttendanceRules,
+  type ErasureStep,
   type DescriptorModel,
   type RecognitionEvent,
   type UnknownFaceDecision,
@@ -813,35 +815,34 @@ export class MongoStore implements Store {
           : checkBoolean(options.eraseAttendance, 'eraseAttendance');
       return this.write(async (session) => {
         if (!(await this.people.findOne({ _id: id }, { session }))) throw notFound(`no person with id ${id}`);
-        const descriptors = await this.descriptors.countDocuments({ personId: id }, { session });
-        const photos = await this.photos.countDocuments({ personId: id }, { session });
-        // The face in an event is biometric data of the person; the event itself stays as audit.
-        const assigned = await this.unknownFaces.distinct('eventId', { assignedPersonId: id }, { session });
-        const eventCrops = (
-          await this.events.updateMany(
-            { crop: { $ne: null }, $or: [{ personId: id }, { _id: { $in: assigned } }] },
-            { $set: { crop: null } },
-            { session },
-          )
-        ).modifiedCount;
-        const unknownFaces = (await this.unknownFaces.deleteMany({ assignedPersonId: id }, { session }))
-          .deletedCount;
-        let attendance = 0;
-        if (eraseAttendance) {
-          attendance = (await this.attendance.deleteMany({ personId: id }, { session })).deletedCount;
-          await this.corrections.deleteMany({ personId: id }, { session });
-        }
-        await this.descriptors.deleteMany({ personId: id }, { session });
-        await this.photos.deleteMany({ personId: id }, { session });
+        const erase = {
+          descriptors: async () =>
+            (await this.descriptors.deleteMany({ personId: id }, { session })).deletedCount,
+          photos: async () => (await this.photos.deleteMany({ personId: id }, { session })).deletedCount,
+          eventCrops: async () => {
+            const assigned = await this.unknownFaces.distinct(
+              'eventId',
+              { assignedPersonId: id },
+              { session },
+            );
+            const { modifiedCount } = await this.events.updateMany(
+              { crop: { $ne: null }, $or: [{ personId: id }, { _id: { $in: assigned } }] },
+              { $set: { crop: null } },
+              { session },
+            );
+            return modifiedCount;
+          },
+          unknownFaces: async () =>
+            (await this.unknownFaces.deleteMany({ assignedPersonId: id }, { session })).deletedCount,
+          attendance: async () => {
+            await this.corrections.deleteMany({ personId: id }, { session });
+            return (await this.attendance.deleteMany({ personId: id }, { session })).deletedCount;
+          },
+        } satisfies Record<ErasureStep, () => Promise<number>>;
+        const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
+        for (const step of erasureSteps({ eraseAttendance })) erased[step] = await erase[step]();
         await this.people.deleteOne({ _id: id }, { session });
-        return {
-          descriptors,
-          photos,
-          eventCrops,
-          unknownFaces,
-          attendance,
-          galleryVersion: await this.bumpGallery(session),
-        };
+        return { ...erased, galleryVersion: await this.bumpGallery(session) };
       });
     });
   }

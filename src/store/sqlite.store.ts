@@ -13,12 +13,14 @@ import Database from 'better-sqlite3';
 import {
   correctRecord,
   decideUnknownFace,
+  erasureSteps,
   ErrorCode,
   isRollcallError,
   localDay,
   recordSighting,
   RollcallError,
   type AttendanceRules,
+  type ErasureStep,
   type DescriptorModel,
   type RecognitionEvent,
   type UnknownFaceDecision,
@@ -699,32 +701,25 @@ export class SqliteStore implements Store {
           : checkBoolean(options.eraseAttendance, 'eraseAttendance');
       return this.write(() => {
         if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(id)) throw notFound(`no person with id ${id}`);
-        const count = (sql: string): number => (this.sql(sql).get(id) as { n: number }).n;
-        const descriptors = count('SELECT count(*) AS n FROM descriptors WHERE person_id = ?');
-        const photos = count('SELECT count(*) AS n FROM photos WHERE person_id = ?');
-        // The face in an event is biometric data of the person; the event itself stays as audit.
-        const eventCrops = this.sql(
-          `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
-               OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
-        ).run({ id }).changes;
-        const unknownFaces = this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(
-          id,
-        ).changes;
-        let attendance = 0;
-        if (eraseAttendance) {
-          attendance = this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
-          this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
-        }
-        // Photos and descriptors go by ON DELETE CASCADE.
+        const erase = {
+          descriptors: () => this.sql('DELETE FROM descriptors WHERE person_id = ?').run(id).changes,
+          photos: () => this.sql('DELETE FROM photos WHERE person_id = ?').run(id).changes,
+          eventCrops: () =>
+            this.sql(
+              `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
+                 OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
+            ).run({ id }).changes,
+          unknownFaces: () =>
+            this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(id).changes,
+          attendance: () => {
+            this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
+            return this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
+          },
+        } satisfies Record<ErasureStep, () => number>;
+        const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
+        for (const step of erasureSteps({ eraseAttendance })) erased[step] = erase[step]();
         this.sql('DELETE FROM people WHERE id = ?').run(id);
-        return {
-          descriptors,
-          photos,
-          eventCrops,
-          unknownFaces,
-          attendance,
-          galleryVersion: this.bumpGallery(),
-        };
+        return { ...erased, galleryVersion: this.bumpGallery() };
       });
     });
   }

@@ -5,11 +5,13 @@
  * - two administrators demote each other: exactly one succeeds and one administrator remains;
  * - the one-time setup is sent to both: exactly one first administrator is created;
  * - one unknown face is assigned to the same person on both: exactly one wins (and enrolls the
- *   crop once), the other is told the face was already assigned.
+ *   crop once), the other is told the face was already assigned;
+ * - each node saves a different setting: both changes are kept.
  * Each race runs many times (RACE_TRIALS) and every trial must hold. The in-process promise
  * chains that held these rules before guarded only their own process's requests: run against
  * them, this test saw no administrator left in 5 of 90 demotion races, two first administrators
- * in 3 of 30 setups, and both assignments succeed (the crop enrolled twice) in 27 of 30.
+ * in 3 of 30 setups, both assignments succeed (the crop enrolled twice) in 27 of 30, and one
+ * node's setting lost in 30 of 30 saves (each node merged its save over its own copy).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +24,7 @@ import { freePort } from '../support/net.js';
 import { startRollcall, waitHealthy, webEnv } from '../support/rollcall-node.js';
 import { tempDir } from '../support/temp.js';
 import { PrivateRedis } from '../../src/queues/index.js';
+import { SETTINGS_KEY } from '../../src/services/index.js';
 import { makeEvent } from './store.contract.js';
 
 /** Races per invariant; RACE_TRIALS raises it for a longer run. @defaultValue 30 */
@@ -201,6 +204,36 @@ describe('two web nodes (two processes) on one store: invariants hold across the
       );
       assert.equal(face, 'face=assigned');
       assert.equal(photos, 'photos+1', `the crop is enrolled once: ${tally(outcomes)}`);
+    }
+  });
+
+  it(`each node saves a different setting at once (${TRIALS} times): both changes are kept`, async (t) => {
+    const [ada, bob] = await onlyAdmins('Ada', 'Bob');
+    assert.ok(ada && bob);
+    const outcomes: string[][] = [];
+    for (let trial = 0; trial < TRIALS; trial++) {
+      // Never the configured defaults, so a save that drops the other node's change shows.
+      const want = { consensusFrames: 10 + trial, sightingIntervalS: 100 + trial };
+      const save = (node: number, by: Admin, patch: Record<string, number>) =>
+        fetch(`${base(node)}/api/v1/settings`, {
+          method: 'PUT',
+          headers: { ...by.bearer, 'content-type': 'application/json' },
+          body: JSON.stringify(patch),
+        });
+      const responses = await Promise.all([
+        save(0, ada, { consensusFrames: want.consensusFrames }),
+        save(1, bob, { sightingIntervalS: want.sightingIntervalS }),
+      ]);
+      const saved = (await store.getSetting(SETTINGS_KEY))?.value as Record<string, unknown> | undefined;
+      outcomes.push([
+        ...(await Promise.all(responses.map(outcome))),
+        `kept=${[saved?.consensusFrames === want.consensusFrames, saved?.sightingIntervalS === want.sightingIntervalS].filter(Boolean).length}`,
+      ]);
+    }
+    t.diagnostic(`outcomes: ${tally(outcomes)}`);
+    for (const [a, b, kept] of outcomes) {
+      assert.deepEqual([a, b], ['200', '200']);
+      assert.equal(kept, 'kept=2', `neither save loses the other's change: ${tally(outcomes)}`);
     }
   });
 });

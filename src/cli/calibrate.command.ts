@@ -81,17 +81,16 @@ export async function runCalibrate(
  */
 async function saveTarget(store: Store, config: Config, target: number): Promise<void> {
   const defaults = settingsFromConfig(config);
-  const saved = await store.getSetting(SETTINGS_KEY);
-  const merged = settingsSchema.parse({
-    ...defaults,
-    ...(typeof saved?.value === 'object' && saved.value !== null && !Array.isArray(saved.value)
-      ? saved.value
-      : {}),
-    strangerRateTarget: target,
-    matchThreshold: null,
-    unknownThreshold: null,
-  });
-  await store.setSetting(SETTINGS_KEY, merged);
+  // Merged in the write, so a save a web node makes at the same moment is kept.
+  await store.updateSetting(SETTINGS_KEY, (saved) =>
+    settingsSchema.parse({
+      ...defaults,
+      ...(typeof saved === 'object' && saved !== null && !Array.isArray(saved) ? saved : {}),
+      strangerRateTarget: target,
+      matchThreshold: null,
+      unknownThreshold: null,
+    }),
+  );
 }
 
 function percent(rate: number): string {

@@ -38,3 +38,4 @@ export {
   type PhotoEnrollment,
 } from './unknown-face.service.js';
 export { ThresholdService, type GalleryReader, type ThresholdServiceDeps } from './thresholds.service.js';
+export { UserService } from './users.service.js';

@@ -18,7 +18,8 @@ import {
   type MatchThresholds,
   type ThresholdPolicy,
 } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { JsonValue, Store } from '../store/index.js';
+import type { Clock } from '../shared/index.js';
 import { applyRetention } from './retention.job.js';
 import type { ThresholdService } from './thresholds.service.js';
 
@@ -68,8 +69,8 @@ export interface SettingsServiceDeps {
   defaults: RollcallSettings;
   /** Every recognition node's bridge client, connected or not. */
   targets: () => readonly SettingsTarget[];
-  /** @defaultValue the system clock */
-  clock?: { now(): number };
+  /** Only its time is read. @defaultValue the system clock */
+  clock?: Pick<Clock, 'now'>;
   /** A push or the retention pass of a save failed; the next one (or the retention job) tries again. */
   onError?: (error: unknown, what: string) => void;
   /** Where the thresholds for the settings' policy come from, and for which face model. */
@@ -162,8 +163,6 @@ function problem(error: z.ZodError): string {
 
 export class SettingsService {
   #current: RollcallSettings;
-  /** Saves run one after another, so two at once cannot interleave store write and push. */
-  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: SettingsServiceDeps) {
     this.#current = { ...deps.defaults };
@@ -184,22 +183,7 @@ export class SettingsService {
    * this one started.
    */
   async saved(): Promise<RollcallSettings> {
-    const saved = await this.deps.store.getSetting(SETTINGS_KEY);
-    if (
-      saved === null ||
-      typeof saved.value !== 'object' ||
-      saved.value === null ||
-      Array.isArray(saved.value)
-    ) {
-      return { ...this.deps.defaults };
-    }
-    const merged = settingsSchema.safeParse({
-      ...this.deps.defaults,
-      ...withoutPreCalibrationThresholds(saved.value),
-    });
-    if (merged.success) return merged.data;
-    this.deps.onError?.(new Error(problem(merged.error)), 'saved settings ignored');
-    return { ...this.deps.defaults };
+    return this.#fromSaved((await this.deps.store.getSetting(SETTINGS_KEY))?.value ?? null);
   }
 
   current(): RollcallSettings {
@@ -231,26 +215,41 @@ export class SettingsService {
    *
    * @throws RollcallError `REQUEST_INVALID` naming the first bad field; nothing is changed then.
    */
-  update(patch: unknown): Promise<{ settings: RollcallSettings; pushedTo: number }> {
-    const run = this.#queue.then(async () => {
-      if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-        throw new RollcallError(ErrorCode.RequestInvalid, 'settings: send a JSON object of settings');
-      }
-      const parsed = settingsSchema.safeParse({ ...this.#current, ...patch });
+  async update(patch: unknown): Promise<{ settings: RollcallSettings; pushedTo: number }> {
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      throw new RollcallError(ErrorCode.RequestInvalid, 'settings: send a JSON object of settings');
+    }
+    // Merged over what is saved now, inside the store's write: a save made a moment ago by another
+    // web node (whose change this node has not read) is kept, not overwritten with this node's view.
+    const saved = await this.deps.store.updateSetting(SETTINGS_KEY, (value) => {
+      const parsed = settingsSchema.safeParse({ ...this.#fromSaved(value), ...patch });
       if (!parsed.success) throw new RollcallError(ErrorCode.RequestInvalid, problem(parsed.error));
-      await this.deps.store.setSetting(SETTINGS_KEY, parsed.data);
-      this.#current = parsed.data;
-      const pushedTo = this.pushAll();
-      // A shorter period applies now, not at the next scheduled run.
-      await applyRetention({
-        store: this.deps.store,
-        rules: () => this.#current,
-        ...(this.deps.clock ? { clock: this.deps.clock } : {}),
-      }).catch((error: unknown) => this.deps.onError?.(error, 'retention'));
-      return { settings: this.current(), pushedTo };
+      return parsed.data;
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
+    this.#current = settingsSchema.parse(saved.value);
+    const pushedTo = this.pushAll();
+    // A shorter period applies now, not at the next scheduled run.
+    await applyRetention({
+      store: this.deps.store,
+      rules: () => this.#current,
+      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
+    }).catch((error: unknown) => this.deps.onError?.(error, 'retention'));
+    return { settings: this.current(), pushedTo };
+  }
+
+  /**
+   * The saved settings over the defaults; a saved value that is no longer valid (a time zone the
+   * runtime dropped) is ignored with the defaults kept for it, and reported.
+   */
+  #fromSaved(value: JsonValue | null): RollcallSettings {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ...this.deps.defaults };
+    const merged = settingsSchema.safeParse({
+      ...this.deps.defaults,
+      ...withoutPreCalibrationThresholds(value),
+    });
+    if (merged.success) return merged.data;
+    this.deps.onError?.(new Error(problem(merged.error)), 'saved settings ignored');
+    return { ...this.deps.defaults };
   }
 
   /** Sends the current settings to one node; false when it is not connected. */

@@ -1,9 +1,10 @@
 /**
  * Review of faces nobody could name. Assigning one makes its crop an enrollment photo of an
  * existing or a new person and queues training, so the person is recognised next time; dismissing
- * one closes it (its crop then falls to retention).
+ * one closes it (its crop then falls to retention). Each face is decided once, by the core state
+ * machine (`decideUnknownFace`) run inside the store's write.
  */
-import { ErrorCode, RollcallError } from '../core/index.js';
+import { decideUnknownFaceOnce, ErrorCode, isRollcallError, RollcallError } from '../core/index.js';
 import type { Person, Store, UnknownFace } from '../store/index.js';
 import type { EnrollmentResult, UploadedPhoto } from './enrollment.service.js';
 
@@ -30,6 +31,7 @@ function conflict(face: UnknownFace): RollcallError {
 export class UnknownFaceService {
   constructor(private readonly deps: { store: Store; enrollment: PhotoEnrollment }) {}
 
+  /** A quick refusal of a face decided before; the decision itself is checked again in the write. */
   async #openFace(id: string): Promise<UnknownFace> {
     const face = await this.deps.store.getUnknownFace(id);
     if (!face) throw new RollcallError(ErrorCode.NotFound, `no unknown face with id ${id}`);
@@ -37,7 +39,32 @@ export class UnknownFaceService {
     return face;
   }
 
+  async #person(target: AssignTarget): Promise<Person> {
+    const { store } = this.deps;
+    if ('personId' in target) {
+      const person = await store.getPerson(target.personId);
+      if (!person) throw new RollcallError(ErrorCode.NotFound, `no person with id ${target.personId}`);
+      return person;
+    }
+    const named = await store.getPersonByName(target.name);
+    if (named) return named;
+    try {
+      return (await store.createPerson({ name: target.name })).person;
+    } catch (error) {
+      // Created by another request a moment ago (the other reviewer of this face, say).
+      const person =
+        isRollcallError(error, ErrorCode.StoreConflict) && (await store.getPersonByName(target.name));
+      if (person) return person;
+      throw error;
+    }
+  }
+
   /**
+   * Assigns the face, then enrolls its crop for the person. The assignment is claimed first, with a
+   * rule that refuses a repeated decision: of two reviewers assigning one face at the same moment
+   * (on one web node or two), exactly one wins and enrolls the crop, the other gets
+   * `STORE_CONFLICT`. If the enrollment then fails, the claim is undone so the face can be retried.
+   *
    * @throws RollcallError `NOT_FOUND` (face or person), `STORE_CONFLICT` when the face was already
    *   decided, `REQUEST_INVALID` when its crop is gone (retention) and it cannot teach anything.
    */
@@ -51,23 +78,39 @@ export class UnknownFaceService {
         'this face has no picture left to enroll; dismiss it',
       );
     }
+    const person = await this.#person(target);
+    const assigned = await this.#decided(
+      id,
+      store.assignUnknownFace(id, person.id, { rule: decideUnknownFaceOnce }),
+    );
     const photo = { fileName: `unknown-${face.cameraId}-${face.at.slice(0, 19)}.jpg`, bytes: crop };
-    let enrolled: EnrollmentResult;
-    if ('personId' in target) {
-      const person = await store.getPerson(target.personId);
-      if (!person) throw new RollcallError(ErrorCode.NotFound, `no person with id ${target.personId}`);
-      enrolled = await enrollment.addPhotos(person, [photo]);
-    } else {
-      enrolled = await enrollment.enroll(target.name, [photo]);
+    try {
+      const enrolled = await enrollment.addPhotos(person, [photo]);
+      return { face: assigned, person: enrolled.person, jobId: enrolled.jobId };
+    } catch (error) {
+      if (assigned.decidedAt !== null) {
+        await store
+          .reopenUnknownFace(id, { personId: person.id, decidedAt: assigned.decidedAt })
+          .catch(() => undefined);
+      }
+      throw error;
     }
-    // Marked after the photo is stored and queued: a failure before leaves the face open to retry.
-    const assigned = await store.assignUnknownFace(id, enrolled.person.id);
-    return { face: assigned, person: enrolled.person, jobId: enrolled.jobId };
   }
 
   /** @throws RollcallError `NOT_FOUND`, `STORE_CONFLICT` as {@link UnknownFaceService.assign}. */
   async dismiss(id: string): Promise<UnknownFace> {
     await this.#openFace(id);
-    return this.deps.store.dismissUnknownFace(id);
+    return this.#decided(id, this.deps.store.dismissUnknownFace(id, { rule: decideUnknownFaceOnce }));
+  }
+
+  /** The store's refusal of a decided face, in the words of the quick check. */
+  async #decided(id: string, write: Promise<UnknownFace>): Promise<UnknownFace> {
+    try {
+      return await write;
+    } catch (error) {
+      if (!isRollcallError(error, ErrorCode.StoreConflict)) throw error;
+      const face = await this.deps.store.getUnknownFace(id);
+      throw face && face.status !== 'open' ? conflict(face) : error;
+    }
   }
 }

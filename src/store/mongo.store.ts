@@ -16,17 +16,24 @@
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import {
-  applySighting,
+  correctRecord,
+  decideUnknownFace,
+  erasureSteps,
   ErrorCode,
   isRollcallError,
   localDay,
+  recordSighting,
   RollcallError,
   type AttendanceRecord,
   type AttendanceRules,
+  type ErasureStep,
   type DescriptorModel,
   type RecognitionEvent,
+  type UnknownFaceDecision,
 } from '../core/index.js';
 import type {
+  AccountsRule,
+  AccountsWriteOptions,
   ApiToken,
   AttendanceCorrection,
   AttendanceCorrectionInput,
@@ -52,12 +59,15 @@ import type {
   RecordUnknownFaceResult,
   SetDescriptorsOptions,
   Setting,
+  SettingChange,
   Store,
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
   UnknownFace,
   UnknownFaceQuery,
+  UnknownFaceRule,
+  UnknownFaceWriteOptions,
   User,
   UserPatch,
 } from './store.js';
@@ -143,7 +153,8 @@ function resolveOptions(options: MongoStoreOptions): Resolved {
 // ---- documents ----
 
 interface MetaDoc {
-  _id: 'gallery' | 'schema';
+  /** `accounts`: a guard every ruled change to the users writes, see `applyAccountsRule`. */
+  _id: 'gallery' | 'schema' | 'accounts';
   version: number;
 }
 interface UserDoc {
@@ -538,7 +549,24 @@ export class MongoStore implements Store {
 
   // ---- users ----
 
-  createUser(user: NewUser): Promise<User> {
+  /**
+   * Runs a caller's accounts rule over every account before and after a change, in the write.
+   * Snapshot isolation alone would let two transactions that each change a different user both
+   * commit (each demoting the other admin): both also write the `accounts` guard, so the later
+   * one conflicts, is retried by the driver and sees the first one's change.
+   */
+  private async applyAccountsRule(
+    rule: AccountsRule | undefined,
+    session: Session,
+    after: (users: User[]) => User[],
+  ): Promise<void> {
+    if (rule === undefined) return;
+    await this.meta.updateOne({ _id: 'accounts' }, { $inc: { version: 1 } }, { session, upsert: true });
+    const before = (await this.users.find({}, { session }).sort({ _id: 1 }).toArray()).map(toUser);
+    rule({ before, after: after(before) });
+  }
+
+  createUser(user: NewUser, options?: AccountsWriteOptions): Promise<User> {
     return this.run(async () => {
       const name = checkName(user.name, 'user name');
       const role = checkRole(user.role);
@@ -556,6 +584,7 @@ export class MongoStore implements Store {
           createdAt: this.nowIso(),
           disabled: false,
         };
+        await this.applyAccountsRule(options?.rule, session, (users) => [...users, toUser(doc)]);
         await this.users.insertOne(doc, { session });
         return toUser(doc);
       });
@@ -589,29 +618,33 @@ export class MongoStore implements Store {
     });
   }
 
-  updateUser(id: string, patch: UserPatch): Promise<User> {
+  updateUser(id: string, patch: UserPatch, options?: AccountsWriteOptions): Promise<User> {
     return this.run(async () => {
       checkId(id, 'user id');
       const set: Partial<UserDoc> = {};
       if (patch.role !== undefined) set.role = checkRole(patch.role);
       if (patch.passwordHash !== undefined) set.passwordHash = checkHash(patch.passwordHash, 'password hash');
       if (patch.disabled !== undefined) set.disabled = checkBoolean(patch.disabled, 'disabled');
-      const doc =
-        Object.keys(set).length > 0
-          ? await this.users.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' })
-          : await this.users.findOne({ _id: id });
-      if (!doc) throw notFound(`no user with id ${id}`);
-      return toUser(doc);
+      return this.write(async (session) => {
+        const current = await this.users.findOne({ _id: id }, { session });
+        if (!current) throw notFound(`no user with id ${id}`);
+        const next: UserDoc = { ...current, ...set };
+        await this.applyAccountsRule(options?.rule, session, (users) =>
+          users.map((u) => (u.id === id ? toUser(next) : u)),
+        );
+        if (Object.keys(set).length > 0) await this.users.replaceOne({ _id: id }, next, { session });
+        return toUser(next);
+      });
     });
   }
 
-  deleteUser(id: string): Promise<void> {
+  deleteUser(id: string, options?: AccountsWriteOptions): Promise<void> {
     return this.run(async () => {
       checkId(id, 'user id');
       await this.write(async (session) => {
-        if ((await this.users.deleteOne({ _id: id }, { session })).deletedCount === 0) {
-          throw notFound(`no user with id ${id}`);
-        }
+        if (!(await this.users.findOne({ _id: id }, { session }))) throw notFound(`no user with id ${id}`);
+        await this.applyAccountsRule(options?.rule, session, (users) => users.filter((u) => u.id !== id));
+        await this.users.deleteOne({ _id: id }, { session });
         await this.tokens.deleteMany({ userId: id }, { session });
       });
     });
@@ -782,35 +815,34 @@ export class MongoStore implements Store {
           : checkBoolean(options.eraseAttendance, 'eraseAttendance');
       return this.write(async (session) => {
         if (!(await this.people.findOne({ _id: id }, { session }))) throw notFound(`no person with id ${id}`);
-        const descriptors = await this.descriptors.countDocuments({ personId: id }, { session });
-        const photos = await this.photos.countDocuments({ personId: id }, { session });
-        // The face in an event is biometric data of the person; the event itself stays as audit.
-        const assigned = await this.unknownFaces.distinct('eventId', { assignedPersonId: id }, { session });
-        const eventCrops = (
-          await this.events.updateMany(
-            { crop: { $ne: null }, $or: [{ personId: id }, { _id: { $in: assigned } }] },
-            { $set: { crop: null } },
-            { session },
-          )
-        ).modifiedCount;
-        const unknownFaces = (await this.unknownFaces.deleteMany({ assignedPersonId: id }, { session }))
-          .deletedCount;
-        let attendance = 0;
-        if (eraseAttendance) {
-          attendance = (await this.attendance.deleteMany({ personId: id }, { session })).deletedCount;
-          await this.corrections.deleteMany({ personId: id }, { session });
-        }
-        await this.descriptors.deleteMany({ personId: id }, { session });
-        await this.photos.deleteMany({ personId: id }, { session });
+        const erase = {
+          descriptors: async () =>
+            (await this.descriptors.deleteMany({ personId: id }, { session })).deletedCount,
+          photos: async () => (await this.photos.deleteMany({ personId: id }, { session })).deletedCount,
+          eventCrops: async () => {
+            const assigned = await this.unknownFaces.distinct(
+              'eventId',
+              { assignedPersonId: id },
+              { session },
+            );
+            const { modifiedCount } = await this.events.updateMany(
+              { crop: { $ne: null }, $or: [{ personId: id }, { _id: { $in: assigned } }] },
+              { $set: { crop: null } },
+              { session },
+            );
+            return modifiedCount;
+          },
+          unknownFaces: async () =>
+            (await this.unknownFaces.deleteMany({ assignedPersonId: id }, { session })).deletedCount,
+          attendance: async () => {
+            await this.corrections.deleteMany({ personId: id }, { session });
+            return (await this.attendance.deleteMany({ personId: id }, { session })).deletedCount;
+          },
+        } satisfies Record<ErasureStep, () => Promise<number>>;
+        const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
+        for (const step of erasureSteps({ eraseAttendance })) erased[step] = await erase[step]();
         await this.people.deleteOne({ _id: id }, { session });
-        return {
-          descriptors,
-          photos,
-          eventCrops,
-          unknownFaces,
-          attendance,
-          galleryVersion: await this.bumpGallery(session),
-        };
+        return { ...erased, galleryVersion: await this.bumpGallery(session) };
       });
     });
   }
@@ -1057,32 +1089,22 @@ export class MongoStore implements Store {
         const person = await this.people.findOne({ _id: personId }, { session });
         const existing = await this.attendance.findOne({ _id: attendanceId(personId, day) }, { session });
         const inserted = await this.insertEvent(checked, person !== null, session);
-        if (!inserted || !person) {
-          return { inserted, attendance: person && existing ? toAttendance(existing) : null };
-        }
-        const before: AttendanceRecord | undefined = existing ? toAttendance(existing) : undefined;
-        const next = applySighting(
-          before,
+        const { record, write } = recordSighting(
+          existing ? toAttendance(existing) : null,
+          { personName: person?.name ?? null, newEvent: inserted },
           { personId, at: checked.at, cameraId: checked.cameraId, nodeId: checked.nodeId },
           rules,
         );
-        const doc: AttendanceDoc = {
-          _id: attendanceId(personId, day),
-          personId,
-          day,
-          personName: existing?.personName ?? person.name,
-          firstSeen: next.firstSeen,
-          lastSeen: next.lastSeen,
-          firstCameraId: next.firstCameraId,
-          lastCameraId: next.lastCameraId,
-          nodeId: next.nodeId,
-          eventCount: next.eventCount,
-          corrected: existing?.corrected ?? false,
-        };
-        await this.attendance.replaceOne({ _id: doc._id }, doc, { upsert: true, session });
-        return { inserted, attendance: toAttendance(doc) };
+        if (write && record) await this.saveAttendance(record, session);
+        return { inserted, attendance: record };
       });
     });
+  }
+
+  /** Writes a record as the core rules made it, over the one stored for its person and day. */
+  private async saveAttendance(record: StoredAttendance, session: Session): Promise<void> {
+    const doc: AttendanceDoc = { _id: attendanceId(record.personId, record.day), ...record };
+    await this.attendance.replaceOne({ _id: doc._id }, doc, { upsert: true, session });
   }
 
   recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult> {
@@ -1220,33 +1242,10 @@ export class MongoStore implements Store {
         const _id = attendanceId(personId, day);
         const existing = await this.attendance.findOne({ _id }, { session });
         const before = existing ? toAttendance(existing) : null;
-        let after: StoredAttendance | null = null;
-        if (times === null) {
-          if (!existing) throw notFound(`no attendance for person ${personId} on ${day}`);
-          await this.attendance.deleteOne({ _id }, { session });
-        } else if (existing) {
-          const doc: AttendanceDoc = { ...existing, ...times, corrected: true };
-          await this.attendance.replaceOne({ _id }, doc, { session });
-          after = toAttendance(doc);
-        } else {
-          const person = await this.people.findOne({ _id: personId }, { session });
-          if (!person) throw notFound(`no person with id ${personId}`);
-          // A record made by hand has no camera or node behind it; `manual` says so in reports.
-          const doc: AttendanceDoc = {
-            _id,
-            personId,
-            day,
-            personName: person.name,
-            ...times,
-            firstCameraId: 'manual',
-            lastCameraId: 'manual',
-            nodeId: 'manual',
-            eventCount: 0,
-            corrected: true,
-          };
-          await this.attendance.insertOne(doc, { session });
-          after = toAttendance(doc);
-        }
+        const person = await this.people.findOne({ _id: personId }, { session });
+        const after = correctRecord(before, times, { personId, day, personName: person?.name ?? null });
+        if (after === null) await this.attendance.deleteOne({ _id }, { session });
+        else await this.saveAttendance(after, session);
         const doc: CorrectionDoc = {
           _id: this.options.newId(),
           personId,
@@ -1321,35 +1320,62 @@ export class MongoStore implements Store {
     });
   }
 
-  /** Moves an open face to `status`; repeating the same decision returns the face unchanged. */
+  /**
+   * Writes a decision on a face if `rule` (core `decideUnknownFace` by default) says so. Two
+   * decisions on one face both write its document, so the later transaction conflicts and is
+   * retried, and its rule then sees the first decision.
+   */
   private decideUnknownFace(
     id: string,
-    status: 'assigned' | 'dismissed',
-    personId: string | null,
+    decision: UnknownFaceDecision,
+    rule: UnknownFaceRule = decideUnknownFace,
   ): Promise<UnknownFace> {
     return this.write(async (session) => {
       const face = await this.unknownFaces.findOne({ _id: id }, { session });
       if (!face) throw notFound(`no unknown face with id ${id}`);
       const hasCrop = await this.hasCrop(face.eventId, session);
-      if (face.status === status && face.assignedPersonId === personId) return toUnknownFace(face, hasCrop);
-      if (face.status !== 'open') throw conflict(`unknown face ${id} is already ${face.status}`);
+      if (rule(toUnknownFace(face, hasCrop), decision) === 'unchanged') return toUnknownFace(face, hasCrop);
+      const personId = decision.status === 'assigned' ? decision.personId : null;
       if (personId !== null && !(await this.people.findOne({ _id: personId }, { session }))) {
         throw notFound(`no person with id ${personId}`);
       }
-      const next: UnknownFaceDoc = { ...face, status, assignedPersonId: personId, decidedAt: this.nowIso() };
+      const next: UnknownFaceDoc = {
+        ...face,
+        status: decision.status,
+        assignedPersonId: personId,
+        decidedAt: decision.status === 'open' ? null : this.nowIso(),
+      };
       await this.unknownFaces.replaceOne({ _id: id }, next, { session });
       return toUnknownFace(next, hasCrop);
     });
   }
 
-  assignUnknownFace(id: string, personId: string): Promise<UnknownFace> {
+  assignUnknownFace(id: string, personId: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
     return this.run(() =>
-      this.decideUnknownFace(checkId(id, 'unknown face id'), 'assigned', checkId(personId, 'person id')),
+      this.decideUnknownFace(
+        checkId(id, 'unknown face id'),
+        { status: 'assigned', personId: checkId(personId, 'person id') },
+        options?.rule,
+      ),
     );
   }
 
-  dismissUnknownFace(id: string): Promise<UnknownFace> {
-    return this.run(() => this.decideUnknownFace(checkId(id, 'unknown face id'), 'dismissed', null));
+  dismissUnknownFace(id: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), { status: 'dismissed' }, options?.rule),
+    );
+  }
+
+  reopenUnknownFace(id: string, undo: { personId: string; decidedAt: string }): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), {
+        status: 'open',
+        undo: {
+          personId: checkId(undo.personId, 'person id'),
+          decidedAt: checkInstant(undo.decidedAt, 'decidedAt'),
+        },
+      }),
+    );
   }
 
   // ---- nodes and settings ----
@@ -1408,6 +1434,20 @@ export class MongoStore implements Store {
       const updatedAt = this.nowIso();
       await this.settings.replaceOne({ _id: key }, { value: text, updatedAt }, { upsert: true });
       return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+    });
+  }
+
+  updateSetting(key: string, change: SettingChange): Promise<Setting> {
+    return this.run(async () => {
+      checkId(key, 'setting key');
+      // Two saves write one document: the later transaction conflicts, is retried and reads the first.
+      return this.write(async (session) => {
+        const doc = await this.settings.findOne({ _id: key }, { session });
+        const text = checkJson(change(doc ? (JSON.parse(doc.value) as JsonValue) : null), 'setting value');
+        const updatedAt = this.nowIso();
+        await this.settings.replaceOne({ _id: key }, { value: text, updatedAt }, { session, upsert: true });
+        return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+      });
     });
   }
 

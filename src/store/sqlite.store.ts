@@ -11,18 +11,24 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  applySighting,
+  correctRecord,
+  decideUnknownFace,
+  erasureSteps,
   ErrorCode,
   isRollcallError,
   localDay,
+  recordSighting,
   RollcallError,
-  type AttendanceRecord,
   type AttendanceRules,
+  type ErasureStep,
   type DescriptorModel,
   type RecognitionEvent,
+  type UnknownFaceDecision,
 } from '../core/index.js';
 import { migrate } from './sqlite.migrations.js';
 import type {
+  AccountsRule,
+  AccountsWriteOptions,
   ApiToken,
   AttendanceCorrection,
   AttendanceCorrectionInput,
@@ -48,12 +54,15 @@ import type {
   RecordUnknownFaceResult,
   SetDescriptorsOptions,
   Setting,
+  SettingChange,
   Store,
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
   UnknownFace,
   UnknownFaceQuery,
+  UnknownFaceRule,
+  UnknownFaceWriteOptions,
   User,
   UserPatch,
 } from './store.js';
@@ -460,7 +469,14 @@ export class SqliteStore implements Store {
 
   // ---- users ----
 
-  createUser(user: NewUser): Promise<User> {
+  /** Runs a caller's accounts rule over every account before and after a change, in the write. */
+  private applyAccountsRule(rule: AccountsRule | undefined, after: (users: User[]) => User[]): void {
+    if (rule === undefined) return;
+    const before = (this.sql('SELECT * FROM users ORDER BY id').all() as UserRow[]).map(toUser);
+    rule({ before, after: after(before) });
+  }
+
+  createUser(user: NewUser, options?: AccountsWriteOptions): Promise<User> {
     return this.run(() => {
       const name = checkName(user.name, 'user name');
       const role = checkRole(user.role);
@@ -469,9 +485,18 @@ export class SqliteStore implements Store {
         if (this.sql('SELECT 1 FROM users WHERE name = ?').get(name)) {
           throw conflict(`a user named "${name}" already exists`);
         }
+        const created: User = {
+          id: this.options.newId(),
+          name,
+          role,
+          passwordHash,
+          createdAt: this.nowIso(),
+          disabled: false,
+        };
+        this.applyAccountsRule(options?.rule, (users) => [...users, created]);
         const row = this.sql(
           'INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-        ).get(this.options.newId(), name, role, passwordHash, this.nowIso()) as UserRow;
+        ).get(created.id, name, role, passwordHash, created.createdAt) as UserRow;
         return toUser(row);
       });
     });
@@ -504,37 +529,34 @@ export class SqliteStore implements Store {
     });
   }
 
-  updateUser(id: string, patch: UserPatch): Promise<User> {
+  updateUser(id: string, patch: UserPatch, options?: AccountsWriteOptions): Promise<User> {
     return this.run(() => {
       checkId(id, 'user id');
-      const sets: string[] = [];
-      const values: (string | number)[] = [];
-      if (patch.role !== undefined) {
-        sets.push('role = ?');
-        values.push(checkRole(patch.role));
-      }
-      if (patch.passwordHash !== undefined) {
-        sets.push('password_hash = ?');
-        values.push(checkHash(patch.passwordHash, 'password hash'));
-      }
-      if (patch.disabled !== undefined) {
-        sets.push('disabled = ?');
-        values.push(checkBoolean(patch.disabled, 'disabled') ? 1 : 0);
-      }
-      const sql =
-        sets.length > 0
-          ? `UPDATE users SET ${sets.join(', ')} WHERE id = ? RETURNING *`
-          : 'SELECT * FROM users WHERE id = ?';
-      const row = this.sql(sql).get(...values, id) as UserRow | undefined;
-      if (!row) throw notFound(`no user with id ${id}`);
-      return toUser(row);
+      const set: Partial<Pick<User, 'role' | 'passwordHash' | 'disabled'>> = {};
+      if (patch.role !== undefined) set.role = checkRole(patch.role);
+      if (patch.passwordHash !== undefined) set.passwordHash = checkHash(patch.passwordHash, 'password hash');
+      if (patch.disabled !== undefined) set.disabled = checkBoolean(patch.disabled, 'disabled');
+      return this.write(() => {
+        const current = this.sql('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+        if (!current) throw notFound(`no user with id ${id}`);
+        const next: User = { ...toUser(current), ...set };
+        this.applyAccountsRule(options?.rule, (users) => users.map((u) => (u.id === id ? next : u)));
+        const row = this.sql(
+          'UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE id = ? RETURNING *',
+        ).get(next.role, next.passwordHash, next.disabled ? 1 : 0, id) as UserRow;
+        return toUser(row);
+      });
     });
   }
 
-  deleteUser(id: string): Promise<void> {
+  deleteUser(id: string, options?: AccountsWriteOptions): Promise<void> {
     return this.run(() => {
-      const { changes } = this.sql('DELETE FROM users WHERE id = ?').run(checkId(id, 'user id'));
-      if (changes === 0) throw notFound(`no user with id ${id}`);
+      checkId(id, 'user id');
+      this.write(() => {
+        if (!this.sql('SELECT 1 FROM users WHERE id = ?').get(id)) throw notFound(`no user with id ${id}`);
+        this.applyAccountsRule(options?.rule, (users) => users.filter((u) => u.id !== id));
+        this.sql('DELETE FROM users WHERE id = ?').run(id);
+      });
     });
   }
 
@@ -679,32 +701,25 @@ export class SqliteStore implements Store {
           : checkBoolean(options.eraseAttendance, 'eraseAttendance');
       return this.write(() => {
         if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(id)) throw notFound(`no person with id ${id}`);
-        const count = (sql: string): number => (this.sql(sql).get(id) as { n: number }).n;
-        const descriptors = count('SELECT count(*) AS n FROM descriptors WHERE person_id = ?');
-        const photos = count('SELECT count(*) AS n FROM photos WHERE person_id = ?');
-        // The face in an event is biometric data of the person; the event itself stays as audit.
-        const eventCrops = this.sql(
-          `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
-               OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
-        ).run({ id }).changes;
-        const unknownFaces = this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(
-          id,
-        ).changes;
-        let attendance = 0;
-        if (eraseAttendance) {
-          attendance = this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
-          this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
-        }
-        // Photos and descriptors go by ON DELETE CASCADE.
+        const erase = {
+          descriptors: () => this.sql('DELETE FROM descriptors WHERE person_id = ?').run(id).changes,
+          photos: () => this.sql('DELETE FROM photos WHERE person_id = ?').run(id).changes,
+          eventCrops: () =>
+            this.sql(
+              `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
+                 OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
+            ).run({ id }).changes,
+          unknownFaces: () =>
+            this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(id).changes,
+          attendance: () => {
+            this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
+            return this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
+          },
+        } satisfies Record<ErasureStep, () => number>;
+        const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
+        for (const step of erasureSteps({ eraseAttendance })) erased[step] = erase[step]();
         this.sql('DELETE FROM people WHERE id = ?').run(id);
-        return {
-          descriptors,
-          photos,
-          eventCrops,
-          unknownFaces,
-          attendance,
-          galleryVersion: this.bumpGallery(),
-        };
+        return { ...erased, galleryVersion: this.bumpGallery() };
       });
     });
   }
@@ -951,38 +966,32 @@ export class SqliteStore implements Store {
           day,
         ) as AttendanceRow | undefined;
         const inserted = this.insertEvent(checked, person !== undefined);
-        if (!inserted || !person) {
-          return { inserted, attendance: person && existing ? toAttendance(existing) : null };
-        }
-        const before: AttendanceRecord | undefined = existing ? toAttendance(existing) : undefined;
-        const next = applySighting(
-          before,
+        const { record, write } = recordSighting(
+          existing ? toAttendance(existing) : null,
+          { personName: person?.name ?? null, newEvent: inserted },
           { personId, at: checked.at, cameraId: checked.cameraId, nodeId: checked.nodeId },
           rules,
         );
-        const row = this.sql(
-          `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
-               last_camera_id, node_id, event_count)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (person_id, day) DO UPDATE SET
-               first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-               first_camera_id = excluded.first_camera_id, last_camera_id = excluded.last_camera_id,
-               node_id = excluded.node_id, event_count = excluded.event_count
-             RETURNING *`,
-        ).get(
-          personId,
-          day,
-          person.name,
-          next.firstSeen,
-          next.lastSeen,
-          next.firstCameraId,
-          next.lastCameraId,
-          next.nodeId,
-          next.eventCount,
-        ) as AttendanceRow;
-        return { inserted, attendance: toAttendance(row) };
+        return { inserted, attendance: write && record ? this.saveAttendance(record) : record };
       });
     });
+  }
+
+  /** Writes a record as the core rules made it, over the one stored for its person and day. */
+  private saveAttendance(record: StoredAttendance): StoredAttendance {
+    const row = this.sql(
+      `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
+           last_camera_id, node_id, event_count, corrected)
+         VALUES (@personId, @day, @personName, @firstSeen, @lastSeen, @firstCameraId, @lastCameraId,
+           @nodeId, @eventCount, @corrected)
+         ON CONFLICT (person_id, day) DO UPDATE SET
+           person_name = excluded.person_name, first_seen = excluded.first_seen,
+           last_seen = excluded.last_seen, first_camera_id = excluded.first_camera_id,
+           last_camera_id = excluded.last_camera_id, node_id = excluded.node_id,
+           event_count = excluded.event_count, corrected = excluded.corrected
+         RETURNING *`,
+    ).get({ ...record, corrected: record.corrected ? 1 : 0 }) as AttendanceRow;
+    return toAttendance(row);
   }
 
   recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult> {
@@ -1104,27 +1113,14 @@ export class SqliteStore implements Store {
           day,
         ) as AttendanceRow | undefined;
         const before = existing ? toAttendance(existing) : null;
+        const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
+          { name: string } | undefined;
+        const next = correctRecord(before, times, { personId, day, personName: person?.name ?? null });
         let after: StoredAttendance | null = null;
-        if (times === null) {
-          if (!existing) throw notFound(`no attendance for person ${personId} on ${day}`);
+        if (next === null) {
           this.sql('DELETE FROM attendance WHERE person_id = ? AND day = ?').run(personId, day);
-        } else if (existing) {
-          const row = this.sql(
-            `UPDATE attendance SET first_seen = ?, last_seen = ?, corrected = 1
-               WHERE person_id = ? AND day = ? RETURNING *`,
-          ).get(times.firstSeen, times.lastSeen, personId, day) as AttendanceRow;
-          after = toAttendance(row);
         } else {
-          const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
-            { name: string } | undefined;
-          if (!person) throw notFound(`no person with id ${personId}`);
-          // A record made by hand has no camera or node behind it; `manual` says so in reports.
-          const row = this.sql(
-            `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
-                 last_camera_id, node_id, event_count, corrected)
-               VALUES (?, ?, ?, ?, ?, 'manual', 'manual', 'manual', 0, 1) RETURNING *`,
-          ).get(personId, day, person.name, times.firstSeen, times.lastSeen) as AttendanceRow;
-          after = toAttendance(row);
+          after = this.saveAttendance(next);
         }
         const row = this.sql(
           `INSERT INTO attendance_corrections (id, person_id, day, by_whom, reason, at, before, after)
@@ -1205,33 +1201,51 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Moves an open face to `status`; repeating the same decision returns the face unchanged. */
+  /** Writes a decision on a face if `rule` (core `decideUnknownFace` by default) says so. */
   private decideUnknownFace(
     id: string,
-    status: 'assigned' | 'dismissed',
-    personId: string | null,
+    decision: UnknownFaceDecision,
+    rule: UnknownFaceRule = decideUnknownFace,
   ): UnknownFace {
     return this.write(() => {
       const row = this.unknownFace(id);
       if (!row) throw notFound(`no unknown face with id ${id}`);
-      if (row.status === status && row.assigned_person_id === personId) return toUnknownFace(row);
-      if (row.status !== 'open') throw conflict(`unknown face ${id} is already ${row.status}`);
+      if (rule(toUnknownFace(row), decision) === 'unchanged') return toUnknownFace(row);
+      const personId = decision.status === 'assigned' ? decision.personId : null;
       if (personId !== null && !this.personExists(personId)) throw notFound(`no person with id ${personId}`);
       this.sql(
         'UPDATE unknown_faces SET status = ?, assigned_person_id = ?, decided_at = ? WHERE id = ?',
-      ).run(status, personId, this.nowIso(), id);
+      ).run(decision.status, personId, decision.status === 'open' ? null : this.nowIso(), id);
       return toUnknownFace(this.unknownFace(id) as UnknownFaceRow);
     });
   }
 
-  assignUnknownFace(id: string, personId: string): Promise<UnknownFace> {
+  assignUnknownFace(id: string, personId: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
     return this.run(() =>
-      this.decideUnknownFace(checkId(id, 'unknown face id'), 'assigned', checkId(personId, 'person id')),
+      this.decideUnknownFace(
+        checkId(id, 'unknown face id'),
+        { status: 'assigned', personId: checkId(personId, 'person id') },
+        options?.rule,
+      ),
     );
   }
 
-  dismissUnknownFace(id: string): Promise<UnknownFace> {
-    return this.run(() => this.decideUnknownFace(checkId(id, 'unknown face id'), 'dismissed', null));
+  dismissUnknownFace(id: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), { status: 'dismissed' }, options?.rule),
+    );
+  }
+
+  reopenUnknownFace(id: string, undo: { personId: string; decidedAt: string }): Promise<UnknownFace> {
+    return this.run(() =>
+      this.decideUnknownFace(checkId(id, 'unknown face id'), {
+        status: 'open',
+        undo: {
+          personId: checkId(undo.personId, 'person id'),
+          decidedAt: checkInstant(undo.decidedAt, 'decidedAt'),
+        },
+      }),
+    );
   }
 
   // ---- nodes and settings ----
@@ -1295,13 +1309,28 @@ export class SqliteStore implements Store {
   setSetting(key: string, value: JsonValue): Promise<Setting> {
     return this.run(() => {
       checkId(key, 'setting key');
-      const text = checkJson(value, 'setting value');
-      const updatedAt = this.nowIso();
-      this.sql(
-        `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      ).run(key, text, updatedAt);
-      return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+      return this.saveSetting(key, checkJson(value, 'setting value'));
+    });
+  }
+
+  private saveSetting(key: string, text: string): Setting {
+    const updatedAt = this.nowIso();
+    this.sql(
+      `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ).run(key, text, updatedAt);
+    return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+  }
+
+  updateSetting(key: string, change: SettingChange): Promise<Setting> {
+    return this.run(() => {
+      checkId(key, 'setting key');
+      return this.write(() => {
+        const row = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as
+          { value: string } | undefined;
+        const saved = row === undefined ? null : (JSON.parse(row.value) as JsonValue);
+        return this.saveSetting(key, checkJson(change(saved), 'setting value'));
+      });
     });
   }
 

@@ -13,12 +13,17 @@
  *   page starts.
  */
 import type {
-  AttendanceRecord,
+  AccountsRule,
   AttendanceRules,
   DescriptorModel,
+  KeptAttendance,
   RecognitionEvent,
   RecognitionEventType,
+  UnknownFaceRule,
+  UnknownFaceStatus,
 } from '../core/index.js';
+
+export type { AccountsRule, UnknownFaceRule, UnknownFaceStatus };
 
 /** A JSON value, as settings, node status and photo quality are stored. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -45,6 +50,41 @@ export interface GalleryChange {
   /** The gallery version after the change; every change increases it. */
   galleryVersion: number;
 }
+
+// ---- rules run inside a write ----
+//
+// Several web nodes may share one store, so a rule that spans records ("never zero admins", "an
+// unknown face is decided once", "a settings save merges over the last save") cannot be held by
+// the caller reading first and writing after: another process can write in between. Instead the
+// caller hands a pure, synchronous rule from `core/` to a narrowly-named method, and the adapter
+// runs it inside the transaction of the write, over the state it read there (SQLite: BEGIN
+// IMMEDIATE, which takes the write lock before reading; MongoDB: a transaction that also writes a
+// shared guard document, so two such transactions conflict and the driver retries the later one).
+// Why not a general `transaction(fn)`: better-sqlite3 is synchronous, and an async `fn` would hold
+// the write lock across awaits while other requests' statements on the same connection ran
+// inside it. A sync rule keeps transactions short and the adapters to mapping rows.
+
+/** A rule over a change to the accounts, run in the write's transaction; it throws to refuse it. */
+export interface AccountsWriteOptions {
+  /** Called with every account before and after the change; throwing writes nothing. */
+  rule?: AccountsRule;
+}
+
+/** A rule over an unknown face's decision, run in the write's transaction. */
+export interface UnknownFaceWriteOptions {
+  /**
+   * Decides whether to write (or to return the face unchanged), or throws to refuse.
+   * @defaultValue core `decideUnknownFace`: a repeated decision returns the face unchanged
+   */
+  rule?: UnknownFaceRule;
+}
+
+/**
+ * A settings change computed from the saved value inside the write's transaction (null: nothing
+ * saved). It is pure and synchronous and may throw to refuse; it may run more than once (a
+ * MongoDB transaction retried after a conflict).
+ */
+export type SettingChange = (saved: JsonValue | null) => JsonValue;
 
 // ---- users and API tokens ----
 
@@ -206,13 +246,11 @@ export interface EventQuery extends PageOptions {
   type?: RecognitionEventType;
 }
 
-/** An attendance record as stored: the core record plus what a report needs after the fact. */
-export interface StoredAttendance extends AttendanceRecord {
-  /** The person's name, kept on the record so history reads after the person is deleted. */
-  personName: string;
-  /** Whether someone corrected the record by hand (see {@link Store.correctAttendance}). */
-  corrected: boolean;
-}
+/**
+ * An attendance record as stored: the core record plus what a report needs after the fact (core
+ * `KeptAttendance`, whose rules `recordSighting` and `correctRecord` every adapter runs).
+ */
+export type StoredAttendance = KeptAttendance;
 
 export interface AttendanceQuery extends PageOptions {
   /** First local day, inclusive (`YYYY-MM-DD`). */
@@ -231,8 +269,6 @@ export interface RecordAttendanceResult {
    */
   attendance: StoredAttendance | null;
 }
-
-export type UnknownFaceStatus = 'open' | 'assigned' | 'dismissed';
 
 export interface UnknownFace {
   id: string;
@@ -309,13 +345,13 @@ export interface Setting {
 /** Everything Rollcall keeps. Adapters: {@link SqliteStore}; choose one with `createStore`. */
 export interface Store {
   // users
-  createUser(user: NewUser): Promise<User>;
+  createUser(user: NewUser, options?: AccountsWriteOptions): Promise<User>;
   getUser(id: string): Promise<User | null>;
   getUserByName(name: string): Promise<User | null>;
   listUsers(page?: PageOptions): Promise<Page<User>>;
-  updateUser(id: string, patch: UserPatch): Promise<User>;
+  updateUser(id: string, patch: UserPatch, options?: AccountsWriteOptions): Promise<User>;
   /** Deletes the user and their API tokens. */
-  deleteUser(id: string): Promise<void>;
+  deleteUser(id: string, options?: AccountsWriteOptions): Promise<void>;
 
   // API tokens
   createApiToken(token: NewApiToken): Promise<ApiToken>;
@@ -377,7 +413,7 @@ export interface Store {
   insertEventOnce(event: RecognitionEvent): Promise<boolean>;
   /**
    * Stores the event once and applies it to its person's record for the local day decided by
-   * `rules.timeZone` (core `applySighting`), in one transaction: a redelivered event changes nothing.
+   * `rules.timeZone` (core `recordSighting`), in one transaction: a redelivered event changes nothing.
    */
   recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult>;
   /** Stores an `unknown` event once and opens an unknown face for review, in one transaction. */
@@ -400,8 +436,14 @@ export interface Store {
   /** Newest first. */
   listUnknownFaces(query?: UnknownFaceQuery): Promise<Page<UnknownFace>>;
   /** Only an open face can be assigned or dismissed; otherwise `STORE_CONFLICT`. */
-  assignUnknownFace(id: string, personId: string): Promise<UnknownFace>;
-  dismissUnknownFace(id: string): Promise<UnknownFace>;
+  assignUnknownFace(id: string, personId: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace>;
+  dismissUnknownFace(id: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace>;
+  /**
+   * Opens an assigned face again, only while it is still the assignment `undo` names (its person
+   * and decision time); otherwise `STORE_CONFLICT`. For a caller whose follow-up to its own
+   * assignment failed.
+   */
+  reopenUnknownFace(id: string, undo: { personId: string; decidedAt: string }): Promise<UnknownFace>;
 
   // nodes and settings
   upsertNode(node: NodeRecord): Promise<NodeRecord>;
@@ -410,6 +452,8 @@ export interface Store {
   deleteNode(id: string): Promise<void>;
   getSetting(key: string): Promise<Setting | null>;
   setSetting(key: string, value: JsonValue): Promise<Setting>;
+  /** Saves `change(saved)` in one transaction with reading `saved`: no other save slips in between. */
+  updateSetting(key: string, change: SettingChange): Promise<Setting>;
   listSettings(): Promise<Setting[]>;
   deleteSetting(key: string): Promise<void>;
 

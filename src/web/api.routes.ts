@@ -14,7 +14,15 @@ import { csvRow } from './csv.js';
 import { ROUTE_BASE_LOCAL } from './metrics.js';
 import { parseChoice, parseDay, parseDayRange, parseInstantRange, parsePage, single } from './query.js';
 import { photoReceiver, type UploadLimits } from './uploads.js';
-import type { EnrollmentPort, JobsPort, NodeState, SettingsPort, Store, UnknownFacesPort } from './types.js';
+import type {
+  EnrollmentPort,
+  JobsPort,
+  NodeState,
+  SettingsPort,
+  Store,
+  UnknownFacesPort,
+  UsersPort,
+} from './types.js';
 import { createCorrectionsRouter } from './corrections.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
@@ -28,6 +36,7 @@ export interface ApiDeps {
   clock: Clock;
   settings: SettingsPort;
   unknownFaces: UnknownFacesPort;
+  users: UsersPort;
   uploads: UploadLimits;
 }
 
@@ -191,7 +200,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.use(['/unknown-faces', '/settings', '/users'], admin);
   router.use(createUnknownFacesRouter({ store, unknownFaces: deps.unknownFaces }));
   router.use(createSettingsRouter({ settings: deps.settings }));
-  router.use(createUsersRouter({ store }));
+  router.use(createUsersRouter({ users: deps.users }));
 
   router.use(() => {
     throw new RollcallError(ErrorCode.NotFound, 'no such API route');

@@ -7,17 +7,19 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type passport from 'passport';
 import { ErrorCode, RollcallError, isRollcallError } from '../core/index.js';
-import { MAX_NAME_LENGTH, type Store } from '../store/index.js';
+import { MAX_NAME_LENGTH } from '../store/index.js';
 import { settingsPage, unknownFacesPage, usersPage } from './admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage } from './app-pages.js';
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
 import { CLIENT_SCRIPTS } from './client-scripts.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
 import { dashboardPage, loginPage, setupPage, type Viewer } from './pages.js';
-import { MIN_PASSWORD_LENGTH, hashPassword, passwordProblem } from './passwords.js';
+import { MIN_PASSWORD_LENGTH, hashPassword, passwordProblem } from '../shared/index.js';
+import type { UsersPort } from './types.js';
 
 export interface PagesDeps {
-  store: Store;
+  /** Accounts: whether setup is still open, and the setup itself (`UserService`). */
+  users: Pick<UsersPort, 'needsSetup' | 'setUpFirstAdmin'>;
   authenticator: passport.Authenticator;
   /** Counts failed sign-ins per address and name. */
   loginLimiter: RequestHandler;
@@ -44,10 +46,6 @@ function isJson(req: Request): boolean {
   return req.is('application/json') === 'application/json';
 }
 
-async function noUsersYet(store: Store): Promise<boolean> {
-  return (await store.listUsers({ limit: 1 })).items.length === 0;
-}
-
 /**
  * `GET /assets/NAME.js`: a page's script. The scripts hold no data, only code: open, so the sign-in
  * redirect never lands on one, and served ahead of the session (no Redis or store round trip).
@@ -60,11 +58,9 @@ export function serveClientScript(req: Request<{ name: string }>, res: Response)
 }
 
 export function createPagesRouter(deps: PagesDeps): Router {
-  const { store } = deps;
+  const { users } = deps;
   const router = Router();
   const forms = [express.urlencoded({ extended: false, limit: '16kb' }), express.json({ limit: '16kb' })];
-  // Setup is one-shot: two submissions at once must not both create "the first" administrator.
-  let setupQueue: Promise<unknown> = Promise.resolve();
 
   const signedIn = requireUser({ redirect: true });
   const admin = requireRole('admin');
@@ -97,7 +93,7 @@ export function createPagesRouter(deps: PagesDeps): Router {
       res.redirect(303, '/');
       return;
     }
-    if (await noUsersYet(store)) {
+    if (await users.needsSetup()) {
       res.redirect(303, '/setup');
       return;
     }
@@ -135,7 +131,7 @@ export function createPagesRouter(deps: PagesDeps): Router {
   });
 
   router.get('/setup', async (req, res) => {
-    if (!(await noUsersYet(store))) {
+    if (!(await users.needsSetup())) {
       throw new RollcallError(ErrorCode.SetupDone, 'Rollcall is already set up; sign in at /login');
     }
     res.type('html').send(setupPage({ csrfToken: csrfToken(req), minPasswordLength: MIN_PASSWORD_LENGTH }));
@@ -167,16 +163,10 @@ export function createPagesRouter(deps: PagesDeps): Router {
       return;
     }
     const passwordHash = await hashPassword(password);
-    const created = setupQueue.then(async () => {
-      if (!(await noUsersYet(store))) {
-        throw new RollcallError(ErrorCode.SetupDone, 'Rollcall is already set up; sign in at /login');
-      }
-      return store.createUser({ name, role: 'admin', passwordHash });
-    });
-    setupQueue = created.catch(() => undefined);
     let user;
     try {
-      user = await created;
+      // One-shot across web nodes: the store creates the account only while there is none.
+      user = await users.setUpFirstAdmin(name, passwordHash);
     } catch (error) {
       if (isRollcallError(error, ErrorCode.StoreInvalid))
         throw new RollcallError(ErrorCode.RequestInvalid, `name: ${error.message}`);

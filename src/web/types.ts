@@ -4,7 +4,13 @@
  */
 import type { NodeState } from '../bridge/index.js';
 import type { JobQueue } from '../queues/index.js';
-import type { AssignedFace, AssignTarget, RollcallSettings, SettingsCalibration } from '../services/index.js';
+import type {
+  AssignedFace,
+  AssignTarget,
+  RollcallSettings,
+  SettingsCalibration,
+  UserService,
+} from '../services/index.js';
 import type { Person, Store, UnknownFace, UserRole } from '../store/index.js';
 
 /** The part of `EnrollmentService` the web node calls. */
@@ -21,6 +27,20 @@ export interface UnknownFacesPort {
   assign(id: string, target: AssignTarget): Promise<AssignedFace>;
   dismiss(id: string): Promise<UnknownFace>;
 }
+
+/** `UserService`: accounts, their rules held in the store's transactions. */
+export type UsersPort = Pick<
+  UserService,
+  | 'needsSetup'
+  | 'setUpFirstAdmin'
+  | 'list'
+  | 'get'
+  | 'create'
+  | 'update'
+  | 'remove'
+  | 'listTokens'
+  | 'revokeToken'
+>;
 
 /** The part of `SettingsService` the web node calls. */
 export interface SettingsPort {

@@ -1,14 +1,15 @@
 /**
- * `/api/v1/users` (admin only): accounts and their API tokens. Two rules keep Rollcall manageable:
- * at least one administrator who can sign in always remains, and nobody deletes their own account
- * (another administrator has to).
+ * `/api/v1/users` (admin only): accounts and their API tokens. The rules that keep Rollcall
+ * manageable (an administrator who can sign in always remains; nobody deletes their own account)
+ * are `UserService`'s, held inside the store's transactions so they hold across web nodes.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { ErrorCode, RollcallError } from '../core/index.js';
-import type { ApiToken, Store, User, UserPatch } from '../store/index.js';
+import type { ApiToken, User, UserPatch } from '../store/index.js';
 import { fields, invalid, nameField, optionalChoice, optionalString, routeId, STORE_ID } from './body.js';
-import { hashPassword, passwordProblem } from './passwords.js';
+import { hashPassword, passwordProblem } from '../shared/index.js';
 import { parsePage } from './query.js';
+import type { UsersPort } from './types.js';
 
 const ROLES = ['admin', 'viewer'] as const;
 
@@ -32,10 +33,6 @@ function tokenView(token: ApiToken) {
   };
 }
 
-function conflict(message: string): RollcallError {
-  return new RollcallError(ErrorCode.StoreConflict, message);
-}
-
 function password(body: Record<string, unknown>): string | undefined {
   const value = optionalString(body, 'password');
   if (value === undefined) return undefined;
@@ -44,47 +41,12 @@ function password(body: Record<string, unknown>): string | undefined {
   return value;
 }
 
-export function createUsersRouter(deps: { store: Store }): Router {
-  const { store } = deps;
+export function createUsersRouter(deps: { users: UsersPort }): Router {
+  const { users } = deps;
   const router = Router();
-  // Changes run one after another: two admins demoting each other at once must not leave none.
-  let queue: Promise<unknown> = Promise.resolve();
-  function serially<T>(change: () => Promise<T>): Promise<T> {
-    const run = queue.then(change);
-    queue = run.catch(() => undefined);
-    return run;
-  }
-
-  async function allUsers(): Promise<User[]> {
-    const users: User[] = [];
-    let offset: number | null = 0;
-    while (offset !== null) {
-      const page = await store.listUsers({ limit: 1000, offset });
-      users.push(...page.items);
-      offset = page.nextOffset;
-    }
-    return users;
-  }
-
-  /** Refuses a change that would leave no administrator able to sign in. */
-  async function keepAnAdmin(without: string, action: string): Promise<void> {
-    const admins = (await allUsers()).filter((u) => u.role === 'admin' && !u.disabled && u.id !== without);
-    if (admins.length === 0) {
-      throw conflict(
-        `${action} would leave Rollcall without an administrator; make someone else admin first`,
-      );
-    }
-  }
-
-  async function existing(req: Request): Promise<User> {
-    const id = routeId(req, STORE_ID);
-    const user = await store.getUser(id);
-    if (!user) throw new RollcallError(ErrorCode.NotFound, `no user with id ${id}`);
-    return user;
-  }
 
   router.get('/users', async (req, res) => {
-    const page = await store.listUsers(parsePage(req.query));
+    const page = await users.list(parsePage(req.query));
     res.json({ users: page.items.map(userView), nextOffset: page.nextOffset });
   });
 
@@ -95,15 +57,12 @@ export function createUsersRouter(deps: { store: Store }): Router {
     if (role === undefined) throw invalid(`role: must be one of ${ROLES.join(', ')}`);
     const secret = password(body);
     if (secret === undefined) throw invalid('password: the user needs a password');
-    const passwordHash = await hashPassword(secret);
-    const user = await serially(async () => {
-      if (await store.getUserByName(name)) throw conflict(`name: a user called ${name} already exists`);
-      return store.createUser({ name, role, passwordHash });
-    });
+    const user = await users.create({ name, role, passwordHash: await hashPassword(secret) });
     res.status(201).json({ user: userView(user) });
   });
 
   router.patch('/users/:id', async (req, res) => {
+    const id = routeId(req, STORE_ID);
     const body = fields(req.body);
     const role = optionalChoice(body, 'role', ROLES);
     const secret = password(body);
@@ -112,39 +71,25 @@ export function createUsersRouter(deps: { store: Store }): Router {
       ...(role === undefined ? {} : { role }),
       ...(secret === undefined ? {} : { passwordHash: await hashPassword(secret) }),
     };
-    const user = await serially(async () => {
-      const target = await existing(req);
-      if (role === 'viewer' && target.role === 'admin')
-        await keepAnAdmin(target.id, `making ${target.name} a viewer`);
-      return store.updateUser(target.id, patch);
-    });
-    res.json({ user: userView(user) });
+    res.json({ user: userView(await users.update(id, patch)) });
   });
 
   router.delete('/users/:id', async (req, res) => {
-    const deleted = await serially(async () => {
-      const target = await existing(req);
-      if (target.id === req.user?.id) {
-        throw conflict('you cannot delete your own account; another administrator can');
-      }
-      if (target.role === 'admin') await keepAnAdmin(target.id, `deleting ${target.name}`);
-      await store.deleteUser(target.id);
-      return target;
-    });
+    const deleted = await users.remove(routeId(req, STORE_ID), req.user?.id);
     res.json({ id: deleted.id, deleted: true });
   });
 
   router.get('/users/:id/tokens', async (req, res) => {
-    const user = await existing(req);
-    res.json({ tokens: (await store.listApiTokens(user.id)).map(tokenView) });
+    const user = await users.get(routeId(req, STORE_ID));
+    res.json({ tokens: (await users.listTokens(user.id)).map(tokenView) });
   });
 
   router.delete('/users/:id/tokens/:tokenId', async (req, res) => {
-    const user = await existing(req);
+    const user = await users.get(routeId(req, STORE_ID));
     const tokenId = routeId(req, STORE_ID, 'tokenId');
-    const token = (await store.listApiTokens(user.id)).find((t) => t.id === tokenId);
+    const token = (await users.listTokens(user.id)).find((t) => t.id === tokenId);
     if (!token) throw new RollcallError(ErrorCode.NotFound, `${user.name} has no token with id ${tokenId}`);
-    res.json({ token: tokenView(token.revoked ? token : await store.revokeApiToken(token.id)) });
+    res.json({ token: tokenView(token.revoked ? token : await users.revokeToken(token.id)) });
   });
 
   return router;

@@ -27,7 +27,16 @@ import { LiveFeed, type FrameFeed, type LiveFeedOptions, type LiveSession } from
 import { WebMetrics } from './metrics.js';
 import { errorPage } from './pages.js';
 import { createPagesRouter, serveClientScript } from './pages.routes.js';
-import type { EnrollmentPort, JobsPort, NodeState, SettingsPort, Store, UnknownFacesPort } from './types.js';
+import { UserService } from '../services/index.js';
+import type {
+  EnrollmentPort,
+  JobsPort,
+  NodeState,
+  SettingsPort,
+  Store,
+  UnknownFacesPort,
+  UsersPort,
+} from './types.js';
 import type { UploadLimits } from './uploads.js';
 
 export interface WebDeps {
@@ -36,6 +45,8 @@ export interface WebDeps {
   enrollment: EnrollmentPort;
   /** Review of unknown faces (`UnknownFaceService`). */
   unknownFaces: UnknownFacesPort;
+  /** Accounts and the one-time setup. @defaultValue a `UserService` over `store` */
+  users?: UsersPort;
   /** Run-time settings, the attendance time zone among them (`SettingsService`). */
   settings: SettingsPort;
   /** The bridge clients' view of each recognition node (`BridgeClients.nodes()`). */
@@ -234,9 +245,10 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     },
   });
 
+  const users = deps.users ?? new UserService({ store: deps.store });
   app.use(
     createPagesRouter({
-      store: deps.store,
+      users,
       authenticator,
       loginLimiter,
       // Declared below (it needs the session middleware); only called once requests arrive.
@@ -258,6 +270,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       clock,
       settings: deps.settings,
       unknownFaces: deps.unknownFaces,
+      users,
       uploads: options.uploads ?? {},
     }),
   );

@@ -4,8 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it as nodeIt } from 'node:test';
-import { ErrorCode, isRollcallError, type RecognitionEvent } from '../../src/core/index.js';
-import type { Store } from '../../src/store/index.js';
+import {
+  decideUnknownFaceOnce,
+  ErrorCode,
+  firstAccountOnly,
+  isRollcallError,
+  keepAnAdmin,
+  RollcallError,
+  type AccountsRule,
+  type RecognitionEvent,
+} from '../../src/core/index.js';
+import type { JsonValue, Store } from '../../src/store/index.js';
 
 export function rejectsWithCode(code: ErrorCode): (error: unknown) => boolean {
   return (error) => {
@@ -118,6 +127,50 @@ export function storeContract(
         await assert.rejects(store.deleteUser(bob.id), rejectsWithCode(ErrorCode.StoreNotFound));
         await assert.rejects(
           store.updateUser(bob.id, { role: 'viewer' }),
+          rejectsWithCode(ErrorCode.StoreNotFound),
+        );
+      });
+
+      it('runs an accounts rule inside the write: a refused change writes nothing', async () => {
+        const seen: { before: string[]; after: string[] }[] = [];
+        const record: AccountsRule = ({ before, after }) => {
+          seen.push({
+            before: before.map((u) => `${u.name}:${u.role}`).sort(),
+            after: after.map((u) => `${u.name}:${u.role}`).sort(),
+          });
+        };
+        const ada = await store.createUser(
+          { name: 'Ada', role: 'admin', passwordHash: 'h' },
+          { rule: record },
+        );
+        await assert.rejects(
+          store.createUser({ name: 'Bob', role: 'admin', passwordHash: 'h' }, { rule: firstAccountOnly }),
+          rejectsWithCode(ErrorCode.SetupDone),
+        );
+        assert.equal(await store.getUserByName('Bob'), null);
+        const bob = await store.createUser({ name: 'Bob', role: 'admin', passwordHash: 'h' });
+        await store.updateUser(bob.id, { role: 'viewer' }, { rule: record });
+        await assert.rejects(
+          store.updateUser(ada.id, { role: 'viewer' }, { rule: keepAnAdmin('making Ada a viewer') }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+        await assert.rejects(
+          store.updateUser(ada.id, { disabled: true }, { rule: keepAnAdmin('disabling Ada') }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+        await assert.rejects(
+          store.deleteUser(ada.id, { rule: keepAnAdmin('deleting Ada') }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+        assert.deepEqual(await store.getUser(ada.id), ada, 'refused changes wrote nothing');
+        await store.deleteUser(bob.id, { rule: record });
+        assert.deepEqual(seen, [
+          { before: [], after: ['Ada:admin'] },
+          { before: ['Ada:admin', 'Bob:admin'], after: ['Ada:admin', 'Bob:viewer'] },
+          { before: ['Ada:admin', 'Bob:viewer'], after: ['Ada:admin'] },
+        ]);
+        await assert.rejects(
+          store.deleteUser(bob.id, { rule: record }),
           rejectsWithCode(ErrorCode.StoreNotFound),
         );
       });
@@ -975,9 +1028,39 @@ export function storeContract(
         );
         await assert.rejects(store.dismissUnknownFace('missing'), rejectsWithCode(ErrorCode.StoreNotFound));
 
+        // With the rule that refuses a repeated decision, only the first of two equal ones wins.
+        const third = (await store.recordUnknownFace(makeEvent({ type: 'unknown', personId: null }))).face;
+        const once = await store.assignUnknownFace(third.id, ada, { rule: decideUnknownFaceOnce });
+        await assert.rejects(
+          store.assignUnknownFace(third.id, ada, { rule: decideUnknownFaceOnce }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+        // Undone only while it is still that assignment.
+        await assert.rejects(
+          store.reopenUnknownFace(third.id, { personId: ada, decidedAt: '2000-01-01T00:00:00.000Z' }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+        const reopened = await store.reopenUnknownFace(third.id, {
+          personId: ada,
+          decidedAt: once.decidedAt ?? '',
+        });
+        assert.deepEqual(
+          [reopened.status, reopened.assignedPersonId, reopened.decidedAt],
+          ['open', null, null],
+        );
+        await assert.rejects(
+          store.reopenUnknownFace(third.id, { personId: ada, decidedAt: once.decidedAt ?? '' }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+        await store.dismissUnknownFace(third.id, { rule: decideUnknownFaceOnce });
+        await assert.rejects(
+          store.dismissUnknownFace(third.id, { rule: decideUnknownFaceOnce }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+
         assert.equal((await store.listUnknownFaces({ status: 'open' })).items.length, 0);
-        assert.equal((await store.listUnknownFaces()).items.length, 2);
-        assert.equal((await store.listUnknownFaces({ status: 'dismissed' })).items.length, 1);
+        assert.equal((await store.listUnknownFaces()).items.length, 3);
+        assert.equal((await store.listUnknownFaces({ status: 'dismissed' })).items.length, 2);
         await assert.rejects(
           store.listUnknownFaces({ status: 'closed' as 'open' }),
           rejectsWithCode(ErrorCode.StoreInvalid),
@@ -1123,6 +1206,34 @@ export function storeContract(
           store.setSetting('big', 'x'.repeat(300 * 1024)),
           rejectsWithCode(ErrorCode.StoreInvalid),
         );
+      });
+    });
+
+    describe('updating a setting from its saved value', () => {
+      it('computes the new value from the saved one in the write, and writes nothing when refused', async () => {
+        const seen: unknown[] = [];
+        const add = (n: number) => (saved: JsonValue | null) => {
+          seen.push(saved);
+          return {
+            count:
+              (typeof saved === 'object' && saved !== null && !Array.isArray(saved)
+                ? Number(saved.count)
+                : 0) + n,
+          };
+        };
+        assert.deepEqual((await store.updateSetting('counter', add(1))).value, { count: 1 });
+        // Two at once: neither loses the other's change.
+        await Promise.all([store.updateSetting('counter', add(2)), store.updateSetting('counter', add(3))]);
+        assert.deepEqual((await store.getSetting('counter'))?.value, { count: 6 });
+        assert.deepEqual(seen[0], null);
+        await assert.rejects(
+          store.updateSetting('counter', () => {
+            throw new RollcallError(ErrorCode.RequestInvalid, 'no');
+          }),
+          rejectsWithCode(ErrorCode.RequestInvalid),
+        );
+        assert.deepEqual((await store.getSetting('counter'))?.value, { count: 6 });
+        await assert.rejects(store.updateSetting('', add(1)), rejectsWithCode(ErrorCode.StoreInvalid));
       });
     });
 

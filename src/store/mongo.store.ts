@@ -250,6 +250,10 @@ interface UnknownFaceDoc {
   status: UnknownFace['status'];
   assignedPersonId: string | null;
   decidedAt: string | null;
+  /** Absent on faces stored by earlier releases: read as false and no candidate. */
+  unconfirmed?: boolean;
+  candidatePersonId?: string | null;
+  candidateDistance?: number | null;
 }
 interface NodeDoc {
   _id: string;
@@ -346,17 +350,30 @@ const toCorrection = (d: CorrectionDoc): AttendanceCorrection => ({
   before: d.before === null ? null : (JSON.parse(d.before) as StoredAttendance),
   after: d.after === null ? null : (JSON.parse(d.after) as StoredAttendance),
 });
-const toUnknownFace = (d: UnknownFaceDoc, hasCrop: boolean): UnknownFace => ({
-  id: d._id,
-  eventId: d.eventId,
-  at: d.at,
-  cameraId: d.cameraId,
-  nodeId: d.nodeId,
-  hasCrop,
-  status: d.status,
-  assignedPersonId: d.assignedPersonId,
-  decidedAt: d.decidedAt,
-});
+/** `names`: the names of the candidates, by person id (see `MongoStore.candidateNames`). */
+const toUnknownFace = (
+  d: UnknownFaceDoc,
+  hasCrop: boolean,
+  names: ReadonlyMap<string, string>,
+): UnknownFace => {
+  const name = d.candidatePersonId ? names.get(d.candidatePersonId) : undefined;
+  return {
+    id: d._id,
+    eventId: d.eventId,
+    at: d.at,
+    cameraId: d.cameraId,
+    nodeId: d.nodeId,
+    hasCrop,
+    status: d.status,
+    assignedPersonId: d.assignedPersonId,
+    decidedAt: d.decidedAt,
+    unconfirmed: d.unconfirmed ?? false,
+    candidate:
+      d.candidatePersonId && name !== undefined && typeof d.candidateDistance === 'number'
+        ? { personId: d.candidatePersonId, name, distance: d.candidateDistance }
+        : null,
+  };
+};
 
 /** Everything but the bytes: lists and lookups never carry photos or crops they do not need. */
 const PHOTO_FIELDS = { bytes: 0 } as const;
@@ -832,8 +849,14 @@ export class MongoStore implements Store {
             );
             return modifiedCount;
           },
-          unknownFaces: async () =>
-            (await this.unknownFaces.deleteMany({ assignedPersonId: id }, { session })).deletedCount,
+          unknownFaces: async () => {
+            await this.unknownFaces.updateMany(
+              { candidatePersonId: id },
+              { $set: { candidatePersonId: null, candidateDistance: null } },
+              { session },
+            );
+            return (await this.unknownFaces.deleteMany({ assignedPersonId: id }, { session })).deletedCount;
+          },
           attendance: async () => {
             await this.corrections.deleteMany({ personId: id }, { session });
             return (await this.attendance.deleteMany({ personId: id }, { session })).deletedCount;
@@ -1116,6 +1139,11 @@ export class MongoStore implements Store {
       return this.write(async (session): Promise<RecordUnknownFaceResult> => {
         const inserted = await this.insertEvent(checked, true, session);
         if (inserted) {
+          // A candidate erased (or never known here) before the event arrived is not kept.
+          const candidate = checked.candidate ?? null;
+          const known =
+            candidate !== null &&
+            (await this.people.findOne({ _id: candidate.personId }, { session })) !== null;
           await this.unknownFaces.insertOne(
             {
               _id: this.options.newId(),
@@ -1126,6 +1154,9 @@ export class MongoStore implements Store {
               status: 'open',
               assignedPersonId: null,
               decidedAt: null,
+              unconfirmed: checked.unconfirmed === true,
+              candidatePersonId: known ? candidate.personId : null,
+              candidateDistance: known ? candidate.distance : null,
             },
             { session },
           );
@@ -1133,7 +1164,14 @@ export class MongoStore implements Store {
         const face = await this.unknownFaces.findOne({ eventId: checked.id }, { session });
         // The event was stored before, through insertEventOnce, without a face to review.
         if (!face) throw conflict(`event ${checked.id} is already stored and is not an open unknown face`);
-        return { inserted, face: toUnknownFace(face, await this.hasCrop(face.eventId, session)) };
+        return {
+          inserted,
+          face: toUnknownFace(
+            face,
+            await this.hasCrop(face.eventId, session),
+            await this.candidateNames([face], session),
+          ),
+        };
       });
     });
   }
@@ -1284,10 +1322,25 @@ export class MongoStore implements Store {
 
   // ---- unknown faces ----
 
+  /** The names of the candidates of `faces` (people erased since are simply missing). */
+  private async candidateNames(
+    faces: readonly UnknownFaceDoc[],
+    session?: Session,
+  ): Promise<Map<string, string>> {
+    const ids = [...new Set(faces.flatMap((f) => (f.candidatePersonId ? [f.candidatePersonId] : [])))];
+    if (ids.length === 0) return new Map();
+    const people = await this.people
+      .find({ _id: { $in: ids } }, { session, projection: { name: 1 } })
+      .toArray();
+    return new Map(people.map((p) => [p._id, p.name]));
+  }
+
   getUnknownFace(id: string): Promise<UnknownFace | null> {
     return this.run(async () => {
       const face = await this.unknownFaces.findOne({ _id: checkId(id, 'unknown face id') });
-      return face ? toUnknownFace(face, await this.hasCrop(face.eventId)) : null;
+      return face
+        ? toUnknownFace(face, await this.hasCrop(face.eventId), await this.candidateNames([face]))
+        : null;
     });
   }
 
@@ -1316,7 +1369,8 @@ export class MongoStore implements Store {
           crop: { $ne: null },
         }),
       );
-      return toPage(docs, limit, offset, (d) => toUnknownFace(d, withCrop.has(d.eventId)));
+      const names = await this.candidateNames(docs);
+      return toPage(docs, limit, offset, (d) => toUnknownFace(d, withCrop.has(d.eventId), names));
     });
   }
 
@@ -1334,7 +1388,10 @@ export class MongoStore implements Store {
       const face = await this.unknownFaces.findOne({ _id: id }, { session });
       if (!face) throw notFound(`no unknown face with id ${id}`);
       const hasCrop = await this.hasCrop(face.eventId, session);
-      if (rule(toUnknownFace(face, hasCrop), decision) === 'unchanged') return toUnknownFace(face, hasCrop);
+      const names = await this.candidateNames([face], session);
+      if (rule(toUnknownFace(face, hasCrop, names), decision) === 'unchanged') {
+        return toUnknownFace(face, hasCrop, names);
+      }
       const personId = decision.status === 'assigned' ? decision.personId : null;
       if (personId !== null && !(await this.people.findOne({ _id: personId }, { session }))) {
         throw notFound(`no person with id ${personId}`);
@@ -1346,7 +1403,7 @@ export class MongoStore implements Store {
         decidedAt: decision.status === 'open' ? null : this.nowIso(),
       };
       await this.unknownFaces.replaceOne({ _id: id }, next, { session });
-      return toUnknownFace(next, hasCrop);
+      return toUnknownFace(next, hasCrop, names);
     });
   }
 

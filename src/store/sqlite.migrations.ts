@@ -181,6 +181,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX descriptors_by_model ON descriptors (model, person_id);
     `,
   },
+  {
+    version: 3,
+    description: 'unknown faces keep whether the camera held them back, and who they came nearest to',
+    // A candidate is a reference, not evidence: erasing the person clears it (the erasure plan does
+    // so explicitly; the foreign key is the backstop).
+    sql: `
+      ALTER TABLE unknown_faces ADD COLUMN unconfirmed INTEGER NOT NULL DEFAULT 0 CHECK (unconfirmed IN (0, 1));
+      ALTER TABLE unknown_faces ADD COLUMN candidate_person_id TEXT REFERENCES people (id) ON DELETE SET NULL;
+      ALTER TABLE unknown_faces ADD COLUMN candidate_distance REAL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -240,13 +240,18 @@ interface UnknownFaceRow {
   assigned_person_id: string | null;
   decided_at: string | null;
   has_crop: number;
+  unconfirmed: number;
+  candidate_person_id: string | null;
+  candidate_name: string | null;
+  candidate_distance: number | null;
 }
 
 const EVENT_COLUMNS = `id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at, box,
   frame_width, frame_height, model, backend, received_at, crop IS NOT NULL AS has_crop`;
 const PHOTO_COLUMNS = 'id, person_id, file_name, byte_length, quality, created_at';
 const UNKNOWN_COLUMNS = `u.id, u.event_id, u.at, u.camera_id, u.node_id, u.status, u.assigned_person_id,
-  u.decided_at, e.crop IS NOT NULL AS has_crop`;
+  u.decided_at, e.crop IS NOT NULL AS has_crop, u.unconfirmed, u.candidate_person_id, u.candidate_distance,
+  (SELECT name FROM people WHERE id = u.candidate_person_id) AS candidate_name`;
 
 const toUser = (r: UserRow): User => ({
   id: r.id,
@@ -331,6 +336,11 @@ const toUnknownFace = (r: UnknownFaceRow): UnknownFace => ({
   status: r.status,
   assignedPersonId: r.assigned_person_id,
   decidedAt: r.decided_at,
+  unconfirmed: r.unconfirmed !== 0,
+  candidate:
+    r.candidate_person_id !== null && r.candidate_name !== null && r.candidate_distance !== null
+      ? { personId: r.candidate_person_id, name: r.candidate_name, distance: r.candidate_distance }
+      : null,
 });
 
 /** better-sqlite3 binds Buffers; this views a Uint8Array as one without copying. */
@@ -709,8 +719,12 @@ export class SqliteStore implements Store {
               `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
                  OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
             ).run({ id }).changes,
-          unknownFaces: () =>
-            this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(id).changes,
+          unknownFaces: () => {
+            this.sql(
+              'UPDATE unknown_faces SET candidate_person_id = NULL, candidate_distance = NULL WHERE candidate_person_id = ?',
+            ).run(id);
+            return this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(id).changes;
+          },
           attendance: () => {
             this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
             return this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
@@ -1003,10 +1017,25 @@ export class SqliteStore implements Store {
       return this.write((): RecordUnknownFaceResult => {
         const inserted = this.insertEvent(checked, true);
         if (inserted) {
+          // A candidate erased (or never known here) before the event arrived is not kept.
+          const candidate = checked.candidate ?? null;
+          const candidateKnown =
+            candidate !== null &&
+            this.sql('SELECT 1 FROM people WHERE id = ?').get(candidate.personId) !== undefined;
           this.sql(
-            `INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status)
-               VALUES (?, ?, ?, ?, ?, 'open')`,
-          ).run(this.options.newId(), checked.id, checked.at, checked.cameraId, checked.nodeId);
+            `INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status, unconfirmed,
+               candidate_person_id, candidate_distance)
+               VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+          ).run(
+            this.options.newId(),
+            checked.id,
+            checked.at,
+            checked.cameraId,
+            checked.nodeId,
+            checked.unconfirmed === true ? 1 : 0,
+            candidateKnown ? candidate.personId : null,
+            candidateKnown ? candidate.distance : null,
+          );
         }
         const row = this.sql(
           `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.event_id = ?`,

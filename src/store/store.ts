@@ -281,6 +281,22 @@ export interface UnknownFace {
   assignedPersonId: string | null;
   /** When the face was assigned or dismissed. */
   decidedAt: string | null;
+  /**
+   * The camera held this face back although it came near an enrolled person (a look-alike, or
+   * someone it never saw well): the review asks "is this {@link candidate}?". False for a face
+   * that was nobody enrolled.
+   */
+  unconfirmed: boolean;
+  /** The enrolled person the face came nearest to, while they are enrolled; null otherwise. */
+  candidate: UnknownFaceCandidate | null;
+}
+
+export interface UnknownFaceCandidate {
+  personId: string;
+  /** Their name now. */
+  name: string;
+  /** The face's distance to them; at or above the match threshold of the time, or it was named. */
+  distance: number;
 }
 
 export interface UnknownFaceQuery extends PageOptions {

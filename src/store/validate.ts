@@ -258,6 +258,17 @@ export function checkEvent(event: RecognitionEvent, maxCropBytes: number): Recog
   if (e.crop !== null) checkBytes(e.crop, 'event crop', maxCropBytes);
   checkName(e.model, 'event model', MAX_TEXT_LENGTH);
   checkName(e.backend, 'event backend', MAX_TEXT_LENGTH);
+  if (e.unconfirmed !== undefined && typeof e.unconfirmed !== 'boolean') {
+    throw invalid('event unconfirmed must be true or false');
+  }
+  if (e.candidate !== undefined && e.candidate !== null) {
+    if (type !== 'unknown') throw invalid('only an unknown event has a candidate');
+    const candidate = objectField(e.candidate, 'candidate');
+    checkId(candidate.personId, 'event candidate.personId');
+    if (finite(candidate.distance, 'candidate.distance') < 0) {
+      throw invalid('event candidate.distance must be at least 0');
+    }
+  }
   return { ...event, at };
 }
 

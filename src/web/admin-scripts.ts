@@ -27,6 +27,16 @@ function faceCard(face) {
   const assign = el('form', {}, name, el('button', { type: 'submit' }, 'Assign'));
   const progress = el('progress', { max: '100', value: '0', hidden: '' });
   const dismiss = el('button', { type: 'button', class: 'dismiss' }, 'Dismiss');
+  if (face.unconfirmed && face.candidate) {
+    // The camera held this face back: it came near someone enrolled without being sure enough.
+    const candidate = face.candidate;
+    const yes = el('button', { type: 'button', class: 'candidate-yes' }, 'Yes, ' + candidate.name);
+    yes.addEventListener('click', () => {
+      name.value = candidate.name;
+      assign.requestSubmit();
+    });
+    card.append(el('p', { class: 'candidate' }, 'Not marked present: looks like ' + candidate.name + ', but not enough to be sure. Is it?'), yes);
+  }
   card.append(assign, dismiss, progress);
   assign.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -41,6 +51,7 @@ function faceCard(face) {
       const { person, jobId } = await api('/api/v1/unknown-faces/' + encodeURIComponent(face.id) + '/assign', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assign.remove();
       dismiss.remove();
+      for (const stale of card.querySelectorAll('.candidate, .candidate-yes')) stale.remove();
       progress.hidden = false;
       const job = await watchJob(jobId, (j) => {
         progress.value = typeof j.progress === 'number' ? j.progress : 0;

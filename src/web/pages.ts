@@ -50,7 +50,7 @@ table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;pa
 button.danger{background:#a00;color:#fff;border:0;margin:0;padding:.3rem .8rem}
 .faces{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:1rem}
 .face{border:1px solid #ccc;padding:.5rem}.face img{width:100%;max-height:14rem;object-fit:contain;background:#111}
-.face form{display:flex;gap:.3rem}.face form input{flex:1}.face button{margin:.3rem 0 0}
+.face form{display:flex;gap:.3rem}.face form input{flex:1}.face button{margin:.3rem 0 0}.face .candidate{color:#7a4a00;background:#fff4d6;padding:.3rem;margin:.3rem 0 0}
 .shots{display:flex;gap:.5rem;flex-wrap:wrap}.shots img{height:6rem}#camera-video{max-width:24rem;display:block}
 select{font-size:1rem;padding:.3rem}fieldset{margin:1rem 0}td select,td button{margin:0 .2rem}`;
 

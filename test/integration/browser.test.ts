@@ -378,6 +378,9 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     const stranger = await sharp(facePhoto('distractors/' + (await firstDistractor())))
       .jpeg()
       .toBuffer();
+    // The camera held this one back: it came near someone enrolled without being sure.
+    const [lookalike] = (await store.listPeople()).items;
+    assert.ok(lookalike, 'earlier tests enrolled someone');
     const { face: strangerFace } = await store.recordUnknownFace(
       makeEvent({
         type: 'unknown',
@@ -386,6 +389,8 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
         cameraId: 'hall',
         at,
         crop: stranger,
+        unconfirmed: true,
+        candidate: { personId: lookalike.id, distance: 1.05 },
       }),
     );
     await page.goto(`${base}/unknown-faces`);
@@ -414,6 +419,11 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     await screenshot(page, '11-unknown-face-assigned');
 
     const other = page.locator(`figure.face[data-face="${strangerFace.id}"]`);
+    assert.match(
+      await other.locator('.candidate').innerText(),
+      new RegExp(`Not marked present: looks like ${lookalike.name}, but not enough to be sure`),
+    );
+    assert.equal(await other.locator('button.candidate-yes').innerText(), `Yes, ${lookalike.name}`);
     await other.locator('button.dismiss').click();
     await other.waitFor({ state: 'detached' });
     assert.equal((await store.getUnknownFace(strangerFace.id))?.status, 'dismissed');

@@ -966,6 +966,44 @@ export function storeContract(
     });
 
     describe('unknown faces', () => {
+      it('keeps a face held back as unconfirmed with its candidate, until the candidate is erased', async () => {
+        const ada = await person('Ada');
+        const heldBack = await store.recordUnknownFace(
+          makeEvent({
+            type: 'unknown',
+            personId: null,
+            distance: 1.05,
+            unconfirmed: true,
+            candidate: { personId: ada, distance: 1.05 },
+          }),
+        );
+        assert.equal(heldBack.face.unconfirmed, true);
+        assert.deepEqual(heldBack.face.candidate, { personId: ada, name: 'Ada', distance: 1.05 });
+        assert.deepEqual(await store.getUnknownFace(heldBack.face.id), heldBack.face);
+        const nobody = await store.recordUnknownFace(makeEvent({ type: 'unknown', personId: null }));
+        assert.deepEqual([nobody.face.unconfirmed, nobody.face.candidate], [false, null]);
+        // A candidate unknown here (erased before the event arrived) is not kept.
+        const ghost = await store.recordUnknownFace(
+          makeEvent({
+            type: 'unknown',
+            personId: null,
+            unconfirmed: true,
+            candidate: { personId: 'ghost', distance: 1.1 },
+          }),
+        );
+        assert.deepEqual([ghost.face.unconfirmed, ghost.face.candidate], [true, null]);
+        // Only an unknown event has a candidate.
+        await assert.rejects(
+          store.recordUnknownFace(
+            makeEvent({ type: 'unknown', personId: null, candidate: { personId: ada, distance: -1 } }),
+          ),
+          rejectsWithCode(ErrorCode.StoreInvalid),
+        );
+        await store.deletePerson(ada);
+        const after = await store.getUnknownFace(heldBack.face.id);
+        assert.deepEqual([after?.unconfirmed, after?.candidate, after?.status], [true, null, 'open']);
+      });
+
       it('opens one face per event, lists, assigns and dismisses', async () => {
         const ada = await person('Ada');
         const e1 = makeEvent({

@@ -282,6 +282,16 @@ describe('parseMessage refuses a bad shape, naming the command and the field', (
       () => parseMessage(frame(Command.EVENT, { ...json, type: 'guessed' })),
       badMessage(/field type/),
     );
+    // Who an unknown face looked like travels with it; a named event has no candidate.
+    assert.throws(
+      () => parseMessage(frame(Command.EVENT, { ...json, candidate: { personId: 'p-1', distance: 0.4 } })),
+      badMessage(/field candidate: only an unknown event is unconfirmed or has a candidate/),
+    );
+    const unknown = { ...json, type: 'unknown', personId: null };
+    assert.throws(
+      () => parseMessage(frame(Command.EVENT, { ...unknown, candidate: { personId: 'p-1', distance: -1 } })),
+      badMessage(/field candidate\.distance/),
+    );
   });
 });
 

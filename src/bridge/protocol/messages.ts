@@ -142,11 +142,19 @@ const event = z
     cropBytes: count,
     model: z.string().max(L.modelChars),
     backend: z.string().max(L.backendChars),
+    /** Unknown events: held back although near someone enrolled (optional: older nodes omit it). */
+    unconfirmed: z.boolean().optional(),
+    /** Unknown events: who the face came nearest to, for the review's "looks like X?". */
+    candidate: z.object({ personId: id, distance: nonNegative }).nullable().optional(),
   })
   // Attendance is keyed on personId: a named event without one (or the reverse) must not get through.
   .refine((e) => (e.type === 'unknown') === (e.personId === null), {
     message: 'must be null exactly when type is "unknown"',
     path: ['personId'],
+  })
+  .refine((e) => e.type === 'unknown' || (e.unconfirmed === undefined && e.candidate == null), {
+    message: 'only an unknown event is unconfirmed or has a candidate',
+    path: ['candidate'],
   });
 
 const ack = z.object({ eventIds: z.array(id).max(L.ackEventIds) });

@@ -21,6 +21,8 @@ export interface ImportSummary {
   accepted: number;
   /** Each refused photo, with a reason that names the file. */
   refused: { person: string; reason: string }[];
+  /** Each photo enrolled although it looks like someone else enrolled: a twin, or a mix-up to check. */
+  lookalikes: { person: string; warning: string }[];
   /** People none of whose photos could be used. */
   notEnrolled: string[];
   galleryVersion: number;
@@ -48,6 +50,7 @@ export async function runImport(
     photos: photos.length,
     accepted: 0,
     refused: [],
+    lookalikes: [],
     notEnrolled: [],
     galleryVersion: 0,
   };
@@ -96,6 +99,9 @@ export async function runImport(
         summary.accepted += result.accepted.length;
         summary.galleryVersion = result.galleryVersion;
         for (const refusal of result.refused) summary.refused.push({ person: name, reason: refusal.reason });
+        for (const lookalike of result.lookalikes) {
+          summary.lookalikes.push({ person: name, warning: lookalike.message });
+        }
       }
       done += files.length;
       progress.update(done, photos.length);
@@ -115,6 +121,8 @@ export async function runImport(
     );
     for (const refusal of summary.refused)
       process.stdout.write(`  refused ${refusal.person}: ${refusal.reason}\n`);
+    for (const lookalike of summary.lookalikes)
+      process.stdout.write(`  warning ${lookalike.person}: ${lookalike.warning}\n`);
     if (summary.accepted > 0) {
       process.stdout.write(
         'Recognition nodes receive the new gallery when the web node (re)connects to them.\n',

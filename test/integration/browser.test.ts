@@ -42,6 +42,16 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise
 }
 
 /** A photo of someone nobody enrolls here. */
+/**
+ * Waits until the expression holds in the page. Not `page.waitForFunction`: once its first check
+ * fails it polls inside the page with eval, which the pages' CSP (no 'unsafe-eval') refuses; each
+ * `page.evaluate` here goes through the DevTools protocol instead. (An expression string: these
+ * tests compile without the DOM's types.)
+ */
+async function untilInPage(page: Page, expression: string): Promise<void> {
+  await until(async () => (await page.evaluate(expression)) === true);
+}
+
 async function firstDistractor(): Promise<string> {
   const names = (await readdir(facePhoto('distractors'))).sort();
   assert.ok(names[0], 'no distractor photos');
@@ -337,7 +347,8 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     }
     assert.equal(await page.locator('#camera-shots img').count(), 3);
     // The thumbnails show the photos taken (a CSP-blocked image would have no width).
-    await page.waitForFunction(
+    await untilInPage(
+      page,
       "[...document.querySelectorAll('#camera-shots img')].every((img) => img.naturalWidth > 0)",
     );
     await screenshot(page, '08-people-webcam');
@@ -397,8 +408,8 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     const card = page.locator(`figure.face[data-face="${pennyFace.id}"]`);
     await card.waitFor();
     // The crop is served and decoded: a real picture, not a broken image.
-    // (An expression string: these tests compile without the DOM's types.)
-    await page.waitForFunction(
+    await untilInPage(
+      page,
       `document.querySelector('figure[data-face="${pennyFace.id}"] img')?.naturalWidth > 0`,
     );
     assert.match(await card.locator('figcaption').innerText(), /camera door on camera-pc/);
@@ -436,7 +447,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
 
   it('explains the calibrated thresholds, saves a target, refuses hand-set thresholds out of order, and sends them to the node', async () => {
     await page.goto(`${base}/settings`);
-    await page.waitForFunction("document.getElementById('timeZone').value !== ''");
+    await untilInPage(page, "document.getElementById('timeZone').value !== ''");
     assert.equal(await page.inputValue('#timeZone'), 'UTC');
     assert.equal(await page.inputValue('#retentionDays'), '30');
     assert.equal(await page.inputValue('#strangerRatePercent'), '1');

@@ -29,7 +29,7 @@ import {
   SignInService,
   UserService,
 } from '../services/index.js';
-import { systemClock, type Clock } from '../shared/index.js';
+import { OptionChecks, systemClock, type Clock } from '../shared/index.js';
 import type { Store } from '../store/index.js';
 import { createApiRouter } from './api.routes.js';
 import { bearerAuth, createPassport, requireRole, requireUser } from './auth.js';
@@ -115,22 +115,30 @@ export interface WebApp {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function usage(message: string): RollcallError {
-  return new RollcallError(ErrorCode.UsageInvalid, message);
-}
-
-// Not yet `OptionChecks`: web-app.test pins this message shape (`port: must be a whole number…`).
+/** @throws RollcallError `USAGE_INVALID` naming every bad option at once. */
 function validate(options: WebOptions): void {
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-    throw usage(`port: must be a whole number from 0 to 65535, got ${options.port}`);
-  }
-  if (options.sessionSecret.length < 32) throw usage('sessionSecret: must be at least 32 characters');
+  const { port, sessionSecret } = options;
+  const checks = new OptionChecks('WebApp').require(
+    Number.isInteger(port) && port >= 0 && port <= 65535,
+    'port',
+    'must be a whole number from 0 to 65535',
+    port,
+  );
+  checks.requireHidden(
+    typeof sessionSecret === 'string' && sessionSecret.length >= 32,
+    'sessionSecret',
+    'must be at least 32 characters',
+  );
   for (const key of ['sessionIdleMs', 'loginAttempts', 'loginWindowMs', 'closeTimeoutMs'] as const) {
     const value = options[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      throw usage(`${key}: must be a whole number of at least 1, got ${value}`);
-    }
+    checks.require(
+      value === undefined || (Number.isInteger(value) && value >= 1),
+      key,
+      'must be a whole number of at least 1',
+      value,
+    );
   }
+  checks.throwIfAny();
 }
 
 /**

@@ -1,11 +1,29 @@
 export { AttendanceService, type IngestOutcome } from './attendance.service.js';
 export {
+  AttendanceCorrectionService,
+  correctionView,
+  type AttendanceCorrectionDeps,
+  type CorrectionRequest,
+  type CorrectionView,
+} from './attendance-correction.service.js';
+export {
+  AttendanceReportService,
+  attendanceRecordView,
+  type AttendanceRecordView,
+  type AttendanceReportDeps,
+} from './attendance-report.service.js';
+export {
   EnrollmentService,
   MAX_PHOTOS_PER_ENROLLMENT,
   type EnrollmentResult,
   type UploadedPhoto,
 } from './enrollment.service.js';
+export { EventLogService } from './event-log.service.js';
 export { GallerySync, type GallerySyncDeps } from './gallery-sync.service.js';
+export { HealthService } from './health.service.js';
+export { NodeStatusService, nodeView, type NodeView } from './node-status.service.js';
+export { PeopleService } from './people.service.js';
+export { SignInService, TOKEN_TOUCH_INTERVAL_MS, type SignInDeps } from './sign-in.service.js';
 export { handleTrainPerson, type PhotoEmbedder, type TrainPersonDeps } from './train-person.job.js';
 export { engineEmbedder } from './engine-embedder.js';
 export {
@@ -36,6 +54,7 @@ export {
   type AssignedFace,
   type AssignTarget,
   type PhotoEnrollment,
+  type ReviewedFace,
 } from './unknown-face.service.js';
 export { ThresholdService, type GalleryReader, type ThresholdServiceDeps } from './thresholds.service.js';
 export { UserService } from './users.service.js';

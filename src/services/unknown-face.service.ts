@@ -5,7 +5,7 @@
  * machine (`decideUnknownFace`) run inside the store's write.
  */
 import { decideUnknownFaceOnce, ErrorCode, isRollcallError, RollcallError } from '../core/index.js';
-import type { Person, Store, UnknownFace } from '../store/index.js';
+import type { Page, Person, Store, UnknownFace, UnknownFaceQuery } from '../store/index.js';
 import type { EnrollmentResult, UploadedPhoto } from './enrollment.service.js';
 
 /** The part of `EnrollmentService` that review needs. */
@@ -16,6 +16,9 @@ export interface PhotoEnrollment {
 
 /** Whom the face belongs to: someone enrolled, or a new person by name. */
 export type AssignTarget = { personId: string } | { name: string };
+
+/** A face as the review list shows it: with the name of the person it was assigned to. */
+export type ReviewedFace = UnknownFace & { assignedPersonName: string | null };
 
 export interface AssignedFace {
   face: UnknownFace;
@@ -30,6 +33,30 @@ function conflict(face: UnknownFace): RollcallError {
 
 export class UnknownFaceService {
   constructor(private readonly deps: { store: Store; enrollment: PhotoEnrollment }) {}
+
+  /**
+   * The faces to review, newest first, each with the name of the person it was assigned to (null
+   * when open, dismissed, or the person was erased since). Each person is read once a page.
+   */
+  async list(query: UnknownFaceQuery): Promise<Page<ReviewedFace>> {
+    const { store } = this.deps;
+    const page = await store.listUnknownFaces(query);
+    const names = new Map<string, string | null>();
+    const items: ReviewedFace[] = [];
+    for (const face of page.items) {
+      const id = face.assignedPersonId;
+      if (id !== null && !names.has(id)) names.set(id, (await store.getPerson(id))?.name ?? null);
+      items.push({ ...face, assignedPersonName: id === null ? null : (names.get(id) ?? null) });
+    }
+    return { items, nextOffset: page.nextOffset };
+  }
+
+  /** The face's crop (JPEG from the node). @throws RollcallError `NOT_FOUND` once retention dropped it. */
+  async crop(id: string): Promise<Uint8Array> {
+    const crop = await this.deps.store.getUnknownFaceCrop(id);
+    if (!crop) throw new RollcallError(ErrorCode.NotFound, `no picture for unknown face ${id}`);
+    return crop;
+  }
 
   /** A quick refusal of a face decided before; the decision itself is checked again in the write. */
   async #openFace(id: string): Promise<UnknownFace> {

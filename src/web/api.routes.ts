@@ -1,12 +1,12 @@
 /**
- * The REST API under `/api/v1`. Handlers validate their input, call the store or a service, and
- * shape the answer; errors go to the app's one error middleware.
+ * The REST API under `/api/v1`. Handlers parse the request, call a service, and shape the answer;
+ * errors go to the app's one error middleware.
  */
 import { Router, type Request, type Response } from 'express';
-import { ErrorCode, RollcallError, localDay } from '../core/index.js';
+import { ErrorCode, RollcallError } from '../core/index.js';
+import type { AttendanceRecordView } from '../services/index.js';
 import type { Clock } from '../shared/index.js';
-import type { StoredAttendance, StoredEvent } from '../store/index.js';
-import { MAX_PAGE_LIMIT } from '../store/index.js';
+import type { StoredEvent } from '../store/index.js';
 import { requireRole, requireUser } from './auth.js';
 import { JOB_ID, STORE_ID, nameField, routeId } from './body.js';
 import { csrfToken, requireCsrf } from './csrf.js';
@@ -15,11 +15,14 @@ import { ROUTE_BASE_LOCAL } from './metrics.js';
 import { parseChoice, parseDay, parseDayRange, parseInstantRange, parsePage, single } from './query.js';
 import { photoReceiver, type UploadLimits } from './uploads.js';
 import type {
+  AttendanceReportPort,
+  CorrectionsPort,
   EnrollmentPort,
+  EventsPort,
   JobsPort,
-  NodeState,
+  NodeStatusPort,
+  PeoplePort,
   SettingsPort,
-  Store,
   UnknownFacesPort,
   UsersPort,
 } from './types.js';
@@ -29,47 +32,19 @@ import { createUnknownFacesRouter } from './unknown-faces.routes.js';
 import { createUsersRouter } from './users.routes.js';
 
 export interface ApiDeps {
-  store: Store;
+  people: PeoplePort;
+  attendance: AttendanceReportPort;
+  corrections: CorrectionsPort;
+  events: EventsPort;
   jobs: JobsPort;
   enrollment: EnrollmentPort;
-  nodes: () => readonly NodeState[];
+  nodes: NodeStatusPort;
+  /** Now, for the events' default range (the last 24 h). */
   clock: Clock;
   settings: SettingsPort;
   unknownFaces: UnknownFacesPort;
   users: UsersPort;
   uploads: UploadLimits;
-}
-
-function attendanceView(record: StoredAttendance) {
-  return {
-    person: { id: record.personId, name: record.personName },
-    day: record.day,
-    firstSeen: record.firstSeen,
-    lastSeen: record.lastSeen,
-    camera: record.firstCameraId,
-    lastCamera: record.lastCameraId,
-    nodeId: record.nodeId,
-    sightings: record.eventCount,
-    corrected: record.corrected,
-  };
-}
-
-function nodeView(node: NodeState) {
-  const cameras = node.status?.cameras ?? [];
-  return {
-    address: node.address,
-    nodeId: node.nodeId ?? null,
-    connected: node.connected,
-    lastHeartbeatAt: node.lastHeartbeatAt === undefined ? null : new Date(node.lastHeartbeatAt).toISOString(),
-    // The node's overall rate is what its cameras deliver together.
-    fps: cameras.reduce((sum, camera) => sum + camera.fps, 0),
-    cameras,
-    galleryVersion: node.status?.galleryVersion ?? null,
-    // Which gallery the node takes: descriptors of two models never compare.
-    descriptorModel: node.status?.descriptorModel ?? null,
-    outboxDepth: node.status?.outboxDepth ?? null,
-    uptimeS: node.status?.uptimeS ?? null,
-  };
 }
 
 const CSV_HEADER = [
@@ -85,29 +60,25 @@ const CSV_HEADER = [
   'corrected',
 ];
 
-function csvLine(record: StoredAttendance): string {
+function csvLine(record: AttendanceRecordView): string {
   return csvRow([
     record.day,
-    record.personName,
-    record.personId,
+    record.person.name,
+    record.person.id,
     record.firstSeen,
     record.lastSeen,
-    record.firstCameraId,
-    record.lastCameraId,
+    record.camera,
+    record.lastCamera,
     record.nodeId,
-    record.eventCount,
+    record.sightings,
     record.corrected ? 'yes' : 'no',
   ]);
 }
 
 export function createApiRouter(deps: ApiDeps): Router {
-  const { store } = deps;
   const router = Router();
   const admin = requireRole('admin');
   const receivePhotos = photoReceiver(deps.uploads);
-  // The attendance zone is a setting, read at each request so a change applies at once.
-  const timeZone = (): string => deps.settings.current().timeZone;
-  const today = (): string => localDay(new Date(deps.clock.now()), timeZone());
 
   router.use((req, res, next) => {
     res.locals[ROUTE_BASE_LOCAL] = req.baseUrl;
@@ -137,7 +108,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   router.get('/people', admin, async (req, res) => {
-    const page = await store.listPeople(parsePage(req.query));
+    const page = await deps.people.list(parsePage(req.query));
     res.json({ people: page.items, nextOffset: page.nextOffset });
   });
 
@@ -156,24 +127,23 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   router.get('/attendance', async (req, res) => {
     const dateText = single(req.query, 'date');
-    const date = dateText === undefined ? today() : parseDay(dateText, 'date');
-    const page = await store.listAttendance({ from: date, to: date, ...parsePage(req.query) });
-    res.json({ date, records: page.items.map(attendanceView), nextOffset: page.nextOffset });
+    const date = dateText === undefined ? undefined : parseDay(dateText, 'date');
+    res.json(await deps.attendance.day(date, parsePage(req.query)));
   });
 
   router.get('/attendance.csv', async (req: Request, res: Response) => {
-    const { from, to } = parseDayRange(req.query, today());
+    const { from, to } = parseDayRange(req.query, deps.attendance.today());
+    const pages = deps.attendance.between(from, to);
     // The first page is read before any byte is sent, so a failure can still answer { code, message }.
-    let page = await store.listAttendance({ from, to, limit: MAX_PAGE_LIMIT, offset: 0 });
+    let page = await pages.next();
     res.status(200);
     res.type('text/csv; charset=utf-8');
     res.attachment(`attendance-${from}-to-${to}.csv`);
     // The byte order mark makes Excel read the file as UTF-8 (names with accents).
     res.write(`\uFEFF${csvRow(CSV_HEADER)}`);
-    for (;;) {
-      res.write(page.items.map(csvLine).join(''));
-      if (page.nextOffset === null) break;
-      page = await store.listAttendance({ from, to, limit: MAX_PAGE_LIMIT, offset: page.nextOffset });
+    while (page.done !== true) {
+      res.write(page.value.map(csvLine).join(''));
+      page = await pages.next();
     }
     res.end();
   });
@@ -182,7 +152,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     const { from, to } = parseInstantRange(req.query, deps.clock.now());
     const type = parseChoice(req.query, 'type', ['recognized', 'sighting', 'unknown'] as const);
     const personId = single(req.query, 'personId');
-    const page = await store.listEvents({
+    const page = await deps.events.list({
       from,
       to,
       ...parsePage(req.query),
@@ -193,12 +163,12 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   router.get('/nodes', admin, (_req, res) => {
-    res.json({ nodes: deps.nodes().map(nodeView) });
+    res.json({ nodes: deps.nodes.list() });
   });
 
-  router.use(createCorrectionsRouter({ store, timeZone, today }));
+  router.use(createCorrectionsRouter({ corrections: deps.corrections }));
   router.use(['/unknown-faces', '/settings', '/users'], admin);
-  router.use(createUnknownFacesRouter({ store, unknownFaces: deps.unknownFaces }));
+  router.use(createUnknownFacesRouter({ unknownFaces: deps.unknownFaces }));
   router.use(createSettingsRouter({ settings: deps.settings }));
   router.use(createUsersRouter({ users: deps.users }));
 

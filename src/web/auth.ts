@@ -1,24 +1,14 @@
 /**
  * Who is asking: passport's local strategy for sign-in and sessions, API tokens for scripts, and
- * the role checks. Users are read from the store on every request, so a disabled user or a
- * changed role takes effect at once, not at the next sign-in.
+ * the role checks. The rules are `SignInService`'s (a port here): users are read again on every
+ * request, so a disabled user or a changed role takes effect at once, not at the next sign-in.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { ErrorCode, RollcallError } from '../core/index.js';
-import { MAX_NAME_LENGTH, type Store, type User, type UserRole } from '../store/index.js';
-import {
-  hashApiToken,
-  isApiTokenShaped,
-  UNUSABLE_HASH,
-  verifyPassword,
-  type Clock,
-} from '../shared/index.js';
-import type { SessionUser } from './types.js';
-
-/** `lastUsedAt` of a token is written at most this often, not on every request. */
-const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+import type { User, UserRole } from '../store/index.js';
+import type { SessionUser, SignInPort } from './types.js';
 
 export function sessionUser(user: User): SessionUser {
   return { id: user.id, name: user.name, role: user.role };
@@ -35,19 +25,12 @@ function unauthenticated(message: string): RollcallError {
   return new RollcallError(ErrorCode.Unauthenticated, message);
 }
 
-/** The user with this name and password, or null; as slow for an unknown name as for a wrong password. */
-export async function checkCredentials(store: Store, name: string, password: string): Promise<User | null> {
-  const user = name.length >= 1 && name.length <= MAX_NAME_LENGTH ? await store.getUserByName(name) : null;
-  const matches = await verifyPassword(password, user?.passwordHash ?? UNUSABLE_HASH);
-  return user && matches && !user.disabled ? user : null;
-}
-
 /** A passport instance of its own, so two web apps in one process (tests) do not share strategies. */
-export function createPassport(store: Store): passport.Authenticator {
+export function createPassport(signIn: SignInPort): passport.Authenticator {
   const authenticator = new passport.Authenticator();
   authenticator.use(
     new LocalStrategy({ usernameField: 'name', passwordField: 'password' }, (name, password, done) => {
-      checkCredentials(store, name, password).then(
+      signIn.checkCredentials(name, password).then(
         (user) => {
           done(null, user ? sessionUser(user) : false);
         },
@@ -65,10 +48,10 @@ export function createPassport(store: Store): passport.Authenticator {
       done(null, false);
       return;
     }
-    store.getUser(id).then(
+    signIn.activeUser(id).then(
       (user) => {
         // false ends the session: the user was deleted or disabled since signing in.
-        done(null, user && !user.disabled ? sessionUser(user) : false);
+        done(null, user ? sessionUser(user) : false);
       },
       (error: unknown) => {
         done(error);
@@ -122,7 +105,7 @@ export function logOut(req: Request): Promise<void> {
  * `Authorization: Bearer TOKEN` makes the request the token's user. A bad token is refused outright
  * rather than falling back to the session: a script should learn its token is wrong.
  */
-export function bearerAuth(store: Store, clock: Clock): RequestHandler {
+export function bearerAuth(signIn: SignInPort): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (header === undefined) {
@@ -132,16 +115,7 @@ export function bearerAuth(store: Store, clock: Clock): RequestHandler {
     const match = /^Bearer +(\S+) *$/i.exec(header);
     const token = match?.[1];
     if (token === undefined) throw unauthenticated('the Authorization header must be "Bearer TOKEN"');
-    const record = isApiTokenShaped(token) ? await store.findApiTokenByHash(hashApiToken(token)) : null;
-    if (!record || record.revoked) throw unauthenticated('the API token is unknown or revoked');
-    const user = await store.getUser(record.userId);
-    if (!user || user.disabled)
-      throw unauthenticated('the API token belongs to a user who can no longer sign in');
-    const nowMs = clock.now();
-    if (record.lastUsedAt === null || nowMs - Date.parse(record.lastUsedAt) >= TOKEN_TOUCH_INTERVAL_MS) {
-      await store.touchApiToken(record.id, new Date(nowMs).toISOString());
-    }
-    req.user = sessionUser(user);
+    req.user = sessionUser(await signIn.tokenUser(token));
     req.authMethod = 'token';
     next();
   };

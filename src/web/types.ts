@@ -5,13 +5,18 @@
 import type { NodeState } from '../bridge/index.js';
 import type { JobQueue } from '../queues/index.js';
 import type {
-  AssignedFace,
-  AssignTarget,
+  AttendanceCorrectionService,
+  AttendanceReportService,
+  EventLogService,
+  NodeStatusService,
+  PeopleService,
   RollcallSettings,
   SettingsCalibration,
+  SignInService,
+  UnknownFaceService,
   UserService,
 } from '../services/index.js';
-import type { Person, Store, UnknownFace, UserRole } from '../store/index.js';
+import type { Person, UserRole } from '../store/index.js';
 
 /** The part of `EnrollmentService` the web node calls. */
 export interface EnrollmentPort {
@@ -22,11 +27,26 @@ export interface EnrollmentPort {
   remove(personId: string): Promise<{ galleryVersion: number }>;
 }
 
-/** The part of `UnknownFaceService` the web node calls. */
-export interface UnknownFacesPort {
-  assign(id: string, target: AssignTarget): Promise<AssignedFace>;
-  dismiss(id: string): Promise<UnknownFace>;
-}
+/** `UnknownFaceService`: the review list with assigned names, crops, and the decisions. */
+export type UnknownFacesPort = Pick<UnknownFaceService, 'list' | 'crop' | 'assign' | 'dismiss'>;
+
+/** `PeopleService`: the list of people, and a name for the live view. */
+export type PeoplePort = Pick<PeopleService, 'list' | 'nameOf'>;
+
+/** `AttendanceReportService`: a day's records, a range's for the CSV, today in the attendance zone. */
+export type AttendanceReportPort = Pick<AttendanceReportService, 'today' | 'day' | 'between'>;
+
+/** `AttendanceCorrectionService`: a day's corrections, and a new one. */
+export type CorrectionsPort = Pick<AttendanceCorrectionService, 'day' | 'correct'>;
+
+/** `EventLogService`: the audit trail of recognition events. */
+export type EventsPort = Pick<EventLogService, 'list'>;
+
+/** `NodeStatusService`: each recognition node as the API shows it. */
+export type NodeStatusPort = Pick<NodeStatusService, 'list'>;
+
+/** `SignInService`: passwords, the session's user read again each request, API tokens. */
+export type SignInPort = Pick<SignInService, 'checkCredentials' | 'activeUser' | 'tokenUser'>;
 
 /** `UserService`: accounts, their rules held in the store's transactions. */
 export type UsersPort = Pick<
@@ -61,7 +81,7 @@ export interface SessionUser {
   role: UserRole;
 }
 
-export type { NodeState, RollcallSettings, Store };
+export type { NodeState, RollcallSettings };
 
 declare global {
   // Express's own types are declared in this namespace; merging into it is how they are extended.

@@ -18,8 +18,19 @@ import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import session, { type SessionData } from 'express-session';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
-import { ErrorCode, RollcallError, localDay } from '../core/index.js';
-import { systemClock, type Clock } from '../shared/index.js';
+import { ErrorCode, RollcallError } from '../core/index.js';
+import {
+  AttendanceCorrectionService,
+  AttendanceReportService,
+  EventLogService,
+  HealthService,
+  NodeStatusService,
+  PeopleService,
+  SignInService,
+  UserService,
+} from '../services/index.js';
+import { OptionChecks, systemClock, type Clock } from '../shared/index.js';
+import type { Store } from '../store/index.js';
 import { createApiRouter } from './api.routes.js';
 import { bearerAuth, createPassport, requireRole, requireUser } from './auth.js';
 import { toErrorResponse, type WebLogger } from './http-errors.js';
@@ -27,19 +38,21 @@ import { LiveFeed, type FrameFeed, type LiveFeedOptions, type LiveSession } from
 import { WebMetrics } from './metrics.js';
 import { errorPage } from './pages.js';
 import { createPagesRouter, serveClientScript } from './pages.routes.js';
-import { UserService } from '../services/index.js';
 import type {
   EnrollmentPort,
   JobsPort,
   NodeState,
   SettingsPort,
-  Store,
   UnknownFacesPort,
   UsersPort,
 } from './types.js';
 import type { UploadLimits } from './uploads.js';
 
 export interface WebDeps {
+  /**
+   * Handed to the services this app builds (people, attendance and its corrections, events,
+   * sign-in, health, accounts); no route or middleware calls it.
+   */
   store: Store;
   jobs: JobsPort;
   enrollment: EnrollmentPort;
@@ -102,22 +115,30 @@ export interface WebApp {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function usage(message: string): RollcallError {
-  return new RollcallError(ErrorCode.UsageInvalid, message);
-}
-
-// Not yet `OptionChecks`: web-app.test pins this message shape (`port: must be a whole number…`).
+/** @throws RollcallError `USAGE_INVALID` naming every bad option at once. */
 function validate(options: WebOptions): void {
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-    throw usage(`port: must be a whole number from 0 to 65535, got ${options.port}`);
-  }
-  if (options.sessionSecret.length < 32) throw usage('sessionSecret: must be at least 32 characters');
+  const { port, sessionSecret } = options;
+  const checks = new OptionChecks('WebApp').require(
+    Number.isInteger(port) && port >= 0 && port <= 65535,
+    'port',
+    'must be a whole number from 0 to 65535',
+    port,
+  );
+  checks.requireHidden(
+    typeof sessionSecret === 'string' && sessionSecret.length >= 32,
+    'sessionSecret',
+    'must be at least 32 characters',
+  );
   for (const key of ['sessionIdleMs', 'loginAttempts', 'loginWindowMs', 'closeTimeoutMs'] as const) {
     const value = options[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      throw usage(`${key}: must be a whole number of at least 1, got ${value}`);
-    }
+    checks.require(
+      value === undefined || (Number.isInteger(value) && value >= 1),
+      key,
+      'must be a whole number of at least 1',
+      value,
+    );
   }
+  checks.throwIfAny();
 }
 
 /**
@@ -154,6 +175,18 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const secure = options.secureCookies ?? false;
   const app = express();
   const metrics = new WebMetrics(deps.nodes);
+  // The web node's use cases. The store goes to the services only: routes call these.
+  const { store } = deps;
+  // The attendance zone is a setting, read at each request so a change applies at once.
+  const timeZone = (): string => deps.settings.current().timeZone;
+  const health = new HealthService({ store });
+  const signIn = new SignInService({ store, clock });
+  const people = new PeopleService({ store });
+  const attendance = new AttendanceReportService({ store, clock, timeZone });
+  const corrections = new AttendanceCorrectionService({ store, clock, timeZone });
+  const events = new EventLogService({ store });
+  const nodeStatus = new NodeStatusService({ nodes: deps.nodes });
+  const users = deps.users ?? new UserService({ store });
 
   app.set('trust proxy', options.trustProxy ?? false);
   app.disable('x-powered-by');
@@ -169,7 +202,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
 
   // Open to monitoring: mounted before sessions, so they answer even when Redis is down.
   app.get('/healthz', async (_req, res) => {
-    await deps.store.getGalleryVersion();
+    await health.check();
     res.json({ ok: true });
   });
   app.get('/metrics', async (_req, res) => {
@@ -201,7 +234,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       maxAge: options.sessionIdleMs ?? 12 * 60 * 60 * 1000,
     },
   });
-  const authenticator = createPassport(deps.store);
+  const authenticator = createPassport(signIn);
   app.use(authenticator.initialize());
   // passport's typings declare this middleware as any.
   const passportSession = authenticator.session() as RequestHandler;
@@ -245,7 +278,6 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     },
   });
 
-  const users = deps.users ?? new UserService({ store: deps.store });
   app.use(
     createPagesRouter({
       users,
@@ -255,18 +287,21 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       signedOut: (sessionId) => {
         live.endSession(sessionId);
       },
-      today: () => localDay(new Date(clock.now()), deps.settings.current().timeZone),
+      today: () => attendance.today(),
     }),
   );
   app.use(
     '/api/v1',
     express.json({ limit: '100kb' }),
-    bearerAuth(deps.store, clock),
+    bearerAuth(signIn),
     createApiRouter({
-      store: deps.store,
+      people,
+      attendance,
+      corrections,
+      events,
       jobs: deps.jobs,
       enrollment: deps.enrollment,
-      nodes: deps.nodes,
+      nodes: nodeStatus,
       clock,
       settings: deps.settings,
       unknownFaces: deps.unknownFaces,
@@ -325,14 +360,13 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     const data = (await sessionStore.get(sessionId)) as SessionData | null | undefined;
     const passportUser = (data as { passport?: { user?: unknown } } | null | undefined)?.passport?.user;
     if (passportUser !== user.id) return false;
-    const current = await deps.store.getUser(user.id);
-    return current !== null && !current.disabled;
+    return (await signIn.activeUser(user.id)) !== null;
   };
   const live = new LiveFeed(
     {
       frames: deps.frames,
       nodes: deps.nodes,
-      personName: async (id) => (await deps.store.getPerson(id))?.name ?? null,
+      personName: (id) => people.nameOf(id),
       authenticate: authenticateUpgrade,
       stillSignedIn,
       ...(deps.log === undefined ? {} : { log: deps.log }),

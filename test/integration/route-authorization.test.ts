@@ -51,7 +51,7 @@ describe('authorization of every route the router declares', () => {
         store,
         jobs,
         enrollment,
-        unknownFaces: { assign: unused, dismiss: unused },
+        unknownFaces: { list: unused, crop: unused, assign: unused, dismiss: unused },
         settings: new SettingsService({ store, defaults: SETTINGS, targets: () => [] }),
         nodes: () => [],
         redisUrl: redis.url,

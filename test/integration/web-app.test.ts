@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ErrorCode } from '../../src/core/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { SqliteStore, type Person, type Store } from '../../src/store/index.js';
 import type { NodeState } from '../../src/bridge/index.js';
@@ -1267,8 +1268,17 @@ describe('session secret', () => {
     }
   });
 
-  it('refuses a web server whose options are wrong, naming the option', () => {
-    const server = new WebServer({} as never, { port: 70000, sessionSecret: 'x'.repeat(40) });
-    return assert.rejects(server.start(), /port: must be a whole number from 0 to 65535/);
+  it('refuses a web server whose options are wrong, naming every bad option', () => {
+    const server = new WebServer({} as never, {
+      port: 70000,
+      sessionSecret: 'x'.repeat(40),
+      loginAttempts: 0,
+    });
+    return assert.rejects(server.start(), {
+      code: ErrorCode.UsageInvalid,
+      message:
+        'WebApp: option port must be a whole number from 0 to 65535 (got 70000); ' +
+        'WebApp: option loginAttempts must be a whole number of at least 1 (got 0)',
+    });
   });
 });

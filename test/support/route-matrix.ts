@@ -114,7 +114,7 @@ export async function webNodeMatrix(): Promise<RouteCheck[]> {
       store,
       jobs,
       enrollment,
-      unknownFaces: { assign: unused, dismiss: unused },
+      unknownFaces: { list: unused, crop: unused, assign: unused, dismiss: unused },
       settings: {
         current: () => {
           throw new Error('not used: only the routes are read');

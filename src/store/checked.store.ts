@@ -63,6 +63,7 @@ import type {
   User,
   UserPatch,
 } from './store.js';
+import type { StoreOptions } from './store-options.js';
 import {
   checkAttendanceRules,
   checkBoolean,
@@ -91,14 +92,6 @@ import {
 } from './validate.js';
 
 type Awaitable<T> = T | Promise<T>;
-
-/** What the edge needs of an adapter's options. */
-export interface CheckedStoreOptions {
-  /** Largest enrollment photo accepted. */
-  maxPhotoBytes: number;
-  /** Largest event crop accepted. */
-  maxCropBytes: number;
-}
 
 export interface CheckedPage {
   limit: number;
@@ -145,7 +138,9 @@ const EVENT_TYPES: readonly string[] = ['recognized', 'sighting', 'unknown'];
 export abstract class CheckedStore implements Store {
   private closed = false;
 
-  protected constructor(private readonly limits: CheckedStoreOptions) {}
+  protected constructor(
+    private readonly limits: Pick<Required<StoreOptions>, 'maxPhotoBytes' | 'maxCropBytes'>,
+  ) {}
 
   /** Releases the adapter's connection; called once, by the first `close()`. */
   protected abstract release(): Promise<void>;

@@ -13,7 +13,6 @@
  * (settings, node status, photo quality, correction snapshots) are stored as JSON text, so any
  * JSON value round-trips, including keys MongoDB would refuse (`$x`, `a.b`).
  */
-import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import {
   correctRecord,
@@ -65,6 +64,7 @@ import {
   type Sighting,
 } from './checked.store.js';
 import { decodeDescriptor, encodeDescriptor } from './descriptor-blob.js';
+import { resolveStoreOptions, type StoreOptions } from './store-options.js';
 
 type Collection<T extends mongoose.mongo.Document> = mongoose.mongo.Collection<T>;
 type Session = mongoose.mongo.ClientSession;
@@ -77,21 +77,13 @@ type Bytes = Uint8Array | mongoose.mongo.Binary;
  */
 export const MONGO_SCHEMA_VERSION = 2;
 
-export interface MongoStoreOptions {
+export interface MongoStoreOptions extends StoreOptions {
   /** `mongodb://` or `mongodb+srv://` URL of a replica set (`MONGODB_URI`). */
   uri: string;
   /** @defaultValue the database named in `uri`, else `rollcall` */
   dbName?: string;
   /** How long to look for a reachable server before an operation fails. @defaultValue 10000 */
   serverSelectionTimeoutMs?: number;
-  /** Largest enrollment photo accepted. @defaultValue 10 MiB */
-  maxPhotoBytes?: number;
-  /** Largest event crop accepted. @defaultValue 4 MiB */
-  maxCropBytes?: number;
-  /** @defaultValue `() => new Date()` */
-  now?: () => Date;
-  /** @defaultValue `crypto.randomUUID` */
-  newId?: () => string;
 }
 
 type Resolved = Required<MongoStoreOptions>;
@@ -100,21 +92,15 @@ function resolveOptions(options: MongoStoreOptions): Resolved {
   if (typeof options.uri !== 'string' || !/^mongodb(\+srv)?:\/\//.test(options.uri)) {
     throw invalid('uri must be a mongodb:// or mongodb+srv:// URL');
   }
-  const resolved: Resolved = {
-    dbName: /^mongodb(?:\+srv)?:\/\/[^/]+\/([^/?]+)/.exec(options.uri)?.[1] ?? 'rollcall',
-    serverSelectionTimeoutMs: 10_000,
-    maxPhotoBytes: 10 * 1024 * 1024,
-    maxCropBytes: 4 * 1024 * 1024,
-    now: () => new Date(),
-    newId: randomUUID,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-    uri: options.uri,
-  };
-  for (const key of ['serverSelectionTimeoutMs', 'maxPhotoBytes', 'maxCropBytes'] as const) {
-    if (!Number.isInteger(resolved[key]) || resolved[key] < 0)
-      throw invalid(`${key} must be a whole number >= 0`);
-  }
-  return resolved;
+  return resolveStoreOptions(
+    options,
+    {
+      uri: options.uri,
+      dbName: /^mongodb(?:\+srv)?:\/\/[^/]+\/([^/?]+)/.exec(options.uri)?.[1] ?? 'rollcall',
+      serverSelectionTimeoutMs: 10_000,
+    },
+    ['serverSelectionTimeoutMs'],
+  );
 }
 
 // ---- documents ----
@@ -1082,13 +1068,8 @@ export class MongoStore extends CheckedStore {
     return docs.map(toAttendance);
   }
 
-  protected doCorrectAttendance({
-    personId,
-    day,
-    by,
-    reason,
-    times,
-  }: CheckedCorrection): Promise<AttendanceCorrection> {
+  protected doCorrectAttendance(correction: CheckedCorrection): Promise<AttendanceCorrection> {
+    const { personId, day, by, reason, times } = correction;
     return this.write(async (session): Promise<AttendanceCorrection> => {
       const _id = attendanceId(personId, day);
       const existing = await this.attendance.findOne({ _id }, { session });

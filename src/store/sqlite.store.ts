@@ -6,7 +6,6 @@
  * other adapter. Queries are short and indexed, so blocking the event loop for them is cheaper
  * than a thread hop.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -32,6 +31,7 @@ import {
   type Sighting,
 } from './checked.store.js';
 import { migrate } from './sqlite.migrations.js';
+import { resolveStoreOptions, type StoreOptions } from './store-options.js';
 import type {
   AccountsRule,
   ApiToken,
@@ -63,7 +63,7 @@ import { decodeDescriptor, encodeDescriptor } from './descriptor-blob.js';
 
 export const SQLITE_FILE_NAME = 'rollcall.db';
 
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends StoreOptions {
   /** Directory of the database file; created when missing. */
   dataDir: string;
   /** @defaultValue {@link SQLITE_FILE_NAME} */
@@ -74,42 +74,21 @@ export interface SqliteStoreOptions {
    * @defaultValue 5000
    */
   busyTimeoutMs?: number;
-  /** Largest enrollment photo accepted. @defaultValue 10 MiB */
-  maxPhotoBytes?: number;
-  /**
-   * Largest event crop accepted. At least what the node's outbox accepts (4 MiB records), so an
-   * event the node could send is never refused here for its size.
-   * @defaultValue 4 MiB
-   */
-  maxCropBytes?: number;
-  /** @defaultValue `() => new Date()` */
-  now?: () => Date;
-  /** @defaultValue `crypto.randomUUID` */
-  newId?: () => string;
 }
 
 type Resolved = Required<SqliteStoreOptions>;
 
 function resolveOptions(options: SqliteStoreOptions): Resolved {
-  const resolved: Resolved = {
-    fileName: SQLITE_FILE_NAME,
-    busyTimeoutMs: 5000,
-    maxPhotoBytes: 10 * 1024 * 1024,
-    maxCropBytes: 4 * 1024 * 1024,
-    now: () => new Date(),
-    newId: randomUUID,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-    dataDir: options.dataDir,
-  };
+  const resolved = resolveStoreOptions(
+    options,
+    { dataDir: options.dataDir, fileName: SQLITE_FILE_NAME, busyTimeoutMs: 5000 },
+    ['busyTimeoutMs'],
+  );
   if (typeof resolved.dataDir !== 'string' || resolved.dataDir.length === 0) {
     throw invalid('dataDir must be a directory path');
   }
   if (resolved.fileName !== path.basename(resolved.fileName) || resolved.fileName.length === 0) {
     throw invalid('fileName must be a file name, not a path');
-  }
-  for (const key of ['busyTimeoutMs', 'maxPhotoBytes', 'maxCropBytes'] as const) {
-    if (!Number.isInteger(resolved[key]) || resolved[key] < 0)
-      throw invalid(`${key} must be a whole number >= 0`);
   }
   return resolved;
 }
@@ -938,13 +917,8 @@ export class SqliteStore extends CheckedStore {
     return rows.map(toAttendance);
   }
 
-  protected doCorrectAttendance({
-    personId,
-    day,
-    by,
-    reason,
-    times,
-  }: CheckedCorrection): AttendanceCorrection {
+  protected doCorrectAttendance(correction: CheckedCorrection): AttendanceCorrection {
+    const { personId, day, by, reason, times } = correction;
     return this.write((): AttendanceCorrection => {
       const existing = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
         personId,

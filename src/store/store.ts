@@ -30,14 +30,6 @@ import type {
   UnknownFacesRepository,
 } from './repositories.js';
 
-export type {
-  AccountsRepository,
-  AttendanceRepository,
-  NodesRepository,
-  PeopleRepository,
-  SettingsRepository,
-  UnknownFacesRepository,
-};
 export type { AccountsRule, UnknownFaceRule, UnknownFaceStatus };
 
 /** A JSON value, as settings, node status and photo quality are stored. */

@@ -1,12 +1,13 @@
 /**
  * The MongoDB store, selected by `MONGODB_URI`: the same semantics as `SqliteStore`, method for
- * method, checked by the same contract suite (test/integration/store.contract.ts).
+ * method, checked by the same contract suites (test/integration/store-contract/). Like SQLite it
+ * extends `CheckedStore`, which checks every argument before a `do…` method here runs.
  *
  * Mongoose owns the connection (pool, reconnection, sessions); the adapter works on the driver's
- * collections under it, because the documents are fixed by this file and validated by `validate.ts`
- * before they are written, which a mongoose schema would only repeat. Every method that the SQLite
- * adapter runs in a transaction runs in a MongoDB transaction here, so MongoDB must be a replica set
- * (a single-node one is enough; see README.md).
+ * collections under it, because the documents are fixed by this file and their values checked by
+ * `CheckedStore` before they are written, which a mongoose schema would only repeat. Every method
+ * that the SQLite adapter runs in a transaction runs in a MongoDB transaction here, so MongoDB must
+ * be a replica set (a single-node one is enough; see README.md).
  *
  * Names that must be unique without ASCII case (users, people, tokens) carry a `nameKey`, the name
  * with A-Z lowered, under a unique index: the same rule as SQLite's `COLLATE NOCASE`. JSON values

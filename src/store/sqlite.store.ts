@@ -1,10 +1,11 @@
 /**
  * The default store: one SQLite file under `DATA_DIR` through better-sqlite3.
  *
- * better-sqlite3 is synchronous; each method runs its statements (one transaction where it writes
- * more than one row) and returns a settled promise, so callers see the same async `Store` as any
- * other adapter. Queries are short and indexed, so blocking the event loop for them is cheaper
- * than a thread hop.
+ * better-sqlite3 is synchronous; each `do…` method runs its statements (one transaction where it
+ * writes more than one row) and returns its result, which `CheckedStore` (the checked edge every
+ * adapter extends) hands callers as a promise, so they see the same async `Store` as any other
+ * adapter. Queries are short and indexed, so blocking the event loop for them is cheaper than a
+ * thread hop.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -7,10 +7,10 @@
  */
 import type { BridgeClient, GalleryPerson } from '../bridge/index.js';
 import type { DescriptorModel } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { PeopleRepository } from '../store/index.js';
 
 export interface GallerySyncDeps {
-  store: Store;
+  store: PeopleRepository;
   clients: readonly BridgeClient[];
   /** A push that failed; the node gets a full snapshot when it reconnects, so nothing is lost. */
   onError?: (error: unknown, nodeId: string | undefined) => void;

@@ -21,12 +21,12 @@ import {
 } from '../core/index.js';
 import type { EmbedPhoto, EmbedResult } from '../bridge/index.js';
 import { JobName, type JobHandler, type JobQueue, type JobResults } from '../queues/index.js';
-import type { Store } from '../store/index.js';
+import type { PeopleRepository } from '../store/index.js';
 import type { GallerySync } from './gallery-sync.service.js';
 import type { PhotoEmbedder } from './train-person.job.js';
 
 export interface ReembedGalleryDeps {
-  store: Store;
+  store: PeopleRepository;
   /** Asked with `{ model }`: only an engine of the job's model may answer. */
   embed: PhotoEmbedder;
   /** Sends every connected node its model's whole gallery once the job is done. */
@@ -122,7 +122,7 @@ export function handleReembedGallery(deps: ReembedGalleryDeps): JobHandler<typeo
 }
 
 /** Every photo lacking descriptors of `model`, listed before any is written (the list shrinks as the job writes). */
-async function lackingPhotoIds(store: Store, model: DescriptorModel): Promise<string[]> {
+async function lackingPhotoIds(store: PeopleRepository, model: DescriptorModel): Promise<string[]> {
   const ids: string[] = [];
   let offset: number | null = 0;
   while (offset !== null) {
@@ -154,7 +154,7 @@ function chooseDescriptor(
  * nothing is missing.
  */
 export async function queueReembedIfNeeded(
-  deps: { store: Store; jobs: Pick<JobQueue, 'enqueue'> },
+  deps: { store: PeopleRepository; jobs: Pick<JobQueue, 'enqueue'> },
   model: DescriptorModel,
 ): Promise<string | undefined> {
   const missing = await deps.store.listPhotosLackingDescriptors(model, { limit: 1 });

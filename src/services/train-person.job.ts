@@ -20,7 +20,7 @@ import {
 } from '../core/index.js';
 import type { EmbeddedFace, EmbedPhoto, EmbedReply, EmbedResult } from '../bridge/index.js';
 import type { JobHandler, JobName, JobResults } from '../queues/index.js';
-import type { Store } from '../store/index.js';
+import type { PeopleRepository } from '../store/index.js';
 import type { GallerySync } from './gallery-sync.service.js';
 
 /**
@@ -35,7 +35,7 @@ export type PhotoEmbedder = (
 ) => Promise<EmbedReply>;
 
 export interface TrainPersonDeps {
-  store: Store;
+  store: PeopleRepository;
   embed: PhotoEmbedder;
   gallerySync: GallerySync;
   /**

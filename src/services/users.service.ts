@@ -5,10 +5,18 @@
  * administrators demoting each other at the same moment on two nodes leave one administrator.
  */
 import { ErrorCode, firstAccountOnly, isRollcallError, keepAnAdmin, RollcallError } from '../core/index.js';
-import type { ApiToken, NewUser, Page, PageOptions, Store, User, UserPatch } from '../store/index.js';
+import type {
+  AccountsRepository,
+  ApiToken,
+  NewUser,
+  Page,
+  PageOptions,
+  User,
+  UserPatch,
+} from '../store/index.js';
 
 export class UserService {
-  constructor(private readonly deps: { store: Store }) {}
+  constructor(private readonly deps: { store: AccountsRepository }) {}
 
   /** Whether no account exists yet: the setup page is open. */
   async needsSetup(): Promise<boolean> {

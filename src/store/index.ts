@@ -1,8 +1,10 @@
 /**
- * The store room's one door: the `Store` interface, its types, the SQLite and MongoDB adapters and
- * the factory that picks an adapter from the configuration.
+ * The store room's one door: the `Store` interface, its repositories and types, the SQLite and
+ * MongoDB adapters and the factory that picks an adapter from the configuration.
  */
 export * from './store.js';
+export * from './repositories.js';
+export type { StoreOptions } from './store-options.js';
 export { createStore, type StoreConfig, type StoreOverrides } from './create-store.js';
 export { MongoStore, MONGO_SCHEMA_VERSION, type MongoStoreOptions } from './mongo.store.js';
 export { SqliteStore, SQLITE_FILE_NAME, type SqliteStoreOptions } from './sqlite.store.js';

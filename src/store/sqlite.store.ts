@@ -1,102 +1,70 @@
 /**
  * The default store: one SQLite file under `DATA_DIR` through better-sqlite3.
  *
- * better-sqlite3 is synchronous; each method runs its statements (one transaction where it writes
- * more than one row) and returns a settled promise, so callers see the same async `Store` as any
- * other adapter. Queries are short and indexed, so blocking the event loop for them is cheaper
- * than a thread hop.
+ * better-sqlite3 is synchronous; each `do…` method runs its statements (one transaction where it
+ * writes more than one row) and returns its result, which `CheckedStore` (the checked edge every
+ * adapter extends) hands callers as a promise, so they see the same async `Store` as any other
+ * adapter. Queries are short and indexed, so blocking the event loop for them is cheaper than a
+ * thread hop.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   correctRecord,
-  decideUnknownFace,
-  erasureSteps,
   ErrorCode,
   isRollcallError,
-  localDay,
   recordSighting,
   RollcallError,
-  type AttendanceRules,
   type ErasureStep,
   type DescriptorModel,
   type RecognitionEvent,
   type UnknownFaceDecision,
+  type UnknownFaceStatus,
 } from '../core/index.js';
+import {
+  CheckedStore,
+  type AttendanceFilter,
+  type CheckedPage,
+  type CheckedPhoto,
+  type CorrectionFilter,
+  type EventFilter,
+  type Sighting,
+} from './checked.store.js';
 import { migrate } from './sqlite.migrations.js';
+import { resolveStoreOptions, type StoreOptions } from './store-options.js';
 import type {
   AccountsRule,
-  AccountsWriteOptions,
   ApiToken,
   AttendanceCorrection,
-  AttendanceCorrectionInput,
-  AttendanceQuery,
-  CorrectionQuery,
   DeletedPerson,
-  DeletePersonOptions,
-  EventQuery,
   Gallery,
   GalleryChange,
   JsonValue,
   NewApiToken,
   NewPerson,
-  NewPhoto,
   NewUser,
   NodeRecord,
-  Page,
-  PageOptions,
   Person,
   PersonPatch,
   Photo,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
-  SetDescriptorsOptions,
   Setting,
-  SettingChange,
-  Store,
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
   UnknownFace,
-  UnknownFaceQuery,
   UnknownFaceRule,
-  UnknownFaceWriteOptions,
   User,
   UserPatch,
 } from './store.js';
-import {
-  checkAttendanceRules,
-  checkBoolean,
-  checkCorrection,
-  checkBytes,
-  checkDay,
-  checkDescriptors,
-  checkModel,
-  checkEvent,
-  checkEventId,
-  checkFileName,
-  checkHash,
-  checkId,
-  checkInstant,
-  checkJson,
-  checkName,
-  checkPage,
-  checkRole,
-  checkStatus,
-  checkText,
-  conflict,
-  invalid,
-  MAX_NOTES_LENGTH,
-  notFound,
-  toPage,
-} from './validate.js';
+import { conflict, invalid, notFound, type CheckedCorrection } from './validate.js';
 import { decodeDescriptor, encodeDescriptor } from './descriptor-blob.js';
 
 export const SQLITE_FILE_NAME = 'rollcall.db';
 
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends StoreOptions {
   /** Directory of the database file; created when missing. */
   dataDir: string;
   /** @defaultValue {@link SQLITE_FILE_NAME} */
@@ -107,42 +75,21 @@ export interface SqliteStoreOptions {
    * @defaultValue 5000
    */
   busyTimeoutMs?: number;
-  /** Largest enrollment photo accepted. @defaultValue 10 MiB */
-  maxPhotoBytes?: number;
-  /**
-   * Largest event crop accepted. At least what the node's outbox accepts (4 MiB records), so an
-   * event the node could send is never refused here for its size.
-   * @defaultValue 4 MiB
-   */
-  maxCropBytes?: number;
-  /** @defaultValue `() => new Date()` */
-  now?: () => Date;
-  /** @defaultValue `crypto.randomUUID` */
-  newId?: () => string;
 }
 
 type Resolved = Required<SqliteStoreOptions>;
 
 function resolveOptions(options: SqliteStoreOptions): Resolved {
-  const resolved: Resolved = {
-    fileName: SQLITE_FILE_NAME,
-    busyTimeoutMs: 5000,
-    maxPhotoBytes: 10 * 1024 * 1024,
-    maxCropBytes: 4 * 1024 * 1024,
-    now: () => new Date(),
-    newId: randomUUID,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-    dataDir: options.dataDir,
-  };
+  const resolved = resolveStoreOptions(
+    options,
+    { dataDir: options.dataDir, fileName: SQLITE_FILE_NAME, busyTimeoutMs: 5000 },
+    ['busyTimeoutMs'],
+  );
   if (typeof resolved.dataDir !== 'string' || resolved.dataDir.length === 0) {
     throw invalid('dataDir must be a directory path');
   }
   if (resolved.fileName !== path.basename(resolved.fileName) || resolved.fileName.length === 0) {
     throw invalid('fileName must be a file name, not a path');
-  }
-  for (const key of ['busyTimeoutMs', 'maxPhotoBytes', 'maxCropBytes'] as const) {
-    if (!Number.isInteger(resolved[key]) || resolved[key] < 0)
-      throw invalid(`${key} must be a whole number >= 0`);
   }
   return resolved;
 }
@@ -229,6 +176,16 @@ interface CorrectionRow {
   at: string;
   before: string | null;
   after: string | null;
+}
+interface NodeRow {
+  id: string;
+  last_seen: string;
+  status: string;
+}
+interface SettingRow {
+  key: string;
+  value: string;
+  updated_at: string;
 }
 interface UnknownFaceRow {
   id: string;
@@ -343,6 +300,17 @@ const toUnknownFace = (r: UnknownFaceRow): UnknownFace => ({
       : null,
 });
 
+const toNode = (r: NodeRow): NodeRecord => ({
+  id: r.id,
+  lastSeen: r.last_seen,
+  status: JSON.parse(r.status) as JsonValue,
+});
+const toSetting = (r: SettingRow): Setting => ({
+  key: r.key,
+  value: JSON.parse(r.value) as JsonValue,
+  updatedAt: r.updated_at,
+});
+
 /** better-sqlite3 binds Buffers; this views a Uint8Array as one without copying. */
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 /** Callers get plain Uint8Arrays (what the interface promises), viewing the Buffer SQLite returned. */
@@ -374,12 +342,11 @@ function translate(error: unknown): RollcallError {
   return new RollcallError(ErrorCode.StoreFailed, `SQLite failed: ${message}`, { cause: error });
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends CheckedStore {
   /** The database file. */
   readonly file: string;
   private readonly db: Database.Database;
   private readonly options: Resolved;
-  private closed = false;
   /**
    * Compiled statements by SQL text: better-sqlite3 compiles on every `prepare`, and events arrive
    * many a second.
@@ -387,6 +354,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, file: string, options: Resolved) {
+    super(options);
     this.db = db;
     this.file = file;
     this.options = options;
@@ -430,15 +398,15 @@ export class SqliteStore implements Store {
     }
   }
 
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
+  protected release(): Promise<void> {
+    this.db.close();
     return Promise.resolve();
   }
 
-  /** Every public method goes through here: closed check, error translation, a settled promise. */
+  protected translate(error: unknown): RollcallError {
+    return translate(error);
+  }
+
   private sql(text: string): Database.Statement {
     let statement = this.statements.get(text);
     if (statement === undefined) {
@@ -446,15 +414,6 @@ export class SqliteStore implements Store {
       this.statements.set(text, statement);
     }
     return statement;
-  }
-
-  private run<T>(fn: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new RollcallError(ErrorCode.StoreClosed, 'the store is closed'));
-    try {
-      return Promise.resolve(fn());
-    } catch (error) {
-      return Promise.reject(translate(error));
-    }
   }
 
   /** A write transaction that takes the lock up front, so read-then-write cannot race another connection. */
@@ -486,429 +445,324 @@ export class SqliteStore implements Store {
     rule({ before, after: after(before) });
   }
 
-  createUser(user: NewUser, options?: AccountsWriteOptions): Promise<User> {
-    return this.run(() => {
-      const name = checkName(user.name, 'user name');
-      const role = checkRole(user.role);
-      const passwordHash = checkHash(user.passwordHash, 'password hash');
-      return this.write(() => {
-        if (this.sql('SELECT 1 FROM users WHERE name = ?').get(name)) {
-          throw conflict(`a user named "${name}" already exists`);
-        }
-        const created: User = {
-          id: this.options.newId(),
-          name,
-          role,
-          passwordHash,
-          createdAt: this.nowIso(),
-          disabled: false,
-        };
-        this.applyAccountsRule(options?.rule, (users) => [...users, created]);
-        const row = this.sql(
-          'INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-        ).get(created.id, name, role, passwordHash, created.createdAt) as UserRow;
-        return toUser(row);
-      });
+  protected doCreateUser({ name, role, passwordHash }: NewUser, rule: AccountsRule | undefined): User {
+    return this.write(() => {
+      if (this.sql('SELECT 1 FROM users WHERE name = ?').get(name)) {
+        throw conflict(`a user named "${name}" already exists`);
+      }
+      const created: User = {
+        id: this.options.newId(),
+        name,
+        role,
+        passwordHash,
+        createdAt: this.nowIso(),
+        disabled: false,
+      };
+      this.applyAccountsRule(rule, (users) => [...users, created]);
+      const row = this.sql(
+        'INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+      ).get(created.id, name, role, passwordHash, created.createdAt) as UserRow;
+      return toUser(row);
     });
   }
 
-  getUser(id: string): Promise<User | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT * FROM users WHERE id = ?').get(checkId(id, 'user id')) as
-        UserRow | undefined;
-      return row ? toUser(row) : null;
+  protected doGetUser(id: string): User | null {
+    const row = this.sql('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  protected doGetUserByName(name: string): User | null {
+    const row = this.sql('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  protected doListUsers({ limit, offset }: CheckedPage): User[] {
+    const rows = this.sql('SELECT * FROM users ORDER BY name, id LIMIT ? OFFSET ?').all(
+      limit + 1,
+      offset,
+    ) as UserRow[];
+    return rows.map(toUser);
+  }
+
+  protected doUpdateUser(id: string, set: UserPatch, rule: AccountsRule | undefined): User {
+    return this.write(() => {
+      const current = this.sql('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+      if (!current) throw notFound(`no user with id ${id}`);
+      const next: User = { ...toUser(current), ...set };
+      this.applyAccountsRule(rule, (users) => users.map((u) => (u.id === id ? next : u)));
+      const row = this.sql(
+        'UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE id = ? RETURNING *',
+      ).get(next.role, next.passwordHash, next.disabled ? 1 : 0, id) as UserRow;
+      return toUser(row);
     });
   }
 
-  getUserByName(name: string): Promise<User | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT * FROM users WHERE name = ?').get(checkName(name, 'user name')) as
-        UserRow | undefined;
-      return row ? toUser(row) : null;
-    });
-  }
-
-  listUsers(page?: PageOptions): Promise<Page<User>> {
-    return this.run(() => {
-      const { limit, offset } = checkPage(page);
-      const rows = this.sql('SELECT * FROM users ORDER BY name, id LIMIT ? OFFSET ?').all(
-        limit + 1,
-        offset,
-      ) as UserRow[];
-      return toPage(rows, limit, offset, toUser);
-    });
-  }
-
-  updateUser(id: string, patch: UserPatch, options?: AccountsWriteOptions): Promise<User> {
-    return this.run(() => {
-      checkId(id, 'user id');
-      const set: Partial<Pick<User, 'role' | 'passwordHash' | 'disabled'>> = {};
-      if (patch.role !== undefined) set.role = checkRole(patch.role);
-      if (patch.passwordHash !== undefined) set.passwordHash = checkHash(patch.passwordHash, 'password hash');
-      if (patch.disabled !== undefined) set.disabled = checkBoolean(patch.disabled, 'disabled');
-      return this.write(() => {
-        const current = this.sql('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
-        if (!current) throw notFound(`no user with id ${id}`);
-        const next: User = { ...toUser(current), ...set };
-        this.applyAccountsRule(options?.rule, (users) => users.map((u) => (u.id === id ? next : u)));
-        const row = this.sql(
-          'UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE id = ? RETURNING *',
-        ).get(next.role, next.passwordHash, next.disabled ? 1 : 0, id) as UserRow;
-        return toUser(row);
-      });
-    });
-  }
-
-  deleteUser(id: string, options?: AccountsWriteOptions): Promise<void> {
-    return this.run(() => {
-      checkId(id, 'user id');
-      this.write(() => {
-        if (!this.sql('SELECT 1 FROM users WHERE id = ?').get(id)) throw notFound(`no user with id ${id}`);
-        this.applyAccountsRule(options?.rule, (users) => users.filter((u) => u.id !== id));
-        this.sql('DELETE FROM users WHERE id = ?').run(id);
-      });
+  protected doDeleteUser(id: string, rule: AccountsRule | undefined): void {
+    this.write(() => {
+      if (!this.sql('SELECT 1 FROM users WHERE id = ?').get(id)) throw notFound(`no user with id ${id}`);
+      this.applyAccountsRule(rule, (users) => users.filter((u) => u.id !== id));
+      this.sql('DELETE FROM users WHERE id = ?').run(id);
     });
   }
 
   // ---- API tokens ----
 
-  createApiToken(token: NewApiToken): Promise<ApiToken> {
-    return this.run(() => {
-      const userId = checkId(token.userId, 'user id');
-      const name = checkName(token.name, 'token name');
-      const tokenHash = checkHash(token.tokenHash, 'token hash');
-      return this.write(() => {
-        if (!this.sql('SELECT 1 FROM users WHERE id = ?').get(userId)) {
-          throw notFound(`no user with id ${userId}`);
-        }
-        if (this.sql('SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?').get(userId, name)) {
-          throw conflict(`the user already has a token named "${name}"`);
-        }
-        if (this.sql('SELECT 1 FROM api_tokens WHERE token_hash = ?').get(tokenHash)) {
-          throw conflict('a token with this hash already exists');
-        }
-        const row = this.sql(
-          'INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-        ).get(this.options.newId(), userId, name, tokenHash, this.nowIso()) as TokenRow;
-        return toToken(row);
-      });
-    });
-  }
-
-  findApiTokenByHash(tokenHash: string): Promise<ApiToken | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT * FROM api_tokens WHERE token_hash = ?').get(
-        checkHash(tokenHash, 'token hash'),
-      ) as TokenRow | undefined;
-      return row ? toToken(row) : null;
-    });
-  }
-
-  listApiTokens(userId: string): Promise<ApiToken[]> {
-    return this.run(() => {
-      const rows = this.sql('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at, id').all(
-        checkId(userId, 'user id'),
-      ) as TokenRow[];
-      return rows.map(toToken);
-    });
-  }
-
-  touchApiToken(id: string, at: string): Promise<void> {
-    return this.run(() => {
-      const { changes } = this.sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(
-        checkInstant(at, 'at'),
-        checkId(id, 'token id'),
-      );
-      if (changes === 0) throw notFound(`no API token with id ${id}`);
-    });
-  }
-
-  revokeApiToken(id: string): Promise<ApiToken> {
-    return this.run(() => {
-      const row = this.sql('UPDATE api_tokens SET revoked = 1 WHERE id = ? RETURNING *').get(
-        checkId(id, 'token id'),
-      ) as TokenRow | undefined;
-      if (!row) throw notFound(`no API token with id ${id}`);
+  protected doCreateApiToken({ userId, name, tokenHash }: NewApiToken): ApiToken {
+    return this.write(() => {
+      if (!this.sql('SELECT 1 FROM users WHERE id = ?').get(userId)) {
+        throw notFound(`no user with id ${userId}`);
+      }
+      if (this.sql('SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?').get(userId, name)) {
+        throw conflict(`the user already has a token named "${name}"`);
+      }
+      if (this.sql('SELECT 1 FROM api_tokens WHERE token_hash = ?').get(tokenHash)) {
+        throw conflict('a token with this hash already exists');
+      }
+      const row = this.sql(
+        'INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+      ).get(this.options.newId(), userId, name, tokenHash, this.nowIso()) as TokenRow;
       return toToken(row);
     });
   }
 
+  protected doFindApiTokenByHash(tokenHash: string): ApiToken | null {
+    const row = this.sql('SELECT * FROM api_tokens WHERE token_hash = ?').get(tokenHash) as
+      TokenRow | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  protected doListApiTokens(userId: string): ApiToken[] {
+    const rows = this.sql('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at, id').all(
+      userId,
+    ) as TokenRow[];
+    return rows.map(toToken);
+  }
+
+  protected doTouchApiToken(id: string, at: string): boolean {
+    return this.sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id).changes > 0;
+  }
+
+  protected doRevokeApiToken(id: string): ApiToken | null {
+    const row = this.sql('UPDATE api_tokens SET revoked = 1 WHERE id = ? RETURNING *').get(id) as
+      TokenRow | undefined;
+    return row ? toToken(row) : null;
+  }
+
   // ---- people ----
 
-  createPerson(person: NewPerson): Promise<{ person: Person } & GalleryChange> {
-    return this.run(() => {
-      const name = checkName(person.name, 'person name');
-      const notes = checkText(person.notes ?? '', 'notes', MAX_NOTES_LENGTH);
-      return this.write(() => {
-        if (this.sql('SELECT 1 FROM people WHERE name = ?').get(name)) {
-          throw conflict(`a person named "${name}" already exists`);
-        }
-        const now = this.nowIso();
-        const row = this.sql(
-          'INSERT INTO people (id, name, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-        ).get(this.options.newId(), name, notes, now, now) as PersonRow;
-        return { person: toPerson(row), galleryVersion: this.bumpGallery() };
-      });
+  protected doCreatePerson({ name, notes }: Required<NewPerson>): { person: Person } & GalleryChange {
+    return this.write(() => {
+      if (this.sql('SELECT 1 FROM people WHERE name = ?').get(name)) {
+        throw conflict(`a person named "${name}" already exists`);
+      }
+      const now = this.nowIso();
+      const row = this.sql(
+        'INSERT INTO people (id, name, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+      ).get(this.options.newId(), name, notes, now, now) as PersonRow;
+      return { person: toPerson(row), galleryVersion: this.bumpGallery() };
     });
   }
 
-  getPerson(id: string): Promise<Person | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT * FROM people WHERE id = ?').get(checkId(id, 'person id')) as
-        PersonRow | undefined;
-      return row ? toPerson(row) : null;
+  protected doGetPerson(id: string): Person | null {
+    const row = this.sql('SELECT * FROM people WHERE id = ?').get(id) as PersonRow | undefined;
+    return row ? toPerson(row) : null;
+  }
+
+  protected doGetPersonByName(name: string): Person | null {
+    const row = this.sql('SELECT * FROM people WHERE name = ?').get(name) as PersonRow | undefined;
+    return row ? toPerson(row) : null;
+  }
+
+  protected doListPeople({ limit, offset }: CheckedPage): Person[] {
+    const rows = this.sql('SELECT * FROM people ORDER BY name, id LIMIT ? OFFSET ?').all(
+      limit + 1,
+      offset,
+    ) as PersonRow[];
+    return rows.map(toPerson);
+  }
+
+  protected doUpdatePerson(id: string, { name, notes }: PersonPatch): { person: Person } & GalleryChange {
+    return this.write(() => {
+      const current = this.sql('SELECT * FROM people WHERE id = ?').get(id) as PersonRow | undefined;
+      if (!current) throw notFound(`no person with id ${id}`);
+      if (name !== undefined && this.sql('SELECT 1 FROM people WHERE name = ? AND id <> ?').get(name, id)) {
+        throw conflict(`a person named "${name}" already exists`);
+      }
+      const row = this.sql(
+        'UPDATE people SET name = ?, notes = ?, updated_at = ? WHERE id = ? RETURNING *',
+      ).get(name ?? current.name, notes ?? current.notes, this.nowIso(), id) as PersonRow;
+      // Reports show the current name while the person exists.
+      if (name !== undefined) {
+        this.sql('UPDATE attendance SET person_name = ? WHERE person_id = ?').run(name, id);
+      }
+      return { person: toPerson(row), galleryVersion: this.bumpGallery() };
     });
   }
 
-  getPersonByName(name: string): Promise<Person | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT * FROM people WHERE name = ?').get(checkName(name, 'person name')) as
-        PersonRow | undefined;
-      return row ? toPerson(row) : null;
-    });
-  }
-
-  listPeople(page?: PageOptions): Promise<Page<Person>> {
-    return this.run(() => {
-      const { limit, offset } = checkPage(page);
-      const rows = this.sql('SELECT * FROM people ORDER BY name, id LIMIT ? OFFSET ?').all(
-        limit + 1,
-        offset,
-      ) as PersonRow[];
-      return toPage(rows, limit, offset, toPerson);
-    });
-  }
-
-  updatePerson(id: string, patch: PersonPatch): Promise<{ person: Person } & GalleryChange> {
-    return this.run(() => {
-      checkId(id, 'person id');
-      const name = patch.name === undefined ? undefined : checkName(patch.name, 'person name');
-      const notes = patch.notes === undefined ? undefined : checkText(patch.notes, 'notes', MAX_NOTES_LENGTH);
-      return this.write(() => {
-        const current = this.sql('SELECT * FROM people WHERE id = ?').get(id) as PersonRow | undefined;
-        if (!current) throw notFound(`no person with id ${id}`);
-        if (name !== undefined && this.sql('SELECT 1 FROM people WHERE name = ? AND id <> ?').get(name, id)) {
-          throw conflict(`a person named "${name}" already exists`);
-        }
-        const row = this.sql(
-          'UPDATE people SET name = ?, notes = ?, updated_at = ? WHERE id = ? RETURNING *',
-        ).get(name ?? current.name, notes ?? current.notes, this.nowIso(), id) as PersonRow;
-        // Reports show the current name while the person exists.
-        if (name !== undefined) {
-          this.sql('UPDATE attendance SET person_name = ? WHERE person_id = ?').run(name, id);
-        }
-        return { person: toPerson(row), galleryVersion: this.bumpGallery() };
-      });
-    });
-  }
-
-  deletePerson(id: string, options?: DeletePersonOptions): Promise<DeletedPerson> {
-    return this.run(() => {
-      checkId(id, 'person id');
-      const eraseAttendance =
-        options?.eraseAttendance === undefined
-          ? false
-          : checkBoolean(options.eraseAttendance, 'eraseAttendance');
-      return this.write(() => {
-        if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(id)) throw notFound(`no person with id ${id}`);
-        const erase = {
-          descriptors: () => this.sql('DELETE FROM descriptors WHERE person_id = ?').run(id).changes,
-          photos: () => this.sql('DELETE FROM photos WHERE person_id = ?').run(id).changes,
-          eventCrops: () =>
-            this.sql(
-              `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
-                 OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
-            ).run({ id }).changes,
-          unknownFaces: () => {
-            this.sql(
-              'UPDATE unknown_faces SET candidate_person_id = NULL, candidate_distance = NULL WHERE candidate_person_id = ?',
-            ).run(id);
-            return this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(id).changes;
-          },
-          attendance: () => {
-            this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
-            return this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
-          },
-        } satisfies Record<ErasureStep, () => number>;
-        const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
-        for (const step of erasureSteps({ eraseAttendance })) erased[step] = erase[step]();
-        this.sql('DELETE FROM people WHERE id = ?').run(id);
-        return { ...erased, galleryVersion: this.bumpGallery() };
-      });
+  protected doDeletePerson(id: string, steps: readonly ErasureStep[]): DeletedPerson {
+    return this.write(() => {
+      if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(id)) throw notFound(`no person with id ${id}`);
+      const erase = {
+        descriptors: () => this.sql('DELETE FROM descriptors WHERE person_id = ?').run(id).changes,
+        photos: () => this.sql('DELETE FROM photos WHERE person_id = ?').run(id).changes,
+        eventCrops: () =>
+          this.sql(
+            `UPDATE events SET crop = NULL WHERE crop IS NOT NULL AND (person_id = @id
+               OR id IN (SELECT event_id FROM unknown_faces WHERE assigned_person_id = @id))`,
+          ).run({ id }).changes,
+        unknownFaces: () => {
+          this.sql(
+            'UPDATE unknown_faces SET candidate_person_id = NULL, candidate_distance = NULL WHERE candidate_person_id = ?',
+          ).run(id);
+          return this.sql('DELETE FROM unknown_faces WHERE assigned_person_id = ?').run(id).changes;
+        },
+        attendance: () => {
+          this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
+          return this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
+        },
+      } satisfies Record<ErasureStep, () => number>;
+      const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
+      for (const step of steps) erased[step] = erase[step]();
+      this.sql('DELETE FROM people WHERE id = ?').run(id);
+      return { ...erased, galleryVersion: this.bumpGallery() };
     });
   }
 
   // ---- photos and descriptors ----
 
-  addPhoto(photo: NewPhoto): Promise<Photo> {
-    return this.run(() => {
-      const personId = checkId(photo.personId, 'person id');
-      const fileName = checkFileName(photo.fileName);
-      const bytes = checkBytes(photo.bytes, 'photo', this.options.maxPhotoBytes);
-      const quality = checkJson(photo.quality ?? null, 'quality');
-      return this.write(() => {
-        if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(personId)) {
-          throw notFound(`no person with id ${personId}`);
-        }
-        const row = this.sql(
-          `INSERT INTO photos (id, person_id, file_name, byte_length, quality, created_at, bytes)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${PHOTO_COLUMNS}`,
-        ).get(
-          this.options.newId(),
-          personId,
-          fileName,
-          bytes.byteLength,
-          quality,
-          this.nowIso(),
-          asBuffer(bytes),
-        ) as PhotoRow;
-        return toPhoto(row);
-      });
-    });
-  }
-
-  getPhoto(id: string): Promise<Photo | null> {
-    return this.run(() => {
-      const row = this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`).get(
-        checkId(id, 'photo id'),
-      ) as PhotoRow | undefined;
-      return row ? toPhoto(row) : null;
-    });
-  }
-
-  getPhotoBytes(id: string): Promise<Uint8Array | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT bytes FROM photos WHERE id = ?').get(checkId(id, 'photo id')) as
-        { bytes: Buffer } | undefined;
-      return asBytes(row?.bytes);
-    });
-  }
-
-  listPhotos(personId: string): Promise<Photo[]> {
-    return this.run(() => {
-      const rows = this.sql(
-        `SELECT ${PHOTO_COLUMNS} FROM photos WHERE person_id = ? ORDER BY created_at, id`,
-      ).all(checkId(personId, 'person id')) as PhotoRow[];
-      return rows.map(toPhoto);
-    });
-  }
-
-  setPhotoQuality(id: string, quality: JsonValue): Promise<Photo> {
-    return this.run(() => {
-      const row = this.sql(`UPDATE photos SET quality = ? WHERE id = ? RETURNING ${PHOTO_COLUMNS}`).get(
-        checkJson(quality, 'quality'),
-        checkId(id, 'photo id'),
-      ) as PhotoRow | undefined;
-      if (!row) throw notFound(`no photo with id ${id}`);
+  protected doAddPhoto({ personId, fileName, bytes, quality }: CheckedPhoto): Photo {
+    return this.write(() => {
+      if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(personId)) {
+        throw notFound(`no person with id ${personId}`);
+      }
+      const row = this.sql(
+        `INSERT INTO photos (id, person_id, file_name, byte_length, quality, created_at, bytes)
+           VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${PHOTO_COLUMNS}`,
+      ).get(
+        this.options.newId(),
+        personId,
+        fileName,
+        bytes.byteLength,
+        quality,
+        this.nowIso(),
+        asBuffer(bytes),
+      ) as PhotoRow;
       return toPhoto(row);
     });
   }
 
-  deletePhoto(id: string): Promise<GalleryChange> {
-    return this.run(() => {
-      checkId(id, 'photo id');
-      return this.write(() => {
-        if (this.sql('DELETE FROM photos WHERE id = ?').run(id).changes === 0) {
-          throw notFound(`no photo with id ${id}`);
-        }
-        return { galleryVersion: this.bumpGallery() };
-      });
+  protected doGetPhoto(id: string): Photo | null {
+    const row = this.sql(`SELECT ${PHOTO_COLUMNS} FROM photos WHERE id = ?`).get(id) as PhotoRow | undefined;
+    return row ? toPhoto(row) : null;
+  }
+
+  protected doGetPhotoBytes(id: string): Uint8Array | null {
+    const row = this.sql('SELECT bytes FROM photos WHERE id = ?').get(id) as { bytes: Buffer } | undefined;
+    return asBytes(row?.bytes);
+  }
+
+  protected doListPhotos(personId: string): Photo[] {
+    const rows = this.sql(
+      `SELECT ${PHOTO_COLUMNS} FROM photos WHERE person_id = ? ORDER BY created_at, id`,
+    ).all(personId) as PhotoRow[];
+    return rows.map(toPhoto);
+  }
+
+  protected doSetPhotoQuality(id: string, quality: string): Photo | null {
+    const row = this.sql(`UPDATE photos SET quality = ? WHERE id = ? RETURNING ${PHOTO_COLUMNS}`).get(
+      quality,
+      id,
+    ) as PhotoRow | undefined;
+    return row ? toPhoto(row) : null;
+  }
+
+  protected doDeletePhoto(id: string): GalleryChange {
+    return this.write(() => {
+      if (this.sql('DELETE FROM photos WHERE id = ?').run(id).changes === 0) {
+        throw notFound(`no photo with id ${id}`);
+      }
+      return { galleryVersion: this.bumpGallery() };
     });
   }
 
-  setPhotoDescriptors(
+  protected doSetPhotoDescriptors(
     photoId: string,
     model: DescriptorModel,
     descriptors: readonly Float32Array[],
-    options: SetDescriptorsOptions = {},
-  ): Promise<GalleryChange> {
-    return this.run(() => {
-      checkId(photoId, 'photo id');
-      checkModel(model);
-      const list = checkDescriptors(descriptors, model);
-      return this.write(() => {
-        const photo = this.sql('SELECT person_id FROM photos WHERE id = ?').get(photoId) as
-          { person_id: string } | undefined;
-        if (!photo) throw notFound(`no photo with id ${photoId}`);
-        this.sql('DELETE FROM descriptors WHERE photo_id = ? AND model = ?').run(photoId, model);
-        const insert = this.sql(
-          `INSERT INTO descriptors (id, person_id, photo_id, model, created_at, descriptor)
-             VALUES (?, ?, ?, ?, ?, ?)`,
-        );
-        const now = this.nowIso();
-        for (const d of list)
-          insert.run(this.options.newId(), photo.person_id, photoId, model, now, encodeDescriptor(d));
-        return { galleryVersion: options.bumpGallery === false ? this.galleryVersion() : this.bumpGallery() };
-      });
+    bumpGallery: boolean,
+  ): GalleryChange {
+    return this.write(() => {
+      const photo = this.sql('SELECT person_id FROM photos WHERE id = ?').get(photoId) as
+        { person_id: string } | undefined;
+      if (!photo) throw notFound(`no photo with id ${photoId}`);
+      this.sql('DELETE FROM descriptors WHERE photo_id = ? AND model = ?').run(photoId, model);
+      const insert = this.sql(
+        `INSERT INTO descriptors (id, person_id, photo_id, model, created_at, descriptor)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+      );
+      const now = this.nowIso();
+      for (const d of descriptors)
+        insert.run(this.options.newId(), photo.person_id, photoId, model, now, encodeDescriptor(d));
+      return { galleryVersion: bumpGallery ? this.bumpGallery() : this.galleryVersion() };
     });
   }
 
-  listDescriptors(personId: string, model?: DescriptorModel): Promise<StoredDescriptor[]> {
-    return this.run(() => {
-      checkId(personId, 'person id');
-      const rows = (
-        model === undefined
-          ? this.sql('SELECT * FROM descriptors WHERE person_id = ? ORDER BY created_at, rowid').all(personId)
-          : this.sql(
-              'SELECT * FROM descriptors WHERE person_id = ? AND model = ? ORDER BY created_at, rowid',
-            ).all(personId, checkModel(model))
-      ) as DescriptorRow[];
-      return rows.map((r) => ({
-        id: r.id,
-        personId: r.person_id,
-        photoId: r.photo_id,
-        model: r.model,
-        createdAt: r.created_at,
-        descriptor: decodeDescriptor(r.descriptor, r.model),
-      }));
-    });
+  protected doListDescriptors(personId: string, model: DescriptorModel | undefined): StoredDescriptor[] {
+    const rows = (
+      model === undefined
+        ? this.sql('SELECT * FROM descriptors WHERE person_id = ? ORDER BY created_at, rowid').all(personId)
+        : this.sql(
+            'SELECT * FROM descriptors WHERE person_id = ? AND model = ? ORDER BY created_at, rowid',
+          ).all(personId, model)
+    ) as DescriptorRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      personId: r.person_id,
+      photoId: r.photo_id,
+      model: r.model,
+      createdAt: r.created_at,
+      descriptor: decodeDescriptor(r.descriptor, r.model),
+    }));
   }
 
-  listPhotosLackingDescriptors(model: DescriptorModel, page?: PageOptions): Promise<Page<Photo>> {
-    return this.run(() => {
-      checkModel(model);
-      const { limit, offset } = checkPage(page);
-      // Photos added in one millisecond share created_at; rowid keeps them in the order they came.
+  protected doListPhotosLackingDescriptors(model: DescriptorModel, { limit, offset }: CheckedPage): Photo[] {
+    // Photos added in one millisecond share created_at; rowid keeps them in the order they came.
+    const rows = this.sql(
+      `SELECT ${PHOTO_COLUMNS} FROM photos p
+         WHERE EXISTS (SELECT 1 FROM descriptors d WHERE d.photo_id = p.id AND d.model <> ?)
+           AND NOT EXISTS (SELECT 1 FROM descriptors d WHERE d.photo_id = p.id AND d.model = ?)
+         ORDER BY created_at, p.rowid LIMIT ? OFFSET ?`,
+    ).all(model, model, limit + 1, offset) as PhotoRow[];
+    return rows.map(toPhoto);
+  }
+
+  protected doGetGalleryVersion(): number {
+    return this.galleryVersion();
+  }
+
+  protected doBumpGalleryVersion(): GalleryChange {
+    return this.write(() => ({ galleryVersion: this.bumpGallery() }));
+  }
+
+  protected doGetGallery(model: DescriptorModel): Gallery {
+    // A read transaction: the version and the rows come from one snapshot.
+    return this.db.transaction((): Gallery => {
+      const galleryVersion = this.galleryVersion();
       const rows = this.sql(
-        `SELECT ${PHOTO_COLUMNS} FROM photos p
-           WHERE EXISTS (SELECT 1 FROM descriptors d WHERE d.photo_id = p.id AND d.model <> ?)
-             AND NOT EXISTS (SELECT 1 FROM descriptors d WHERE d.photo_id = p.id AND d.model = ?)
-           ORDER BY created_at, p.rowid LIMIT ? OFFSET ?`,
-      ).all(model, model, limit + 1, offset) as PhotoRow[];
-      return toPage(rows, limit, offset, toPhoto);
-    });
-  }
-
-  getGalleryVersion(): Promise<number> {
-    return this.run(() => this.galleryVersion());
-  }
-
-  bumpGalleryVersion(): Promise<GalleryChange> {
-    return this.run(() => this.write(() => ({ galleryVersion: this.bumpGallery() })));
-  }
-
-  getGallery(model: DescriptorModel): Promise<Gallery> {
-    return this.run(() => {
-      checkModel(model);
-      // A read transaction: the version and the rows come from one snapshot.
-      return this.db.transaction((): Gallery => {
-        const galleryVersion = this.galleryVersion();
-        const rows = this.sql(
-          `SELECT p.id, p.name, d.descriptor FROM people p JOIN descriptors d ON d.person_id = p.id
-             WHERE d.model = ? ORDER BY p.name, p.id, d.created_at, d.rowid`,
-        ).all(model) as { id: string; name: string; descriptor: Buffer }[];
-        const people: Gallery['people'] = [];
-        for (const row of rows) {
-          let last = people.at(-1);
-          if (last?.personId !== row.id) {
-            last = { personId: row.id, name: row.name, descriptors: [] };
-            people.push(last);
-          }
-          last.descriptors.push(decodeDescriptor(row.descriptor, model));
+        `SELECT p.id, p.name, d.descriptor FROM people p JOIN descriptors d ON d.person_id = p.id
+           WHERE d.model = ? ORDER BY p.name, p.id, d.created_at, d.rowid`,
+      ).all(model) as { id: string; name: string; descriptor: Buffer }[];
+      const people: Gallery['people'] = [];
+      for (const row of rows) {
+        let last = people.at(-1);
+        if (last?.personId !== row.id) {
+          last = { personId: row.id, name: row.name, descriptors: [] };
+          people.push(last);
         }
-        return { galleryVersion, model, people };
-      })();
-    });
+        last.descriptors.push(decodeDescriptor(row.descriptor, model));
+      }
+      return { galleryVersion, model, people };
+    })();
   }
 
   // ---- events and attendance ----
@@ -953,41 +807,30 @@ export class SqliteStore implements Store {
     return this.sql('SELECT 1 FROM people WHERE id = ?').get(id) !== undefined;
   }
 
-  insertEventOnce(event: RecognitionEvent): Promise<boolean> {
-    return this.run(() => {
-      const checked = checkEvent(event, this.options.maxCropBytes);
-      return this.write(() => {
-        // A face of someone already erased is not stored again.
-        const keepCrop = checked.personId === null || this.personExists(checked.personId);
-        return this.insertEvent(checked, keepCrop);
-      });
+  protected doInsertEventOnce(event: RecognitionEvent): boolean {
+    return this.write(() => {
+      // A face of someone already erased is not stored again.
+      const keepCrop = event.personId === null || this.personExists(event.personId);
+      return this.insertEvent(event, keepCrop);
     });
   }
 
-  recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult> {
-    return this.run(() => {
-      const checked = checkEvent(event, this.options.maxCropBytes);
-      checkAttendanceRules(rules);
-      const personId = checked.personId;
-      if (personId === null)
-        throw invalid('an unknown-face event has no person to mark; use recordUnknownFace');
-      const day = localDay(checked.at, rules.timeZone);
-      return this.write((): RecordAttendanceResult => {
-        const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
-          { name: string } | undefined;
-        const existing = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
-          personId,
-          day,
-        ) as AttendanceRow | undefined;
-        const inserted = this.insertEvent(checked, person !== undefined);
-        const { record, write } = recordSighting(
-          existing ? toAttendance(existing) : null,
-          { personName: person?.name ?? null, newEvent: inserted },
-          { personId, at: checked.at, cameraId: checked.cameraId, nodeId: checked.nodeId },
-          rules,
-        );
-        return { inserted, attendance: write && record ? this.saveAttendance(record) : record };
-      });
+  protected doRecordAttendance({ event, personId, day, rules }: Sighting): RecordAttendanceResult {
+    return this.write((): RecordAttendanceResult => {
+      const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
+        { name: string } | undefined;
+      const existing = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
+        personId,
+        day,
+      ) as AttendanceRow | undefined;
+      const inserted = this.insertEvent(event, person !== undefined);
+      const { record, write } = recordSighting(
+        existing ? toAttendance(existing) : null,
+        { personName: person?.name ?? null, newEvent: inserted },
+        { personId, at: event.at, cameraId: event.cameraId, nodeId: event.nodeId },
+        rules,
+      );
+      return { inserted, attendance: write && record ? this.saveAttendance(record) : record };
     });
   }
 
@@ -1008,193 +851,164 @@ export class SqliteStore implements Store {
     return toAttendance(row);
   }
 
-  recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult> {
-    return this.run(() => {
-      const checked = checkEvent(event, this.options.maxCropBytes);
-      if (checked.type !== 'unknown' || checked.personId !== null) {
-        throw invalid('only an unknown-face event (type "unknown", no personId) opens an unknown face');
-      }
-      return this.write((): RecordUnknownFaceResult => {
-        const inserted = this.insertEvent(checked, true);
-        if (inserted) {
-          // A candidate erased (or never known here) before the event arrived is not kept.
-          const candidate = checked.candidate ?? null;
-          const candidateKnown =
-            candidate !== null &&
-            this.sql('SELECT 1 FROM people WHERE id = ?').get(candidate.personId) !== undefined;
-          this.sql(
-            `INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status, unconfirmed,
-               candidate_person_id, candidate_distance)
-               VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
-          ).run(
-            this.options.newId(),
-            checked.id,
-            checked.at,
-            checked.cameraId,
-            checked.nodeId,
-            checked.unconfirmed === true ? 1 : 0,
-            candidateKnown ? candidate.personId : null,
-            candidateKnown ? candidate.distance : null,
-          );
-        }
-        const row = this.sql(
-          `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.event_id = ?`,
-        ).get(checked.id) as UnknownFaceRow | undefined;
-        // The event was stored before, through insertEventOnce, without a face to review.
-        if (!row) throw conflict(`event ${checked.id} is already stored and is not an open unknown face`);
-        return { inserted, face: toUnknownFace(row) };
-      });
-    });
+  protected doGetEvent(id: string): StoredEvent | null {
+    const row = this.sql(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`).get(id) as EventRow | undefined;
+    return row ? toEvent(row) : null;
   }
 
-  getEvent(id: string): Promise<StoredEvent | null> {
-    return this.run(() => {
-      const row = this.sql(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`).get(checkEventId(id)) as
-        EventRow | undefined;
-      return row ? toEvent(row) : null;
-    });
+  protected doGetEventCrop(id: string): Uint8Array | null {
+    const row = this.sql('SELECT crop FROM events WHERE id = ?').get(id) as
+      { crop: Buffer | null } | undefined;
+    return asBytes(row?.crop);
   }
 
-  getEventCrop(id: string): Promise<Uint8Array | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT crop FROM events WHERE id = ?').get(checkEventId(id)) as
-        { crop: Buffer | null } | undefined;
-      return asBytes(row?.crop);
-    });
+  protected doListEvents(filter: EventFilter, { limit, offset }: CheckedPage): StoredEvent[] {
+    const where: string[] = [];
+    const values: string[] = [];
+    if (filter.from !== undefined) {
+      where.push('at >= ?');
+      values.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('at < ?');
+      values.push(filter.to);
+    }
+    if (filter.personId !== undefined) {
+      where.push('person_id = ?');
+      values.push(filter.personId);
+    }
+    if (filter.type !== undefined) {
+      where.push('type = ?');
+      values.push(filter.type);
+    }
+    const rows = this.sql(
+      `SELECT ${EVENT_COLUMNS} FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY at, id LIMIT ? OFFSET ?`,
+    ).all(...values, limit + 1, offset) as EventRow[];
+    return rows.map(toEvent);
   }
 
-  listEvents(query?: EventQuery): Promise<Page<StoredEvent>> {
-    return this.run(() => {
-      const { limit, offset } = checkPage(query);
-      const where: string[] = [];
-      const values: string[] = [];
-      if (query?.from !== undefined) {
-        where.push('at >= ?');
-        values.push(checkInstant(query.from, 'from'));
-      }
-      if (query?.to !== undefined) {
-        where.push('at < ?');
-        values.push(checkInstant(query.to, 'to'));
-      }
-      if (query?.personId !== undefined) {
-        where.push('person_id = ?');
-        values.push(checkId(query.personId, 'person id'));
-      }
-      if (query?.type !== undefined) {
-        if (!['recognized', 'sighting', 'unknown'].includes(query.type)) throw invalid('unknown event type');
-        where.push('type = ?');
-        values.push(query.type);
-      }
-      const rows = this.sql(
-        `SELECT ${EVENT_COLUMNS} FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY at, id LIMIT ? OFFSET ?`,
-      ).all(...values, limit + 1, offset) as EventRow[];
-      return toPage(rows, limit, offset, toEvent);
-    });
+  protected doPruneEventCrops(before: string): number {
+    return this.sql(
+      `UPDATE events SET crop = NULL WHERE at < ? AND crop IS NOT NULL
+         AND id NOT IN (SELECT event_id FROM unknown_faces WHERE status = 'open')`,
+    ).run(before).changes;
   }
 
-  pruneEventCrops(before: string): Promise<number> {
-    return this.run(
-      () =>
-        this.sql(
-          `UPDATE events SET crop = NULL WHERE at < ? AND crop IS NOT NULL
-             AND id NOT IN (SELECT event_id FROM unknown_faces WHERE status = 'open')`,
-        ).run(checkInstant(before, 'before')).changes,
-    );
+  protected doGetAttendance(personId: string, day: string): StoredAttendance | null {
+    const row = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(personId, day) as
+      AttendanceRow | undefined;
+    return row ? toAttendance(row) : null;
   }
 
-  getAttendance(personId: string, day: string): Promise<StoredAttendance | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
-        checkId(personId, 'person id'),
-        checkDay(day),
+  protected doListAttendance(
+    { from, to, personId }: AttendanceFilter,
+    { limit, offset }: CheckedPage,
+  ): StoredAttendance[] {
+    const values: (string | number)[] = [from, to];
+    let personFilter = '';
+    if (personId !== undefined) {
+      personFilter = 'AND person_id = ?';
+      values.push(personId);
+    }
+    const rows = this.sql(
+      `SELECT * FROM attendance WHERE day >= ? AND day <= ? ${personFilter}
+         ORDER BY day, first_seen, person_id LIMIT ? OFFSET ?`,
+    ).all(...values, limit + 1, offset) as AttendanceRow[];
+    return rows.map(toAttendance);
+  }
+
+  protected doCorrectAttendance(correction: CheckedCorrection): AttendanceCorrection {
+    const { personId, day, by, reason, times } = correction;
+    return this.write((): AttendanceCorrection => {
+      const existing = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
+        personId,
+        day,
       ) as AttendanceRow | undefined;
-      return row ? toAttendance(row) : null;
+      const before = existing ? toAttendance(existing) : null;
+      const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
+        { name: string } | undefined;
+      const next = correctRecord(before, times, { personId, day, personName: person?.name ?? null });
+      let after: StoredAttendance | null = null;
+      if (next === null) {
+        this.sql('DELETE FROM attendance WHERE person_id = ? AND day = ?').run(personId, day);
+      } else {
+        after = this.saveAttendance(next);
+      }
+      const row = this.sql(
+        `INSERT INTO attendance_corrections (id, person_id, day, by_whom, reason, at, before, after)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(
+        this.options.newId(),
+        personId,
+        day,
+        by,
+        reason,
+        this.nowIso(),
+        before === null ? null : JSON.stringify(before),
+        after === null ? null : JSON.stringify(after),
+      ) as CorrectionRow;
+      return toCorrection(row);
     });
   }
 
-  listAttendance(query: AttendanceQuery): Promise<Page<StoredAttendance>> {
-    return this.run(() => {
-      const { limit, offset } = checkPage(query);
-      const from = checkDay(query.from, 'from');
-      const to = query.to === undefined ? from : checkDay(query.to, 'to');
-      if (to < from) throw invalid(`to (${to}) is before from (${from})`);
-      const values: (string | number)[] = [from, to];
-      let personFilter = '';
-      if (query.personId !== undefined) {
-        personFilter = 'AND person_id = ?';
-        values.push(checkId(query.personId, 'person id'));
-      }
-      const rows = this.sql(
-        `SELECT * FROM attendance WHERE day >= ? AND day <= ? ${personFilter}
-           ORDER BY day, first_seen, person_id LIMIT ? OFFSET ?`,
-      ).all(...values, limit + 1, offset) as AttendanceRow[];
-      return toPage(rows, limit, offset, toAttendance);
-    });
-  }
-
-  correctAttendance(correction: AttendanceCorrectionInput): Promise<AttendanceCorrection> {
-    return this.run(() => {
-      const { personId, day, by, reason, times } = checkCorrection(correction);
-      return this.write((): AttendanceCorrection => {
-        const existing = this.sql('SELECT * FROM attendance WHERE person_id = ? AND day = ?').get(
-          personId,
-          day,
-        ) as AttendanceRow | undefined;
-        const before = existing ? toAttendance(existing) : null;
-        const person = this.sql('SELECT name FROM people WHERE id = ?').get(personId) as
-          { name: string } | undefined;
-        const next = correctRecord(before, times, { personId, day, personName: person?.name ?? null });
-        let after: StoredAttendance | null = null;
-        if (next === null) {
-          this.sql('DELETE FROM attendance WHERE person_id = ? AND day = ?').run(personId, day);
-        } else {
-          after = this.saveAttendance(next);
-        }
-        const row = this.sql(
-          `INSERT INTO attendance_corrections (id, person_id, day, by_whom, reason, at, before, after)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        ).get(
-          this.options.newId(),
-          personId,
-          day,
-          by,
-          reason,
-          this.nowIso(),
-          before === null ? null : JSON.stringify(before),
-          after === null ? null : JSON.stringify(after),
-        ) as CorrectionRow;
-        return toCorrection(row);
-      });
-    });
-  }
-
-  listCorrections(query?: CorrectionQuery): Promise<Page<AttendanceCorrection>> {
-    return this.run(() => {
-      const { limit, offset } = checkPage(query);
-      const where: string[] = [];
-      const values: string[] = [];
-      if (query?.personId !== undefined) {
-        where.push('person_id = ?');
-        values.push(checkId(query.personId, 'person id'));
-      }
-      if (query?.from !== undefined) {
-        where.push('day >= ?');
-        values.push(checkDay(query.from, 'from'));
-      }
-      if (query?.to !== undefined) {
-        where.push('day <= ?');
-        values.push(checkDay(query.to, 'to'));
-      }
-      const rows = this.sql(
-        `SELECT * FROM attendance_corrections ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY at, rowid LIMIT ? OFFSET ?`,
-      ).all(...values, limit + 1, offset) as CorrectionRow[];
-      return toPage(rows, limit, offset, toCorrection);
-    });
+  protected doListCorrections(
+    filter: CorrectionFilter,
+    { limit, offset }: CheckedPage,
+  ): AttendanceCorrection[] {
+    const where: string[] = [];
+    const values: string[] = [];
+    if (filter.personId !== undefined) {
+      where.push('person_id = ?');
+      values.push(filter.personId);
+    }
+    if (filter.from !== undefined) {
+      where.push('day >= ?');
+      values.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('day <= ?');
+      values.push(filter.to);
+    }
+    const rows = this.sql(
+      `SELECT * FROM attendance_corrections ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY at, rowid LIMIT ? OFFSET ?`,
+    ).all(...values, limit + 1, offset) as CorrectionRow[];
+    return rows.map(toCorrection);
   }
 
   // ---- unknown faces ----
+
+  protected doRecordUnknownFace(event: RecognitionEvent): RecordUnknownFaceResult {
+    return this.write((): RecordUnknownFaceResult => {
+      const inserted = this.insertEvent(event, true);
+      if (inserted) {
+        // A candidate erased (or never known here) before the event arrived is not kept.
+        const candidate = event.candidate ?? null;
+        const candidateKnown = candidate !== null && this.personExists(candidate.personId);
+        this.sql(
+          `INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status, unconfirmed,
+             candidate_person_id, candidate_distance)
+             VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+        ).run(
+          this.options.newId(),
+          event.id,
+          event.at,
+          event.cameraId,
+          event.nodeId,
+          event.unconfirmed === true ? 1 : 0,
+          candidateKnown ? candidate.personId : null,
+          candidateKnown ? candidate.distance : null,
+        );
+      }
+      const row = this.sql(
+        `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.event_id = ?`,
+      ).get(event.id) as UnknownFaceRow | undefined;
+      // The event was stored before, through insertEventOnce, without a face to review.
+      if (!row) throw conflict(`event ${event.id} is already stored and is not an open unknown face`);
+      return { inserted, face: toUnknownFace(row) };
+    });
+  }
 
   private unknownFace(id: string): UnknownFaceRow | undefined {
     return this.sql(
@@ -1202,39 +1016,33 @@ export class SqliteStore implements Store {
     ).get(id) as UnknownFaceRow | undefined;
   }
 
-  getUnknownFace(id: string): Promise<UnknownFace | null> {
-    return this.run(() => {
-      const row = this.unknownFace(checkId(id, 'unknown face id'));
-      return row ? toUnknownFace(row) : null;
-    });
+  protected doGetUnknownFace(id: string): UnknownFace | null {
+    const row = this.unknownFace(id);
+    return row ? toUnknownFace(row) : null;
   }
 
-  getUnknownFaceCrop(id: string): Promise<Uint8Array | null> {
-    return this.run(() => {
-      const row = this.sql(
-        'SELECT e.crop FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.id = ?',
-      ).get(checkId(id, 'unknown face id')) as { crop: Buffer | null } | undefined;
-      return asBytes(row?.crop);
-    });
+  protected doGetUnknownFaceCrop(id: string): Uint8Array | null {
+    const row = this.sql(
+      'SELECT e.crop FROM unknown_faces u JOIN events e ON e.id = u.event_id WHERE u.id = ?',
+    ).get(id) as { crop: Buffer | null } | undefined;
+    return asBytes(row?.crop);
   }
 
-  listUnknownFaces(query?: UnknownFaceQuery): Promise<Page<UnknownFace>> {
-    return this.run(() => {
-      const { limit, offset } = checkPage(query);
-      const status = query?.status === undefined ? null : checkStatus(query.status);
-      const rows = this.sql(
-        `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id
-           WHERE @status IS NULL OR u.status = @status ORDER BY u.at DESC, u.id DESC LIMIT @limit OFFSET @offset`,
-      ).all({ status, limit: limit + 1, offset }) as UnknownFaceRow[];
-      return toPage(rows, limit, offset, toUnknownFace);
-    });
+  protected doListUnknownFaces(
+    status: UnknownFaceStatus | null,
+    { limit, offset }: CheckedPage,
+  ): UnknownFace[] {
+    const rows = this.sql(
+      `SELECT ${UNKNOWN_COLUMNS} FROM unknown_faces u JOIN events e ON e.id = u.event_id
+         WHERE @status IS NULL OR u.status = @status ORDER BY u.at DESC, u.id DESC LIMIT @limit OFFSET @offset`,
+    ).all({ status, limit: limit + 1, offset }) as UnknownFaceRow[];
+    return rows.map(toUnknownFace);
   }
 
-  /** Writes a decision on a face if `rule` (core `decideUnknownFace` by default) says so. */
-  private decideUnknownFace(
+  protected doDecideUnknownFace(
     id: string,
     decision: UnknownFaceDecision,
-    rule: UnknownFaceRule = decideUnknownFace,
+    rule: UnknownFaceRule,
   ): UnknownFace {
     return this.write(() => {
       const row = this.unknownFace(id);
@@ -1249,140 +1057,57 @@ export class SqliteStore implements Store {
     });
   }
 
-  assignUnknownFace(id: string, personId: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
-    return this.run(() =>
-      this.decideUnknownFace(
-        checkId(id, 'unknown face id'),
-        { status: 'assigned', personId: checkId(personId, 'person id') },
-        options?.rule,
-      ),
-    );
+  // ---- nodes ----
+
+  protected doUpsertNode(id: string, lastSeen: string, status: string): void {
+    this.sql(
+      `INSERT INTO nodes (id, last_seen, status) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, status = excluded.status`,
+    ).run(id, lastSeen, status);
   }
 
-  dismissUnknownFace(id: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace> {
-    return this.run(() =>
-      this.decideUnknownFace(checkId(id, 'unknown face id'), { status: 'dismissed' }, options?.rule),
-    );
+  protected doGetNode(id: string): NodeRecord | null {
+    const row = this.sql('SELECT * FROM nodes WHERE id = ?').get(id) as NodeRow | undefined;
+    return row ? toNode(row) : null;
   }
 
-  reopenUnknownFace(id: string, undo: { personId: string; decidedAt: string }): Promise<UnknownFace> {
-    return this.run(() =>
-      this.decideUnknownFace(checkId(id, 'unknown face id'), {
-        status: 'open',
-        undo: {
-          personId: checkId(undo.personId, 'person id'),
-          decidedAt: checkInstant(undo.decidedAt, 'decidedAt'),
-        },
-      }),
-    );
+  protected doListNodes(): NodeRecord[] {
+    return (this.sql('SELECT * FROM nodes ORDER BY id').all() as NodeRow[]).map(toNode);
   }
 
-  // ---- nodes and settings ----
-
-  upsertNode(node: NodeRecord): Promise<NodeRecord> {
-    return this.run(() => {
-      const id = checkId(node.id, 'node id');
-      const lastSeen = checkInstant(node.lastSeen, 'lastSeen');
-      const status = checkJson(node.status, 'status');
-      this.sql(
-        `INSERT INTO nodes (id, last_seen, status) VALUES (?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, status = excluded.status`,
-      ).run(id, lastSeen, status);
-      return { id, lastSeen, status: JSON.parse(status) as JsonValue };
-    });
+  protected doDeleteNode(id: string): boolean {
+    return this.sql('DELETE FROM nodes WHERE id = ?').run(id).changes > 0;
   }
 
-  getNode(id: string): Promise<NodeRecord | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT * FROM nodes WHERE id = ?').get(checkId(id, 'node id')) as
-        { id: string; last_seen: string; status: string } | undefined;
-      return row
-        ? { id: row.id, lastSeen: row.last_seen, status: JSON.parse(row.status) as JsonValue }
-        : null;
-    });
+  // ---- settings ----
+
+  protected doGetSetting(key: string): Setting | null {
+    const row = this.sql('SELECT * FROM settings WHERE key = ?').get(key) as SettingRow | undefined;
+    return row ? toSetting(row) : null;
   }
 
-  listNodes(): Promise<NodeRecord[]> {
-    return this.run(() => {
-      const rows = this.sql('SELECT * FROM nodes ORDER BY id').all() as {
-        id: string;
-        last_seen: string;
-        status: string;
-      }[];
-      return rows.map((row) => ({
-        id: row.id,
-        lastSeen: row.last_seen,
-        status: JSON.parse(row.status) as JsonValue,
-      }));
-    });
-  }
-
-  deleteNode(id: string): Promise<void> {
-    return this.run(() => {
-      if (this.sql('DELETE FROM nodes WHERE id = ?').run(checkId(id, 'node id')).changes === 0) {
-        throw notFound(`no node with id ${id}`);
-      }
-    });
-  }
-
-  getSetting(key: string): Promise<Setting | null> {
-    return this.run(() => {
-      const row = this.sql('SELECT * FROM settings WHERE key = ?').get(checkId(key, 'setting key')) as
-        { key: string; value: string; updated_at: string } | undefined;
-      return row
-        ? { key: row.key, value: JSON.parse(row.value) as JsonValue, updatedAt: row.updated_at }
-        : null;
-    });
-  }
-
-  setSetting(key: string, value: JsonValue): Promise<Setting> {
-    return this.run(() => {
-      checkId(key, 'setting key');
-      return this.saveSetting(key, checkJson(value, 'setting value'));
-    });
-  }
-
-  private saveSetting(key: string, text: string): Setting {
+  protected doSetSetting(key: string, value: string): Setting {
     const updatedAt = this.nowIso();
     this.sql(
       `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    ).run(key, text, updatedAt);
-    return { key, value: JSON.parse(text) as JsonValue, updatedAt };
+    ).run(key, value, updatedAt);
+    return { key, value: JSON.parse(value) as JsonValue, updatedAt };
   }
 
-  updateSetting(key: string, change: SettingChange): Promise<Setting> {
-    return this.run(() => {
-      checkId(key, 'setting key');
-      return this.write(() => {
-        const row = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as
-          { value: string } | undefined;
-        const saved = row === undefined ? null : (JSON.parse(row.value) as JsonValue);
-        return this.saveSetting(key, checkJson(change(saved), 'setting value'));
-      });
+  protected doUpdateSetting(key: string, change: (saved: JsonValue | null) => string): Setting {
+    return this.write(() => {
+      const row = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as
+        { value: string } | undefined;
+      return this.doSetSetting(key, change(row === undefined ? null : (JSON.parse(row.value) as JsonValue)));
     });
   }
 
-  listSettings(): Promise<Setting[]> {
-    return this.run(() => {
-      const rows = this.sql('SELECT * FROM settings ORDER BY key').all() as {
-        key: string;
-        value: string;
-        updated_at: string;
-      }[];
-      return rows.map((row) => ({
-        key: row.key,
-        value: JSON.parse(row.value) as JsonValue,
-        updatedAt: row.updated_at,
-      }));
-    });
+  protected doListSettings(): Setting[] {
+    return (this.sql('SELECT * FROM settings ORDER BY key').all() as SettingRow[]).map(toSetting);
   }
 
-  deleteSetting(key: string): Promise<void> {
-    return this.run(() => {
-      if (this.sql('DELETE FROM settings WHERE key = ?').run(checkId(key, 'setting key')).changes === 0) {
-        throw notFound(`no setting ${key}`);
-      }
-    });
+  protected doDeleteSetting(key: string): boolean {
+    return this.sql('DELETE FROM settings WHERE key = ?').run(key).changes > 0;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The `Store`: everything Rollcall keeps, behind one interface that names no database type. The
- * web node, the training jobs and the CLI use it; adapters (`SqliteStore`, later `MongoStore`) own
- * their connection and pass one contract suite (test/integration/store.contract.ts).
+ * web node, the training jobs and the CLI use it; adapters (`SqliteStore`, `MongoStore`) own
+ * their connection and pass the contract suite of every repository (test/integration/store-contract/).
  *
  * Conventions every method follows:
  * - Times are ISO 8601 UTC strings in the canonical `Date.toISOString()` form, so they sort as text.
@@ -14,7 +14,6 @@
  */
 import type {
   AccountsRule,
-  AttendanceRules,
   DescriptorModel,
   KeptAttendance,
   RecognitionEvent,
@@ -22,6 +21,14 @@ import type {
   UnknownFaceRule,
   UnknownFaceStatus,
 } from '../core/index.js';
+import type {
+  AccountsRepository,
+  AttendanceRepository,
+  NodesRepository,
+  PeopleRepository,
+  SettingsRepository,
+  UnknownFacesRepository,
+} from './repositories.js';
 
 export type { AccountsRule, UnknownFaceRule, UnknownFaceStatus };
 
@@ -358,121 +365,18 @@ export interface Setting {
   updatedAt: string;
 }
 
-/** Everything Rollcall keeps. Adapters: {@link SqliteStore}; choose one with `createStore`. */
-export interface Store {
-  // users
-  createUser(user: NewUser, options?: AccountsWriteOptions): Promise<User>;
-  getUser(id: string): Promise<User | null>;
-  getUserByName(name: string): Promise<User | null>;
-  listUsers(page?: PageOptions): Promise<Page<User>>;
-  updateUser(id: string, patch: UserPatch, options?: AccountsWriteOptions): Promise<User>;
-  /** Deletes the user and their API tokens. */
-  deleteUser(id: string, options?: AccountsWriteOptions): Promise<void>;
-
-  // API tokens
-  createApiToken(token: NewApiToken): Promise<ApiToken>;
-  /** The token with this hash, revoked or not (the caller checks `revoked` and the user). */
-  findApiTokenByHash(tokenHash: string): Promise<ApiToken | null>;
-  listApiTokens(userId: string): Promise<ApiToken[]>;
-  touchApiToken(id: string, at: string): Promise<void>;
-  revokeApiToken(id: string): Promise<ApiToken>;
-
-  // people
-  createPerson(person: NewPerson): Promise<{ person: Person } & GalleryChange>;
-  getPerson(id: string): Promise<Person | null>;
-  getPersonByName(name: string): Promise<Person | null>;
-  listPeople(page?: PageOptions): Promise<Page<Person>>;
-  updatePerson(id: string, patch: PersonPatch): Promise<{ person: Person } & GalleryChange>;
-  /**
-   * Erases the person: descriptors, photos, the crops of their recognition events, unknown faces
-   * assigned to them, and (optionally) attendance, in one transaction.
-   */
-  deletePerson(id: string, options?: DeletePersonOptions): Promise<DeletedPerson>;
-
-  // photos and descriptors
-  addPhoto(photo: NewPhoto): Promise<Photo>;
-  getPhoto(id: string): Promise<Photo | null>;
-  getPhotoBytes(id: string): Promise<Uint8Array | null>;
-  listPhotos(personId: string): Promise<Photo[]>;
-  setPhotoQuality(id: string, quality: JsonValue): Promise<Photo>;
-  /** Deletes the photo and its descriptors. */
-  deletePhoto(id: string): Promise<GalleryChange>;
-  /**
-   * Replaces the descriptors of `model` computed from a photo, leaving its descriptors of other
-   * models alone. Idempotent, so a training job that runs twice (retry after a crash) leaves the
-   * same gallery, not duplicates.
-   *
-   * @throws `DESCRIPTOR_INVALID` for a descriptor that is not of the model's length.
-   */
-  setPhotoDescriptors(
-    photoId: string,
-    model: DescriptorModel,
-    descriptors: readonly Float32Array[],
-    options?: SetDescriptorsOptions,
-  ): Promise<GalleryChange>;
-  /** The person's descriptors of `model`, or of every model when it is omitted. */
-  listDescriptors(personId: string, model?: DescriptorModel): Promise<StoredDescriptor[]>;
-  /**
-   * Photos that have descriptors of some other model but none of `model`: accepted enrollment
-   * photos that a re-embedding job must describe again for a node of `model`. Photos the training
-   * job refused (no descriptor of any model) are not among them. Oldest first.
-   */
-  listPhotosLackingDescriptors(model: DescriptorModel, page?: PageOptions): Promise<Page<Photo>>;
-  getGalleryVersion(): Promise<number>;
-  /** Increases the gallery version alone: the end of a batch written without bumps. */
-  bumpGalleryVersion(): Promise<GalleryChange>;
-  /** The gallery of one descriptor model, read in one snapshot with its version. */
-  getGallery(model: DescriptorModel): Promise<Gallery>;
-
-  // events and attendance
-  /** Stores the event in the audit trail unless its id is already there; returns whether it was new. */
-  insertEventOnce(event: RecognitionEvent): Promise<boolean>;
-  /**
-   * Stores the event once and applies it to its person's record for the local day decided by
-   * `rules.timeZone` (core `recordSighting`), in one transaction: a redelivered event changes nothing.
-   */
-  recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult>;
-  /** Stores an `unknown` event once and opens an unknown face for review, in one transaction. */
-  recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult>;
-  getEvent(id: string): Promise<StoredEvent | null>;
-  getEventCrop(id: string): Promise<Uint8Array | null>;
-  /** Events by capture time, oldest first. */
-  listEvents(query?: EventQuery): Promise<Page<StoredEvent>>;
-  /** Drops the crops of events captured before `before` (retention); returns how many. */
-  pruneEventCrops(before: string): Promise<number>;
-  getAttendance(personId: string, day: string): Promise<StoredAttendance | null>;
-  /** Records by day, then check-in. */
-  listAttendance(query: AttendanceQuery): Promise<Page<StoredAttendance>>;
-  correctAttendance(correction: AttendanceCorrectionInput): Promise<AttendanceCorrection>;
-  listCorrections(query?: CorrectionQuery): Promise<Page<AttendanceCorrection>>;
-
-  // unknown faces
-  getUnknownFace(id: string): Promise<UnknownFace | null>;
-  getUnknownFaceCrop(id: string): Promise<Uint8Array | null>;
-  /** Newest first. */
-  listUnknownFaces(query?: UnknownFaceQuery): Promise<Page<UnknownFace>>;
-  /** Only an open face can be assigned or dismissed; otherwise `STORE_CONFLICT`. */
-  assignUnknownFace(id: string, personId: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace>;
-  dismissUnknownFace(id: string, options?: UnknownFaceWriteOptions): Promise<UnknownFace>;
-  /**
-   * Opens an assigned face again, only while it is still the assignment `undo` names (its person
-   * and decision time); otherwise `STORE_CONFLICT`. For a caller whose follow-up to its own
-   * assignment failed.
-   */
-  reopenUnknownFace(id: string, undo: { personId: string; decidedAt: string }): Promise<UnknownFace>;
-
-  // nodes and settings
-  upsertNode(node: NodeRecord): Promise<NodeRecord>;
-  getNode(id: string): Promise<NodeRecord | null>;
-  listNodes(): Promise<NodeRecord[]>;
-  deleteNode(id: string): Promise<void>;
-  getSetting(key: string): Promise<Setting | null>;
-  setSetting(key: string, value: JsonValue): Promise<Setting>;
-  /** Saves `change(saved)` in one transaction with reading `saved`: no other save slips in between. */
-  updateSetting(key: string, change: SettingChange): Promise<Setting>;
-  listSettings(): Promise<Setting[]>;
-  deleteSetting(key: string): Promise<void>;
-
+/**
+ * Everything Rollcall keeps: every repository (repositories.ts), and the connection's lifecycle.
+ * Adapters: `SqliteStore`, `MongoStore`; choose one with `createStore`.
+ */
+export interface Store
+  extends
+    AccountsRepository,
+    PeopleRepository,
+    AttendanceRepository,
+    UnknownFacesRepository,
+    NodesRepository,
+    SettingsRepository {
   /** Releases the connection; idempotent. Later calls reject with `STORE_CLOSED`. */
   close(): Promise<void>;
 }

@@ -29,6 +29,9 @@ import type { Room } from './recognition-node.js';
 /** Descriptors for enrollment photos come from a node's engine; big photos take a while on wasm. */
 const EMBED_TIMEOUT_MS = 120_000;
 
+/** How often a web node reads the settings other web nodes may have saved to the shared store. */
+const SETTINGS_REFRESH_MS = 15_000;
+
 /** The recognition node's engine in the same process, on one machine (`all`). */
 export interface LocalEngine {
   embed: PhotoEmbedder;
@@ -97,6 +100,25 @@ export async function startWebNode(
     thresholds: { service: thresholds, model: local?.descriptorModel ?? config.faceEmbedder },
   });
   logger.info(await settings.start(), 'settings in effect');
+  // Another web node on the same store may save settings: taken in within SETTINGS_REFRESH_MS.
+  const settingsRefresh = setInterval(() => {
+    settings
+      .refresh()
+      .then((changed) => {
+        if (changed) logger.info(settings.current(), 'settings saved on another web node now in effect');
+      })
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'settings: reading the saved settings failed');
+      });
+  }, SETTINGS_REFRESH_MS);
+  settingsRefresh.unref();
+  rooms.push({
+    name: 'settings refresh',
+    close: () => {
+      clearInterval(settingsRefresh);
+      return Promise.resolve();
+    },
+  });
   const attendance = new AttendanceService({
     store,
     rules: () => ({ timeZone: settings.current().timeZone }),
@@ -108,9 +130,17 @@ export async function startWebNode(
   });
   clients.on('connected', (node) => {
     logger.info(node, 'recognition node connected');
-    // A node that connects (or reconnects) gets the settings in effect, not its own defaults.
+    // A node that connects (or reconnects) gets the settings in effect, not its own defaults: as
+    // saved now, which may be by another web node.
     const client = clients.clients.find((c) => c.address === node.address);
-    if (client) settings.pushTo(client);
+    void settings
+      .refresh()
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'settings: reading the saved settings failed');
+      })
+      .finally(() => {
+        if (client) settings.pushTo(client);
+      });
   });
   clients.on('disconnected', (node) => {
     logger.warn(node, 'recognition node disconnected; reconnecting');

@@ -190,6 +190,21 @@ export class SettingsService {
     return { ...this.#current };
   }
 
+  /**
+   * Takes in what another web node saved since this one last read the settings: puts it in effect
+   * here and sends it to every connected node. Web nodes sharing a store call this now and then
+   * (and before greeting a node that connects), so none of them keeps pushing a target it no longer
+   * holds. Returns whether anything changed.
+   */
+  async refresh(): Promise<boolean> {
+    const saved = await this.saved();
+    const keys = Object.keys(saved) as (keyof RollcallSettings)[];
+    if (keys.every((key) => saved[key] === this.#current[key])) return false;
+    this.#current = saved;
+    this.pushAll();
+    return true;
+  }
+
   /** How thresholds are chosen now: from the target, or the pair set by hand. */
   thresholdPolicy(): ThresholdPolicy {
     const { strangerRateTarget, matchThreshold, unknownThreshold } = this.#current;

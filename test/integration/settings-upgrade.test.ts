@@ -48,3 +48,38 @@ describe('settings saved by an earlier release', () => {
     assert.deepEqual(policy.fixed, { match: 0.9, unknown: 1 });
   });
 });
+
+describe('settings saved by another web node on the same store', () => {
+  it('are taken in by refresh(), put in effect and sent to this node’s recognition nodes', async () => {
+    const store = await createStore({ dataDir: await tempDir('settings-refresh') });
+    try {
+      const defaults = settingsFromConfig(loadConfig({}));
+      const sent: { strangerRateTarget: number; consensusFrames: number }[] = [];
+      const target = {
+        sendSettings: (pushed: { strangerRateTarget: number; consensusFrames: number }) => {
+          sent.push({
+            strangerRateTarget: pushed.strangerRateTarget,
+            consensusFrames: pushed.consensusFrames,
+          });
+          return true;
+        },
+      };
+      const a = new SettingsService({ store, defaults, targets: () => [] });
+      const b = new SettingsService({ store, defaults, targets: () => [target] });
+      await a.start();
+      await b.start();
+      assert.equal(await b.refresh(), false, 'nothing saved yet');
+      assert.deepEqual(sent, []);
+
+      await a.update({ strangerRateTarget: 0.001, consensusFrames: 5 });
+      assert.equal(b.current().strangerRateTarget, defaults.strangerRateTarget, 'not read yet');
+      assert.equal(await b.refresh(), true);
+      assert.equal(b.current().strangerRateTarget, 0.001);
+      assert.deepEqual(sent, [{ strangerRateTarget: 0.001, consensusFrames: 5 }]);
+      assert.equal(await b.refresh(), false, 'the same settings again change nothing');
+      assert.equal(sent.length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+});

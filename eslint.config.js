@@ -19,6 +19,26 @@ export default tseslint.config(
     },
   },
   {
+    // The pages' scripts run in the browser: nothing of Node, and server code only as types (the
+    // build refuses bundles that take more; this says so where the import is written).
+    files: ['src/web/frontend/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'browser code: no Node modules' },
+            {
+              group: ['../../*', '!../../api-views.js', '!../../page-ids.js', '!../../live-protocol.js'],
+              allowTypeImports: true,
+              message: 'browser code takes server modules as types only (import type)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // node:test's describe/it return promises that the runner awaits itself.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },

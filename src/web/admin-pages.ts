@@ -1,8 +1,10 @@
 /**
  * The administrators' pages: Unknown faces, Settings and Users. As in `app-pages.ts`, the server
- * renders the frame and the page's script (`admin-scripts.ts`) fills it from the REST API.
+ * renders the frame and the page's script (`frontend/pages/NAME.ts`) fills it from the REST API; the
+ * ids both use come from `page-ids.ts`.
  */
 import { MIN_PASSWORD_LENGTH } from '../shared/index.js';
+import { SETTINGS_IDS as SETTINGS, UNKNOWN_FACES_IDS as FACES, USERS_IDS as USERS } from './page-ids.js';
 import { appPage, html, type Viewer } from './pages.js';
 
 export function unknownFacesPage(viewer: Viewer): string {
@@ -16,20 +18,20 @@ export function unknownFacesPage(viewer: Viewer): string {
         Faces the cameras saw but could not name, newest first. Assign one to a person (it becomes one of
         their photos and they are trained again) or dismiss it.
       </p>
-      <form id="filter" class="row">
+      <form id="${FACES.filter}" class="row">
         <div>
-          <label for="status">Show</label>
-          <select id="status" name="status">
+          <label for="${FACES.status}">Show</label>
+          <select id="${FACES.status}" name="status">
             <option value="open" selected>To review</option>
             <option value="assigned">Assigned</option>
             <option value="dismissed">Dismissed</option>
           </select>
         </div>
       </form>
-      <datalist id="people-names"></datalist>
-      <p id="faces-error" class="error" role="alert" hidden></p>
-      <div id="faces" class="faces"></div>
-      <p id="faces-empty" class="muted" hidden>Nothing here.</p>`,
+      <datalist id="${FACES.peopleNames}"></datalist>
+      <p id="${FACES.error}" class="error" role="alert" hidden></p>
+      <div id="${FACES.faces}" class="faces"></div>
+      <p id="${FACES.empty}" class="muted" hidden>Nothing here.</p>`,
   });
 }
 
@@ -40,46 +42,53 @@ export function settingsPage(viewer: Viewer): string {
     current: '/settings',
     script: 'settings',
     body: html`<h1>Settings</h1>
-      <form id="settings" class="settings">
+      <form id="${SETTINGS.form}" class="settings">
         <fieldset>
           <legend>Recognition (sent to every recognition node)</legend>
-          <label for="strangerRatePercent"
+          <label for="${SETTINGS.strangerRatePercent}"
             >Name a stranger at most this often (% of the faces of people who are not enrolled)</label
           >
           <input
-            id="strangerRatePercent"
+            id="${SETTINGS.strangerRatePercent}"
             name="strangerRatePercent"
             type="number"
             step="0.01"
             min="0.01"
             max="50"
             required
-            aria-describedby="stranger-rate-help calibration"
+            aria-describedby="${SETTINGS.strangerRateHelp} ${SETTINGS.calibration}"
           />
-          <p id="stranger-rate-help" class="muted">
+          <p id="${SETTINGS.strangerRateHelp}" class="muted">
             The more people are enrolled, the more likely a stranger resembles one of them, so each
             recognition node sets its match threshold from its own gallery to keep this rate. A lower rate
             marks fewer strangers (and fewer people as someone else) present, but leaves enrolled people with
             poor photos unknown more often: give them better enrollment photos. 1% is a good start for a
             school or an office.
           </p>
-          <p id="calibration" role="status"></p>
-          <details id="manual-thresholds">
+          <p id="${SETTINGS.calibration}" role="status"></p>
+          <details id="${SETTINGS.manualThresholds}">
             <summary>Set the distance thresholds by hand instead (experts)</summary>
             <p class="muted">
               Distances are in the units of the face model in use; leave both empty to keep them calibrated
               from the rate above.
             </p>
-            <label for="matchThreshold"
+            <label for="${SETTINGS.matchThreshold}"
               >Match threshold: a face closer than this to a person is that person</label
             >
-            <input id="matchThreshold" name="matchThreshold" type="number" step="0.01" min="0.1" max="1.5" />
-            <label for="unknownThreshold"
+            <input
+              id="${SETTINGS.matchThreshold}"
+              name="matchThreshold"
+              type="number"
+              step="0.01"
+              min="0.1"
+              max="1.5"
+            />
+            <label for="${SETTINGS.unknownThreshold}"
               >Unknown threshold: a face at least this far from everyone is unknown (not below the match
               threshold)</label
             >
             <input
-              id="unknownThreshold"
+              id="${SETTINGS.unknownThreshold}"
               name="unknownThreshold"
               type="number"
               step="0.01"
@@ -87,9 +96,9 @@ export function settingsPage(viewer: Viewer): string {
               max="1.5"
             />
           </details>
-          <label for="consensusFrames">Frames that must agree before a face is named</label>
+          <label for="${SETTINGS.consensusFrames}">Frames that must agree before a face is named</label>
           <input
-            id="consensusFrames"
+            id="${SETTINGS.consensusFrames}"
             name="consensusFrames"
             type="number"
             step="1"
@@ -97,9 +106,11 @@ export function settingsPage(viewer: Viewer): string {
             max="100"
             required
           />
-          <label for="sightingIntervalS">Seconds between sightings of someone who stays in view</label>
+          <label for="${SETTINGS.sightingIntervalS}"
+            >Seconds between sightings of someone who stays in view</label
+          >
           <input
-            id="sightingIntervalS"
+            id="${SETTINGS.sightingIntervalS}"
             name="sightingIntervalS"
             type="number"
             step="1"
@@ -110,17 +121,31 @@ export function settingsPage(viewer: Viewer): string {
         </fieldset>
         <fieldset>
           <legend>Attendance and privacy</legend>
-          <label for="timeZone">Time zone that decides the day (IANA, e.g. Europe/Berlin)</label>
-          <input id="timeZone" name="timeZone" list="time-zones" required maxlength="100" />
-          <datalist id="time-zones"></datalist>
-          <label for="retentionDays"
+          <label for="${SETTINGS.timeZone}">Time zone that decides the day (IANA, e.g. Europe/Berlin)</label>
+          <input
+            id="${SETTINGS.timeZone}"
+            name="timeZone"
+            list="${SETTINGS.timeZones}"
+            required
+            maxlength="100"
+          />
+          <datalist id="${SETTINGS.timeZones}"></datalist>
+          <label for="${SETTINGS.retentionDays}"
             >Keep face pictures of events and unreviewed unknown faces for (days)</label
           >
-          <input id="retentionDays" name="retentionDays" type="number" step="1" min="1" max="3650" required />
+          <input
+            id="${SETTINGS.retentionDays}"
+            name="retentionDays"
+            type="number"
+            step="1"
+            min="1"
+            max="3650"
+            required
+          />
         </fieldset>
         <button type="submit">Save</button>
       </form>
-      <p id="settings-state" role="status"></p>`,
+      <p id="${SETTINGS.state}" role="status"></p>`,
   });
 }
 
@@ -131,7 +156,7 @@ export function usersPage(viewer: Viewer): string {
     current: '/users',
     script: 'users',
     body: html`<h1>Users</h1>
-      <p id="users-error" class="error" role="alert" hidden></p>
+      <p id="${USERS.error}" class="error" role="alert" hidden></p>
       <table>
         <thead>
           <tr>
@@ -142,18 +167,19 @@ export function usersPage(viewer: Viewer): string {
             <th></th>
           </tr>
         </thead>
-        <tbody id="users" data-me="${viewer.name}"></tbody>
+        <tbody id="${USERS.list}" data-me="${viewer.name}"></tbody>
       </table>
       <section>
         <h2>Add a user</h2>
-        <form id="add-user" class="row">
+        <form id="${USERS.add}" class="row">
           <div>
-            <label for="new-name">Name</label><input id="new-name" name="name" required maxlength="200" />
+            <label for="${USERS.newName}">Name</label
+            ><input id="${USERS.newName}" name="name" required maxlength="200" />
           </div>
           <div>
-            <label for="new-password">Password (at least ${MIN_PASSWORD_LENGTH} characters)</label
+            <label for="${USERS.newPassword}">Password (at least ${MIN_PASSWORD_LENGTH} characters)</label
             ><input
-              id="new-password"
+              id="${USERS.newPassword}"
               name="password"
               type="password"
               autocomplete="new-password"
@@ -162,15 +188,15 @@ export function usersPage(viewer: Viewer): string {
             />
           </div>
           <div>
-            <label for="new-role">Role</label>
-            <select id="new-role" name="role">
+            <label for="${USERS.newRole}">Role</label>
+            <select id="${USERS.newRole}" name="role">
               <option value="viewer" selected>viewer (attendance and live view)</option>
               <option value="admin">admin (everything)</option>
             </select>
           </div>
           <button type="submit">Add</button>
         </form>
-        <p id="add-state" role="status"></p>
+        <p id="${USERS.addState}" role="status"></p>
       </section>`,
   });
 }

@@ -7,6 +7,13 @@ import { ErrorCode, RollcallError } from '../core/index.js';
 import type { AttendanceRecordView } from '../services/index.js';
 import type { Clock } from '../shared/index.js';
 import type { StoredEvent } from '../store/index.js';
+import type {
+  AttendanceAnswer,
+  EnrollmentAnswer,
+  JobAnswer,
+  NodesAnswer,
+  PeopleAnswer,
+} from './api-views.js';
 import { requireRole, requireUser } from './auth.js';
 import { JOB_ID, STORE_ID, nameField, routeId } from './body.js';
 import { csrfToken, requireCsrf } from './csrf.js';
@@ -104,12 +111,12 @@ export function createApiRouter(deps: ApiDeps): Router {
     res
       .status(202)
       .location(`/api/v1/jobs/${encodeURIComponent(jobId)}`)
-      .json({ person, jobId });
+      .json({ person, jobId } satisfies EnrollmentAnswer);
   });
 
   router.get('/people', admin, async (req, res) => {
     const page = await deps.people.list(parsePage(req.query));
-    res.json({ people: page.items, nextOffset: page.nextOffset });
+    res.json({ people: page.items, nextOffset: page.nextOffset } satisfies PeopleAnswer);
   });
 
   router.delete('/people/:id', admin, async (req, res) => {
@@ -122,13 +129,13 @@ export function createApiRouter(deps: ApiDeps): Router {
     const id = routeId(req, JOB_ID);
     const job = await deps.jobs.getJob(id);
     if (!job) throw new RollcallError(ErrorCode.NotFound, `no job with id ${id}`);
-    res.json(job);
+    res.json(job satisfies JobAnswer);
   });
 
   router.get('/attendance', async (req, res) => {
     const dateText = single(req.query, 'date');
     const date = dateText === undefined ? undefined : parseDay(dateText, 'date');
-    res.json(await deps.attendance.day(date, parsePage(req.query)));
+    res.json((await deps.attendance.day(date, parsePage(req.query))) satisfies AttendanceAnswer);
   });
 
   router.get('/attendance.csv', async (req: Request, res: Response) => {
@@ -163,7 +170,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   router.get('/nodes', admin, (_req, res) => {
-    res.json({ nodes: deps.nodes.list() });
+    res.json({ nodes: deps.nodes.list() } satisfies NodesAnswer);
   });
 
   router.use(createCorrectionsRouter({ corrections: deps.corrections }));

@@ -1,8 +1,15 @@
 /**
- * The signed-in pages: People (upload or webcam), Attendance (with corrections), Nodes and Live. The server renders the frame of each
- * page; its script (`/assets/NAME.js`, see `client-scripts.ts`) fills it from the REST API or the
- * live socket, writing data only through `textContent` and attributes, never as HTML.
+ * The signed-in pages: People (upload or webcam), Attendance (with corrections), Nodes and Live. The
+ * server renders the frame of each page; its script (`frontend/pages/NAME.ts`, served as
+ * `/assets/NAME.js`) fills it from the REST API or the live socket, writing data only through
+ * `textContent` and attributes, never as HTML. The ids the scripts look for come from `page-ids.ts`.
  */
+import {
+  ATTENDANCE_IDS as ATTENDANCE,
+  LIVE_IDS as LIVE,
+  NODES_IDS as NODES,
+  PEOPLE_IDS as PEOPLE,
+} from './page-ids.js';
 import { appPage, html, type Viewer } from './pages.js';
 
 export function peoplePage(viewer: Viewer): string {
@@ -14,11 +21,12 @@ export function peoplePage(viewer: Viewer): string {
     body: html`<h1>People</h1>
       <section>
         <h2>Enroll a person</h2>
-        <form id="enroll">
-          <label for="person-name">Name</label><input id="person-name" name="name" required maxlength="200" />
-          <label for="photos">Photos (several, one face each: JPEG, PNG or WebP)</label
+        <form id="${PEOPLE.enroll}">
+          <label for="${PEOPLE.personName}">Name</label
+          ><input id="${PEOPLE.personName}" name="name" required maxlength="200" />
+          <label for="${PEOPLE.photos}">Photos (several, one face each: JPEG, PNG or WebP)</label
           ><input
-            id="photos"
+            id="${PEOPLE.photos}"
             name="photos"
             type="file"
             accept="image/jpeg,image/png,image/webp"
@@ -32,22 +40,22 @@ export function peoplePage(viewer: Viewer): string {
           Enter the name above, then take a few photos: look at the camera, then slightly left and right.
         </p>
         <div class="row">
-          <button type="button" id="camera-start">Start camera</button>
-          <button type="button" id="camera-shoot" disabled>Take photo</button>
-          <button type="button" id="camera-enroll" disabled>Enroll with these photos</button>
+          <button type="button" id="${PEOPLE.cameraStart}">Start camera</button>
+          <button type="button" id="${PEOPLE.cameraShoot}" disabled>Take photo</button>
+          <button type="button" id="${PEOPLE.cameraEnroll}" disabled>Enroll with these photos</button>
         </div>
-        <p id="camera-state" role="status"></p>
-        <video id="camera-video" autoplay playsinline muted hidden></video>
-        <div id="camera-shots" class="shots"></div>
-        <div id="job" hidden>
-          <p id="job-state" role="status"></p>
-          <progress id="job-progress" max="100" value="0"></progress>
-          <ul id="job-refusals"></ul>
+        <p id="${PEOPLE.cameraState}" role="status"></p>
+        <video id="${PEOPLE.cameraVideo}" autoplay playsinline muted hidden></video>
+        <div id="${PEOPLE.cameraShots}" class="shots"></div>
+        <div id="${PEOPLE.job}" hidden>
+          <p id="${PEOPLE.jobState}" role="status"></p>
+          <progress id="${PEOPLE.jobProgress}" max="100" value="0"></progress>
+          <ul id="${PEOPLE.jobRefusals}"></ul>
         </div>
       </section>
       <section>
         <h2>Enrolled</h2>
-        <p id="people-error" class="error" role="alert" hidden></p>
+        <p id="${PEOPLE.error}" class="error" role="alert" hidden></p>
         <table>
           <thead>
             <tr>
@@ -56,9 +64,9 @@ export function peoplePage(viewer: Viewer): string {
               <th></th>
             </tr>
           </thead>
-          <tbody id="people"></tbody>
+          <tbody id="${PEOPLE.list}"></tbody>
         </table>
-        <p id="people-empty" class="muted" hidden>Nobody is enrolled yet.</p>
+        <p id="${PEOPLE.empty}" class="muted" hidden>Nobody is enrolled yet.</p>
       </section>`,
   });
 }
@@ -70,18 +78,24 @@ export function attendancePage(viewer: Viewer, today: string): string {
     current: '/attendance',
     script: 'attendance',
     body: html`<h1>Attendance</h1>
-      <form id="range" class="row" data-today="${today}">
+      <form id="${ATTENDANCE.range}" class="row" data-today="${today}">
         <div>
-          <label for="from">From</label><input id="from" name="from" type="date" value="${today}" required />
+          <label for="${ATTENDANCE.from}">From</label
+          ><input id="${ATTENDANCE.from}" name="from" type="date" value="${today}" required />
         </div>
-        <div><label for="to">To</label><input id="to" name="to" type="date" value="${today}" required /></div>
+        <div>
+          <label for="${ATTENDANCE.to}">To</label
+          ><input id="${ATTENDANCE.to}" name="to" type="date" value="${today}" required />
+        </div>
         <button type="submit">Show</button>
-        <button type="button" id="today">Today</button>
-        <a id="csv" href="/api/v1/attendance.csv?from=${today}&amp;to=${today}" download>Export CSV</a>
+        <button type="button" id="${ATTENDANCE.today}">Today</button>
+        <a id="${ATTENDANCE.csv}" href="/api/v1/attendance.csv?from=${today}&amp;to=${today}" download
+          >Export CSV</a
+        >
       </form>
-      <p id="attendance-error" class="error" role="alert" hidden></p>
-      <h2 id="chart-title">Present per day</h2>
-      <div id="chart" aria-labelledby="chart-title"></div>
+      <p id="${ATTENDANCE.error}" class="error" role="alert" hidden></p>
+      <h2 id="${ATTENDANCE.chartTitle}">Present per day</h2>
+      <div id="${ATTENDANCE.chart}" aria-labelledby="${ATTENDANCE.chartTitle}"></div>
       <table>
         <thead>
           <tr>
@@ -94,9 +108,9 @@ export function attendancePage(viewer: Viewer, today: string): string {
             <th>Note</th>
           </tr>
         </thead>
-        <tbody id="records"></tbody>
+        <tbody id="${ATTENDANCE.records}"></tbody>
       </table>
-      <p id="records-empty" class="muted" hidden>Nobody was seen in this period.</p>
+      <p id="${ATTENDANCE.recordsEmpty}" class="muted" hidden>Nobody was seen in this period.</p>
       <h2>Corrections</h2>
       <table>
         <thead>
@@ -109,9 +123,9 @@ export function attendancePage(viewer: Viewer, today: string): string {
             <th>When</th>
           </tr>
         </thead>
-        <tbody id="corrections"></tbody>
+        <tbody id="${ATTENDANCE.corrections}"></tbody>
       </table>
-      <p id="corrections-empty" class="muted" hidden>No record in this period was corrected.</p>
+      <p id="${ATTENDANCE.correctionsEmpty}" class="muted" hidden>No record in this period was corrected.</p>
       ${viewer.role === 'admin' ? correctionForm(today) : html``}`,
   });
 }
@@ -120,37 +134,37 @@ export function attendancePage(viewer: Viewer, today: string): string {
 function correctionForm(today: string) {
   return html`<section>
     <h2>Correct a day</h2>
-    <form id="correct" class="row">
+    <form id="${ATTENDANCE.correct}" class="row">
       <div>
-        <label for="correct-person">Person</label
-        ><select id="correct-person" name="personId" required></select>
+        <label for="${ATTENDANCE.correctPerson}">Person</label
+        ><select id="${ATTENDANCE.correctPerson}" name="personId" required></select>
       </div>
       <div>
-        <label for="correct-day">Day</label
-        ><input id="correct-day" name="day" type="date" value="${today}" required />
+        <label for="${ATTENDANCE.correctDay}">Day</label
+        ><input id="${ATTENDANCE.correctDay}" name="day" type="date" value="${today}" required />
       </div>
       <div>
-        <label for="correct-present">Was</label>
-        <select id="correct-present" name="present">
+        <label for="${ATTENDANCE.correctPresent}">Was</label>
+        <select id="${ATTENDANCE.correctPresent}" name="present">
           <option value="true">present</option>
           <option value="false">absent</option>
         </select>
       </div>
       <div>
-        <label for="correct-in">Check-in</label
-        ><input id="correct-in" name="checkIn" type="time" value="09:00" />
+        <label for="${ATTENDANCE.correctIn}">Check-in</label
+        ><input id="${ATTENDANCE.correctIn}" name="checkIn" type="time" value="09:00" />
       </div>
       <div>
-        <label for="correct-out">Check-out</label
-        ><input id="correct-out" name="checkOut" type="time" value="17:00" />
+        <label for="${ATTENDANCE.correctOut}">Check-out</label
+        ><input id="${ATTENDANCE.correctOut}" name="checkOut" type="time" value="17:00" />
       </div>
       <div>
-        <label for="correct-reason">Reason</label
-        ><input id="correct-reason" name="reason" required maxlength="500" />
+        <label for="${ATTENDANCE.correctReason}">Reason</label
+        ><input id="${ATTENDANCE.correctReason}" name="reason" required maxlength="500" />
       </div>
       <button type="submit">Save correction</button>
     </form>
-    <p id="correct-state" role="status"></p>
+    <p id="${ATTENDANCE.correctState}" role="status"></p>
   </section>`;
 }
 
@@ -161,7 +175,7 @@ export function nodesPage(viewer: Viewer): string {
     current: '/nodes',
     script: 'nodes',
     body: html`<h1>Recognition nodes</h1>
-      <p id="nodes-error" class="error" role="alert" hidden></p>
+      <p id="${NODES.error}" class="error" role="alert" hidden></p>
       <table>
         <thead>
           <tr>
@@ -176,9 +190,9 @@ export function nodesPage(viewer: Viewer): string {
             <th>Last heartbeat</th>
           </tr>
         </thead>
-        <tbody id="nodes"></tbody>
+        <tbody id="${NODES.list}"></tbody>
       </table>
-      <p id="nodes-empty" class="muted" hidden>No recognition node is configured (RECOGNITION_SERVERS).</p>
+      <p id="${NODES.empty}" class="muted" hidden>No recognition node is configured (RECOGNITION_SERVERS).</p>
       <p class="muted">Refreshed every 2 seconds.</p>`,
   });
 }
@@ -190,8 +204,8 @@ export function livePage(viewer: Viewer): string {
     current: '/live',
     script: 'live',
     body: html`<h1>Live</h1>
-      <p id="live-state" class="muted" role="status">Connecting…</p>
-      <div id="cams" class="cams"></div>
-      <p id="cams-empty" class="muted" hidden>No camera has reported yet.</p>`,
+      <p id="${LIVE.state}" class="muted" role="status">Connecting…</p>
+      <div id="${LIVE.cams}" class="cams"></div>
+      <p id="${LIVE.empty}" class="muted" hidden>No camera has reported yet.</p>`,
   });
 }

@@ -3,6 +3,7 @@
  * may read a day's corrections (they explain the list); only administrators make them.
  */
 import { Router } from 'express';
+import type { CorrectionAnswer, CorrectionsAnswer } from './api-views.js';
 import { requireRole } from './auth.js';
 import { fields, invalid, optionalString, STORE_ID } from './body.js';
 import { parseDay, parsePage, single } from './query.js';
@@ -25,7 +26,7 @@ export function createCorrectionsRouter(deps: { corrections: CorrectionsPort }):
   router.get('/attendance/corrections', async (req, res) => {
     const dateText = single(req.query, 'date');
     const date = dateText === undefined ? undefined : parseDay(dateText, 'date');
-    res.json(await deps.corrections.day(date, parsePage(req.query)));
+    res.json((await deps.corrections.day(date, parsePage(req.query))) satisfies CorrectionsAnswer);
   });
 
   router.post('/attendance/corrections', requireRole('admin'), async (req, res) => {
@@ -48,7 +49,7 @@ export function createCorrectionsRouter(deps: { corrections: CorrectionsPort }):
         ? { ...request, present: true, checkIn: time(body, 'checkIn'), checkOut: time(body, 'checkOut') }
         : { ...request, present: false },
     );
-    res.status(201).json({ correction });
+    res.status(201).json({ correction } satisfies CorrectionAnswer);
   });
 
   return router;

@@ -12,6 +12,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { FrameMetadata } from '../core/index.js';
 import type { WebLogger } from './http-errors.js';
+import {
+  FRAME_LENGTH_BYTES,
+  LIVE_SOCKET_PATH,
+  SESSION_ENDED_CLOSE_CODE,
+  type LiveFrameHeader,
+  type LiveStatusMessage,
+} from './live-protocol.js';
 import type { NodeState, SessionUser } from './types.js';
 
 /** Which node a frame came from (the bridge clients' `NodeRef`). */
@@ -46,8 +53,7 @@ export interface LiveSession {
   sessionId: string;
 }
 
-/** WebSocket close code (application range) for a socket whose session ended; the page signs in again. */
-export const SESSION_ENDED_CLOSE_CODE = 4401;
+export { LIVE_SOCKET_PATH, SESSION_ENDED_CLOSE_CODE, type LiveFrameHeader };
 
 export interface LiveFeedOptions {
   /** How often open sockets' sessions are checked (expiry, a deleted user). @defaultValue 5000 */
@@ -60,8 +66,6 @@ export interface LiveFeedOptions {
   nameTtlMs?: number;
 }
 
-export const LIVE_SOCKET_PATH = '/live/socket';
-
 /** How often a backpressured viewer is looked at again. */
 const RETRY_MS = 50;
 
@@ -73,23 +77,13 @@ interface Viewer {
   retry: NodeJS.Timeout | undefined;
 }
 
-/** The JSON part of a frame message; the JPEG follows it. */
-export interface LiveFrameHeader {
-  type: 'frame';
-  key: string;
-  address: string;
-  nodeId: string | null;
-  metadata: FrameMetadata;
-  names: Record<string, string>;
-}
-
-/** A frame message: 4-byte big-endian header length, the JSON header, the JPEG. */
+/** A frame message (see `live-protocol.ts`, which the page decodes it with): length, JSON header, JPEG. */
 export function encodeLiveFrame(header: LiveFrameHeader, jpeg: Uint8Array): Buffer {
   const json = Buffer.from(JSON.stringify(header));
-  const out = Buffer.allocUnsafe(4 + json.length + jpeg.length);
+  const out = Buffer.allocUnsafe(FRAME_LENGTH_BYTES + json.length + jpeg.length);
   out.writeUInt32BE(json.length, 0);
-  json.copy(out, 4);
-  out.set(jpeg, 4 + json.length);
+  json.copy(out, FRAME_LENGTH_BYTES);
+  out.set(jpeg, FRAME_LENGTH_BYTES + json.length);
   return out;
 }
 
@@ -108,7 +102,7 @@ function statusMessage(nodes: readonly NodeState[]): string {
         online: camera.online,
       })),
     })),
-  });
+  } satisfies LiveStatusMessage);
 }
 
 export class LiveFeed {

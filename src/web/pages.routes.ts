@@ -4,15 +4,22 @@
  * scripts under `/assets`. Forms post urlencoded with the session's CSRF token in `_csrf`; scripts
  * send it in `X-CSRF-Token`. Signing out also ends the session's live-view sockets.
  */
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { fileURLToPath } from 'node:url';
+import express, {
+  Router,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import type passport from 'passport';
 import { ErrorCode, RollcallError, isRollcallError } from '../core/index.js';
 import { MAX_NAME_LENGTH } from '../store/index.js';
 import { settingsPage, unknownFacesPage, usersPage } from './admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage } from './app-pages.js';
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
-import { CLIENT_SCRIPTS } from './client-scripts.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
+import { PAGE_SCRIPTS } from './page-ids.js';
 import { dashboardPage, loginPage, setupPage, type Viewer } from './pages.js';
 import { MIN_PASSWORD_LENGTH, hashPassword, passwordProblem } from '../shared/index.js';
 import type { UsersPort } from './types.js';
@@ -46,15 +53,25 @@ function isJson(req: Request): boolean {
   return req.is('application/json') === 'application/json';
 }
 
+/** The pages' bundles, built by `scripts/build-frontend.ts` next to this module (`dist/src/web/assets`). */
+const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
+
 /**
- * `GET /assets/NAME.js`: a page's script. The scripts hold no data, only code: open, so the sign-in
- * redirect never lands on one, and served ahead of the session (no Redis or store round trip).
+ * `GET /assets/NAME.js`: a page's script, for the names in `PAGE_SCRIPTS` only. The scripts hold no
+ * data, only code: open, so the sign-in redirect never lands on one, and served ahead of the session
+ * (no Redis or store round trip). The names carry no content hash, so browsers revalidate each time
+ * (`no-cache`) and get a 304 from the ETag while the build is unchanged.
  */
-export function serveClientScript(req: Request<{ name: string }>, res: Response): void {
+export function serveClientScript(req: Request<{ name: string }>, res: Response, next: NextFunction): void {
   const name = req.params.name;
-  const source = Object.hasOwn(CLIENT_SCRIPTS, name) ? CLIENT_SCRIPTS[name] : undefined;
-  if (source === undefined) throw new RollcallError(ErrorCode.NotFound, 'no such script');
-  res.type('text/javascript; charset=utf-8').set('Cache-Control', 'no-cache').send(source);
+  if (!(PAGE_SCRIPTS as readonly string[]).includes(name)) {
+    throw new RollcallError(ErrorCode.NotFound, 'no such script');
+  }
+  res.type('text/javascript; charset=utf-8');
+  res.sendFile(`${name}.js`, { root: ASSETS_DIR, headers: { 'Cache-Control': 'no-cache' } }, (error) => {
+    // A bundle missing from a build that names it: the build is broken, not the request.
+    if (error) next(error);
+  });
 }
 
 export function createPagesRouter(deps: PagesDeps): Router {

@@ -1,10 +1,11 @@
 /**
  * Server-rendered pages: the shared layout (navigation that hides admin pages from viewers),
  * sign-in, one-time setup and the dashboard. Every value that reaches the HTML goes through
- * {@link escapeHtml}; there is no inline script (scripts are served from `/assets`), so the default
+ * {@link escapeHtml}; there is no inline script (scripts are bundled modules served from `/assets`), so the default
  * CSP holds.
  */
 import type { UserRole } from '../store/index.js';
+import type { PageScript } from './page-ids.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -76,7 +77,7 @@ export const NAV_PAGES = [
 function page(
   title: string,
   body: Html,
-  options: { viewer?: Viewer; current?: string; script?: string } = {},
+  options: { viewer?: Viewer; current?: string; script?: PageScript } = {},
 ): string {
   const { viewer } = options;
   return `<!doctype html>${
@@ -89,7 +90,7 @@ function page(
         <style>
           ${new Html(STYLE)}
         </style>
-        ${options.script === undefined ? '' : html`<script src="/assets/${options.script}.js" defer></script>`}
+        ${options.script === undefined ? '' : html`<script type="module" src="/assets/${options.script}.js"></script>`}
       </head>
       <body class="${viewer === undefined ? '' : 'wide'}">
         ${viewer === undefined ? '' : navigation(viewer, options.current)} ${body}
@@ -120,7 +121,7 @@ export function appPage(options: {
   viewer: Viewer;
   current: string;
   body: Html;
-  script?: string;
+  script?: PageScript;
 }): string {
   return page(options.title, options.body, {
     viewer: options.viewer,

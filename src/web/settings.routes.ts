@@ -5,18 +5,22 @@
  * strangers named they predict.
  */
 import { Router } from 'express';
+import type { SettingsAnswer, SettingsSavedAnswer } from './api-views.js';
 import type { SettingsPort } from './types.js';
 
 export function createSettingsRouter(deps: { settings: SettingsPort }): Router {
   const router = Router();
 
   router.get('/settings', async (_req, res) => {
-    res.json({ settings: deps.settings.current(), calibration: await deps.settings.calibration() });
+    res.json({
+      settings: deps.settings.current(),
+      calibration: await deps.settings.calibration(),
+    } satisfies SettingsAnswer);
   });
 
   router.put('/settings', async (req, res) => {
     const saved = await deps.settings.update(req.body);
-    res.json({ ...saved, calibration: await deps.settings.calibration() });
+    res.json({ ...saved, calibration: await deps.settings.calibration() } satisfies SettingsSavedAnswer);
   });
 
   return router;

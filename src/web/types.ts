@@ -3,9 +3,13 @@
  * request and session types.
  */
 import type { NodeState } from '../bridge/index.js';
-import type { JobQueue } from '../queues/index.js';
+import type { JobName, JobQueue, JobResults, JobView } from '../queues/index.js';
 import type {
   AttendanceCorrectionService,
+  AttendanceRecordView,
+  CorrectionView,
+  NodeView,
+  ReviewedFace,
   AttendanceReportService,
   EventLogService,
   NodeStatusService,
@@ -17,6 +21,7 @@ import type {
   UserService,
 } from '../services/index.js';
 import type { Person, UserRole } from '../store/index.js';
+import type * as Views from './api-views.js';
 
 /** The part of `EnrollmentService` the web node calls. */
 export interface EnrollmentPort {
@@ -82,6 +87,24 @@ export interface SessionUser {
 }
 
 export type { NodeState, RollcallSettings };
+
+/**
+ * Compile-time proof that the services' own views still are what the pages read (`api-views.ts`,
+ * which the browser program can load and the service files cannot): an error here names the view
+ * that drifted.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type ViewChecks = [
+  Holds<Same<AttendanceRecordView, Views.AttendanceRecordView>>,
+  Holds<Same<CorrectionView, Views.CorrectionView>>,
+  Holds<Same<RollcallSettings, Views.SettingsView>>,
+  Holds<Same<SettingsCalibration, Views.CalibrationView>>,
+  Holds<Same<ReviewedFace, Views.ReviewedFace>>,
+  Holds<Same<JobView, Views.JobAnswer>>,
+  Holds<NodeView extends Views.NodeView ? true : false>,
+  Holds<JobResults[typeof JobName.TrainPerson] extends Views.TrainingResult ? true : false>,
+];
 
 declare global {
   // Express's own types are declared in this namespace; merging into it is how they are extended.

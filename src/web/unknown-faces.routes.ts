@@ -3,6 +3,7 @@
  * crop for a person and answers the training job to follow; dismissing one closes it.
  */
 import { Router } from 'express';
+import type { AssignAnswer, UnknownFacesAnswer } from './api-views.js';
 import { fields, invalid, nameField, optionalString, routeId, STORE_ID } from './body.js';
 import { parseChoice, parsePage } from './query.js';
 import type { UnknownFacesPort } from './types.js';
@@ -14,7 +15,7 @@ export function createUnknownFacesRouter(deps: { unknownFaces: UnknownFacesPort 
   router.get('/unknown-faces', async (req, res) => {
     const status = parseChoice(req.query, 'status', ['open', 'assigned', 'dismissed'] as const);
     const page = await deps.unknownFaces.list({ ...parsePage(req.query), ...(status ? { status } : {}) });
-    res.json({ faces: page.items, nextOffset: page.nextOffset });
+    res.json({ faces: page.items, nextOffset: page.nextOffset } satisfies UnknownFacesAnswer);
   });
 
   router.get('/unknown-faces/:id/crop.jpg', async (req, res) => {
@@ -42,7 +43,7 @@ export function createUnknownFacesRouter(deps: { unknownFaces: UnknownFacesPort 
     res
       .status(202)
       .location(`/api/v1/jobs/${encodeURIComponent(jobId)}`)
-      .json({ face: { ...face, assignedPersonName: person.name }, person, jobId });
+      .json({ face: { ...face, assignedPersonName: person.name }, person, jobId } satisfies AssignAnswer);
   });
 
   router.post('/unknown-faces/:id/dismiss', async (req, res) => {

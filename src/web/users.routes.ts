@@ -6,6 +6,7 @@
 import { Router } from 'express';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import type { ApiToken, User, UserPatch } from '../store/index.js';
+import type { TokensAnswer, TokenView, UserAnswer, UsersAnswer, UserView } from './api-views.js';
 import { fields, invalid, nameField, optionalChoice, optionalString, routeId, STORE_ID } from './body.js';
 import { hashPassword, passwordProblem } from '../shared/index.js';
 import { parsePage } from './query.js';
@@ -13,7 +14,7 @@ import type { UsersPort } from './types.js';
 
 const ROLES = ['admin', 'viewer'] as const;
 
-function userView(user: User) {
+function userView(user: User): UserView {
   return {
     id: user.id,
     name: user.name,
@@ -23,7 +24,7 @@ function userView(user: User) {
   };
 }
 
-function tokenView(token: ApiToken) {
+function tokenView(token: ApiToken): TokenView {
   return {
     id: token.id,
     name: token.name,
@@ -47,7 +48,7 @@ export function createUsersRouter(deps: { users: UsersPort }): Router {
 
   router.get('/users', async (req, res) => {
     const page = await users.list(parsePage(req.query));
-    res.json({ users: page.items.map(userView), nextOffset: page.nextOffset });
+    res.json({ users: page.items.map(userView), nextOffset: page.nextOffset } satisfies UsersAnswer);
   });
 
   router.post('/users', async (req, res) => {
@@ -58,7 +59,7 @@ export function createUsersRouter(deps: { users: UsersPort }): Router {
     const secret = password(body);
     if (secret === undefined) throw invalid('password: the user needs a password');
     const user = await users.create({ name, role, passwordHash: await hashPassword(secret) });
-    res.status(201).json({ user: userView(user) });
+    res.status(201).json({ user: userView(user) } satisfies UserAnswer);
   });
 
   router.patch('/users/:id', async (req, res) => {
@@ -81,7 +82,7 @@ export function createUsersRouter(deps: { users: UsersPort }): Router {
 
   router.get('/users/:id/tokens', async (req, res) => {
     const user = await users.get(routeId(req, STORE_ID));
-    res.json({ tokens: (await users.listTokens(user.id)).map(tokenView) });
+    res.json({ tokens: (await users.listTokens(user.id)).map(tokenView) } satisfies TokensAnswer);
   });
 
   router.delete('/users/:id/tokens/:tokenId', async (req, res) => {

@@ -1,0 +1,49 @@
+/**
+ * Bundles the pages' scripts (`src/web/frontend/pages/NAME.ts`, one per name in `PAGE_SCRIPTS`) with
+ * esbuild into `dist/src/web/assets/NAME.js`, which the web node serves as `/assets/NAME.js`. Run by
+ * `npm run build` after `tsc` has type-checked them (esbuild only strips types).
+ *
+ * Each bundle stands alone (no shared chunks): seven small files, one request per page, and nothing
+ * to serve but the names the pages ask for. A bundle may take code only from the front end and the
+ * two pure modules it shares with the server; anything else is a mistake (a value import of server
+ * code) and fails the build.
+ */
+import { readdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { PAGE_SCRIPTS } from '../src/web/page-ids.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const frontend = join(root, 'src', 'web', 'frontend');
+const SHARED_WITH_SERVER = ['src/web/page-ids.ts', 'src/web/live-protocol.ts'];
+
+const pages = (await readdir(join(frontend, 'pages'))).filter((name) => name.endsWith('.ts'));
+const orphans = pages.filter((name) => !(PAGE_SCRIPTS as readonly string[]).includes(name.slice(0, -3)));
+if (orphans.length > 0) throw new Error(`build-frontend: pages not in PAGE_SCRIPTS: ${orphans.join(', ')}`);
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: PAGE_SCRIPTS.map((name) => ({ in: join(frontend, 'pages', `${name}.ts`), out: name })),
+  outdir: join(root, 'dist', 'src', 'web', 'assets'),
+  tsconfig: join(frontend, 'tsconfig.json'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  // Browsers from 2022 on: module scripts, optional chaining, top-level await are all native.
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const strays = Object.keys(result.metafile.inputs).filter(
+  (input) => !input.startsWith('src/web/frontend/') && !SHARED_WITH_SERVER.includes(input),
+);
+if (strays.length > 0) {
+  throw new Error(`build-frontend: the bundles took server code (use import type): ${strays.join(', ')}`);
+}
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  console.log(`${relative(root, join(root, file))}  ${(output.bytes / 1024).toFixed(1)} KiB`);
+}

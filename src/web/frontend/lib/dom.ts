@@ -1,0 +1,61 @@
+/**
+ * Building and finding elements. Server data reaches the page only through `textContent`,
+ * attributes and canvas text, never as HTML.
+ */
+
+export type Child = Node | string | number;
+
+/** An element with attributes (`class` sets the class name) and children (text or nodes). */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Readonly<Record<string, string>> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'class') node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : String(child));
+  return node;
+}
+
+/** The element with this id, or null; throws when it is there but of another kind. */
+export function maybeById<T extends Element>(id: string, kind: abstract new () => T): T | null {
+  const found = document.getElementById(id);
+  if (found === null) return null;
+  if (!(found instanceof kind)) throw new TypeError(`#${id} is a ${found.tagName}, not a ${kind.name}`);
+  return found;
+}
+
+/** The element with this id, of this kind; throws when the page has none (a page and script out of step). */
+export function byId<T extends Element>(id: string, kind: abstract new () => T): T {
+  const found = maybeById(id, kind);
+  if (found === null) throw new TypeError(`the page has no #${id}`);
+  return found;
+}
+
+/** An error's message, for the page. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Shows an error in the box with this id, or hides the box when `error` is null. */
+export function showError(id: string, error: unknown): void {
+  const box = document.getElementById(id);
+  if (!box) return;
+  box.textContent = error ? errorText(error) : '';
+  box.hidden = !error;
+}
+
+/** The local time of day of an ISO instant, or a dash when there is none. */
+export function clock(iso: string | null): string {
+  return iso
+    ? new Date(iso).toLocaleTimeString([], {
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+      })
+    : '—';
+}

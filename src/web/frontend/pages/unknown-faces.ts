@@ -1,0 +1,154 @@
+/**
+ * Unknown faces: the crops nobody could name, newest first; assign one to someone enrolled or a new
+ * name (with the training job's progress), or dismiss it; filtered by status.
+ */
+import type {
+  AssignAnswer,
+  PeopleAnswer,
+  ReviewedFace,
+  TrainingResult,
+  UnknownFacesAnswer,
+} from '../../api-views.js';
+import { UNKNOWN_FACES_IDS as ID } from '../../page-ids.js';
+import { allPages, api, json, watchJob } from '../lib/api.js';
+import { byId, el, errorText, showError } from '../lib/dom.js';
+
+type PersonView = PeopleAnswer['people'][number];
+
+const grid = byId(ID.faces, HTMLElement);
+const status = byId(ID.status, HTMLSelectElement);
+let people: PersonView[] = [];
+
+async function loadPeople(): Promise<void> {
+  people = await allPages<'people', PersonView>('/api/v1/people', 'people');
+  people.sort((a, b) => a.name.localeCompare(b.name));
+  byId(ID.peopleNames, HTMLDataListElement).replaceChildren(
+    ...people.map((p) => el('option', { value: p.name })),
+  );
+}
+
+function faceUrl(face: ReviewedFace, action: string): string {
+  return `/api/v1/unknown-faces/${encodeURIComponent(face.id)}/${action}`;
+}
+
+function faceCard(face: ReviewedFace): HTMLElement {
+  const when = new Date(face.at).toLocaleString();
+  const card = el(
+    'figure',
+    { class: 'face', 'data-face': face.id, 'data-status': face.status },
+    face.hasCrop
+      ? el('img', { src: faceUrl(face, 'crop.jpg'), alt: `unknown face seen ${when}` })
+      : el('p', { class: 'muted' }, '(picture no longer kept)'),
+    el('figcaption', {}, el('strong', {}, when), el('br'), `camera ${face.cameraId} on ${face.nodeId}`),
+  );
+  const state = el('p', { class: 'face-state', role: 'status' });
+  if (face.status === 'assigned')
+    state.textContent = `Assigned to ${face.assignedPersonName ?? 'a deleted person'}`;
+  if (face.status === 'dismissed') state.textContent = 'Dismissed';
+  card.append(state);
+  if (face.status !== 'open') return card;
+  const name = el('input', {
+    name: 'name',
+    list: ID.peopleNames,
+    placeholder: 'Who is this?',
+    required: '',
+    maxlength: '200',
+    'aria-label': 'name of the person',
+  });
+  const assignButton = el('button', { type: 'submit' }, 'Assign');
+  const assign = el('form', {}, name, assignButton);
+  const progress = el('progress', { max: '100', value: '0', hidden: '' });
+  const dismiss = el('button', { type: 'button', class: 'dismiss' }, 'Dismiss');
+  if (face.unconfirmed && face.candidate) {
+    // The camera held this face back: it came near someone enrolled without being sure enough.
+    const candidate = face.candidate;
+    const yes = el('button', { type: 'button', class: 'candidate-yes' }, `Yes, ${candidate.name}`);
+    yes.addEventListener('click', () => {
+      name.value = candidate.name;
+      assign.requestSubmit();
+    });
+    card.append(
+      el(
+        'p',
+        { class: 'candidate' },
+        `Not marked present: looks like ${candidate.name}, but not enough to be sure. Is it?`,
+      ),
+      yes,
+    );
+  }
+  card.append(assign, dismiss, progress);
+  assign.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const typed = name.value.trim();
+    // A name of someone enrolled adds the face to them; any other name enrolls a new person.
+    const known = people.find((p) => p.name.toLowerCase() === typed.toLowerCase());
+    const body = known ? { personId: known.id } : { name: typed };
+    assignButton.disabled = dismiss.disabled = true;
+    state.className = 'face-state';
+    state.textContent = 'Assigning…';
+    void (async () => {
+      try {
+        const { person, jobId } = await api<AssignAnswer>(faceUrl(face, 'assign'), json('POST', body));
+        assign.remove();
+        dismiss.remove();
+        for (const stale of card.querySelectorAll('.candidate, .candidate-yes')) stale.remove();
+        progress.hidden = false;
+        const job = await watchJob(jobId, (j) => {
+          progress.value = typeof j.progress === 'number' ? j.progress : 0;
+          state.textContent = `Training ${person.name}… (${j.state})`;
+        });
+        card.dataset.status = 'assigned';
+        if (job.state === 'completed') {
+          progress.value = 100;
+          state.className = 'face-state ok';
+          const lookalikes = (job.result as Partial<TrainingResult> | null)?.lookalikes ?? [];
+          state.textContent =
+            `Assigned to ${person.name}; trained.` +
+            lookalikes.map((l) => ` Warning: the face ${l.message.replace(/^[^:]*: /, '')}.`).join('');
+          if (lookalikes.length) state.className = 'face-state warning';
+        } else {
+          state.className = 'face-state error';
+          state.textContent = `Assigned to ${person.name}, but training refused the picture: ${job.failedReason ?? 'unknown reason'}`;
+        }
+        void loadPeople();
+      } catch (error) {
+        assignButton.disabled = dismiss.disabled = false;
+        state.className = 'face-state error';
+        state.textContent = errorText(error);
+      }
+    })();
+  });
+  dismiss.addEventListener('click', () => {
+    dismiss.disabled = true;
+    void (async () => {
+      try {
+        await api(faceUrl(face, 'dismiss'), { method: 'POST' });
+        card.remove();
+        byId(ID.empty, HTMLElement).hidden = grid.children.length > 0;
+      } catch (error) {
+        dismiss.disabled = false;
+        state.className = 'face-state error';
+        state.textContent = errorText(error);
+      }
+    })();
+  });
+  return card;
+}
+
+async function loadFaces(): Promise<void> {
+  try {
+    const { faces } = await api<UnknownFacesAnswer>(`/api/v1/unknown-faces?limit=200&status=${status.value}`);
+    grid.replaceChildren(...faces.map(faceCard));
+    byId(ID.empty, HTMLElement).hidden = faces.length > 0;
+    showError(ID.error, null);
+  } catch (error) {
+    showError(ID.error, error);
+  }
+}
+
+status.addEventListener('change', () => void loadFaces());
+loadPeople()
+  .catch((error: unknown) => {
+    showError(ID.error, error);
+  })
+  .finally(() => void loadFaces());

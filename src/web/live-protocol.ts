@@ -1,0 +1,55 @@
+/**
+ * The live socket's messages as both ends see them: the server (`live-feed.ts`) writes them, the
+ * Live page (`frontend/pages/live.ts`) reads them. Text messages are {@link LiveStatusMessage} JSON;
+ * binary ones are a frame: 4-byte big-endian header length, the JSON {@link LiveFrameHeader}, the
+ * JPEG. No Node API here: the browser bundles this file.
+ */
+import type { FrameMetadata } from '../core/events.js';
+
+export const LIVE_SOCKET_PATH = '/live/socket';
+
+/** WebSocket close code (application range) for a socket whose session ended; the page signs in again. */
+export const SESSION_ENDED_CLOSE_CODE = 4401;
+
+/** Bytes of the big-endian header length in front of every frame message. */
+export const FRAME_LENGTH_BYTES = 4;
+
+/** The JSON part of a frame message; the JPEG follows it. */
+export interface LiveFrameHeader {
+  type: 'frame';
+  /** `address|cameraId`, as in {@link LiveCameraStatus.key}. */
+  key: string;
+  address: string;
+  nodeId: string | null;
+  metadata: FrameMetadata;
+  /** Person id → name, for the faces in the frame that are named. */
+  names: Record<string, string>;
+}
+
+export interface LiveCameraStatus {
+  key: string;
+  cameraId: string;
+  fps: number;
+  latencyP95Ms: number | null;
+  online: boolean;
+}
+
+/** Sent every few seconds: each node, connected or not, with its cameras. */
+export interface LiveStatusMessage {
+  type: 'status';
+  nodes: { address: string; nodeId: string | null; connected: boolean; cameras: LiveCameraStatus[] }[];
+}
+
+/** A frame message's parts; throws on a message too short for the length it announces. */
+export function decodeLiveFrame(message: ArrayBuffer): {
+  header: LiveFrameHeader;
+  jpeg: Uint8Array<ArrayBuffer>;
+} {
+  const length = new DataView(message).getUint32(0);
+  if (FRAME_LENGTH_BYTES + length > message.byteLength) throw new RangeError('live frame: header cut short');
+  const json = new TextDecoder().decode(new Uint8Array(message, FRAME_LENGTH_BYTES, length));
+  return {
+    header: JSON.parse(json) as LiveFrameHeader,
+    jpeg: new Uint8Array(message, FRAME_LENGTH_BYTES + length),
+  };
+}

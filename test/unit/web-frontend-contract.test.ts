@@ -1,0 +1,86 @@
+/**
+ * The contract between the server and the pages' scripts, without a browser: every id a script looks
+ * for is on the page that loads it, each page loads its script as a module, and a frame the live
+ * feed encodes is the frame the Live page decodes.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { settingsPage, unknownFacesPage, usersPage } from '../../src/web/admin-pages.js';
+import { attendancePage, livePage, nodesPage, peoplePage } from '../../src/web/app-pages.js';
+import { encodeLiveFrame } from '../../src/web/live-feed.js';
+import { decodeLiveFrame, type LiveFrameHeader } from '../../src/web/live-protocol.js';
+import {
+  ATTENDANCE_IDS,
+  LIVE_IDS,
+  NODES_IDS,
+  PAGE_SCRIPTS,
+  PEOPLE_IDS,
+  SETTINGS_IDS,
+  UNKNOWN_FACES_IDS,
+  USERS_IDS,
+  type PageScript,
+} from '../../src/web/page-ids.js';
+import type { Viewer } from '../../src/web/pages.js';
+
+const admin: Viewer = { name: 'Ada', role: 'admin', csrfToken: 'token' };
+const pages: Record<PageScript, [html: string, ids: Record<string, string>]> = {
+  people: [peoplePage(admin), PEOPLE_IDS],
+  attendance: [attendancePage(admin, '2026-11-30'), ATTENDANCE_IDS],
+  nodes: [nodesPage(admin), NODES_IDS],
+  live: [livePage(admin), LIVE_IDS],
+  'unknown-faces': [unknownFacesPage(admin), UNKNOWN_FACES_IDS],
+  settings: [settingsPage(admin), SETTINGS_IDS],
+  users: [usersPage(admin), USERS_IDS],
+};
+
+describe('pages and their scripts', () => {
+  it('puts every id a script looks for on its page, once', () => {
+    assert.deepEqual(Object.keys(pages).sort(), [...PAGE_SCRIPTS].sort());
+    for (const [script, [html, ids]] of Object.entries(pages)) {
+      for (const id of Object.values(ids)) {
+        assert.equal(html.split(`id="${id}"`).length - 1, 1, `${script}: #${id}`);
+      }
+    }
+  });
+
+  it('loads each page script as a module from /assets', () => {
+    for (const [script, [html]] of Object.entries(pages)) {
+      assert.ok(html.includes(`<script type="module" src="/assets/${script}.js"></script>`), script);
+    }
+  });
+
+  it('decodes the frame the live feed encodes', () => {
+    const header: LiveFrameHeader = {
+      type: 'frame',
+      key: '127.0.0.1:7000|door',
+      address: '127.0.0.1:7000',
+      nodeId: 'node-1',
+      metadata: {
+        cameraId: 'door',
+        seq: 7,
+        capturedAt: 1_700_000_000_000,
+        width: 640,
+        height: 360,
+        faces: [
+          {
+            trackId: 't1',
+            box: { x: 1, y: 2, width: 30, height: 40 },
+            state: 'named',
+            personId: 'p1',
+            distance: 0.3,
+          },
+        ],
+        latencyMs: 42,
+      },
+      names: { p1: 'Zoë' },
+    };
+    const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xd9]);
+    const message = encodeLiveFrame(header, jpeg);
+    // A copy, as the browser receives it: a fresh ArrayBuffer holding the message alone.
+    const buffer = new Uint8Array(message).buffer;
+    const decoded = decodeLiveFrame(buffer);
+    assert.deepEqual(decoded.header, header);
+    assert.deepEqual([...decoded.jpeg], [...jpeg]);
+    assert.throws(() => decodeLiveFrame(buffer.slice(0, 10)), /header cut short/);
+  });
+});

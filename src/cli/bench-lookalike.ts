@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import {
   DESCRIPTOR_LENGTHS,
+  SAME_PERSON_LIMIT,
   thresholdsForGallery,
   type DescriptorModel,
   ENROLLMENT_GATES,
@@ -333,7 +334,13 @@ async function playThrough(
       nodeId: 'bench',
       cameraId: 'lookalike',
       thresholds,
-      tracker: { consensusFrames, evidence: rule, sightingIntervalMs: 3_600_000 },
+      // As a node tracks (a new face in a track's place starts over), with the rule compared.
+      tracker: {
+        consensusFrames,
+        otherFaceDistance: SAME_PERSON_LIMIT[pool.info.descriptorModel],
+        evidence: rule,
+        sightingIntervalMs: 3_600_000,
+      },
     },
   );
   const events: RecognitionEvent[] = [];

@@ -10,7 +10,7 @@
 import type { Config } from '../../config.js';
 import {
   DESCRIPTOR_LENGTHS,
-  evidenceModeFor,
+  trackingFor,
   thresholdsForGallery,
   Gallery,
   matchFace,
@@ -177,7 +177,7 @@ export async function runBench(config: Config, args: BenchArgs): Promise<BenchRe
         nodeId: 'bench',
         cameraId: 'bench',
         thresholds,
-        tracker: { consensusFrames: config.consensusFrames, evidence: evidenceModeFor(model) },
+        tracker: { consensusFrames: config.consensusFrames, ...trackingFor(model) },
       },
     );
     const namesFound = new Set<string>();

@@ -8,7 +8,7 @@ import type { Config } from '../../config.js';
 import {
   DESCRIPTOR_LENGTHS,
   ErrorCode,
-  evidenceModeFor,
+  trackingFor,
   Gallery,
   isRollcallError,
   type DescriptorModel,
@@ -117,7 +117,7 @@ export async function startRecognitionNode(
       tracker: {
         consensusFrames: config.consensusFrames,
         sightingIntervalMs: config.sightingIntervalS * 1000,
-        evidence: evidenceModeFor(descriptorModel),
+        ...trackingFor(descriptorModel),
       },
     },
   );

@@ -14,7 +14,7 @@ import type { FaceQuality } from './quality.js';
  */
 export const FULL_DETAIL_SIZE_PX = 112;
 /**
- * Laplacian variance at which a face counts as half sharp. The recognition gate refuses below 8;
+ * Laplacian variance at which a face counts as half sharp. The recognition gate refuses below 5;
  * clear webcam faces measure in the hundreds, so 50 separates soft from crisp.
  */
 export const HALF_SHARPNESS = 50;

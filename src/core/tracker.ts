@@ -6,7 +6,8 @@
  * frame nor a few lucky frames of a look-alike mark a stranger present. Pure: time comes in as an
  * argument, the judgement as a function.
  */
-import type { DescriptorModel } from './descriptor.js';
+import { SAME_PERSON_LIMIT } from './calibration.js';
+import { euclideanDistance, type DescriptorModel } from './descriptor.js';
 import { iou, type Box } from './geometry.js';
 import type { NearestPerson } from './matcher.js';
 import type { FaceQuality } from './quality.js';
@@ -87,6 +88,11 @@ export function evidenceModeFor(model: DescriptorModel): EvidenceMode {
   return model === 'fr-feature' ? 'pooled' : 'per-frame';
 }
 
+/** The tracker options that follow from the face model: how evidence is judged, when a face changed. */
+export function trackingFor(model: DescriptorModel): Pick<TrackerOptions, 'evidence' | 'otherFaceDistance'> {
+  return { evidence: evidenceModeFor(model), otherFaceDistance: SAME_PERSON_LIMIT[model] };
+}
+
 export interface TrackerOptions {
   /** Minimum overlap for a detection to continue a track. @defaultValue 0.3 */
   iouThreshold: number;
@@ -107,6 +113,13 @@ export interface TrackerOptions {
   gates: QualityGates;
   /** @defaultValue `pooled` */
   evidence: EvidenceMode;
+  /**
+   * A described frame this far from the track's evidence shows someone else: the box now holds
+   * another face (people following each other through a door stand where the last one stood), so
+   * the track forgets what it learnt and is judged again from that frame. A node sets the model's
+   * {@link SAME_PERSON_LIMIT} ({@link trackingFor}). @defaultValue Infinity (never)
+   */
+  otherFaceDistance: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -118,6 +131,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   sightingIntervalMs: 10_000,
   gates: RECOGNITION_GATES,
   evidence: 'pooled',
+  otherFaceDistance: Number.POSITIVE_INFINITY,
 };
 
 interface Track {
@@ -275,6 +289,11 @@ export class FaceTracker {
     // Too small, blurred or unsure a face: no evidence either way.
     if (qualityProblems(description.quality, this.#options.gates).length > 0) return undefined;
     const weight = qualityWeight(description.quality);
+    const known = track.evidence.descriptor();
+    if (known && euclideanDistance(known, description.descriptor) > this.#options.otherFaceDistance) {
+      // What the track learnt belongs to the face that left; this one starts from nothing.
+      reopen(track, { keepEvidence: false });
+    }
     if (track.state === 'named') {
       this.#recheckName(track, this.#pooledVerdict(track.recheckEvidence, description.descriptor, weight));
       return undefined;
@@ -392,6 +411,9 @@ function validateTrackerOptions(options: TrackerOptions): TrackerOptions {
   }
   if (!(iouThreshold > 0 && iouThreshold <= 1)) {
     throw new RangeError(`iouThreshold must be in (0, 1], got ${iouThreshold}`);
+  }
+  if (!(options.otherFaceDistance > 0)) {
+    throw new RangeError(`otherFaceDistance must be above 0, got ${options.otherFaceDistance}`);
   }
   if (!(EVIDENCE_MODES as readonly string[]).includes(evidence)) {
     throw new RangeError(`evidence must be "pooled" or "per-frame", got ${JSON.stringify(evidence)}`);

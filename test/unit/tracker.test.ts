@@ -298,7 +298,37 @@ describe('FaceTracker', () => {
     assert.equal(tracker.settledBoxes(700).length, 1, 'still named');
   });
 
+  it("judges a new face in a track's place afresh, without what it learnt of the face that left", () => {
+    // People following each other through a door: the next one stands where the last one stood.
+    const frames = (...axes: number[]): Observation[][] => axes.map((axis) => [seen(A, face(axis))]);
+    const otherFaceDistance = chord(60);
+    const annThenBob = frames(AXIS.ann, AXIS.ann, AXIS.ann, AXIS.bob, AXIS.bob, AXIS.bob);
+    assert.deepEqual(namesIn(play(trackerWith({ otherFaceDistance }), annThenBob)), ['ann', 'bob']);
+    assert.deepEqual(
+      namesIn(play(trackerWith(), annThenBob)),
+      ['ann'],
+      'without the rule, the name of the face that left holds for three re-checks',
+    );
+    const strangerThenAnn = frames(...Array<number>(5).fill(AXIS.stranger), AXIS.ann, AXIS.ann, AXIS.ann);
+    assert.deepEqual(namesIn(play(trackerWith({ otherFaceDistance }), strangerThenAnn)), ['ann']);
+    assert.deepEqual(
+      namesIn(play(trackerWith(), strangerThenAnn)),
+      [],
+      "without the rule, the stranger's evidence outweighs her",
+    );
+    // One face turning a little is still that face: no fresh start, no second name.
+    const wobble = [
+      face(AXIS.ann),
+      tilted(AXIS.ann, 30),
+      face(AXIS.ann),
+      tilted(AXIS.ann, 30),
+      face(AXIS.ann),
+    ];
+    assert.deepEqual(namesIn(play(trackerWith({ otherFaceDistance }), walkPast(wobble))), ['ann']);
+  });
+
   it('validates its options', () => {
+    assert.throws(() => trackerWith({ otherFaceDistance: 0 }), /otherFaceDistance/);
     assert.throws(() => trackerWith({ consensusFrames: 0 }), /consensusFrames/);
     assert.throws(() => trackerWith({ iouThreshold: 0 }), /iouThreshold/);
     assert.throws(() => trackerWith({ evidence: 'average' as 'pooled' }), /evidence/);

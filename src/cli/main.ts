@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DESCRIPTOR_MODELS, ErrorCode, isDescriptorModel, RollcallError } from '../core/index.js';
+import { runBackup, runRestore } from './backup.command.js';
 import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
 import { runCalibrate } from './calibrate.command.js';
@@ -59,6 +60,9 @@ Commands:
   user add NAME --role admin|viewer [--password-stdin]
                                             Create an account (the first admin comes from here)
   token create NAME                         Print a new API token for the user NAME (shown once)
+  backup FILE [--json]                      A consistent copy of DATA_DIR's database (and the
+                                            secrets a restored install needs) while Rollcall runs
+  restore FILE [--json]                     Restore a backup into an empty DATA_DIR
   help                                      Show this text
 
 Configuration comes from the environment and .env (see .env.example).`;
@@ -225,6 +229,19 @@ export async function main(argv: string[]): Promise<number> {
         throw usageError('user add needs exactly one NAME');
       if (values.role === undefined) throw usageError('user add needs --role admin|viewer');
       return runUserAdd(config, { name, role: values.role, passwordStdin: values['password-stdin'] });
+    }
+    case 'backup':
+    case 'restore': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean', default: false } },
+      });
+      const [file, ...extra] = positionals;
+      if (file === undefined || extra.length > 0) throw usageError(`${command} needs exactly one FILE`);
+      return command === 'backup'
+        ? runBackup(config, { file, json: values.json })
+        : runRestore(config, { file, json: values.json });
     }
     case 'token': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });

@@ -10,6 +10,13 @@ export { MongoStore, MONGO_SCHEMA_VERSION, type MongoStoreOptions } from './mong
 export { SqliteStore, SQLITE_FILE_NAME, type SqliteStoreOptions } from './sqlite.store.js';
 export { SCHEMA_VERSION } from './sqlite.migrations.js';
 export {
+  backupSqlite,
+  restoreSqlite,
+  type BackupOptions,
+  type BackupSummary,
+  type RestoreSummary,
+} from './sqlite-backup.js';
+export {
   MAX_EVENT_ID_LENGTH,
   MAX_HASH_LENGTH,
   MAX_JSON_BYTES,

@@ -113,6 +113,60 @@ describe('SqliteStore on disk', () => {
     }
   });
 
+  it('upgrades a file of the last release (schema 2) in place: people, descriptors, attendance, unknown faces, settings and accounts intact', async () => {
+    // The last release's schema, built from the migration history as that release applied it.
+    const dataDir = await tempDir('store');
+    const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+    migrate(db, () => new Date('2025-06-01T00:00:00Z'), MIGRATIONS.slice(0, 2));
+    const at = '2025-06-01T08:00:00.000Z';
+    const fr = Float32Array.from({ length: 512 }, (_, i) => Math.sin(i) / 16);
+    db.exec(`
+      INSERT INTO users (id, name, role, password_hash, created_at) VALUES ('u1', 'Ada Admin', 'admin', 'scrypt$x', '${at}');
+      INSERT INTO people (id, name, created_at, updated_at) VALUES ('p1', 'Grace', '${at}', '${at}');
+      INSERT INTO photos (id, person_id, file_name, byte_length, created_at, bytes) VALUES ('f1', 'p1', 'g.jpg', 3, '${at}', x'010203');
+      INSERT INTO events (id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at, box,
+          frame_width, frame_height, model, backend, received_at, crop)
+        VALUES ('e1', 'recognized', 'camera-pc', 'door', 't1', 'p1', 0.7, '{"match":1,"unknown":1.1}', 3, '${at}',
+          '{"x":1,"y":2,"width":90,"height":90}', 640, 480, 'm', 'wasm', '${at}', x'ffd8ffd9'),
+               ('e2', 'unknown', 'camera-pc', 'door', 't2', NULL, NULL, '{"match":1,"unknown":1.1}', NULL, '${at}',
+          '{"x":1,"y":2,"width":90,"height":90}', 640, 480, 'm', 'wasm', '${at}', x'ffd8ffd9');
+      INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id, last_camera_id,
+          node_id, event_count) VALUES ('p1', '2025-06-01', 'Grace', '${at}', '${at}', 'door', 'door', 'camera-pc', 1);
+      INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status) VALUES ('q1', 'e2', '${at}', 'door', 'camera-pc', 'open');
+      INSERT INTO settings (key, value, updated_at) VALUES ('web.settings', '{"strangerRateTarget":0.02}', '${at}');
+    `);
+    db.prepare(
+      "INSERT INTO descriptors (id, person_id, photo_id, model, created_at, descriptor) VALUES ('d1', 'p1', 'f1', 'fr-feature', ?, ?)",
+    ).run(at, Buffer.from(fr.buffer));
+    db.close();
+
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      assert.equal((await store.getPersonByName('Grace'))?.id, 'p1');
+      assert.deepEqual((await store.getGallery('fr-feature')).people[0]?.descriptors, [fr]);
+      assert.equal((await store.getAttendance('p1', '2025-06-01'))?.eventCount, 1);
+      assert.equal((await store.getEvent('e1'))?.personId, 'p1');
+      const face = await store.getUnknownFace('q1');
+      assert.deepEqual([face?.status, face?.unconfirmed, face?.candidate], ['open', false, null]);
+      assert.deepEqual((await store.getSetting('web.settings'))?.value, { strangerRateTarget: 0.02 });
+      assert.equal((await store.getUserByName('Ada Admin'))?.role, 'admin');
+    } finally {
+      await store.close();
+    }
+    const check = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+    try {
+      const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
+        version: number;
+      }[];
+      assert.deepEqual(
+        versions.map((v) => v.version),
+        [1, 2, 3],
+      );
+    } finally {
+      check.close();
+    }
+  });
+
   it('refuses a database written by a newer Rollcall, and leaves it untouched', async () => {
     const dataDir = await tempDir('store');
     await (await SqliteStore.open({ dataDir })).close();

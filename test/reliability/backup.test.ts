@@ -9,8 +9,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createStore, SQLITE_FILE_NAME, type Store } from '../../src/store/index.js';
 import { runCli } from '../support/cli.js';
+import { report } from '../support/rollcall-node.js';
 import { tempDir } from '../support/temp.js';
-import { makeEvent, UTC } from './store-contract/support.js';
+import { makeEvent, UTC } from '../integration/store-contract/support.js';
 
 async function allEventIds(store: Store): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -72,9 +73,13 @@ describe('rollcall backup and restore', () => {
       assert.equal((await restored.getPersonByName('Ada'))?.id, person.id);
       assert.equal((await restored.getAttendance(person.id, '2025-03-10'))?.personId, person.id);
       assert.deepEqual((await restored.getSetting('web.settings'))?.value, { strangerRateTarget: 0.001 });
-      console.log(
-        `BACKUP ${JSON.stringify({ eventsBefore: before.size, eventsDuringBackup: during, restoredEvents: ids.size, bytes: summary.bytes })}`,
-      );
+      report('backup mid-burst, restored', {
+        eventsBefore: before.size,
+        eventsDuringBackup: during,
+        restoredEvents: ids.size,
+        missing: missing.length,
+        backupBytes: summary.bytes,
+      });
     } finally {
       await restored.close();
     }

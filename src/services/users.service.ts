@@ -14,6 +14,13 @@ import type {
   User,
   UserPatch,
 } from '../store/index.js';
+import { generateApiToken, hashApiToken } from '../shared/index.js';
+
+/** A token just made: the secret is here this once; the store keeps only its hash. */
+export interface NewTokenResult {
+  token: ApiToken;
+  secret: string;
+}
 
 export class UserService {
   constructor(private readonly deps: { store: AccountsRepository }) {}
@@ -85,6 +92,24 @@ export class UserService {
       this.deps.store.deleteUser(id, { rule: keepAnAdmin(`deleting ${target.name}`) }),
     );
     return target;
+  }
+
+  /**
+   * Makes an API token that acts as the user, as `rollcall token create` does. The secret is
+   * answered once and never stored.
+   *
+   * @throws RollcallError `NOT_FOUND`, `STORE_CONFLICT` for a disabled user or a name the user's
+   *   tokens already have, `STORE_INVALID` for a bad name.
+   */
+  async createToken(userId: string, name: string): Promise<NewTokenResult> {
+    const user = await this.get(userId);
+    if (user.disabled) throw conflict(`the user ${user.name} is disabled`);
+    const secret = generateApiToken();
+    const token = await this.notFoundAsRequested(
+      userId,
+      this.deps.store.createApiToken({ userId, name, tokenHash: hashApiToken(secret) }),
+    );
+    return { token, secret };
   }
 
   listTokens(userId: string): Promise<ApiToken[]> {

@@ -169,6 +169,75 @@ export function usersPage(viewer: Viewer): string {
         </thead>
         <tbody id="${USERS.list}" data-me="${viewer.name}"></tbody>
       </table>
+      <section id="${USERS.reset}" hidden>
+        <h2>Reset the password of <span id="${USERS.resetWho}"></span></h2>
+        <form id="${USERS.resetForm}" class="row">
+          <div>
+            <label for="${USERS.resetPassword}"
+              >New password (at least ${MIN_PASSWORD_LENGTH} characters)</label
+            ><input
+              id="${USERS.resetPassword}"
+              name="password"
+              type="password"
+              autocomplete="new-password"
+              minlength="${MIN_PASSWORD_LENGTH}"
+              required
+            />
+          </div>
+          <div>
+            <label for="${USERS.resetConfirm}">New password again</label
+            ><input
+              id="${USERS.resetConfirm}"
+              name="confirm"
+              type="password"
+              autocomplete="new-password"
+              minlength="${MIN_PASSWORD_LENGTH}"
+              required
+            />
+          </div>
+          <button type="submit">Set password</button>
+          <button id="${USERS.resetCancel}" type="button">Cancel</button>
+        </form>
+      </section>
+      <p id="${USERS.resetState}" role="status"></p>
+      <section>
+        <h2>New API token</h2>
+        <p class="muted">
+          A token lets a script use the REST API as a user (<code>Authorization: Bearer TOKEN</code>), with
+          that user's role. Revoke it above when it is no longer needed.
+        </p>
+        <form id="${USERS.token}" class="row">
+          <div>
+            <label for="${USERS.tokenUser}">For</label>
+            <select id="${USERS.tokenUser}" name="user" required></select>
+          </div>
+          <div>
+            <label for="${USERS.tokenName}">Label (what it is for)</label
+            ><input id="${USERS.tokenName}" name="name" required maxlength="200" placeholder="door kiosk" />
+          </div>
+          <button type="submit">Create token</button>
+        </form>
+        <p id="${USERS.tokenState}" role="status"></p>
+        <div id="${USERS.newToken}" class="new-token" hidden>
+          <p class="warning" role="alert">
+            Copy this token now: it will not be shown again. Rollcall keeps only a fingerprint of it; if it is
+            lost, revoke it and create another.
+          </p>
+          <div class="row">
+            <input
+              id="${USERS.newTokenSecret}"
+              aria-label="the new token"
+              readonly
+              size="50"
+              autocomplete="off"
+              spellcheck="false"
+            />
+            <button id="${USERS.newTokenCopy}" type="button">Copy</button>
+            <button id="${USERS.newTokenDone}" type="button">Done, hide it</button>
+          </div>
+          <p id="${USERS.newTokenState}" role="status"></p>
+        </div>
+      </section>
       <section>
         <h2>Add a user</h2>
         <form id="${USERS.add}" class="row">

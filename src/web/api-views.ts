@@ -146,6 +146,15 @@ export interface UserAnswer {
 /** An API token as the API shows one: never its hash. */
 export type TokenView = Pick<ApiToken, 'id' | 'name' | 'createdAt' | 'lastUsedAt' | 'revoked'>;
 
+/**
+ * `POST /users/:id/tokens`: the new token, and its secret (send as `Authorization: Bearer SECRET`),
+ * answered this once only: the store keeps just its hash.
+ */
+export interface TokenCreatedAnswer {
+  token: TokenView;
+  secret: string;
+}
+
 /** `GET /users/:id/tokens`. */
 export interface TokensAnswer {
   tokens: TokenView[];

@@ -48,6 +48,10 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+function hasField(body: unknown, name: string): boolean {
+  return typeof body === 'object' && body !== null && Object.hasOwn(body, name);
+}
+
 /** Whether the client posted JSON (a script) rather than a form (a browser). */
 function isJson(req: Request): boolean {
   return req.is('application/json') === 'application/json';
@@ -158,12 +162,15 @@ export function createPagesRouter(deps: PagesDeps): Router {
     assertCsrf(req);
     const name = field(req.body, 'name').trim();
     const password = field(req.body, 'password');
+    // The form always sends the repeat; a script posting JSON may leave it out (as before it existed).
+    const repeat = isJson(req) && !hasField(req.body, 'confirm') ? password : field(req.body, 'confirm');
     const problem =
       name === ''
         ? 'name: the administrator needs a name'
         : Array.from(name).length > MAX_NAME_LENGTH
           ? `name: at most ${MAX_NAME_LENGTH} characters`
-          : passwordProblem(password);
+          : (passwordProblem(password) ??
+            (repeat === password ? null : 'confirm: the two passwords differ; type the same password twice'));
     if (problem !== null) {
       if (isJson(req)) throw new RollcallError(ErrorCode.RequestInvalid, problem);
       res

@@ -178,6 +178,15 @@ export function setupPage(options: {
           minlength="${options.minPasswordLength}"
           required
         />
+        <label for="confirm">Password again</label>
+        <input
+          id="confirm"
+          name="confirm"
+          type="password"
+          autocomplete="new-password"
+          minlength="${options.minPasswordLength}"
+          required
+        />
         <button type="submit">Create administrator</button>
       </form>`,
   );

@@ -63,6 +63,7 @@ export type UsersPort = Pick<
   | 'create'
   | 'update'
   | 'remove'
+  | 'createToken'
   | 'listTokens'
   | 'revokeToken'
 >;

@@ -6,7 +6,14 @@
 import { Router } from 'express';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import type { ApiToken, User, UserPatch } from '../store/index.js';
-import type { TokensAnswer, TokenView, UserAnswer, UsersAnswer, UserView } from './api-views.js';
+import type {
+  TokenCreatedAnswer,
+  TokensAnswer,
+  TokenView,
+  UserAnswer,
+  UsersAnswer,
+  UserView,
+} from './api-views.js';
 import { fields, invalid, nameField, optionalChoice, optionalString, routeId, STORE_ID } from './body.js';
 import { hashPassword, passwordProblem } from '../shared/index.js';
 import { parsePage } from './query.js';
@@ -78,6 +85,13 @@ export function createUsersRouter(deps: { users: UsersPort }): Router {
   router.delete('/users/:id', async (req, res) => {
     const deleted = await users.remove(routeId(req, STORE_ID), req.user?.id);
     res.json({ id: deleted.id, deleted: true });
+  });
+
+  router.post('/users/:id/tokens', async (req, res) => {
+    const id = routeId(req, STORE_ID);
+    const name = nameField(fields(req.body), 'name', 'the token');
+    const { token, secret } = await users.createToken(id, name);
+    res.status(201).json({ token: tokenView(token), secret } satisfies TokenCreatedAnswer);
   });
 
   router.get('/users/:id/tokens', async (req, res) => {

@@ -488,10 +488,14 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     await screenshot(page, '12-settings');
   });
 
-  it('adds a user, changes their role, and never offers to delete yourself', async () => {
+  it('adds a user, resets their password with a form, changes their role, and never offers to delete yourself', async () => {
     await page.goto(`${base}/users`);
-    await page.locator(`#users tr[data-user="${ADMIN.name}"]`).waitFor();
-    assert.equal(await page.locator(`#users tr[data-user="${ADMIN.name}"] button.danger`).isDisabled(), true);
+    const mine = page.locator(`#users tr[data-user="${ADMIN.name}"]`);
+    await mine.waitFor();
+    assert.equal(await mine.locator('button.danger').count(), 0, 'no live-looking Delete for yourself');
+    assert.equal(await mine.locator('button.delete-self').isDisabled(), true);
+    assert.equal(await mine.locator('button.delete-self').getAttribute('aria-disabled'), 'true');
+    assert.match(await mine.locator('.note').innerText(), /cannot delete your own account/);
     await page.fill('#new-name', 'Olive Office');
     await page.fill('#new-password', 'short');
     await page.fill('#new-password', 'olive password 1');
@@ -499,12 +503,72 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     const row = page.locator('#users tr[data-user="Olive Office"]');
     await row.waitFor();
     assert.match(await page.locator('#add-state').innerText(), /Olive Office can sign in now, as viewer/);
+
+    // Reset her password: a form asking twice, no prompt().
+    await row.locator('button.reset').click();
+    await page.locator('#reset-password').waitFor();
+    assert.equal(await page.locator('#reset-who').innerText(), 'Olive Office');
+    await page.fill('#reset-new', 'olive new password');
+    await page.fill('#reset-confirm', 'olive new passwort');
+    await page.click('#reset-form button[type=submit]');
+    await page.locator('#reset-state.error', { hasText: 'The two passwords differ' }).waitFor();
+    await page.fill('#reset-confirm', 'olive new password');
+    await page.click('#reset-form button[type=submit]');
+    await page
+      .locator('#reset-state.ok', { hasText: 'Olive Office signs in with the new password' })
+      .waitFor();
+    assert.equal(await page.locator('#reset-password').isHidden(), true);
+    const oliveContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const olivePage = await oliveContext.newPage();
+      olivePage.setDefaultTimeout(SEE_MS);
+      await signIn(olivePage, { name: 'Olive Office', password: 'olive new password' });
+      assert.match(await olivePage.locator('nav').innerText(), /Olive Office \(viewer\)/);
+    } finally {
+      await oliveContext.close();
+    }
+
     await row.locator('select.role').selectOption('admin');
     await until(async () => (await store.getUserByName('Olive Office'))?.role === 'admin');
+
+    // An API token for her, made in the page: shown once, with a warning and a copy button.
+    await row.locator('button.create-token').click();
+    await page.fill('#token-name', 'door kiosk');
+    await page.click('#add-token button[type=submit]');
+    await page.locator('#new-token').waitFor();
+    assert.match(await page.locator('#new-token .warning').innerText(), /will not be shown again/);
+    const secret = await page.inputValue('#new-token-secret');
+    assert.match(secret, /^rc_[A-Za-z0-9_-]{43}$/);
+    assert.match(
+      await page.locator('#token-state').innerText(),
+      /Token "door kiosk" created for Olive Office/,
+    );
+    await page.click('#new-token-copy');
+    await page.locator('#new-token-state', { hasText: /Copied|Ctrl\+C/ }).waitFor();
     await screenshot(page, '13-users');
+    const bearer = { authorization: `Bearer ${secret}` };
+    const people = await fetch(`${base}/api/v1/people`, { headers: bearer });
+    assert.equal(people.status, 200, 'the token works, as Olive (admin)');
+    await page.click('#new-token-done');
+    assert.equal(await page.locator('#new-token').isHidden(), true);
+    await page.reload();
+    const token = page.locator('#users tr[data-user="Olive Office"] [data-token="door kiosk"]');
+    await token.waitFor();
+    assert.doesNotMatch(await token.innerText(), /last used never/, 'its use is shown');
+    assert.ok(!(await page.content()).includes(secret), 'never shown again');
+    let question = '';
+    page.once('dialog', (dialog) => {
+      question = dialog.message();
+      void dialog.accept();
+    });
+    await token.locator('button.revoke').click();
+    await token.waitFor({ state: 'detached' });
+    assert.match(question, /Revoke the token "door kiosk" of Olive Office\?/);
+    assert.equal((await fetch(`${base}/api/v1/people`, { headers: bearer })).status, 401);
+
     page.once('dialog', (dialog) => void dialog.accept());
-    await row.locator('button.danger').click();
-    await row.waitFor({ state: 'detached' });
+    await page.locator('#users tr[data-user="Olive Office"] button.danger').click();
+    await page.locator('#users tr[data-user="Olive Office"]').waitFor({ state: 'detached' });
     assert.equal(await store.getUserByName('Olive Office'), null);
   });
 

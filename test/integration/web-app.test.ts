@@ -216,10 +216,53 @@ describe('web node over HTTP', () => {
       403,
       'CSRF_INVALID',
     );
-    const short = await browser.postForm('/setup', { name: ADMIN.name, password: 'short', _csrf });
+    const form = await (await browser.fetch('/setup')).text();
+    assert.match(
+      form,
+      /<label for="confirm">Password again<\/label>/,
+      'the form asks for the password twice',
+    );
+    const short = await browser.postForm('/setup', {
+      name: ADMIN.name,
+      password: 'short',
+      confirm: 'short',
+      _csrf,
+    });
     assert.equal(short.status, 400);
     assert.match(await short.text(), /at least 10 characters/);
-    const done = await browser.postForm('/setup', { name: ADMIN.name, password: ADMIN.password, _csrf });
+    for (const confirm of [undefined, '', `${ADMIN.password}!`]) {
+      const differ = await browser.postForm('/setup', {
+        name: ADMIN.name,
+        password: ADMIN.password,
+        ...(confirm === undefined ? {} : { confirm }),
+        _csrf,
+      });
+      assert.equal(differ.status, 400, `confirm ${String(confirm)}`);
+      const page = await differ.text();
+      assert.match(page, /confirm: the two passwords differ/);
+      assert.match(page, /value="Ada Admin"/, 'the name typed is kept');
+    }
+    await errorBody(
+      await browser.fetch('/setup', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: ADMIN.name,
+          password: ADMIN.password,
+          confirm: 'something else',
+          _csrf,
+        }),
+      }),
+      400,
+      'REQUEST_INVALID',
+    );
+    assert.equal(await store.getUserByName(ADMIN.name), null, 'no account made from a mismatch');
+    const done = await browser.postForm('/setup', {
+      name: ADMIN.name,
+      password: ADMIN.password,
+      confirm: ADMIN.password,
+      _csrf,
+    });
     assert.equal(done.status, 303);
     const page = await browser.fetch('/', { headers: { accept: 'text/html' } });
     assert.equal(page.status, 200);
@@ -1075,6 +1118,101 @@ describe('web node over HTTP', () => {
       // Her session ends with her account.
       await errorBody(await again.fetch('/api/v1/session'), 401, 'UNAUTHENTICATED');
       await errorBody(await sendJson('DELETE', `/api/v1/users/${dora.id}`, {}), 404, 'NOT_FOUND');
+    });
+
+    it('creates API tokens in the API: the secret answered once, listed without it, revocable', async () => {
+      const me = await store.getUserByName(ADMIN.name);
+      assert.ok(me);
+      const otto = await store.createUser({
+        name: 'Otto',
+        role: 'viewer',
+        passwordHash: await hashPassword('otto password 1'),
+      });
+      const tokensUrl = `/api/v1/users/${otto.id}/tokens`;
+
+      const created = await sendJson('POST', tokensUrl, { name: '  door kiosk ' });
+      assert.equal(created.status, 201);
+      const body = (await created.json()) as {
+        token: Record<string, unknown> & { id: string };
+        secret: string;
+      };
+      assert.deepEqual(Object.keys(body.token).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'revoked']);
+      assert.equal(body.token.name, 'door kiosk');
+      assert.equal(body.token.lastUsedAt, null);
+      assert.match(body.secret, /^rc_[A-Za-z0-9_-]{43}$/);
+      const stored = (await store.listApiTokens(otto.id))[0];
+      assert.equal(stored?.tokenHash, hashApiToken(body.secret), 'only the hash is stored');
+
+      // The token acts as Otto: a viewer sees attendance, not people.
+      const bearer = { authorization: `Bearer ${body.secret}` };
+      assert.equal((await fetch(`${base}/api/v1/attendance`, { headers: bearer })).status, 200);
+      await errorBody(await fetch(`${base}/api/v1/people`, { headers: bearer }), 403, 'FORBIDDEN');
+
+      const listed = await admin.fetch(tokensUrl);
+      assert.equal(listed.status, 200);
+      const listText = await listed.text();
+      assert.ok(!listText.includes(body.secret), 'the list never shows the secret');
+      assert.ok(!listText.includes(hashApiToken(body.secret)), 'nor its hash');
+      const { tokens } = JSON.parse(listText) as {
+        tokens: { id: string; name: string; lastUsedAt: string | null }[];
+      };
+      assert.deepEqual(
+        tokens.map((t) => [t.id, t.name]),
+        [[body.token.id, 'door kiosk']],
+      );
+      assert.notEqual(tokens[0]?.lastUsedAt, null, 'last use recorded');
+
+      const refusals: [string, unknown, number, string, RegExp][] = [
+        [tokensUrl, {}, 400, 'REQUEST_INVALID', /^name: the token needs a name/],
+        [tokensUrl, { name: 'DOOR KIOSK' }, 409, 'STORE_CONFLICT', /already has a token named/],
+        ['/api/v1/users/nobody/tokens', { name: 'x' }, 404, 'NOT_FOUND', /no user with id nobody/],
+      ];
+      for (const [url, payload, status, code, message] of refusals) {
+        assert.match((await errorBody(await sendJson('POST', url, payload), status, code)).message, message);
+      }
+
+      // Admin only: a viewer, by session or by token, cannot make or see tokens.
+      const viewer = new Browser(base);
+      const viewerCsrf = await viewer.signIn(VIEWER.name, VIEWER.password);
+      await errorBody(
+        await viewer.fetch(tokensUrl, {
+          method: 'POST',
+          headers: { 'x-csrf-token': viewerCsrf, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'sneaky' }),
+        }),
+        403,
+        'FORBIDDEN',
+      );
+      await errorBody(await viewer.fetch(tokensUrl), 403, 'FORBIDDEN');
+      await errorBody(
+        await fetch(`${base}${tokensUrl}`, {
+          method: 'POST',
+          headers: { ...bearer, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'self-made' }),
+        }),
+        403,
+        'FORBIDDEN',
+      );
+      assert.equal((await store.listApiTokens(otto.id)).length, 1);
+
+      // Another user's token id is not found under this user.
+      await errorBody(
+        await sendJson('DELETE', `/api/v1/users/${me.id}/tokens/${body.token.id}`, {}),
+        404,
+        'NOT_FOUND',
+      );
+      const revoked = await sendJson('DELETE', `${tokensUrl}/${body.token.id}`, {});
+      assert.equal(revoked.status, 200);
+      assert.equal(((await revoked.json()) as { token: { revoked: boolean } }).token.revoked, true);
+      await errorBody(await fetch(`${base}/api/v1/attendance`, { headers: bearer }), 401, 'UNAUTHENTICATED');
+
+      await store.updateUser(otto.id, { disabled: true });
+      assert.match(
+        (await errorBody(await sendJson('POST', tokensUrl, { name: 'later' }), 409, 'STORE_CONFLICT'))
+          .message,
+        /Otto is disabled/,
+      );
+      await store.deleteUser(otto.id);
     });
 
     it('corrects attendance by hand with a reason, shown in the list and the CSV', async () => {

@@ -897,16 +897,25 @@ describe('web node over HTTP', () => {
     it('validates and saves settings, and applies retention at once', async () => {
       const initial = (await (await admin.fetch('/api/v1/settings')).json()) as { settings: unknown };
       assert.deepEqual(initial.settings, SETTINGS);
+      // Each field is named by its label on the Settings page, in words an administrator knows.
       const refusals: [unknown, RegExp][] = [
         [
           { matchThreshold: 0.7, unknownThreshold: 0.6 },
-          /^unknownThreshold: must be at least the match threshold/,
+          /^Unknown from: must be at least the match distance \(0\.7\)$/,
         ],
-        [{ timeZone: 'Mars/Olympus' }, /^timeZone: must be an IANA time zone/],
-        [{ consensusFrames: 2.5 }, /^consensusFrames: /],
-        [{ consensusFrames: '3' }, /^consensusFrames: must be a number/],
-        [{ retentionDays: 0 }, /^retentionDays: must be at least 1 day/],
-        [{ colour: 'blue' }, /^colour: not a setting/],
+        [{ matchThreshold: null }, /^Match distance: fill in both distances, or leave both empty/],
+        [{ timeZone: 'Mars/Olympus' }, /^Time zone: is not a time zone: pick one from the list/],
+        [{ timeZone: 42 }, /^Time zone: must be text$/],
+        [{ consensusFrames: 2.5 }, /^Frames that must agree: must be a whole number$/],
+        [{ consensusFrames: '3' }, /^Frames that must agree: must be a number$/],
+        [{ unknownThreshold: 'far' }, /^Unknown from: must be a number, or empty$/],
+        [{ strangerRateTarget: 0 }, /^Stranger rate: must be at least 0\.0001 \(0\.01%/],
+        [{ retentionDays: 0 }, /^Days to keep face pictures: must be at least 1 day$/],
+        [
+          { retentionDays: 0, sightingIntervalS: 0 },
+          /^Seconds between sightings: must be at least 1 second; Days to keep face pictures: must be at least 1 day$/,
+        ],
+        [{ colour: 'blue' }, /^colour: not a setting Rollcall knows$/],
         // A bare JSON value is not an object of settings; the JSON parser refuses it.
         ['0.5', /not valid JSON/],
         [[1], /JSON object/],
@@ -949,6 +958,31 @@ describe('web node over HTTP', () => {
       assert.equal(await store.getUnknownFaceCrop(stale.face.id), null);
       await sendJson('PUT', '/api/v1/settings', SETTINGS);
       assert.deepEqual(settings.current(), SETTINGS);
+    });
+
+    it('puts the defaults back on reset, over whatever was saved, and refuses a reset without the CSRF token', async () => {
+      const changed = await sendJson('PUT', '/api/v1/settings', {
+        matchThreshold: null,
+        unknownThreshold: null,
+        strangerRateTarget: 0.002,
+        timeZone: 'Europe/Berlin',
+        retentionDays: 7,
+      });
+      assert.equal(changed.status, 200);
+      assert.equal(settings.current().timeZone, 'Europe/Berlin');
+      const forged = await admin.fetch('/api/v1/settings/reset', { method: 'POST' });
+      await errorBody(forged, 403, 'CSRF_INVALID');
+      assert.equal(settings.current().timeZone, 'Europe/Berlin', 'a refused reset changes nothing');
+
+      const reset = await sendJson('POST', '/api/v1/settings/reset', {});
+      assert.equal(reset.status, 200);
+      assert.deepEqual(await reset.json(), { settings: SETTINGS, pushedTo: 0, calibration: null });
+      assert.deepEqual(settings.current(), SETTINGS);
+      assert.deepEqual((await store.getSetting('web.settings'))?.value, SETTINGS);
+      assert.deepEqual(
+        ((await (await admin.fetch('/api/v1/settings')).json()) as { settings: unknown }).settings,
+        SETTINGS,
+      );
     });
 
     it('manages users: add, change role, reset password, delete, tokens; never zero admins or oneself', async () => {

@@ -765,7 +765,12 @@ describe('web node over HTTP', () => {
     it('serves Bull Board to administrators and refuses cross-site changes to it', async () => {
       const page = await admin.fetch('/admin/queues', { headers: { accept: 'text/html' } });
       assert.equal(page.status, 200);
-      assert.match(await page.text(), /<div id="root">/);
+      const html = await page.text();
+      assert.match(html, /<div id="root">/);
+      // Offline: no Google Fonts (nor any other host) in the page, and the browser may not fetch any.
+      assert.doesNotMatch(html, /fonts\.googleapis|(href|src)="(https?:)?\/\//);
+      assert.match(page.headers.get('content-security-policy') ?? '', /font-src 'self' data:;/);
+      assert.match(html, /"miscLinks":\[\{"text":"Back to Rollcall","url":"\/"\}\]/);
       const api = await admin.fetch('/admin/queues/api/queues');
       assert.equal(api.status, 200);
       assert.match(await api.text(), /rollcall/);

@@ -38,14 +38,15 @@ export function unknownFacesPage(viewer: Viewer): string {
 
 /**
  * The time zones this server accepts (`Intl.supportedValuesOf`, what the settings' check allows), as
- * `<optgroup>`s by region, cities by name: a `<select>` finds one as its name is typed. UTC first;
- * Node lists it under no region.
+ * `<optgroup>`s by region: a `<select>` finds a city as its name is typed. UTC first: the runtime
+ * lists it under no region.
  */
 function timeZoneOptions(): Html[] {
   const regions = new Map<string, Html[]>();
   for (const zone of Intl.supportedValuesOf('timeZone')) {
     const [region = zone, ...place] = zone.split('/');
-    const label = place.length === 0 ? zone : place.join(' / ').replaceAll('_', ' ');
+    // The city first, so typing its name finds it; the region still shows once chosen.
+    const label = place.length === 0 ? zone : `${place.join(' / ').replaceAll('_', ' ')} (${region})`;
     const options = regions.get(region) ?? [];
     options.push(html`<option value="${zone}">${label}</option>`);
     regions.set(region, options);
@@ -165,7 +166,7 @@ export function settingsPage(viewer: Viewer): string {
             ${timeZoneOptions()}
           </select>
           <label for="${SETTINGS.retentionDays}"
-            >${label.retentionDays} (face pictures of events and unknown faces nobody reviewed)</label
+            >${label.retentionDays} (of events, and of unknown faces nobody reviewed)</label
           >
           <input
             id="${SETTINGS.retentionDays}"

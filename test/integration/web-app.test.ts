@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'bullmq';
 import { ErrorCode } from '../../src/core/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { SqliteStore, type Person, type Store } from '../../src/store/index.js';
@@ -781,6 +782,41 @@ describe('web node over HTTP', () => {
         headers: { origin: 'http://evil.example' },
       });
       await errorBody(foreign, 403, 'CSRF_INVALID');
+    });
+
+    it("leaves a failed job's stack trace out of Bull Board, which shows why it failed instead", async () => {
+      const { queue } = jobs;
+      // Taken first (lifo) by a worker that only takes it, and failed by hand as a handler would.
+      const added = await queue.add('stack-trace-probe', {}, { lifo: true });
+      const worker = new Worker(queue.name, null, {
+        connection: queue.opts.connection,
+        prefix: queue.opts.prefix,
+        autorun: false,
+      });
+      try {
+        const token = randomUUID();
+        const job = await worker.getNextJob(token);
+        assert.equal(job?.id, added.id);
+        await job?.moveToFailed(new Error('the photo shows no face'), token);
+      } finally {
+        await worker.close();
+      }
+      try {
+        const failed = await queue.getJob(added.id ?? '');
+        assert.ok((failed?.stacktrace?.length ?? 0) > 0, 'BullMQ kept a stack trace to hide');
+        const one = await admin.fetch(`/admin/queues/api/queues/rollcall/${added.id ?? ''}`);
+        assert.equal(one.status, 200);
+        const { job } = (await one.json()) as { job: { stacktrace: unknown; failedReason: string } };
+        assert.deepEqual(job.stacktrace, []);
+        assert.equal(job.failedReason, 'the photo shows no face');
+        const list = await admin.fetch('/admin/queues/api/queues?activeQueue=rollcall&status=failed');
+        assert.equal(list.status, 200);
+        const text = await list.text();
+        assert.match(text, /the photo shows no face/);
+        assert.doesNotMatch(text, /\bat .*\.js:\d+/, 'no stack frame in the queue list');
+      } finally {
+        await queue.remove(added.id ?? '');
+      }
     });
 
     function sendJson(method: string, url: string, body: unknown): Promise<Response> {

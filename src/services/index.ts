@@ -41,6 +41,7 @@ export { ReembedTrigger, type ReembedTriggerDeps } from './reembed-trigger.servi
 export {
   DEFAULT_RETENTION_DAYS,
   SETTINGS_KEY,
+  SETTING_LABELS,
   SettingsService,
   settingsFromConfig,
   settingsSchema,

@@ -102,15 +102,30 @@ export function settingsFromConfig(
 export const SETTINGS_KEY = 'web.settings';
 
 /**
+ * Each setting's name as the Settings page labels it. Errors name a field by its label, so the page
+ * and the API say the same thing in words a school administrator knows.
+ */
+export const SETTING_LABELS = {
+  strangerRateTarget: 'Stranger rate',
+  matchThreshold: 'Match distance',
+  unknownThreshold: 'Unknown from',
+  consensusFrames: 'Frames that must agree',
+  sightingIntervalS: 'Seconds between sightings',
+  timeZone: 'Time zone',
+  retentionDays: 'Days to keep face pictures',
+} as const satisfies Record<keyof RollcallSettings, string>;
+
+/**
  * Within what the bridge protocol and `config.ts` accept; thresholds are kept to 0.1–1.5, where
- * distances between face descriptors still tell people apart.
+ * distances between face descriptors still tell people apart. Messages follow the field's label
+ * (see {@link problem}).
  */
 export const settingsSchema = z
   .object({
     strangerRateTarget: z
       .number()
-      .min(0.0001, 'must be at least 0.0001 (one stranger in ten thousand)')
-      .max(0.5, 'must be at most 0.5'),
+      .min(0.0001, 'must be at least 0.0001 (0.01%, one stranger in ten thousand)')
+      .max(0.5, 'must be at most 0.5 (50%, one stranger in two)'),
     matchThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5').nullable(),
     unknownThreshold: z.number().min(0.1, 'must be at least 0.1').max(1.5, 'must be at most 1.5').nullable(),
     consensusFrames: z
@@ -121,20 +136,34 @@ export const settingsSchema = z
       .int('must be a whole number of seconds')
       .min(1, 'must be at least 1 second')
       .max(86_400, 'must be at most 86400 seconds (a day)'),
-    timeZone: z.string().max(100).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+    timeZone: z
+      .string()
+      .max(100, 'is not a time zone: pick one from the list, such as Europe/Berlin')
+      .refine(isTimeZone, 'is not a time zone: pick one from the list, such as Europe/Berlin'),
     retentionDays: z
       .int('must be a whole number of days')
       .min(1, 'must be at least 1 day')
-      .max(3650, 'must be at most 3650 days'),
+      .max(3650, 'must be at most 3650 days (ten years)'),
   })
   .strict()
-  .refine((s) => (s.matchThreshold === null) === (s.unknownThreshold === null), {
-    message: 'set both thresholds by hand, or neither (null) to calibrate them from the target',
-    path: ['unknownThreshold'],
-  })
-  .refine((s) => s.unknownThreshold === null || s.unknownThreshold >= (s.matchThreshold ?? 0), {
-    message: 'must be at least the match threshold',
-    path: ['unknownThreshold'],
+  .superRefine((s, ctx) => {
+    if ((s.matchThreshold === null) !== (s.unknownThreshold === null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [s.matchThreshold === null ? 'matchThreshold' : 'unknownThreshold'],
+        message: `fill in both distances, or leave both empty to calibrate them from the stranger rate`,
+      });
+    } else if (
+      s.matchThreshold !== null &&
+      s.unknownThreshold !== null &&
+      s.unknownThreshold < s.matchThreshold
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unknownThreshold'],
+        message: `must be at least the match distance (${s.matchThreshold})`,
+      });
+    }
   });
 
 /**
@@ -149,13 +178,29 @@ function withoutPreCalibrationThresholds(saved: Record<string, unknown>): Record
   );
 }
 
-/** Every problem of a failed parse, each named by its field: `unknownThreshold: must be …`. */
+/** A field's label, or what the caller sent for a key that is no setting. */
+function labelOf(key: PropertyKey | undefined): string {
+  return typeof key === 'string' && Object.hasOwn(SETTING_LABELS, key)
+    ? SETTING_LABELS[key as keyof RollcallSettings]
+    : String(key);
+}
+
+/**
+ * Every problem of a failed parse, each named by the field's label:
+ * `Unknown from: must be at least the match distance (0.5)`.
+ */
 function problem(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
-      const field = issue.path.join('.');
-      if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: not a setting`;
-      if (issue.code === 'invalid_type') return `${field}: must be a ${issue.expected}`;
+      const field = labelOf(issue.path[0]);
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => `${key}: not a setting Rollcall knows`).join('; ');
+      }
+      if (issue.code === 'invalid_type' && issue.expected !== 'int') {
+        const nullable = issue.path[0] === 'matchThreshold' || issue.path[0] === 'unknownThreshold';
+        const expected = issue.expected === 'string' ? 'text' : `a ${issue.expected}`;
+        return `${field}: must be ${expected}${nullable ? ', or empty' : ''}`;
+      }
       return `${field}: ${issue.message}`;
     })
     .join('; ');
@@ -232,7 +277,7 @@ export class SettingsService {
    */
   async update(patch: unknown): Promise<{ settings: RollcallSettings; pushedTo: number }> {
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-      throw new RollcallError(ErrorCode.RequestInvalid, 'settings: send a JSON object of settings');
+      throw new RollcallError(ErrorCode.RequestInvalid, 'Settings: send a JSON object of settings');
     }
     // Merged over what is saved now, inside the store's write: a save made a moment ago by another
     // web node (whose change this node has not read) is kept, not overwritten with this node's view.
@@ -250,6 +295,14 @@ export class SettingsService {
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     }).catch((error: unknown) => this.deps.onError?.(error, 'retention'));
     return { settings: this.current(), pushedTo };
+  }
+
+  /**
+   * Puts every setting back to the configuration's defaults: saved (over whatever is stored, another
+   * web node's save included), pushed to every connected node and applied to retention, as a save.
+   */
+  async reset(): Promise<{ settings: RollcallSettings; pushedTo: number }> {
+    return this.update(this.deps.defaults);
   }
 
   /**

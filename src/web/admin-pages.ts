@@ -3,9 +3,10 @@
  * renders the frame and the page's script (`frontend/pages/NAME.ts`) fills it from the REST API; the
  * ids both use come from `page-ids.ts`.
  */
+import { SETTING_LABELS } from '../services/index.js';
 import { MIN_PASSWORD_LENGTH } from '../shared/index.js';
 import { SETTINGS_IDS as SETTINGS, UNKNOWN_FACES_IDS as FACES, USERS_IDS as USERS } from './page-ids.js';
-import { appPage, html, type Viewer } from './pages.js';
+import { appPage, html, type Html, type Viewer } from './pages.js';
 
 export function unknownFacesPage(viewer: Viewer): string {
   return appPage({
@@ -35,7 +36,29 @@ export function unknownFacesPage(viewer: Viewer): string {
   });
 }
 
+/**
+ * The time zones this server accepts (`Intl.supportedValuesOf`, what the settings' check allows), as
+ * `<optgroup>`s by region: a `<select>` finds a city as its name is typed. UTC first: the runtime
+ * lists it under no region.
+ */
+function timeZoneOptions(): Html[] {
+  const regions = new Map<string, Html[]>();
+  for (const zone of Intl.supportedValuesOf('timeZone')) {
+    const [region = zone, ...place] = zone.split('/');
+    // The city first, so typing its name finds it; the region still shows once chosen.
+    const label = place.length === 0 ? zone : `${place.join(' / ').replaceAll('_', ' ')} (${region})`;
+    const options = regions.get(region) ?? [];
+    options.push(html`<option value="${zone}">${label}</option>`);
+    regions.set(region, options);
+  }
+  return [
+    html`<option value="UTC">UTC (no daylight saving)</option>`,
+    ...[...regions].map(([region, options]) => html`<optgroup label="${region}">${options}</optgroup>`),
+  ];
+}
+
 export function settingsPage(viewer: Viewer): string {
+  const label = SETTING_LABELS;
   return appPage({
     title: 'Settings',
     viewer,
@@ -46,7 +69,8 @@ export function settingsPage(viewer: Viewer): string {
         <fieldset>
           <legend>Recognition (sent to every recognition node)</legend>
           <label for="${SETTINGS.strangerRatePercent}"
-            >Name a stranger at most this often (% of the faces of people who are not enrolled)</label
+            >${label.strangerRateTarget}: name a stranger at most this often (% of the faces of people who are
+            not enrolled)</label
           >
           <input
             id="${SETTINGS.strangerRatePercent}"
@@ -58,22 +82,21 @@ export function settingsPage(viewer: Viewer): string {
             required
             aria-describedby="${SETTINGS.strangerRateHelp} ${SETTINGS.calibration}"
           />
-          <p id="${SETTINGS.strangerRateHelp}" class="muted">
-            The more people are enrolled, the more likely a stranger resembles one of them, so each
-            recognition node sets its match threshold from its own gallery to keep this rate. A lower rate
-            marks fewer strangers (and fewer people as someone else) present, but leaves enrolled people with
-            poor photos unknown more often: give them better enrollment photos. 1% is a good start for a
-            school or an office.
+          <p id="${SETTINGS.strangerRateHelp}" class="muted hint">
+            Each recognition node sets its match distance from its own gallery to keep this rate. Lower
+            (0.1%): fewer strangers, and fewer people taken for someone else, are marked present, but enrolled
+            people with poor photos are left unknown more often. Higher (5%): more people named on the first
+            try, and more strangers too. 1% suits a school or an office.
           </p>
           <p id="${SETTINGS.calibration}" role="status"></p>
           <details id="${SETTINGS.manualThresholds}">
-            <summary>Set the distance thresholds by hand instead (experts)</summary>
+            <summary>Set the distances by hand instead (experts)</summary>
             <p class="muted">
               Distances are in the units of the face model in use; leave both empty to keep them calibrated
-              from the rate above.
+              from the stranger rate above.
             </p>
             <label for="${SETTINGS.matchThreshold}"
-              >Match threshold: a face closer than this to a person is that person</label
+              >${label.matchThreshold}: a face closer than this to a person is that person</label
             >
             <input
               id="${SETTINGS.matchThreshold}"
@@ -82,10 +105,15 @@ export function settingsPage(viewer: Viewer): string {
               step="0.01"
               min="0.1"
               max="1.5"
+              aria-describedby="${SETTINGS.matchHelp}"
             />
+            <p id="${SETTINGS.matchHelp}" class="muted hint">
+              Higher: more people named at once, but more strangers and look-alikes named as someone. Lower:
+              fewer wrong names, more enrolled people left unknown.
+            </p>
             <label for="${SETTINGS.unknownThreshold}"
-              >Unknown threshold: a face at least this far from everyone is unknown (not below the match
-              threshold)</label
+              >${label.unknownThreshold}: a face at least this far from everyone is unknown (not below the
+              match distance)</label
             >
             <input
               id="${SETTINGS.unknownThreshold}"
@@ -94,9 +122,15 @@ export function settingsPage(viewer: Viewer): string {
               step="0.01"
               min="0.1"
               max="1.5"
+              aria-describedby="${SETTINGS.unknownHelp}"
             />
+            <p id="${SETTINGS.unknownHelp}" class="muted hint">
+              Faces between the two distances are uncertain: never marked present, and listed under Unknown
+              faces with the person they look like. Higher: a wider uncertain band, more faces to review with
+              a hint. Equal to the match distance: no uncertain band.
+            </p>
           </details>
-          <label for="${SETTINGS.consensusFrames}">Frames that must agree before a face is named</label>
+          <label for="${SETTINGS.consensusFrames}">${label.consensusFrames} before a face is named</label>
           <input
             id="${SETTINGS.consensusFrames}"
             name="consensusFrames"
@@ -105,9 +139,13 @@ export function settingsPage(viewer: Viewer): string {
             min="1"
             max="100"
             required
+            aria-describedby="${SETTINGS.consensusHelp}"
           />
+          <p id="${SETTINGS.consensusHelp}" class="muted hint">
+            More: fewer wrong names from a single bad frame, but a person must stay in view a little longer.
+          </p>
           <label for="${SETTINGS.sightingIntervalS}"
-            >Seconds between sightings of someone who stays in view</label
+            >${label.sightingIntervalS} of someone who stays in view</label
           >
           <input
             id="${SETTINGS.sightingIntervalS}"
@@ -121,17 +159,14 @@ export function settingsPage(viewer: Viewer): string {
         </fieldset>
         <fieldset>
           <legend>Attendance and privacy</legend>
-          <label for="${SETTINGS.timeZone}">Time zone that decides the day (IANA, e.g. Europe/Berlin)</label>
-          <input
-            id="${SETTINGS.timeZone}"
-            name="timeZone"
-            list="${SETTINGS.timeZones}"
-            required
-            maxlength="100"
-          />
-          <datalist id="${SETTINGS.timeZones}"></datalist>
+          <label for="${SETTINGS.timeZone}"
+            >${label.timeZone} that decides which day attendance belongs to</label
+          >
+          <select id="${SETTINGS.timeZone}" name="timeZone" required>
+            ${timeZoneOptions()}
+          </select>
           <label for="${SETTINGS.retentionDays}"
-            >Keep face pictures of events and unreviewed unknown faces for (days)</label
+            >${label.retentionDays} (of events, and of unknown faces nobody reviewed)</label
           >
           <input
             id="${SETTINGS.retentionDays}"
@@ -144,6 +179,7 @@ export function settingsPage(viewer: Viewer): string {
           />
         </fieldset>
         <button type="submit">Save</button>
+        <button type="button" id="${SETTINGS.reset}">Reset to defaults</button>
       </form>
       <p id="${SETTINGS.state}" role="status"></p>`,
   });

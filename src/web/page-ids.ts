@@ -91,9 +91,12 @@ export const SETTINGS_IDS = {
   unknownThreshold: 'unknownThreshold',
   consensusFrames: 'consensusFrames',
   sightingIntervalS: 'sightingIntervalS',
+  matchHelp: 'match-help',
+  unknownHelp: 'unknown-help',
+  consensusHelp: 'consensus-help',
   timeZone: 'timeZone',
-  timeZones: 'time-zones',
   retentionDays: 'retentionDays',
+  reset: 'settings-reset',
   state: 'settings-state',
 } as const;
 

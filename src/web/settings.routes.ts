@@ -2,7 +2,8 @@
  * `/api/v1/settings` (admin only): what the recognition nodes and attendance run with. A save is
  * validated, stored and pushed to every connected node; the answer says how many took it. Both
  * answers carry `calibration`: the thresholds the policy gives for the gallery now and the rate of
- * strangers named they predict.
+ * strangers named they predict. `POST /settings/reset` puts the configuration's defaults back,
+ * saved and pushed like any save.
  */
 import { Router } from 'express';
 import type { SettingsAnswer, SettingsSavedAnswer } from './api-views.js';
@@ -20,6 +21,13 @@ export function createSettingsRouter(deps: { settings: SettingsPort }): Router {
 
   router.put('/settings', async (req, res) => {
     const saved = await deps.settings.update(req.body);
+    res.json({ ...saved, calibration: await deps.settings.calibration() } satisfies SettingsSavedAnswer);
+  });
+
+  // A route of its own rather than a PUT of the defaults: the page does not know the configuration's
+  // defaults, and the service saves them over everything stored, whatever another node saved since.
+  router.post('/settings/reset', async (_req, res) => {
+    const saved = await deps.settings.reset();
     res.json({ ...saved, calibration: await deps.settings.calibration() } satisfies SettingsSavedAnswer);
   });
 

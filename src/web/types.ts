@@ -73,6 +73,8 @@ export interface SettingsPort {
   current(): RollcallSettings;
   /** Validates, saves and pushes to the nodes; throws `REQUEST_INVALID` naming the bad field. */
   update(patch: unknown): Promise<{ settings: RollcallSettings; pushedTo: number }>;
+  /** Saves the configuration's defaults over every setting and pushes them, as `update` does. */
+  reset(): Promise<{ settings: RollcallSettings; pushedTo: number }>;
   /** The thresholds the policy gives for the gallery now, and the stranger rate they predict. */
   calibration(): Promise<SettingsCalibration | null>;
 }

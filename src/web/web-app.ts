@@ -1,10 +1,8 @@
 /**
  * The web node's Express app: secure headers, metrics, sessions in Redis, passport, the pages, the
- * REST API, Bull Board, and one error middleware that answers `{ code, message }`.
+ * REST API, Bull Board (kept offline: `queue-board.ts`), and one error middleware that answers
+ * `{ code, message }`.
  */
-import { ExpressAdapter } from '@bull-board/express';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { RedisStore } from 'connect-redis';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import express, {
@@ -38,6 +36,7 @@ import { LiveFeed, type FrameFeed, type LiveFeedOptions, type LiveSession } from
 import { WebMetrics } from './metrics.js';
 import { errorPage } from './pages.js';
 import { createPagesRouter, serveClientScript } from './pages.routes.js';
+import { createQueueBoard, QUEUE_BOARD_PATH } from './queue-board.js';
 import type {
   EnrollmentPort,
   JobsPort,
@@ -310,15 +309,12 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     }),
   );
 
-  const board = new ExpressAdapter();
-  board.setBasePath('/admin/queues');
-  createBullBoard({ queues: [new BullMQAdapter(deps.jobs.queue)], serverAdapter: board });
   app.use(
-    '/admin/queues',
+    QUEUE_BOARD_PATH,
     requireUser({ redirect: true }),
     requireRole('admin'),
     sameOrigin,
-    board.getRouter() as RequestHandler,
+    ...createQueueBoard(deps.jobs, { secure }),
   );
 
   app.use(() => {

@@ -445,16 +445,22 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       .waitFor();
   });
 
-  it('explains the calibrated thresholds, saves a target, refuses hand-set thresholds out of order, and sends them to the node', async () => {
+  it('explains the calibrated thresholds and what moving them trades, saves a target and a zone from the picker, refuses hand-set thresholds out of order in plain words, sends them to the node, and resets to the defaults', async () => {
     await page.goto(`${base}/settings`);
-    await untilInPage(page, "document.getElementById('timeZone').value !== ''");
+    await untilInPage(page, "document.getElementById('retentionDays').value !== ''");
     assert.equal(await page.inputValue('#timeZone'), 'UTC');
     assert.equal(await page.inputValue('#retentionDays'), '30');
     assert.equal(await page.inputValue('#strangerRatePercent'), '1');
-    // What the target means for the gallery enrolled so far, in words.
+    // The picker offers the zones the server accepts, by region.
+    assert.equal(
+      await page.locator('#timeZone optgroup[label="Europe"] option[value="Europe/Berlin"]').innerText(),
+      'Berlin (Europe)',
+    );
+    // What the target means for the gallery enrolled so far, in words, and what moving it trades.
     const calibration = page.locator('#calibration');
     await calibration.filter({ hasText: /match below/ }).waitFor();
     assert.match(await calibration.innerText(), /enrolled (person|people)/);
+    assert.match(await page.locator('#stranger-rate-help').innerText(), /Lower \(0\.1%\).*Higher \(5%\)/s);
     const state = page.locator('#settings-state');
     await page.fill('#strangerRatePercent', '0.5');
     await page.click('#settings button[type=submit]');
@@ -463,15 +469,18 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       { strangerRateTarget?: number } | undefined;
     assert.equal(saved?.strangerRateTarget, 0.005);
 
-    // Experts may set both distances by hand instead.
+    // Experts may set both distances by hand instead; each says what moving it trades.
     await page.click('#manual-thresholds summary');
+    assert.match(await page.locator('#match-help').innerText(), /^Higher: more people named at once/);
+    assert.match(await page.locator('#unknown-help').innerText(), /uncertain/);
     await page.fill('#matchThreshold', '0.5');
     await page.fill('#unknownThreshold', '0.45');
     await page.click('#settings button[type=submit]');
-    await state.filter({ hasText: /unknownThreshold/ }).waitFor();
-    assert.match(await state.innerText(), /unknownThreshold: must be at least the match threshold/);
+    await state.filter({ hasText: /Unknown from/ }).waitFor();
+    assert.equal(await state.innerText(), 'Unknown from: must be at least the match distance (0.5)');
     await page.fill('#unknownThreshold', '0.58');
     await page.fill('#retentionDays', '60');
+    await page.selectOption('#timeZone', 'Europe/Berlin');
     await page.click('#settings button[type=submit]');
     await state.filter({ hasText: /^Saved/ }).waitFor();
     assert.match(await state.innerText(), /Sent to 1 connected recognition node/);
@@ -482,10 +491,66 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       unknownThreshold: 0.58,
       consensusFrames: 3,
       sightingIntervalS: 10,
-      timeZone: 'UTC',
+      timeZone: 'Europe/Berlin',
       retentionDays: 60,
     });
+    await page.reload();
+    await untilInPage(page, "document.getElementById('retentionDays').value === '60'");
+    assert.equal(await page.inputValue('#timeZone'), 'Europe/Berlin');
     await screenshot(page, '12-settings');
+
+    // Reset to defaults, after a confirmation: the configuration's values, saved and sent to the node.
+    let question = '';
+    page.once('dialog', (dialog) => {
+      question = dialog.message();
+      void dialog.accept();
+    });
+    await page.click('#settings-reset');
+    await state.filter({ hasText: /^Defaults restored/ }).waitFor();
+    assert.match(question, /back to the defaults/);
+    assert.match(await state.innerText(), /Sent to 1 connected recognition node/);
+    assert.equal(await page.inputValue('#timeZone'), 'UTC');
+    assert.equal(await page.inputValue('#strangerRatePercent'), '1');
+    assert.equal(await page.inputValue('#matchThreshold'), '');
+    assert.deepEqual((await store.getSetting('web.settings'))?.value, {
+      strangerRateTarget: 0.01,
+      matchThreshold: null,
+      unknownThreshold: null,
+      consensusFrames: 3,
+      sightingIntervalS: 10,
+      timeZone: 'UTC',
+      retentionDays: 30,
+    });
+  });
+
+  it('serves Bull Board without a request to any other host, with a link back to Rollcall', async () => {
+    const board = await context.newPage();
+    board.setDefaultTimeout(SEE_MS);
+    const requests: string[] = [];
+    const refused: string[] = [];
+    board.on('request', (request) => requests.push(request.url()));
+    board.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+    });
+    try {
+      await board.goto(`${base}/admin/queues`);
+      // The board works (its queue is listed) under its stricter CSP.
+      await board.locator('a[href$="/queue/rollcall"]').first().waitFor();
+      await board.locator('header li:last-child button').click();
+      // A link to Rollcall's own pages, in the board's menu.
+      await board.locator('a[href="/"]', { hasText: 'Back to Rollcall' }).waitFor();
+      await screenshot(board, '12b-job-queues');
+      const { host } = new URL(base);
+      const elsewhere = requests.filter((url) => !url.startsWith('data:') && new URL(url).host !== host);
+      assert.deepEqual(elsewhere, [], 'every request goes to the web node');
+      assert.ok(
+        requests.some((url) => url.includes('/admin/queues/api/queues')),
+        'the board asked for its queues',
+      );
+      assert.deepEqual(refused, [], 'nothing the board needs is refused by its CSP');
+    } finally {
+      await board.close();
+    }
   });
 
   it('adds a user, resets their password with a form, changes their role, and never offers to delete yourself', async () => {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'bullmq';
 import { ErrorCode } from '../../src/core/index.js';
 import { JobName, JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { SqliteStore, type Person, type Store } from '../../src/store/index.js';
@@ -808,7 +809,12 @@ describe('web node over HTTP', () => {
     it('serves Bull Board to administrators and refuses cross-site changes to it', async () => {
       const page = await admin.fetch('/admin/queues', { headers: { accept: 'text/html' } });
       assert.equal(page.status, 200);
-      assert.match(await page.text(), /<div id="root">/);
+      const html = await page.text();
+      assert.match(html, /<div id="root">/);
+      // Offline: no Google Fonts (nor any other host) in the page, and the browser may not fetch any.
+      assert.doesNotMatch(html, /fonts\.googleapis|(href|src)="(https?:)?\/\//);
+      assert.match(page.headers.get('content-security-policy') ?? '', /font-src 'self' data:;/);
+      assert.match(html, /"miscLinks":\[\{"text":"Back to Rollcall","url":"\/"\}\]/);
       const api = await admin.fetch('/admin/queues/api/queues');
       assert.equal(api.status, 200);
       assert.match(await api.text(), /rollcall/);
@@ -819,6 +825,41 @@ describe('web node over HTTP', () => {
         headers: { origin: 'http://evil.example' },
       });
       await errorBody(foreign, 403, 'CSRF_INVALID');
+    });
+
+    it("leaves a failed job's stack trace out of Bull Board, which shows why it failed instead", async () => {
+      const { queue } = jobs;
+      // Taken first (lifo) by a worker that only takes it, and failed by hand as a handler would.
+      const added = await queue.add('stack-trace-probe', {}, { lifo: true });
+      const worker = new Worker(queue.name, null, {
+        connection: queue.opts.connection,
+        prefix: queue.opts.prefix,
+        autorun: false,
+      });
+      try {
+        const token = randomUUID();
+        const job = await worker.getNextJob(token);
+        assert.equal(job?.id, added.id);
+        await job?.moveToFailed(new Error('the photo shows no face'), token);
+      } finally {
+        await worker.close();
+      }
+      try {
+        const failed = await queue.getJob(added.id ?? '');
+        assert.ok((failed?.stacktrace?.length ?? 0) > 0, 'BullMQ kept a stack trace to hide');
+        const one = await admin.fetch(`/admin/queues/api/queues/rollcall/${added.id ?? ''}`);
+        assert.equal(one.status, 200);
+        const { job } = (await one.json()) as { job: { stacktrace: unknown; failedReason: string } };
+        assert.deepEqual(job.stacktrace, []);
+        assert.equal(job.failedReason, 'the photo shows no face');
+        const list = await admin.fetch('/admin/queues/api/queues?activeQueue=rollcall&status=failed');
+        assert.equal(list.status, 200);
+        const text = await list.text();
+        assert.match(text, /the photo shows no face/);
+        assert.doesNotMatch(text, /\bat .*\.js:\d+/, 'no stack frame in the queue list');
+      } finally {
+        await queue.remove(added.id ?? '');
+      }
     });
 
     function sendJson(method: string, url: string, body: unknown): Promise<Response> {
@@ -940,16 +981,25 @@ describe('web node over HTTP', () => {
     it('validates and saves settings, and applies retention at once', async () => {
       const initial = (await (await admin.fetch('/api/v1/settings')).json()) as { settings: unknown };
       assert.deepEqual(initial.settings, SETTINGS);
+      // Each field is named by its label on the Settings page, in words an administrator knows.
       const refusals: [unknown, RegExp][] = [
         [
           { matchThreshold: 0.7, unknownThreshold: 0.6 },
-          /^unknownThreshold: must be at least the match threshold/,
+          /^Unknown from: must be at least the match distance \(0\.7\)$/,
         ],
-        [{ timeZone: 'Mars/Olympus' }, /^timeZone: must be an IANA time zone/],
-        [{ consensusFrames: 2.5 }, /^consensusFrames: /],
-        [{ consensusFrames: '3' }, /^consensusFrames: must be a number/],
-        [{ retentionDays: 0 }, /^retentionDays: must be at least 1 day/],
-        [{ colour: 'blue' }, /^colour: not a setting/],
+        [{ matchThreshold: null }, /^Match distance: fill in both distances, or leave both empty/],
+        [{ timeZone: 'Mars/Olympus' }, /^Time zone: is not a time zone: pick one from the list/],
+        [{ timeZone: 42 }, /^Time zone: must be text$/],
+        [{ consensusFrames: 2.5 }, /^Frames that must agree: must be a whole number$/],
+        [{ consensusFrames: '3' }, /^Frames that must agree: must be a number$/],
+        [{ unknownThreshold: 'far' }, /^Unknown from: must be a number, or empty$/],
+        [{ strangerRateTarget: 0 }, /^Stranger rate: must be at least 0\.0001 \(0\.01%/],
+        [{ retentionDays: 0 }, /^Days to keep face pictures: must be at least 1 day$/],
+        [
+          { retentionDays: 0, sightingIntervalS: 0 },
+          /^Seconds between sightings: must be at least 1 second; Days to keep face pictures: must be at least 1 day$/,
+        ],
+        [{ colour: 'blue' }, /^colour: not a setting Rollcall knows$/],
         // A bare JSON value is not an object of settings; the JSON parser refuses it.
         ['0.5', /not valid JSON/],
         [[1], /JSON object/],
@@ -992,6 +1042,31 @@ describe('web node over HTTP', () => {
       assert.equal(await store.getUnknownFaceCrop(stale.face.id), null);
       await sendJson('PUT', '/api/v1/settings', SETTINGS);
       assert.deepEqual(settings.current(), SETTINGS);
+    });
+
+    it('puts the defaults back on reset, over whatever was saved, and refuses a reset without the CSRF token', async () => {
+      const changed = await sendJson('PUT', '/api/v1/settings', {
+        matchThreshold: null,
+        unknownThreshold: null,
+        strangerRateTarget: 0.002,
+        timeZone: 'Europe/Berlin',
+        retentionDays: 7,
+      });
+      assert.equal(changed.status, 200);
+      assert.equal(settings.current().timeZone, 'Europe/Berlin');
+      const forged = await admin.fetch('/api/v1/settings/reset', { method: 'POST' });
+      await errorBody(forged, 403, 'CSRF_INVALID');
+      assert.equal(settings.current().timeZone, 'Europe/Berlin', 'a refused reset changes nothing');
+
+      const reset = await sendJson('POST', '/api/v1/settings/reset', {});
+      assert.equal(reset.status, 200);
+      assert.deepEqual(await reset.json(), { settings: SETTINGS, pushedTo: 0, calibration: null });
+      assert.deepEqual(settings.current(), SETTINGS);
+      assert.deepEqual((await store.getSetting('web.settings'))?.value, SETTINGS);
+      assert.deepEqual(
+        ((await (await admin.fetch('/api/v1/settings')).json()) as { settings: unknown }).settings,
+        SETTINGS,
+      );
     });
 
     it('manages users: add, change role, reset password, delete, tokens; never zero admins or oneself', async () => {

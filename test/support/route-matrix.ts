@@ -120,6 +120,7 @@ export async function webNodeMatrix(): Promise<RouteCheck[]> {
           throw new Error('not used: only the routes are read');
         },
         update: unused,
+        reset: unused,
         calibration: unused,
       },
       nodes: () => [],

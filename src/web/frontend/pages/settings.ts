@@ -1,6 +1,7 @@
 /**
- * Settings: the recognition and attendance settings, saved and pushed to every connected node, and
- * the thresholds in force explained with the stranger rate they predict.
+ * Settings: the recognition and attendance settings, saved and pushed to every connected node (or
+ * put back to the configuration's defaults, after a confirmation), and the thresholds in force
+ * explained with the stranger rate they predict. The server's messages name each field by its label.
  */
 import type { CalibrationView, SettingsAnswer, SettingsSavedAnswer, SettingsView } from '../../api-views.js';
 import { SETTINGS_IDS as ID } from '../../page-ids.js';
@@ -10,6 +11,7 @@ import { byId, el, errorText } from '../lib/dom.js';
 const form = byId(ID.form, HTMLFormElement);
 const state = byId(ID.state, HTMLElement);
 const calibrationText = byId(ID.calibration, HTMLElement);
+const zones = byId(ID.timeZone, HTMLSelectElement);
 const input = (id: string) => byId(id, HTMLInputElement);
 const NUMBERS = [
   'consensusFrames',
@@ -24,7 +26,7 @@ const percent = (rate: number) =>
 
 function fill(settings: SettingsView): void {
   for (const key of NUMBERS) input(ID[key]).value = String(settings[key]);
-  input(ID.timeZone).value = settings.timeZone;
+  selectZone(settings.timeZone);
   input(ID.strangerRatePercent).value = String(+(settings.strangerRateTarget * 100).toFixed(4));
   for (const key of THRESHOLDS) {
     const value = settings[key];
@@ -52,11 +54,36 @@ function explain(calibration: CalibrationView | null): void {
   }
 }
 
-// Absent from older browsers, whatever the library types say.
-if ((Intl as Partial<typeof Intl>).supportedValuesOf) {
-  byId(ID.timeZones, HTMLDataListElement).replaceChildren(
-    ...Intl.supportedValuesOf('timeZone').map((zone) => el('option', { value: zone })),
-  );
+/** Selects `zone`; one the server's list lacks (a saved alias) is added, so saving keeps it. */
+function selectZone(zone: string): void {
+  if (![...zones.options].some((option) => option.value === zone)) {
+    zones.prepend(el('option', { value: zone }, zone));
+  }
+  zones.value = zone;
+}
+
+/** Shows a saved (or reset) answer. */
+function show({ settings, pushedTo, calibration }: SettingsSavedAnswer, what: string): void {
+  fill(settings);
+  explain(calibration);
+  state.className = 'ok';
+  state.textContent = `${what} Sent to ${pushedTo} connected recognition node(s); others get them when they connect.`;
+}
+
+/** Runs a save or a reset with the buttons off, and shows what the server said. */
+function send(request: () => Promise<SettingsSavedAnswer>, what: string): void {
+  const buttons = [...form.querySelectorAll('button')];
+  for (const button of buttons) button.disabled = true;
+  void (async () => {
+    try {
+      show(await request(), what);
+    } catch (error) {
+      state.className = 'error';
+      state.textContent = errorText(error);
+    } finally {
+      for (const button of buttons) button.disabled = false;
+    }
+  })();
 }
 
 api<SettingsAnswer>('/api/v1/settings').then(
@@ -79,24 +106,14 @@ form.addEventListener('submit', (event) => {
     const value = input(ID[key]).value.trim();
     body[key] = value === '' ? null : Number(value);
   }
-  body.timeZone = input(ID.timeZone).value.trim();
-  const button = form.querySelector('button');
-  if (button) button.disabled = true;
-  void (async () => {
-    try {
-      const { settings, pushedTo, calibration } = await api<SettingsSavedAnswer>(
-        '/api/v1/settings',
-        json('PUT', body),
-      );
-      fill(settings);
-      explain(calibration);
-      state.className = 'ok';
-      state.textContent = `Saved. Sent to ${pushedTo} connected recognition node(s); others get them when they connect.`;
-    } catch (error) {
-      state.className = 'error';
-      state.textContent = errorText(error);
-    } finally {
-      if (button) button.disabled = false;
-    }
-  })();
+  body.timeZone = zones.value;
+  send(() => api<SettingsSavedAnswer>('/api/v1/settings', json('PUT', body)), 'Saved.');
+});
+
+byId(ID.reset, HTMLButtonElement).addEventListener('click', () => {
+  const sure = confirm(
+    'Put every setting on this page back to the defaults Rollcall was started with? What was saved here is replaced, and the nodes get the defaults at once.',
+  );
+  if (!sure) return;
+  send(() => api<SettingsSavedAnswer>('/api/v1/settings/reset', json('POST', {})), 'Defaults restored.');
 });

@@ -37,7 +37,7 @@ import { toErrorResponse, type WebLogger } from './http-errors.js';
 import { LiveFeed, type FrameFeed, type LiveFeedOptions, type LiveSession } from './live-feed.js';
 import { WebMetrics } from './metrics.js';
 import { errorPage } from './pages.js';
-import { createPagesRouter, serveClientScript } from './pages.routes.js';
+import { createPagesRouter, serveClientScript, serveStaticAsset } from './pages.routes.js';
 import type {
   EnrollmentPort,
   JobsPort,
@@ -210,6 +210,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     res.type(contentType).send(body);
   });
   app.get('/assets/:name.js', serveClientScript);
+  app.get('/assets/:file', serveStaticAsset);
 
   const redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   redis.on('error', (error: Error) => {

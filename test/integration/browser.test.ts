@@ -536,4 +536,97 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       new RegExp(`${today},Stuart,[^,]+,${today}T08:30:00.000Z,${today}T16:00:00.000Z,manual,.*,yes\\r\\n`),
     );
   });
+
+  /** Every page, with what its script fills in: the screenshot shows the page as a user sees it. */
+  const EVERY_PAGE: { name: string; path: string; ready?: string }[] = [
+    { name: 'dashboard', path: '/' },
+    { name: 'live', path: '/live', ready: 'figure.cam canvas[data-seq]' },
+    { name: 'attendance', path: '/attendance', ready: '#records tr' },
+    { name: 'people', path: '/people', ready: '#people tr' },
+    {
+      name: 'unknown-faces',
+      path: '/unknown-faces',
+      ready: '#faces figure.face, #faces-empty:not([hidden])',
+    },
+    { name: 'nodes', path: '/nodes', ready: '#nodes tr' },
+    { name: 'settings', path: '/settings', ready: '#calibration:not(:empty)' },
+    { name: 'users', path: '/users', ready: '#users tr' },
+  ];
+
+  it('fits every page on a phone (390 px) and a wide screen, light and dark, with no console error and no request leaving the machine', async () => {
+    const backgrounds = new Map<string, string>();
+    for (const [size, viewport] of [
+      ['phone', { width: 390, height: 844 }],
+      ['wide', { width: 1280, height: 800 }],
+    ] as const) {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const themed = await browser.newContext({ viewport, colorScheme, timezoneId: 'UTC' });
+        try {
+          const on = await themed.newPage();
+          on.setDefaultTimeout(SEE_MS);
+          const problems: string[] = [];
+          const ours = new URL(base).host;
+          on.on('console', (message) => {
+            if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+          });
+          on.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+          const outside = (url: string): void => {
+            const { protocol, host } = new URL(url);
+            if (['http:', 'https:', 'ws:', 'wss:'].includes(protocol) && host !== ours)
+              problems.push(`request to another host: ${url}`);
+          };
+          on.on('request', (request) => {
+            outside(request.url());
+          });
+          on.on('websocket', (socket) => {
+            outside(socket.url());
+          });
+
+          const check = async (name: string): Promise<void> => {
+            const { scrollWidth, innerWidth } = await on.evaluate<{
+              scrollWidth: number;
+              innerWidth: number;
+            }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
+            assert.ok(
+              scrollWidth <= innerWidth,
+              `${size} ${colorScheme} ${name}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`,
+            );
+            await screenshot(on, `${size}-${colorScheme}-${name}`);
+            assert.deepEqual(problems, [], `${size} ${colorScheme} ${name}`);
+          };
+
+          await on.goto(`${base}/login`);
+          await check('login');
+          backgrounds.set(
+            `${size}-${colorScheme}`,
+            await on.evaluate<string>('getComputedStyle(document.body).backgroundColor'),
+          );
+          await signIn(on, ADMIN);
+          for (const { name, path: url, ready } of EVERY_PAGE) {
+            await on.goto(`${base}${url}`);
+            if (ready !== undefined) await on.locator(ready).first().waitFor({ state: 'attached' });
+            await check(name);
+          }
+
+          // The navigation is one bar; on a phone its links open from the menu.
+          const bar = (await on.locator('nav').boundingBox())?.height ?? Infinity;
+          assert.ok(bar < 80, `${size} ${colorScheme}: the top bar is ${bar} px high`);
+          const menu = on.locator('nav details.menu summary');
+          if (size === 'phone') {
+            assert.equal(await on.locator('nav a[href="/people"]').isVisible(), false);
+            await menu.click();
+            await on.locator('nav a[href="/people"]').waitFor();
+            assert.match(await on.locator('nav').innerText(), /Attendance[\s\S]*Job queues[\s\S]*Ada Admin/);
+            await check('menu');
+          } else {
+            assert.equal(await menu.isVisible(), false);
+            assert.equal(await on.locator('nav a[href="/people"]').isVisible(), true);
+          }
+        } finally {
+          await themed.close();
+        }
+      }
+    }
+    assert.notEqual(backgrounds.get('phone-light'), backgrounds.get('phone-dark'), 'the dark theme applies');
+  });
 });

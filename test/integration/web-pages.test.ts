@@ -233,6 +233,16 @@ describe('web pages and the live socket', () => {
     }
     assert.equal((await fetch(`${base}/assets/nope.js`)).status, 404);
     assert.equal((await fetch(`${base}/assets/constructor.js`)).status, 404);
+    const style = await fetch(`${base}/assets/rollcall.css`);
+    assert.equal(style.status, 200);
+    assert.match(style.headers.get('content-type') ?? '', /^text\/css/);
+    assert.match(await style.text(), /prefers-color-scheme:dark/);
+    const icon = await fetch(`${base}/assets/favicon.svg`);
+    assert.equal(icon.status, 200);
+    assert.match(icon.headers.get('content-type') ?? '', /^image\/svg\+xml/);
+    for (const name of ['nope.css', 'constructor', '__proto__', 'styles.css']) {
+      assert.equal((await fetch(`${base}/assets/${name}`)).status, 404, name);
+    }
   });
 
   async function refusal(headers: Record<string, string>): Promise<number> {

@@ -195,7 +195,16 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     helmet({
       // Over plain HTTP on a LAN, upgrade-insecure-requests would make browsers fetch our own
       // scripts over HTTPS, which is not there; HSTS likewise only makes sense over HTTPS.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: secure ? [] : null } },
+      // Our pages take their one stylesheet from /assets and have no inline style, so they allow
+      // only that; Bull Board's own page keeps helmet's default (it has inline styles and fonts).
+      contentSecurityPolicy: {
+        directives: {
+          upgradeInsecureRequests: secure ? [] : null,
+          styleSrc: [
+            (req) => (req.url?.startsWith('/admin/queues') ? "'self' https: 'unsafe-inline'" : "'self'"),
+          ],
+        },
+      },
       strictTransportSecurity: secure,
     }),
   );

@@ -233,6 +233,9 @@ describe('web pages and the live socket', () => {
     }
     assert.equal((await fetch(`${base}/assets/nope.js`)).status, 404);
     assert.equal((await fetch(`${base}/assets/constructor.js`)).status, 404);
+    // The pages' one stylesheet is our own: no inline style is allowed.
+    const login = await fetch(`${base}/login`);
+    assert.match(login.headers.get('content-security-policy') ?? '', /style-src 'self'(;|$)/);
     const style = await fetch(`${base}/assets/rollcall.css`);
     assert.equal(style.status, 200);
     assert.match(style.headers.get('content-type') ?? '', /^text\/css/);

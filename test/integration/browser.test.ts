@@ -608,6 +608,25 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
             await check(name);
           }
 
+          // Three weeks of attendance: the chart's day labels stay readable and apart.
+          await on.goto(`${base}/attendance`);
+          await on.fill('#from', new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10));
+          await on.click('#range button[type=submit]');
+          await on.locator('#chart svg rect:nth-of-type(21)').waitFor();
+          const labels = await on.evaluate<{ left: number; right: number; height: number }[]>(
+            `[...document.querySelectorAll('#chart svg text:nth-child(3n)')]
+              .filter((label) => getComputedStyle(label).display !== 'none')
+              .map((label) => label.getBoundingClientRect())
+              .map(({ left, right, height }) => ({ left, right, height }))`,
+          );
+          assert.ok(labels.length >= 3, `${size} ${colorScheme}: ${labels.length} day labels`);
+          for (const [i, label] of labels.entries()) {
+            assert.ok(label.height >= 9, `${size} ${colorScheme}: a day label ${label.height} px high`);
+            const next = labels[i + 1];
+            if (next) assert.ok(label.right <= next.left, `${size} ${colorScheme}: day labels overlap`);
+          }
+          await check('attendance-range');
+
           // The navigation is one bar; on a phone its links open from the menu.
           const bar = (await on.locator('nav').boundingBox())?.height ?? Infinity;
           assert.ok(bar < 80, `${size} ${colorScheme}: the top bar is ${bar} px high`);

@@ -50,7 +50,7 @@ export function peoplePage(viewer: Viewer): string {
         <div id="${PEOPLE.job}" hidden>
           <p id="${PEOPLE.jobState}" role="status"></p>
           <progress id="${PEOPLE.jobProgress}" max="100" value="0"></progress>
-          <ul id="${PEOPLE.jobRefusals}"></ul>
+          <ul id="${PEOPLE.jobRefusals}" class="notes"></ul>
         </div>
       </section>
       <section>

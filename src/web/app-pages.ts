@@ -50,22 +50,24 @@ export function peoplePage(viewer: Viewer): string {
         <div id="${PEOPLE.job}" hidden>
           <p id="${PEOPLE.jobState}" role="status"></p>
           <progress id="${PEOPLE.jobProgress}" max="100" value="0"></progress>
-          <ul id="${PEOPLE.jobRefusals}"></ul>
+          <ul id="${PEOPLE.jobRefusals}" class="notes"></ul>
         </div>
       </section>
       <section>
         <h2>Enrolled</h2>
         <p id="${PEOPLE.error}" class="error" role="alert" hidden></p>
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Enrolled</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody id="${PEOPLE.list}"></tbody>
-        </table>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Enrolled</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody id="${PEOPLE.list}"></tbody>
+          </table>
+        </div>
         <p id="${PEOPLE.empty}" class="muted" hidden>Nobody is enrolled yet.</p>
       </section>`,
   });
@@ -95,36 +97,40 @@ export function attendancePage(viewer: Viewer, today: string): string {
       </form>
       <p id="${ATTENDANCE.error}" class="error" role="alert" hidden></p>
       <h2 id="${ATTENDANCE.chartTitle}">Present per day</h2>
-      <div id="${ATTENDANCE.chart}" aria-labelledby="${ATTENDANCE.chartTitle}"></div>
-      <table>
-        <thead>
-          <tr>
-            <th>Day</th>
-            <th>Person</th>
-            <th>Check-in</th>
-            <th>Check-out</th>
-            <th>Camera</th>
-            <th>Sightings</th>
-            <th>Note</th>
-          </tr>
-        </thead>
-        <tbody id="${ATTENDANCE.records}"></tbody>
-      </table>
+      <div id="${ATTENDANCE.chart}" class="card chart" aria-labelledby="${ATTENDANCE.chartTitle}"></div>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Day</th>
+              <th>Person</th>
+              <th>Check-in</th>
+              <th>Check-out</th>
+              <th>Camera</th>
+              <th>Sightings</th>
+              <th>Note</th>
+            </tr>
+          </thead>
+          <tbody id="${ATTENDANCE.records}"></tbody>
+        </table>
+      </div>
       <p id="${ATTENDANCE.recordsEmpty}" class="muted" hidden>Nobody was seen in this period.</p>
       <h2>Corrections</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Day</th>
-            <th>Person</th>
-            <th>Change</th>
-            <th>Reason</th>
-            <th>By</th>
-            <th>When</th>
-          </tr>
-        </thead>
-        <tbody id="${ATTENDANCE.corrections}"></tbody>
-      </table>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Day</th>
+              <th>Person</th>
+              <th>Change</th>
+              <th>Reason</th>
+              <th>By</th>
+              <th>When</th>
+            </tr>
+          </thead>
+          <tbody id="${ATTENDANCE.corrections}"></tbody>
+        </table>
+      </div>
       <p id="${ATTENDANCE.correctionsEmpty}" class="muted" hidden>No record in this period was corrected.</p>
       ${viewer.role === 'admin' ? correctionForm(today) : html``}`,
   });
@@ -176,22 +182,24 @@ export function nodesPage(viewer: Viewer): string {
     script: 'nodes',
     body: html`<h1>Recognition nodes</h1>
       <p id="${NODES.error}" class="error" role="alert" hidden></p>
-      <table>
-        <thead>
-          <tr>
-            <th>Node</th>
-            <th>Address</th>
-            <th>State</th>
-            <th>FPS</th>
-            <th>Cameras</th>
-            <th>Gallery version</th>
-            <th>Descriptors</th>
-            <th>Outbox depth</th>
-            <th>Last heartbeat</th>
-          </tr>
-        </thead>
-        <tbody id="${NODES.list}"></tbody>
-      </table>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Node</th>
+              <th>Address</th>
+              <th>State</th>
+              <th>FPS</th>
+              <th>Cameras</th>
+              <th>Gallery version</th>
+              <th>Descriptors</th>
+              <th>Outbox depth</th>
+              <th>Last heartbeat</th>
+            </tr>
+          </thead>
+          <tbody id="${NODES.list}"></tbody>
+        </table>
+      </div>
       <p id="${NODES.empty}" class="muted" hidden>No recognition node is configured (RECOGNITION_SERVERS).</p>
       <p class="muted">Refreshed every 2 seconds.</p>`,
   });

@@ -17,6 +17,13 @@ export const PAGE_SCRIPTS = [
 ] as const;
 export type PageScript = (typeof PAGE_SCRIPTS)[number];
 
+/** The other files under `/assets` (built next to the scripts), with their content types. */
+export const STATIC_ASSETS = {
+  'rollcall.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
+} as const;
+export type StaticAsset = keyof typeof STATIC_ASSETS;
+
 export const PEOPLE_IDS = {
   enroll: 'enroll',
   personName: 'person-name',

@@ -19,7 +19,7 @@ import { settingsPage, unknownFacesPage, usersPage } from './admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage } from './app-pages.js';
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
-import { PAGE_SCRIPTS } from './page-ids.js';
+import { PAGE_SCRIPTS, STATIC_ASSETS } from './page-ids.js';
 import { dashboardPage, loginPage, setupPage, type Viewer } from './pages.js';
 import { MIN_PASSWORD_LENGTH, hashPassword, passwordProblem } from '../shared/index.js';
 import type { UsersPort } from './types.js';
@@ -74,6 +74,19 @@ export function serveClientScript(req: Request<{ name: string }>, res: Response,
   res.type('text/javascript; charset=utf-8');
   res.sendFile(`${name}.js`, { root: ASSETS_DIR, headers: { 'Cache-Control': 'no-cache' } }, (error) => {
     // A bundle missing from a build that names it: the build is broken, not the request.
+    if (error) next(error);
+  });
+}
+
+/**
+ * `GET /assets/rollcall.css` and `/assets/favicon.svg` (the names in `STATIC_ASSETS`): open and
+ * revalidated like the scripts.
+ */
+export function serveStaticAsset(req: Request<{ file: string }>, res: Response, next: NextFunction): void {
+  const file = req.params.file;
+  if (!Object.hasOwn(STATIC_ASSETS, file)) throw new RollcallError(ErrorCode.NotFound, 'no such asset');
+  res.type(STATIC_ASSETS[file as keyof typeof STATIC_ASSETS]);
+  res.sendFile(file, { root: ASSETS_DIR, headers: { 'Cache-Control': 'no-cache' } }, (error) => {
     if (error) next(error);
   });
 }

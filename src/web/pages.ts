@@ -1,8 +1,9 @@
 /**
- * Server-rendered pages: the shared layout (navigation that hides admin pages from viewers),
- * sign-in, one-time setup and the dashboard. Every value that reaches the HTML goes through
- * {@link escapeHtml}; there is no inline script (scripts are bundled modules served from `/assets`), so the default
- * CSP holds.
+ * Server-rendered pages: the shared layout (a top bar whose navigation hides admin pages from
+ * viewers and folds into a menu on phones), sign-in, one-time setup and the dashboard. Every value
+ * that reaches the HTML goes through {@link escapeHtml}; there is no inline script or style (scripts
+ * are bundled modules and the one stylesheet is `/assets/rollcall.css`, see `frontend/styles.css`),
+ * so the default CSP holds.
  */
 import type { UserRole } from '../store/index.js';
 import type { PageScript } from './page-ids.js';
@@ -38,23 +39,6 @@ export function html(strings: TemplateStringsArray, ...values: (string | number 
   return new Html(out);
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}
-label{display:block;margin:.8rem 0 .2rem}input{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}
-button{margin-top:1rem;font-size:1rem;padding:.5rem 1.2rem}.error{color:#a00;background:#fee;padding:.5rem}
-nav{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}nav form{margin-left:auto}nav form button{margin:0}
-body.wide{max-width:72rem;margin-top:1rem}nav a[aria-current=page]{font-weight:bold;text-decoration:none}
-table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd}
-.muted{color:#777}.offline{color:#a00;font-weight:bold}.ok{color:#070}.warning{color:#7a4a00;background:#fff4d6;padding:.5rem}.row{display:flex;gap:1rem;align-items:end;flex-wrap:wrap}
-.row label{margin:0}.row input{width:auto}.row button{margin:0}progress{width:100%}
-.cams{display:grid;grid-template-columns:repeat(auto-fill,minmax(32rem,1fr));gap:1rem}
-.cam{border:1px solid #ccc;padding:.5rem;margin:0}#chart svg{max-width:48rem;display:block}.cam canvas{width:100%;background:#111;display:block}
-button.danger{background:#a00;color:#fff;border:0;margin:0;padding:.3rem .8rem}
-.faces{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:1rem}
-.face{border:1px solid #ccc;padding:.5rem}.face img{width:100%;max-height:14rem;object-fit:contain;background:#111}
-.face form{display:flex;gap:.3rem}.face form input{flex:1}.face button{margin:.3rem 0 0}.face .candidate{color:#7a4a00;background:#fff4d6;padding:.3rem;margin:.3rem 0 0}
-.shots{display:flex;gap:.5rem;flex-wrap:wrap}.shots img{height:6rem}#camera-video{max-width:24rem;display:block}
-select{font-size:1rem;padding:.3rem}fieldset{margin:1rem 0}td select,td button{margin:0 .2rem}`;
-
 /** Who is looking at a page with navigation, and which entry is current. */
 export interface Viewer {
   name: string;
@@ -87,13 +71,13 @@ function page(
         <meta name="viewport" content="width=device-width,initial-scale=1" />
         <title>${title} · Rollcall</title>
         ${viewer === undefined ? '' : html`<meta name="csrf-token" content="${viewer.csrfToken}" />`}
-        <style>
-          ${new Html(STYLE)}
-        </style>
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/assets/rollcall.css" />
         ${options.script === undefined ? '' : html`<script type="module" src="/assets/${options.script}.js"></script>`}
       </head>
-      <body class="${viewer === undefined ? '' : 'wide'}">
-        ${viewer === undefined ? '' : navigation(viewer, options.current)} ${body}
+      <body class="${viewer === undefined ? 'auth' : 'app'}">
+        ${viewer === undefined ? '' : navigation(viewer, options.current)}
+        <main class="content">${body}</main>
       </body>
     </html>`.text
   }`;
@@ -105,13 +89,22 @@ function navigation(viewer: Viewer, current: string | undefined): Html {
       ? html`<a href="${entry.path}" aria-current="page">${entry.label}</a>`
       : html`<a href="${entry.path}">${entry.label}</a>`,
   );
-  return html`<nav>
-    <a href="/"><strong>Rollcall</strong></a
-    >${links}
-    <span class="muted">${viewer.name} (${viewer.role})</span>
-    <form method="post" action="/logout">
-      <input type="hidden" name="_csrf" value="${viewer.csrfToken}" /><button type="submit">Sign out</button>
-    </form>
+  // On a phone the links fold behind the menu toggle (a <details>: no script); the stylesheet
+  // shows the links that follow it when it is open, and always on wide screens.
+  return html`<nav class="topbar" aria-label="Main">
+    <a class="brand" href="/"><img src="/assets/favicon.svg" alt="" width="24" height="24" />Rollcall</a>
+    <details class="menu">
+      <summary>Menu</summary>
+    </details>
+    <div class="nav-links">
+      ${links}
+      <span class="nav-user muted">${viewer.name} (${viewer.role})</span>
+      <form method="post" action="/logout">
+        <input type="hidden" name="_csrf" value="${viewer.csrfToken}" /><button type="submit">
+          Sign out
+        </button>
+      </form>
+    </div>
   </nav>`;
 }
 
@@ -137,7 +130,7 @@ function errorBox(error: string | undefined): Html {
 export function loginPage(options: { csrfToken: string; error?: string; name?: string }): string {
   return page(
     'Sign in',
-    html`<h1>Rollcall</h1>
+    html`<h1><img src="/assets/favicon.svg" alt="" width="32" height="32" />Rollcall</h1>
       <h2>Sign in</h2>
       ${errorBox(options.error)}
       <form method="post" action="/login">
@@ -159,7 +152,7 @@ export function setupPage(options: {
 }): string {
   return page(
     'Set up',
-    html`<h1>Rollcall</h1>
+    html`<h1><img src="/assets/favicon.svg" alt="" width="32" height="32" />Rollcall</h1>
       <h2>Create the first administrator</h2>
       <p>
         No account exists yet. The account you create here can do everything; this page closes once it exists.
@@ -199,7 +192,7 @@ export function dashboardPage(viewer: Viewer): string {
     viewer,
     current: '/',
     body: html`<h1>Dashboard</h1>
-      <ul>
+      <ul class="tiles">
         ${pages.map((entry) => html`<li><a href="${entry.path}">${entry.label}</a></li>`)}
       </ul>
       <p class="muted">The REST API under <code>/api/v1</code> serves everything these pages show.</p>`,

@@ -35,7 +35,7 @@ import { toErrorResponse, type WebLogger } from './http-errors.js';
 import { LiveFeed, type FrameFeed, type LiveFeedOptions, type LiveSession } from './live-feed.js';
 import { WebMetrics } from './metrics.js';
 import { errorPage } from './pages.js';
-import { createPagesRouter, serveClientScript } from './pages.routes.js';
+import { createPagesRouter, serveClientScript, serveStaticAsset } from './pages.routes.js';
 import { createQueueBoard, QUEUE_BOARD_PATH } from './queue-board.js';
 import type {
   EnrollmentPort,
@@ -194,7 +194,15 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     helmet({
       // Over plain HTTP on a LAN, upgrade-insecure-requests would make browsers fetch our own
       // scripts over HTTPS, which is not there; HSTS likewise only makes sense over HTTPS.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: secure ? [] : null } },
+      // Our pages take their one stylesheet from /assets and have no inline style, so they allow
+      // only that. Bull Board's page, which sets inline styles, replaces this policy with its own
+      // (`queue-board.ts`: inline styles, but fonts and styles from this host only).
+      contentSecurityPolicy: {
+        directives: {
+          upgradeInsecureRequests: secure ? [] : null,
+          styleSrc: ["'self'"],
+        },
+      },
       strictTransportSecurity: secure,
     }),
   );
@@ -209,6 +217,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     res.type(contentType).send(body);
   });
   app.get('/assets/:name.js', serveClientScript);
+  app.get('/assets/:file', serveStaticAsset);
 
   const redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   redis.on('error', (error: Error) => {

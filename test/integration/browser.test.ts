@@ -665,4 +665,118 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       new RegExp(`${today},Stuart,[^,]+,${today}T08:30:00.000Z,${today}T16:00:00.000Z,manual,.*,yes\\r\\n`),
     );
   });
+
+  /** Every page, with what its script fills in: the screenshot shows the page as a user sees it. */
+  const EVERY_PAGE: { name: string; path: string; ready?: string }[] = [
+    { name: 'dashboard', path: '/' },
+    { name: 'live', path: '/live', ready: 'figure.cam canvas[data-seq]' },
+    { name: 'attendance', path: '/attendance', ready: '#records tr' },
+    { name: 'people', path: '/people', ready: '#people tr' },
+    {
+      name: 'unknown-faces',
+      path: '/unknown-faces',
+      ready: '#faces figure.face, #faces-empty:not([hidden])',
+    },
+    { name: 'nodes', path: '/nodes', ready: '#nodes tr' },
+    { name: 'settings', path: '/settings', ready: '#calibration:not(:empty)' },
+    { name: 'users', path: '/users', ready: '#users tr' },
+  ];
+
+  it('fits every page on a phone (390 and 360 px) and a wide screen, light and dark, with no console error and no request leaving the machine', async () => {
+    const backgrounds = new Map<string, string>();
+    // The smallest phone Rollcall supports is looked at in one theme only: the themes share the layout.
+    for (const [size, viewport, schemes] of [
+      ['phone', { width: 390, height: 844 }, ['light', 'dark']],
+      ['wide', { width: 1280, height: 800 }, ['light', 'dark']],
+      ['small', { width: 360, height: 740 }, ['light']],
+    ] as const) {
+      for (const colorScheme of schemes) {
+        const themed = await browser.newContext({ viewport, colorScheme, timezoneId: 'UTC' });
+        try {
+          const on = await themed.newPage();
+          on.setDefaultTimeout(SEE_MS);
+          const problems: string[] = [];
+          const ours = new URL(base).host;
+          on.on('console', (message) => {
+            if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+          });
+          on.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+          const outside = (url: string): void => {
+            const { protocol, host } = new URL(url);
+            if (['http:', 'https:', 'ws:', 'wss:'].includes(protocol) && host !== ours)
+              problems.push(`request to another host: ${url}`);
+          };
+          on.on('request', (request) => {
+            outside(request.url());
+          });
+          on.on('websocket', (socket) => {
+            outside(socket.url());
+          });
+
+          const check = async (name: string): Promise<void> => {
+            const { scrollWidth, innerWidth } = await on.evaluate<{
+              scrollWidth: number;
+              innerWidth: number;
+            }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
+            assert.ok(
+              scrollWidth <= innerWidth,
+              `${size} ${colorScheme} ${name}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`,
+            );
+            await screenshot(on, `${size}-${colorScheme}-${name}`);
+            assert.deepEqual(problems, [], `${size} ${colorScheme} ${name}`);
+          };
+
+          await on.goto(`${base}/login`);
+          await check('login');
+          backgrounds.set(
+            `${size}-${colorScheme}`,
+            await on.evaluate<string>('getComputedStyle(document.body).backgroundColor'),
+          );
+          await signIn(on, ADMIN);
+          for (const { name, path: url, ready } of EVERY_PAGE) {
+            await on.goto(`${base}${url}`);
+            if (ready !== undefined) await on.locator(ready).first().waitFor({ state: 'attached' });
+            await check(name);
+          }
+
+          // Three weeks of attendance: the chart's day labels stay readable and apart.
+          await on.goto(`${base}/attendance`);
+          await on.fill('#from', new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10));
+          await on.click('#range button[type=submit]');
+          await on.locator('#chart svg rect:nth-of-type(21)').waitFor();
+          const labels = await on.evaluate<{ left: number; right: number; height: number }[]>(
+            `[...document.querySelectorAll('#chart svg text:nth-child(3n)')]
+              .filter((label) => getComputedStyle(label).display !== 'none')
+              .map((label) => label.getBoundingClientRect())
+              .map(({ left, right, height }) => ({ left, right, height }))`,
+          );
+          assert.ok(labels.length >= 3, `${size} ${colorScheme}: ${labels.length} day labels`);
+          for (const [i, label] of labels.entries()) {
+            assert.ok(label.height >= 9, `${size} ${colorScheme}: a day label ${label.height} px high`);
+            const next = labels[i + 1];
+            if (next) assert.ok(label.right <= next.left, `${size} ${colorScheme}: day labels overlap`);
+          }
+          await check('attendance-range');
+
+          // The navigation is one bar; on a phone its links open from the menu.
+          const bar = (await on.locator('nav').boundingBox())?.height ?? Infinity;
+          assert.ok(bar < 80, `${size} ${colorScheme}: the top bar is ${bar} px high`);
+          const menu = on.locator('nav details.menu summary');
+          if (viewport.width < 1024) {
+            assert.equal(await on.locator('nav a[href="/people"]').isVisible(), false);
+            await menu.click();
+            await on.locator('nav a[href="/people"]').waitFor();
+            assert.match(await on.locator('nav').innerText(), /Attendance[\s\S]*Job queues[\s\S]*Ada Admin/);
+            await check('menu');
+          } else {
+            assert.equal(await menu.isVisible(), false);
+            assert.equal(await on.locator('nav a[href="/people"]').isVisible(), true);
+          }
+        } finally {
+          await themed.close();
+        }
+      }
+    }
+    assert.notEqual(backgrounds.get('phone-light'), backgrounds.get('phone-dark'), 'the dark theme applies');
+  });
 });

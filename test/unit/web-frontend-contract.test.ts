@@ -1,7 +1,7 @@
 /**
  * The contract between the server and the pages' scripts, without a browser: every id a script looks
- * for is on the page that loads it, each page loads its script as a module, and a frame the live
- * feed encodes is the frame the Live page decodes.
+ * for is on the page that loads it, each page loads its script as a module and the one stylesheet,
+ * and a frame the live feed encodes is the frame the Live page decodes.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ import {
   USERS_IDS,
   type PageScript,
 } from '../../src/web/page-ids.js';
-import type { Viewer } from '../../src/web/pages.js';
+import { dashboardPage, errorPage, loginPage, type Viewer } from '../../src/web/pages.js';
 
 const admin: Viewer = { name: 'Ada', role: 'admin', csrfToken: 'token' };
 const pages: Record<PageScript, [html: string, ids: Record<string, string>]> = {
@@ -46,6 +46,16 @@ describe('pages and their scripts', () => {
   it('loads each page script as a module from /assets', () => {
     for (const [script, [html]] of Object.entries(pages)) {
       assert.ok(html.includes(`<script type="module" src="/assets/${script}.js"></script>`), script);
+    }
+  });
+
+  it('links the one stylesheet and the favicon, with no inline style (the CSP needs none)', () => {
+    const all = [...Object.values(pages).map(([html]) => html), loginPage({ csrfToken: 't' })];
+    all.push(dashboardPage(admin), errorPage(404, 'no such page'));
+    for (const html of all) {
+      assert.ok(html.includes('<link rel="stylesheet" href="/assets/rollcall.css" />'));
+      assert.ok(html.includes('<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />'));
+      assert.doesNotMatch(html, /<style|\sstyle=/);
     }
   });
 

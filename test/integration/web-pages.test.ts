@@ -237,9 +237,9 @@ describe('web pages and the live socket', () => {
     const login = await fetch(`${base}/login`);
     assert.match(login.headers.get('content-security-policy') ?? '', /style-src 'self'(;|$)/);
     // Bull Board's page sets its own policy (inline styles, this host only) once an admin is signed
-    // in, which web-app.test.ts checks; before that, its answer is a redirect under the pages' policy.
+    // in, which web-app.test.ts checks; before that, it is refused under the pages' policy.
     const board = await fetch(`${base}/admin/queues`, { redirect: 'manual' });
-    assert.equal(board.status, 303);
+    assert.equal(board.status, 401);
     assert.match(board.headers.get('content-security-policy') ?? '', /style-src 'self'(;|$)/);
     const style = await fetch(`${base}/assets/rollcall.css`);
     assert.equal(style.status, 200);

@@ -21,8 +21,9 @@ export const PUBLIC_ROUTES: readonly string[] = [
   // Monitoring: no login, and they never name a person (README "Monitoring").
   'GET /healthz',
   'GET /metrics',
-  // The pages' scripts, the same for everyone, no data in them.
+  // The pages' scripts, stylesheet and icon, the same for everyone, no data in them.
   'GET /assets/:name.js',
+  'GET /assets/:file',
   // Signing in and out, and creating the first administrator while there is none.
   'GET /login',
   'POST /login',

@@ -193,18 +193,20 @@ export function usersPage(viewer: Viewer): string {
     script: 'users',
     body: html`<h1>Users</h1>
       <p id="${USERS.error}" class="error" role="alert" hidden></p>
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Created</th>
-            <th>API tokens</th>
-            <th></th>
-          </tr>
-        </thead>
-        <tbody id="${USERS.list}" data-me="${viewer.name}"></tbody>
-      </table>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Role</th>
+              <th>Created</th>
+              <th>API tokens</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody id="${USERS.list}" data-me="${viewer.name}"></tbody>
+        </table>
+      </div>
       <section id="${USERS.reset}" hidden>
         <h2>Reset the password of <span id="${USERS.resetWho}"></span></h2>
         <form id="${USERS.resetForm}" class="row">

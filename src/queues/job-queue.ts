@@ -3,6 +3,7 @@
  * catalog's handlers. A job survives a worker crash: BullMQ moves a job whose lock lapses back to
  * waiting (stalled-job recovery), and Redis keeps it across restarts.
  */
+import type { JobState, JobView } from './job-view.js';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import {
   assertHandlersComplete,
@@ -39,19 +40,7 @@ export interface ScheduleOptions {
   everyMs?: number;
 }
 
-export type JobState =
-  'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'unknown';
-
-/** What the API reports about a job. */
-export interface JobView {
-  id: string;
-  name: string;
-  state: JobState;
-  progress: number;
-  attemptsMade: number;
-  result: unknown;
-  failedReason: string | null;
-}
+export type { JobState, JobView };
 
 /** ioredis options from a Redis URL, as BullMQ wants them. */
 export function connectionFromUrl(redisUrl: string): ConnectionOptions {

@@ -5,21 +5,9 @@
 import { ErrorCode, localDay, RollcallError, zonedInstant } from '../core/index.js';
 import type { Clock } from '../shared/index.js';
 import type { AttendanceCorrection, PageOptions, Store } from '../store/index.js';
+import type { CorrectionView } from './views.js';
 
-/** A correction as the API shows it: whose, which day, by whom and why, and the record after it. */
-export interface CorrectionView {
-  id: string;
-  /** The name is the record's (before or after), kept after the person is deleted. */
-  person: { id: string; name: string | null };
-  day: string;
-  by: string;
-  reason: string;
-  at: string;
-  /** Whether the person counts as present after the correction. */
-  present: boolean;
-  firstSeen: string | null;
-  lastSeen: string | null;
-}
+export type { CorrectionView };
 
 export function correctionView(c: AttendanceCorrection): CorrectionView {
   return {

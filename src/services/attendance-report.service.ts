@@ -5,22 +5,10 @@
  */
 import { localDay } from '../core/index.js';
 import type { Clock } from '../shared/index.js';
+import type { AttendanceRecordView } from './views.js';
 import { MAX_PAGE_LIMIT, type PageOptions, type Store, type StoredAttendance } from '../store/index.js';
 
-/** One person's attendance on one day, as the API and the CSV export show it. */
-export interface AttendanceRecordView {
-  person: { id: string; name: string };
-  day: string;
-  firstSeen: string;
-  lastSeen: string;
-  /** The camera of the check-in. */
-  camera: string;
-  /** The camera of the check-out. */
-  lastCamera: string;
-  nodeId: string;
-  sightings: number;
-  corrected: boolean;
-}
+export type { AttendanceRecordView };
 
 export function attendanceRecordView(record: StoredAttendance): AttendanceRecordView {
   return {

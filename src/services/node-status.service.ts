@@ -3,23 +3,9 @@
  * or not, their cameras and rate, gallery, outbox and uptime; null where a node never reported.
  */
 import type { NodeState } from '../bridge/index.js';
+import type { NodeView } from './views.js';
 
-type Cameras = NonNullable<NodeState['status']>['cameras'];
-
-export interface NodeView {
-  address: string;
-  nodeId: string | null;
-  connected: boolean;
-  lastHeartbeatAt: string | null;
-  /** The node's overall rate: what its cameras deliver together. */
-  fps: number;
-  cameras: Cameras;
-  galleryVersion: number | null;
-  /** Which gallery the node takes: descriptors of two models never compare. */
-  descriptorModel: NonNullable<NodeState['status']>['descriptorModel'] | null;
-  outboxDepth: number | null;
-  uptimeS: number | null;
-}
+export type { NodeView };
 
 export function nodeView(node: NodeState): NodeView {
   const cameras = node.status?.cameras ?? [];

@@ -14,42 +14,16 @@ import {
   isTimeZone,
   RollcallError,
   type DescriptorModel,
-  type GalleryThresholds,
   type MatchThresholds,
   type ThresholdPolicy,
 } from '../core/index.js';
 import type { JsonValue, Store } from '../store/index.js';
 import type { Clock } from '../shared/index.js';
 import { applyRetention } from './retention.job.js';
+import type { RollcallSettings, SettingsCalibration } from './views.js';
+
+export type { RollcallSettings, SettingsCalibration };
 import type { ThresholdService } from './thresholds.service.js';
-
-/** The thresholds in force for the nodes' face model, as the Settings page explains them. */
-export interface SettingsCalibration extends GalleryThresholds {
-  model: DescriptorModel;
-}
-
-export interface RollcallSettings {
-  /**
-   * How often a stranger may be named (0.01: one stranger in a hundred). Each recognition node sets
-   * its match threshold from its gallery so that this holds with the people enrolled now.
-   */
-  strangerRateTarget: number;
-  /**
-   * Set by hand instead of the target: a face closer than this to a person is a match (in the
-   * units of the nodes' face model). Null: calibrated from the target.
-   */
-  matchThreshold: number | null;
-  /** With `matchThreshold`: a face at least this far from everyone is unknown; between is uncertain. */
-  unknownThreshold: number | null;
-  /** Frames that must agree before a track is named. */
-  consensusFrames: number;
-  /** A person in view is re-reported at most this often, so check-out times stay true. */
-  sightingIntervalS: number;
-  /** IANA zone that decides which day attendance belongs to. */
-  timeZone: string;
-  /** Face crops of events, and unknown faces nobody reviewed, are dropped after this many days. */
-  retentionDays: number;
-}
 
 /** What the settings are pushed to: a bridge client (`BridgeClient.sendSettings`). */
 export interface SettingsTarget {

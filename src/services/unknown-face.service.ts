@@ -7,6 +7,9 @@
 import { decideUnknownFaceOnce, ErrorCode, isRollcallError, RollcallError } from '../core/index.js';
 import type { Page, Person, Store, UnknownFace, UnknownFaceQuery } from '../store/index.js';
 import type { EnrollmentResult, UploadedPhoto } from './enrollment.service.js';
+import type { ReviewedFace } from './views.js';
+
+export type { ReviewedFace };
 
 /** The part of `EnrollmentService` that review needs. */
 export interface PhotoEnrollment {
@@ -16,9 +19,6 @@ export interface PhotoEnrollment {
 
 /** Whom the face belongs to: someone enrolled, or a new person by name. */
 export type AssignTarget = { personId: string } | { name: string };
-
-/** A face as the review list shows it: with the name of the person it was assigned to. */
-export type ReviewedFace = UnknownFace & { assignedPersonName: string | null };
 
 export interface AssignedFace {
   face: UnknownFace;

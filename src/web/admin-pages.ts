@@ -193,7 +193,7 @@ export function usersPage(viewer: Viewer): string {
     script: 'users',
     body: html`<h1>Users</h1>
       <p id="${USERS.error}" class="error" role="alert" hidden></p>
-      <div class="table-wrap">
+      <div class="table-wrap" role="region" aria-label="Users" tabindex="0">
         <table>
           <thead>
             <tr>

@@ -56,7 +56,7 @@ export function peoplePage(viewer: Viewer): string {
       <section>
         <h2>Enrolled</h2>
         <p id="${PEOPLE.error}" class="error" role="alert" hidden></p>
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label="Enrolled people" tabindex="0">
           <table>
             <thead>
               <tr>
@@ -98,7 +98,7 @@ export function attendancePage(viewer: Viewer, today: string): string {
       <p id="${ATTENDANCE.error}" class="error" role="alert" hidden></p>
       <h2 id="${ATTENDANCE.chartTitle}">Present per day</h2>
       <div id="${ATTENDANCE.chart}" class="card chart" aria-labelledby="${ATTENDANCE.chartTitle}"></div>
-      <div class="table-wrap">
+      <div class="table-wrap" role="region" aria-label="Attendance records" tabindex="0">
         <table>
           <thead>
             <tr>
@@ -116,7 +116,7 @@ export function attendancePage(viewer: Viewer, today: string): string {
       </div>
       <p id="${ATTENDANCE.recordsEmpty}" class="muted" hidden>Nobody was seen in this period.</p>
       <h2>Corrections</h2>
-      <div class="table-wrap">
+      <div class="table-wrap" role="region" aria-label="Corrections" tabindex="0">
         <table>
           <thead>
             <tr>
@@ -182,7 +182,7 @@ export function nodesPage(viewer: Viewer): string {
     script: 'nodes',
     body: html`<h1>Recognition nodes</h1>
       <p id="${NODES.error}" class="error" role="alert" hidden></p>
-      <div class="table-wrap">
+      <div class="table-wrap" role="region" aria-label="Recognition nodes" tabindex="0">
         <table>
           <thead>
             <tr>

@@ -10,59 +10,33 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, symlink } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import { readFile, readdir } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { loadConfig } from '../../config.js';
-import { createLogger } from '../../src/cli/logger.js';
-import { startRecognitionNode, type Room } from '../../src/cli/recognition-node.js';
-import { startWebNode } from '../../src/cli/web-node.js';
-import { createStore, type Store } from '../../src/store/index.js';
-import { hashPassword } from '../../src/shared/index.js';
+import type { Store } from '../../src/store/index.js';
 import { launchChromium, screenshot } from '../support/browser.js';
+import {
+  ADMIN,
+  SEE_MS,
+  VIEWER,
+  seriousAxeViolations,
+  startBrowserRollcall,
+  until,
+  untilInPage,
+  type BrowserRollcall,
+} from '../support/browser-rollcall.js';
 import { facePhoto } from '../support/faces.js';
-import { freePort } from '../support/net.js';
-import { tempDir } from '../support/temp.js';
 import { makeEvent } from './store.contract.js';
 
-const SECRET = 'a-test-bridge-secret-of-some-length';
-const run = promisify(execFile);
-const ADMIN = { name: 'Ada Admin', password: 'correct horse battery' };
-const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
-/** Waits until `check` holds, for store changes that follow a click. */
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    assert.ok(Date.now() < deadline, 'the change never arrived');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** A photo of someone nobody enrolls here. */
-/**
- * Waits until the expression holds in the page. Not `page.waitForFunction`: once its first check
- * fails it polls inside the page with eval, which the pages' CSP (no 'unsafe-eval') refuses; each
- * `page.evaluate` here goes through the DevTools protocol instead. (An expression string: these
- * tests compile without the DOM's types.)
- */
-async function untilInPage(page: Page, expression: string): Promise<void> {
-  await until(async () => (await page.evaluate(expression)) === true);
-}
-
 async function firstDistractor(): Promise<string> {
   const names = (await readdir(facePhoto('distractors'))).sort();
   assert.ok(names[0], 'no distractor photos');
   return names[0];
 }
 
-/** Browser steps wait at most this long for what the user should see. */
-const SEE_MS = 30_000;
-
 describe('the pages in Chromium, on real recognition and web nodes', () => {
-  const closers: (() => Promise<void>)[] = [];
+  let rollcall: BrowserRollcall;
   let store: Store;
   let base: string;
   let browser: Browser;
@@ -70,85 +44,17 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
   let page: Page;
 
   before(async () => {
-    // Rollcall on one machine, assembled exactly as `rollcall start` does it (role all): the
-    // recognition node with a folder camera named `door`, and the web node with its own store,
-    // private Redis, training worker and live feed.
-    const dataDir = await tempDir('browser');
-    const frames = path.join(await tempDir('browser-frames'), 'door');
-    await mkdir(frames);
-    await symlink(facePhoto('group/bbt3.jpg'), path.join(frames, 'bbt3.jpg'));
-    const config = loadConfig({
-      DATA_DIR: dataDir,
-      CAMERA_SOURCE: `dir:${frames}`,
-      RECOGNITION_SERVER_PORT: String(await freePort()),
-      WEB_PORT: String(await freePort()),
-      BRIDGE_SECRET: SECRET,
-      NODE_ID: 'camera-pc',
-      TIMEZONE: 'UTC',
-      WORKER_THREADS: '2',
-    });
-    const rooms: Room[] = [];
-    closers.push(async () => {
-      for (const room of rooms.reverse()) await room.close();
-    });
-    const quiet = createLogger('fatal', false);
-    const node = await startRecognitionNode(config, quiet, { listenHost: '127.0.0.1' }, rooms);
-    await startWebNode(config, quiet, rooms, node);
-    base = `http://127.0.0.1:${config.webPort}`;
-    // A second connection to the same database, to seed accounts and past attendance.
-    store = await createStore({ dataDir });
-    closers.push(() => store.close());
-    for (const [user, role] of [
-      [ADMIN, 'admin'],
-      [VIEWER, 'viewer'],
-    ] as const) {
-      await store.createUser({ name: user.name, role, passwordHash: await hashPassword(user.password) });
-    }
-
-    // A fake camera that shows a face photo: Chromium plays a .y4m file made from it by ffmpeg.
-    const video = path.join(await tempDir('browser-webcam'), 'howard.y4m');
-    await run('ffmpeg', [
-      '-loglevel',
-      'error',
-      '-loop',
-      '1',
-      '-i',
-      facePhoto('howard/howard1.png'),
-      '-t',
-      '2',
-      '-pix_fmt',
-      'yuv420p',
-      '-vf',
-      'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2',
-      video,
-    ]);
-    browser = await launchChromium([
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`,
-    ]);
-    closers.push(() => browser.close());
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+    rollcall = await startBrowserRollcall();
+    ({ store, base, browser } = rollcall);
+    context = await rollcall.newContext();
     page = await context.newPage();
     page.setDefaultTimeout(SEE_MS);
   });
 
-  after(async () => {
-    for (const close of closers.reverse()) {
-      try {
-        await close();
-      } catch {
-        // Keep closing the rest; the test's own assertions say what went wrong.
-      }
-    }
-  });
+  after(() => rollcall.close());
 
-  async function signIn(on: Page, user: { name: string; password: string }): Promise<void> {
-    await on.goto(`${base}/login`);
-    await on.fill('#name', user.name);
-    await on.fill('#password', user.password);
-    await Promise.all([on.waitForURL(`${base}/`), on.click('button[type=submit]')]);
-  }
+  const signIn = (on: Page, user: { name: string; password: string }): Promise<void> =>
+    rollcall.signIn(on, user);
 
   it('signs the admin in and shows every page in the navigation', async () => {
     await page.goto(`${base}/login`);
@@ -682,7 +588,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     { name: 'users', path: '/users', ready: '#users tr' },
   ];
 
-  it('fits every page on a phone (390 and 360 px) and a wide screen, light and dark, with no console error and no request leaving the machine', async () => {
+  it('fits every page on a phone (390 and 360 px) and a wide screen, light and dark, with no console error, no request leaving the machine and no serious accessibility problem', async () => {
     const backgrounds = new Map<string, string>();
     // The smallest phone Rollcall supports is looked at in one theme only: the themes share the layout.
     for (const [size, viewport, schemes] of [
@@ -724,6 +630,11 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
             );
             await screenshot(on, `${size}-${colorScheme}-${name}`);
             assert.deepEqual(problems, [], `${size} ${colorScheme} ${name}`);
+            assert.deepEqual(
+              await seriousAxeViolations(on),
+              [],
+              `${size} ${colorScheme} ${name}: axe-core finds serious or critical accessibility problems`,
+            );
           };
 
           await on.goto(`${base}/login`);

@@ -277,3 +277,17 @@ export function resolveSession(input: ResolveSessionInput): SessionOutcome {
     minutesPresent,
   };
 }
+
+/** The first of `existing` that `candidate` would overlap (see {@link overlappingSessions}), or null. */
+export function clashingSession<T extends GroupSession>(
+  existing: readonly T[],
+  candidate: GroupSession,
+): T | null {
+  for (const session of existing) if (overlappingSessions([session, candidate]).length > 0) return session;
+  return null;
+}
+
+/** A session in a few words, for messages: `mon, wed 09:00–10:00`. */
+export function describeSession(session: GroupSession): string {
+  return `${session.weekdays.join(', ')} ${session.start}–${session.end}`;
+}

@@ -11,6 +11,8 @@
  */
 import {
   decideUnknownFace,
+  clashingSession,
+  describeSession,
   erasureSteps,
   ErrorCode,
   localDay,
@@ -19,6 +21,7 @@ import {
   type AttendanceRules,
   type DescriptorModel,
   type ErasureStep,
+  type GroupSession,
   type RecognitionEvent,
   type RecognitionEventType,
   type UnknownFaceDecision,
@@ -35,12 +38,17 @@ import type {
   DeletedPerson,
   DeletePersonOptions,
   EventQuery,
+  ExcuseQuery,
   Gallery,
   GalleryChange,
+  Group,
+  GroupPatch,
   JsonValue,
   NewApiToken,
+  NewGroup,
   NewPerson,
   NewPhoto,
+  NewSessionExcuse,
   NewUser,
   NodeRecord,
   Page,
@@ -50,6 +58,7 @@ import type {
   Photo,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
+  SessionExcuse,
   SetDescriptorsOptions,
   Setting,
   SettingChange,
@@ -57,6 +66,7 @@ import type {
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
+  StoredGroupSession,
   UnknownFace,
   UnknownFaceQuery,
   UnknownFaceWriteOptions,
@@ -74,6 +84,8 @@ import {
   checkEvent,
   checkEventId,
   checkFileName,
+  checkGroupSession,
+  checkRateOrNull,
   checkHash,
   checkId,
   checkInstant,
@@ -84,8 +96,10 @@ import {
   checkRole,
   checkStatus,
   checkText,
+  conflict,
   invalid,
   MAX_NOTES_LENGTH,
+  MAX_TEXT_LENGTH,
   notFound,
   toPage,
   type CheckedCorrection,
@@ -669,4 +683,195 @@ export abstract class CheckedStore implements Store {
       if (!(await this.doDeleteSetting(checkId(key, 'setting key')))) throw notFound(`no setting ${key}`);
     });
   }
+
+  // ---- groups and their sessions ----
+
+  protected abstract doCreateGroup(group: Required<NewGroup>): Awaitable<Group>;
+  protected abstract doGetGroup(id: string): Awaitable<Group | null>;
+  protected abstract doListGroups(page: CheckedPage): Awaitable<Group[]>;
+  /** @returns null when there is no such group. */
+  protected abstract doUpdateGroup(id: string, patch: GroupPatch): Awaitable<Group | null>;
+  /** @returns false when there is no such group. */
+  protected abstract doDeleteGroup(id: string): Awaitable<boolean>;
+  /** Adds every person or none: `STORE_NOT_FOUND` naming a missing group or person. */
+  protected abstract doAddGroupMembers(groupId: string, personIds: readonly string[]): Awaitable<void>;
+  /** @returns false when the person was not in the group. */
+  protected abstract doRemoveGroupMember(groupId: string, personId: string): Awaitable<boolean>;
+  protected abstract doListGroupMembers(groupId: string): Awaitable<Person[]>;
+  protected abstract doListGroupsOf(personId: string): Awaitable<Group[]>;
+  /**
+   * Writes the session after `clash(others)` (the group's other sessions, read in the same
+   * transaction) returned null; a clash is thrown as `STORE_CONFLICT`.
+   */
+  protected abstract doAddGroupSession(
+    groupId: string,
+    session: GroupSession,
+    clash: (others: StoredGroupSession[]) => void,
+  ): Awaitable<StoredGroupSession>;
+  protected abstract doGetGroupSession(id: string): Awaitable<StoredGroupSession | null>;
+  protected abstract doUpdateGroupSession(
+    id: string,
+    session: GroupSession,
+    clash: (others: StoredGroupSession[]) => void,
+  ): Awaitable<StoredGroupSession>;
+  /** @returns false when there is no such session. */
+  protected abstract doDeleteGroupSession(id: string): Awaitable<boolean>;
+  protected abstract doListGroupSessions(groupId: string): Awaitable<StoredGroupSession[]>;
+  /** Inserts, or replaces the reason, by, and time of the excuse for the same session, person and day. */
+  protected abstract doExcuseSession(excuse: NewSessionExcuse): Awaitable<SessionExcuse>;
+  /** @returns false when there is no such excuse. */
+  protected abstract doDeleteSessionExcuse(id: string): Awaitable<boolean>;
+  protected abstract doListSessionExcuses(
+    query: Required<Pick<ExcuseQuery, 'from' | 'to'>> & Pick<ExcuseQuery, 'sessionId' | 'personId'>,
+    page: CheckedPage,
+  ): Awaitable<SessionExcuse[]>;
+
+  createGroup(group: NewGroup): Promise<Group> {
+    return this.run(() =>
+      this.doCreateGroup({
+        name: checkName(group.name, 'group name'),
+        notes: checkText(group.notes ?? '', 'notes', MAX_NOTES_LENGTH),
+        minAttendanceRate: checkRateOrNull(group.minAttendanceRate ?? null, 'minAttendanceRate'),
+      }),
+    );
+  }
+
+  getGroup(id: string): Promise<Group | null> {
+    return this.run(() => this.doGetGroup(checkId(id, 'group id')));
+  }
+
+  listGroups(page?: PageOptions): Promise<Page<Group>> {
+    return this.run(() => this.paged(page, (checked) => this.doListGroups(checked)));
+  }
+
+  updateGroup(id: string, patch: GroupPatch): Promise<Group> {
+    return this.run(async () => {
+      checkId(id, 'group id');
+      const checked: GroupPatch = {};
+      if (patch.name !== undefined) checked.name = checkName(patch.name, 'group name');
+      if (patch.notes !== undefined) checked.notes = checkText(patch.notes, 'notes', MAX_NOTES_LENGTH);
+      if (patch.minAttendanceRate !== undefined)
+        checked.minAttendanceRate = checkRateOrNull(patch.minAttendanceRate, 'minAttendanceRate');
+      const group = await this.doUpdateGroup(id, checked);
+      if (!group) throw notFound(`no group with id ${id}`);
+      return group;
+    });
+  }
+
+  deleteGroup(id: string): Promise<void> {
+    return this.run(async () => {
+      if (!(await this.doDeleteGroup(checkId(id, 'group id')))) throw notFound(`no group with id ${id}`);
+    });
+  }
+
+  addGroupMembers(groupId: string, personIds: readonly string[]): Promise<void> {
+    return this.run(() => {
+      checkId(groupId, 'group id');
+      if (!Array.isArray(personIds)) throw invalid('personIds must be a list of person ids');
+      const ids = [...new Set(personIds.map((id) => checkId(id, 'person id')))];
+      return this.doAddGroupMembers(groupId, ids);
+    });
+  }
+
+  removeGroupMember(groupId: string, personId: string): Promise<void> {
+    return this.run(async () => {
+      const removed = await this.doRemoveGroupMember(
+        checkId(groupId, 'group id'),
+        checkId(personId, 'person id'),
+      );
+      if (!removed) throw notFound(`person ${personId} is not in group ${groupId}`);
+    });
+  }
+
+  listGroupMembers(groupId: string): Promise<Person[]> {
+    return this.run(() => this.doListGroupMembers(checkId(groupId, 'group id')));
+  }
+
+  listGroupsOf(personId: string): Promise<Group[]> {
+    return this.run(() => this.doListGroupsOf(checkId(personId, 'person id')));
+  }
+
+  addGroupSession(groupId: string, session: GroupSession): Promise<StoredGroupSession> {
+    return this.run(() => {
+      checkId(groupId, 'group id');
+      const checked = checkGroupSession(session);
+      return this.doAddGroupSession(groupId, checked, (others) => {
+        refuseClash(others, checked);
+      });
+    });
+  }
+
+  getGroupSession(id: string): Promise<StoredGroupSession | null> {
+    return this.run(() => this.doGetGroupSession(checkId(id, 'session id')));
+  }
+
+  updateGroupSession(id: string, session: GroupSession): Promise<StoredGroupSession> {
+    return this.run(() => {
+      checkId(id, 'session id');
+      const checked = checkGroupSession(session);
+      return this.doUpdateGroupSession(id, checked, (others) => {
+        refuseClash(others, checked);
+      });
+    });
+  }
+
+  deleteGroupSession(id: string): Promise<void> {
+    return this.run(async () => {
+      if (!(await this.doDeleteGroupSession(checkId(id, 'session id'))))
+        throw notFound(`no session with id ${id}`);
+    });
+  }
+
+  listGroupSessions(groupId: string): Promise<StoredGroupSession[]> {
+    return this.run(() => this.doListGroupSessions(checkId(groupId, 'group id')));
+  }
+
+  excuseSession(excuse: NewSessionExcuse): Promise<SessionExcuse> {
+    return this.run(() =>
+      this.doExcuseSession({
+        sessionId: checkId(excuse.sessionId, 'session id'),
+        personId: checkId(excuse.personId, 'person id'),
+        day: checkDay(excuse.day),
+        reason: checkName(excuse.reason, 'reason', MAX_TEXT_LENGTH),
+        by: checkName(excuse.by, 'by'),
+      }),
+    );
+  }
+
+  deleteSessionExcuse(id: string): Promise<void> {
+    return this.run(async () => {
+      if (!(await this.doDeleteSessionExcuse(checkId(id, 'excuse id'))))
+        throw notFound(`no excuse with id ${id}`);
+    });
+  }
+
+  listSessionExcuses(query: ExcuseQuery): Promise<Page<SessionExcuse>> {
+    return this.run(() => {
+      const from = checkDay(query.from, 'from');
+      const to = query.to === undefined ? from : checkDay(query.to, 'to');
+      if (to < from) throw invalid('to must not be before from');
+      const sessionId = query.sessionId === undefined ? undefined : checkId(query.sessionId, 'session id');
+      const personId = query.personId === undefined ? undefined : checkId(query.personId, 'person id');
+      return this.paged(query, (checked) =>
+        this.doListSessionExcuses(
+          {
+            from,
+            to,
+            ...(sessionId === undefined ? {} : { sessionId }),
+            ...(personId === undefined ? {} : { personId }),
+          },
+          checked,
+        ),
+      );
+    });
+  }
+}
+
+/** The rule that a group's sessions do not overlap, run by the adapter inside its write. */
+function refuseClash(others: readonly StoredGroupSession[], session: GroupSession): void {
+  const other = clashingSession(others, session);
+  if (other)
+    throw conflict(
+      `the session ${describeSession(session)} overlaps the group's session ${describeSession(other)}; a member cannot be in both`,
+    );
 }

@@ -24,6 +24,7 @@ import {
   type AttendanceRecord,
   type ErasureStep,
   type DescriptorModel,
+  type GroupSession,
   type RecognitionEvent,
   type UnknownFaceDecision,
   type UnknownFaceStatus,
@@ -33,11 +34,16 @@ import type {
   ApiToken,
   AttendanceCorrection,
   DeletedPerson,
+  ExcuseQuery,
   Gallery,
   GalleryChange,
+  Group,
+  GroupPatch,
   JsonValue,
   NewApiToken,
+  NewGroup,
   NewPerson,
+  NewSessionExcuse,
   NewUser,
   NodeRecord,
   Person,
@@ -45,10 +51,12 @@ import type {
   Photo,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
+  SessionExcuse,
   Setting,
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
+  StoredGroupSession,
   UnknownFace,
   UnknownFaceRule,
   User,
@@ -214,6 +222,42 @@ interface NodeDoc {
   lastSeen: string;
   status: string;
 }
+interface GroupDoc {
+  _id: string;
+  name: string;
+  nameKey: string;
+  notes: string;
+  minAttendanceRate: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+interface MemberDoc {
+  /** `groupId/personId`: one membership per group and person. */
+  _id: string;
+  groupId: string;
+  personId: string;
+  addedAt: string;
+}
+interface GroupSessionDoc {
+  _id: string;
+  groupId: string;
+  start: string;
+  /** JSON text of the core `GroupSession`. */
+  definition: string;
+  createdAt: string;
+  updatedAt: string;
+}
+interface ExcuseDoc {
+  /** `sessionId/personId/day`: one excuse per session, person and day. */
+  _id: string;
+  excuseId: string;
+  sessionId: string;
+  personId: string;
+  day: string;
+  reason: string;
+  by: string;
+  at: string;
+}
 interface SettingDoc {
   _id: string;
   value: string;
@@ -329,6 +373,31 @@ const toUnknownFace = (
   };
 };
 
+const toGroup = (d: GroupDoc): Group => ({
+  id: d._id,
+  name: d.name,
+  notes: d.notes,
+  minAttendanceRate: d.minAttendanceRate,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+});
+const toGroupSession = (d: GroupSessionDoc): StoredGroupSession => ({
+  ...(JSON.parse(d.definition) as GroupSession),
+  id: d._id,
+  groupId: d.groupId,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+});
+const toExcuse = (d: ExcuseDoc): SessionExcuse => ({
+  id: d.excuseId,
+  sessionId: d.sessionId,
+  personId: d.personId,
+  day: d.day,
+  reason: d.reason,
+  by: d.by,
+  at: d.at,
+});
+
 const toNode = (d: NodeDoc): NodeRecord => ({
   id: d._id,
   lastSeen: d.lastSeen,
@@ -382,6 +451,10 @@ export class MongoStore extends CheckedStore {
   private readonly unknownFaces: Collection<UnknownFaceDoc>;
   private readonly nodes: Collection<NodeDoc>;
   private readonly settings: Collection<SettingDoc>;
+  private readonly groups: Collection<GroupDoc>;
+  private readonly members: Collection<MemberDoc>;
+  private readonly groupSessions: Collection<GroupSessionDoc>;
+  private readonly excuses: Collection<ExcuseDoc>;
 
   private constructor(
     private readonly connection: mongoose.Connection,
@@ -401,6 +474,10 @@ export class MongoStore extends CheckedStore {
     this.unknownFaces = db.collection<UnknownFaceDoc>('unknown_faces');
     this.nodes = db.collection<NodeDoc>('nodes');
     this.settings = db.collection<SettingDoc>('settings');
+    this.groups = db.collection<GroupDoc>('groups');
+    this.members = db.collection<MemberDoc>('group_members');
+    this.groupSessions = db.collection<GroupSessionDoc>('group_sessions');
+    this.excuses = db.collection<ExcuseDoc>('session_excuses');
   }
 
   /**
@@ -466,6 +543,13 @@ export class MongoStore extends CheckedStore {
       ]),
       this.nodes.createIndexes([{ key: { lastSeen: 1 } }]),
       this.settings.createIndexes([{ key: { updatedAt: 1 } }]),
+      this.groups.createIndexes([{ key: { nameKey: 1 }, unique: true }]),
+      this.members.createIndexes([{ key: { personId: 1 } }, { key: { groupId: 1 } }]),
+      this.groupSessions.createIndexes([{ key: { groupId: 1, start: 1, createdAt: 1 } }]),
+      this.excuses.createIndexes([
+        { key: { excuseId: 1 }, unique: true },
+        { key: { day: 1, personId: 1, sessionId: 1 } },
+      ]),
     ]);
     await this.meta.updateOne({ _id: 'gallery' }, { $setOnInsert: { version: 0 } }, { upsert: true });
     const schema = await this.meta.findOneAndUpdate(
@@ -760,11 +844,14 @@ export class MongoStore extends CheckedStore {
         },
         attendance: async () => {
           await this.corrections.deleteMany({ personId: id }, { session });
+          await this.excuses.deleteMany({ personId: id }, { session });
           return (await this.attendance.deleteMany({ personId: id }, { session })).deletedCount;
         },
       } satisfies Record<ErasureStep, () => Promise<number>>;
       const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
       for (const step of steps) erased[step] = await erase[step]();
+      // SQLite's foreign key does this: a deleted person is in no group.
+      await this.members.deleteMany({ personId: id }, { session });
       await this.people.deleteOne({ _id: id }, { session });
       return { ...erased, galleryVersion: await this.bumpGallery(session) };
     });
@@ -1284,5 +1371,236 @@ export class MongoStore extends CheckedStore {
 
   protected async doDeleteSetting(key: string): Promise<boolean> {
     return (await this.settings.deleteOne({ _id: key })).deletedCount > 0;
+  }
+
+  // ---- groups and their sessions ----
+
+  protected doCreateGroup({ name, notes, minAttendanceRate }: Required<NewGroup>): Promise<Group> {
+    return this.write(async (session) => {
+      if (await this.groups.findOne({ nameKey: nameKey(name) }, { session }))
+        throw conflict(`a group named "${name}" already exists`);
+      const now = this.nowIso();
+      const doc: GroupDoc = {
+        _id: this.options.newId(),
+        name,
+        nameKey: nameKey(name),
+        notes,
+        minAttendanceRate,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.groups.insertOne(doc, { session });
+      return toGroup(doc);
+    });
+  }
+
+  protected async doGetGroup(id: string): Promise<Group | null> {
+    const doc = await this.groups.findOne({ _id: id });
+    return doc ? toGroup(doc) : null;
+  }
+
+  protected async doListGroups({ limit, offset }: CheckedPage): Promise<Group[]> {
+    const docs = await this.groups
+      .find({})
+      .sort({ nameKey: 1, _id: 1 })
+      .skip(offset)
+      .limit(limit + 1)
+      .toArray();
+    return docs.map(toGroup);
+  }
+
+  protected doUpdateGroup(id: string, patch: GroupPatch): Promise<Group | null> {
+    return this.write(async (session) => {
+      const current = await this.groups.findOne({ _id: id }, { session });
+      if (!current) return null;
+      if (
+        patch.name !== undefined &&
+        (await this.groups.findOne({ nameKey: nameKey(patch.name), _id: { $ne: id } }, { session }))
+      )
+        throw conflict(`a group named "${patch.name}" already exists`);
+      const next: GroupDoc = {
+        ...current,
+        name: patch.name ?? current.name,
+        nameKey: nameKey(patch.name ?? current.name),
+        notes: patch.notes ?? current.notes,
+        minAttendanceRate:
+          patch.minAttendanceRate === undefined ? current.minAttendanceRate : patch.minAttendanceRate,
+        updatedAt: this.nowIso(),
+      };
+      await this.groups.replaceOne({ _id: id }, next, { session });
+      return toGroup(next);
+    });
+  }
+
+  protected doDeleteGroup(id: string): Promise<boolean> {
+    return this.write(async (session) => {
+      if ((await this.groups.deleteOne({ _id: id }, { session })).deletedCount === 0) return false;
+      const sessionIds = await this.groupSessions.distinct('_id', { groupId: id }, { session });
+      await this.excuses.deleteMany({ sessionId: { $in: sessionIds } }, { session });
+      await this.groupSessions.deleteMany({ groupId: id }, { session });
+      await this.members.deleteMany({ groupId: id }, { session });
+      return true;
+    });
+  }
+
+  protected doAddGroupMembers(groupId: string, personIds: readonly string[]): Promise<void> {
+    return this.write(async (session) => {
+      if (!(await this.groups.findOne({ _id: groupId }, { session })))
+        throw notFound(`no group with id ${groupId}`);
+      const now = this.nowIso();
+      for (const personId of personIds) {
+        if (!(await this.people.findOne({ _id: personId }, { session })))
+          throw notFound(`no person with id ${personId}`);
+        await this.members.updateOne(
+          { _id: `${groupId}/${personId}` },
+          { $setOnInsert: { groupId, personId, addedAt: now } },
+          { upsert: true, session },
+        );
+      }
+    });
+  }
+
+  protected async doRemoveGroupMember(groupId: string, personId: string): Promise<boolean> {
+    return (await this.members.deleteOne({ _id: `${groupId}/${personId}` })).deletedCount > 0;
+  }
+
+  protected async doListGroupMembers(groupId: string): Promise<Person[]> {
+    if (!(await this.groups.findOne({ _id: groupId }))) throw notFound(`no group with id ${groupId}`);
+    const ids = await this.members.distinct('personId', { groupId });
+    const docs = await this.people
+      .find({ _id: { $in: ids } })
+      .sort({ nameKey: 1, _id: 1 })
+      .toArray();
+    return docs.map(toPerson);
+  }
+
+  protected async doListGroupsOf(personId: string): Promise<Group[]> {
+    const ids = await this.members.distinct('groupId', { personId });
+    const docs = await this.groups
+      .find({ _id: { $in: ids } })
+      .sort({ nameKey: 1, _id: 1 })
+      .toArray();
+    return docs.map(toGroup);
+  }
+
+  private async sessionsOf(groupId: string, session?: Session): Promise<StoredGroupSession[]> {
+    const docs = await this.groupSessions
+      .find({ groupId }, session ? { session } : {})
+      .sort({ start: 1, createdAt: 1, _id: 1 })
+      .toArray();
+    return docs.map(toGroupSession);
+  }
+
+  protected doAddGroupSession(
+    groupId: string,
+    definition: GroupSession,
+    clash: (others: StoredGroupSession[]) => void,
+  ): Promise<StoredGroupSession> {
+    return this.write(async (session) => {
+      if (!(await this.groups.findOne({ _id: groupId }, { session })))
+        throw notFound(`no group with id ${groupId}`);
+      clash(await this.sessionsOf(groupId, session));
+      // Touching the group makes two sessions added at once conflict as transactions, so the
+      // no-overlap check cannot pass in both.
+      await this.groups.updateOne({ _id: groupId }, { $set: { updatedAt: this.nowIso() } }, { session });
+      const now = this.nowIso();
+      const doc: GroupSessionDoc = {
+        _id: this.options.newId(),
+        groupId,
+        start: definition.start,
+        definition: JSON.stringify(definition),
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.groupSessions.insertOne(doc, { session });
+      return toGroupSession(doc);
+    });
+  }
+
+  protected async doGetGroupSession(id: string): Promise<StoredGroupSession | null> {
+    const doc = await this.groupSessions.findOne({ _id: id });
+    return doc ? toGroupSession(doc) : null;
+  }
+
+  protected doUpdateGroupSession(
+    id: string,
+    definition: GroupSession,
+    clash: (others: StoredGroupSession[]) => void,
+  ): Promise<StoredGroupSession> {
+    return this.write(async (session) => {
+      const current = await this.groupSessions.findOne({ _id: id }, { session });
+      if (!current) throw notFound(`no session with id ${id}`);
+      clash((await this.sessionsOf(current.groupId, session)).filter((other) => other.id !== id));
+      await this.groups.updateOne(
+        { _id: current.groupId },
+        { $set: { updatedAt: this.nowIso() } },
+        { session },
+      );
+      const next: GroupSessionDoc = {
+        ...current,
+        start: definition.start,
+        definition: JSON.stringify(definition),
+        updatedAt: this.nowIso(),
+      };
+      await this.groupSessions.replaceOne({ _id: id }, next, { session });
+      return toGroupSession(next);
+    });
+  }
+
+  protected doDeleteGroupSession(id: string): Promise<boolean> {
+    return this.write(async (session) => {
+      if ((await this.groupSessions.deleteOne({ _id: id }, { session })).deletedCount === 0) return false;
+      await this.excuses.deleteMany({ sessionId: id }, { session });
+      return true;
+    });
+  }
+
+  protected doListGroupSessions(groupId: string): Promise<StoredGroupSession[]> {
+    return this.sessionsOf(groupId);
+  }
+
+  protected doExcuseSession({
+    sessionId,
+    personId,
+    day,
+    reason,
+    by,
+  }: NewSessionExcuse): Promise<SessionExcuse> {
+    return this.write(async (session) => {
+      if (!(await this.groupSessions.findOne({ _id: sessionId }, { session })))
+        throw notFound(`no session with id ${sessionId}`);
+      if (!(await this.people.findOne({ _id: personId }, { session })))
+        throw notFound(`no person with id ${personId}`);
+      const doc = await this.excuses.findOneAndUpdate(
+        { _id: `${sessionId}/${personId}/${day}` },
+        {
+          $set: { reason, by, at: this.nowIso() },
+          $setOnInsert: { excuseId: this.options.newId(), sessionId, personId, day },
+        },
+        { upsert: true, returnDocument: 'after', session },
+      );
+      if (!doc) throw new Error('the excuse was not written');
+      return toExcuse(doc);
+    });
+  }
+
+  protected async doDeleteSessionExcuse(id: string): Promise<boolean> {
+    return (await this.excuses.deleteOne({ excuseId: id })).deletedCount > 0;
+  }
+
+  protected async doListSessionExcuses(
+    query: Required<Pick<ExcuseQuery, 'from' | 'to'>> & Pick<ExcuseQuery, 'sessionId' | 'personId'>,
+    { limit, offset }: CheckedPage,
+  ): Promise<SessionExcuse[]> {
+    const filter: Filter<ExcuseDoc> = { day: { $gte: query.from, $lte: query.to } };
+    if (query.sessionId !== undefined) filter.sessionId = query.sessionId;
+    if (query.personId !== undefined) filter.personId = query.personId;
+    const docs = await this.excuses
+      .find(filter)
+      .sort({ day: 1, personId: 1, sessionId: 1 })
+      .skip(offset)
+      .limit(limit + 1)
+      .toArray();
+    return docs.map(toExcuse);
   }
 }

@@ -3,7 +3,7 @@
  * the gallery, depends on. `Store` (store.ts) is all of them plus `close()`, and every adapter
  * implements `Store`; the conventions in store.ts hold for every method here.
  */
-import type { AttendanceRules, DescriptorModel, RecognitionEvent } from '../core/index.js';
+import type { AttendanceRules, DescriptorModel, GroupSession, RecognitionEvent } from '../core/index.js';
 import type {
   AccountsWriteOptions,
   ApiToken,
@@ -14,12 +14,17 @@ import type {
   DeletedPerson,
   DeletePersonOptions,
   EventQuery,
+  ExcuseQuery,
   Gallery,
   GalleryChange,
+  Group,
+  GroupPatch,
   JsonValue,
   NewApiToken,
+  NewGroup,
   NewPerson,
   NewPhoto,
+  NewSessionExcuse,
   NewUser,
   NodeRecord,
   Page,
@@ -29,12 +34,14 @@ import type {
   Photo,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
+  SessionExcuse,
   SetDescriptorsOptions,
   Setting,
   SettingChange,
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
+  StoredGroupSession,
   UnknownFace,
   UnknownFaceQuery,
   UnknownFaceWriteOptions,
@@ -172,4 +179,46 @@ export interface SettingsRepository {
   updateSetting(key: string, change: SettingChange): Promise<Setting>;
   listSettings(): Promise<Setting[]>;
   deleteSetting(key: string): Promise<void>;
+}
+
+/**
+ * Groups (a class, a team), their members and their recurring sessions, and the sessions an
+ * administrator excused. A person may be in several groups; deleting a person takes them out of
+ * every group.
+ */
+export interface GroupsRepository {
+  createGroup(group: NewGroup): Promise<Group>;
+  getGroup(id: string): Promise<Group | null>;
+  /** By name. */
+  listGroups(page?: PageOptions): Promise<Page<Group>>;
+  updateGroup(id: string, patch: GroupPatch): Promise<Group>;
+  /** Deletes the group with its sessions, memberships and excuses; people and attendance stay. */
+  deleteGroup(id: string): Promise<void>;
+
+  /** Adds people to the group; those already in it stay as they are. All or none. */
+  addGroupMembers(groupId: string, personIds: readonly string[]): Promise<void>;
+  removeGroupMember(groupId: string, personId: string): Promise<void>;
+  /** The members, by name. */
+  listGroupMembers(groupId: string): Promise<Person[]>;
+  /** The groups a person is in, by name. */
+  listGroupsOf(personId: string): Promise<Group[]>;
+
+  /**
+   * Adds a session to the group. The group's sessions may not overlap (core
+   * `overlappingSessions`), checked in the same transaction as the write: `STORE_CONFLICT`.
+   */
+  addGroupSession(groupId: string, session: GroupSession): Promise<StoredGroupSession>;
+  getGroupSession(id: string): Promise<StoredGroupSession | null>;
+  /** Replaces the session's definition; the no-overlap rule holds as for adding. */
+  updateGroupSession(id: string, session: GroupSession): Promise<StoredGroupSession>;
+  /** Deletes the session and its excuses. */
+  deleteGroupSession(id: string): Promise<void>;
+  /** By start time, then creation. */
+  listGroupSessions(groupId: string): Promise<StoredGroupSession[]>;
+
+  /** Excuses a member's session on a day; a second excuse for the same one replaces its reason. */
+  excuseSession(excuse: NewSessionExcuse): Promise<SessionExcuse>;
+  deleteSessionExcuse(id: string): Promise<void>;
+  /** By day, then person. */
+  listSessionExcuses(query: ExcuseQuery): Promise<Page<SessionExcuse>>;
 }

@@ -192,6 +192,53 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE unknown_faces ADD COLUMN candidate_distance REAL;
     `,
   },
+  {
+    version: 4,
+    description: 'groups, their members and recurring sessions, and excused sessions',
+    // "groups" is an SQL keyword, hence person_groups. A session's definition is JSON (core
+    // GroupSession, checked at the store's edge); its start is a column so lists sort in SQL.
+    // Excuses are attendance history: no foreign key to people, erased with attendance.
+    sql: `
+      CREATE TABLE person_groups (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        notes TEXT NOT NULL DEFAULT '',
+        min_attendance_rate REAL CHECK (min_attendance_rate BETWEEN 0 AND 1),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE group_members (
+        group_id TEXT NOT NULL REFERENCES person_groups (id) ON DELETE CASCADE,
+        person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (group_id, person_id)
+      ) STRICT;
+      CREATE INDEX group_members_by_person ON group_members (person_id);
+
+      CREATE TABLE group_sessions (
+        id TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL REFERENCES person_groups (id) ON DELETE CASCADE,
+        start_time TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX group_sessions_by_group ON group_sessions (group_id, start_time);
+
+      CREATE TABLE session_excuses (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES group_sessions (id) ON DELETE CASCADE,
+        person_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        by_whom TEXT NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE (session_id, person_id, day)
+      ) STRICT;
+      CREATE INDEX session_excuses_by_day ON session_excuses (day, person_id);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

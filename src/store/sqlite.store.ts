@@ -18,6 +18,7 @@ import {
   RollcallError,
   type ErasureStep,
   type DescriptorModel,
+  type GroupSession,
   type RecognitionEvent,
   type UnknownFaceDecision,
   type UnknownFaceStatus,
@@ -38,11 +39,16 @@ import type {
   ApiToken,
   AttendanceCorrection,
   DeletedPerson,
+  ExcuseQuery,
   Gallery,
   GalleryChange,
+  Group,
+  GroupPatch,
   JsonValue,
   NewApiToken,
+  NewGroup,
   NewPerson,
+  NewSessionExcuse,
   NewUser,
   NodeRecord,
   Person,
@@ -50,10 +56,12 @@ import type {
   Photo,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
+  SessionExcuse,
   Setting,
   StoredAttendance,
   StoredDescriptor,
   StoredEvent,
+  StoredGroupSession,
   UnknownFace,
   UnknownFaceRule,
   User,
@@ -119,6 +127,30 @@ interface PersonRow {
   notes: string;
   created_at: string;
   updated_at: string;
+}
+interface GroupRow {
+  id: string;
+  name: string;
+  notes: string;
+  min_attendance_rate: number | null;
+  created_at: string;
+  updated_at: string;
+}
+interface GroupSessionRow {
+  id: string;
+  group_id: string;
+  definition: string;
+  created_at: string;
+  updated_at: string;
+}
+interface ExcuseRow {
+  id: string;
+  session_id: string;
+  person_id: string;
+  day: string;
+  reason: string;
+  by_whom: string;
+  at: string;
 }
 interface PhotoRow {
   id: string;
@@ -233,6 +265,30 @@ const toPerson = (r: PersonRow): Person => ({
   notes: r.notes,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+});
+const toGroup = (r: GroupRow): Group => ({
+  id: r.id,
+  name: r.name,
+  notes: r.notes,
+  minAttendanceRate: r.min_attendance_rate,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const toGroupSession = (r: GroupSessionRow): StoredGroupSession => ({
+  ...(JSON.parse(r.definition) as GroupSession),
+  id: r.id,
+  groupId: r.group_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const toExcuse = (r: ExcuseRow): SessionExcuse => ({
+  id: r.id,
+  sessionId: r.session_id,
+  personId: r.person_id,
+  day: r.day,
+  reason: r.reason,
+  by: r.by_whom,
+  at: r.at,
 });
 const toPhoto = (r: PhotoRow): Photo => ({
   id: r.id,
@@ -618,6 +674,7 @@ export class SqliteStore extends CheckedStore {
         },
         attendance: () => {
           this.sql('DELETE FROM attendance_corrections WHERE person_id = ?').run(id);
+          this.sql('DELETE FROM session_excuses WHERE person_id = ?').run(id);
           return this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
         },
       } satisfies Record<ErasureStep, () => number>;
@@ -1109,5 +1166,208 @@ export class SqliteStore extends CheckedStore {
 
   protected doDeleteSetting(key: string): boolean {
     return this.sql('DELETE FROM settings WHERE key = ?').run(key).changes > 0;
+  }
+
+  // ---- groups and their sessions ----
+
+  protected doCreateGroup({ name, notes, minAttendanceRate }: Required<NewGroup>): Group {
+    return this.write(() => {
+      if (this.sql('SELECT 1 FROM person_groups WHERE name = ?').get(name))
+        throw conflict(`a group named "${name}" already exists`);
+      const now = this.nowIso();
+      return toGroup(
+        this.sql(
+          `INSERT INTO person_groups (id, name, notes, min_attendance_rate, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+        ).get(this.options.newId(), name, notes, minAttendanceRate, now, now) as GroupRow,
+      );
+    });
+  }
+
+  protected doGetGroup(id: string): Group | null {
+    const row = this.sql('SELECT * FROM person_groups WHERE id = ?').get(id) as GroupRow | undefined;
+    return row ? toGroup(row) : null;
+  }
+
+  protected doListGroups({ limit, offset }: CheckedPage): Group[] {
+    return (
+      this.sql('SELECT * FROM person_groups ORDER BY name, id LIMIT ? OFFSET ?').all(
+        limit + 1,
+        offset,
+      ) as GroupRow[]
+    ).map(toGroup);
+  }
+
+  protected doUpdateGroup(id: string, patch: GroupPatch): Group | null {
+    return this.write(() => {
+      const current = this.doGetGroup(id);
+      if (!current) return null;
+      if (
+        patch.name !== undefined &&
+        this.sql('SELECT 1 FROM person_groups WHERE name = ? AND id != ?').get(patch.name, id)
+      )
+        throw conflict(`a group named "${patch.name}" already exists`);
+      return toGroup(
+        this.sql(
+          `UPDATE person_groups SET name = ?, notes = ?, min_attendance_rate = ?, updated_at = ?
+             WHERE id = ? RETURNING *`,
+        ).get(
+          patch.name ?? current.name,
+          patch.notes ?? current.notes,
+          patch.minAttendanceRate === undefined ? current.minAttendanceRate : patch.minAttendanceRate,
+          this.nowIso(),
+          id,
+        ) as GroupRow,
+      );
+    });
+  }
+
+  protected doDeleteGroup(id: string): boolean {
+    // Sessions, memberships and (through the sessions) excuses go by their foreign keys.
+    return this.sql('DELETE FROM person_groups WHERE id = ?').run(id).changes > 0;
+  }
+
+  protected doAddGroupMembers(groupId: string, personIds: readonly string[]): void {
+    this.write(() => {
+      if (!this.doGetGroup(groupId)) throw notFound(`no group with id ${groupId}`);
+      const now = this.nowIso();
+      for (const personId of personIds) {
+        if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(personId))
+          throw notFound(`no person with id ${personId}`);
+        this.sql(
+          'INSERT INTO group_members (group_id, person_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        ).run(groupId, personId, now);
+      }
+    });
+  }
+
+  protected doRemoveGroupMember(groupId: string, personId: string): boolean {
+    return (
+      this.sql('DELETE FROM group_members WHERE group_id = ? AND person_id = ?').run(groupId, personId)
+        .changes > 0
+    );
+  }
+
+  protected doListGroupMembers(groupId: string): Person[] {
+    return this.db.transaction(() => {
+      if (!this.doGetGroup(groupId)) throw notFound(`no group with id ${groupId}`);
+      return (
+        this.sql(
+          `SELECT p.* FROM people p JOIN group_members m ON m.person_id = p.id
+             WHERE m.group_id = ? ORDER BY p.name, p.id`,
+        ).all(groupId) as PersonRow[]
+      ).map(toPerson);
+    })();
+  }
+
+  protected doListGroupsOf(personId: string): Group[] {
+    return (
+      this.sql(
+        `SELECT g.* FROM person_groups g JOIN group_members m ON m.group_id = g.id
+           WHERE m.person_id = ? ORDER BY g.name, g.id`,
+      ).all(personId) as GroupRow[]
+    ).map(toGroup);
+  }
+
+  protected doAddGroupSession(
+    groupId: string,
+    session: GroupSession,
+    clash: (others: StoredGroupSession[]) => void,
+  ): StoredGroupSession {
+    return this.write(() => {
+      if (!this.doGetGroup(groupId)) throw notFound(`no group with id ${groupId}`);
+      clash(this.doListGroupSessions(groupId));
+      const now = this.nowIso();
+      return toGroupSession(
+        this.sql(
+          `INSERT INTO group_sessions (id, group_id, start_time, definition, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+        ).get(
+          this.options.newId(),
+          groupId,
+          session.start,
+          JSON.stringify(session),
+          now,
+          now,
+        ) as GroupSessionRow,
+      );
+    });
+  }
+
+  protected doGetGroupSession(id: string): StoredGroupSession | null {
+    const row = this.sql('SELECT * FROM group_sessions WHERE id = ?').get(id) as GroupSessionRow | undefined;
+    return row ? toGroupSession(row) : null;
+  }
+
+  protected doUpdateGroupSession(
+    id: string,
+    session: GroupSession,
+    clash: (others: StoredGroupSession[]) => void,
+  ): StoredGroupSession {
+    return this.write(() => {
+      const current = this.doGetGroupSession(id);
+      if (!current) throw notFound(`no session with id ${id}`);
+      clash(this.doListGroupSessions(current.groupId).filter((other) => other.id !== id));
+      return toGroupSession(
+        this.sql(
+          'UPDATE group_sessions SET start_time = ?, definition = ?, updated_at = ? WHERE id = ? RETURNING *',
+        ).get(session.start, JSON.stringify(session), this.nowIso(), id) as GroupSessionRow,
+      );
+    });
+  }
+
+  protected doDeleteGroupSession(id: string): boolean {
+    return this.sql('DELETE FROM group_sessions WHERE id = ?').run(id).changes > 0;
+  }
+
+  protected doListGroupSessions(groupId: string): StoredGroupSession[] {
+    return (
+      this.sql('SELECT * FROM group_sessions WHERE group_id = ? ORDER BY start_time, created_at, id').all(
+        groupId,
+      ) as GroupSessionRow[]
+    ).map(toGroupSession);
+  }
+
+  protected doExcuseSession({ sessionId, personId, day, reason, by }: NewSessionExcuse): SessionExcuse {
+    return this.write(() => {
+      if (!this.doGetGroupSession(sessionId)) throw notFound(`no session with id ${sessionId}`);
+      if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(personId))
+        throw notFound(`no person with id ${personId}`);
+      return toExcuse(
+        this.sql(
+          `INSERT INTO session_excuses (id, session_id, person_id, day, reason, by_whom, at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (session_id, person_id, day)
+               DO UPDATE SET reason = excluded.reason, by_whom = excluded.by_whom, at = excluded.at
+             RETURNING *`,
+        ).get(this.options.newId(), sessionId, personId, day, reason, by, this.nowIso()) as ExcuseRow,
+      );
+    });
+  }
+
+  protected doDeleteSessionExcuse(id: string): boolean {
+    return this.sql('DELETE FROM session_excuses WHERE id = ?').run(id).changes > 0;
+  }
+
+  protected doListSessionExcuses(
+    query: Required<Pick<ExcuseQuery, 'from' | 'to'>> & Pick<ExcuseQuery, 'sessionId' | 'personId'>,
+    { limit, offset }: CheckedPage,
+  ): SessionExcuse[] {
+    return (
+      this.sql(
+        `SELECT * FROM session_excuses
+           WHERE day BETWEEN @from AND @to
+             AND (@sessionId IS NULL OR session_id = @sessionId)
+             AND (@personId IS NULL OR person_id = @personId)
+           ORDER BY day, person_id, session_id LIMIT @limit OFFSET @offset`,
+      ).all({
+        from: query.from,
+        to: query.to,
+        sessionId: query.sessionId ?? null,
+        personId: query.personId ?? null,
+        limit: limit + 1,
+        offset,
+      }) as ExcuseRow[]
+    ).map(toExcuse);
   }
 }

@@ -15,6 +15,7 @@
 import type {
   AccountsRule,
   DescriptorModel,
+  GroupSession,
   KeptAttendance,
   RecognitionEvent,
   RecognitionEventType,
@@ -24,6 +25,7 @@ import type {
 import type {
   AccountsRepository,
   AttendanceRepository,
+  GroupsRepository,
   NodesRepository,
   PeopleRepository,
   SettingsRepository,
@@ -350,6 +352,67 @@ export interface CorrectionQuery extends PageOptions {
   to?: string;
 }
 
+// ---- groups and their sessions ----
+
+/** A class, a team, a shift: people expected at the group's sessions. */
+export interface Group {
+  id: string;
+  /** Unique, compared without ASCII case like people's names. */
+  name: string;
+  notes: string;
+  /**
+   * Members attending less than this share of their sessions (0 to 1) are warned about; null:
+   * no minimum.
+   */
+  minAttendanceRate: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewGroup {
+  name: string;
+  /** @defaultValue `''` */
+  notes?: string;
+  /** @defaultValue null */
+  minAttendanceRate?: number | null;
+}
+
+export interface GroupPatch {
+  name?: string;
+  notes?: string;
+  minAttendanceRate?: number | null;
+}
+
+/** A group's recurring session (core `GroupSession`) as kept. */
+export interface StoredGroupSession extends GroupSession {
+  id: string;
+  groupId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An administrator excused a member's session on one day, with the reason kept. */
+export interface SessionExcuse {
+  id: string;
+  sessionId: string;
+  personId: string;
+  day: string;
+  reason: string;
+  /** The administrator's name. */
+  by: string;
+  at: string;
+}
+
+export type NewSessionExcuse = Omit<SessionExcuse, 'id' | 'at'>;
+
+export interface ExcuseQuery extends PageOptions {
+  /** First and last local day, inclusive (`YYYY-MM-DD`); `to` defaults to `from`. */
+  from: string;
+  to?: string;
+  sessionId?: string;
+  personId?: string;
+}
+
 // ---- nodes and settings ----
 
 export interface NodeRecord {
@@ -376,7 +439,8 @@ export interface Store
     AttendanceRepository,
     UnknownFacesRepository,
     NodesRepository,
-    SettingsRepository {
+    SettingsRepository,
+    GroupsRepository {
   /** Releases the connection; idempotent. Later calls reject with `STORE_CLOSED`. */
   close(): Promise<void>;
 }

@@ -10,7 +10,9 @@ import {
   isDescriptorModel,
   isTimeZone,
   RollcallError,
+  sessionProblems,
   type AttendanceRules,
+  type GroupSession,
   type DescriptorModel,
   type RecognitionEvent,
 } from '../core/index.js';
@@ -317,4 +319,68 @@ export function checkCorrection(correction: AttendanceCorrectionInput): CheckedC
   checkDayNear(day, firstSeen);
   checkDayNear(day, lastSeen);
   return { personId, day, by, reason, times: { firstSeen, lastSeen } };
+}
+
+/** A share from 0 to 1 (a minimum attendance rate), or null for none. */
+export function checkRateOrNull(value: unknown, what: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1)
+    throw invalid(`${what} must be a share from 0 to 1, or null`);
+  return value;
+}
+
+/** Most holidays and cameras one session names: a school year of holidays fits many times over. */
+const MAX_SESSION_LIST = 400;
+
+function checkList(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || value.length > MAX_SESSION_LIST || !value.every((v) => typeof v === 'string'))
+    throw invalid(`${what} must be a list of at most ${MAX_SESSION_LIST} texts`);
+  return value;
+}
+
+function wholeOrNull(value: unknown, what: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw invalid(`${what} must be a number of minutes`);
+  return value;
+}
+
+/**
+ * A group session: its shape here, its sense in core `sessionProblems` (every problem in one
+ * message). Returns a copy holding only the session's fields, cameras trimmed, holidays sorted.
+ */
+export function checkGroupSession(value: unknown): GroupSession {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid('session must be an object');
+  const session = value as Record<string, unknown>;
+  const minutes = (name: string): number => {
+    const v = wholeOrNull(session[name], `session.${name}`);
+    if (v === null) throw invalid(`session.${name} must be a number of minutes`);
+    return v;
+  };
+  const text = (name: string): string => {
+    const v = session[name];
+    if (typeof v !== 'string' || v.length > 10) throw invalid(`session.${name} must be a time like 09:00`);
+    return v;
+  };
+  const dayOrNull = (name: string): string | null =>
+    session[name] === null ? null : checkDay(session[name], `session.${name}`);
+  const checked: GroupSession = {
+    weekdays: checkList(session.weekdays, 'session.weekdays') as GroupSession['weekdays'],
+    start: text('start'),
+    end: text('end'),
+    lateGraceMin: minutes('lateGraceMin'),
+    earlyExitGraceMin: minutes('earlyExitGraceMin'),
+    absentBelowMin: wholeOrNull(session.absentBelowMin, 'session.absentBelowMin'),
+    checkInWindowMin: minutes('checkInWindowMin'),
+    checkOutWindowMin: minutes('checkOutWindowMin'),
+    cameras:
+      session.cameras === null ? null : checkList(session.cameras, 'session.cameras').map((c) => c.trim()),
+    from: dayOrNull('from'),
+    to: dayOrNull('to'),
+    holidays: [...new Set(checkList(session.holidays, 'session.holidays'))].sort(),
+  };
+  const problems = sessionProblems(checked);
+  if (problems.length > 0) throw invalid(problems.join('; '));
+  return checked;
 }

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../src/core/index.js';
 import type { Store } from '../../src/store/index.js';
 import { accountsContract } from './store-contract/accounts.contract.js';
 import { attendanceContract } from './store-contract/attendance.contract.js';
+import { groupsContract } from './store-contract/groups.contract.js';
 import { nodesContract } from './store-contract/nodes.contract.js';
 import { peopleContract } from './store-contract/people.contract.js';
 import { settingsContract } from './store-contract/settings.contract.js';
@@ -35,6 +36,7 @@ export function storeContract(
   unknownFacesContract(name, create, options);
   nodesContract(name, create, options);
   settingsContract(name, create, options);
+  groupsContract(name, create, options);
 
   const it = contractIt(options);
   describe(`Store lifecycle: ${name}`, () => {

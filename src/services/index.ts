@@ -59,3 +59,12 @@ export {
 } from './unknown-face.service.js';
 export { ThresholdService, type GalleryReader, type ThresholdServiceDeps } from './thresholds.service.js';
 export { UserService } from './users.service.js';
+export { GroupService, type GroupDetail, type GroupSummary } from './group.service.js';
+export {
+  RosterService,
+  inViewMs,
+  type RosterDeps,
+  type RosterEntry,
+  type RosterSession,
+  type RosterView,
+} from './roster.service.js';

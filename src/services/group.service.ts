@@ -4,7 +4,7 @@
  * not overlap; this service holds the rules that span records: a session is changed through its
  * own group, and only a member's session can be excused.
  */
-import { ErrorCode, RollcallError, type GroupSession } from '../core/index.js';
+import { ErrorCode, RollcallError, SESSION_DEFAULTS, type GroupSession } from '../core/index.js';
 import type {
   Group,
   GroupPatch,
@@ -14,6 +14,16 @@ import type {
   Store,
   StoredGroupSession,
 } from '../store/index.js';
+
+/**
+ * A session as a caller sends it: the days and times, and whatever else differs from the
+ * defaults (core `SESSION_DEFAULTS`). The store checks every field.
+ */
+export type SessionInput = Partial<GroupSession> & Pick<GroupSession, 'weekdays' | 'start' | 'end'>;
+
+function withDefaults(session: SessionInput): GroupSession {
+  return { ...SESSION_DEFAULTS, holidays: [], ...session };
+}
 
 /** A group in a list: how many members, and its sessions. */
 export interface GroupSummary extends Group {
@@ -101,14 +111,14 @@ export class GroupService {
     await this.deps.store.removeGroupMember(id, personId);
   }
 
-  async addSession(id: string, session: GroupSession): Promise<StoredGroupSession> {
+  async addSession(id: string, session: SessionInput): Promise<StoredGroupSession> {
     await this.group(id);
-    return this.deps.store.addGroupSession(id, session);
+    return this.deps.store.addGroupSession(id, withDefaults(session));
   }
 
-  async updateSession(id: string, sessionId: string, session: GroupSession): Promise<StoredGroupSession> {
+  async updateSession(id: string, sessionId: string, session: SessionInput): Promise<StoredGroupSession> {
     await this.sessionOf(id, sessionId);
-    return this.deps.store.updateGroupSession(sessionId, session);
+    return this.deps.store.updateGroupSession(sessionId, withDefaults(session));
   }
 
   async removeSession(id: string, sessionId: string): Promise<void> {

@@ -59,7 +59,7 @@ export {
 } from './unknown-face.service.js';
 export { ThresholdService, type GalleryReader, type ThresholdServiceDeps } from './thresholds.service.js';
 export { UserService } from './users.service.js';
-export { GroupService, type GroupDetail, type GroupSummary } from './group.service.js';
+export { GroupService, type GroupDetail, type GroupSummary, type SessionInput } from './group.service.js';
 export {
   RosterService,
   inViewMs,
@@ -68,3 +68,4 @@ export {
   type RosterSession,
   type RosterView,
 } from './roster.service.js';
+export { CAMERA_ROLES_KEY, CameraRoleService } from './camera-roles.service.js';

@@ -23,17 +23,21 @@ import { parseChoice, parseDay, parseDayRange, parseInstantRange, parsePage, sin
 import { photoReceiver, type UploadLimits } from './uploads.js';
 import type {
   AttendanceReportPort,
+  CameraRolesPort,
   CorrectionsPort,
   EnrollmentPort,
   EventsPort,
+  GroupsPort,
   JobsPort,
   NodeStatusPort,
   PeoplePort,
+  RosterPort,
   SettingsPort,
   UnknownFacesPort,
   UsersPort,
 } from './types.js';
 import { createCorrectionsRouter } from './corrections.routes.js';
+import { createGroupsRouter } from './groups.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
 import { createUsersRouter } from './users.routes.js';
@@ -52,6 +56,9 @@ export interface ApiDeps {
   unknownFaces: UnknownFacesPort;
   users: UsersPort;
   uploads: UploadLimits;
+  groups: GroupsPort;
+  roster: RosterPort;
+  cameraRoles: CameraRolesPort;
 }
 
 const CSV_HEADER = [
@@ -174,6 +181,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   router.use(createCorrectionsRouter({ corrections: deps.corrections }));
+  router.use(createGroupsRouter({ groups: deps.groups, roster: deps.roster, cameraRoles: deps.cameraRoles }));
   router.use(['/unknown-faces', '/settings', '/users'], admin);
   router.use(createUnknownFacesRouter({ unknownFaces: deps.unknownFaces }));
   router.use(createSettingsRouter({ settings: deps.settings }));

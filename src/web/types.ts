@@ -6,6 +6,9 @@ import type { NodeState } from '../bridge/index.js';
 import type { JobName, JobQueue, JobResults } from '../queues/index.js';
 import type {
   AttendanceCorrectionService,
+  CameraRoleService,
+  GroupService,
+  RosterService,
   AttendanceReportService,
   EventLogService,
   NodeStatusService,
@@ -42,6 +45,28 @@ export type CorrectionsPort = Pick<AttendanceCorrectionService, 'day' | 'correct
 
 /** `EventLogService`: the audit trail of recognition events. */
 export type EventsPort = Pick<EventLogService, 'list'>;
+
+/** `GroupService`: groups, members, sessions and excuses. */
+export type GroupsPort = Pick<
+  GroupService,
+  | 'list'
+  | 'get'
+  | 'create'
+  | 'update'
+  | 'remove'
+  | 'addMembers'
+  | 'removeMember'
+  | 'addSession'
+  | 'updateSession'
+  | 'removeSession'
+  | 'excuse'
+>;
+
+/** `RosterService`: a group's day. */
+export type RosterPort = Pick<RosterService, 'day'>;
+
+/** `CameraRoleService`: what each camera sees. */
+export type CameraRolesPort = Pick<CameraRoleService, 'roles' | 'setRole'>;
 
 /** `NodeStatusService`: each recognition node as the API shows it. */
 export type NodeStatusPort = Pick<NodeStatusService, 'list'>;

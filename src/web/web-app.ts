@@ -20,10 +20,13 @@ import { ErrorCode, RollcallError } from '../core/index.js';
 import {
   AttendanceCorrectionService,
   AttendanceReportService,
+  CameraRoleService,
   EventLogService,
+  GroupService,
   HealthService,
   NodeStatusService,
   PeopleService,
+  RosterService,
   SignInService,
   UserService,
 } from '../services/index.js';
@@ -186,6 +189,15 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const events = new EventLogService({ store });
   const nodeStatus = new NodeStatusService({ nodes: deps.nodes });
   const users = deps.users ?? new UserService({ store });
+  const groups = new GroupService({ store });
+  const cameraRoles = new CameraRoleService({ store });
+  const roster = new RosterService({
+    store,
+    clock,
+    timeZone,
+    sightingIntervalS: () => deps.settings.current().sightingIntervalS,
+    cameraRoles: () => cameraRoles.roles(),
+  });
 
   app.set('trust proxy', options.trustProxy ?? false);
   app.disable('x-powered-by');
@@ -315,6 +327,9 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       unknownFaces: deps.unknownFaces,
       users,
       uploads: options.uploads ?? {},
+      groups,
+      roster,
+      cameraRoles,
     }),
   );
 

@@ -32,7 +32,7 @@ export const PUBLIC_ROUTES: readonly string[] = [
   'POST /setup',
 ];
 
-/** What a viewer may use: attendance and the live view. Every other route is for admins. */
+/** What a viewer may use: attendance, the live view, and reading groups and their rosters. Every other route is for admins. */
 export const VIEWER_ROUTES: readonly string[] = [
   'GET /',
   'GET /live',
@@ -41,6 +41,10 @@ export const VIEWER_ROUTES: readonly string[] = [
   'GET /api/v1/attendance',
   'GET /api/v1/attendance.csv',
   'GET /api/v1/attendance/corrections',
+  'GET /api/v1/groups',
+  'GET /api/v1/groups/:id',
+  'GET /api/v1/groups/:id/roster',
+  'GET /api/v1/cameras/roles',
 ];
 
 /** Routes of every router and mount that exist today: a derivation that misses one is broken. */
@@ -193,6 +197,11 @@ export async function checkAuthorization(
       : await viewer.browser.fetch(url, { method });
     if (access === 'admin') {
       assert.equal(await refusal(asViewer, `viewer ${what}`), 403, `viewer ${what}`);
+    } else if (route.includes('/:')) {
+      // A sample id names nothing: "not found" (not 401 or 403) shows the viewer was let through.
+      assert.ok([200, 404].includes(asViewer.status), `viewer ${what}: got ${asViewer.status}`);
+      if (asViewer.status === 404) await refusal(asViewer, `viewer ${what}`);
+      else await asViewer.arrayBuffer();
     } else {
       assert.equal(asViewer.status, 200, `viewer ${what}`);
       await asViewer.arrayBuffer();

@@ -1,0 +1,247 @@
+/**
+ * Groups over the REST API on a real web node (HTTP on port 0, SQLite, a private Redis): an
+ * administrator builds a class with members and sessions, tags the cameras, excuses a session,
+ * and reads the roster of a day of recognitions; a viewer reads but changes nothing; bad input
+ * gets a plain 4xx and changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
+import { SettingsService, UnknownFaceService, type RosterView } from '../../src/services/index.js';
+import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/index.js';
+import { SqliteStore, type Store } from '../../src/store/index.js';
+import { WebServer, type EnrollmentPort } from '../../src/web/index.js';
+import { makeEvent } from './store.contract.js';
+import { tempDir } from '../support/temp.js';
+
+const SETTINGS = {
+  strangerRateTarget: 0.01,
+  matchThreshold: null,
+  unknownThreshold: null,
+  consensusFrames: 3,
+  sightingIntervalS: 10,
+  timeZone: 'UTC',
+  retentionDays: 30,
+};
+const DAY = '2025-03-10'; // a Monday, long past: every session of it is over
+
+describe('groups over the REST API', () => {
+  let redis: PrivateRedis;
+  let store: Store;
+  let jobs: JobQueue;
+  let server: WebServer;
+  let base: string;
+  const tokens = { admin: '', viewer: '' };
+
+  before(async () => {
+    const dataDir = await tempDir('web-groups');
+    redis = await PrivateRedis.start({ dataDir });
+    store = await SqliteStore.open({ dataDir });
+    jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
+    const unused = (): Promise<never> => Promise.reject(new Error('not used here'));
+    const enrollment: EnrollmentPort & { addPhotos: () => Promise<never> } = {
+      enroll: unused,
+      remove: unused,
+      addPhotos: unused,
+    };
+    server = new WebServer(
+      {
+        store,
+        jobs,
+        enrollment,
+        unknownFaces: new UnknownFaceService({ store, enrollment }),
+        settings: new SettingsService({ store, defaults: SETTINGS, targets: () => [] }),
+        nodes: () => [],
+        redisUrl: redis.url,
+      },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        sessionSecret: randomUUID() + randomUUID(),
+        sessionPrefix: `${randomUUID()}:`,
+      },
+    );
+    base = `http://127.0.0.1:${(await server.start()).port}`;
+    for (const role of ['admin', 'viewer'] as const) {
+      const user = await store.createUser({
+        name: `${role} user`,
+        role,
+        passwordHash: await hashPassword('x'.repeat(12)),
+      });
+      tokens[role] = generateApiToken();
+      await store.createApiToken({ userId: user.id, name: 'test', tokenHash: hashApiToken(tokens[role]) });
+    }
+  });
+
+  after(async () => {
+    await server.close();
+    await jobs.close();
+    await store.close();
+    await redis.close();
+  });
+
+  async function call(
+    as: keyof typeof tokens,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${tokens[as]}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    assert.doesNotMatch(text, /at .*\.js:\d+/, 'no stack trace');
+    return { status: res.status, json: JSON.parse(text) as Record<string, unknown> };
+  }
+
+  it('builds a class, tags the cameras, excuses a session and reads the roster of a day', async () => {
+    const created = await call('admin', 'POST', '/groups', { name: 'Class 6F', minAttendanceRate: 0.9 });
+    assert.equal(created.status, 201);
+    const groupId = (created.json.group as { id: string }).id;
+    const people: Record<string, string> = {};
+    for (const name of ['Ivy', 'Jon', 'Kim']) people[name] = (await store.createPerson({ name })).person.id;
+    const added = await call('admin', 'POST', `/groups/${groupId}/members`, {
+      personIds: Object.values(people),
+    });
+    assert.equal(added.status, 200);
+    assert.deepEqual(
+      (added.json.group as { members: { name: string }[] }).members.map((m) => m.name),
+      ['Ivy', 'Jon', 'Kim'],
+    );
+    // Only the days and times are required; the rest takes the defaults.
+    const session = await call('admin', 'POST', `/groups/${groupId}/sessions`, {
+      weekdays: ['mon'],
+      start: '09:00',
+      end: '10:00',
+      lateGraceMin: 5,
+    });
+    assert.equal(session.status, 201, JSON.stringify(session.json));
+    const sessionId = (session.json.session as { id: string; checkInWindowMin: number }).id;
+    assert.equal((session.json.session as { checkInWindowMin: number }).checkInWindowMin, 60);
+    assert.deepEqual((await call('admin', 'PUT', '/cameras/door/role', { role: 'entry' })).json, {
+      roles: { door: 'entry' },
+    });
+    const excused = await call('admin', 'POST', `/groups/${groupId}/sessions/${sessionId}/excuses`, {
+      personId: people.Kim,
+      day: DAY,
+      reason: 'doctor',
+    });
+    assert.equal(excused.status, 201);
+    assert.equal((excused.json.excuse as { by: string }).by, 'admin user');
+
+    for (const [name, time] of [
+      ['Ivy', '08:55'],
+      ['Jon', '09:20'],
+    ] as const)
+      await store.recordAttendance(
+        makeEvent({ personId: people[name] ?? '', cameraId: 'door', at: `${DAY}T${time}:00.000Z` }),
+        { timeZone: 'UTC', cooldownS: 0 },
+      );
+    const roster = await call('viewer', 'GET', `/groups/${groupId}/roster?date=${DAY}`);
+    assert.equal(roster.status, 200);
+    const view = roster.json as unknown as RosterView;
+    assert.deepEqual(
+      view.sessions[0]?.entries.map((e) => [e.person.name, e.status, e.excuse?.reason ?? null]),
+      [
+        ['Ivy', 'present', null],
+        ['Jon', 'late', null],
+        ['Kim', 'excused', 'doctor'],
+      ],
+    );
+    const [monday] = view.sessions;
+    assert.equal(monday.arrived, 2);
+    // Tuesday: no session of the group runs.
+    assert.deepEqual(
+      (await call('viewer', 'GET', `/groups/${groupId}/roster?date=2025-03-11`)).json.sessions,
+      [],
+    );
+    const listed = await call('viewer', 'GET', '/groups');
+    assert.deepEqual(
+      (listed.json.groups as { name: string; memberCount: number; sessions: unknown[] }[]).map((g) => [
+        g.name,
+        g.memberCount,
+        g.sessions.length,
+      ]),
+      [['Class 6F', 3, 1]],
+    );
+  });
+
+  it('lets a viewer read but change nothing', async () => {
+    const { json } = await call('viewer', 'GET', '/groups');
+    const [group] = json.groups as { id: string }[];
+    assert.ok(group);
+    assert.equal((await call('viewer', 'GET', `/groups/${group.id}`)).status, 200);
+    for (const [method, path, body] of [
+      ['POST', '/groups', { name: 'Sneaky' }],
+      ['PATCH', `/groups/${group.id}`, { name: 'Renamed' }],
+      ['DELETE', `/groups/${group.id}`, undefined],
+      ['POST', `/groups/${group.id}/sessions`, { weekdays: ['tue'], start: '09:00', end: '10:00' }],
+      ['PUT', '/cameras/door/role', { role: 'exit' }],
+    ] as const)
+      assert.equal((await call('viewer', method, path, body)).status, 403, `${method} ${path}`);
+    assert.equal((await call('viewer', 'GET', '/groups')).json.groups instanceof Array, true);
+  });
+
+  it('answers bad input with a plain 4xx and changes nothing', async () => {
+    const [group] = (await call('admin', 'GET', '/groups')).json.groups as {
+      id: string;
+      sessions: unknown[];
+    }[];
+    assert.ok(group);
+    const cases: [string, string, unknown, number, RegExp][] = [
+      ['POST', '/groups', { name: '' }, 400, /name: the group needs a name/],
+      ['POST', '/groups', { name: 'Class 6F' }, 409, /already exists/],
+      ['POST', '/groups', { name: 'X', minAttendanceRate: 2 }, 400, /minAttendanceRate: a share from 0 to 1/],
+      [
+        'POST',
+        `/groups/${group.id}/sessions`,
+        { weekdays: ['mon'], start: '10:00', end: '09:00' },
+        400,
+        /ends \(09:00\) before it starts/,
+      ],
+      [
+        'POST',
+        `/groups/${group.id}/sessions`,
+        { weekdays: ['mon'], start: '09:30', end: '10:30' },
+        409,
+        /overlaps the group's session mon 09:00–10:00/,
+      ],
+      [
+        'POST',
+        `/groups/${group.id}/sessions`,
+        { start: '09:30', end: '10:30' },
+        400,
+        /weekdays: the session needs weekdays/,
+      ],
+      [
+        'POST',
+        `/groups/${group.id}/sessions`,
+        { weekdays: ['someday'], start: '11:00', end: '12:00' },
+        400,
+        /"someday" is not a day of the week/,
+      ],
+      ['POST', `/groups/${group.id}/members`, { personIds: [] }, 400, /personIds/],
+      ['POST', `/groups/${group.id}/members`, { personIds: ['nobody'] }, 404, /no person with id nobody/],
+      ['PUT', '/cameras/door/role', { role: 'sideways' }, 400, /role: must be one of entry, exit, both/],
+      ['GET', '/groups/nope', undefined, 404, /no group with id nope/],
+      ['GET', `/groups/${group.id}/roster?date=2025-02-30`, undefined, 400, /date/],
+    ];
+    for (const [method, path, body, status, message] of cases) {
+      const res = await call('admin', method, path, body);
+      assert.equal(
+        res.status,
+        status,
+        `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(res.json)}`,
+      );
+      assert.match(String(res.json.message), message);
+    }
+    const after = (await call('admin', 'GET', `/groups/${group.id}`)).json.group as { sessions: unknown[] };
+    assert.equal(after.sessions.length, 1, 'no session was added by a refused request');
+  });
+});

@@ -59,3 +59,15 @@ export {
 } from './unknown-face.service.js';
 export { ThresholdService, type GalleryReader, type ThresholdServiceDeps } from './thresholds.service.js';
 export { UserService } from './users.service.js';
+export {
+  ARRIVALS_SHOWN,
+  ARRIVALS_WINDOW_MS,
+  OverviewService,
+  REVIEW_COUNT_CAP,
+  REVIEW_SHOWN,
+  arrivalsSince,
+  cameraStates,
+  firstRunChecklist,
+  type OverviewDeps,
+  type OverviewView,
+} from './overview.service.js';

@@ -28,12 +28,14 @@ import type {
   EventsPort,
   JobsPort,
   NodeStatusPort,
+  OverviewPort,
   PeoplePort,
   SettingsPort,
   UnknownFacesPort,
   UsersPort,
 } from './types.js';
 import { createCorrectionsRouter } from './corrections.routes.js';
+import { createOverviewRouter } from './overview.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
 import { createUsersRouter } from './users.routes.js';
@@ -46,6 +48,8 @@ export interface ApiDeps {
   jobs: JobsPort;
   enrollment: EnrollmentPort;
   nodes: NodeStatusPort;
+  /** Today at a glance for the home page. */
+  overview: OverviewPort;
   /** Now, for the events' default range (the last 24 h). */
   clock: Clock;
   settings: SettingsPort;
@@ -174,6 +178,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   });
 
   router.use(createCorrectionsRouter({ corrections: deps.corrections }));
+  router.use(createOverviewRouter({ overview: deps.overview, events: deps.events }));
   router.use(['/unknown-faces', '/settings', '/users'], admin);
   router.use(createUnknownFacesRouter({ unknownFaces: deps.unknownFaces }));
   router.use(createSettingsRouter({ settings: deps.settings }));

@@ -9,6 +9,7 @@ import type {
   AttendanceReportService,
   EventLogService,
   NodeStatusService,
+  OverviewService,
   PeopleService,
   RollcallSettings,
   SettingsCalibration,
@@ -40,8 +41,11 @@ export type AttendanceReportPort = Pick<AttendanceReportService, 'today' | 'day'
 /** `AttendanceCorrectionService`: a day's corrections, and a new one. */
 export type CorrectionsPort = Pick<AttendanceCorrectionService, 'day' | 'correct'>;
 
-/** `EventLogService`: the audit trail of recognition events. */
-export type EventsPort = Pick<EventLogService, 'list'>;
+/** `EventLogService`: the audit trail of recognition events, and the crop each kept. */
+export type EventsPort = Pick<EventLogService, 'list' | 'crop'>;
+
+/** `OverviewService`: today at a glance for the home page, as the caller's role may see it. */
+export type OverviewPort = Pick<OverviewService, 'overview'>;
 
 /** `NodeStatusService`: each recognition node as the API shows it. */
 export type NodeStatusPort = Pick<NodeStatusService, 'list'>;

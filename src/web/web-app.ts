@@ -23,6 +23,7 @@ import {
   EventLogService,
   HealthService,
   NodeStatusService,
+  OverviewService,
   PeopleService,
   SignInService,
   UserService,
@@ -185,6 +186,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const corrections = new AttendanceCorrectionService({ store, clock, timeZone });
   const events = new EventLogService({ store });
   const nodeStatus = new NodeStatusService({ nodes: deps.nodes });
+  const overview = new OverviewService({ store, nodes: nodeStatus, clock, timeZone });
   const users = deps.users ?? new UserService({ store });
 
   app.set('trust proxy', options.trustProxy ?? false);
@@ -310,6 +312,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       jobs: deps.jobs,
       enrollment: deps.enrollment,
       nodes: nodeStatus,
+      overview,
       clock,
       settings: deps.settings,
       unknownFaces: deps.unknownFaces,

@@ -22,6 +22,7 @@ import { facePhoto } from '../support/faces.js';
 
 const PHONE = { width: 390, height: 844 };
 const WIDE = { width: 1280, height: 800 };
+const SMALL = { width: 360, height: 740 };
 
 /** Sheldon recognised on the folder camera: enrollment, then a few frames of consensus. */
 const RECOGNISED_MS = 90_000;
@@ -81,7 +82,7 @@ describe('the home page in Chromium', () => {
       /Nobody can be recognised yet\. Enroll people/,
     );
     await page.locator('#home-cameras li.home-camera[data-camera="door"][data-state="online"]').waitFor();
-    assert.match(await page.locator('#home-present-note').innerText(), /Nobody is enrolled yet/);
+    assert.match(await page.locator('#home-presence-note').innerText(), /Nobody is enrolled yet/);
     // Everyone on the group photo is a stranger for now: they wait for review.
     await page.locator('#home-review-faces li img').first().waitFor();
     await untilInPage(page, "document.querySelector('#home-review-faces img')?.naturalWidth > 0");
@@ -146,10 +147,11 @@ describe('the home page in Chromium', () => {
     assert.ok(await page.locator('#home-error').isHidden());
   });
 
-  it('looks like a dashboard at 1280 and 390 px, light and dark, and passes axe', async () => {
+  it('fits 1280, 390 and 360 px, light and dark, and passes axe', async () => {
     for (const [size, viewport] of [
       ['wide', WIDE],
       ['phone', PHONE],
+      ['small', SMALL],
     ] as const) {
       for (const scheme of ['light', 'dark'] as const) {
         const { on, close } = await homeAs(ADMIN, viewport, scheme);

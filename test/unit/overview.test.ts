@@ -12,6 +12,8 @@ import {
 import type { NodeView } from '../../src/services/views.js';
 import { stoppedClock } from '../../src/shared/index.js';
 import type { AttendanceQuery, StoredAttendance } from '../../src/store/index.js';
+import { HOME_IDS } from '../../src/web/page-ids.js';
+import { homePage } from '../../src/web/pages.js';
 
 function record(personId: string, day: string, firstSeen: string, camera = 'door'): StoredAttendance {
   return {
@@ -157,5 +159,30 @@ describe('OverviewService', () => {
     version = 2;
     await service.overview('admin');
     assert.equal(galleryReads, 4);
+  });
+});
+
+describe('the home page frame', () => {
+  it("renders the administrators' parts for administrators only", () => {
+    const ids = (html: string) => [...html.matchAll(/id="([^"]+)"/g)].map((m) => m[1]);
+    const adminIds = ids(homePage({ name: 'Ada', role: 'admin', csrfToken: 't' }));
+    const viewerIds = ids(homePage({ name: 'Vic', role: 'viewer', csrfToken: 't' }));
+    const adminOnly: string[] = [
+      HOME_IDS.checklist,
+      HOME_IDS.checklistSteps,
+      HOME_IDS.checklistCount,
+      HOME_IDS.reviewFaces,
+      HOME_IDS.reviewEmpty,
+      HOME_IDS.reviewPending,
+      HOME_IDS.reviewNote,
+    ];
+    for (const id of Object.values(HOME_IDS)) assert.ok(adminIds.includes(id), `admin page has #${id}`);
+    for (const id of Object.values(HOME_IDS)) {
+      assert.equal(viewerIds.includes(id), !adminOnly.includes(id), `viewer page and #${id}`);
+    }
+    assert.doesNotMatch(
+      homePage({ name: 'Vic', role: 'viewer', csrfToken: 't' }),
+      /href="\/nodes"|href="\/unknown-faces"/,
+    );
   });
 });

@@ -120,8 +120,10 @@ function renderPresence(answer: OverviewAnswer): void {
     enrolled === 0
       ? 'Nobody is enrolled yet.'
       : unusable > 0
-        ? `${count(recognisable, 'person', 'people')} the cameras can name; ${count(unusable, 'enrolled person has', 'enrolled people have')} no usable photo yet.`
-        : `out of ${count(recognisable, 'person', 'people')} the cameras can name`,
+        ? `${count(unusable, 'enrolled person has', 'enrolled people have')} no usable photo yet.`
+        : recognisable > 0
+          ? `${Math.round((100 * Math.min(present, recognisable)) / recognisable)}% of the people the cameras can name.`
+          : '',
   );
 }
 
@@ -229,15 +231,17 @@ function arrivalsNote(answer: OverviewAnswer, more: number): (Node | string)[] {
 
 // ---- cameras and nodes ----
 
+/** A camera: under its node for administrators (with its rate), or with its node's name for viewers. */
 function cameraItem(camera: CameraStateView, fps: number | null): HTMLElement {
   const state = camera.online ? 'online' : 'offline';
+  const detail = fps !== null ? (camera.online ? `${fps.toFixed(1)} fps` : '') : (camera.nodeId ?? '');
   return el(
     'li',
     { class: 'home-camera', 'data-camera': camera.cameraId, 'data-state': state },
     el('span', { class: `dot dot-${state}`, 'aria-hidden': 'true' }),
     el('span', { class: 'home-camera-name' }, camera.cameraId),
     el('span', { class: camera.online ? 'ok' : 'offline' }, state),
-    fps === null || !camera.online ? '' : el('span', { class: 'muted' }, `${fps.toFixed(1)} fps`),
+    detail === '' ? '' : el('span', { class: 'muted' }, detail),
   );
 }
 

@@ -7,6 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { screenshot } from '../support/browser.js';
 import {
@@ -19,6 +20,7 @@ import {
   type BrowserRollcall,
 } from '../support/browser-rollcall.js';
 import { facePhoto } from '../support/faces.js';
+import { makeEvent } from './store.contract.js';
 
 const PHONE = { width: 390, height: 844 };
 const WIDE = { width: 1280, height: 800 };
@@ -198,6 +200,75 @@ describe('the home page in Chromium', () => {
       } finally {
         await close();
       }
+    }
+  });
+  it('shows a busy morning: the newest twelve arrivals, the rest counted, initials where no face was kept', async () => {
+    const names = ['Amy', 'Bernadette', 'Howard', 'Leonard', 'Penny', 'Raj', 'Stuart'];
+    const extra = [
+      'Maya Ortiz',
+      'Teo Brandt',
+      'Ines Haddad',
+      'Kofi Mensah',
+      'Lena Vogel',
+      'Noor Aziz',
+      'Sam Lee',
+    ];
+    const now = Date.now();
+    for (const [i, name] of [...names, ...extra].entries()) {
+      const { person } = await rollcall.store.createPerson({ name });
+      const photo = names.includes(name)
+        ? facePhoto(`${name.toLowerCase()}/${name.toLowerCase()}1.png`)
+        : null;
+      const crop =
+        photo === null ? null : await sharp(photo).resize(160, 160, { fit: 'cover' }).jpeg().toBuffer();
+      await rollcall.store.recordAttendance(
+        makeEvent({
+          personId: person.id,
+          nodeId: 'camera-pc',
+          cameraId: i % 3 === 0 ? 'hall' : 'door',
+          at: new Date(now - (10 + i * 3) * 60_000).toISOString(),
+          crop,
+        }),
+        { timeZone: 'UTC', cooldownS: 0 },
+      );
+    }
+    const { on, close } = await homeAs(ADMIN, WIDE);
+    try {
+      await on.locator('#home-arrivals-count').filter({ hasText: /^15$/ }).waitFor();
+      assert.equal(await on.locator('#home-arrivals li.arrival').count(), 12);
+      assert.match(
+        await on.locator('#home-arrivals-empty').innerText(),
+        /^and 3 more: see today's attendance\.$/,
+      );
+      // Newest first: Sheldon, whom the camera named minutes ago, then the morning from 10 minutes back.
+      const order = await on.evaluate<string[]>(
+        "[...document.querySelectorAll('#home-arrivals li.arrival')].map((li) => li.dataset.person)",
+      );
+      assert.deepEqual(order.slice(0, 3), ['Sheldon', 'Amy', 'Bernadette']);
+      const maya = on.locator('#home-arrivals li[data-person="Maya Ortiz"]');
+      assert.equal(await maya.locator('.avatar-empty').innerText(), 'MO');
+      assert.equal(await on.locator('#home-present').innerText(), '15');
+      assert.equal(await on.locator('#home-present-of').innerText(), '', 'never "15 of 1"');
+      assert.match(
+        await on.locator('#home-presence-note').innerText(),
+        /14 enrolled people have no usable photo yet/,
+      );
+      await untilInPage(
+        on,
+        "[...document.querySelectorAll('img.avatar')].every((img) => img.naturalWidth > 0)",
+      );
+      await fitsAndPassesAxe(on, 'busy, wide');
+      await screenshot(on, 'home-busy-wide');
+    } finally {
+      await close();
+    }
+    const phone = await homeAs(ADMIN, PHONE, 'dark');
+    try {
+      await phone.on.locator('#home-arrivals li.arrival:nth-child(12)').waitFor();
+      await fitsAndPassesAxe(phone.on, 'busy, phone');
+      await screenshot(phone.on, 'home-busy-phone-dark');
+    } finally {
+      await phone.close();
     }
   });
 });

@@ -109,10 +109,13 @@ function avatar(crop: string | null, name: string): HTMLElement {
 function renderPresence(answer: OverviewAnswer): void {
   const { present, enrolled, recognisable } = answer.presence;
   setText(ID.present, String(present));
-  setText(ID.presentOf, recognisable > 0 ? `of ${recognisable}` : '');
+  // "of N" only while it reads true: people marked present by hand, or whose photos were since
+  // removed, can make more present than the cameras can name.
+  const outOf = recognisable > 0 && present <= recognisable;
+  setText(ID.presentOf, outOf ? `of ${recognisable}` : '');
   const bar = byId(ID.presentBar, HTMLProgressElement);
-  bar.hidden = recognisable === 0;
-  bar.max = Math.max(recognisable, present, 1);
+  bar.hidden = !outOf;
+  bar.max = Math.max(recognisable, 1);
   bar.value = present;
   const unusable = enrolled - recognisable;
   setText(
@@ -121,8 +124,8 @@ function renderPresence(answer: OverviewAnswer): void {
       ? 'Nobody is enrolled yet.'
       : unusable > 0
         ? `${count(unusable, 'enrolled person has', 'enrolled people have')} no usable photo yet.`
-        : recognisable > 0
-          ? `${Math.round((100 * Math.min(present, recognisable)) / recognisable)}% of the people the cameras can name.`
+        : outOf
+          ? `${Math.round((100 * present) / recognisable)}% of the people the cameras can name.`
           : '',
   );
 }

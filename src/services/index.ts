@@ -69,3 +69,15 @@ export {
   type RosterView,
 } from './roster.service.js';
 export { CAMERA_ROLES_KEY, CameraRoleService } from './camera-roles.service.js';
+export {
+  ARRIVALS_SHOWN,
+  ARRIVALS_WINDOW_MS,
+  OverviewService,
+  REVIEW_COUNT_CAP,
+  REVIEW_SHOWN,
+  arrivalsSince,
+  cameraStates,
+  firstRunChecklist,
+  type OverviewDeps,
+  type OverviewView,
+} from './overview.service.js';

@@ -83,3 +83,89 @@ export interface RollcallSettings {
   /** Face crops of events, and unknown faces nobody reviewed, are dropped after this many days. */
   retentionDays: number;
 }
+
+/** A camera as everyone may see it: its name, its node's name, and whether it delivers frames now. */
+export interface CameraStateView {
+  cameraId: string;
+  nodeId: string | null;
+  /** The node is connected and says the camera delivers frames. */
+  online: boolean;
+}
+
+/** Who is here today, out of whom Rollcall could recognise. */
+export interface PresenceView {
+  /** People with an attendance record today (by camera or by hand). */
+  present: number;
+  /** People enrolled (with or without a usable photo). */
+  enrolled: number;
+  /** People with at least one descriptor: whom a camera can name. */
+  recognisable: number;
+  // `expected` joins here with groups (issue #15): the people due today.
+}
+
+/** A check-in by camera within the arrivals window. */
+export interface ArrivalView {
+  person: { id: string; name: string };
+  /** The check-in, ISO 8601 UTC (the page shows it in the attendance zone). */
+  at: string;
+  cameraId: string;
+  nodeId: string;
+  /**
+   * The recognition event behind the check-in, whose crop is `GET /api/v1/events/:id/crop.jpg`;
+   * null when none was found (delivered out of order, or erased).
+   */
+  eventId: string | null;
+  hasCrop: boolean;
+}
+
+/** One step of the administrators' first-run checklist. */
+export interface ChecklistStepView {
+  step: 'administrator' | 'enroll' | 'camera';
+  done: boolean;
+}
+
+/** An open unknown face, as the home page shows a few of them. */
+export interface PendingFaceView {
+  id: string;
+  at: string;
+  cameraId: string;
+  hasCrop: boolean;
+}
+
+interface OverviewCommon {
+  /** When this was read, ISO 8601 UTC. */
+  at: string;
+  /** Today (`YYYY-MM-DD`) in the attendance zone, and the zone the page shows times in. */
+  day: string;
+  timeZone: string;
+  presence: PresenceView;
+  arrivals: {
+    /** The window's start, ISO 8601 UTC: check-ins since then are arrivals. */
+    since: string;
+    /** Arrivals in the window; `items` holds the newest of them. */
+    total: number;
+    items: ArrivalView[];
+  };
+  cameras: CameraStateView[];
+}
+
+/** The home page's "today at a glance" for a viewer: attendance and the cameras' state. */
+export interface ViewerOverview extends OverviewCommon {
+  role: 'viewer';
+}
+
+/** The administrators' version: also the nodes in full, the faces to review and the first-run checklist. */
+export interface AdminOverview extends OverviewCommon {
+  role: 'admin';
+  nodes: NodeView[];
+  review: {
+    /** Open unknown faces, counted up to a cap; `more` says there are more than `pending`. */
+    pending: number;
+    more: boolean;
+    newest: PendingFaceView[];
+  };
+  /** The steps of a first run while one is undone; null once every step is done. */
+  checklist: ChecklistStepView[] | null;
+}
+
+export type OverviewView = ViewerOverview | AdminOverview;

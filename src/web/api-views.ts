@@ -9,16 +9,31 @@
  */
 import type { JobState, JobView } from '../queues/job-view.js';
 import type {
+  AdminOverview,
+  ArrivalView,
   AttendanceRecordView,
+  CameraStateView,
+  ChecklistStepView,
   CorrectionView,
   NodeView,
+  OverviewView,
+  PendingFaceView,
   ReviewedFace,
   RollcallSettings,
   SettingsCalibration,
+  ViewerOverview,
 } from '../services/views.js';
 import type { ApiToken, Person, User } from '../store/store.js';
 
 export type { AttendanceRecordView, CorrectionView, JobState, NodeView, ReviewedFace };
+export type {
+  AdminOverview,
+  ArrivalView,
+  CameraStateView,
+  ChecklistStepView,
+  PendingFaceView,
+  ViewerOverview,
+};
 /** `GET /jobs/:id`. `result` is what the job's handler returned (for training, {@link TrainingResult}). */
 export type JobAnswer = JobView;
 export type SettingsView = RollcallSettings;
@@ -102,3 +117,6 @@ export interface TokenCreatedAnswer {
 export interface TokensAnswer {
   tokens: TokenView[];
 }
+
+/** `GET /overview`: today at a glance, shaped by the caller's role (`role` tells which). */
+export type OverviewAnswer = OverviewView;

@@ -30,6 +30,7 @@ import type {
   GroupsPort,
   JobsPort,
   NodeStatusPort,
+  OverviewPort,
   PeoplePort,
   RosterPort,
   SettingsPort,
@@ -38,6 +39,7 @@ import type {
 } from './types.js';
 import { createCorrectionsRouter } from './corrections.routes.js';
 import { createGroupsRouter } from './groups.routes.js';
+import { createOverviewRouter } from './overview.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
 import { createUsersRouter } from './users.routes.js';
@@ -50,6 +52,8 @@ export interface ApiDeps {
   jobs: JobsPort;
   enrollment: EnrollmentPort;
   nodes: NodeStatusPort;
+  /** Today at a glance for the home page. */
+  overview: OverviewPort;
   /** Now, for the events' default range (the last 24 h). */
   clock: Clock;
   settings: SettingsPort;
@@ -182,6 +186,7 @@ export function createApiRouter(deps: ApiDeps): Router {
 
   router.use(createCorrectionsRouter({ corrections: deps.corrections }));
   router.use(createGroupsRouter({ groups: deps.groups, roster: deps.roster, cameraRoles: deps.cameraRoles }));
+  router.use(createOverviewRouter({ overview: deps.overview, events: deps.events }));
   router.use(['/unknown-faces', '/settings', '/users'], admin);
   router.use(createUnknownFacesRouter({ unknownFaces: deps.unknownFaces }));
   router.use(createSettingsRouter({ settings: deps.settings }));

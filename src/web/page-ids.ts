@@ -14,6 +14,7 @@ export const PAGE_SCRIPTS = [
   'unknown-faces',
   'settings',
   'users',
+  'home',
 ] as const;
 export type PageScript = (typeof PAGE_SCRIPTS)[number];
 
@@ -131,4 +132,29 @@ export const USERS_IDS = {
   newTokenCopy: 'new-token-copy',
   newTokenDone: 'new-token-done',
   newTokenState: 'new-token-state',
+} as const;
+
+/** The home page; the checklist and review ids are on the administrators' version only. */
+export const HOME_IDS = {
+  day: 'home-day',
+  updated: 'home-updated',
+  error: 'home-error',
+  checklist: 'home-checklist',
+  checklistCount: 'home-checklist-count',
+  checklistSteps: 'home-checklist-steps',
+  present: 'home-present',
+  presentOf: 'home-present-of',
+  presentBar: 'home-present-bar',
+  presenceNote: 'home-presence-note',
+  camerasOnline: 'home-cameras-online',
+  camerasNote: 'home-cameras-note',
+  reviewPending: 'home-review-pending',
+  reviewNote: 'home-review-note',
+  arrivalsCount: 'home-arrivals-count',
+  arrivals: 'home-arrivals',
+  arrivalsEmpty: 'home-arrivals-empty',
+  cameras: 'home-cameras',
+  camerasEmpty: 'home-cameras-empty',
+  reviewFaces: 'home-review-faces',
+  reviewEmpty: 'home-review-empty',
 } as const;

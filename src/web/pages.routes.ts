@@ -1,6 +1,6 @@
 /**
  * Server-rendered pages: sign-in and sign-out, the one-time setup of the first administrator, the
- * dashboard, People, Attendance, Nodes, Live, Unknown faces, Settings and Users, and the pages'
+ * home page, People, Attendance, Nodes, Live, Unknown faces, Settings and Users, and the pages'
  * scripts under `/assets`. Forms post urlencoded with the session's CSRF token in `_csrf`; scripts
  * send it in `X-CSRF-Token`. Signing out also ends the session's live-view sockets.
  */
@@ -20,7 +20,7 @@ import { attendancePage, livePage, nodesPage, peoplePage } from './app-pages.js'
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
 import { PAGE_SCRIPTS, STATIC_ASSETS } from './page-ids.js';
-import { dashboardPage, loginPage, setupPage, type Viewer } from './pages.js';
+import { homePage, loginPage, setupPage, type Viewer } from './pages.js';
 import { MIN_PASSWORD_LENGTH, hashPassword, passwordProblem } from '../shared/index.js';
 import type { UsersPort } from './types.js';
 
@@ -99,7 +99,7 @@ export function createPagesRouter(deps: PagesDeps): Router {
   const signedIn = requireUser({ redirect: true });
   const admin = requireRole('admin');
   router.get('/', signedIn, (req, res) => {
-    res.type('html').send(dashboardPage(viewerOf(req)));
+    res.type('html').send(homePage(viewerOf(req)));
   });
   router.get('/live', signedIn, (req, res) => {
     res.type('html').send(livePage(viewerOf(req)));

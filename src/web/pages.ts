@@ -1,12 +1,12 @@
 /**
  * Server-rendered pages: the shared layout (a top bar whose navigation hides admin pages from
- * viewers and folds into a menu on phones), sign-in, one-time setup and the dashboard. Every value
+ * viewers and folds into a menu on phones), sign-in, one-time setup and the home page. Every value
  * that reaches the HTML goes through {@link escapeHtml}; there is no inline script or style (scripts
  * are bundled modules and the one stylesheet is `/assets/rollcall.css`, see `frontend/styles.css`),
  * so the default CSP holds.
  */
 import type { UserRole } from '../store/index.js';
-import type { PageScript } from './page-ids.js';
+import { HOME_IDS as HOME, type PageScript } from './page-ids.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -185,18 +185,111 @@ export function setupPage(options: {
   );
 }
 
-export function dashboardPage(viewer: Viewer): string {
-  const pages = NAV_PAGES.filter((entry) => !entry.admin || viewer.role === 'admin');
+/**
+ * The home page, "today at a glance": who is present, who arrived in the last hour, the cameras;
+ * for administrators also the faces waiting for review and, on a first run, a checklist. The
+ * server renders the frame (the administrators' parts only for them); `frontend/pages/home.ts`
+ * fills it from `GET /api/v1/overview` and keeps it fresh.
+ */
+export function homePage(viewer: Viewer): string {
+  const admin = viewer.role === 'admin';
   return appPage({
-    title: 'Dashboard',
+    title: 'Home',
     viewer,
     current: '/',
-    body: html`<h1>Dashboard</h1>
-      <ul class="tiles">
-        ${pages.map((entry) => html`<li><a href="${entry.path}">${entry.label}</a></li>`)}
-      </ul>
-      <p class="muted">The REST API under <code>/api/v1</code> serves everything these pages show.</p>`,
+    script: 'home',
+    body: html`<div class="home-head">
+        <div>
+          <h1>Today</h1>
+          <p id="${HOME.day}" class="muted"></p>
+        </div>
+        <p id="${HOME.updated}" class="muted home-updated">Loading…</p>
+      </div>
+      <p id="${HOME.error}" class="error" role="alert" hidden></p>
+      ${admin ? checklistFrame() : html``}
+      <div class="home-stats">
+        <section class="stat" aria-labelledby="home-present-title">
+          <h2 id="home-present-title" class="stat-label">Present today</h2>
+          <p class="stat-value">
+            <span id="${HOME.present}">–</span> <span id="${HOME.presentOf}" class="stat-of"></span>
+          </p>
+          <progress
+            id="${HOME.presentBar}"
+            max="1"
+            value="0"
+            aria-labelledby="home-present-title"
+            hidden
+          ></progress>
+          <p id="${HOME.presenceNote}" class="muted stat-note"></p>
+        </section>
+        <section class="stat" aria-labelledby="home-cameras-stat-title">
+          <h2 id="home-cameras-stat-title" class="stat-label">Cameras online</h2>
+          <p class="stat-value"><span id="${HOME.camerasOnline}">–</span></p>
+          <p id="${HOME.camerasNote}" class="muted stat-note"></p>
+        </section>
+        ${
+          admin
+            ? html`<section class="stat" aria-labelledby="home-review-stat-title">
+                <h2 id="home-review-stat-title" class="stat-label">Faces to review</h2>
+                <p class="stat-value"><span id="${HOME.reviewPending}">–</span></p>
+                <p id="${HOME.reviewNote}" class="muted stat-note"></p>
+              </section>`
+            : html``
+        }
+      </div>
+      <div class="home-grid">
+        <section class="home-arrivals" aria-labelledby="home-arrivals-title">
+          <div class="card-head">
+            <h2 id="home-arrivals-title">
+              Arrivals in the last hour <span id="${HOME.arrivalsCount}" class="count"></span>
+            </h2>
+            <a href="/attendance">Today's attendance</a>
+          </div>
+          <ul id="${HOME.arrivals}" class="arrivals"></ul>
+          <p id="${HOME.arrivalsEmpty}" class="empty" hidden></p>
+        </section>
+        <div class="home-side">
+          <section aria-labelledby="home-cameras-title">
+            <div class="card-head">
+              <h2 id="home-cameras-title">Cameras</h2>
+              <span class="card-links"
+                ><a href="/live">Live view</a>${admin ? html` <a href="/nodes">Nodes</a>` : html``}</span
+              >
+            </div>
+            <ul id="${HOME.cameras}" class="home-cameras"></ul>
+            <p id="${HOME.camerasEmpty}" class="empty" hidden></p>
+          </section>
+          ${admin ? reviewFrame() : html``}
+        </div>
+      </div>`,
   });
+}
+
+/** A first run's steps, shown while one is undone (the script hides the card once all are done). */
+function checklistFrame(): Html {
+  return html`<section
+    id="${HOME.checklist}"
+    class="home-checklist"
+    aria-labelledby="home-checklist-title"
+    hidden
+  >
+    <div class="card-head">
+      <h2 id="home-checklist-title">Get Rollcall ready</h2>
+      <span id="${HOME.checklistCount}" class="muted"></span>
+    </div>
+    <ol id="${HOME.checklistSteps}" class="checklist"></ol>
+  </section>`;
+}
+
+function reviewFrame(): Html {
+  return html`<section aria-labelledby="home-review-title">
+    <div class="card-head">
+      <h2 id="home-review-title">Unknown faces</h2>
+      <a href="/unknown-faces">Review</a>
+    </div>
+    <ul id="${HOME.reviewFaces}" class="review-faces"></ul>
+    <p id="${HOME.reviewEmpty}" class="empty" hidden>No face is waiting for review.</p>
+  </section>`;
 }
 
 export function errorPage(status: number, message: string): string {

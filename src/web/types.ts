@@ -12,6 +12,7 @@ import type {
   AttendanceReportService,
   EventLogService,
   NodeStatusService,
+  OverviewService,
   PeopleService,
   RollcallSettings,
   SettingsCalibration,
@@ -43,8 +44,11 @@ export type AttendanceReportPort = Pick<AttendanceReportService, 'today' | 'day'
 /** `AttendanceCorrectionService`: a day's corrections, and a new one. */
 export type CorrectionsPort = Pick<AttendanceCorrectionService, 'day' | 'correct'>;
 
-/** `EventLogService`: the audit trail of recognition events. */
-export type EventsPort = Pick<EventLogService, 'list'>;
+/** `EventLogService`: the audit trail of recognition events, and the crop each kept. */
+export type EventsPort = Pick<EventLogService, 'list' | 'crop'>;
+
+/** `OverviewService`: today at a glance for the home page, as the caller's role may see it. */
+export type OverviewPort = Pick<OverviewService, 'overview'>;
 
 /** `GroupService`: groups, members, sessions and excuses. */
 export type GroupsPort = Pick<

@@ -25,6 +25,7 @@ import {
   GroupService,
   HealthService,
   NodeStatusService,
+  OverviewService,
   PeopleService,
   RosterService,
   SignInService,
@@ -188,6 +189,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const corrections = new AttendanceCorrectionService({ store, clock, timeZone });
   const events = new EventLogService({ store });
   const nodeStatus = new NodeStatusService({ nodes: deps.nodes });
+  const overview = new OverviewService({ store, nodes: nodeStatus, clock, timeZone });
   const users = deps.users ?? new UserService({ store });
   const groups = new GroupService({ store });
   const cameraRoles = new CameraRoleService({ store });
@@ -322,6 +324,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       jobs: deps.jobs,
       enrollment: deps.enrollment,
       nodes: nodeStatus,
+      overview,
       clock,
       settings: deps.settings,
       unknownFaces: deps.unknownFaces,

@@ -574,7 +574,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
 
   /** Every page, with what its script fills in: the screenshot shows the page as a user sees it. */
   const EVERY_PAGE: { name: string; path: string; ready?: string }[] = [
-    { name: 'dashboard', path: '/' },
+    { name: 'home', path: '/', ready: 'body[data-home="ready"]' },
     { name: 'live', path: '/live', ready: 'figure.cam canvas[data-seq]' },
     { name: 'attendance', path: '/attendance', ready: '#records tr' },
     { name: 'people', path: '/people', ready: '#people tr' },

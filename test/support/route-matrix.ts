@@ -32,9 +32,12 @@ export const PUBLIC_ROUTES: readonly string[] = [
   'POST /setup',
 ];
 
-/** What a viewer may use: attendance, the live view, and reading groups and their rosters. Every other route is for admins. */
+/** What a viewer may use: the home page, attendance, the live view, and reading groups and their rosters. Every other route is for admins. */
 export const VIEWER_ROUTES: readonly string[] = [
   'GET /',
+  'GET /api/v1/overview',
+  // The face a named person's event kept (home page arrivals); an unknown face's is refused (403).
+  'GET /api/v1/events/:id/crop.jpg',
   'GET /live',
   'GET /attendance',
   'GET /api/v1/session',
@@ -165,7 +168,8 @@ export interface MatrixTally {
  * Runs the matrix against a web node at `base`. Anonymous: 401 `{ code, message }`, and a page
  * request (Accept: text/html) is 401 or sent to /login, never answered. As a viewer (API calls with
  * the viewer's token, pages and Bull Board with the viewer's session): admin routes 403, the
- * viewer's 200.
+ * viewer's 200, or 404 `NOT_FOUND` for a route of one thing by id (the sample id names nothing:
+ * the viewer got past the role check to the lookup).
  */
 export async function checkAuthorization(
   base: string,

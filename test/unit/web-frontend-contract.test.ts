@@ -11,6 +11,7 @@ import { encodeLiveFrame } from '../../src/web/live-feed.js';
 import { decodeLiveFrame, type LiveFrameHeader } from '../../src/web/live-protocol.js';
 import {
   ATTENDANCE_IDS,
+  HOME_IDS,
   LIVE_IDS,
   NODES_IDS,
   PAGE_SCRIPTS,
@@ -20,7 +21,7 @@ import {
   USERS_IDS,
   type PageScript,
 } from '../../src/web/page-ids.js';
-import { dashboardPage, errorPage, loginPage, type Viewer } from '../../src/web/pages.js';
+import { errorPage, homePage, loginPage, type Viewer } from '../../src/web/pages.js';
 
 const admin: Viewer = { name: 'Ada', role: 'admin', csrfToken: 'token' };
 const pages: Record<PageScript, [html: string, ids: Record<string, string>]> = {
@@ -31,6 +32,7 @@ const pages: Record<PageScript, [html: string, ids: Record<string, string>]> = {
   'unknown-faces': [unknownFacesPage(admin), UNKNOWN_FACES_IDS],
   settings: [settingsPage(admin), SETTINGS_IDS],
   users: [usersPage(admin), USERS_IDS],
+  home: [homePage(admin), HOME_IDS],
 };
 
 describe('pages and their scripts', () => {
@@ -51,7 +53,7 @@ describe('pages and their scripts', () => {
 
   it('links the one stylesheet and the favicon, with no inline style (the CSP needs none)', () => {
     const all = [...Object.values(pages).map(([html]) => html), loginPage({ csrfToken: 't' })];
-    all.push(dashboardPage(admin), errorPage(404, 'no such page'));
+    all.push(errorPage(404, 'no such page'));
     for (const html of all) {
       assert.ok(html.includes('<link rel="stylesheet" href="/assets/rollcall.css" />'));
       assert.ok(html.includes('<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />'));

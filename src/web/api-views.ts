@@ -7,10 +7,11 @@
  * (`services/views.ts`) and the queue's job view (`queues/job-view.ts`), each kept free of Node so
  * the browser program can load it. Type-only: nothing of this file reaches the bundles.
  */
-import type { JobState, JobView } from '../queues/job-view.js';
+import type { JobState, JobView, ListedJobState } from '../queues/job-view.js';
 import type {
   AttendanceRecordView,
   CorrectionView,
+  JobListItem,
   NodeView,
   ReviewedFace,
   RollcallSettings,
@@ -18,7 +19,15 @@ import type {
 } from '../services/views.js';
 import type { ApiToken, Person, User } from '../store/store.js';
 
-export type { AttendanceRecordView, CorrectionView, JobState, NodeView, ReviewedFace };
+export type {
+  AttendanceRecordView,
+  CorrectionView,
+  JobListItem,
+  JobState,
+  ListedJobState,
+  NodeView,
+  ReviewedFace,
+};
 /** `GET /jobs/:id`. `result` is what the job's handler returned (for training, {@link TrainingResult}). */
 export type JobAnswer = JobView;
 export type SettingsView = RollcallSettings;
@@ -35,6 +44,17 @@ export type PeopleAnswer = Paged<'people', Person>;
 export interface EnrollmentAnswer {
   person: Person;
   jobId: string;
+}
+
+/**
+ * `GET /jobs?state&offset&limit`: the training and gallery jobs, newest first, and how many are in
+ * each state (whatever `state` filters).
+ */
+export type JobsAnswer = Paged<'jobs', JobListItem> & { counts: Record<ListedJobState, number> };
+
+/** `POST /jobs/:id/retry` (202): the job as it is now, waiting to run again. */
+export interface JobRetryAnswer {
+  job: JobListItem;
 }
 
 /** The part of a training job's result the pages show. */

@@ -26,6 +26,7 @@ import type {
   CorrectionsPort,
   EnrollmentPort,
   EventsPort,
+  JobListPort,
   JobsPort,
   NodeStatusPort,
   PeoplePort,
@@ -34,6 +35,7 @@ import type {
   UsersPort,
 } from './types.js';
 import { createCorrectionsRouter } from './corrections.routes.js';
+import { createJobsRouter } from './jobs.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
 import { createUsersRouter } from './users.routes.js';
@@ -44,6 +46,8 @@ export interface ApiDeps {
   corrections: CorrectionsPort;
   events: EventsPort;
   jobs: JobsPort;
+  /** The Jobs page's list and retry (`JobListService`). */
+  jobList: JobListPort;
   enrollment: EnrollmentPort;
   nodes: NodeStatusPort;
   /** Now, for the events' default range (the last 24 h). */
@@ -125,6 +129,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json({ id, erased: true, galleryVersion });
   });
 
+  router.use(createJobsRouter({ jobList: deps.jobList }));
   router.get('/jobs/:id', admin, async (req, res) => {
     const id = routeId(req, JOB_ID);
     const job = await deps.jobs.getJob(id);

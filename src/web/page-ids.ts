@@ -14,6 +14,7 @@ export const PAGE_SCRIPTS = [
   'unknown-faces',
   'settings',
   'users',
+  'jobs',
 ] as const;
 export type PageScript = (typeof PAGE_SCRIPTS)[number];
 
@@ -131,4 +132,14 @@ export const USERS_IDS = {
   newTokenCopy: 'new-token-copy',
   newTokenDone: 'new-token-done',
   newTokenState: 'new-token-state',
+} as const;
+
+export const JOBS_IDS = {
+  filter: 'jobs-filter',
+  state: 'jobs-state',
+  error: 'jobs-error',
+  summary: 'jobs-summary',
+  list: 'jobs',
+  empty: 'jobs-empty',
+  more: 'jobs-more',
 } as const;

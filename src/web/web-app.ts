@@ -22,6 +22,7 @@ import {
   AttendanceReportService,
   EventLogService,
   HealthService,
+  JobListService,
   NodeStatusService,
   PeopleService,
   SignInService,
@@ -185,6 +186,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const corrections = new AttendanceCorrectionService({ store, clock, timeZone });
   const events = new EventLogService({ store });
   const nodeStatus = new NodeStatusService({ nodes: deps.nodes });
+  const jobList = new JobListService({ jobs: deps.jobs, store });
   const users = deps.users ?? new UserService({ store });
 
   app.set('trust proxy', options.trustProxy ?? false);
@@ -308,6 +310,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       corrections,
       events,
       jobs: deps.jobs,
+      jobList,
       enrollment: deps.enrollment,
       nodes: nodeStatus,
       clock,

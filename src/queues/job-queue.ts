@@ -270,11 +270,16 @@ export class JobQueue {
    * Runs a failed job again, from the start, with a fresh set of tries for transient trouble (its
    * attempts made are reset). The runs it started stay counted, so its handler still knows it is
    * not the first (`JobContext.attempt`: re-embedding then bumps the gallery even when an earlier
-   * run wrote the descriptors). Only a failed job is moved: BullMQ checks it in the same script.
+   * run wrote the descriptors), and its progress starts again from 0. Only a failed job is moved:
+   * BullMQ checks it again in the script that moves it.
    */
   async retry(id: string): Promise<RetryOutcome> {
     const job = await this.queue.getJob(id);
     if (!job) return { retried: false, state: 'unknown' };
+    const state = await job.getState();
+    if (state !== 'failed') return { retried: false, state };
+    // The run again starts from nothing, not where the failed run left its progress.
+    await job.updateProgress(0);
     try {
       await job.retry('failed', { resetAttemptsMade: true });
     } catch (error) {

@@ -51,7 +51,12 @@ class Handlers {
       [JobName.ReembedGallery]: ({ model }) =>
         Promise.resolve({ model, photos: 2, embedded: 2, refused: [], galleryVersion: 2 }),
       [JobName.ApplyRetention]: () =>
-        Promise.resolve({ retentionDays: 30, cutoff: new Date(0).toISOString(), dismissed: 0, cropsDropped: 0 }),
+        Promise.resolve({
+          retentionDays: 30,
+          cutoff: new Date(0).toISOString(),
+          dismissed: 0,
+          cropsDropped: 0,
+        }),
     };
   }
 }
@@ -124,21 +129,36 @@ describe('JobQueue.listJobs and retry on a real Redis', () => {
     }
   });
 
-  it('retries only a failed job: a done, waiting or unknown one is left as it is', async () => {
+  it('retries only a failed job, which waits again from nothing: a done, waiting or unknown one is left as it is', async () => {
     const prefix = randomUUID();
     const producer = await JobQueue.start({ redisUrl: redis.url, prefix });
     try {
-      const waiting = await producer.enqueue(JobName.TrainPerson, { personId: 'p2', photoIds: ['c'] });
-      assert.deepEqual(await producer.retry(waiting), { retried: false, state: 'waiting' });
+      const done = await producer.enqueue(JobName.TrainPerson, { personId: 'p2', photoIds: ['c'] });
+      const failed = await producer.enqueue(JobName.TrainPerson, { personId: 'p3', photoIds: ['d'] });
+      assert.deepEqual(await producer.retry(done), { retried: false, state: 'waiting' });
       assert.deepEqual(await producer.retry('no-such-job'), { retried: false, state: 'unknown' });
-      const worker = await JobQueue.start({ redisUrl: redis.url, prefix }, new Handlers().build());
+      const handlers = new Handlers();
+      handlers.failTraining.add('p3');
+      const worker = await JobQueue.start({ redisUrl: redis.url, prefix }, handlers.build());
       try {
-        assert.equal((await jobSettled(producer, waiting)).state, 'completed');
+        assert.equal((await jobSettled(producer, done)).state, 'completed');
+        assert.equal((await jobSettled(producer, failed)).state, 'failed');
       } finally {
         await worker.close();
       }
-      assert.deepEqual(await producer.retry(waiting), { retried: false, state: 'completed' });
-      assert.equal((await producer.getJob(waiting))?.state, 'completed');
+      assert.deepEqual(await producer.retry(done), { retried: false, state: 'completed' });
+      assert.equal((await producer.getJob(done))?.state, 'completed');
+
+      // No worker runs now: the retried job is seen waiting, as the page shows it.
+      assert.deepEqual(await producer.retry(failed), { retried: true });
+      const waiting = await producer.getJob(failed);
+      assert.equal(waiting?.state, 'waiting');
+      assert.equal(waiting.progress, 0, 'its bar starts empty again');
+      assert.equal(waiting.failedReason, null);
+      assert.equal(waiting.startedAt, null);
+      assert.equal(waiting.finishedAt, null);
+      assert.equal(waiting.attemptsMade, 0);
+      assert.deepEqual(await producer.retry(failed), { retried: false, state: 'waiting' }, 'not twice');
     } finally {
       await producer.close();
     }
@@ -256,7 +276,11 @@ describe('GET /api/v1/jobs and POST /api/v1/jobs/:id/retry over HTTP', () => {
   const trained = async (name: string, fail: boolean): Promise<{ personId: string; job: JobView }> => {
     const { person } = await store.createPerson({ name });
     if (fail) handlers.failTraining.add(person.id);
-    const photo = await store.addPhoto({ personId: person.id, fileName: 'a.jpg', bytes: new Uint8Array([1]) });
+    const photo = await store.addPhoto({
+      personId: person.id,
+      fileName: 'a.jpg',
+      bytes: new Uint8Array([1]),
+    });
     const id = await jobs.enqueue(JobName.TrainPerson, { personId: person.id, photoIds: [photo.id] });
     return { personId: person.id, job: await jobSettled(jobs, id) };
   };
@@ -304,7 +328,9 @@ describe('GET /api/v1/jobs and POST /api/v1/jobs/:id/retry over HTTP', () => {
     await errorBody(await admin.fetch('/api/v1/jobs?limit=0'), 400, 'REQUEST_INVALID');
 
     // The job's own route keeps the keys the design names, and gains the times.
-    const single = (await (await admin.fetch(`/api/v1/jobs/${encodeURIComponent(fruity.id)}`)).json()) as JobView;
+    const single = (await (
+      await admin.fetch(`/api/v1/jobs/${encodeURIComponent(fruity.id)}`)
+    ).json()) as JobView;
     for (const key of ['state', 'progress', 'result', 'failedReason', 'queuedAt', 'finishedAt'])
       assert.ok(key in single, key);
     assert.equal(single.failedReason, bad.job.failedReason);
@@ -376,7 +402,11 @@ describe('GET /api/v1/jobs and POST /api/v1/jobs/:id/retry over HTTP', () => {
     assert.equal(page.status, 403);
     const anonymous = new Browser(base);
     await errorBody(await anonymous.fetch('/api/v1/jobs'), 401, 'UNAUTHENTICATED');
-    await errorBody(await anonymous.fetch('/api/v1/jobs/x/retry', { method: 'POST' }), 401, 'UNAUTHENTICATED');
+    await errorBody(
+      await anonymous.fetch('/api/v1/jobs/x/retry', { method: 'POST' }),
+      401,
+      'UNAUTHENTICATED',
+    );
   });
 });
 

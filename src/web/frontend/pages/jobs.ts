@@ -118,7 +118,9 @@ function kindLine(job: JobListItem): string {
 }
 
 function progressLine(job: JobListItem): HTMLElement {
-  const { percent, done, total } = progressOf(job.progress);
+  const reported = progressOf(job.progress);
+  // A job done is done, whatever it last reported.
+  const { percent, done, total } = job.state === 'completed' ? { ...reported, percent: 100 } : reported;
   const bar = el('progress', { max: '100', 'aria-label': `Progress of ${subject(job)}` });
   bar.value = percent;
   const words =
@@ -154,18 +156,19 @@ function notes(items: { kind: 'warning' | 'error'; text: string }[]): HTMLUListE
 function outcome(job: JobListItem): HTMLElement[] {
   if (job.state === 'failed' || job.state === 'delayed') {
     const failure = job.failure ?? { message: 'No reason was given', reasons: [] };
-    const reasons = notes(failure.reasons.map((text) => ({ kind: 'error', text })));
-    if (job.state === 'failed') {
-      return [el('p', { class: 'error job-failure' }, `Failed: ${failure.message}.`), ...reasons];
-    }
-    return [
-      el(
-        'p',
-        { class: 'warning job-failure' },
-        `The last try failed: ${failure.message}. It tries again in a moment, on its own.`,
-      ),
-      ...reasons,
-    ];
+    const headline =
+      job.state === 'failed'
+        ? `Failed: ${failure.message}.`
+        : `The last try failed: ${failure.message}. It tries again in a moment, on its own.`;
+    // One box: the headline, then the reason for each photo.
+    const box = el(
+      'div',
+      { class: `${job.state === 'failed' ? 'error' : 'warning'} job-failure` },
+      el('p', {}, headline),
+    );
+    if (failure.reasons.length > 0)
+      box.append(el('ul', {}, ...failure.reasons.map((text) => el('li', {}, text))));
+    return [box];
   }
   if (job.state !== 'completed') return [];
   if (job.kind === 'gallery') {
@@ -231,6 +234,9 @@ function card(job: JobListItem): HTMLLIElement {
   return item;
 }
 
+/** What in a card can hold focus. */
+const FOCUSABLE = ['.job-title a', '.job-title', 'button.retry'];
+
 /** Shows `jobs`, replacing only the cards whose job changed, so focus and scrolling stay put. */
 function render(): void {
   const wanted = new Set(jobs.map((j) => j.id));
@@ -245,7 +251,14 @@ function render(): void {
     let shown = cards.get(job.id);
     if (shown?.from !== from) {
       const fresh = card(job);
+      // Focus in the old card moves to its like in the new one (the title when Retry is gone).
+      const focused = FOCUSABLE.find((selector) => document.activeElement?.matches(`li.job ${selector}`));
+      const hadFocus = focused !== undefined && shown?.card.contains(document.activeElement) === true;
       shown?.card.replaceWith(fresh);
+      if (hadFocus)
+        (
+          fresh.querySelector<HTMLElement>(focused) ?? fresh.querySelector<HTMLElement>('.job-title')
+        )?.focus();
       shown = { card: fresh, from };
       cards.set(job.id, shown);
     }

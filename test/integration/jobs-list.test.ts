@@ -400,6 +400,16 @@ describe('GET /api/v1/jobs and POST /api/v1/jobs/:id/retry over HTTP', () => {
     );
     const page = await viewer.fetch('/jobs', { headers: { accept: 'text/html' } });
     assert.equal(page.status, 403);
+    assert.match(await page.text(), /needs the admin role/);
+    const home = await (await viewer.fetch('/', { headers: { accept: 'text/html' } })).text();
+    assert.ok(!home.includes('href="/jobs"'), 'no Jobs link for a viewer');
+    const adminHome = await (await admin.fetch('/', { headers: { accept: 'text/html' } })).text();
+    assert.match(adminHome, /href="\/jobs">Jobs<\/a>[\s\S]*href="\/admin\/queues">Job queues/);
+    const jobsPage = await admin.fetch('/jobs', { headers: { accept: 'text/html' } });
+    assert.equal(jobsPage.status, 200);
+    assert.match(await jobsPage.text(), /<script type="module" src="\/assets\/jobs.js"><\/script>/);
+    assert.equal((await fetch(`${base}/assets/jobs.js`)).status, 200);
+    assert.equal((await new Browser(base).fetch('/jobs', { headers: { accept: 'text/html' } })).status, 303);
     const anonymous = new Browser(base);
     await errorBody(await anonymous.fetch('/api/v1/jobs'), 401, 'UNAUTHENTICATED');
     await errorBody(

@@ -294,10 +294,10 @@ function query(offset: number, limit: number): string {
   return `/api/v1/jobs?offset=${offset}&limit=${limit}${state === '' ? '' : `&state=${encodeURIComponent(state)}`}`;
 }
 
-/** Reads the list again from the top, as many jobs as are shown (at least a page). */
-async function reload(): Promise<void> {
+/** Reads the list again from the top: `limit` jobs, by default as many as are shown (at least a page). */
+async function reload(limit = Math.min(1000, Math.max(PAGE, jobs.length))): Promise<void> {
   const read = ++reads;
-  const page = await api<JobsAnswer>(query(0, Math.min(1000, Math.max(PAGE, jobs.length))));
+  const page = await api<JobsAnswer>(query(0, limit));
   lastLoad = Date.now();
   if (read < shownRead) return;
   shownRead = read;
@@ -363,8 +363,8 @@ filter.addEventListener('change', () => {
   if (filter.value === '') url.searchParams.delete('state');
   else url.searchParams.set('state', filter.value);
   history.replaceState(null, '', url);
-  jobs = [];
-  void reload().catch((error: unknown) => {
+  // The jobs shown stay until the new list replaces them: no flash of an empty list.
+  void reload(PAGE).catch((error: unknown) => {
     showError(ID.error, error);
   });
 });

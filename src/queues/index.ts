@@ -17,8 +17,14 @@ export {
 export {
   connectionFromUrl,
   JobQueue,
+  LISTED_JOB_STATES,
+  type JobList,
+  type JobListQuery,
   type JobQueueOptions,
   type JobState,
+  type ListedJob,
+  type ListedJobState,
+  type RetryOutcome,
   type ScheduleOptions,
   type JobView,
 } from './job-queue.js';

@@ -3,8 +3,8 @@
  * catalog's handlers. A job survives a worker crash: BullMQ moves a job whose lock lapses back to
  * waiting (stalled-job recovery), and Redis keeps it across restarts.
  */
-import type { JobState, JobView } from './job-view.js';
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { JobState, JobView, ListedJobState } from './job-view.js';
+import { Queue, Worker, type ConnectionOptions, type Job, type JobType } from 'bullmq';
 import {
   assertHandlersComplete,
   JOB_SCHEDULES,
@@ -40,7 +40,80 @@ export interface ScheduleOptions {
   everyMs?: number;
 }
 
-export type { JobState, JobView };
+export type { JobState, JobView, ListedJobState };
+
+/** Every state a job list can show, in the order a filter offers them. */
+export const LISTED_JOB_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'completed',
+  'failed',
+] as const satisfies readonly ListedJobState[];
+
+export interface JobListQuery {
+  /** Only jobs of these names. @defaultValue every name */
+  names?: readonly JobName[];
+  /** Only jobs in these states. @defaultValue every listed state */
+  states?: readonly ListedJobState[];
+  /** Jobs to skip, newest first. @defaultValue 0 */
+  offset?: number;
+  /** Jobs to answer at most. @defaultValue 50 */
+  limit?: number;
+}
+
+/** A job of a list: its view, and the payload it was queued with (for whoever names its subject). */
+export interface ListedJob extends JobView {
+  payload: unknown;
+}
+
+export interface JobList {
+  /** Newest first (by the time each was queued). */
+  items: ListedJob[];
+  /** The offset of the next page; null on the last. */
+  nextOffset: number | null;
+  /** How many jobs of the names asked for are in each state, whatever the `states` asked for. */
+  counts: Record<ListedJobState, number>;
+}
+
+/** What became of a request to run a failed job again. */
+export type RetryOutcome = { retried: true } | { retried: false; state: JobState };
+
+/**
+ * BullMQ's lists in the order a job moves through them. Read one after another in this order, a job
+ * that moves meanwhile is met again further on, and the later (newer) sighting wins; it is never
+ * shown twice. (A job moved back, a retry from failed to waiting, can be missed by one read.)
+ */
+const LIST_READS: readonly { type: JobType; state: JobState; listed: ListedJobState }[] = [
+  { type: 'delayed', state: 'delayed', listed: 'delayed' },
+  // BullMQ reads the paused list with the waiting one.
+  { type: 'waiting', state: 'waiting', listed: 'waiting' },
+  { type: 'prioritized', state: 'prioritized', listed: 'waiting' },
+  { type: 'active', state: 'active', listed: 'active' },
+  { type: 'completed', state: 'completed', listed: 'completed' },
+  { type: 'failed', state: 'failed', listed: 'failed' },
+];
+
+function isoOrNull(ms: number | null | undefined): string | null {
+  return typeof ms === 'number' && ms > 0 ? new Date(ms).toISOString() : null;
+}
+
+/** A BullMQ job as the API reports it, in the state it was read in. */
+function jobView(id: string, job: Job, state: JobState): JobView {
+  return {
+    id,
+    name: job.name,
+    state,
+    progress: typeof job.progress === 'number' ? job.progress : 0,
+    attemptsMade: job.attemptsMade,
+    result: job.returnvalue ?? null,
+    failedReason: job.failedReason || null,
+    queuedAt: new Date(job.timestamp).toISOString(),
+    startedAt: isoOrNull(job.processedOn),
+    finishedAt: isoOrNull(job.finishedOn),
+    attemptsAllowed: job.opts.attempts ?? 1,
+  };
+}
 
 /** ioredis options from a Redis URL, as BullMQ wants them. */
 export function connectionFromUrl(redisUrl: string): ConnectionOptions {
@@ -143,15 +216,79 @@ export class JobQueue {
     const job = await this.queue.getJob(id);
     if (!job) return undefined;
     if (state === 'unknown') state = await job.getState();
-    return {
-      id,
-      name: job.name,
-      state,
-      progress: typeof job.progress === 'number' ? job.progress : 0,
-      attemptsMade: job.attemptsMade,
-      result: job.returnvalue ?? null,
-      failedReason: job.failedReason || null,
+    return jobView(id, job, state);
+  }
+
+  /** One job with its payload, as {@link JobQueue.listJobs} lists it; undefined when there is none. */
+  async getListedJob(id: string): Promise<ListedJob | undefined> {
+    const view = await this.getJob(id);
+    const job = view && (await this.queue.getJob(id));
+    return view && job ? { ...view, payload: job.data as unknown } : undefined;
+  }
+
+  /**
+   * A page of the jobs in the queue, newest first, with how many are in each state. Every job of the
+   * listed states is read to sort and count them: the queue keeps finished jobs for a bounded time
+   * and number (the catalog's `removeOnComplete`/`removeOnFail`), which bounds the read.
+   */
+  async listJobs(query: JobListQuery = {}): Promise<JobList> {
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 50;
+    const names = query.names === undefined ? undefined : new Set<string>(query.names);
+    const states = new Set<ListedJobState>(query.states ?? LISTED_JOB_STATES);
+    const found = new Map<string, { job: Job; state: JobState; listed: ListedJobState }>();
+    for (const { type, state, listed } of LIST_READS) {
+      for (const job of await this.queue.getJobs(type)) {
+        if (job.id === undefined || (names && !names.has(job.name))) continue;
+        // Map order is first-insertion order; the later sighting replaces the earlier.
+        found.delete(job.id);
+        found.set(job.id, { job, state, listed });
+      }
+    }
+    const counts: Record<ListedJobState, number> = {
+      waiting: 0,
+      active: 0,
+      delayed: 0,
+      completed: 0,
+      failed: 0,
     };
+    const shown: { id: string; job: Job; state: JobState }[] = [];
+    for (const [id, { job, state, listed }] of found) {
+      counts[listed]++;
+      if (states.has(listed)) shown.push({ id, job, state });
+    }
+    shown.sort((a, b) => b.job.timestamp - a.job.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const page = shown.slice(offset, offset + limit);
+    return {
+      items: page.map(({ id, job, state }) => ({ ...jobView(id, job, state), payload: job.data as unknown })),
+      nextOffset: offset + limit < shown.length ? offset + limit : null,
+      counts,
+    };
+  }
+
+  /**
+   * Runs a failed job again, from the start, with a fresh set of tries for transient trouble (its
+   * attempts made are reset). The runs it started stay counted, so its handler still knows it is
+   * not the first (`JobContext.attempt`: re-embedding then bumps the gallery even when an earlier
+   * run wrote the descriptors), and its progress starts again from 0. Only a failed job is moved:
+   * BullMQ checks it again in the script that moves it.
+   */
+  async retry(id: string): Promise<RetryOutcome> {
+    const job = await this.queue.getJob(id);
+    if (!job) return { retried: false, state: 'unknown' };
+    const state = await job.getState();
+    if (state !== 'failed') return { retried: false, state };
+    // The run again starts from nothing, not where the failed run left its progress.
+    await job.updateProgress(0);
+    try {
+      await job.retry('failed', { resetAttemptsMade: true });
+    } catch (error) {
+      // Not (or no longer) in the failed set: retried by someone else, or never failed.
+      const state = await this.queue.getJobState(id);
+      if (state !== 'failed') return { retried: false, state };
+      throw error;
+    }
+    return { retried: true };
   }
 
   /**

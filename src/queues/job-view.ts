@@ -15,4 +15,18 @@ export interface JobView {
   attemptsMade: number;
   result: unknown;
   failedReason: string | null;
+  /** When it was queued (ISO 8601); a retry keeps it. */
+  queuedAt: string;
+  /** When its latest run started; null until a worker takes it (and again once retried). */
+  startedAt: string | null;
+  /** When it completed or failed for good; null while it may still run. */
+  finishedAt: string | null;
+  /** Runs it may take before it fails for good (retries of transient trouble included). */
+  attemptsAllowed: number;
 }
+
+/**
+ * The states a job list is filtered by and counted in: `waiting` also holds prioritized (and
+ * paused) jobs, `delayed` the ones waiting out the backoff before their next try.
+ */
+export type ListedJobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';

@@ -21,6 +21,15 @@ export {
 export { EventLogService } from './event-log.service.js';
 export { GallerySync, type GallerySyncDeps } from './gallery-sync.service.js';
 export { HealthService } from './health.service.js';
+export {
+  ADMIN_JOB_NAMES,
+  JobListService,
+  plainFailure,
+  type JobListDeps,
+  type JobListItem,
+  type JobListPage,
+  type JobListQuery,
+} from './job-list.service.js';
 export { NodeStatusService, nodeView, type NodeView } from './node-status.service.js';
 export { PeopleService } from './people.service.js';
 export { SignInService, TOKEN_TOUCH_INTERVAL_MS, type SignInDeps } from './sign-in.service.js';

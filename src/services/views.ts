@@ -5,6 +5,7 @@
  */
 import type { GalleryThresholds } from '../core/calibration.js';
 import type { DescriptorModel } from '../core/descriptor.js';
+import type { JobView, ListedJobState } from '../queues/job-view.js';
 import type { UnknownFace } from '../store/store.js';
 
 /** One person's attendance on one day, as the API and the CSV export show it. */
@@ -169,3 +170,32 @@ export interface AdminOverview extends OverviewCommon {
 }
 
 export type OverviewView = ViewerOverview | AdminOverview;
+
+/**
+ * A background job as the Jobs page shows it: what it is about, why it failed in plain words, and
+ * whether an administrator may run it again.
+ */
+export interface JobListItem extends JobView {
+  /** `training`: one person's uploaded photos; `gallery`: every photo described again for a face model. */
+  kind: 'training' | 'gallery';
+  /** Whom a training job trains (the name null once they were deleted); null for a gallery job. */
+  person: { id: string; name: string | null } | null;
+  /** The face model a gallery job describes the photos for; null for a training job. */
+  model: DescriptorModel | null;
+  /** Photos a training job was given; null for a gallery job (it finds its photos when it runs). */
+  photoCount: number | null;
+  /**
+   * Why it failed, or why its last try failed while it waits to try again, in plain words: a
+   * headline, and the reason for each photo when the photos were the trouble. Null when it did not.
+   */
+  failure: { message: string; reasons: string[] } | null;
+  /** Whether `POST /api/v1/jobs/:id/retry` would run it again now. */
+  retryable: boolean;
+}
+
+/** A page of the Jobs list, newest first, with how many jobs are in each state. */
+export interface JobListPage {
+  items: JobListItem[];
+  nextOffset: number | null;
+  counts: Record<ListedJobState, number>;
+}

@@ -7,7 +7,7 @@
  * (`services/views.ts`) and the queue's job view (`queues/job-view.ts`), each kept free of Node so
  * the browser program can load it. Type-only: nothing of this file reaches the bundles.
  */
-import type { JobState, JobView } from '../queues/job-view.js';
+import type { JobState, JobView, ListedJobState } from '../queues/job-view.js';
 import type {
   AdminOverview,
   ArrivalView,
@@ -15,6 +15,7 @@ import type {
   CameraStateView,
   ChecklistStepView,
   CorrectionView,
+  JobListItem,
   NodeView,
   OverviewView,
   PendingFaceView,
@@ -25,7 +26,15 @@ import type {
 } from '../services/views.js';
 import type { ApiToken, Person, User } from '../store/store.js';
 
-export type { AttendanceRecordView, CorrectionView, JobState, NodeView, ReviewedFace };
+export type {
+  AttendanceRecordView,
+  CorrectionView,
+  JobListItem,
+  JobState,
+  ListedJobState,
+  NodeView,
+  ReviewedFace,
+};
 export type {
   AdminOverview,
   ArrivalView,
@@ -50,6 +59,17 @@ export type PeopleAnswer = Paged<'people', Person>;
 export interface EnrollmentAnswer {
   person: Person;
   jobId: string;
+}
+
+/**
+ * `GET /jobs?state&offset&limit`: the training and gallery jobs, newest first, and how many are in
+ * each state (whatever `state` filters).
+ */
+export type JobsAnswer = Paged<'jobs', JobListItem> & { counts: Record<ListedJobState, number> };
+
+/** `POST /jobs/:id/retry` (202): the job as it is now, waiting to run again. */
+export interface JobRetryAnswer {
+  job: JobListItem;
 }
 
 /** The part of a training job's result the pages show. */

@@ -28,6 +28,7 @@ import type {
   EnrollmentPort,
   EventsPort,
   GroupsPort,
+  JobListPort,
   JobsPort,
   NodeStatusPort,
   OverviewPort,
@@ -40,6 +41,7 @@ import type {
 import { createCorrectionsRouter } from './corrections.routes.js';
 import { createGroupsRouter } from './groups.routes.js';
 import { createOverviewRouter } from './overview.routes.js';
+import { createJobsRouter } from './jobs.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
 import { createUsersRouter } from './users.routes.js';
@@ -50,6 +52,8 @@ export interface ApiDeps {
   corrections: CorrectionsPort;
   events: EventsPort;
   jobs: JobsPort;
+  /** The Jobs page's list and retry (`JobListService`). */
+  jobList: JobListPort;
   enrollment: EnrollmentPort;
   nodes: NodeStatusPort;
   /** Today at a glance for the home page. */
@@ -136,6 +140,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json({ id, erased: true, galleryVersion });
   });
 
+  router.use(createJobsRouter({ jobList: deps.jobList }));
   router.get('/jobs/:id', admin, async (req, res) => {
     const id = routeId(req, JOB_ID);
     const job = await deps.jobs.getJob(id);

@@ -15,6 +15,7 @@ export const PAGE_SCRIPTS = [
   'settings',
   'users',
   'home',
+  'jobs',
 ] as const;
 export type PageScript = (typeof PAGE_SCRIPTS)[number];
 
@@ -157,4 +158,15 @@ export const HOME_IDS = {
   camerasEmpty: 'home-cameras-empty',
   reviewFaces: 'home-review-faces',
   reviewEmpty: 'home-review-empty',
+} as const;
+
+/** The Jobs page. */
+export const JOBS_IDS = {
+  filter: 'jobs-filter',
+  state: 'jobs-state',
+  error: 'jobs-error',
+  summary: 'jobs-summary',
+  list: 'jobs',
+  empty: 'jobs-empty',
+  more: 'jobs-more',
 } as const;

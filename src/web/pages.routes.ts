@@ -17,6 +17,7 @@ import { ErrorCode, RollcallError, isRollcallError } from '../core/index.js';
 import { MAX_NAME_LENGTH } from '../store/index.js';
 import { settingsPage, unknownFacesPage, usersPage } from './admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage } from './app-pages.js';
+import { jobsPage } from './jobs-page.js';
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
 import { PAGE_SCRIPTS, STATIC_ASSETS } from './page-ids.js';
@@ -121,6 +122,9 @@ export function createPagesRouter(deps: PagesDeps): Router {
   });
   router.get('/users', signedIn, admin, (req, res) => {
     res.type('html').send(usersPage(viewerOf(req)));
+  });
+  router.get('/jobs', signedIn, admin, (req, res) => {
+    res.type('html').send(jobsPage(viewerOf(req)));
   });
   router.get('/login', async (req, res) => {
     if (req.user) {

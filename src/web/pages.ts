@@ -55,6 +55,7 @@ export const NAV_PAGES = [
   { path: '/nodes', label: 'Nodes', admin: true },
   { path: '/settings', label: 'Settings', admin: true },
   { path: '/users', label: 'Users', admin: true },
+  { path: '/jobs', label: 'Jobs', admin: true },
   { path: '/admin/queues', label: 'Job queues', admin: true },
 ] as const;
 

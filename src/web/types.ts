@@ -11,6 +11,7 @@ import type {
   RosterService,
   AttendanceReportService,
   EventLogService,
+  JobListService,
   NodeStatusService,
   OverviewService,
   PeopleService,
@@ -104,8 +105,14 @@ export interface SettingsPort {
   calibration(): Promise<SettingsCalibration | null>;
 }
 
-/** The part of `JobQueue` the web node uses: job status, and the BullMQ queue for Bull Board. */
-export type JobsPort = Pick<JobQueue, 'getJob' | 'queue'>;
+/**
+ * The part of `JobQueue` the web node uses: job status, the BullMQ queue for Bull Board, and the
+ * listing and retry that `JobListService` is built over.
+ */
+export type JobsPort = Pick<JobQueue, 'getJob' | 'queue' | 'listJobs' | 'getListedJob' | 'retry'>;
+
+/** `JobListService`: the administrators' jobs, and running a failed one again. */
+export type JobListPort = Pick<JobListService, 'list' | 'retry'>;
 
 /** The signed-in user as requests see it: never the password hash. */
 export interface SessionUser {

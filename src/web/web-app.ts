@@ -24,6 +24,7 @@ import {
   EventLogService,
   GroupService,
   HealthService,
+  JobListService,
   NodeStatusService,
   OverviewService,
   PeopleService,
@@ -190,6 +191,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const events = new EventLogService({ store });
   const nodeStatus = new NodeStatusService({ nodes: deps.nodes });
   const overview = new OverviewService({ store, nodes: nodeStatus, clock, timeZone });
+  const jobList = new JobListService({ jobs: deps.jobs, store });
   const users = deps.users ?? new UserService({ store });
   const groups = new GroupService({ store });
   const cameraRoles = new CameraRoleService({ store });
@@ -322,6 +324,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       corrections,
       events,
       jobs: deps.jobs,
+      jobList,
       enrollment: deps.enrollment,
       nodes: nodeStatus,
       overview,

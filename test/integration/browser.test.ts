@@ -586,6 +586,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     { name: 'nodes', path: '/nodes', ready: '#nodes tr' },
     { name: 'settings', path: '/settings', ready: '#calibration:not(:empty)' },
     { name: 'users', path: '/users', ready: '#users tr' },
+    { name: 'jobs', path: '/jobs', ready: '#jobs li.job, #jobs-empty:not([hidden])' },
   ];
 
   it('fits every page on a phone (390 and 360 px) and a wide screen, light and dark, with no console error, no request leaving the machine and no serious accessibility problem', async () => {

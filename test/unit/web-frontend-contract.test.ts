@@ -7,11 +7,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { settingsPage, unknownFacesPage, usersPage } from '../../src/web/admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage } from '../../src/web/app-pages.js';
+import { jobsPage } from '../../src/web/jobs-page.js';
 import { encodeLiveFrame } from '../../src/web/live-feed.js';
 import { decodeLiveFrame, type LiveFrameHeader } from '../../src/web/live-protocol.js';
 import {
   ATTENDANCE_IDS,
   HOME_IDS,
+  JOBS_IDS,
   LIVE_IDS,
   NODES_IDS,
   PAGE_SCRIPTS,
@@ -33,6 +35,7 @@ const pages: Record<PageScript, [html: string, ids: Record<string, string>]> = {
   settings: [settingsPage(admin), SETTINGS_IDS],
   users: [usersPage(admin), USERS_IDS],
   home: [homePage(admin), HOME_IDS],
+  jobs: [jobsPage(admin), JOBS_IDS],
 };
 
 describe('pages and their scripts', () => {

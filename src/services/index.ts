@@ -90,3 +90,13 @@ export {
   type OverviewDeps,
   type OverviewView,
 } from './overview.service.js';
+export {
+  GroupReportService,
+  MAX_REPORT_DAYS,
+  summarise,
+  type GroupReport,
+  type GroupReportDeps,
+  type MemberSummary,
+  type PersonHistory,
+  type SessionRecord,
+} from './group-report.service.js';

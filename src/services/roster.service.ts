@@ -11,7 +11,6 @@ import {
   resolveSession,
   sessionRunsOn,
   SESSION_STATUSES,
-  zonedInstant,
   type CameraRole,
   type SeenAt,
   type SessionOutcome,
@@ -19,6 +18,7 @@ import {
 } from '../core/index.js';
 import type { Clock } from '../shared/index.js';
 import { MAX_PAGE_LIMIT, type Store, type StoredGroupSession } from '../store/index.js';
+import { memberSightings } from './member-sightings.js';
 
 /** One member's session, as the roster board and the reports show it. */
 export interface RosterEntry extends SessionOutcome {
@@ -84,7 +84,13 @@ export class RosterService {
     const [roles, excuses, sightings] = await Promise.all([
       this.deps.cameraRoles(),
       sessions.length === 0 ? [] : this.excusesOn(date),
-      sessions.length === 0 ? new Map<string, SeenAt[]>() : this.sightingsOn(date, timeZone, members),
+      sessions.length === 0
+        ? new Map<string, Map<string, SeenAt[]>>()
+        : memberSightings(
+            store,
+            members.map((m) => m.id),
+            { from: date, to: date, timeZone },
+          ),
     ]);
     const now = new Date(nowMs).toISOString();
     const inView = inViewMs(this.deps.sightingIntervalS());
@@ -99,7 +105,7 @@ export class RosterService {
             session,
             day: date,
             timeZone,
-            sightings: sightings.get(person.id) ?? [],
+            sightings: sightings.get(person.id)?.get(date) ?? [],
             cameraRoles: roles,
             now,
             inViewMs: inView,
@@ -135,35 +141,5 @@ export class RosterService {
       offset = page.nextOffset;
     }
     return excuses;
-  }
-
-  /** Each member's recognitions on the local day: named events (first and repeated sightings). */
-  private async sightingsOn(
-    day: string,
-    timeZone: string,
-    members: readonly { id: string }[],
-  ): Promise<Map<string, SeenAt[]>> {
-    const from = zonedInstant(day, '00:00', timeZone);
-    const next = new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-    const to = zonedInstant(next, '00:00', timeZone);
-    const byPerson = new Map<string, SeenAt[]>();
-    for (const member of members) {
-      const seen: SeenAt[] = [];
-      let offset: number | null = 0;
-      while (offset !== null) {
-        const page = await this.deps.store.listEvents({
-          from,
-          to,
-          personId: member.id,
-          limit: MAX_PAGE_LIMIT,
-          offset,
-        });
-        for (const event of page.items)
-          if (event.type !== 'unknown') seen.push({ at: event.at, cameraId: event.cameraId });
-        offset = page.nextOffset;
-      }
-      byPerson.set(member.id, seen);
-    }
-    return byPerson;
   }
 }

@@ -82,7 +82,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     assert.match(await state.innerText(), /Sheldon is enrolled: 3 photo\(s\) accepted, 1 refused/);
     assert.match(await page.locator('#job-refusals').innerText(), /fruits\.jpg: /);
     assert.equal(await page.locator('#job-progress').getAttribute('value'), '100');
-    await page.locator('#people tr[data-person="Sheldon"]').waitFor();
+    await page.locator('#people [data-person="Sheldon"]').waitFor();
     await screenshot(page, '03-people-enrolled');
   });
 
@@ -224,17 +224,22 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
 
   it('deletes Sheldon after a confirmation', async () => {
     await page.goto(`${base}/people`);
-    const row = page.locator('#people tr[data-person="Sheldon"]');
-    await row.waitFor();
+    const card = page.locator('#people [data-person="Sheldon"]');
+    await card.waitFor();
+    // Deleting is on the person's page, which the card opens.
+    await Promise.all([page.waitForURL(/\/people\/[^/]+$/), card.locator('a').click()]);
     let question = '';
     page.once('dialog', (dialog) => {
       question = dialog.message();
       void dialog.accept();
     });
-    await row.locator('button.danger').click();
-    await row.waitFor({ state: 'detached' });
+    await Promise.all([
+      page.waitForURL(`${base}/people`),
+      page.locator('button.danger', { hasText: 'Delete person' }).click(),
+    ]);
+    await page.locator('#people [data-person="Penny"]').waitFor();
     assert.match(question, /Delete Sheldon\?/);
-    assert.deepEqual(await page.locator('#people tr td:first-child').allInnerTexts(), ['Penny']);
+    assert.deepEqual(await page.locator('#people .person-card .name').allInnerTexts(), ['Penny']);
     assert.equal(await store.getPersonByName('Sheldon'), null);
   });
 
@@ -265,7 +270,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     const howard = await store.getPersonByName('Howard');
     assert.ok(howard);
     assert.equal((await store.listDescriptors(howard.id)).length, 3);
-    await page.locator('#people tr[data-person="Howard"]').waitFor();
+    await page.locator('#people [data-person="Howard"]').waitFor();
     await screenshot(page, '09-people-webcam-enrolled');
   });
 
@@ -577,7 +582,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     { name: 'dashboard', path: '/' },
     { name: 'live', path: '/live', ready: 'figure.cam canvas[data-seq]' },
     { name: 'attendance', path: '/attendance', ready: '#records tr' },
-    { name: 'people', path: '/people', ready: '#people tr' },
+    { name: 'people', path: '/people', ready: '#people .person-card' },
     {
       name: 'unknown-faces',
       path: '/unknown-faces',

@@ -59,7 +59,7 @@ describe('the training job', () => {
       'Penny',
       ['penny/penny1.png', 'penny/penny2.png', 'none/fruits.jpg'],
       (progress, detail) => {
-        reports.push({ progress, detail: detail as Partial<TrainingProgress> | undefined });
+        reports.push({ progress, detail: detail });
         return Promise.resolve();
       },
     );
@@ -107,7 +107,7 @@ describe('the training job', () => {
     let last: Partial<TrainingProgress> | undefined;
     await assert.rejects(
       enroll('Nobody', ['none/fruits.jpg', 'none/white.png'], (_progress, detail) => {
-        last = detail as Partial<TrainingProgress> | undefined;
+        last = detail;
         return Promise.resolve();
       }),
       /no photo of Nobody could be used: fruits\.jpg: no human face was found in the photo \| white\.png: /,

@@ -61,7 +61,7 @@ describe('personState', () => {
 });
 
 describe('portraitPhoto', () => {
-  const photo = (id: string, verdict: Partial<PhotoVerdict>) => ({
+  const photo = (id: string, verdict: Partial<PhotoVerdict>): { id: string; verdict: PhotoVerdict } => ({
     id,
     verdict: {
       status: 'accepted',
@@ -70,7 +70,7 @@ describe('portraitPhoto', () => {
       box: null,
       lookalike: null,
       ...verdict,
-    } as PhotoVerdict,
+    },
   });
 
   it('takes the accepted photo with the largest face, the first on a tie', () => {

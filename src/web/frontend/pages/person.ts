@@ -103,7 +103,6 @@ function photoCard(p: PersonDetail, photo: PhotoView): HTMLLIElement {
       alt: photo.fileName,
       width: '160',
       height: '160',
-      loading: 'lazy',
     }),
     el(
       'div',

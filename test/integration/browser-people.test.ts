@@ -56,7 +56,7 @@ describe('the People pages in Chromium', () => {
     for (;;) {
       const { value, settled } = await on.evaluate<{ value: number; settled: boolean }>(`({
         value: document.querySelector('#job-progress').value,
-        settled: /is enrolled|could not be enrolled/.test(document.querySelector('#job-state').textContent),
+        settled: /is enrolled|failed/.test(document.querySelector('#job-state').textContent),
       })`);
       if (seen.at(-1) !== value) seen.push(value);
       if (shotWhileMoving && value > 0 && value < 95) {
@@ -106,7 +106,7 @@ describe('the People pages in Chromium', () => {
     await page.click('#enroll button[type=submit]');
     await barValues(page);
     const state = page.locator('#job-state');
-    assert.equal(await state.innerText(), 'Fruit Bowl could not be enrolled: no photo could be used.');
+    assert.equal(await state.innerText(), 'Enrolling Fruit Bowl failed: no photo could be used.');
     assert.equal(await state.getAttribute('class'), 'error');
     assert.equal(await page.locator('#job-progress').getAttribute('data-state'), 'failed');
     // The bar itself is drawn in the danger colour (light theme: #b42318), not the accent blue.

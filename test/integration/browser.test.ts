@@ -78,7 +78,8 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     ]);
     await page.click('#enroll button[type=submit]');
     const state = page.locator('#job-state');
-    await state.filter({ hasText: /is enrolled|failed/ }).waitFor();
+    // The first training also waits for the engine to warm up, on a machine others share.
+    await state.filter({ hasText: /is enrolled|failed/ }).waitFor({ timeout: 120_000 });
     assert.match(await state.innerText(), /Sheldon is enrolled: 3 photo\(s\) accepted, 1 refused/);
     assert.match(await page.locator('#job-refusals').innerText(), /fruits\.jpg: /);
     assert.equal(await page.locator('#job-progress').getAttribute('value'), '100');
@@ -247,6 +248,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     await context.grantPermissions(['camera'], { origin: base });
     await page.goto(`${base}/people`);
     await page.fill('#person-name', 'Howard');
+    await page.locator('.webcam summary').click();
     await page.click('#camera-start');
     await page.locator('#camera-state').filter({ hasText: 'Camera on' }).waitFor();
     for (let shot = 1; shot <= 3; shot++) {
@@ -281,6 +283,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       other.setDefaultTimeout(SEE_MS);
       await signIn(other, ADMIN);
       await other.goto(`${base}/people`);
+      await other.locator('.webcam summary').click();
       await other.click('#camera-start');
       const message = other.locator('#camera-state.error');
       await message.waitFor();

@@ -125,13 +125,10 @@ export class TrainingBox {
     }
     this.#setBar(this.#progress.value, 'failed');
     if (refusedLines.length > 0 || uploadRefusals.length > 0) {
-      this.#say(`${person.name} could not be enrolled: no photo could be used.`, 'error');
+      this.#say(`Enrolling ${person.name} failed: no photo could be used.`, 'error');
       this.#refusals.replaceChildren(...uploadRefusals, ...refusedLines);
     } else {
-      this.#say(
-        `${person.name} could not be enrolled: ${job.failedReason ?? 'the training failed'}`,
-        'error',
-      );
+      this.#say(`Enrolling ${person.name} failed: ${job.failedReason ?? 'the training stopped'}`, 'error');
     }
     return false;
   }

@@ -39,9 +39,33 @@ export type EnrollmentSelection<T> =
   | {
       ok: false;
       reason: 'no_face' | 'several_faces' | 'poor_quality';
+      /** Every reason, joined: `reasons.join('; ')`. */
       message: string;
+      /** Why, in plain words, the most telling first: one line each for a person to read. */
+      reasons: string[];
       problems: QualityProblem[];
     };
+
+export const NO_FACE_MESSAGE = 'no human face was found in the photo';
+
+/**
+ * The order a person should read a poor face's problems in: whether it is a face at all, then what
+ * they can see and fix (too small, turned away), then blur, which a tiny or turned face also causes.
+ */
+const PROBLEM_ORDER: readonly QualityProblem['code'][] = [
+  'low_confidence',
+  'too_small',
+  'turned_away',
+  'blurred',
+];
+
+function refusedFor(
+  reason: 'no_face' | 'several_faces' | 'poor_quality',
+  reasons: string[],
+  problems: QualityProblem[] = [],
+): EnrollmentSelection<never> {
+  return { ok: false, reason, message: reasons.join('; '), reasons, problems };
+}
 
 /**
  * An enrollment photo must show exactly one person clearly: if it held two, the descriptors could
@@ -52,7 +76,7 @@ export function selectEnrollmentFace<T extends CandidateFace>(
   gates: QualityGates,
 ): EnrollmentSelection<T> {
   const main = primaryFace(faces);
-  if (!main) return { ok: false, reason: 'no_face', message: 'no face was found in the photo', problems: [] };
+  if (!main) return refusedFor('no_face', [NO_FACE_MESSAGE]);
   const mainSize = Math.min(main.box.width, main.box.height);
   const rivals = faces.filter(
     (f) =>
@@ -61,21 +85,29 @@ export function selectEnrollmentFace<T extends CandidateFace>(
       Math.min(f.box.width, f.box.height) >= BACKGROUND_FACE_RATIO * mainSize,
   );
   if (rivals.length > 0) {
-    return {
-      ok: false,
-      reason: 'several_faces',
-      message: `the photo shows ${rivals.length + 1} faces; use a photo of this person alone`,
-      problems: [],
-    };
+    return refusedFor('several_faces', [
+      `the photo shows ${rivals.length + 1} faces; use a photo of this person alone`,
+    ]);
   }
-  const problems = qualityProblems(main.quality, gates);
-  if (problems.length > 0) {
-    return {
-      ok: false,
-      reason: 'poor_quality',
-      message: problems.map((p) => p.message).join('; '),
+  const problems = qualityProblems(main.quality, gates).sort(
+    (a, b) => PROBLEM_ORDER.indexOf(a.code) - PROBLEM_ORDER.indexOf(b.code),
+  );
+  if (problems.some((p) => p.code === 'low_confidence')) {
+    // What the detector is unsure of is most often no face at all (an animal, a pattern): its
+    // sharpness and pose say nothing then, and "blurred" would send someone to retake a dog's photo.
+    return refusedFor(
+      'no_face',
+      [
+        `${NO_FACE_MESSAGE} (the detector is only ${Math.round(main.quality.score * 100)}% sure that what it found is a face)`,
+      ],
       problems,
-    };
+    );
   }
+  if (problems.length > 0)
+    return refusedFor(
+      'poor_quality',
+      problems.map((p) => p.message),
+      problems,
+    );
   return { ok: true, face: main };
 }

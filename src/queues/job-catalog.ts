@@ -37,7 +37,11 @@ export interface JobResults {
     /** The model of the descriptors stored: the engine's that computed them. */
     model: DescriptorModel;
     accepted: string[];
-    refused: { photoId: string; reason: string }[];
+    /**
+     * `reason` names the photo and gives every reason in one line; `fileName` and `reasons` (one
+     * plain sentence each) are the same, apart, for a page to list.
+     */
+    refused: { photoId: string; reason: string; fileName: string; reasons: string[] }[];
     /**
      * Accepted photos whose face is closer to someone already enrolled than the match threshold:
      * a twin, a look-alike, or the wrong person's photo. `message` says so in plain words.
@@ -164,7 +168,11 @@ export interface JobContext {
   jobId: string;
   /** 1 for the first run; a run cut short by a worker crash counts too. */
   attempt: number;
-  reportProgress: (progress: number) => Promise<void>;
+  /**
+   * Reports how far the run is, 0–100, and optionally what it is doing (plain JSON: the training
+   * job names the photo it has just read), shown by `GET /jobs/:id` as `progressDetail`.
+   */
+  reportProgress: (progress: number, detail?: Record<string, unknown>) => Promise<void>;
 }
 
 export type JobHandler<N extends JobName> = (

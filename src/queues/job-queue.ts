@@ -104,7 +104,7 @@ function jobView(id: string, job: Job, state: JobState): JobView {
     id,
     name: job.name,
     state,
-    progress: typeof job.progress === 'number' ? job.progress : 0,
+    ...readProgress(job.progress),
     attemptsMade: job.attemptsMade,
     result: job.returnvalue ?? null,
     failedReason: job.failedReason || null,
@@ -129,6 +129,19 @@ export function connectionFromUrl(redisUrl: string): ConnectionOptions {
     // BullMQ workers block on Redis; ioredis must not give up on those commands.
     maxRetriesPerRequest: null,
   };
+}
+
+/** A job's progress as stored: a number, or `{ percent, detail }` from a report with a detail. */
+function readProgress(stored: unknown): Pick<JobView, 'progress' | 'progressDetail'> {
+  if (typeof stored === 'number') return { progress: stored, progressDetail: null };
+  if (typeof stored === 'object' && stored !== null) {
+    const { percent, detail } = stored as { percent?: unknown; detail?: unknown };
+    return {
+      progress: typeof percent === 'number' ? percent : 0,
+      progressDetail: typeof detail === 'object' && detail !== null ? detail : null,
+    };
+  }
+  return { progress: 0, progressDetail: null };
 }
 
 export class JobQueue {
@@ -162,7 +175,8 @@ export class JobQueue {
               jobId: job.id ?? '',
               // attemptsMade counts finished runs only; a run cut short by a crash is "started".
               attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
-              reportProgress: (progress) => job.updateProgress(progress),
+              reportProgress: (progress, detail) =>
+                job.updateProgress(detail === undefined ? progress : { percent: progress, detail }),
             });
           },
           {

@@ -11,7 +11,13 @@ export interface JobView {
   id: string;
   name: string;
   state: JobState;
+  /** 0–100. */
   progress: number;
+  /**
+   * What the job said with its last progress report, when it said more than a number (the training
+   * job: `TrainingProgress` in `services/views.ts`); null otherwise.
+   */
+  progressDetail: object | null;
   attemptsMade: number;
   result: unknown;
   failedReason: string | null;

@@ -7,7 +7,9 @@ import type { PhotoEmbedder } from './train-person.job.js';
 /**
  * The embedder of a node's own engine: each photo decoded and analysed with the enrollment
  * detector and the pad cascade; a photo that cannot be read becomes a coded error, not a throw.
- * Its descriptors are of the engine's model, and it refuses to stand in for another model.
+ * Its descriptors are of the engine's model, and it refuses to stand in for another model. The
+ * photos are analysed at once (the pool spreads them over its threads); `onResult` hears of each
+ * as it ends.
  */
 export function engineEmbedder(engine: FaceEngine, detector: DetectorKind): PhotoEmbedder {
   const model = engine.info.descriptorModel;
@@ -19,7 +21,7 @@ export function engineEmbedder(engine: FaceEngine, detector: DetectorKind): Phot
       );
     }
     const results = await Promise.all(
-      photos.map(async (photo): Promise<EmbedResult> => {
+      photos.map(async (photo, index): Promise<EmbedResult> => {
         try {
           const image = await decodeImage(Buffer.from(photo.data), { name: photo.name });
           const faces = await engine.analyze(image, { detector, padCascade: true });
@@ -30,6 +32,8 @@ export function engineEmbedder(engine: FaceEngine, detector: DetectorKind): Phot
           };
         } catch (error) {
           return { name: photo.name, ok: false, error: serializeError(error) };
+        } finally {
+          options?.onResult?.(index);
         }
       }),
     );

@@ -34,6 +34,10 @@ export interface EnrollmentDeps {
   onError?: (error: unknown, personId: string) => void;
 }
 
+export interface RemovedPhoto {
+  galleryVersion: number;
+}
+
 export interface RemovedPerson {
   galleryVersion: number;
   /** The person's training jobs removed from the queue (queued, retrying or finished). */
@@ -81,6 +85,34 @@ export class EnrollmentService {
     }
     const jobId = await this.deps.jobs.enqueue(JobName.TrainPerson, { personId: person.id, photoIds });
     return { person, jobId };
+  }
+
+  /**
+   * Adds photos to the person with this id and queues their training: the People page's "add
+   * photos", which names the person by id, never by a name that someone else may also have.
+   * @throws `NOT_FOUND` when nobody has this id (erased meanwhile).
+   */
+  async addPhotosTo(personId: string, photos: readonly UploadedPhoto[]): Promise<EnrollmentResult> {
+    checkPhotoCount(photos);
+    const person = await this.deps.store.getPerson(personId);
+    if (!person) throw new RollcallError(ErrorCode.NotFound, `nobody has the id ${personId}`);
+    return this.addPhotos(person, photos);
+  }
+
+  /**
+   * Deletes one of a person's photos and the descriptors made from it, and sends every node the
+   * person's descriptors as they are now (none left: the node forgets them). A training job still
+   * queued with the photo finds it gone and refuses it alone.
+   * @throws `NOT_FOUND` when the photo is not this person's.
+   */
+  async removePhoto(personId: string, photoId: string): Promise<RemovedPhoto> {
+    const photo = await this.deps.store.getPhoto(photoId);
+    if (photo?.personId !== personId) {
+      throw new RollcallError(ErrorCode.NotFound, `${personId} has no photo ${photoId}`);
+    }
+    const { galleryVersion } = await this.deps.store.deletePhoto(photoId);
+    await this.deps.gallerySync.upserted(personId, galleryVersion);
+    return { galleryVersion };
   }
 
   /**

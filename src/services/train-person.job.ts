@@ -19,9 +19,10 @@ import {
   type MatchThresholds,
 } from '../core/index.js';
 import type { EmbeddedFace, EmbedPhoto, EmbedReply, EmbedResult } from '../bridge/index.js';
-import type { JobHandler, JobName, JobResults } from '../queues/index.js';
+import type { JobContext, JobHandler, JobName, JobResults } from '../queues/index.js';
 import type { PeopleRepository } from '../store/index.js';
 import type { GallerySync } from './gallery-sync.service.js';
+import type { TrainingOutcome, TrainingProgress } from './views.js';
 
 /**
  * Turns photos into faces with descriptors: the local engine pool on a one-machine install, a
@@ -31,7 +32,14 @@ import type { GallerySync } from './gallery-sync.service.js';
  */
 export type PhotoEmbedder = (
   photos: EmbedPhoto[],
-  options?: { model?: DescriptorModel },
+  options?: {
+    model?: DescriptorModel;
+    /**
+     * Called as each photo's analysis ends, with its index, for progress. An embedder that
+     * answers for the batch at once (a node over the bridge) may not call it.
+     */
+    onResult?: (index: number) => void;
+  },
 ) => Promise<EmbedReply>;
 
 export interface TrainPersonDeps {
@@ -59,17 +67,29 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
       throw new UnrecoverableError(`person ${personId} no longer exists (deleted before training)`);
 
     const photos: (EmbedPhoto & { photoId: string })[] = [];
-    const refused: { photoId: string; reason: string }[] = [];
+    const refused: TrainPersonResult['refused'] = [];
     for (const photoId of photoIds) {
       const [meta, bytes] = await Promise.all([store.getPhoto(photoId), store.getPhotoBytes(photoId)]);
       if (!meta || !bytes) {
-        refused.push({ photoId, reason: 'the photo was deleted before training' });
+        const reasons = ['the photo was deleted before training'];
+        refused.push({ photoId, fileName: photoId, reasons, reason: reasons[0] as string });
         continue;
       }
       photos.push({ photoId, name: meta.fileName, data: bytes });
     }
 
-    const { model, results } = await deps.embed(photos.map(({ name, data }) => ({ name, data })));
+    // Reading the photos is nearly all of the job's time: the bar moves as each one is read (the
+    // engine still reads them all at once, on every thread of its pool).
+    const progress = new ProgressReporter(reportProgress, photos.length);
+    const { model, results } = await deps.embed(
+      photos.map(({ name, data }) => ({ name, data })),
+      {
+        onResult: (index) => {
+          progress.photoRead(photos[index]?.name ?? null);
+        },
+      },
+    );
+    await progress.allRead(photos.at(-1)?.name ?? null);
 
     // Everyone else, to catch a photo of the wrong person (a mix-up marks the wrong one present).
     // Only descriptors of the model that described these photos compare with them.
@@ -93,9 +113,12 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
       const verdict = verdicts[index] as PhotoVerdict;
       if (verdict.ok) {
         const { lookalike } = verdict;
+        const { x, y, width, height } = verdict.face.box;
         await store.setPhotoQuality(photo.photoId, {
           accepted: true,
           ...verdict.face.quality,
+          // Where the face is, for the People pages' thumbnails.
+          box: { x, y, width, height },
           ...(lookalike ? { lookalike: { name: lookalike.name, distance: lookalike.distance } } : {}),
         });
         if (lookalike)
@@ -108,19 +131,35 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
           .galleryVersion;
         accepted.push(photo.photoId);
       } else {
-        // Decoding errors already name the photo; every other reason gets its name in front.
-        const named = verdict.reason.startsWith(`${photo.name}: `)
-          ? verdict.reason
-          : `${photo.name}: ${verdict.reason}`;
-        refused.push({ photoId: photo.photoId, reason: named });
-        await store.setPhotoQuality(photo.photoId, { accepted: false, reason: verdict.reason });
+        // Decoding errors name the photo: the name is said once, in front.
+        const reasons = verdict.reasons.map((r) =>
+          r.startsWith(`${photo.name}: `) ? r.slice(photo.name.length + 2) : r,
+        );
+        refused.push({
+          photoId: photo.photoId,
+          fileName: photo.name,
+          reasons,
+          reason: `${photo.name}: ${reasons.join('; ')}`,
+        });
+        await store.setPhotoQuality(photo.photoId, {
+          accepted: false,
+          reason: reasons.join('; '),
+          reasons,
+        });
       }
-      await reportProgress(Math.round(((index + 1) / photos.length) * 100));
     }
 
+    const outcomes: TrainingOutcome[] = [
+      ...photos
+        .filter((p) => accepted.includes(p.photoId))
+        .map((p) => ({ photoId: p.photoId, fileName: p.name, accepted: true, reasons: [] })),
+      ...refused.map(({ photoId, fileName, reasons }) => ({ photoId, fileName, accepted: false, reasons })),
+    ];
+    // Said before a failure too, so the page can list every refused photo with all its reasons.
+    await progress.judged(outcomes);
     if (accepted.length === 0) {
       throw new UnrecoverableError(
-        `no photo of ${person.name} could be used: ${refused.map((r) => r.reason).join('; ')}`,
+        `no photo of ${person.name} could be used: ${refused.map((r) => r.reason).join(' | ')}`,
       );
     }
     try {
@@ -136,7 +175,61 @@ export function handleTrainPerson(deps: TrainPersonDeps): JobHandler<typeof JobN
 
 type TrainPersonResult = JobResults[typeof JobName.TrainPerson];
 type Lookalike = Omit<TrainPersonResult['lookalikes'][number], 'photoId'>;
-type PhotoVerdict = { ok: true; face: EmbeddedFace; lookalike?: Lookalike } | { ok: false; reason: string };
+type PhotoVerdict =
+  { ok: true; face: EmbeddedFace; lookalike?: Lookalike } | { ok: false; reasons: string[] };
+
+/**
+ * The job's progress as the People page shows it: a share of the photos read (to 95%: judging and
+ * storing follow) and the photo read last, then 100% with what became of each photo.
+ */
+class ProgressReporter {
+  #done = 0;
+  #last: string | null = null;
+  // Reports go out one after another, so a slow write never lands after a later one.
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly report: JobContext['reportProgress'],
+    private readonly total: number,
+  ) {}
+
+  photoRead(name: string | null): void {
+    this.#done = Math.min(this.total, this.#done + 1);
+    this.#last = name;
+    this.#send(this.#readPercent());
+  }
+
+  /** Every photo read: catches up when the embedder answered for the batch at once. */
+  async allRead(last: string | null): Promise<void> {
+    if (this.#done < this.total) {
+      this.#done = this.total;
+      this.#last = last;
+      this.#send(this.#readPercent());
+    }
+    await this.#chain;
+  }
+
+  async judged(outcomes: TrainingOutcome[]): Promise<void> {
+    this.#send(100, outcomes);
+    await this.#chain;
+  }
+
+  #readPercent(): number {
+    return this.total === 0 ? 95 : Math.round((this.#done / this.total) * 95);
+  }
+
+  #send(percent: number, outcomes?: TrainingOutcome[]): void {
+    const detail: TrainingProgress = {
+      done: this.#done,
+      total: this.total,
+      photo: this.#last,
+      ...(outcomes ? { outcomes } : {}),
+    };
+    const report = (): Promise<void> => this.report(percent, { ...detail });
+    // A failed report (Redis hiccup) costs the bar a step, never the training.
+    this.#chain = this.#chain.then(report).catch(() => undefined);
+  }
+}
 
 /** Whether one photo's faces give a descriptor fit to enroll, and if not, why, in plain words. */
 function judgePhoto(
@@ -144,10 +237,10 @@ function judgePhoto(
   others: Gallery,
   thresholds: MatchThresholds,
 ): PhotoVerdict {
-  if (!result) return { ok: false, reason: 'the engine gave no answer for this photo' };
-  if (!result.ok) return { ok: false, reason: result.error.message };
+  if (!result) return { ok: false, reasons: ['the engine gave no answer for this photo'] };
+  if (!result.ok) return { ok: false, reasons: [result.error.message] };
   const selection = selectEnrollmentFace(result.faces, ENROLLMENT_GATES);
-  if (!selection.ok) return { ok: false, reason: selection.message };
+  if (!selection.ok) return { ok: false, reasons: selection.reasons };
   const [nearest] = others.nearestPeople(selection.face.descriptor, 1, thresholds.match);
   if (!nearest) return { ok: true, face: selection.face };
   // The bar is the gallery's match threshold: closer than it, a face of one may be named as the other.
@@ -175,6 +268,6 @@ function checkConsistency(verdicts: PhotoVerdict[], existing: Float32Array[], li
     return others.length > 0 && Math.min(...others.map((o) => euclideanDistance(descriptor, o))) >= limit;
   });
   for (const { index } of strangers) {
-    verdicts[index] = { ok: false, reason: "this face does not look like the person's other photos" };
+    verdicts[index] = { ok: false, reasons: ["this face does not look like the person's other photos"] };
   }
 }

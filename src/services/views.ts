@@ -6,7 +6,9 @@
 import type { GalleryThresholds } from '../core/calibration.js';
 import type { DescriptorModel } from '../core/descriptor.js';
 import type { JobView, ListedJobState } from '../queues/job-view.js';
-import type { UnknownFace } from '../store/store.js';
+import type { PersonState, PhotoStatus } from '../core/enrollment-photo.js';
+import type { FaceQuality } from '../core/quality.js';
+import type { Person, UnknownFace } from '../store/store.js';
 
 /** One person's attendance on one day, as the API and the CSV export show it. */
 export interface AttendanceRecordView {
@@ -198,4 +200,58 @@ export interface JobListPage {
   items: JobListItem[];
   nextOffset: number | null;
   counts: Record<ListedJobState, number>;
+}
+
+/** One enrollment photo as the person's page shows it. */
+export interface PhotoView {
+  id: string;
+  /** The uploaded file's base name. */
+  fileName: string;
+  byteLength: number;
+  createdAt: string;
+  /** `pending` until the training job has judged it. */
+  status: PhotoStatus;
+  /** Why it was refused, one plain sentence each; empty unless refused. */
+  reasons: string[];
+  /** The face's measures, for an accepted photo. */
+  quality: FaceQuality | null;
+  /** Someone else enrolled whom this face is close to. */
+  lookalike: { name: string; distance: number } | null;
+}
+
+/** A person in the gallery (`GET /people`): the person and what their photos make of them. */
+export interface PersonSummary extends Person {
+  /** Photos stored, whatever became of them. */
+  photoCount: number;
+  /** Photos accepted: the ones the cameras recognise the person by. */
+  usablePhotoCount: number;
+  state: PersonState;
+  /** The accepted photo whose face stands for the person (its thumbnail), or null when none is. */
+  portraitPhotoId: string | null;
+}
+
+/** `GET /people/:id`: the person with every photo, newest last. */
+export interface PersonDetail extends PersonSummary {
+  photos: PhotoView[];
+}
+
+/** What became of one photo in a training job. */
+export interface TrainingOutcome {
+  photoId: string;
+  fileName: string;
+  accepted: boolean;
+  /** Why it was refused, one plain sentence each; empty when accepted. */
+  reasons: string[];
+}
+
+/**
+ * The training job's `progressDetail`: how many of its photos the engine has read, the last one
+ * read, and, once all are judged (also when the job then fails), what became of each.
+ */
+export interface TrainingProgress {
+  done: number;
+  total: number;
+  /** The file name of the photo read last; null before the first. */
+  photo: string | null;
+  outcomes?: TrainingOutcome[];
 }

@@ -19,9 +19,14 @@ import type {
   NodeView,
   OverviewView,
   PendingFaceView,
+  PersonDetail,
+  PersonSummary,
+  PhotoView,
   ReviewedFace,
   RollcallSettings,
   SettingsCalibration,
+  TrainingOutcome,
+  TrainingProgress,
   ViewerOverview,
 } from '../services/views.js';
 import type { ApiToken, Person, User } from '../store/store.js';
@@ -33,7 +38,12 @@ export type {
   JobState,
   ListedJobState,
   NodeView,
+  PersonDetail,
+  PersonSummary,
+  PhotoView,
   ReviewedFace,
+  TrainingOutcome,
+  TrainingProgress,
 };
 export type {
   AdminOverview,
@@ -52,8 +62,14 @@ export type CalibrationView = SettingsCalibration;
 /** A page of a list: the items under `K`, and the offset of the next page (null: the last one). */
 export type Paged<K extends string, T> = { [key in K]: T[] } & { nextOffset: number | null };
 
-/** `GET /people`. */
-export type PeopleAnswer = Paged<'people', Person>;
+/** `GET /people`: each person with their photo count, state and portrait photo. */
+export type PeopleAnswer = Paged<'people', PersonSummary>;
+
+/** A file of an upload that is not used, and why ("not a JPEG, PNG or WebP image"). */
+export interface UploadRefusal {
+  fileName: string;
+  reason: string;
+}
 
 /** `POST /people`, and the person and job of `POST /unknown-faces/:id/assign`. */
 export interface EnrollmentAnswer {
@@ -72,10 +88,31 @@ export interface JobRetryAnswer {
   job: JobListItem;
 }
 
+/**
+ * `POST /people` and `POST /people/:id/photos`: also the files of the upload that were not used
+ * (not an image, empty, too large); the others are being trained.
+ */
+export interface UploadAnswer extends EnrollmentAnswer {
+  refused: UploadRefusal[];
+}
+
+/** `GET /people/:id`. */
+export interface PersonAnswer {
+  person: PersonDetail;
+}
+
+/** `DELETE /people/:id/photos/:photoId`. */
+export interface PhotoRemovedAnswer {
+  id: string;
+  personId: string;
+  erased: true;
+  galleryVersion: number;
+}
+
 /** The part of a training job's result the pages show. */
 export interface TrainingResult {
   accepted: string[];
-  refused: { photoId: string; reason: string }[];
+  refused: { photoId: string; reason: string; fileName: string; reasons: string[] }[];
   lookalikes: { photoId: string; name: string; distance: number; message: string }[];
 }
 

@@ -7,20 +7,14 @@ import { ErrorCode, RollcallError } from '../core/index.js';
 import type { AttendanceRecordView } from '../services/index.js';
 import type { Clock } from '../shared/index.js';
 import type { StoredEvent } from '../store/index.js';
-import type {
-  AttendanceAnswer,
-  EnrollmentAnswer,
-  JobAnswer,
-  NodesAnswer,
-  PeopleAnswer,
-} from './api-views.js';
+import type { AttendanceAnswer, JobAnswer, NodesAnswer } from './api-views.js';
 import { requireRole, requireUser } from './auth.js';
-import { JOB_ID, STORE_ID, nameField, routeId } from './body.js';
+import { JOB_ID, routeId } from './body.js';
 import { csrfToken, requireCsrf } from './csrf.js';
 import { csvRow } from './csv.js';
 import { ROUTE_BASE_LOCAL } from './metrics.js';
 import { parseChoice, parseDay, parseDayRange, parseInstantRange, parsePage, single } from './query.js';
-import { photoReceiver, type UploadLimits } from './uploads.js';
+import type { UploadLimits } from './uploads.js';
 import type {
   AttendanceReportPort,
   CameraRolesPort,
@@ -42,6 +36,7 @@ import { createCorrectionsRouter } from './corrections.routes.js';
 import { createGroupsRouter } from './groups.routes.js';
 import { createOverviewRouter } from './overview.routes.js';
 import { createJobsRouter } from './jobs.routes.js';
+import { createPeopleRouter } from './people.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
 import { createUsersRouter } from './users.routes.js';
@@ -100,7 +95,6 @@ function csvLine(record: AttendanceRecordView): string {
 export function createApiRouter(deps: ApiDeps): Router {
   const router = Router();
   const admin = requireRole('admin');
-  const receivePhotos = photoReceiver(deps.uploads);
 
   router.use((req, res, next) => {
     res.locals[ROUTE_BASE_LOCAL] = req.baseUrl;
@@ -114,30 +108,6 @@ export function createApiRouter(deps: ApiDeps): Router {
       // Token callers need none; a session's pages send it back in X-CSRF-Token.
       csrfToken: req.authMethod === 'session' ? csrfToken(req) : null,
     });
-  });
-
-  router.post('/people', admin, async (req, res) => {
-    const photos = await receivePhotos(req, res);
-    const name = nameField(req.body);
-    const { person, jobId } = await deps.enrollment.enroll(
-      name,
-      photos.map(({ fileName, bytes }) => ({ fileName, bytes })),
-    );
-    res
-      .status(202)
-      .location(`/api/v1/jobs/${encodeURIComponent(jobId)}`)
-      .json({ person, jobId } satisfies EnrollmentAnswer);
-  });
-
-  router.get('/people', admin, async (req, res) => {
-    const page = await deps.people.list(parsePage(req.query));
-    res.json({ people: page.items, nextOffset: page.nextOffset } satisfies PeopleAnswer);
-  });
-
-  router.delete('/people/:id', admin, async (req, res) => {
-    const id = routeId(req, STORE_ID);
-    const { galleryVersion } = await deps.enrollment.remove(id);
-    res.json({ id, erased: true, galleryVersion });
   });
 
   router.use(createJobsRouter({ jobList: deps.jobList }));
@@ -189,6 +159,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.json({ nodes: deps.nodes.list() } satisfies NodesAnswer);
   });
 
+  router.use('/people', admin);
+  router.use(createPeopleRouter({ people: deps.people, enrollment: deps.enrollment, uploads: deps.uploads }));
   router.use(createCorrectionsRouter({ corrections: deps.corrections }));
   router.use(createGroupsRouter({ groups: deps.groups, roster: deps.roster, cameraRoles: deps.cameraRoles }));
   router.use(createOverviewRouter({ overview: deps.overview, events: deps.events }));

@@ -9,8 +9,36 @@ import {
   LIVE_IDS as LIVE,
   NODES_IDS as NODES,
   PEOPLE_IDS as PEOPLE,
+  PERSON_IDS as PERSON,
 } from './page-ids.js';
-import { appPage, html, type Viewer } from './pages.js';
+import { appPage, html, type Html, type Viewer } from './pages.js';
+
+/** The webcam's controls, the same on the People page and a person's page. */
+function webcamPanel(ids: typeof PEOPLE | typeof PERSON, sendLabel: string, hint: string): Html {
+  return html`<details class="webcam">
+    <summary>Or take photos with this computer's camera</summary>
+    <p class="muted">${hint}</p>
+    <div class="row">
+      <button type="button" id="${ids.cameraStart}">Start camera</button>
+      <button type="button" id="${ids.cameraShoot}" disabled>Take photo</button>
+      <button type="button" id="${ids.cameraEnroll}" disabled>${sendLabel}</button>
+    </div>
+    <p id="${ids.cameraState}" role="status"></p>
+    <video id="${ids.cameraVideo}" autoplay playsinline muted hidden></video>
+    <div id="${ids.cameraShots}" class="shots"></div>
+  </details>`;
+}
+
+/** Where the training job is followed: right under the buttons that start it. */
+function trainingBox(ids: typeof PEOPLE | typeof PERSON): Html {
+  return html`<div id="${ids.job}" class="training" hidden>
+    <p id="${ids.jobState}" role="status"></p>
+    <progress id="${ids.jobProgress}" max="100" value="0" aria-label="Training progress"></progress>
+    <ul id="${ids.jobRefusals}" class="notes"></ul>
+  </div>`;
+}
+
+const PHOTO_TYPES = 'image/jpeg,image/png,image/webp';
 
 export function peoplePage(viewer: Viewer): string {
   return appPage({
@@ -19,57 +47,98 @@ export function peoplePage(viewer: Viewer): string {
     current: '/people',
     script: 'people',
     body: html`<h1>People</h1>
-      <section>
-        <h2>Enroll a person</h2>
-        <form id="${PEOPLE.enroll}">
-          <label for="${PEOPLE.personName}">Name</label
-          ><input id="${PEOPLE.personName}" name="name" required maxlength="200" />
-          <label for="${PEOPLE.photos}">Photos (several, one face each: JPEG, PNG or WebP)</label
-          ><input
-            id="${PEOPLE.photos}"
-            name="photos"
-            type="file"
-            accept="image/jpeg,image/png,image/webp"
-            multiple
-            required
-          />
-          <button type="submit">Enroll</button>
-        </form>
-        <h3>Or take photos with this computer's camera</h3>
-        <p class="muted">
-          Enter the name above, then take a few photos: look at the camera, then slightly left and right.
+      <div class="people-layout">
+        <section class="enroll-panel" aria-labelledby="enroll-title">
+          <h2 id="enroll-title">Enroll a person</h2>
+          <form id="${PEOPLE.enroll}">
+            <label for="${PEOPLE.personName}">Name</label
+            ><input id="${PEOPLE.personName}" name="name" required maxlength="200" autocomplete="off" />
+            <label for="${PEOPLE.photos}">Photos (several, one face each: JPEG, PNG or WebP)</label
+            ><input
+              id="${PEOPLE.photos}"
+              name="photos"
+              type="file"
+              accept="${PHOTO_TYPES}"
+              multiple
+              required
+            />
+            <button type="submit">Enroll</button>
+          </form>
+          ${trainingBox(PEOPLE)}
+          ${webcamPanel(
+            PEOPLE,
+            'Enroll with these photos',
+            'Enter the name above, then take a few photos: look at the camera, then slightly left and right.',
+          )}
+        </section>
+        <section class="gallery" aria-labelledby="gallery-title">
+          <div class="gallery-head">
+            <h2 id="gallery-title">Enrolled <span id="${PEOPLE.count}" class="muted"></span></h2>
+            <input
+              id="${PEOPLE.search}"
+              type="search"
+              placeholder="Find by name"
+              aria-label="Find a person by name"
+              autocomplete="off"
+            />
+          </div>
+          <p id="${PEOPLE.error}" class="error" role="alert" hidden></p>
+          <ul id="${PEOPLE.list}" class="people-grid" aria-label="Enrolled people"></ul>
+          <p id="${PEOPLE.empty}" class="muted" hidden>Nobody is enrolled yet.</p>
+          <p id="${PEOPLE.noMatch}" class="muted" role="status" hidden></p>
+        </section>
+      </div>`,
+  });
+}
+
+/** `/people/:id`: the frame; the script fills it from `GET /api/v1/people/:id`. */
+export function personPage(viewer: Viewer, personId: string): string {
+  return appPage({
+    title: 'Person',
+    viewer,
+    current: '/people',
+    script: 'person',
+    body: html`<p class="back"><a href="/people">← All people</a></p>
+      <div id="${PERSON.frame}" data-person-id="${personId}">
+        <div class="person-head">
+          <div id="${PERSON.portrait}" class="portrait"></div>
+          <div class="who">
+            <h1 id="${PERSON.title}">Person</h1>
+            <p><span id="${PERSON.state}" class="badge"></span></p>
+            <p id="${PERSON.summary}" class="muted"></p>
+          </div>
+          <button type="button" id="${PERSON.remove}" class="danger">Delete person</button>
+        </div>
+        <p id="${PERSON.error}" class="error" role="alert" hidden></p>
+        <p id="${PERSON.hint}" class="warning" hidden>
+          Not recognisable yet: no photo could be used. Add a clear photo of their face, looking at the
+          camera.
         </p>
-        <div class="row">
-          <button type="button" id="${PEOPLE.cameraStart}">Start camera</button>
-          <button type="button" id="${PEOPLE.cameraShoot}" disabled>Take photo</button>
-          <button type="button" id="${PEOPLE.cameraEnroll}" disabled>Enroll with these photos</button>
+        <div class="person-layout">
+          <section aria-labelledby="photos-title">
+            <h2 id="photos-title">Photos</h2>
+            <ul id="${PERSON.photos}" class="photo-grid" aria-label="Photos"></ul>
+            <p id="${PERSON.photosEmpty}" class="muted" hidden>No photos.</p>
+          </section>
+          <section class="enroll-panel" aria-labelledby="add-title">
+            <h2 id="add-title">Add photos</h2>
+            <form id="${PERSON.add}">
+              <label for="${PERSON.files}">Photos (one face each: JPEG, PNG or WebP)</label
+              ><input
+                id="${PERSON.files}"
+                name="photos"
+                type="file"
+                accept="${PHOTO_TYPES}"
+                multiple
+                required
+              />
+              <button type="submit">Add photos</button>
+            </form>
+            ${trainingBox(PERSON)}
+            ${webcamPanel(PERSON, 'Add these photos', 'Take a few photos: look at the camera, then slightly left and right.')}
+          </section>
         </div>
-        <p id="${PEOPLE.cameraState}" role="status"></p>
-        <video id="${PEOPLE.cameraVideo}" autoplay playsinline muted hidden></video>
-        <div id="${PEOPLE.cameraShots}" class="shots"></div>
-        <div id="${PEOPLE.job}" hidden>
-          <p id="${PEOPLE.jobState}" role="status"></p>
-          <progress id="${PEOPLE.jobProgress}" max="100" value="0"></progress>
-          <ul id="${PEOPLE.jobRefusals}" class="notes"></ul>
-        </div>
-      </section>
-      <section>
-        <h2>Enrolled</h2>
-        <p id="${PEOPLE.error}" class="error" role="alert" hidden></p>
-        <div class="table-wrap" role="region" aria-label="Enrolled people" tabindex="0">
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Enrolled</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody id="${PEOPLE.list}"></tbody>
-          </table>
-        </div>
-        <p id="${PEOPLE.empty}" class="muted" hidden>Nobody is enrolled yet.</p>
-      </section>`,
+      </div>`,
   });
 }
 

@@ -8,6 +8,7 @@
 /** The pages' scripts: each is `frontend/pages/NAME.ts`, bundled to `/assets/NAME.js`. */
 export const PAGE_SCRIPTS = [
   'people',
+  'person',
   'attendance',
   'nodes',
   'live',
@@ -43,6 +44,36 @@ export const PEOPLE_IDS = {
   error: 'people-error',
   list: 'people',
   empty: 'people-empty',
+  search: 'people-search',
+  count: 'people-count',
+  noMatch: 'people-no-match',
+} as const;
+
+/** One person's page (`/people/:id`); the webcam's ids are the People page's, the pages being apart. */
+export const PERSON_IDS = {
+  /** Carries the person's id in `data-person-id`. */
+  frame: 'person',
+  portrait: 'person-portrait',
+  title: 'person-title',
+  state: 'person-state',
+  summary: 'person-summary',
+  hint: 'person-hint',
+  remove: 'person-delete',
+  error: 'person-error',
+  photos: 'person-photos',
+  photosEmpty: 'person-photos-empty',
+  add: 'add-photos',
+  files: 'add-photos-files',
+  cameraStart: 'camera-start',
+  cameraShoot: 'camera-shoot',
+  cameraEnroll: 'camera-enroll',
+  cameraState: 'camera-state',
+  cameraVideo: 'camera-video',
+  cameraShots: 'camera-shots',
+  job: 'job',
+  jobState: 'job-state',
+  jobProgress: 'job-progress',
+  jobRefusals: 'job-refusals',
 } as const;
 
 export const ATTENDANCE_IDS = {

@@ -16,9 +16,10 @@ import type passport from 'passport';
 import { ErrorCode, RollcallError, isRollcallError } from '../core/index.js';
 import { MAX_NAME_LENGTH } from '../store/index.js';
 import { settingsPage, unknownFacesPage, usersPage } from './admin-pages.js';
-import { attendancePage, livePage, nodesPage, peoplePage } from './app-pages.js';
+import { attendancePage, livePage, nodesPage, peoplePage, personPage } from './app-pages.js';
 import { jobsPage } from './jobs-page.js';
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
+import { STORE_ID, routeId } from './body.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
 import { PAGE_SCRIPTS, STATIC_ASSETS } from './page-ids.js';
 import { homePage, loginPage, setupPage, type Viewer } from './pages.js';
@@ -110,6 +111,9 @@ export function createPagesRouter(deps: PagesDeps): Router {
   });
   router.get('/people', signedIn, admin, (req, res) => {
     res.type('html').send(peoplePage(viewerOf(req)));
+  });
+  router.get('/people/:id', signedIn, admin, (req, res) => {
+    res.type('html').send(personPage(viewerOf(req), routeId(req, STORE_ID)));
   });
   router.get('/nodes', signedIn, admin, (req, res) => {
     res.type('html').send(nodesPage(viewerOf(req)));

@@ -30,14 +30,21 @@ export interface EnrollmentPort {
     name: string,
     photos: readonly { fileName: string; bytes: Uint8Array }[],
   ): Promise<{ person: Person; jobId: string }>;
+  /** Adds photos to the person with this id; `NOT_FOUND` when nobody has it. */
+  addPhotosTo(
+    personId: string,
+    photos: readonly { fileName: string; bytes: Uint8Array }[],
+  ): Promise<{ person: Person; jobId: string }>;
+  /** Deletes one of the person's photos; `NOT_FOUND` when it is not theirs. */
+  removePhoto(personId: string, photoId: string): Promise<{ galleryVersion: number }>;
   remove(personId: string): Promise<{ galleryVersion: number }>;
 }
 
 /** `UnknownFaceService`: the review list with assigned names, crops, and the decisions. */
 export type UnknownFacesPort = Pick<UnknownFaceService, 'list' | 'crop' | 'assign' | 'dismiss'>;
 
-/** `PeopleService`: the list of people, and a name for the live view. */
-export type PeoplePort = Pick<PeopleService, 'list' | 'nameOf'>;
+/** `PeopleService`: the gallery, one person with their photos, thumbnails, a name for the live view. */
+export type PeoplePort = Pick<PeopleService, 'list' | 'get' | 'thumbnail' | 'nameOf'>;
 
 /** `AttendanceReportService`: a day's records, a range's for the CSV, today in the attendance zone. */
 export type AttendanceReportPort = Pick<AttendanceReportService, 'today' | 'day' | 'between'>;

@@ -1,11 +1,14 @@
 /**
  * Enrollment uploads: multipart parsing with hard limits, file types decided by the bytes' magic
- * numbers (a `.jpg` name proves nothing), and uploaded names reduced to a harmless base name.
+ * numbers (a `.jpg` name proves nothing), and uploaded names reduced to a harmless base name. A
+ * file that is not a photo, or too large, is refused on its own, by name, and the others are used;
+ * only a request with no usable photo at all is refused.
  */
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import { MAX_NAME_LENGTH } from '../store/index.js';
+import type { UploadRefusal } from './api-views.js';
 
 export interface UploadLimits {
   /** Largest photo accepted. @defaultValue 10 MiB */
@@ -69,13 +72,13 @@ function uploadError(error: unknown, maxFiles: number, maxFileBytes: number): Er
       const name = (error as { filename?: unknown }).filename;
       const which = typeof name === 'string' ? `"${safeFileName(name, 0)}"` : 'a file';
       const megabytes = Math.round((maxFileBytes / 1024 / 1024) * 10) / 10;
-      return invalid(ErrorCode.ImageTooLarge, `${field}: ${which} is larger than ${megabytes} MB`);
+      return invalid(ErrorCode.ImageTooLarge, `${which} is larger than ${megabytes} MB`);
     }
     case 'LIMIT_FILE_COUNT':
-      return invalid(ErrorCode.RequestTooLarge, `${PHOTOS_FIELD}: at most ${maxFiles} photos at a time`);
+      return invalid(ErrorCode.RequestTooLarge, `at most ${maxFiles} photos at a time`);
     case 'LIMIT_UNEXPECTED_FILE':
       return field === PHOTOS_FIELD
-        ? invalid(ErrorCode.RequestTooLarge, `${PHOTOS_FIELD}: at most ${maxFiles} photos at a time`)
+        ? invalid(ErrorCode.RequestTooLarge, `at most ${maxFiles} photos at a time`)
         : invalid(
             ErrorCode.RequestInvalid,
             `${field}: unexpected file field; send photos as "${PHOTOS_FIELD}"`,
@@ -91,18 +94,92 @@ function uploadError(error: unknown, maxFiles: number, maxFileBytes: number): Er
   }
 }
 
+/** What a request's photos came to: the usable ones, and each other file with why it was refused. */
+export interface ReceivedPhotos {
+  photos: ReceivedPhoto[];
+  refused: UploadRefusal[];
+}
+
+/** Set on a file by {@link cappedMemoryStorage} when it was over the size limit (its bytes dropped). */
+const TOO_LARGE = 'rollcallTooLarge';
+
+/**
+ * Multer's memory storage, except that a file over `maxFileBytes` is read to its end and dropped
+ * (marked {@link TOO_LARGE}) instead of failing the whole request, so the other photos are still
+ * used. A request is still cut off once its files together pass `maxRequestBytes`.
+ */
+function cappedMemoryStorage(maxFileBytes: number, maxRequestBytes: number): multer.StorageEngine {
+  const received = new WeakMap<Request, number>();
+  return {
+    _handleFile(req, file, callback) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let settled = false;
+      const settle = (
+        error: Error | null,
+        info?: Partial<Express.Multer.File> & { [TOO_LARGE]?: boolean },
+      ): void => {
+        if (settled) return;
+        settled = true;
+        callback(error, info);
+      };
+      file.stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        const total = (received.get(req) ?? 0) + chunk.length;
+        received.set(req, total);
+        if (total > maxRequestBytes) {
+          const megabytes = Math.round(maxRequestBytes / 1024 / 1024);
+          settle(invalid(ErrorCode.RequestTooLarge, `the photos together are larger than ${megabytes} MB`));
+          return;
+        }
+        if (size <= maxFileBytes) chunks.push(chunk);
+        else chunks.length = 0;
+      });
+      file.stream.on('error', (error: Error) => {
+        settle(error);
+      });
+      file.stream.on('end', () => {
+        const tooLarge = size > maxFileBytes;
+        settle(null, {
+          buffer: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks),
+          size,
+          [TOO_LARGE]: tooLarge,
+        });
+      });
+    },
+    _removeFile(_req, file, callback) {
+      (file as Partial<Express.Multer.File>).buffer = undefined;
+      callback(null);
+    },
+  };
+}
+
+/** The error for a request none of whose files is usable: the files' own code when they agree. */
+function noUsablePhoto(refused: { code: ErrorCode; refusal: UploadRefusal }[]): RollcallError {
+  const codes = new Set(refused.map((r) => r.code));
+  const [only] = codes;
+  const reasons = refused.map(({ refusal }) => `${refusal.fileName}: ${refusal.reason}`).join('; ');
+  return invalid(
+    codes.size === 1 && only !== undefined ? only : ErrorCode.RequestInvalid,
+    refused.length === 1 ? reasons : `no file could be used as a photo: ${reasons}`,
+  );
+}
+
 /**
  * Parses a `multipart/form-data` enrollment request: the fields into `req.body`, the photos
- * checked and returned. Memory storage is fine because the limits bound what one request holds.
+ * checked and returned with the files refused. Memory storage is fine because the limits bound
+ * what one request holds.
+ * @throws a 4xx `RollcallError` for a malformed form, too many files, or no usable photo at all.
  */
 export function photoReceiver(
   limits: UploadLimits = {},
-): (req: Request, res: Response) => Promise<ReceivedPhoto[]> {
+): (req: Request, res: Response) => Promise<ReceivedPhotos> {
   const maxFileBytes = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxFiles = limits.maxFiles ?? DEFAULT_MAX_FILES;
+  const megabytes = Math.round((maxFileBytes / 1024 / 1024) * 10) / 10;
   const parse = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: maxFileBytes, files: maxFiles, fields: 10, fieldSize: 4096, parts: maxFiles + 10 },
+    storage: cappedMemoryStorage(maxFileBytes, maxFiles * maxFileBytes),
+    limits: { files: maxFiles, fields: 10, fieldSize: 4096, parts: maxFiles + 10 },
     // Browsers send UTF-8 file names; busboy's default (latin1) would garble "José.jpg".
     defParamCharset: 'utf8',
   }).array(PHOTOS_FIELD, maxFiles);
@@ -120,21 +197,22 @@ export function photoReceiver(
         else resolve();
       });
     });
-    const files = (req.files ?? []) as Express.Multer.File[];
-    if (files.length === 0) {
-      throw invalid(ErrorCode.RequestInvalid, `${PHOTOS_FIELD}: add at least one photo of the person`);
-    }
-    return files.map((file, index) => {
+    const files = (req.files ?? []) as (Express.Multer.File & { [TOO_LARGE]?: boolean })[];
+    if (files.length === 0) throw invalid(ErrorCode.RequestInvalid, 'add at least one photo of the person');
+    const photos: ReceivedPhoto[] = [];
+    const refused: { code: ErrorCode; refusal: UploadRefusal }[] = [];
+    for (const [index, file] of files.entries()) {
       const fileName = safeFileName(file.originalname, index);
-      if (file.size === 0) throw invalid(ErrorCode.ImageEmpty, `${PHOTOS_FIELD}: "${fileName}" is empty`);
+      const refuse = (code: ErrorCode, reason: string): void => {
+        refused.push({ code, refusal: { fileName, reason } });
+      };
       const type = sniffImageType(file.buffer);
-      if (type === undefined) {
-        throw invalid(
-          ErrorCode.ImageUnsupported,
-          `${PHOTOS_FIELD}: "${fileName}" is not a JPEG, PNG or WebP image`,
-        );
-      }
-      return { fileName, bytes: file.buffer, type };
-    });
+      if (file[TOO_LARGE] === true) refuse(ErrorCode.ImageTooLarge, `larger than ${megabytes} MB`);
+      else if (file.size === 0) refuse(ErrorCode.ImageEmpty, 'the file is empty');
+      else if (type === undefined) refuse(ErrorCode.ImageUnsupported, 'not a JPEG, PNG or WebP image');
+      else photos.push({ fileName, bytes: file.buffer, type });
+    }
+    if (photos.length === 0) throw noUsablePhoto(refused);
+    return { photos, refused: refused.map((r) => r.refusal) };
   };
 }

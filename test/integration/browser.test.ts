@@ -78,11 +78,12 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     ]);
     await page.click('#enroll button[type=submit]');
     const state = page.locator('#job-state');
-    await state.filter({ hasText: /is enrolled|failed/ }).waitFor();
+    // The first training also waits for the engine to warm up, on a machine others share.
+    await state.filter({ hasText: /is enrolled|failed/ }).waitFor({ timeout: 120_000 });
     assert.match(await state.innerText(), /Sheldon is enrolled: 3 photo\(s\) accepted, 1 refused/);
     assert.match(await page.locator('#job-refusals').innerText(), /fruits\.jpg: /);
     assert.equal(await page.locator('#job-progress').getAttribute('value'), '100');
-    await page.locator('#people tr[data-person="Sheldon"]').waitFor();
+    await page.locator('#people [data-person="Sheldon"]').waitFor();
     await screenshot(page, '03-people-enrolled');
   });
 
@@ -224,17 +225,22 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
 
   it('deletes Sheldon after a confirmation', async () => {
     await page.goto(`${base}/people`);
-    const row = page.locator('#people tr[data-person="Sheldon"]');
-    await row.waitFor();
+    const card = page.locator('#people [data-person="Sheldon"]');
+    await card.waitFor();
+    // Deleting is on the person's page, which the card opens.
+    await Promise.all([page.waitForURL(/\/people\/[^/]+$/), card.locator('a').click()]);
     let question = '';
     page.once('dialog', (dialog) => {
       question = dialog.message();
       void dialog.accept();
     });
-    await row.locator('button.danger').click();
-    await row.waitFor({ state: 'detached' });
+    await Promise.all([
+      page.waitForURL(`${base}/people`),
+      page.locator('button.danger', { hasText: 'Delete person' }).click(),
+    ]);
+    await page.locator('#people [data-person="Penny"]').waitFor();
     assert.match(question, /Delete Sheldon\?/);
-    assert.deepEqual(await page.locator('#people tr td:first-child').allInnerTexts(), ['Penny']);
+    assert.deepEqual(await page.locator('#people .person-card .name').allInnerTexts(), ['Penny']);
     assert.equal(await store.getPersonByName('Sheldon'), null);
   });
 
@@ -242,6 +248,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     await context.grantPermissions(['camera'], { origin: base });
     await page.goto(`${base}/people`);
     await page.fill('#person-name', 'Howard');
+    await page.locator('.webcam summary').click();
     await page.click('#camera-start');
     await page.locator('#camera-state').filter({ hasText: 'Camera on' }).waitFor();
     for (let shot = 1; shot <= 3; shot++) {
@@ -265,7 +272,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     const howard = await store.getPersonByName('Howard');
     assert.ok(howard);
     assert.equal((await store.listDescriptors(howard.id)).length, 3);
-    await page.locator('#people tr[data-person="Howard"]').waitFor();
+    await page.locator('#people [data-person="Howard"]').waitFor();
     await screenshot(page, '09-people-webcam-enrolled');
   });
 
@@ -276,6 +283,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       other.setDefaultTimeout(SEE_MS);
       await signIn(other, ADMIN);
       await other.goto(`${base}/people`);
+      await other.locator('.webcam summary').click();
       await other.click('#camera-start');
       const message = other.locator('#camera-state.error');
       await message.waitFor();
@@ -577,7 +585,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     { name: 'home', path: '/', ready: 'body[data-home="ready"]' },
     { name: 'live', path: '/live', ready: 'figure.cam canvas[data-seq]' },
     { name: 'attendance', path: '/attendance', ready: '#records tr' },
-    { name: 'people', path: '/people', ready: '#people tr' },
+    { name: 'people', path: '/people', ready: '#people .person-card' },
     {
       name: 'unknown-faces',
       path: '/unknown-faces',

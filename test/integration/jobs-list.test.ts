@@ -12,11 +12,12 @@ import { JobName, JobQueue, PrivateRedis, type JobHandlers, type JobView } from 
 import { plainFailure, SettingsService } from '../../src/services/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
 import { hashPassword } from '../../src/shared/index.js';
-import { WebServer, type EnrollmentPort } from '../../src/web/index.js';
+import { WebServer } from '../../src/web/index.js';
 import type { JobRetryAnswer, JobsAnswer } from '../../src/web/api-views.js';
 import { Browser } from '../support/http-browser.js';
 import { tempDir } from '../support/temp.js';
 import { jobSettled, until } from '../support/wait.js';
+import { unusedEnrollment } from '../support/unused-enrollment.js';
 
 const ADMIN = { name: 'Ada Admin', password: 'correct horse battery' };
 const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
@@ -216,8 +217,8 @@ describe('GET /api/v1/jobs and POST /api/v1/jobs/:id/retry over HTTP', () => {
     redis = await PrivateRedis.start({ dataDir });
     store = await SqliteStore.open({ dataDir });
     jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() }, handlers.build());
+    const enrollment = unusedEnrollment();
     const unused = (): Promise<never> => Promise.reject(new Error('not used here'));
-    const enrollment: EnrollmentPort = { enroll: unused, remove: unused };
     server = new WebServer(
       {
         store,

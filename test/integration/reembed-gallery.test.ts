@@ -288,7 +288,7 @@ describe('the re-embedding job, with a scripted engine (real SQLite)', () => {
       assert.equal(result.embedded, 2);
       assert.deepEqual(
         result.refused.map((r) => [r.photoId, r.reason]),
-        [[photoIds[1], 'b.jpg: no face was found in the photo']],
+        [[photoIds[1], 'b.jpg: no human face was found in the photo']],
       );
       assert.equal(result.galleryVersion, before + 1);
       assert.equal(await store.getGalleryVersion(), before + 1);

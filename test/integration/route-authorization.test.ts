@@ -45,7 +45,12 @@ describe('authorization of every route the router declares', () => {
     jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
     // Never reached: every request here is refused before a service is called.
     const unused = (): Promise<never> => Promise.reject(new Error('no service call was expected'));
-    const enrollment: EnrollmentPort = { enroll: unused, remove: unused };
+    const enrollment: EnrollmentPort = {
+      enroll: unused,
+      addPhotosTo: unused,
+      removePhoto: unused,
+      remove: unused,
+    };
     web = createWebApp(
       {
         store,

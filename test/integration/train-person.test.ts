@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { UnrecoverableError } from 'bullmq';
 import { JobName, type JobHandler, type JobResults } from '../../src/queues/index.js';
 import { engineEmbedder, GallerySync, handleTrainPerson } from '../../src/services/index.js';
+import type { TrainingProgress } from '../../src/services/views.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { FaceEnginePool } from '../../src/workers/index.js';
 import { facePhoto } from '../support/faces.js';
@@ -35,7 +36,12 @@ describe('the training job', () => {
     await store.close();
   });
 
-  async function enroll(name: string, files: string[]): Promise<ReturnType<typeof train>> {
+  async function enroll(
+    name: string,
+    files: string[],
+    reportProgress: (progress: number, detail?: Record<string, unknown>) => Promise<void> = () =>
+      Promise.resolve(),
+  ): Promise<ReturnType<typeof train>> {
     const { person } = await store.createPerson({ name });
     const photoIds: string[] = [];
     for (const file of files) {
@@ -44,11 +50,76 @@ describe('the training job', () => {
         (await store.addPhoto({ personId: person.id, fileName: file.split('/')[1] ?? file, bytes })).id,
       );
     }
-    return train(
-      { personId: person.id, photoIds },
-      { jobId: 'test', attempt: 1, reportProgress: () => Promise.resolve() },
-    );
+    return train({ personId: person.id, photoIds }, { jobId: 'test', attempt: 1, reportProgress });
   }
+
+  it('reports progress as each photo is read, then what became of each photo; keeps the face box', async () => {
+    const reports: { progress: number; detail: Partial<TrainingProgress> | undefined }[] = [];
+    const result = await enroll(
+      'Penny',
+      ['penny/penny1.png', 'penny/penny2.png', 'none/fruits.jpg'],
+      (progress, detail) => {
+        reports.push({ progress, detail: detail });
+        return Promise.resolve();
+      },
+    );
+    assert.deepEqual(
+      reports.map((r) => [r.progress, r.detail?.done, r.detail?.total]),
+      [
+        [32, 1, 3],
+        [63, 2, 3],
+        [95, 3, 3],
+        [100, 3, 3],
+      ],
+      'one report per photo read, then the verdicts',
+    );
+    assert.ok(reports.slice(0, 3).every((r) => typeof r.detail?.photo === 'string'));
+    assert.deepEqual(
+      reports.at(-1)?.detail?.outcomes?.map((o) => [o.fileName, o.accepted, o.reasons]),
+      [
+        ['penny1.png', true, []],
+        ['penny2.png', true, []],
+        ['fruits.jpg', false, ['no human face was found in the photo']],
+      ],
+    );
+    assert.deepEqual(
+      result.refused.map((r) => [r.fileName, r.reasons, r.reason]),
+      [
+        [
+          'fruits.jpg',
+          ['no human face was found in the photo'],
+          'fruits.jpg: no human face was found in the photo',
+        ],
+      ],
+    );
+    const photos = await store.listPhotos(result.personId);
+    const accepted = photos.find((p) => p.fileName === 'penny1.png');
+    const box = (accepted?.quality as { box?: { width: number } } | null)?.box;
+    assert.ok(box && box.width > 48, `the face box is kept: ${JSON.stringify(box)}`);
+    assert.deepEqual(photos.find((p) => p.fileName === 'fruits.jpg')?.quality, {
+      accepted: false,
+      reason: 'no human face was found in the photo',
+      reasons: ['no human face was found in the photo'],
+    });
+  });
+
+  it('says what became of each photo before failing when none could be used', async () => {
+    let last: Partial<TrainingProgress> | undefined;
+    await assert.rejects(
+      enroll('Nobody', ['none/fruits.jpg', 'none/white.png'], (_progress, detail) => {
+        last = detail;
+        return Promise.resolve();
+      }),
+      /no photo of Nobody could be used: fruits\.jpg: no human face was found in the photo \| white\.png: /,
+    );
+    assert.deepEqual(
+      last?.outcomes?.map((o) => [o.fileName, o.accepted]),
+      [
+        ['fruits.jpg', false],
+        ['white.png', false],
+      ],
+    );
+  });
 
   it("refuses a photo that does not look like the person's other photos", async () => {
     const result = await enroll('Leonard', [

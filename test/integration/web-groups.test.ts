@@ -11,9 +11,10 @@ import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { SettingsService, UnknownFaceService, type RosterView } from '../../src/services/index.js';
 import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
-import { WebServer, type EnrollmentPort } from '../../src/web/index.js';
+import { WebServer } from '../../src/web/index.js';
 import { makeEvent } from './store.contract.js';
 import { tempDir } from '../support/temp.js';
+import { unusedEnrollment } from '../support/unused-enrollment.js';
 
 const SETTINGS = {
   strangerRateTarget: 0.01,
@@ -39,12 +40,7 @@ describe('groups over the REST API', () => {
     redis = await PrivateRedis.start({ dataDir });
     store = await SqliteStore.open({ dataDir });
     jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
-    const unused = (): Promise<never> => Promise.reject(new Error('not used here'));
-    const enrollment: EnrollmentPort & { addPhotos: () => Promise<never> } = {
-      enroll: unused,
-      remove: unused,
-      addPhotos: unused,
-    };
+    const enrollment = unusedEnrollment();
     server = new WebServer(
       {
         store,

@@ -14,10 +14,11 @@ import { SettingsService, UnknownFaceService } from '../../src/services/index.js
 import { hashPassword, stoppedClock } from '../../src/shared/index.js';
 import { SqliteStore, type Person, type Store } from '../../src/store/index.js';
 import type { AdminOverview, OverviewAnswer, ViewerOverview } from '../../src/web/api-views.js';
-import { WebServer, type EnrollmentPort } from '../../src/web/index.js';
+import { WebServer } from '../../src/web/index.js';
 import { Browser } from '../support/http-browser.js';
 import { tempDir } from '../support/temp.js';
 import { descriptor, makeEvent } from './store-contract/support.js';
+import { unusedEnrollment } from '../support/unused-enrollment.js';
 
 const ADMIN = { name: 'Ada Admin', password: 'correct horse battery' };
 const VIEWER = { name: 'Vic Viewer', password: 'viewer password 1' };
@@ -98,12 +99,7 @@ describe('the home page overview over HTTP', () => {
     redis = await PrivateRedis.start({ dataDir });
     store = await SqliteStore.open({ dataDir });
     jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
-    const unused = (): Promise<never> => Promise.reject(new Error('no enrollment was expected'));
-    const enrollment: EnrollmentPort & { addPhotos: typeof unused } = {
-      enroll: unused,
-      remove: unused,
-      addPhotos: unused,
-    };
+    const enrollment = unusedEnrollment();
     server = new WebServer(
       {
         store,

@@ -40,6 +40,8 @@ const NODE: FrameNode = { address: '10.0.0.5:9999', nodeId: 'camera-pc' };
 
 const unusedEnrollment: EnrollmentPort = {
   enroll: () => Promise.reject(new Error('not used here')),
+  addPhotosTo: () => Promise.reject(new Error('not used here')),
+  removePhoto: () => Promise.reject(new Error('not used here')),
   remove: () => Promise.reject(new Error('not used here')),
 };
 

@@ -116,7 +116,12 @@ export async function webNodeMatrix(): Promise<RouteCheck[]> {
   const store = await SqliteStore.open({ dataDir });
   const jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
   const unused = (): Promise<never> => Promise.reject(new Error('not used: only the routes are read'));
-  const enrollment: EnrollmentPort = { enroll: unused, remove: unused };
+  const enrollment: EnrollmentPort = {
+    enroll: unused,
+    addPhotosTo: unused,
+    removePhoto: unused,
+    remove: unused,
+  };
   const web = createWebApp(
     {
       store,

@@ -70,4 +70,33 @@ describe('selectEnrollmentFace', () => {
     assert.equal(result.reason, 'poor_quality');
     assert.match(result.message, /blurred/);
   });
+
+  it('says "no human face" first and alone when the detector is unsure it found a face (an animal)', () => {
+    // What a dog's head gives: found, but not surely a face, and blurred and turned as a face.
+    const dog = face(140, ENROLLMENT_GATES.minScore - 0.1, { sharpness: 3, frontality: 0.05 });
+    const result = refusal(selectEnrollmentFace([dog], ENROLLMENT_GATES));
+    assert.equal(result.reason, 'no_face');
+    assert.deepEqual(result.reasons, [
+      'no human face was found in the photo (the detector is only 40% sure that what it found is a face)',
+    ]);
+    assert.deepEqual(
+      result.problems.map((p) => p.code),
+      ['low_confidence', 'turned_away', 'blurred'],
+      'the measures are still all there for whoever needs them',
+    );
+    assert.equal(
+      refusal(selectEnrollmentFace([], ENROLLMENT_GATES)).message,
+      'no human face was found in the photo',
+    );
+  });
+
+  it('gives every reason of a poor face, one each, the ones a person can fix first and blur last', () => {
+    const poor = face(30, 0.99, { sharpness: 2, frontality: 0.05 });
+    const result = refusal(selectEnrollmentFace([poor], ENROLLMENT_GATES));
+    assert.equal(result.reasons.length, 3);
+    assert.match(result.reasons[0] ?? '', /30 px across/);
+    assert.match(result.reasons[1] ?? '', /turned too far/);
+    assert.match(result.reasons[2] ?? '', /blurred/);
+    assert.equal(result.message, result.reasons.join('; '));
+  });
 });

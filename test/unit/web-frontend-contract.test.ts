@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { settingsPage, unknownFacesPage, usersPage } from '../../src/web/admin-pages.js';
-import { attendancePage, livePage, nodesPage, peoplePage } from '../../src/web/app-pages.js';
+import { attendancePage, livePage, nodesPage, peoplePage, personPage } from '../../src/web/app-pages.js';
 import { jobsPage } from '../../src/web/jobs-page.js';
 import { encodeLiveFrame } from '../../src/web/live-feed.js';
 import { decodeLiveFrame, type LiveFrameHeader } from '../../src/web/live-protocol.js';
@@ -18,6 +18,7 @@ import {
   NODES_IDS,
   PAGE_SCRIPTS,
   PEOPLE_IDS,
+  PERSON_IDS,
   SETTINGS_IDS,
   UNKNOWN_FACES_IDS,
   USERS_IDS,
@@ -28,6 +29,7 @@ import { errorPage, homePage, loginPage, type Viewer } from '../../src/web/pages
 const admin: Viewer = { name: 'Ada', role: 'admin', csrfToken: 'token' };
 const pages: Record<PageScript, [html: string, ids: Record<string, string>]> = {
   people: [peoplePage(admin), PEOPLE_IDS],
+  person: [personPage(admin, 'p1'), PERSON_IDS],
   attendance: [attendancePage(admin, '2026-11-30'), ATTENDANCE_IDS],
   nodes: [nodesPage(admin), NODES_IDS],
   live: [livePage(admin), LIVE_IDS],

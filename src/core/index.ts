@@ -24,3 +24,5 @@ export * from './lfw-pairs.js';
 export * from './accounts.js';
 export * from './unknown-face-decision.js';
 export * from './erasure.js';
+export * from './live-faces.js';
+export * from './in-view.js';

@@ -313,6 +313,7 @@ function onFrame(message: ArrayBuffer): void {
   void decode(t);
   render(t);
   renderInView();
+  renderSummary();
 }
 
 function onStatus(status: LiveStatusMessage): void {

@@ -26,9 +26,10 @@ export interface LiveViewOptions {
   /** Longest a frame waits for the analysis to catch up before it is sent anyway. @defaultValue 1000 */
   maxDelayMs?: number;
   /**
-   * Boxes are drawn on frames at least this far in time from the analysed frame they come from,
-   * and further when the analysis is slower: up to twice its usual interval between results, at
-   * most {@link MAX_HOLD_MS}. Past that the analysis has stalled and the boxes go. @defaultValue 1000
+   * The analysis has stalled, and frames go out without boxes, once no result has come for this
+   * long, or for three times its usual interval between results when it is slower than that (at
+   * most {@link MAX_HOLD_MS}). Until then a frame gets the newest boxes known, however old the
+   * frame they were found on: a slow analysis gives late boxes, not none. @defaultValue 1000
    */
   holdMs?: number;
 }
@@ -66,7 +67,7 @@ const DELAY_GLIDE = 0.2;
 const RATE_BURST_S = 0.5;
 /** Added to the catch-up time: the analysis's answer must be in before the frame's timer fires. */
 const DELAY_MARGIN_MS = 25;
-/** Boxes are never held longer than this, however slow the analysis. */
+/** Boxes are never held longer than this, however slow the analysis; nor drawn further from their frame. */
 export const MAX_HOLD_MS = 5000;
 
 export class LiveView {
@@ -94,6 +95,7 @@ export class LiveView {
   readonly #catchUp = new RollingStats(Number.POSITIVE_INFINITY, 50);
   /** Time between consecutive analysed frames (capture times). */
   readonly #analysisIntervals = new RollingStats(Number.POSITIVE_INFINITY, 20);
+  #lastAnalysisAt: number | undefined;
   #delayMs = 0;
   #sent = 0;
   #closed = false;
@@ -156,13 +158,11 @@ export class LiveView {
   /** An analysed frame's faces (the pipeline's `frame` event). */
   analysed(metadata: FrameMetadata): void {
     if (this.#closed) return;
-    const previous = this.#analyses.at(-1);
-    if (previous && metadata.capturedAt > previous.capturedAt) {
-      this.#analysisIntervals.add(metadata.capturedAt, metadata.capturedAt - previous.capturedAt);
-    }
+    const now = this.#clock.now();
+    if (this.#lastAnalysisAt !== undefined) this.#analysisIntervals.add(now, now - this.#lastAnalysisAt);
+    this.#lastAnalysisAt = now;
     this.#analyses.push({ seq: metadata.seq, capturedAt: metadata.capturedAt, faces: metadata.faces });
     if (this.#analyses.length > ANALYSES_KEPT) this.#analyses.shift();
-    const now = this.#clock.now();
     let caughtUp = 0;
     while (caughtUp < this.#awaiting.length) {
       const frame = this.#awaiting[caughtUp] as { seq: number; capturedAt: number };
@@ -216,9 +216,14 @@ export class LiveView {
     this.#glide();
   }
 
-  /** How long boxes stay: longer while the analysis is slow, never past {@link MAX_HOLD_MS}. */
-  #hold(): number {
-    return Math.min(MAX_HOLD_MS, Math.max(this.#holdMs, 2 * this.#analysisIntervals.percentile(0.5)));
+  /** Whether results have stopped coming: none for longer than a slow analysis would take. */
+  #stalled(now: number): boolean {
+    if (this.#lastAnalysisAt === undefined) return true;
+    const patienceMs = Math.min(
+      MAX_HOLD_MS,
+      Math.max(this.#holdMs, 3 * this.#analysisIntervals.percentile(0.5)),
+    );
+    return now - this.#lastAnalysisAt > patienceMs;
   }
 
   /** The delay moves a share of the way to the 90th percentile of the catch-up times (plus a margin). */
@@ -289,7 +294,7 @@ export class LiveView {
       capturedAt: frame.capturedAt,
       width: frame.width,
       height: frame.height,
-      faces: facesAt(before, after, frame.capturedAt, this.#hold()),
+      faces: this.#stalled(now) ? [] : facesAt(before, after, frame.capturedAt, MAX_HOLD_MS),
       latencyMs: Math.max(0, now - frame.capturedAt),
     };
     this.#sent++;

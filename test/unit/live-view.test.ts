@@ -295,6 +295,19 @@ describe('LiveView: the frames web nodes show', () => {
     assert.equal(sent.length, 0);
   });
 
+  it('draws late boxes, not none, when the analysis is slower than the longest delay', async () => {
+    const { sent, start } = await play({ cameraFps: 10, seconds: 10, analyseEvery: 4, analysisMs: 2500 });
+    const settled = sent.filter((s) => s.metadata.capturedAt - start >= 4000);
+    assert.ok(
+      settled.every((s) => s.at - s.metadata.capturedAt <= 1001),
+      'sent within the longest delay',
+    );
+    assert.ok(
+      settled.every((s) => s.metadata.faces.length === 1),
+      'every frame has the newest box known',
+    );
+  });
+
   it('keeps sending when the analysis stalls, within the longest delay, and drops its boxes', async () => {
     const { sent, start } = await play({
       cameraFps: 10,

@@ -41,6 +41,7 @@ interface Tile {
   lastFrameAt: number;
   /** When the frames of the last few seconds were drawn, for the view's rate. */
   drawnAt: number[];
+  firstDrawnAt: number | null;
   drawn: number;
   status: LiveCameraStatus | null;
   nodeConnected: boolean;
@@ -120,6 +121,7 @@ function tile(key: string, label: string): Tile {
     info,
     lastFrameAt: 0,
     drawnAt: [],
+    firstDrawnAt: null,
     drawn: 0,
     status: null,
     nodeConnected: false,
@@ -179,7 +181,9 @@ function render(t: Tile): void {
         ? 'Offline: no frame for a while'
         : 'Waiting for the first frame…';
   }
-  const parts = [`view ${(t.drawnAt.length / (RATE_WINDOW_MS / 1000)).toFixed(1)} fps`];
+  // Over the window, or since the first frame drawn when the page is younger than that.
+  const spanMs = Math.min(RATE_WINDOW_MS, Math.max(1000, now - (t.firstDrawnAt ?? now)));
+  const parts = [`view ${((t.drawnAt.length * 1000) / spanMs).toFixed(1)} fps`];
   if (t.status) parts.push(`analysis ${t.status.fps.toFixed(1)} fps`);
   if (t.latencyMs !== null) parts.push(`latency ${Math.round(t.latencyMs)} ms`);
   if (t.status && t.status.latencyP95Ms !== null)
@@ -231,10 +235,13 @@ function draw(t: Tile, header: LiveFrameHeader, bitmap: ImageBitmap): void {
     );
     ctx.strokeRect(x, y, width, height);
     ctx.setLineDash([]);
-    const label =
-      face.state === 'named' || face.personId ? name : face.state === 'unknown' ? 'Unknown' : 'Checking…';
+    const named = face.state === 'named' || face.personId !== null;
+    const label = named ? name : face.state === 'unknown' ? 'Unknown' : 'Checking…';
     const labelHeight = font + pad * 1.5;
     const labelWidth = ctx.measureText(label).width + pad * 2;
+    // Names always; "Unknown" and "Checking…" only where they fit over their box, so that on a
+    // small tile a crowd's labels do not cover each other (the box's dashes say it already).
+    if (!named && labelWidth > width + pad * 2) continue;
     // Above the box, or inside its top when the box touches the frame's top; never off the side.
     const top = y - labelHeight >= 0 ? y - labelHeight : y;
     const left = Math.min(Math.max(0, x - line / 2), Math.max(0, m.width - labelWidth));
@@ -248,6 +255,7 @@ function draw(t: Tile, header: LiveFrameHeader, bitmap: ImageBitmap): void {
   t.drawn++;
   t.canvas.dataset.drawn = String(t.drawn);
   t.drawnAt.push(Date.now());
+  t.firstDrawnAt ??= Date.now();
 }
 
 /** Only the newest frame is decoded: one that arrives while another decodes replaces the waiting one. */

@@ -19,6 +19,7 @@ import {
   encodeFrameJpeg,
   EventOutbox,
   GalleryCache,
+  LiveView,
   NodeGallery,
   RecognitionPipeline,
   startNodeHealthServer,
@@ -33,9 +34,6 @@ export interface Room {
   name: string;
   close(): Promise<void>;
 }
-
-/** Frames are sent to web nodes at most this often: a live view needs no more, JPEG costs CPU. */
-const LIVE_VIEW_FPS = 8;
 
 export async function startRecognitionNode(
   config: Config,
@@ -229,19 +227,25 @@ export async function startRecognitionNode(
       logger.error({ err: error, event: event.id }, 'an event could not be stored in the outbox');
     });
   });
-  let lastFrameSentAt = 0;
-  pipeline.on('frame', (metadata, image) => {
-    if (server.authenticatedCount === 0 || metadata.capturedAt - lastFrameSentAt < 1000 / LIVE_VIEW_FPS)
-      return;
-    lastFrameSentAt = metadata.capturedAt;
-    encodeFrameJpeg(image).then(
-      (jpeg) => {
-        server.publishFrame(metadata, jpeg);
-      },
-      (error: unknown) => {
-        logger.warn({ err: error }, 'a live-view frame could not be encoded');
-      },
-    );
+  // The live view: camera frames at the camera's rate (not only the analysed ones), with the
+  // analysis's boxes; see recognition/live-view.ts.
+  const liveView = new LiveView({
+    encode: (image) => encodeFrameJpeg(image),
+    publish: (metadata, jpeg) => {
+      server.publishFrame(metadata, jpeg);
+    },
+    watched: () => server.authenticatedCount > 0,
+    onError: (error) => {
+      logger.warn({ err: error }, 'a live-view frame could not be encoded');
+    },
+  });
+  liveView.attach(source, pipeline);
+  rooms.push({
+    name: 'live view',
+    close: () => {
+      liveView.close();
+      return Promise.resolve();
+    },
   });
   pipeline.on('error', (error) => {
     logger.warn({ err: error }, 'a frame failed; continuing');

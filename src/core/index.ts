@@ -26,3 +26,5 @@ export * from './unknown-face-decision.js';
 export * from './erasure.js';
 export * from './schedule.js';
 export * from './enrollment-photo.js';
+export * from './live-faces.js';
+export * from './in-view.js';

@@ -5,6 +5,7 @@ export {
   type RecognitionPipelineDeps,
   type RecognitionPipelineOptions,
 } from './recognition.pipeline.js';
+export { LiveView, type LiveViewDeps, type LiveViewOptions } from './live-view.js';
 export { encodeFaceCrop, encodeFrameJpeg, type CropEncoder } from './crop.js';
 export { RollingStats } from './rolling-stats.js';
 export {

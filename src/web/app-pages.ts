@@ -280,9 +280,24 @@ export function livePage(viewer: Viewer): string {
     viewer,
     current: '/live',
     script: 'live',
-    body: html`<h1>Live</h1>
-      <p id="${LIVE.state}" class="muted" role="status">Connecting…</p>
-      <div id="${LIVE.cams}" class="cams"></div>
-      <p id="${LIVE.empty}" class="muted" hidden>No camera has reported yet.</p>`,
+    // The grid of cameras and, beside it on a wide screen (below on a phone), who is in view now;
+    // the script adds a tile per camera as the live socket reports it.
+    body: html`<div class="live">
+      <div class="live-head">
+        <h1>Live</h1>
+        <p id="${LIVE.state}" class="muted" role="status">Connecting…</p>
+      </div>
+      <div class="live-layout">
+        <div class="live-cams">
+          <div id="${LIVE.cams}" class="cams"></div>
+          <p id="${LIVE.empty}" class="muted" hidden>No camera has reported yet.</p>
+        </div>
+        <aside class="card in-view" aria-labelledby="in-view-title">
+          <h2 id="in-view-title">In view now <span id="${LIVE.inViewCount}" class="count">0</span></h2>
+          <ul id="${LIVE.inView}" class="in-view-list"></ul>
+          <p id="${LIVE.inViewEmpty}" class="muted">Nobody recognised is in view.</p>
+        </aside>
+      </div>
+    </div>`,
   });
 }

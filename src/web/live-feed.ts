@@ -10,13 +10,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { FrameMetadata } from '../core/index.js';
+import { updateInView, type FrameMetadata, type InView } from '../core/index.js';
 import type { WebLogger } from './http-errors.js';
 import {
   FRAME_LENGTH_BYTES,
   LIVE_SOCKET_PATH,
   SESSION_ENDED_CLOSE_CODE,
   type LiveFrameHeader,
+  type LiveInViewPerson,
   type LiveStatusMessage,
 } from './live-protocol.js';
 import type { NodeState, SessionUser } from './types.js';
@@ -64,6 +65,8 @@ export interface LiveFeedOptions {
   statusIntervalMs?: number;
   /** How long a person's name is reused before it is read again. @defaultValue 30000 */
   nameTtlMs?: number;
+  /** A person not named in a camera's frames for this long has left its "in view" list. @defaultValue 3000 */
+  leaveAfterMs?: number;
 }
 
 /** How often a backpressured viewer is looked at again. */
@@ -110,8 +113,11 @@ export class LiveFeed {
   readonly #viewers = new Set<Viewer>();
   readonly #names = new Map<string, { name: string | null; at: number }>();
   readonly #lookups = new Set<string>();
+  /** Per camera (`address|cameraId`), who is in view: kept with or without viewers, for "since". */
+  readonly #inView = new Map<string, InView[]>();
   readonly #maxBuffered: number;
   readonly #nameTtlMs: number;
+  readonly #leaveAfterMs: number;
   readonly #unsubscribe: (() => void) | undefined;
   readonly #statusTimer: NodeJS.Timeout;
   readonly #recheckTimer: NodeJS.Timeout;
@@ -124,6 +130,7 @@ export class LiveFeed {
   ) {
     this.#maxBuffered = options.maxBufferedBytes ?? 256 * 1024;
     this.#nameTtlMs = options.nameTtlMs ?? 30_000;
+    this.#leaveAfterMs = options.leaveAfterMs ?? 3000;
     this.#unsubscribe = deps.frames?.((metadata, jpeg, node) => {
       this.#onFrame(metadata, jpeg, node);
     });
@@ -252,8 +259,15 @@ export class LiveFeed {
   }
 
   #onFrame(metadata: FrameMetadata, jpeg: Uint8Array, node: FrameNode): void {
-    if (this.#viewers.size === 0) return;
     const key = `${node.address}|${metadata.cameraId}`;
+    const inView = updateInView(
+      this.#inView.get(key) ?? [],
+      metadata.faces,
+      metadata.capturedAt,
+      this.#leaveAfterMs,
+    );
+    this.#inView.set(key, inView);
+    if (this.#viewers.size === 0) return;
     const message = encodeLiveFrame(
       {
         type: 'frame',
@@ -262,6 +276,7 @@ export class LiveFeed {
         nodeId: node.nodeId ?? null,
         metadata,
         names: this.#namesFor(metadata),
+        inView: this.#named(inView),
       },
       jpeg,
     );
@@ -292,24 +307,40 @@ export class LiveFeed {
     const names: Record<string, string> = {};
     const now = Date.now();
     for (const face of metadata.faces) {
-      const id = face.personId;
-      if (id === null) continue;
-      const known = this.#names.get(id);
-      if (known?.name != null) names[id] = known.name;
-      if ((known === undefined || now - known.at > this.#nameTtlMs) && !this.#lookups.has(id)) {
-        this.#lookups.add(id);
-        this.deps.personName(id).then(
-          (name) => {
-            this.#names.set(id, { name, at: Date.now() });
-            this.#lookups.delete(id);
-          },
-          (error: unknown) => {
-            this.#lookups.delete(id);
-            this.deps.log?.warn({ err: error, personId: id }, 'live view: a name could not be read');
-          },
-        );
-      }
+      if (face.personId === null) continue;
+      const name = this.#nameOf(face.personId, now);
+      if (name !== null) names[face.personId] = name;
     }
     return names;
+  }
+
+  /** The people in view by name, alphabetically; one whose name is not known yet follows once it is. */
+  #named(inView: readonly InView[]): LiveInViewPerson[] {
+    const now = Date.now();
+    const people: LiveInViewPerson[] = [];
+    for (const { personId, since } of inView) {
+      const name = this.#nameOf(personId, now);
+      if (name !== null) people.push({ personId, name, since });
+    }
+    return people.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The cached name (null while unknown or for someone deleted); starts a lookup when it is missing or old. */
+  #nameOf(id: string, now: number): string | null {
+    const known = this.#names.get(id);
+    if ((known === undefined || now - known.at > this.#nameTtlMs) && !this.#lookups.has(id)) {
+      this.#lookups.add(id);
+      this.deps.personName(id).then(
+        (name) => {
+          this.#names.set(id, { name, at: Date.now() });
+          this.#lookups.delete(id);
+        },
+        (error: unknown) => {
+          this.#lookups.delete(id);
+          this.deps.log?.warn({ err: error, personId: id }, 'live view: a name could not be read');
+        },
+      );
+    }
+    return known?.name ?? null;
   }
 }

@@ -24,6 +24,19 @@ export interface LiveFrameHeader {
   metadata: FrameMetadata;
   /** Person id → name, for the faces in the frame that are named. */
   names: Record<string, string>;
+  /**
+   * Who is in view of this camera now: named in its frames within the last few seconds (a face
+   * missed for a frame or two does not leave), by name. The page's "In view now" list.
+   */
+  inView: LiveInViewPerson[];
+}
+
+/** A person in view of one camera. */
+export interface LiveInViewPerson {
+  personId: string;
+  name: string;
+  /** Since when, without a gap: the capture time of the first frame of this stay (ms since the epoch, the node's clock). */
+  since: number;
 }
 
 export interface LiveCameraStatus {

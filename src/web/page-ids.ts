@@ -109,6 +109,9 @@ export const LIVE_IDS = {
   state: 'live-state',
   cams: 'cams',
   empty: 'cams-empty',
+  inView: 'in-view',
+  inViewCount: 'in-view-count',
+  inViewEmpty: 'in-view-empty',
 } as const;
 
 export const UNKNOWN_FACES_IDS = {

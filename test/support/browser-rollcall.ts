@@ -3,7 +3,8 @@
  * group photo with Sheldon in it) and a web node (SQLite, a private Redis, the training worker,
  * bridge clients, the web server with its live feed), assembled in this process exactly as
  * `rollcall start` assembles them, plus Debian's Chromium with a fake webcam that shows Howard.
- * An admin and a viewer exist; nobody is enrolled. Each browser test file starts its own.
+ * An admin and a viewer exist; nobody is enrolled. Each browser test file starts its own. Options
+ * play a video instead of the photo folder, or add a second recognition node with its own camera.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -60,12 +61,33 @@ export interface BrowserRollcall {
   newContext(viewport?: { width: number; height: number }): Promise<BrowserContext>;
   /** Signs `user` in on `page` through the sign-in form; lands on the home page. */
   signIn(page: Page, user: { name: string; password: string }): Promise<void>;
+  /** The second recognition node, when {@link BrowserRollcallOptions.secondNode} asked for one. */
+  secondNode: SecondNode | undefined;
   close(): Promise<void>;
+}
+
+/** A second recognition node in this process, which the web node also connects to. */
+export interface SecondNode {
+  nodeId: string;
+  /** `HOST:PORT` of its bridge, as the web node names it. */
+  address: string;
+  /** Stops it as a shutdown would (its web-node connection drops); idempotent. */
+  stop(): Promise<void>;
 }
 
 export interface BrowserRollcallOptions {
   /** Photos the folder camera shows in turn. @defaultValue the group photo `group/bbt3.jpg` */
   cameraPhotos?: string[];
+  /**
+   * A video file the first node's camera plays instead of the photo folder (through ffmpeg, at
+   * the file's own speed, 10 fps), e.g. one made with `makeClip` for a camera as fast as a real one.
+   */
+  cameraVideo?: string;
+  /**
+   * A second recognition node (its own data folder, bridge port and folder camera `cameraId`,
+   * one engine thread) listed with the first in the web node's `RECOGNITION_SERVERS`.
+   */
+  secondNode?: { nodeId: string; cameraId: string; cameraPhotos: string[] };
 }
 
 /** Starts the node, the web node and Chromium; `close()` stops them in reverse. */
@@ -89,10 +111,17 @@ export async function startBrowserRollcall(options: BrowserRollcallOptions = {})
       return folder;
     };
     const door = await cameraFolder('door', options.cameraPhotos ?? ['group/bbt3.jpg']);
+    const nodePort = await freePort();
+    const second = options.secondNode && {
+      ...options.secondNode,
+      port: await freePort(),
+      folder: await cameraFolder(options.secondNode.cameraId, options.secondNode.cameraPhotos),
+    };
     const config = loadConfig({
       DATA_DIR: dataDir,
-      CAMERA_SOURCE: `dir:${door}`,
-      RECOGNITION_SERVER_PORT: String(await freePort()),
+      CAMERA_SOURCE: options.cameraVideo ?? `dir:${door}`,
+      RECOGNITION_SERVER_PORT: String(nodePort),
+      ...(second ? { RECOGNITION_SERVERS: `127.0.0.1:${nodePort},127.0.0.1:${second.port}` } : {}),
       WEB_PORT: String(await freePort()),
       BRIDGE_SECRET: SECRET,
       NODE_ID: 'camera-pc',
@@ -105,6 +134,28 @@ export async function startBrowserRollcall(options: BrowserRollcallOptions = {})
     });
     const quiet = createLogger('fatal', false);
     const node = await startRecognitionNode(config, quiet, { listenHost: '127.0.0.1' }, rooms);
+    let secondNode: SecondNode | undefined;
+    if (second) {
+      const secondRooms: Room[] = [];
+      let stopped: Promise<void> | undefined;
+      const stop = (): Promise<void> =>
+        (stopped ??= (async () => {
+          for (const room of secondRooms.reverse()) await room.close();
+        })());
+      closers.push(stop);
+      const secondConfig = loadConfig({
+        DATA_DIR: await tempDir('browser-second-node'),
+        CAMERA_SOURCE: `dir:${second.folder}`,
+        RECOGNITION_SERVER_PORT: String(second.port),
+        HEALTH_PORT: String(await freePort()),
+        BRIDGE_SECRET: SECRET,
+        NODE_ID: second.nodeId,
+        TIMEZONE: 'UTC',
+        WORKER_THREADS: '1',
+      });
+      await startRecognitionNode(secondConfig, quiet, { listenHost: '127.0.0.1' }, secondRooms);
+      secondNode = { nodeId: second.nodeId, address: `127.0.0.1:${second.port}`, stop };
+    }
     await startWebNode(config, quiet, rooms, node);
     const base = `http://127.0.0.1:${config.webPort}`;
     const store = await createStore({ dataDir });
@@ -151,6 +202,7 @@ export async function startBrowserRollcall(options: BrowserRollcallOptions = {})
         await page.fill('#password', user.password);
         await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
       },
+      secondNode,
       close,
     };
   } catch (error) {

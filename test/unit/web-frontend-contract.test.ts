@@ -90,6 +90,7 @@ describe('pages and their scripts', () => {
         latencyMs: 42,
       },
       names: { p1: 'Zoë' },
+      inView: [{ personId: 'p1', name: 'Zoë', since: 1_699_999_990_000 }],
     };
     const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xd9]);
     const message = encodeLiveFrame(header, jpeg);

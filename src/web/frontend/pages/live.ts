@@ -1,7 +1,8 @@
 /**
- * Live: every camera of every node on a canvas, with boxes and names, view and node fps, latency;
- * "offline" when the node or camera is down or silent for {@link STALE_MS}. Fed by the live socket
- * (`live-protocol.ts`): status as text, frames as binary.
+ * Live: a grid of every camera of every node, each on a canvas with boxes and names, its view and
+ * analysis rates and latency, "offline" when the node or camera is down or silent for
+ * {@link STALE_MS}; full screen per camera; and who is in view now across cameras. Fed by the live
+ * socket (`live-protocol.ts`): status as text, frames as binary.
  */
 import {
   LIVE_SOCKET_PATH,
@@ -9,78 +10,192 @@ import {
   decodeLiveFrame,
   type LiveCameraStatus,
   type LiveFrameHeader,
+  type LiveInViewPerson,
   type LiveStatusMessage,
 } from '../../live-protocol.js';
 import { LIVE_IDS as ID } from '../../page-ids.js';
-import { byId, el } from '../lib/dom.js';
+import { byId, clock, el } from '../lib/dom.js';
 
 const STALE_MS = 5000;
+/** The view's rate is counted over this window. */
+const RATE_WINDOW_MS = 3000;
 const grid = byId(ID.cams, HTMLElement);
 const empty = byId(ID.empty, HTMLElement);
+const inViewList = byId(ID.inView, HTMLElement);
+const inViewCount = byId(ID.inViewCount, HTMLElement);
+const inViewEmpty = byId(ID.inViewEmpty, HTMLElement);
+const stateLine = byId(ID.state, HTMLElement);
+/** Whether the live socket is open; the state line then counts the cameras live. */
+let socketOpen = false;
 
 interface Tile {
+  key: string;
+  label: string;
   root: HTMLElement;
   canvas: HTMLCanvasElement;
   state: HTMLElement;
+  /** Over the picture: why there is none ("offline", "waiting for the first frame"). */
+  notice: HTMLElement;
+  fullscreen: HTMLButtonElement;
   info: HTMLElement;
   lastFrameAt: number;
-  /** When the frames of the last 3 s arrived, for the view's rate. */
-  arrivals: number[];
+  /** When the frames of the last few seconds were drawn, for the view's rate. */
+  drawnAt: number[];
+  firstDrawnAt: number | null;
+  drawn: number;
   status: LiveCameraStatus | null;
   nodeConnected: boolean;
+  online: boolean;
   busy: boolean;
   /** The newest frame not yet decoded. */
   next: { header: LiveFrameHeader; jpeg: Blob } | null;
   latencyMs: number | null;
+  /** Who the newest frame says is in view of this camera. */
+  inView: LiveInViewPerson[];
 }
 
 const tiles = new Map<string, Tile>();
 
+const SVG = 'http://www.w3.org/2000/svg';
+/** Corner brackets out (enter) or in (leave), drawn as an icon: no icon font to load. */
+const ICON_PATHS = {
+  enter: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5',
+  leave: 'M9 4v5H4M20 9h-5V4M15 20v-5h5M4 15h5v5',
+};
+
+function icon(kind: keyof typeof ICON_PATHS): SVGSVGElement {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('d', ICON_PATHS[kind]);
+  svg.append(path);
+  return svg;
+}
+
+function setFullscreenButton(t: Tile, on: boolean): void {
+  t.fullscreen.replaceChildren(icon(on ? 'leave' : 'enter'));
+  t.fullscreen.setAttribute('aria-label', on ? `Leave full screen: ${t.label}` : `Full screen: ${t.label}`);
+  t.fullscreen.title = on ? 'Leave full screen (Esc)' : 'Full screen';
+  t.fullscreen.setAttribute('aria-pressed', String(on));
+}
+
 function tile(key: string, label: string): Tile {
   const found = tiles.get(key);
   if (found) return found;
-  const canvas = el('canvas', { width: '640', height: '360' });
-  const state = el('span', { class: 'offline' }, ' offline');
-  const info = el('div', { class: 'muted' }, 'no frame yet');
+  const canvas = el('canvas', {
+    width: '640',
+    height: '360',
+    role: 'img',
+    'aria-label': `${label}: live picture`,
+  });
+  const state = el('span', { class: 'cam-state offline' }, 'offline');
+  const notice = el('p', { class: 'cam-notice' }, 'Waiting for the first frame…');
+  const fullscreen = el('button', { type: 'button', class: 'cam-fullscreen' });
+  const info = el('div', { class: 'muted cam-info' }, 'no frame yet');
+  // The space between the name and the state keeps them apart in the caption's text as well.
+  const caption = el(
+    'figcaption',
+    {},
+    el('span', { class: 'cam-title' }, el('strong', {}, label), ' ', state),
+    fullscreen,
+  );
   const root = el(
     'figure',
-    { class: 'cam', 'data-camera': key },
-    el('figcaption', {}, el('strong', {}, label), state),
-    canvas,
+    { class: 'cam', 'data-camera': key, 'data-state': 'offline' },
+    caption,
+    el('div', { class: 'cam-media' }, canvas, notice),
     info,
   );
   grid.append(root);
   empty.hidden = true;
   const t: Tile = {
+    key,
+    label,
     root,
     canvas,
     state,
+    notice,
+    fullscreen,
     info,
     lastFrameAt: 0,
-    arrivals: [],
+    drawnAt: [],
+    firstDrawnAt: null,
+    drawn: 0,
     status: null,
     nodeConnected: false,
+    online: false,
     busy: false,
     next: null,
     latencyMs: null,
+    inView: [],
   };
+  setFullscreenButton(t, false);
+  // Browsers without the Fullscreen API on elements (an iPhone) get no button rather than a dead one.
+  fullscreen.hidden = !document.fullscreenEnabled;
+  fullscreen.addEventListener('click', () => {
+    if (document.fullscreenElement === root) {
+      void document.exitFullscreen();
+      return;
+    }
+    root.requestFullscreen().catch(() => {
+      fullscreen.hidden = true;
+    });
+  });
   tiles.set(key, t);
   return t;
 }
 
+document.addEventListener('fullscreenchange', () => {
+  for (const t of tiles.values()) {
+    const on = document.fullscreenElement === t.root;
+    t.root.dataset.fullscreen = String(on);
+    setFullscreenButton(t, on);
+    // The labels are sized for the tile on screen: redrawn at the next frame.
+  }
+});
+
+// Browsers leave full screen on Esc themselves; this covers those that pass the key to the page
+// instead (kiosk and headless modes).
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && document.fullscreenElement?.matches('figure.cam')) {
+    void document.exitFullscreen();
+  }
+});
+
 function render(t: Tile): void {
   const now = Date.now();
-  t.arrivals = t.arrivals.filter((at) => now - at < 3000);
+  t.drawnAt = t.drawnAt.filter((at) => now - at < RATE_WINDOW_MS);
   const online = t.nodeConnected && (t.status ? t.status.online : true) && now - t.lastFrameAt < STALE_MS;
-  t.state.textContent = online ? ' live' : ' offline';
-  t.state.className = online ? 'ok' : 'offline';
+  t.online = online;
+  t.state.textContent = online ? 'live' : 'offline';
+  t.state.className = online ? 'cam-state ok' : 'cam-state offline';
   t.root.dataset.state = online ? 'live' : 'offline';
-  const parts = [`view ${(t.arrivals.length / 3).toFixed(1)} fps`];
-  if (t.status) parts.push(`node ${t.status.fps.toFixed(1)} fps`);
+  if (online) t.notice.hidden = true;
+  else {
+    t.notice.hidden = false;
+    t.notice.textContent = !t.nodeConnected
+      ? 'Offline: the node is not connected'
+      : t.lastFrameAt
+        ? 'Offline: no frame for a while'
+        : 'Waiting for the first frame…';
+  }
+  // Over the window, or since the first frame drawn when the page is younger than that.
+  const spanMs = Math.min(RATE_WINDOW_MS, Math.max(1000, now - (t.firstDrawnAt ?? now)));
+  const parts = [`view ${((t.drawnAt.length * 1000) / spanMs).toFixed(1)} fps`];
+  if (t.status) parts.push(`analysis ${t.status.fps.toFixed(1)} fps`);
   if (t.latencyMs !== null) parts.push(`latency ${Math.round(t.latencyMs)} ms`);
-  if (t.status && t.status.latencyP95Ms !== null) parts.push(`p95 ${Math.round(t.status.latencyP95Ms)} ms`);
-  t.info.textContent = t.lastFrameAt ? parts.join(' · ') : 'no frame yet';
+  if (t.status && t.status.latencyP95Ms !== null)
+    parts.push(`analysis p95 ${Math.round(t.status.latencyP95Ms)} ms`);
+  t.info.textContent = online
+    ? parts.join(' · ')
+    : t.lastFrameAt
+      ? `last frame at ${clock(new Date(t.lastFrameAt).toISOString())}`
+      : 'no frame yet';
 }
+
+const COLORS = { named: '#2ecc40', unknown: '#ff4136', pending: '#ffdc00' } as const;
 
 function draw(t: Tile, header: LiveFrameHeader, bitmap: ImageBitmap): void {
   const m = header.metadata;
@@ -90,29 +205,57 @@ function draw(t: Tile, header: LiveFrameHeader, bitmap: ImageBitmap): void {
   if (t.canvas.height !== m.height) t.canvas.height = m.height;
   ctx.drawImage(bitmap, 0, 0, m.width, m.height);
   bitmap.close();
-  const line = Math.max(2, m.width / 320);
-  ctx.lineWidth = line;
-  ctx.font = `bold ${Math.round(line * 8)}px system-ui, sans-serif`;
+  // Labels keep one size on screen whatever the tile's size: frame pixels per CSS pixel, of the
+  // picture as shown (object-fit: contain letterboxes it on the full screen).
+  const scale = Math.min(t.canvas.clientWidth / m.width, t.canvas.clientHeight / m.height);
+  const shown = m.width * scale;
+  const perCssPx = scale > 0 ? 1 / scale : 1;
+  const fontCss = Math.min(18, Math.max(12, shown / 40));
+  const font = fontCss * perCssPx;
+  const line = 2 * perCssPx;
+  const pad = 4 * perCssPx;
+  ctx.font = `600 ${Math.round(font)}px system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
   const names: string[] = [];
   for (const face of m.faces) {
-    const color = face.state === 'named' ? '#2ecc40' : face.state === 'unknown' ? '#ff4136' : '#ffdc00';
+    const color = COLORS[face.state];
     const name = face.personId
       ? (header.names[face.personId] ?? '…')
       : face.state === 'unknown'
         ? 'unknown'
         : '?';
     names.push(name);
+    const { x, y, width, height } = face.box;
     ctx.strokeStyle = color;
-    ctx.strokeRect(face.box.x, face.box.y, face.box.width, face.box.height);
-    const textWidth = ctx.measureText(name).width;
-    const y = Math.max(line * 10, face.box.y);
+    ctx.lineWidth = face.state === 'named' ? line * 1.5 : line;
+    // A named face has a solid box; an unknown one dashes, a face still being checked dots: the
+    // difference does not rest on colour alone.
+    ctx.setLineDash(
+      face.state === 'named' ? [] : face.state === 'unknown' ? [line * 4, line * 3] : [line, line * 2],
+    );
+    ctx.strokeRect(x, y, width, height);
+    ctx.setLineDash([]);
+    const named = face.state === 'named' || face.personId !== null;
+    const label = named ? name : face.state === 'unknown' ? 'Unknown' : 'Checking…';
+    const labelHeight = font + pad * 1.5;
+    const labelWidth = ctx.measureText(label).width + pad * 2;
+    // Names always; "Unknown" and "Checking…" only where they fit over their box, so that on a
+    // small tile a crowd's labels do not cover each other (the box's dashes say it already).
+    if (!named && labelWidth > width + pad * 2) continue;
+    // Above the box, or inside its top when the box touches the frame's top; never off the side.
+    const top = y - labelHeight >= 0 ? y - labelHeight : y;
+    const left = Math.min(Math.max(0, x - line / 2), Math.max(0, m.width - labelWidth));
     ctx.fillStyle = color;
-    ctx.fillRect(face.box.x, y - line * 10, textWidth + line * 4, line * 10);
+    ctx.fillRect(left, top, labelWidth, labelHeight);
     ctx.fillStyle = '#000';
-    ctx.fillText(name, face.box.x + line * 2, y - line * 2);
+    ctx.fillText(label, left + pad, top + labelHeight / 2);
   }
   t.canvas.dataset.faces = names.join(',');
   t.canvas.dataset.seq = String(m.seq);
+  t.drawn++;
+  t.canvas.dataset.drawn = String(t.drawn);
+  t.drawnAt.push(Date.now());
+  t.firstDrawnAt ??= Date.now();
 }
 
 /** Only the newest frame is decoded: one that arrives while another decodes replaces the waiting one. */
@@ -131,16 +274,54 @@ async function decode(t: Tile): Promise<void> {
   t.busy = false;
 }
 
+/** The "In view now" list, rebuilt only when who is where changes (not on every frame). */
+let shownInView = '';
+function renderInView(): void {
+  const entries = [...tiles.values()]
+    .filter((t) => t.online)
+    .flatMap((t) => t.inView.map((person) => ({ person, t })))
+    .sort((a, b) => a.person.name.localeCompare(b.person.name) || a.t.label.localeCompare(b.t.label));
+  const signature = entries
+    .map(({ person, t }) => `${t.key}|${person.personId}|${person.since}|${person.name}`)
+    .join('\n');
+  if (signature === shownInView) return;
+  shownInView = signature;
+  inViewList.replaceChildren(
+    ...entries.map(({ person, t }) =>
+      el(
+        'li',
+        { 'data-person': person.name, 'data-camera': t.key },
+        el('span', { class: 'in-view-name' }, person.name),
+        el('span', { class: 'in-view-where' }, t.label),
+        el(
+          'span',
+          { class: 'in-view-since muted' },
+          'since ',
+          el(
+            'time',
+            { datetime: new Date(person.since).toISOString() },
+            clock(new Date(person.since).toISOString()),
+          ),
+        ),
+      ),
+    ),
+  );
+  inViewCount.textContent = String(entries.length);
+  inViewEmpty.hidden = entries.length > 0;
+}
+
 function onFrame(message: ArrayBuffer): void {
   const { header, jpeg } = decodeLiveFrame(message);
   const t = tile(header.key, `${header.nodeId ?? header.address} / ${header.metadata.cameraId}`);
   t.lastFrameAt = Date.now();
-  t.arrivals.push(t.lastFrameAt);
   t.latencyMs = header.metadata.latencyMs;
   t.nodeConnected = true;
+  t.inView = header.inView;
   t.next = { header, jpeg: new Blob([jpeg], { type: 'image/jpeg' }) };
   void decode(t);
   render(t);
+  renderInView();
+  renderSummary();
 }
 
 function onStatus(status: LiveStatusMessage): void {
@@ -166,15 +347,29 @@ function onStatus(status: LiveStatusMessage): void {
     }
   }
   if (tiles.size === 0) empty.hidden = false;
+  renderInView();
+  renderSummary();
+}
+
+/** "Connected · 2 of 3 cameras live": written only when it changes (it is a live region). */
+function renderSummary(): void {
+  if (!socketOpen) return;
+  const cameras = [...tiles.values()];
+  const live = cameras.filter((t) => t.online).length;
+  const text =
+    cameras.length === 0
+      ? 'Connected.'
+      : `Connected · ${live} of ${cameras.length} camera${cameras.length === 1 ? '' : 's'} live`;
+  if (stateLine.textContent !== text) stateLine.textContent = text;
 }
 
 function connect(): void {
-  const stateLine = byId(ID.state, HTMLElement);
   const socket = new WebSocket(
     `${location.protocol === 'https:' ? 'wss://' : 'ws://'}${location.host}${LIVE_SOCKET_PATH}`,
   );
   socket.binaryType = 'arraybuffer';
   socket.addEventListener('open', () => {
+    socketOpen = true;
     stateLine.textContent = 'Connected.';
   });
   socket.addEventListener('message', (message: MessageEvent<string | ArrayBuffer>) => {
@@ -188,16 +383,20 @@ function connect(): void {
       location.assign('/login');
       return;
     }
+    socketOpen = false;
     stateLine.textContent = 'Disconnected from the server; reconnecting…';
     for (const t of tiles.values()) {
       t.nodeConnected = false;
       render(t);
     }
+    renderInView();
     setTimeout(connect, 2000);
   });
 }
 
 setInterval(() => {
   for (const t of tiles.values()) render(t);
+  renderInView();
+  renderSummary();
 }, 1000);
 connect();

@@ -25,3 +25,4 @@ export * from './accounts.js';
 export * from './unknown-face-decision.js';
 export * from './erasure.js';
 export * from './schedule.js';
+export * from './webhooks.js';

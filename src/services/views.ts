@@ -5,6 +5,7 @@
  */
 import type { GalleryThresholds } from '../core/calibration.js';
 import type { DescriptorModel } from '../core/descriptor.js';
+import type { WebhookDeliveryType, WebhookEventType } from '../core/webhooks.js';
 import type { UnknownFace } from '../store/store.js';
 
 /** One person's attendance on one day, as the API and the CSV export show it. */
@@ -82,4 +83,30 @@ export interface RollcallSettings {
   timeZone: string;
   /** Face crops of events, and unknown faces nobody reviewed, are dropped after this many days. */
   retentionDays: number;
+}
+
+/** A webhook as the API shows one: never its secret (shown once, when made or replaced). */
+export interface WebhookView {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  active: boolean;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One attempt in a webhook's delivery log. */
+export interface WebhookDeliveryView {
+  id: string;
+  /** The event's id, the `X-Rollcall-Delivery` header: the same on every attempt. */
+  eventId: string;
+  eventType: WebhookDeliveryType;
+  attempt: number;
+  /** Whether the receiver answered 2xx. */
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  at: string;
 }

@@ -15,10 +15,21 @@ import type {
   ReviewedFace,
   RollcallSettings,
   SettingsCalibration,
+  WebhookDeliveryView,
+  WebhookView,
 } from '../services/views.js';
+import type { WebhookEventType } from '../core/webhooks.js';
 import type { ApiToken, Person, User } from '../store/store.js';
 
-export type { AttendanceRecordView, CorrectionView, JobState, NodeView, ReviewedFace };
+export type {
+  AttendanceRecordView,
+  CorrectionView,
+  JobState,
+  NodeView,
+  ReviewedFace,
+  WebhookDeliveryView,
+  WebhookView,
+};
 /** `GET /jobs/:id`. `result` is what the job's handler returned (for training, {@link TrainingResult}). */
 export type JobAnswer = JobView;
 export type SettingsView = RollcallSettings;
@@ -101,4 +112,34 @@ export interface TokenCreatedAnswer {
 /** `GET /users/:id/tokens`. */
 export interface TokensAnswer {
   tokens: TokenView[];
+}
+
+/** `GET /webhooks`. */
+export type WebhooksAnswer = Paged<'webhooks', WebhookView>;
+
+/** `GET /webhooks/events`: what a hook can receive, with what each event means. */
+export interface WebhookEventsAnswer {
+  events: { type: WebhookEventType; description: string }[];
+}
+
+/** `GET /webhooks/:id`, `PATCH /webhooks/:id`. */
+export interface WebhookAnswer {
+  webhook: WebhookView;
+}
+
+/**
+ * `POST /webhooks`, `POST /webhooks/:id/secret`: the hook and its secret, answered this once only
+ * (the receiver checks signatures with it; nobody can read it back).
+ */
+export interface WebhookCreatedAnswer {
+  webhook: WebhookView;
+  secret: string;
+}
+
+/** `GET /webhooks/:id/deliveries`: the attempts, newest first. */
+export type WebhookDeliveriesAnswer = Paged<'deliveries', WebhookDeliveryView>;
+
+/** `POST /webhooks/:id/test`: the attempt, as its log row. */
+export interface WebhookTestAnswer {
+  delivery: WebhookDeliveryView;
 }

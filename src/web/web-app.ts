@@ -29,6 +29,7 @@ import {
   RosterService,
   SignInService,
   UserService,
+  WebhookService,
 } from '../services/index.js';
 import { OptionChecks, systemClock, type Clock } from '../shared/index.js';
 import type { Store } from '../store/index.js';
@@ -57,6 +58,8 @@ export interface WebDeps {
    */
   store: Store;
   jobs: JobsPort;
+  /** The webhook deliveries' queue, shown in Bull Board beside the main one. @defaultValue not shown */
+  webhookQueue?: JobsPort['queue'];
   enrollment: EnrollmentPort;
   /** Review of unknown faces (`UnknownFaceService`). */
   unknownFaces: UnknownFacesPort;
@@ -198,6 +201,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     sightingIntervalS: () => deps.settings.current().sightingIntervalS,
     cameraRoles: () => cameraRoles.roles(),
   });
+  const webhooks = new WebhookService({ store, clock });
 
   app.set('trust proxy', options.trustProxy ?? false);
   app.disable('x-powered-by');
@@ -330,6 +334,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       groups,
       roster,
       cameraRoles,
+      webhooks,
     }),
   );
 
@@ -338,7 +343,10 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     requireUser({ redirect: true }),
     requireRole('admin'),
     sameOrigin,
-    ...createQueueBoard(deps.jobs, { secure }),
+    ...createQueueBoard(deps.jobs, {
+      secure,
+      ...(deps.webhookQueue === undefined ? {} : { more: [deps.webhookQueue] }),
+    }),
   );
 
   app.use(() => {

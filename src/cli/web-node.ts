@@ -6,9 +6,16 @@
 import { describeConfig, type Config } from '../../config.js';
 import { BridgeClients, readStoredBridgeSecret } from '../bridge/index.js';
 import { ErrorCode, RollcallError, type DescriptorModel } from '../core/index.js';
-import { JobName, JobQueue, PrivateRedis } from '../queues/index.js';
+import { JobName, JobQueue, PrivateRedis, QueueName } from '../queues/index.js';
+import { systemClock } from '../shared/index.js';
 import {
   AttendanceService,
+  CameraRoleService,
+  handleDeliverWebhook,
+  handleSweepWebhooks,
+  RosterService,
+  WebhookEmitter,
+  WebhookSweep,
   EnrollmentService,
   GallerySync,
   handleApplyRetention,
@@ -31,6 +38,12 @@ const EMBED_TIMEOUT_MS = 120_000;
 
 /** How often a web node reads the settings other web nodes may have saved to the shared store. */
 const SETTINGS_REFRESH_MS = 15_000;
+
+/**
+ * Webhook deliveries one web node sends at once: they wait on the network, not the CPU, and a few
+ * receivers that hang until their timeout must not hold up the others.
+ */
+const WEBHOOK_CONCURRENCY = 8;
 
 /** The recognition node's engine in the same process, on one machine (`all`). */
 export interface LocalEngine {
@@ -119,9 +132,53 @@ export async function startWebNode(
       return Promise.resolve();
     },
   });
+  // Webhooks run on their own queue, so a receiver that hangs never holds up training. The
+  // emitter queues deliveries through a producer; the worker's jobs (deliveries, the minute's
+  // sweep of late and absent members) use the emitter in turn.
+  const webhookProducer = await JobQueue.start({ redisUrl, queue: QueueName.Webhooks });
+  rooms.push({ name: 'webhook queue', close: () => webhookProducer.close() });
+  const webhooks = new WebhookEmitter({
+    store,
+    jobs: webhookProducer,
+    clock: systemClock,
+    onError: (error, eventId) => {
+      logger.warn(
+        { err: error, event: eventId },
+        "webhook deliveries not queued; the minute's sweep queues them",
+      );
+    },
+  });
+  const cameraRoles = new CameraRoleService({ store });
+  const roster = new RosterService({
+    store,
+    clock: systemClock,
+    timeZone: () => settings.current().timeZone,
+    sightingIntervalS: () => settings.current().sightingIntervalS,
+    cameraRoles: () => cameraRoles.roles(),
+  });
+  const webhookWorker = await JobQueue.start(
+    { redisUrl, queue: QueueName.Webhooks, concurrency: WEBHOOK_CONCURRENCY },
+    {
+      [JobName.DeliverWebhook]: handleDeliverWebhook({ store, clock: systemClock }),
+      [JobName.SweepWebhooks]: handleSweepWebhooks(
+        new WebhookSweep({
+          store,
+          roster,
+          emitter: webhooks,
+          clock: systemClock,
+          timeZone: () => settings.current().timeZone,
+        }),
+      ),
+    },
+  );
+  rooms.push({ name: 'webhook worker', close: () => webhookWorker.close() });
+  // One sweep a minute for the whole site, however many web nodes upsert the scheduler.
+  await webhookWorker.schedule(JobName.SweepWebhooks);
+
   const attendance = new AttendanceService({
     store,
     rules: () => ({ timeZone: settings.current().timeZone }),
+    webhooks,
   });
   clients.onEvent(async (event, node) => {
     const outcome = await attendance.ingest(event);
@@ -203,6 +260,7 @@ export async function startWebNode(
     {
       store,
       jobs,
+      webhookQueue: webhookWorker.queue,
       enrollment,
       unknownFaces,
       settings,

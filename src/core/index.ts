@@ -28,3 +28,4 @@ export * from './schedule.js';
 export * from './enrollment-photo.js';
 export * from './live-faces.js';
 export * from './in-view.js';
+export * from './webhooks.js';

@@ -1,6 +1,6 @@
 /**
- * The one typed job catalog: every background job's name, payload and options in one place, so a
- * producer and its handler cannot drift apart.
+ * The one typed job catalog: every background job's name, payload, queue and options in one place,
+ * so a producer and its handler cannot drift apart.
  */
 import type { JobSchedulerTemplateOptions, JobsOptions } from 'bullmq';
 import type { DescriptorModel } from '../core/index.js';
@@ -19,6 +19,17 @@ export const JobName = {
    * reviewed. Made by a job scheduler (see {@link JOB_SCHEDULES}), once per period for the site.
    */
   ApplyRetention: 'apply-retention',
+  /**
+   * POST one event to one webhook, signed; retried with backoff until the receiver answers 2xx.
+   * One job per (hook, event), whose id makes a second dispatch of the pair a no-op.
+   */
+  DeliverWebhook: 'deliver-webhook',
+  /**
+   * Every minute (a job scheduler): resolve today's group sessions and make `attendance.late` and
+   * `attendance.absent` events, and queue the deliveries of events a stopped web node claimed but
+   * never queued.
+   */
+  SweepWebhooks: 'sweep-webhooks',
 } as const;
 
 export type JobName = (typeof JobName)[keyof typeof JobName];
@@ -28,6 +39,12 @@ export interface JobPayloads {
   [JobName.ReembedGallery]: { model: DescriptorModel };
   /** Nothing: the job reads the retention period in force when it runs. */
   [JobName.ApplyRetention]: Record<string, never>;
+  /**
+   * Ids only: the hook (its URL and secret as they are at each attempt) and the event are read
+   * from the store.
+   */
+  [JobName.DeliverWebhook]: { hookId: string; eventId: string };
+  [JobName.SweepWebhooks]: Record<string, never>;
 }
 
 /** What a handler returns, stored as the job's result. */
@@ -70,10 +87,108 @@ export interface JobResults {
     /** Event crops dropped. */
     cropsDropped: number;
   };
+  [JobName.DeliverWebhook]: {
+    hookId: string;
+    eventId: string;
+    /** The receiver's 2xx status; null when nothing was sent (see `skipped`). */
+    statusCode: number | null;
+    attempt: number;
+    /** Why nothing was sent: the hook was deleted or switched off since the event. */
+    skipped: string | null;
+  };
+  [JobName.SweepWebhooks]: {
+    /** Events claimed by this run: late arrivals, and absences whose check-out window closed. */
+    emitted: number;
+    /** Events claimed earlier (by a web node that stopped before queueing them) queued now. */
+    relayed: number;
+    /** Delivered events old enough to forget. */
+    pruned: number;
+  };
 }
 
-/** The BullMQ queue every Rollcall job runs on. */
-export const QUEUE_NAME = 'rollcall';
+/**
+ * The BullMQ queues. Webhook deliveries have their own, with their own worker and concurrency: a
+ * receiver that hangs until the request times out must not hold up training (which runs one at a
+ * time), and a long re-embedding must not hold up the minute's late and absent events.
+ */
+export const QueueName = {
+  /** Training, re-embedding, retention. */
+  Main: 'rollcall',
+  /** Webhook deliveries and the minute's sweep. */
+  Webhooks: 'rollcall-webhooks',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+/** The main queue: `JobQueue`'s default. */
+export const QUEUE_NAME = QueueName.Main;
+
+/** Which queue each job runs on. */
+export const JOB_QUEUES = {
+  [JobName.TrainPerson]: QueueName.Main,
+  [JobName.ReembedGallery]: QueueName.Main,
+  [JobName.ApplyRetention]: QueueName.Main,
+  [JobName.DeliverWebhook]: QueueName.Webhooks,
+  [JobName.SweepWebhooks]: QueueName.Webhooks,
+} as const satisfies Record<JobName, QueueName>;
+
+/** The jobs that run on queue `Q`. */
+export type JobOn<Q extends QueueName> = {
+  [N in JobName]: (typeof JOB_QUEUES)[N] extends Q ? N : never;
+}[JobName];
+
+/** The names of the jobs on `queue`, in catalog order. */
+export function jobsOn(queue: QueueName): JobName[] {
+  return Object.values(JobName).filter((name) => JOB_QUEUES[name] === queue);
+}
+
+/**
+ * How a job is retried: `attempts` in all, the first retry `delayMs` after a failure, each next
+ * one twice as long, never longer than `maxDelayMs`. A receiver that is back gets the event within
+ * `maxDelayMs`, however long it was away.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  delayMs: number;
+  maxDelayMs: number;
+}
+
+/** The backoff type BullMQ hands to `JobQueue`'s strategy, which applies the job's {@link RetryPolicy}. */
+export const CAPPED_BACKOFF = 'capped-exponential';
+
+/**
+ * Webhook deliveries: 5 s, 10 s, 20 s … then every 5 minutes, 20 attempts in all. The retries span
+ * about 70 minutes ({@link retrySpanMs}), so a receiver down for an hour still gets every event,
+ * each at most 5 minutes after it is back; after that the delivery is failed and stays in the
+ * hook's log and in Bull Board.
+ */
+export const DEFAULT_RETRY: { [JobName.DeliverWebhook]: RetryPolicy } = {
+  [JobName.DeliverWebhook]: { attempts: 20, delayMs: 5_000, maxDelayMs: 5 * 60_000 },
+};
+
+/** Jobs whose retries can be tuned (`JobQueueOptions.retry`; tests use short ones). */
+export type RetriedJobName = keyof typeof DEFAULT_RETRY;
+
+/** The wait before retry number `retry` (1 for the first) under `policy`. */
+export function retryDelayMs(retry: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.delayMs * 2 ** Math.max(0, retry - 1));
+}
+
+/** How long after the first attempt the last one starts: how long a receiver may be away. */
+export function retrySpanMs(policy: RetryPolicy): number {
+  let span = 0;
+  for (let retry = 1; retry < policy.attempts; retry++) span += retryDelayMs(retry, policy);
+  return span;
+}
+
+/** Characters BullMQ refuses in a custom job id (`:` separates its keys) escaped; the id stays readable. */
+function idPart(text: string): string {
+  return encodeURIComponent(text);
+}
+
+/** The id of the delivery job of one event to one hook: a second dispatch of the pair adds nothing. */
+export function deliveryJobId(hookId: string, eventId: string): string {
+  return `${JobName.DeliverWebhook}.${idPart(hookId)}.${idPart(eventId)}`;
+}
 
 /**
  * Retries with backoff for transient trouble (no recognition node connected, Redis hiccups); input
@@ -98,8 +213,31 @@ const BASE_OPTIONS: JobsOptions = {
  *   with that id is waiting, delayed or running, and takes a new one once it has finished.
  * - apply-retention: normally made by its scheduler ({@link JOB_SCHEDULES}); added by hand, it is
  *   de-duplicated by its name while one is waiting or running.
+ * - deliver-webhook: one job per (hook, event) ({@link deliveryJobId}), retried under `retry`'s
+ *   policy ({@link DEFAULT_RETRY} unless a queue is given another).
+ * - sweep-webhooks: like apply-retention, made by its scheduler, de-duplicated by its name.
  */
-export function jobOptions<N extends JobName>(name: N, payload: JobPayloads[N]): JobsOptions {
+export function jobOptions<N extends JobName>(
+  name: N,
+  payload: JobPayloads[N],
+  retry: Record<RetriedJobName, RetryPolicy> = DEFAULT_RETRY,
+): JobsOptions {
+  if (name === JobName.DeliverWebhook) {
+    // The job id de-duplicates the pair while the job is kept; the store's claim of the event
+    // de-duplicates for good. Finished deliveries are in the hook's own log, so Redis keeps a day.
+    const { hookId, eventId } = payload as JobPayloads[typeof JobName.DeliverWebhook];
+    const policy = retry[JobName.DeliverWebhook];
+    return {
+      jobId: deliveryJobId(hookId, eventId),
+      attempts: policy.attempts,
+      backoff: { type: CAPPED_BACKOFF, delay: policy.delayMs },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    };
+  }
+  if (name === JobName.SweepWebhooks) {
+    return { ...JOB_SCHEDULES[JobName.SweepWebhooks].options, deduplication: { id: name } };
+  }
   if (name === JobName.ApplyRetention) {
     // Run by hand (say, from a script): one at a time, like the scheduler's.
     return { ...JOB_SCHEDULES[JobName.ApplyRetention].options, deduplication: { id: name } };
@@ -113,7 +251,7 @@ export function jobOptions<N extends JobName>(name: N, payload: JobPayloads[N]):
 }
 
 /** Jobs made by a job scheduler instead of by a producer. */
-export type ScheduledJobName = typeof JobName.ApplyRetention;
+export type ScheduledJobName = typeof JobName.ApplyRetention | typeof JobName.SweepWebhooks;
 
 /** How a periodic job is made: by which scheduler, how often, with what payload and options. */
 export interface JobSchedule<N extends ScheduledJobName> {
@@ -148,6 +286,18 @@ export const JOB_SCHEDULES: { [N in ScheduledJobName]: JobSchedule<N> } = {
       removeOnFail: { age: 30 * 24 * 3600, count: 500 },
     },
   },
+  // Every minute, so a late arrival is told within a minute of it; a failed run is not retried,
+  // the next minute's run does the same work. Runs are kept a few hours for Bull Board.
+  [JobName.SweepWebhooks]: {
+    schedulerId: JobName.SweepWebhooks,
+    everyMs: 60 * 1000,
+    payload: {},
+    options: {
+      attempts: 1,
+      removeOnComplete: { age: 6 * 3600, count: 360 },
+      removeOnFail: { age: 24 * 3600, count: 1440 },
+    },
+  },
 };
 
 /** The de-duplication id of the re-embedding job of `model`. */
@@ -180,10 +330,18 @@ export type JobHandler<N extends JobName> = (
   context: JobContext,
 ) => Promise<JobResults[N]>;
 
-export type JobHandlers = { [N in JobName]: JobHandler<N> };
+/** A handler for every job of queue `Q` (by default the main queue's). */
+export type JobHandlers<Q extends QueueName = typeof QueueName.Main> = { [N in JobOn<Q>]: JobHandler<N> };
 
-/** Every job name needs a handler; checked at start so a missing one fails loudly, not silently. */
-export function assertHandlersComplete(handlers: Partial<JobHandlers>): asserts handlers is JobHandlers {
-  const missing = Object.values(JobName).filter((name) => typeof handlers[name] !== 'function');
+/**
+ * Every job of the queue needs a handler; checked at start so a missing one fails loudly, not
+ * silently.
+ */
+export function assertHandlersComplete<Q extends QueueName = typeof QueueName.Main>(
+  handlers: Partial<JobHandlers<Q>>,
+  queue: Q = QueueName.Main as Q,
+): asserts handlers is JobHandlers<Q> {
+  const given = handlers as Partial<Record<JobName, unknown>>;
+  const missing = jobsOn(queue).filter((name) => typeof given[name] !== 'function');
   if (missing.length > 0) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
 }

@@ -1,24 +1,37 @@
 /**
  * Background jobs on BullMQ: typed enqueueing, job status for the API, and a worker that runs the
  * catalog's handlers. A job survives a worker crash: BullMQ moves a job whose lock lapses back to
- * waiting (stalled-job recovery), and Redis keeps it across restarts.
+ * waiting (stalled-job recovery), and Redis keeps it across restarts. One `JobQueue` serves one
+ * queue of the catalog (`QueueName`): the main one, or the webhook deliveries'.
  */
 import type { JobState, JobView, ListedJobState } from './job-view.js';
 import { Queue, Worker, type ConnectionOptions, type Job, type JobType } from 'bullmq';
 import {
   assertHandlersComplete,
+  CAPPED_BACKOFF,
+  DEFAULT_RETRY,
+  JOB_QUEUES,
   JOB_SCHEDULES,
   jobOptions,
   JobName,
   personJobIdPrefix,
-  QUEUE_NAME,
+  QueueName,
+  retryDelayMs,
   type JobContext,
   type JobHandlers,
+  type JobOn,
   type JobPayloads,
+  type RetriedJobName,
+  type RetryPolicy,
   type ScheduledJobName,
 } from './job-catalog.js';
 
-export interface JobQueueOptions {
+export interface JobQueueOptions<Q extends QueueName = typeof QueueName.Main> {
+  /**
+   * Which queue of the catalog this serves: its jobs only are enqueued here and, with handlers,
+   * run by its worker. @defaultValue `rollcall` (training, re-embedding, retention)
+   */
+  queue?: Q;
   /** `redis://` or `rediss://` URL. */
   redisUrl: string;
   /** Key prefix in Redis; tests use a unique one each. @defaultValue `rollcall` */
@@ -29,6 +42,8 @@ export interface JobQueueOptions {
   stalledIntervalMs?: number;
   /** How long a job stays locked to its worker without renewal. @defaultValue 30000 */
   lockDurationMs?: number;
+  /** Retries of the jobs that have a {@link RetryPolicy}. @defaultValue the catalog's (`DEFAULT_RETRY`) */
+  retry?: Partial<Record<RetriedJobName, RetryPolicy>>;
 }
 
 export interface ScheduleOptions {
@@ -144,28 +159,46 @@ function readProgress(stored: unknown): Pick<JobView, 'progress' | 'progressDeta
   return { progress: 0, progressDetail: null };
 }
 
-export class JobQueue {
+function checkRetry(name: string, policy: RetryPolicy): void {
+  const whole = (value: number, min: number) => Number.isInteger(value) && value >= min;
+  if (!whole(policy.attempts, 1) || !whole(policy.delayMs, 1) || !whole(policy.maxDelayMs, policy.delayMs)) {
+    throw new RangeError(
+      `retry.${name}: attempts ≥ 1, delayMs ≥ 1 and maxDelayMs ≥ delayMs, all whole numbers; got ${JSON.stringify(policy)}`,
+    );
+  }
+}
+
+export class JobQueue<Q extends QueueName = typeof QueueName.Main> {
   #closing: Promise<void> | undefined;
 
   private constructor(
     /** The BullMQ queue itself, for Bull Board. Other rooms use the methods below. */
     readonly queue: Queue,
     private readonly worker: Worker | undefined,
+    /** Which queue of the catalog this is. */
+    readonly name: Q,
+    private readonly retryPolicies: Record<RetriedJobName, RetryPolicy>,
   ) {}
 
-  /** Connects; with `handlers`, also starts a worker (every job must have a handler). */
-  static async start(options: JobQueueOptions, handlers?: Partial<JobHandlers>): Promise<JobQueue> {
+  /** Connects; with `handlers`, also starts a worker (every job of the queue must have a handler). */
+  static async start<Q extends QueueName = typeof QueueName.Main>(
+    options: JobQueueOptions<Q>,
+    handlers?: Partial<JobHandlers<Q>>,
+  ): Promise<JobQueue<Q>> {
     const connection = connectionFromUrl(options.redisUrl);
     const prefix = options.prefix ?? 'rollcall';
-    const queue = new Queue(QUEUE_NAME, { connection, prefix });
+    const name = options.queue ?? (QueueName.Main as Q);
+    const retry = { ...DEFAULT_RETRY, ...options.retry };
+    for (const [job, policy] of Object.entries(retry)) checkRetry(job, policy);
+    const queue = new Queue(name, { connection, prefix });
     let worker: Worker | undefined;
     try {
       await queue.waitUntilReady();
       if (handlers) {
-        assertHandlersComplete(handlers);
-        const complete = handlers;
+        assertHandlersComplete(handlers, name);
+        const complete = handlers as Partial<Record<JobName, unknown>>;
         worker = new Worker(
-          QUEUE_NAME,
+          name,
           async (job: Job) => {
             const handler = complete[job.name as JobName] as (
               payload: unknown,
@@ -185,6 +218,16 @@ export class JobQueue {
             concurrency: options.concurrency ?? 1,
             stalledInterval: options.stalledIntervalMs ?? 30_000,
             lockDuration: options.lockDurationMs ?? 30_000,
+            settings: {
+              // BullMQ's own exponential backoff grows without bound; the catalog's retry policies
+              // stop growing at their maxDelayMs (see RetryPolicy).
+              backoffStrategy: (attemptsMade, type, _error, job) => {
+                const policy = retry[job?.name as RetriedJobName] as RetryPolicy | undefined;
+                if (type !== CAPPED_BACKOFF || policy === undefined)
+                  throw new Error(`no backoff ${String(type)} for job ${String(job?.name)}`);
+                return retryDelayMs(attemptsMade, policy);
+              },
+            },
           },
         );
         await worker.waitUntilReady();
@@ -194,12 +237,19 @@ export class JobQueue {
       await queue.close();
       throw error;
     }
-    return new JobQueue(queue, worker);
+    return new JobQueue(queue, worker, name, retry);
+  }
+
+  /** The types keep a job on its queue; this keeps callers that cast, too. */
+  private assertOnThisQueue(name: JobName): void {
+    const queue: QueueName = JOB_QUEUES[name];
+    if (queue !== this.name) throw new Error(`${name} jobs run on the ${queue} queue, not ${this.name}`);
   }
 
   /** Adds a job; returns its id (the same id again for a duplicate still in the queue). */
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<string> {
-    const job = await this.queue.add(name, payload, jobOptions(name, payload));
+  async enqueue<N extends JobOn<Q>>(name: N, payload: JobPayloads[N]): Promise<string> {
+    this.assertOnThisQueue(name);
+    const job = await this.queue.add(name, payload, jobOptions(name, payload, this.retryPolicies));
     if (job.id === undefined) throw new Error('BullMQ returned a job without an id');
     return job.id;
   }
@@ -210,7 +260,8 @@ export class JobQueue {
    * period, and a node that upserts the period already in force moves nothing: the next job keeps
    * its time. A new scheduler's first job runs at once.
    */
-  async schedule(name: ScheduledJobName, options: ScheduleOptions = {}): Promise<void> {
+  async schedule(name: ScheduledJobName & JobOn<Q>, options: ScheduleOptions = {}): Promise<void> {
+    this.assertOnThisQueue(name);
     const { schedulerId, everyMs: defaultEveryMs, payload, options: jobOpts } = JOB_SCHEDULES[name];
     const everyMs = options.everyMs ?? defaultEveryMs;
     if (!Number.isInteger(everyMs) || everyMs < 1) {

@@ -1,4 +1,4 @@
-export { AttendanceService, type IngestOutcome } from './attendance.service.js';
+export { AttendanceService, type AttendanceServiceDeps, type IngestOutcome } from './attendance.service.js';
 export {
   AttendanceCorrectionService,
   correctionView,
@@ -100,3 +100,30 @@ export {
   type PersonHistory,
   type SessionRecord,
 } from './group-report.service.js';
+export {
+  WebhookService,
+  deliveryView,
+  webhookView,
+  type WebhookChange,
+  type WebhookDeliveryView,
+  type WebhookInput,
+  type WebhookServiceDeps,
+  type WebhookView,
+  type WebhookWithSecret,
+} from './webhook.service.js';
+export { RELAY_AFTER_MS, WebhookEmitter, type WebhookEmitterDeps } from './webhook-emitter.service.js';
+export { handleDeliverWebhook, type DeliverWebhookDeps } from './webhook-delivery.job.js';
+export {
+  handleSweepWebhooks,
+  SWEEP_CATCH_UP_MS,
+  WebhookSweep,
+  type SweepResult,
+  type WebhookSweepDeps,
+} from './webhook-sweep.job.js';
+export {
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  httpWebhookSender,
+  type WebhookAttempt,
+  type WebhookRequest,
+  type WebhookSender,
+} from './webhook-sender.js';

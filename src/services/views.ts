@@ -9,6 +9,7 @@ import type { JobView, ListedJobState } from '../queues/job-view.js';
 import type { PersonState, PhotoStatus } from '../core/enrollment-photo.js';
 import type { FaceQuality } from '../core/quality.js';
 import type { Person, UnknownFace } from '../store/store.js';
+import type { WebhookDeliveryType, WebhookEventType } from '../core/webhooks.js';
 
 /** One person's attendance on one day, as the API and the CSV export show it. */
 export interface AttendanceRecordView {
@@ -254,4 +255,30 @@ export interface TrainingProgress {
   /** The file name of the photo read last; null before the first. */
   photo: string | null;
   outcomes?: TrainingOutcome[];
+}
+
+/** A webhook as the API shows one: never its secret (shown once, when made or replaced). */
+export interface WebhookView {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  active: boolean;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One attempt in a webhook's delivery log. */
+export interface WebhookDeliveryView {
+  id: string;
+  /** The event's id, the `X-Rollcall-Delivery` header: the same on every attempt. */
+  eventId: string;
+  eventType: WebhookDeliveryType;
+  attempt: number;
+  /** Whether the receiver answered 2xx. */
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  at: string;
 }

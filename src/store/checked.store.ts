@@ -27,6 +27,7 @@ import {
   type UnknownFaceDecision,
   type UnknownFaceRule,
   type UnknownFaceStatus,
+  type WebhookEventType,
 } from '../core/index.js';
 import type {
   AccountsWriteOptions,
@@ -34,7 +35,9 @@ import type {
   AttendanceCorrection,
   AttendanceCorrectionInput,
   AttendanceQuery,
+  ClaimedWebhookEvent,
   CorrectionQuery,
+  DeliveryLogOptions,
   DeletedPerson,
   DeletePersonOptions,
   EventQuery,
@@ -50,6 +53,9 @@ import type {
   NewPhoto,
   NewSessionExcuse,
   NewUser,
+  NewWebhook,
+  NewWebhookDelivery,
+  NewWebhookEvent,
   NodeRecord,
   Page,
   PageOptions,
@@ -67,12 +73,17 @@ import type {
   StoredDescriptor,
   StoredEvent,
   StoredGroupSession,
+  StoredWebhookEvent,
   UnknownFace,
   UnknownFaceQuery,
   UnknownFaceWriteOptions,
   User,
   UserPatch,
+  Webhook,
+  WebhookDelivery,
+  WebhookPatch,
 } from './store.js';
+import { DEFAULT_DELIVERY_LOG_LIMIT } from './store.js';
 import type { StoreOptions } from './store-options.js';
 import {
   checkAttendanceRules,
@@ -102,6 +113,13 @@ import {
   MAX_TEXT_LENGTH,
   notFound,
   toPage,
+  checkKeepLast,
+  checkWebhookDelivery,
+  checkWebhookEventId,
+  checkWebhookEventType,
+  checkWebhookEventTypes,
+  checkWebhookSecret,
+  checkWebhookUrl,
   type CheckedCorrection,
 } from './validate.js';
 
@@ -145,6 +163,26 @@ export interface Sighting {
   personId: string;
   day: string;
   rules: AttendanceRules;
+}
+
+/** A hook checked, every field present. */
+export interface CheckedWebhook {
+  url: string;
+  events: WebhookEventType[];
+  secret: string;
+  active: boolean;
+  description: string;
+}
+
+/** A hook's change checked: only the fields to change are present. */
+export type CheckedWebhookPatch = Partial<CheckedWebhook>;
+
+/** An event to claim, its data as JSON text. */
+export interface CheckedWebhookEvent {
+  id: string;
+  type: WebhookEventType;
+  createdAt: string;
+  data: string;
 }
 
 const EVENT_TYPES: readonly string[] = ['recognized', 'sighting', 'unknown'];
@@ -863,6 +901,133 @@ export abstract class CheckedStore implements Store {
           checked,
         ),
       );
+    });
+  }
+
+  // ---- webhooks ----
+
+  protected abstract doCreateWebhook(hook: CheckedWebhook): Awaitable<Webhook>;
+  protected abstract doGetWebhook(id: string): Awaitable<Webhook | null>;
+  protected abstract doListWebhooks(page: CheckedPage): Awaitable<Webhook[]>;
+  protected abstract doListWebhooksFor(type: WebhookEventType): Awaitable<Webhook[]>;
+  /** @returns null when there is no such hook. */
+  protected abstract doUpdateWebhook(id: string, patch: CheckedWebhookPatch): Awaitable<Webhook | null>;
+  /** @returns false when there is no such hook. */
+  protected abstract doDeleteWebhook(id: string): Awaitable<boolean>;
+  /** Inserts the event unless its id is there, in one write; returns the stored one either way. */
+  protected abstract doClaimWebhookEvent(event: CheckedWebhookEvent): Awaitable<ClaimedWebhookEvent>;
+  protected abstract doGetWebhookEvent(id: string): Awaitable<StoredWebhookEvent | null>;
+  /** Sets `dispatchedAt` unless it is set. @returns false when there is no such event. */
+  protected abstract doMarkWebhookEventDispatched(id: string, at: string): Awaitable<boolean>;
+  protected abstract doListUndispatchedWebhookEvents(
+    before: string,
+    page: CheckedPage,
+  ): Awaitable<StoredWebhookEvent[]>;
+  protected abstract doPruneWebhookEvents(before: string): Awaitable<number>;
+  /**
+   * Adds the attempt and drops the hook's attempts beyond the newest `keepLast`, in one write;
+   * `STORE_NOT_FOUND` when the hook is gone.
+   */
+  protected abstract doLogWebhookDelivery(
+    delivery: NewWebhookDelivery,
+    keepLast: number,
+  ): Awaitable<WebhookDelivery>;
+  /** `STORE_NOT_FOUND` when the hook does not exist. */
+  protected abstract doListWebhookDeliveries(hookId: string, page: CheckedPage): Awaitable<WebhookDelivery[]>;
+
+  createWebhook(hook: NewWebhook): Promise<Webhook> {
+    return this.run(() =>
+      this.doCreateWebhook({
+        url: checkWebhookUrl(hook.url),
+        events: checkWebhookEventTypes(hook.events),
+        secret: checkWebhookSecret(hook.secret),
+        active: hook.active === undefined ? true : checkBoolean(hook.active, 'active'),
+        description: checkText(hook.description ?? '', 'description', MAX_TEXT_LENGTH),
+      }),
+    );
+  }
+
+  getWebhook(id: string): Promise<Webhook | null> {
+    return this.run(() => this.doGetWebhook(checkId(id, 'hook id')));
+  }
+
+  listWebhooks(page?: PageOptions): Promise<Page<Webhook>> {
+    return this.run(() => this.paged(page, (checked) => this.doListWebhooks(checked)));
+  }
+
+  listWebhooksFor(type: WebhookEventType): Promise<Webhook[]> {
+    return this.run(() => this.doListWebhooksFor(checkWebhookEventType(type)));
+  }
+
+  updateWebhook(id: string, patch: WebhookPatch): Promise<Webhook> {
+    return this.run(async () => {
+      checkId(id, 'hook id');
+      const checked: CheckedWebhookPatch = {};
+      if (patch.url !== undefined) checked.url = checkWebhookUrl(patch.url);
+      if (patch.events !== undefined) checked.events = checkWebhookEventTypes(patch.events);
+      if (patch.secret !== undefined) checked.secret = checkWebhookSecret(patch.secret);
+      if (patch.active !== undefined) checked.active = checkBoolean(patch.active, 'active');
+      if (patch.description !== undefined)
+        checked.description = checkText(patch.description, 'description', MAX_TEXT_LENGTH);
+      const hook = await this.doUpdateWebhook(id, checked);
+      if (!hook) throw notFound(`no webhook with id ${id}`);
+      return hook;
+    });
+  }
+
+  deleteWebhook(id: string): Promise<void> {
+    return this.run(async () => {
+      if (!(await this.doDeleteWebhook(checkId(id, 'hook id')))) throw notFound(`no webhook with id ${id}`);
+    });
+  }
+
+  claimWebhookEvent(event: NewWebhookEvent): Promise<ClaimedWebhookEvent> {
+    return this.run(() =>
+      this.doClaimWebhookEvent({
+        id: checkWebhookEventId(event.id),
+        type: checkWebhookEventType(event.type),
+        createdAt: checkInstant(event.createdAt, 'createdAt'),
+        data: checkJson(event.data, 'event data'),
+      }),
+    );
+  }
+
+  getWebhookEvent(id: string): Promise<StoredWebhookEvent | null> {
+    return this.run(() => this.doGetWebhookEvent(checkWebhookEventId(id)));
+  }
+
+  markWebhookEventDispatched(id: string, at: string): Promise<void> {
+    return this.run(async () => {
+      const eventId = checkWebhookEventId(id);
+      if (!(await this.doMarkWebhookEventDispatched(eventId, checkInstant(at, 'at'))))
+        throw notFound(`no webhook event with id ${id}`);
+    });
+  }
+
+  listUndispatchedWebhookEvents(before: string, page?: PageOptions): Promise<Page<StoredWebhookEvent>> {
+    return this.run(() => {
+      const cutoff = checkInstant(before, 'before');
+      return this.paged(page, (checked) => this.doListUndispatchedWebhookEvents(cutoff, checked));
+    });
+  }
+
+  pruneWebhookEvents(before: string): Promise<number> {
+    return this.run(() => this.doPruneWebhookEvents(checkInstant(before, 'before')));
+  }
+
+  logWebhookDelivery(delivery: NewWebhookDelivery, options?: DeliveryLogOptions): Promise<WebhookDelivery> {
+    return this.run(() =>
+      this.doLogWebhookDelivery(
+        checkWebhookDelivery(delivery),
+        checkKeepLast(options?.keepLast ?? DEFAULT_DELIVERY_LOG_LIMIT),
+      ),
+    );
+  }
+
+  listWebhookDeliveries(hookId: string, page?: PageOptions): Promise<Page<WebhookDelivery>> {
+    return this.run(() => {
+      const id = checkId(hookId, 'hook id');
+      return this.paged(page, (checked) => this.doListWebhookDeliveries(id, checked));
     });
   }
 }

@@ -28,11 +28,14 @@ import {
   type RecognitionEvent,
   type UnknownFaceDecision,
   type UnknownFaceStatus,
+  type WebhookDeliveryType,
+  type WebhookEventType,
 } from '../core/index.js';
 import type {
   AccountsRule,
   ApiToken,
   AttendanceCorrection,
+  ClaimedWebhookEvent,
   DeletedPerson,
   ExcuseQuery,
   Gallery,
@@ -45,6 +48,7 @@ import type {
   NewPerson,
   NewSessionExcuse,
   NewUser,
+  NewWebhookDelivery,
   NodeRecord,
   Person,
   PersonPatch,
@@ -57,14 +61,20 @@ import type {
   StoredDescriptor,
   StoredEvent,
   StoredGroupSession,
+  StoredWebhookEvent,
   UnknownFace,
   UnknownFaceRule,
   User,
   UserPatch,
+  Webhook,
+  WebhookDelivery,
 } from './store.js';
 import { conflict, invalid, notFound, type CheckedCorrection } from './validate.js';
 import {
   CheckedStore,
+  type CheckedWebhook,
+  type CheckedWebhookEvent,
+  type CheckedWebhookPatch,
   type AttendanceFilter,
   type CheckedPage,
   type CheckedPhoto,
@@ -258,11 +268,73 @@ interface ExcuseDoc {
   by: string;
   at: string;
 }
+interface WebhookDoc {
+  _id: string;
+  url: string;
+  events: WebhookEventType[];
+  secret: string;
+  active: boolean;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Insertion order, for ties in `createdAt`. */
+  seq: mongoose.mongo.ObjectId;
+}
+interface WebhookEventDoc {
+  _id: string;
+  type: WebhookEventType;
+  createdAt: string;
+  /** JSON text of the event's data. */
+  data: string;
+  dispatchedAt: string | null;
+}
+interface DeliveryDoc {
+  _id: string;
+  hookId: string;
+  eventId: string;
+  eventType: WebhookDeliveryType;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  at: string;
+  /** Insertion order: the log is newest first, and pruned to the newest N by it. */
+  seq: mongoose.mongo.ObjectId;
+}
 interface SettingDoc {
   _id: string;
   value: string;
   updatedAt: string;
 }
+
+const toWebhook = (d: WebhookDoc): Webhook => ({
+  id: d._id,
+  url: d.url,
+  events: [...d.events],
+  secret: d.secret,
+  active: d.active,
+  description: d.description,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+});
+const toWebhookEvent = (d: WebhookEventDoc): StoredWebhookEvent => ({
+  id: d._id,
+  type: d.type,
+  createdAt: d.createdAt,
+  data: JSON.parse(d.data) as JsonValue,
+  dispatchedAt: d.dispatchedAt,
+});
+const toDelivery = (d: DeliveryDoc): WebhookDelivery => ({
+  id: d._id,
+  hookId: d.hookId,
+  eventId: d.eventId,
+  eventType: d.eventType,
+  attempt: d.attempt,
+  statusCode: d.statusCode,
+  error: d.error,
+  durationMs: d.durationMs,
+  at: d.at,
+});
 
 /** SQLite's NOCASE: only A-Z fold. */
 const nameKey = (name: string): string => name.replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -455,6 +527,9 @@ export class MongoStore extends CheckedStore {
   private readonly members: Collection<MemberDoc>;
   private readonly groupSessions: Collection<GroupSessionDoc>;
   private readonly excuses: Collection<ExcuseDoc>;
+  private readonly webhooks: Collection<WebhookDoc>;
+  private readonly webhookEvents: Collection<WebhookEventDoc>;
+  private readonly deliveries: Collection<DeliveryDoc>;
 
   private constructor(
     private readonly connection: mongoose.Connection,
@@ -478,6 +553,9 @@ export class MongoStore extends CheckedStore {
     this.members = db.collection<MemberDoc>('group_members');
     this.groupSessions = db.collection<GroupSessionDoc>('group_sessions');
     this.excuses = db.collection<ExcuseDoc>('session_excuses');
+    this.webhooks = db.collection<WebhookDoc>('webhooks');
+    this.webhookEvents = db.collection<WebhookEventDoc>('webhook_events');
+    this.deliveries = db.collection<DeliveryDoc>('webhook_deliveries');
   }
 
   /**
@@ -550,6 +628,9 @@ export class MongoStore extends CheckedStore {
         { key: { excuseId: 1 }, unique: true },
         { key: { day: 1, personId: 1, sessionId: 1 } },
       ]),
+      this.webhooks.createIndexes([{ key: { createdAt: 1, seq: 1 } }, { key: { active: 1, events: 1 } }]),
+      this.webhookEvents.createIndexes([{ key: { dispatchedAt: 1, createdAt: 1 } }]),
+      this.deliveries.createIndexes([{ key: { hookId: 1, seq: -1 } }]),
     ]);
     await this.meta.updateOne({ _id: 'gallery' }, { $setOnInsert: { version: 0 } }, { upsert: true });
     const schema = await this.meta.findOneAndUpdate(
@@ -1602,5 +1683,152 @@ export class MongoStore extends CheckedStore {
       .limit(limit + 1)
       .toArray();
     return docs.map(toExcuse);
+  }
+
+  // ---- webhooks ----
+
+  protected async doCreateWebhook({
+    url,
+    events,
+    secret,
+    active,
+    description,
+  }: CheckedWebhook): Promise<Webhook> {
+    const now = this.nowIso();
+    const doc: WebhookDoc = {
+      _id: this.options.newId(),
+      url,
+      events,
+      secret,
+      active,
+      description,
+      createdAt: now,
+      updatedAt: now,
+      seq: new mongoose.mongo.ObjectId(),
+    };
+    await this.webhooks.insertOne(doc);
+    return toWebhook(doc);
+  }
+
+  protected async doGetWebhook(id: string): Promise<Webhook | null> {
+    const doc = await this.webhooks.findOne({ _id: id });
+    return doc ? toWebhook(doc) : null;
+  }
+
+  protected async doListWebhooks({ limit, offset }: CheckedPage): Promise<Webhook[]> {
+    const docs = await this.webhooks
+      .find({})
+      .sort({ createdAt: 1, seq: 1 })
+      .skip(offset)
+      .limit(limit + 1)
+      .toArray();
+    return docs.map(toWebhook);
+  }
+
+  protected async doListWebhooksFor(type: WebhookEventType): Promise<Webhook[]> {
+    const docs = await this.webhooks
+      .find({ active: true, events: type })
+      .sort({ createdAt: 1, seq: 1 })
+      .toArray();
+    return docs.map(toWebhook);
+  }
+
+  protected async doUpdateWebhook(id: string, patch: CheckedWebhookPatch): Promise<Webhook | null> {
+    const doc = await this.webhooks.findOneAndUpdate(
+      { _id: id },
+      { $set: { ...patch, updatedAt: this.nowIso() } },
+      { returnDocument: 'after' },
+    );
+    return doc ? toWebhook(doc) : null;
+  }
+
+  protected doDeleteWebhook(id: string): Promise<boolean> {
+    return this.write(async (session) => {
+      if ((await this.webhooks.deleteOne({ _id: id }, { session })).deletedCount === 0) return false;
+      await this.deliveries.deleteMany({ hookId: id }, { session });
+      return true;
+    });
+  }
+
+  protected async doClaimWebhookEvent({
+    id,
+    type,
+    createdAt,
+    data,
+  }: CheckedWebhookEvent): Promise<ClaimedWebhookEvent> {
+    // An upsert on _id is atomic, and the server retries one that raced another on the key: of
+    // two claims, exactly one inserts.
+    const result = await this.webhookEvents.updateOne(
+      { _id: id },
+      { $setOnInsert: { type, createdAt, data, dispatchedAt: null } },
+      { upsert: true },
+    );
+    const doc = await this.webhookEvents.findOne({ _id: id });
+    if (!doc) throw new Error(`the webhook event ${id} was not written`);
+    return { claimed: result.upsertedCount === 1, event: toWebhookEvent(doc) };
+  }
+
+  protected async doGetWebhookEvent(id: string): Promise<StoredWebhookEvent | null> {
+    const doc = await this.webhookEvents.findOne({ _id: id });
+    return doc ? toWebhookEvent(doc) : null;
+  }
+
+  protected async doMarkWebhookEventDispatched(id: string, at: string): Promise<boolean> {
+    const result = await this.webhookEvents.updateOne(
+      { _id: id, dispatchedAt: null },
+      { $set: { dispatchedAt: at } },
+    );
+    return result.matchedCount > 0 || (await this.webhookEvents.countDocuments({ _id: id })) > 0;
+  }
+
+  protected async doListUndispatchedWebhookEvents(
+    before: string,
+    { limit, offset }: CheckedPage,
+  ): Promise<StoredWebhookEvent[]> {
+    const docs = await this.webhookEvents
+      .find({ dispatchedAt: null, createdAt: { $lt: before } })
+      .sort({ createdAt: 1, _id: 1 })
+      .skip(offset)
+      .limit(limit + 1)
+      .toArray();
+    return docs.map(toWebhookEvent);
+  }
+
+  protected async doPruneWebhookEvents(before: string): Promise<number> {
+    return (await this.webhookEvents.deleteMany({ dispatchedAt: { $ne: null }, createdAt: { $lt: before } }))
+      .deletedCount;
+  }
+
+  protected doLogWebhookDelivery(delivery: NewWebhookDelivery, keepLast: number): Promise<WebhookDelivery> {
+    return this.write(async (session) => {
+      if (!(await this.webhooks.findOne({ _id: delivery.hookId }, { session })))
+        throw notFound(`no webhook with id ${delivery.hookId}`);
+      const doc: DeliveryDoc = { _id: this.options.newId(), ...delivery, seq: new mongoose.mongo.ObjectId() };
+      await this.deliveries.insertOne(doc, { session });
+      const oldest = await this.deliveries
+        .find({ hookId: delivery.hookId }, { session })
+        .sort({ seq: -1 })
+        .skip(keepLast)
+        .limit(1)
+        .toArray();
+      const cut = oldest[0];
+      if (cut)
+        await this.deliveries.deleteMany({ hookId: delivery.hookId, seq: { $lte: cut.seq } }, { session });
+      return toDelivery(doc);
+    });
+  }
+
+  protected async doListWebhookDeliveries(
+    hookId: string,
+    { limit, offset }: CheckedPage,
+  ): Promise<WebhookDelivery[]> {
+    if (!(await this.webhooks.findOne({ _id: hookId }))) throw notFound(`no webhook with id ${hookId}`);
+    const docs = await this.deliveries
+      .find({ hookId })
+      .sort({ seq: -1 })
+      .skip(offset)
+      .limit(limit + 1)
+      .toArray();
+    return docs.map(toDelivery);
   }
 }

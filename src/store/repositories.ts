@@ -3,14 +3,22 @@
  * the gallery, depends on. `Store` (store.ts) is all of them plus `close()`, and every adapter
  * implements `Store`; the conventions in store.ts hold for every method here.
  */
-import type { AttendanceRules, DescriptorModel, GroupSession, RecognitionEvent } from '../core/index.js';
+import type {
+  AttendanceRules,
+  DescriptorModel,
+  GroupSession,
+  RecognitionEvent,
+  WebhookEventType,
+} from '../core/index.js';
 import type {
   AccountsWriteOptions,
   ApiToken,
   AttendanceCorrection,
   AttendanceCorrectionInput,
   AttendanceQuery,
+  ClaimedWebhookEvent,
   CorrectionQuery,
+  DeliveryLogOptions,
   DeletedPerson,
   DeletePersonOptions,
   EventQuery,
@@ -26,6 +34,9 @@ import type {
   NewPhoto,
   NewSessionExcuse,
   NewUser,
+  NewWebhook,
+  NewWebhookDelivery,
+  NewWebhookEvent,
   NodeRecord,
   Page,
   PageOptions,
@@ -42,11 +53,15 @@ import type {
   StoredDescriptor,
   StoredEvent,
   StoredGroupSession,
+  StoredWebhookEvent,
   UnknownFace,
   UnknownFaceQuery,
   UnknownFaceWriteOptions,
   User,
   UserPatch,
+  Webhook,
+  WebhookDelivery,
+  WebhookPatch,
 } from './store.js';
 
 /** Users and their API tokens: who may sign in, and with which role. */
@@ -221,4 +236,38 @@ export interface GroupsRepository {
   deleteSessionExcuse(id: string): Promise<void>;
   /** By day, then person. */
   listSessionExcuses(query: ExcuseQuery): Promise<Page<SessionExcuse>>;
+}
+
+/**
+ * Webhooks: the URLs that receive events, the events claimed for delivery (each id once, whoever
+ * makes it), and each hook's log of delivery attempts, kept to its newest few hundred.
+ */
+export interface WebhooksRepository {
+  createWebhook(hook: NewWebhook): Promise<Webhook>;
+  getWebhook(id: string): Promise<Webhook | null>;
+  /** Oldest first. */
+  listWebhooks(page?: PageOptions): Promise<Page<Webhook>>;
+  /** The active hooks subscribed to `type`, oldest first. */
+  listWebhooksFor(type: WebhookEventType): Promise<Webhook[]>;
+  updateWebhook(id: string, patch: WebhookPatch): Promise<Webhook>;
+  /** Deletes the hook and its delivery log. */
+  deleteWebhook(id: string): Promise<void>;
+
+  /**
+   * Stores the event unless its id is stored already, in one write: of any number of callers
+   * (web nodes, runs of a job, redeliveries) making the same event, exactly one gets `claimed`.
+   */
+  claimWebhookEvent(event: NewWebhookEvent): Promise<ClaimedWebhookEvent>;
+  getWebhookEvent(id: string): Promise<StoredWebhookEvent | null>;
+  /** Records that the event's deliveries are queued; the first time counts. */
+  markWebhookEventDispatched(id: string, at: string): Promise<void>;
+  /** Events claimed but never dispatched (their claimant stopped), created before `before`; oldest first. */
+  listUndispatchedWebhookEvents(before: string, page?: PageOptions): Promise<Page<StoredWebhookEvent>>;
+  /** Deletes dispatched events created before `before`; returns how many. */
+  pruneWebhookEvents(before: string): Promise<number>;
+
+  /** Adds an attempt to the hook's log and drops its attempts beyond `keepLast`, in one write. */
+  logWebhookDelivery(delivery: NewWebhookDelivery, options?: DeliveryLogOptions): Promise<WebhookDelivery>;
+  /** The hook's attempts, newest first. */
+  listWebhookDeliveries(hookId: string, page?: PageOptions): Promise<Page<WebhookDelivery>>;
 }

@@ -239,6 +239,48 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX session_excuses_by_day ON session_excuses (day, person_id);
     `,
   },
+  {
+    version: 5,
+    description: "webhooks, the events claimed for them, and each hook's delivery log",
+    // A hook's events are a JSON array of type names. An event's id is the store's guarantee that
+    // it is delivered once (the primary key is the claim); its data stays JSON text, sent as it was
+    // made. Delivery rows are ordered by rowid (insertion), which pruning to the newest N keeps.
+    sql: `
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE webhook_events (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        data TEXT NOT NULL,
+        dispatched_at TEXT
+      ) STRICT;
+      CREATE INDEX webhook_events_by_created ON webhook_events (created_at);
+      CREATE INDEX webhook_events_undispatched ON webhook_events (created_at) WHERE dispatched_at IS NULL;
+
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        hook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        duration_ms INTEGER NOT NULL,
+        at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX webhook_deliveries_by_hook ON webhook_deliveries (hook_id);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -22,9 +22,14 @@ import {
   type RecognitionEvent,
   type UnknownFaceDecision,
   type UnknownFaceStatus,
+  type WebhookDeliveryType,
+  type WebhookEventType,
 } from '../core/index.js';
 import {
   CheckedStore,
+  type CheckedWebhook,
+  type CheckedWebhookEvent,
+  type CheckedWebhookPatch,
   type AttendanceFilter,
   type CheckedPage,
   type CheckedPhoto,
@@ -38,6 +43,7 @@ import type {
   AccountsRule,
   ApiToken,
   AttendanceCorrection,
+  ClaimedWebhookEvent,
   DeletedPerson,
   ExcuseQuery,
   Gallery,
@@ -50,6 +56,7 @@ import type {
   NewPerson,
   NewSessionExcuse,
   NewUser,
+  NewWebhookDelivery,
   NodeRecord,
   Person,
   PersonPatch,
@@ -62,10 +69,13 @@ import type {
   StoredDescriptor,
   StoredEvent,
   StoredGroupSession,
+  StoredWebhookEvent,
   UnknownFace,
   UnknownFaceRule,
   User,
   UserPatch,
+  Webhook,
+  WebhookDelivery,
 } from './store.js';
 import { conflict, invalid, notFound, type CheckedCorrection } from './validate.js';
 import { decodeDescriptor, encodeDescriptor } from './descriptor-blob.js';
@@ -235,6 +245,35 @@ interface UnknownFaceRow {
   candidate_distance: number | null;
 }
 
+interface WebhookRow {
+  id: string;
+  url: string;
+  events: string;
+  secret: string;
+  active: number;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+interface WebhookEventRow {
+  id: string;
+  type: WebhookEventType;
+  created_at: string;
+  data: string;
+  dispatched_at: string | null;
+}
+interface DeliveryRow {
+  id: string;
+  hook_id: string;
+  event_id: string;
+  event_type: WebhookDeliveryType;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  at: string;
+}
+
 const EVENT_COLUMNS = `id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at, box,
   frame_width, frame_height, model, backend, received_at, crop IS NOT NULL AS has_crop`;
 const PHOTO_COLUMNS = 'id, person_id, file_name, byte_length, quality, created_at';
@@ -354,6 +393,35 @@ const toUnknownFace = (r: UnknownFaceRow): UnknownFace => ({
     r.candidate_person_id !== null && r.candidate_name !== null && r.candidate_distance !== null
       ? { personId: r.candidate_person_id, name: r.candidate_name, distance: r.candidate_distance }
       : null,
+});
+
+const toWebhook = (r: WebhookRow): Webhook => ({
+  id: r.id,
+  url: r.url,
+  events: JSON.parse(r.events) as WebhookEventType[],
+  secret: r.secret,
+  active: r.active !== 0,
+  description: r.description,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const toWebhookEvent = (r: WebhookEventRow): StoredWebhookEvent => ({
+  id: r.id,
+  type: r.type,
+  createdAt: r.created_at,
+  data: JSON.parse(r.data) as JsonValue,
+  dispatchedAt: r.dispatched_at,
+});
+const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
+  id: r.id,
+  hookId: r.hook_id,
+  eventId: r.event_id,
+  eventType: r.event_type,
+  attempt: r.attempt,
+  statusCode: r.status_code,
+  error: r.error,
+  durationMs: r.duration_ms,
+  at: r.at,
 });
 
 const toNode = (r: NodeRow): NodeRecord => ({
@@ -1369,5 +1437,161 @@ export class SqliteStore extends CheckedStore {
         offset,
       }) as ExcuseRow[]
     ).map(toExcuse);
+  }
+
+  // ---- webhooks ----
+
+  protected doCreateWebhook({ url, events, secret, active, description }: CheckedWebhook): Webhook {
+    const now = this.nowIso();
+    return toWebhook(
+      this.sql(
+        `INSERT INTO webhooks (id, url, events, secret, active, description, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(
+        this.options.newId(),
+        url,
+        JSON.stringify(events),
+        secret,
+        active ? 1 : 0,
+        description,
+        now,
+        now,
+      ) as WebhookRow,
+    );
+  }
+
+  protected doGetWebhook(id: string): Webhook | null {
+    const row = this.sql('SELECT * FROM webhooks WHERE id = ?').get(id) as WebhookRow | undefined;
+    return row ? toWebhook(row) : null;
+  }
+
+  protected doListWebhooks({ limit, offset }: CheckedPage): Webhook[] {
+    return (
+      this.sql('SELECT * FROM webhooks ORDER BY created_at, rowid LIMIT ? OFFSET ?').all(
+        limit + 1,
+        offset,
+      ) as WebhookRow[]
+    ).map(toWebhook);
+  }
+
+  protected doListWebhooksFor(type: WebhookEventType): Webhook[] {
+    return (
+      this.sql(
+        `SELECT * FROM webhooks
+           WHERE active = 1 AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = ?)
+           ORDER BY created_at, rowid`,
+      ).all(type) as WebhookRow[]
+    ).map(toWebhook);
+  }
+
+  protected doUpdateWebhook(id: string, patch: CheckedWebhookPatch): Webhook | null {
+    return this.write(() => {
+      const current = this.doGetWebhook(id);
+      if (!current) return null;
+      const next = { ...current, ...patch };
+      return toWebhook(
+        this.sql(
+          `UPDATE webhooks SET url = ?, events = ?, secret = ?, active = ?, description = ?, updated_at = ?
+             WHERE id = ? RETURNING *`,
+        ).get(
+          next.url,
+          JSON.stringify(next.events),
+          next.secret,
+          next.active ? 1 : 0,
+          next.description,
+          this.nowIso(),
+          id,
+        ) as WebhookRow,
+      );
+    });
+  }
+
+  protected doDeleteWebhook(id: string): boolean {
+    // The delivery log goes by its foreign key.
+    return this.sql('DELETE FROM webhooks WHERE id = ?').run(id).changes > 0;
+  }
+
+  protected doClaimWebhookEvent({ id, type, createdAt, data }: CheckedWebhookEvent): ClaimedWebhookEvent {
+    return this.write(() => {
+      const claimed =
+        this.sql(
+          `INSERT INTO webhook_events (id, type, created_at, data) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING`,
+        ).run(id, type, createdAt, data).changes > 0;
+      const row = this.sql('SELECT * FROM webhook_events WHERE id = ?').get(id) as WebhookEventRow;
+      return { claimed, event: toWebhookEvent(row) };
+    });
+  }
+
+  protected doGetWebhookEvent(id: string): StoredWebhookEvent | null {
+    const row = this.sql('SELECT * FROM webhook_events WHERE id = ?').get(id) as WebhookEventRow | undefined;
+    return row ? toWebhookEvent(row) : null;
+  }
+
+  protected doMarkWebhookEventDispatched(id: string, at: string): boolean {
+    return (
+      this.sql('UPDATE webhook_events SET dispatched_at = coalesce(dispatched_at, ?) WHERE id = ?').run(
+        at,
+        id,
+      ).changes > 0
+    );
+  }
+
+  protected doListUndispatchedWebhookEvents(
+    before: string,
+    { limit, offset }: CheckedPage,
+  ): StoredWebhookEvent[] {
+    return (
+      this.sql(
+        `SELECT * FROM webhook_events WHERE dispatched_at IS NULL AND created_at < ?
+           ORDER BY created_at, id LIMIT ? OFFSET ?`,
+      ).all(before, limit + 1, offset) as WebhookEventRow[]
+    ).map(toWebhookEvent);
+  }
+
+  protected doPruneWebhookEvents(before: string): number {
+    return this.sql('DELETE FROM webhook_events WHERE dispatched_at IS NOT NULL AND created_at < ?').run(
+      before,
+    ).changes;
+  }
+
+  protected doLogWebhookDelivery(delivery: NewWebhookDelivery, keepLast: number): WebhookDelivery {
+    return this.write(() => {
+      if (!this.sql('SELECT 1 FROM webhooks WHERE id = ?').get(delivery.hookId))
+        throw notFound(`no webhook with id ${delivery.hookId}`);
+      const row = this.sql(
+        `INSERT INTO webhook_deliveries
+           (id, hook_id, event_id, event_type, attempt, status_code, error, duration_ms, at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(
+        this.options.newId(),
+        delivery.hookId,
+        delivery.eventId,
+        delivery.eventType,
+        delivery.attempt,
+        delivery.statusCode,
+        delivery.error,
+        delivery.durationMs,
+        delivery.at,
+      ) as DeliveryRow;
+      // A new rowid is above every other, so the newest keepLast are the highest rowids.
+      this.sql(
+        `DELETE FROM webhook_deliveries WHERE hook_id = @hookId AND rowid <= (
+           SELECT rowid FROM webhook_deliveries WHERE hook_id = @hookId ORDER BY rowid DESC LIMIT 1 OFFSET @keepLast)`,
+      ).run({ hookId: delivery.hookId, keepLast });
+      return toDelivery(row);
+    });
+  }
+
+  protected doListWebhookDeliveries(hookId: string, { limit, offset }: CheckedPage): WebhookDelivery[] {
+    return this.db.transaction(() => {
+      if (!this.sql('SELECT 1 FROM webhooks WHERE id = ?').get(hookId))
+        throw notFound(`no webhook with id ${hookId}`);
+      return (
+        this.sql(
+          'SELECT * FROM webhook_deliveries WHERE hook_id = ? ORDER BY rowid DESC LIMIT ? OFFSET ?',
+        ).all(hookId, limit + 1, offset) as DeliveryRow[]
+      ).map(toDelivery);
+    })();
   }
 }

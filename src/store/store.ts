@@ -21,6 +21,8 @@ import type {
   RecognitionEventType,
   UnknownFaceRule,
   UnknownFaceStatus,
+  WebhookDeliveryType,
+  WebhookEventType,
 } from '../core/index.js';
 import type {
   AccountsRepository,
@@ -30,6 +32,7 @@ import type {
   PeopleRepository,
   SettingsRepository,
   UnknownFacesRepository,
+  WebhooksRepository,
 } from './repositories.js';
 
 export type { AccountsRule, UnknownFaceRule, UnknownFaceStatus };
@@ -413,6 +416,96 @@ export interface ExcuseQuery extends PageOptions {
   personId?: string;
 }
 
+// ---- webhooks ----
+
+/** A URL that receives events, with the secret that signs them (the store is inside the web node). */
+export interface Webhook {
+  id: string;
+  /** An `http:` or `https:` URL (core `webhookUrlProblem`). */
+  url: string;
+  /** The event types it receives, without repeats, in core `WEBHOOK_EVENT_TYPES` order. */
+  events: WebhookEventType[];
+  /** Keys the HMAC of every delivery. Shown to the administrator once; never in a list. */
+  secret: string;
+  /** An inactive hook is sent nothing; its retries still queued are dropped. */
+  active: boolean;
+  /** What the receiver is, in the administrator's words. */
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewWebhook {
+  url: string;
+  events: readonly WebhookEventType[];
+  secret: string;
+  /** @defaultValue true */
+  active?: boolean;
+  /** @defaultValue `''` */
+  description?: string;
+}
+
+export interface WebhookPatch {
+  url?: string;
+  events?: readonly WebhookEventType[];
+  /** A new secret (rotation). */
+  secret?: string;
+  active?: boolean;
+  description?: string;
+}
+
+/**
+ * An event claimed for delivery: the store's record that it was made, so however many web nodes
+ * or runs of a job make the same event id, it is delivered once (see `claimWebhookEvent`).
+ */
+export interface StoredWebhookEvent {
+  /** Deterministic for what happened (core `webhookEventIds`). */
+  id: string;
+  type: WebhookEventType;
+  createdAt: string;
+  /** The event's `data` (core `WebhookEventData`). */
+  data: JsonValue;
+  /** When its deliveries were queued for every hook subscribed then; null until they were. */
+  dispatchedAt: string | null;
+}
+
+export type NewWebhookEvent = Omit<StoredWebhookEvent, 'dispatchedAt'>;
+
+export interface ClaimedWebhookEvent {
+  /** True for the first claim of this id; false when it was claimed before (the stored event is returned). */
+  claimed: boolean;
+  event: StoredWebhookEvent;
+}
+
+/** One attempt to deliver one event to one hook, for the hook's delivery log. */
+export interface WebhookDelivery {
+  id: string;
+  hookId: string;
+  eventId: string;
+  eventType: WebhookDeliveryType;
+  /** 1 for the first attempt; retries count up, with the same event id. */
+  attempt: number;
+  /** The receiver's HTTP status; null when no answer came (refused, timed out). */
+  statusCode: number | null;
+  /** Why the attempt failed without an answer, or what the answer was; null for a 2xx. */
+  error: string | null;
+  durationMs: number;
+  at: string;
+}
+
+export type NewWebhookDelivery = Omit<WebhookDelivery, 'id'>;
+
+/** @defaultValue 500 */
+export const DEFAULT_DELIVERY_LOG_LIMIT = 500;
+
+export interface DeliveryLogOptions {
+  /**
+   * Keep only this many newest attempts of the hook, so a receiver down for days cannot grow the
+   * log without bound. @defaultValue {@link DEFAULT_DELIVERY_LOG_LIMIT}
+   */
+  keepLast?: number;
+}
+
 // ---- nodes and settings ----
 
 export interface NodeRecord {
@@ -440,7 +533,8 @@ export interface Store
     UnknownFacesRepository,
     NodesRepository,
     SettingsRepository,
-    GroupsRepository {
+    GroupsRepository,
+    WebhooksRepository {
   /** Releases the connection; idempotent. Later calls reject with `STORE_CLOSED`. */
   close(): Promise<void>;
 }

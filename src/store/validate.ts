@@ -4,6 +4,11 @@
  */
 import {
   assertDescriptor,
+  checkWebhookEvents as webhookEventsOrProblem,
+  isWebhookDeliveryType,
+  isWebhookEventType,
+  MAX_WEBHOOK_EVENT_ID_LENGTH,
+  webhookUrlProblem,
   DESCRIPTOR_LENGTHS,
   DESCRIPTOR_MODELS,
   ErrorCode,
@@ -15,6 +20,8 @@ import {
   type GroupSession,
   type DescriptorModel,
   type RecognitionEvent,
+  type WebhookDeliveryType,
+  type WebhookEventType,
 } from '../core/index.js';
 import {
   DEFAULT_PAGE_LIMIT,
@@ -383,4 +390,95 @@ export function checkGroupSession(value: unknown): GroupSession {
   const problems = sessionProblems(checked);
   if (problems.length > 0) throw invalid(problems.join('; '));
   return checked;
+}
+
+// ---- webhooks ----
+
+/** Shortest webhook secret: anything shorter is guessable (generated ones are 49 characters). */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+export function checkWebhookUrl(value: unknown): string {
+  const problem = webhookUrlProblem(value);
+  if (problem !== null) throw invalid(`webhook url: ${problem}`);
+  return value as string;
+}
+
+export function checkWebhookEventTypes(value: unknown): WebhookEventType[] {
+  const events = webhookEventsOrProblem(value);
+  if (typeof events === 'string') throw invalid(`webhook events: ${events}`);
+  return events;
+}
+
+export function checkWebhookEventType(value: unknown): WebhookEventType {
+  if (!isWebhookEventType(value)) throw invalid(`webhook event type: ${JSON.stringify(value)} is not one`);
+  return value;
+}
+
+export function checkWebhookSecret(value: unknown): string {
+  const secret = checkHash(value, 'webhook secret');
+  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH)
+    throw invalid(`webhook secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
+  return secret;
+}
+
+export function checkWebhookEventId(value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_WEBHOOK_EVENT_ID_LENGTH ||
+    CONTROL.test(value)
+  ) {
+    throw invalid(
+      `webhook event id must be 1-${MAX_WEBHOOK_EVENT_ID_LENGTH} characters without control characters`,
+    );
+  }
+  return value;
+}
+
+function wholeNumber(value: unknown, what: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw invalid(`${what} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+/** A delivery attempt, checked: the duration rounded to whole milliseconds. */
+export function checkWebhookDelivery(value: {
+  hookId: unknown;
+  eventId: unknown;
+  eventType: unknown;
+  attempt: unknown;
+  statusCode: unknown;
+  error: unknown;
+  durationMs: unknown;
+  at: unknown;
+}): {
+  hookId: string;
+  eventId: string;
+  eventType: WebhookDeliveryType;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  at: string;
+} {
+  if (!isWebhookDeliveryType(value.eventType))
+    throw invalid(`delivery eventType: ${JSON.stringify(value.eventType)} is not an event type`);
+  const { durationMs } = value;
+  if (typeof durationMs !== 'number' || !Number.isFinite(durationMs) || durationMs < 0)
+    throw invalid('delivery durationMs must be a number of milliseconds, 0 or more');
+  return {
+    hookId: checkId(value.hookId, 'hook id'),
+    eventId: checkWebhookEventId(value.eventId),
+    eventType: value.eventType,
+    attempt: wholeNumber(value.attempt, 'delivery attempt', 1, 1_000_000),
+    statusCode:
+      value.statusCode === null ? null : wholeNumber(value.statusCode, 'delivery statusCode', 100, 599),
+    error: value.error === null ? null : checkText(value.error, 'delivery error', MAX_TEXT_LENGTH),
+    durationMs: Math.round(durationMs),
+    at: checkInstant(value.at, 'delivery at'),
+  };
+}
+
+export function checkKeepLast(value: unknown): number {
+  return wholeNumber(value, 'keepLast', 1, 100_000);
 }

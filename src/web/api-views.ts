@@ -28,7 +28,10 @@ import type {
   TrainingOutcome,
   TrainingProgress,
   ViewerOverview,
+  WebhookDeliveryView,
+  WebhookView,
 } from '../services/views.js';
+import type { WebhookEventType } from '../core/webhooks.js';
 import type { ApiToken, Person, User } from '../store/store.js';
 
 export type {
@@ -44,6 +47,8 @@ export type {
   ReviewedFace,
   TrainingOutcome,
   TrainingProgress,
+  WebhookDeliveryView,
+  WebhookView,
 };
 export type {
   AdminOverview,
@@ -177,3 +182,33 @@ export interface TokensAnswer {
 
 /** `GET /overview`: today at a glance, shaped by the caller's role (`role` tells which). */
 export type OverviewAnswer = OverviewView;
+
+/** `GET /webhooks`. */
+export type WebhooksAnswer = Paged<'webhooks', WebhookView>;
+
+/** `GET /webhooks/events`: what a hook can receive, with what each event means. */
+export interface WebhookEventsAnswer {
+  events: { type: WebhookEventType; description: string }[];
+}
+
+/** `GET /webhooks/:id`, `PATCH /webhooks/:id`. */
+export interface WebhookAnswer {
+  webhook: WebhookView;
+}
+
+/**
+ * `POST /webhooks`, `POST /webhooks/:id/secret`: the hook and its secret, answered this once only
+ * (the receiver checks signatures with it; nobody can read it back).
+ */
+export interface WebhookCreatedAnswer {
+  webhook: WebhookView;
+  secret: string;
+}
+
+/** `GET /webhooks/:id/deliveries`: the attempts, newest first. */
+export type WebhookDeliveriesAnswer = Paged<'deliveries', WebhookDeliveryView>;
+
+/** `POST /webhooks/:id/test`: the attempt, as its log row. */
+export interface WebhookTestAnswer {
+  delivery: WebhookDeliveryView;
+}

@@ -31,6 +31,7 @@ import type {
   SettingsPort,
   UnknownFacesPort,
   UsersPort,
+  WebhooksPort,
 } from './types.js';
 import { createCorrectionsRouter } from './corrections.routes.js';
 import { createGroupsRouter } from './groups.routes.js';
@@ -40,6 +41,7 @@ import { createPeopleRouter } from './people.routes.js';
 import { createSettingsRouter } from './settings.routes.js';
 import { createUnknownFacesRouter } from './unknown-faces.routes.js';
 import { createUsersRouter } from './users.routes.js';
+import { createWebhooksRouter } from './webhooks.routes.js';
 
 export interface ApiDeps {
   people: PeoplePort;
@@ -62,6 +64,7 @@ export interface ApiDeps {
   groups: GroupsPort;
   roster: RosterPort;
   cameraRoles: CameraRolesPort;
+  webhooks: WebhooksPort;
 }
 
 const CSV_HEADER = [
@@ -164,10 +167,11 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.use(createCorrectionsRouter({ corrections: deps.corrections }));
   router.use(createGroupsRouter({ groups: deps.groups, roster: deps.roster, cameraRoles: deps.cameraRoles }));
   router.use(createOverviewRouter({ overview: deps.overview, events: deps.events }));
-  router.use(['/unknown-faces', '/settings', '/users'], admin);
+  router.use(['/unknown-faces', '/settings', '/users', '/webhooks'], admin);
   router.use(createUnknownFacesRouter({ unknownFaces: deps.unknownFaces }));
   router.use(createSettingsRouter({ settings: deps.settings }));
   router.use(createUsersRouter({ users: deps.users }));
+  router.use(createWebhooksRouter({ webhooks: deps.webhooks }));
 
   router.use(() => {
     throw new RollcallError(ErrorCode.NotFound, 'no such API route');

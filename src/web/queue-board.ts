@@ -74,11 +74,17 @@ function boardPolicy(secure: boolean): RequestHandler {
  * Bull Board over the job queue, as handlers to mount at {@link QUEUE_BOARD_PATH} after the
  * caller's own checks (sign-in, role, origin). The last handler is Bull Board's Express app.
  */
-export function createQueueBoard(jobs: JobsPort, options: { secure: boolean }): RequestHandler[] {
+export function createQueueBoard(
+  jobs: JobsPort,
+  options: {
+    secure: boolean;
+    /** More queues to show, e.g. the webhook deliveries'. */ more?: readonly JobsPort['queue'][];
+  },
+): RequestHandler[] {
   const board = new ExpressAdapter();
   board.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
-    queues: [new BullMQAdapter(jobs.queue)],
+    queues: [jobs.queue, ...(options.more ?? [])].map((queue) => new BullMQAdapter(queue)),
     serverAdapter: board,
     options: {
       uiConfig: {

@@ -20,6 +20,7 @@ import type {
   SignInService,
   UnknownFaceService,
   UserService,
+  WebhookService,
 } from '../services/index.js';
 import type { Person, UserRole } from '../store/index.js';
 import type * as Views from './api-views.js';
@@ -79,6 +80,12 @@ export type RosterPort = Pick<RosterService, 'day'>;
 
 /** `CameraRoleService`: what each camera sees. */
 export type CameraRolesPort = Pick<CameraRoleService, 'roles' | 'setRole'>;
+
+/** `WebhookService`: webhooks, their delivery logs, test events. */
+export type WebhooksPort = Pick<
+  WebhookService,
+  'eventTypes' | 'list' | 'get' | 'create' | 'update' | 'rotateSecret' | 'remove' | 'deliveries' | 'sendTest'
+>;
 
 /** `NodeStatusService`: each recognition node as the API shows it. */
 export type NodeStatusPort = Pick<NodeStatusService, 'list'>;

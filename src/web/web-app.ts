@@ -31,6 +31,7 @@ import {
   RosterService,
   SignInService,
   UserService,
+  WebhookService,
 } from '../services/index.js';
 import { OptionChecks, systemClock, type Clock } from '../shared/index.js';
 import type { Store } from '../store/index.js';
@@ -59,6 +60,8 @@ export interface WebDeps {
    */
   store: Store;
   jobs: JobsPort;
+  /** The webhook deliveries' queue, shown in Bull Board beside the main one. @defaultValue not shown */
+  webhookQueue?: JobsPort['queue'];
   enrollment: EnrollmentPort;
   /** Review of unknown faces (`UnknownFaceService`). */
   unknownFaces: UnknownFacesPort;
@@ -202,6 +205,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     sightingIntervalS: () => deps.settings.current().sightingIntervalS,
     cameraRoles: () => cameraRoles.roles(),
   });
+  const webhooks = new WebhookService({ store, clock });
 
   app.set('trust proxy', options.trustProxy ?? false);
   app.disable('x-powered-by');
@@ -336,6 +340,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       groups,
       roster,
       cameraRoles,
+      webhooks,
     }),
   );
 
@@ -344,7 +349,10 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     requireUser({ redirect: true }),
     requireRole('admin'),
     sameOrigin,
-    ...createQueueBoard(deps.jobs, { secure }),
+    ...createQueueBoard(deps.jobs, {
+      secure,
+      ...(deps.webhookQueue === undefined ? {} : { more: [deps.webhookQueue] }),
+    }),
   );
 
   app.use(() => {

@@ -15,6 +15,7 @@ import { peopleContract } from './store-contract/people.contract.js';
 import { settingsContract } from './store-contract/settings.contract.js';
 import { contractIt, rejectsWithCode, type StoreContractOptions } from './store-contract/support.js';
 import { unknownFacesContract } from './store-contract/unknown-faces.contract.js';
+import { webhooksContract } from './store-contract/webhooks.contract.js';
 
 export {
   bytes,
@@ -37,6 +38,7 @@ export function storeContract(
   nodesContract(name, create, options);
   settingsContract(name, create, options);
   groupsContract(name, create, options);
+  webhooksContract(name, create, options);
 
   const it = contractIt(options);
   describe(`Store lifecycle: ${name}`, () => {

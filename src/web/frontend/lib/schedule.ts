@@ -112,11 +112,6 @@ export function longDay(day: string): string {
   });
 }
 
-/** `2025-03-10` as "Monday". */
-export function weekdayName(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString([], { timeZone: 'UTC', weekday: 'long' });
-}
-
 /** The day `n` days after `day` (before, for a negative `n`). */
 export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

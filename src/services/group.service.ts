@@ -14,6 +14,9 @@ import type {
   Store,
   StoredGroupSession,
 } from '../store/index.js';
+import type { GroupDetail, GroupSummary } from './views.js';
+
+export type { GroupDetail, GroupSummary };
 
 /**
  * A session as a caller sends it: the days and times, and whatever else differs from the
@@ -23,18 +26,6 @@ export type SessionInput = Partial<GroupSession> & Pick<GroupSession, 'weekdays'
 
 function withDefaults(session: SessionInput): GroupSession {
   return { ...SESSION_DEFAULTS, holidays: [], ...session };
-}
-
-/** A group in a list: how many members, and its sessions. */
-export interface GroupSummary extends Group {
-  memberCount: number;
-  sessions: StoredGroupSession[];
-}
-
-/** A group with everything in it. */
-export interface GroupDetail extends Group {
-  members: { id: string; name: string }[];
-  sessions: StoredGroupSession[];
 }
 
 type GroupStore = Pick<

@@ -13,38 +13,14 @@ import {
   SESSION_STATUSES,
   type CameraRole,
   type SeenAt,
-  type SessionOutcome,
   type SessionStatus,
 } from '../core/index.js';
 import type { Clock } from '../shared/index.js';
-import { MAX_PAGE_LIMIT, type Store, type StoredGroupSession } from '../store/index.js';
+import { MAX_PAGE_LIMIT, type Store } from '../store/index.js';
 import { memberSightings } from './member-sightings.js';
+import type { RosterEntry, RosterSession, RosterView } from './views.js';
 
-/** One member's session, as the roster board and the reports show it. */
-export interface RosterEntry extends SessionOutcome {
-  person: { id: string; name: string };
-  /** Why an administrator excused it; null unless `excused`. */
-  excuse: { reason: string; by: string } | null;
-}
-
-export interface RosterSession {
-  session: StoredGroupSession;
-  /** Members by name. */
-  entries: RosterEntry[];
-  /** How many members have each status. */
-  counts: Record<SessionStatus, number>;
-  /** Members who came (present, late or left early): the board's "N of M present". */
-  arrived: number;
-}
-
-export interface RosterView {
-  group: { id: string; name: string };
-  day: string;
-  /** The time the roster was resolved at: statuses while a session runs are as of then. */
-  at: string;
-  /** The sessions that run on `day`, by start time. */
-  sessions: RosterSession[];
-}
+export type { RosterEntry, RosterSession, RosterView };
 
 export interface RosterDeps {
   store: Pick<
@@ -98,6 +74,7 @@ export class RosterService {
       group: { id: group.id, name: group.name },
       day: date,
       at: now,
+      timeZone,
       sessions: sessions.map((session) => {
         const entries = members.map((person): RosterEntry => {
           const excuse = excuses.find((e) => e.sessionId === session.id && e.personId === person.id);

@@ -5,10 +5,11 @@
  */
 import type { GalleryThresholds } from '../core/calibration.js';
 import type { DescriptorModel } from '../core/descriptor.js';
+import type { SessionOutcome, SessionStatus } from '../core/schedule.js';
 import type { JobView, ListedJobState } from '../queues/job-view.js';
 import type { PersonState, PhotoStatus } from '../core/enrollment-photo.js';
 import type { FaceQuality } from '../core/quality.js';
-import type { Person, UnknownFace } from '../store/store.js';
+import type { Group, Person, StoredGroupSession, UnknownFace } from '../store/store.js';
 import type { WebhookDeliveryType, WebhookEventType } from '../core/webhooks.js';
 
 /** One person's attendance on one day, as the API and the CSV export show it. */
@@ -281,4 +282,47 @@ export interface WebhookDeliveryView {
   error: string | null;
   durationMs: number;
   at: string;
+}
+
+/** A group in a list: how many members, and its sessions. */
+export interface GroupSummary extends Group {
+  memberCount: number;
+  sessions: StoredGroupSession[];
+}
+
+/** A group with everything in it. */
+export interface GroupDetail extends Group {
+  members: { id: string; name: string }[];
+  sessions: StoredGroupSession[];
+}
+
+/** One member's session, as the roster board and the reports show it. */
+export interface RosterEntry extends SessionOutcome {
+  person: { id: string; name: string };
+  /** Why an administrator excused it; null unless `excused`. */
+  excuse: { reason: string; by: string } | null;
+}
+
+export interface RosterSession {
+  session: StoredGroupSession;
+  /** Members by name. */
+  entries: RosterEntry[];
+  /** How many members have each status. */
+  counts: Record<SessionStatus, number>;
+  /** Members who came (present, late or left early): the board's "N of M present". */
+  arrived: number;
+}
+
+export interface RosterView {
+  group: { id: string; name: string };
+  day: string;
+  /** The time the roster was resolved at: statuses while a session runs are as of then. */
+  at: string;
+  /**
+   * The attendance time zone (IANA) the day and the sessions' times are in: a page shows
+   * arrivals and departures in it, and finds today from `at` with it.
+   */
+  timeZone: string;
+  /** The sessions that run on `day`, by start time. */
+  sessions: RosterSession[];
 }

@@ -7,6 +7,7 @@
  * (`services/views.ts`) and the queue's job view (`queues/job-view.ts`), each kept free of Node so
  * the browser program can load it. Type-only: nothing of this file reaches the bundles.
  */
+import type { CameraRole, GroupSession, SessionStatus, Weekday } from '../core/schedule.js';
 import type { JobState, JobView, ListedJobState } from '../queues/job-view.js';
 import type {
   AdminOverview,
@@ -15,6 +16,8 @@ import type {
   CameraStateView,
   ChecklistStepView,
   CorrectionView,
+  GroupDetail,
+  GroupSummary,
   JobListItem,
   NodeView,
   OverviewView,
@@ -24,6 +27,9 @@ import type {
   PhotoView,
   ReviewedFace,
   RollcallSettings,
+  RosterEntry,
+  RosterSession,
+  RosterView,
   SettingsCalibration,
   TrainingOutcome,
   TrainingProgress,
@@ -32,7 +38,7 @@ import type {
   WebhookView,
 } from '../services/views.js';
 import type { WebhookEventType } from '../core/webhooks.js';
-import type { ApiToken, Person, User } from '../store/store.js';
+import type { ApiToken, Group, Person, SessionExcuse, StoredGroupSession, User } from '../store/store.js';
 
 export type {
   AttendanceRecordView,
@@ -57,6 +63,19 @@ export type {
   ChecklistStepView,
   PendingFaceView,
   ViewerOverview,
+};
+export type {
+  CameraRole,
+  Group,
+  GroupDetail,
+  GroupSession,
+  GroupSummary,
+  RosterEntry,
+  RosterSession,
+  SessionExcuse,
+  SessionStatus,
+  StoredGroupSession,
+  Weekday,
 };
 /** `GET /jobs/:id`. `result` is what the job's handler returned (for training, {@link TrainingResult}). */
 export type JobAnswer = JobView;
@@ -211,4 +230,50 @@ export type WebhookDeliveriesAnswer = Paged<'deliveries', WebhookDeliveryView>;
 /** `POST /webhooks/:id/test`: the attempt, as its log row. */
 export interface WebhookTestAnswer {
   delivery: WebhookDeliveryView;
+}
+
+/** `GET /groups`: groups by name, each with its member count and sessions. */
+export type GroupsAnswer = Paged<'groups', GroupSummary>;
+
+/** `POST /groups` (201), `PATCH /groups/:id`: the group itself. */
+export interface GroupSavedAnswer {
+  group: Group;
+}
+
+/** `GET /groups/:id`, `POST /groups/:id/members`: the group with its members and sessions. */
+export interface GroupAnswer {
+  group: GroupDetail;
+}
+
+/** `DELETE /groups/:id`. */
+export interface GroupDeletedAnswer {
+  id: string;
+  deleted: true;
+}
+
+/** `DELETE /groups/:id/members/:personId`. */
+export interface MemberRemovedAnswer {
+  personId: string;
+  removed: true;
+}
+
+/** `POST /groups/:id/sessions` (201), `PUT /groups/:id/sessions/:sessionId`. */
+export interface SessionAnswer {
+  session: StoredGroupSession;
+}
+
+/** `DELETE /groups/:id/sessions/:sessionId`. */
+export type SessionDeletedAnswer = GroupDeletedAnswer;
+
+/** `POST /groups/:id/sessions/:sessionId/excuses` (201). */
+export interface ExcuseAnswer {
+  excuse: SessionExcuse;
+}
+
+/** `GET /groups/:id/roster?date=`: each session of the day with every member's status. */
+export type RosterAnswer = RosterView;
+
+/** `GET /cameras/roles`, `PUT /cameras/:cameraId/role`: the tagged cameras (untagged: both ways). */
+export interface CameraRolesAnswer {
+  roles: Record<string, CameraRole>;
 }

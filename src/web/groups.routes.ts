@@ -7,6 +7,18 @@ import { Router } from 'express';
 import type { GroupSession } from '../core/index.js';
 import { requireRole } from './auth.js';
 import { fields, invalid, nameField, optionalString, routeId, STORE_ID } from './body.js';
+import type {
+  CameraRolesAnswer,
+  ExcuseAnswer,
+  GroupAnswer,
+  GroupDeletedAnswer,
+  GroupSavedAnswer,
+  GroupsAnswer,
+  MemberRemovedAnswer,
+  RosterAnswer,
+  SessionAnswer,
+  SessionDeletedAnswer,
+} from './api-views.js';
 import { parseDay, parsePage, single } from './query.js';
 import type { CameraRolesPort, GroupsPort, RosterPort } from './types.js';
 
@@ -42,7 +54,7 @@ export function createGroupsRouter(deps: {
   const admin = requireRole('admin');
 
   router.get('/groups', async (req, res) => {
-    res.json(await groups.list(parsePage(req.query)));
+    res.json((await groups.list(parsePage(req.query))) satisfies GroupsAnswer);
   });
 
   router.post('/groups', admin, async (req, res) => {
@@ -54,11 +66,11 @@ export function createGroupsRouter(deps: {
       ...(notes === undefined ? {} : { notes }),
       ...(minAttendanceRate === undefined ? {} : { minAttendanceRate }),
     });
-    res.status(201).json({ group });
+    res.status(201).json({ group } satisfies GroupSavedAnswer);
   });
 
   router.get('/groups/:id', async (req, res) => {
-    res.json({ group: await groups.get(routeId(req, STORE_ID)) });
+    res.json({ group: await groups.get(routeId(req, STORE_ID)) } satisfies GroupAnswer);
   });
 
   router.patch('/groups/:id', admin, async (req, res) => {
@@ -73,13 +85,13 @@ export function createGroupsRouter(deps: {
       ...(notes === undefined ? {} : { notes }),
       ...(minAttendanceRate === undefined ? {} : { minAttendanceRate }),
     });
-    res.json({ group });
+    res.json({ group } satisfies GroupSavedAnswer);
   });
 
   router.delete('/groups/:id', admin, async (req, res) => {
     const id = routeId(req, STORE_ID);
     await groups.remove(id);
-    res.json({ id, deleted: true });
+    res.json({ id, deleted: true } satisfies GroupDeletedAnswer);
   });
 
   router.post('/groups/:id/members', admin, async (req, res) => {
@@ -90,31 +102,31 @@ export function createGroupsRouter(deps: {
       !personIds.every((id) => typeof id === 'string')
     )
       throw invalid('personIds: a list of the ids of the people to add');
-    res.json({ group: await groups.addMembers(routeId(req, STORE_ID), personIds) });
+    res.json({ group: await groups.addMembers(routeId(req, STORE_ID), personIds) } satisfies GroupAnswer);
   });
 
   router.delete('/groups/:id/members/:personId', admin, async (req, res) => {
     const personId = routeId(req, STORE_ID, 'personId');
     await groups.removeMember(routeId(req, STORE_ID), personId);
-    res.json({ personId, removed: true });
+    res.json({ personId, removed: true } satisfies MemberRemovedAnswer);
   });
 
   router.post('/groups/:id/sessions', admin, async (req, res) => {
     const session = await groups.addSession(routeId(req, STORE_ID), sessionFields(req.body));
-    res.status(201).json({ session });
+    res.status(201).json({ session } satisfies SessionAnswer);
   });
 
   router.put('/groups/:id/sessions/:sessionId', admin, async (req, res) => {
     const sessionId = routeId(req, STORE_ID, 'sessionId');
     res.json({
       session: await groups.updateSession(routeId(req, STORE_ID), sessionId, sessionFields(req.body)),
-    });
+    } satisfies SessionAnswer);
   });
 
   router.delete('/groups/:id/sessions/:sessionId', admin, async (req, res) => {
     const sessionId = routeId(req, STORE_ID, 'sessionId');
     await groups.removeSession(routeId(req, STORE_ID), sessionId);
-    res.json({ id: sessionId, deleted: true });
+    res.json({ id: sessionId, deleted: true } satisfies SessionDeletedAnswer);
   });
 
   router.post('/groups/:id/sessions/:sessionId/excuses', admin, async (req, res) => {
@@ -131,24 +143,28 @@ export function createGroupsRouter(deps: {
       reason,
       by: req.user?.name ?? 'unknown',
     });
-    res.status(201).json({ excuse });
+    res.status(201).json({ excuse } satisfies ExcuseAnswer);
   });
 
   router.get('/groups/:id/roster', async (req, res) => {
     const date = single(req.query, 'date');
-    res.json(
-      await roster.day(routeId(req, STORE_ID), date === undefined ? undefined : parseDay(date, 'date')),
+    const view = await roster.day(
+      routeId(req, STORE_ID),
+      date === undefined ? undefined : parseDay(date, 'date'),
     );
+    res.json(view satisfies RosterAnswer);
   });
 
   router.get('/cameras/roles', async (_req, res) => {
-    res.json({ roles: await cameraRoles.roles() });
+    res.json({ roles: await cameraRoles.roles() } satisfies CameraRolesAnswer);
   });
 
   router.put('/cameras/:cameraId/role', admin, async (req, res) => {
     const role = optionalString(fields(req.body), 'role');
     if (role === undefined) throw invalid('role: entry, exit or both');
-    res.json({ roles: await cameraRoles.setRole(routeId(req, STORE_ID, 'cameraId'), role) });
+    res.json({
+      roles: await cameraRoles.setRole(routeId(req, STORE_ID, 'cameraId'), role),
+    } satisfies CameraRolesAnswer);
   });
 
   return router;

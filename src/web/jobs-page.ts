@@ -1,6 +1,7 @@
 /**
  * The Jobs page (admin only): the training and gallery jobs, newest first, with their state,
- * progress, outcome and failure reason, and a Retry button on failed ones. As for the other pages,
+ * progress, outcome and failure reason, and a Retry button on failed ones; it links the operators'
+ * Bull Board (`/admin/queues`), which is not in the top bar. As for the other pages,
  * the server renders the frame and the script (`frontend/pages/jobs.ts`) fills it from
  * `/api/v1/jobs`; the ids both use come from `page-ids.ts`.
  */
@@ -21,7 +22,8 @@ export function jobsPage(viewer: Viewer): string {
       <p class="muted">
         Each enrollment trains the person's photos in the background; a gallery update describes every photo
         again when a recognition node of another face model joins. Newest first; jobs waiting or running
-        follow on their own.
+        follow on their own. Operators find the queues themselves (pause, clean, every job's data) on the
+        <a href="/admin/queues">Job queues</a> board.
       </p>
       <form id="${JOBS.filter}" class="row">
         <div>

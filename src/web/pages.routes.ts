@@ -1,8 +1,9 @@
 /**
  * Server-rendered pages: sign-in and sign-out, the one-time setup of the first administrator, the
- * home page, People, Attendance, Nodes, Live, Unknown faces, Settings and Users, and the pages'
- * scripts under `/assets`. Forms post urlencoded with the session's CSRF token in `_csrf`; scripts
- * send it in `X-CSRF-Token`. Signing out also ends the session's live-view sockets.
+ * home page, People, Attendance, Groups and their roster boards, Nodes, Live, Unknown faces,
+ * Settings and Users, and the pages' scripts under `/assets`. Forms post urlencoded with the
+ * session's CSRF token in `_csrf`; scripts send it in `X-CSRF-Token`. Signing out also ends the
+ * session's live-view sockets.
  */
 import { fileURLToPath } from 'node:url';
 import express, {
@@ -17,14 +18,15 @@ import { ErrorCode, RollcallError, isRollcallError } from '../core/index.js';
 import { MAX_NAME_LENGTH } from '../store/index.js';
 import { settingsPage, unknownFacesPage, usersPage } from './admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage, personPage } from './app-pages.js';
+import { groupsPage, rosterPage } from './groups-pages.js';
 import { jobsPage } from './jobs-page.js';
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
-import { STORE_ID, routeId } from './body.js';
+import { routeId, STORE_ID } from './body.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
 import { PAGE_SCRIPTS, STATIC_ASSETS } from './page-ids.js';
 import { homePage, loginPage, setupPage, type Viewer } from './pages.js';
 import { MIN_PASSWORD_LENGTH, hashPassword, passwordProblem } from '../shared/index.js';
-import type { UsersPort } from './types.js';
+import type { GroupsPort, UsersPort } from './types.js';
 
 export interface PagesDeps {
   /** Accounts: whether setup is still open, and the setup itself (`UserService`). */
@@ -36,6 +38,8 @@ export interface PagesDeps {
   signedOut: (sessionId: string) => void;
   /** Today's date (YYYY-MM-DD) in the attendance time zone. */
   today: () => string;
+  /** A group by id, for its roster page (404 when there is none). */
+  groups: Pick<GroupsPort, 'get'>;
 }
 
 function viewerOf(req: Request): Viewer {
@@ -108,6 +112,13 @@ export function createPagesRouter(deps: PagesDeps): Router {
   });
   router.get('/attendance', signedIn, (req, res) => {
     res.type('html').send(attendancePage(viewerOf(req), deps.today()));
+  });
+  router.get('/groups', signedIn, (req, res) => {
+    res.type('html').send(groupsPage(viewerOf(req)));
+  });
+  router.get('/groups/:id', signedIn, async (req, res) => {
+    const group = await deps.groups.get(routeId(req, STORE_ID));
+    res.type('html').send(rosterPage(viewerOf(req), group));
   });
   router.get('/people', signedIn, admin, (req, res) => {
     res.type('html').send(peoplePage(viewerOf(req)));

@@ -50,13 +50,13 @@ export interface Viewer {
 export const NAV_PAGES = [
   { path: '/live', label: 'Live', admin: false },
   { path: '/attendance', label: 'Attendance', admin: false },
+  { path: '/groups', label: 'Groups', admin: false },
   { path: '/people', label: 'People', admin: true },
   { path: '/unknown-faces', label: 'Unknown faces', admin: true },
   { path: '/nodes', label: 'Nodes', admin: true },
   { path: '/settings', label: 'Settings', admin: true },
   { path: '/users', label: 'Users', admin: true },
   { path: '/jobs', label: 'Jobs', admin: true },
-  { path: '/admin/queues', label: 'Job queues', admin: true },
 ] as const;
 
 function page(

@@ -316,6 +316,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
         live.endSession(sessionId);
       },
       today: () => attendance.today(),
+      groups,
     }),
   );
   app.use(

@@ -38,9 +38,10 @@ describe('the Jobs page in Chromium', () => {
   const card = (name: string) =>
     page.locator('#jobs li.job', { has: page.locator('.job-title', { hasText: name }) });
 
-  it('is in the navigation before Job queues, and says jobs appear once people are enrolled', async () => {
+  it('is in the navigation after Users, links the job queues, and says jobs appear once people are enrolled', async () => {
     const nav = await page.locator('nav .nav-links').innerText();
-    assert.match(nav, /Users[\s\S]*Jobs[\s\S]*Job queues/);
+    assert.match(nav, /Users[\s\S]*Jobs/);
+    assert.doesNotMatch(nav, /Job queues/, "the operators' board is linked from the Jobs page, not the bar");
     await page.goto(`${rollcall.base}/jobs`);
     const empty = page.locator('#jobs-empty');
     await empty.waitFor();

@@ -61,7 +61,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     await screenshot(page, '01-login');
     await signIn(page, ADMIN);
     const nav = await page.locator('nav').innerText();
-    for (const label of ['Live', 'Attendance', 'People', 'Nodes', 'Job queues'])
+    for (const label of ['Live', 'Attendance', 'Groups', 'People', 'Nodes', 'Jobs'])
       assert.match(nav, new RegExp(label));
     assert.match(nav, /Ada Admin \(admin\)/);
     await screenshot(page, '02-dashboard');
@@ -595,6 +595,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     { name: 'settings', path: '/settings', ready: '#calibration:not(:empty)' },
     { name: 'users', path: '/users', ready: '#users tr' },
     { name: 'jobs', path: '/jobs', ready: '#jobs li.job, #jobs-empty:not([hidden])' },
+    { name: 'groups', path: '/groups', ready: '#groups > li, #groups-empty:not([hidden])' },
   ];
 
   it('fits every page on a phone (390 and 360 px) and a wide screen, light and dark, with no console error, no request leaving the machine and no serious accessibility problem', async () => {
@@ -686,7 +687,10 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
             assert.equal(await on.locator('nav a[href="/people"]').isVisible(), false);
             await menu.click();
             await on.locator('nav a[href="/people"]').waitFor();
-            assert.match(await on.locator('nav').innerText(), /Attendance[\s\S]*Job queues[\s\S]*Ada Admin/);
+            assert.match(
+              await on.locator('nav').innerText(),
+              /Attendance[\s\S]*Groups[\s\S]*Jobs[\s\S]*Ada Admin/,
+            );
             await check('menu');
           } else {
             assert.equal(await menu.isVisible(), false);

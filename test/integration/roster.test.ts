@@ -107,6 +107,7 @@ describe('RosterService on a real store: a scripted day', () => {
   it('resolves each member of each session that runs that day to exactly one status', async () => {
     now = berlin('18:00');
     const view = await roster.day(groupId, DAY);
+    assert.equal(view.timeZone, ZONE, 'the zone the day and its times are in, for the board');
     assert.deepEqual(table(view), {
       '09:00–10:30': ['Ana present', 'Ben late', 'Cai left-early', 'Dev late', 'Eli absent', 'Fay excused'],
       '13:00–14:00': ['Ana present', 'Ben absent', 'Cai absent', 'Dev absent', 'Eli late', 'Fay absent'],

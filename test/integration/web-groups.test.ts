@@ -13,6 +13,7 @@ import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/i
 import { SqliteStore, type Store } from '../../src/store/index.js';
 import { WebServer } from '../../src/web/index.js';
 import { makeEvent } from './store.contract.js';
+import { Browser } from '../support/http-browser.js';
 import { tempDir } from '../support/temp.js';
 import { unusedEnrollment } from '../support/unused-enrollment.js';
 
@@ -152,6 +153,7 @@ describe('groups over the REST API', () => {
     );
     const [monday] = view.sessions;
     assert.equal(monday.arrived, 2);
+    assert.equal(view.timeZone, 'UTC', 'the attendance zone, for the page to show times in');
     // Tuesday: no session of the group runs.
     assert.deepEqual(
       (await call('viewer', 'GET', `/groups/${groupId}/roster?date=2025-03-11`)).json.sessions,
@@ -166,6 +168,47 @@ describe('groups over the REST API', () => {
       ]),
       [['Class 6F', 3, 1]],
     );
+  });
+
+  it("serves the Groups page and each group's roster board, the management to admins only", async () => {
+    // The pages need a signed-in session: a token is for the API.
+    const browsers = { admin: new Browser(base), viewer: new Browser(base) };
+    for (const as of ['admin', 'viewer'] as const) await browsers[as].signIn(`${as} user`, 'x'.repeat(12));
+    const page = async (as: keyof typeof tokens, path: string): Promise<{ status: number; html: string }> => {
+      const res = await browsers[as].fetch(path, { headers: { accept: 'text/html' } });
+      return { status: res.status, html: await res.text() };
+    };
+    const [group] = (await call('viewer', 'GET', '/groups')).json.groups as { id: string; name: string }[];
+    assert.ok(group);
+    for (const as of ['viewer', 'admin'] as const) {
+      const list = await page(as, '/groups');
+      assert.equal(list.status, 200, as);
+      assert.match(list.html, /<script type="module" src="\/assets\/groups.js"><\/script>/);
+      assert.match(list.html, /<a href="\/groups" aria-current="page">Groups<\/a>/);
+      assert.equal(list.html.includes('id="group-create"'), as === 'admin', `${as}: the new-group form`);
+      assert.equal(list.html.includes('id="camera-roles"'), as === 'admin', `${as}: the cameras card`);
+      const board = await page(as, `/groups/${group.id}`);
+      assert.equal(board.status, 200, as);
+      assert.match(board.html, /<title>Class 6F · Rollcall<\/title>/);
+      assert.match(
+        board.html,
+        new RegExp(`data-group="${group.id}"\\s+data-admin="${as === 'admin' ? 'yes' : 'no'}"`),
+      );
+      assert.equal(board.html.includes('id="roster-manage"'), as === 'admin', `${as}: the manage section`);
+      assert.equal(board.html.includes('id="excuse"'), as === 'admin', `${as}: the excuse dialog`);
+    }
+    // The session form starts from the defaults of core, Monday first.
+    const admin = (await page('admin', `/groups/${group.id}`)).html;
+    assert.match(admin, /id="session-check-in-window"[^>]*value="60"/);
+    assert.match(admin, /id="session-absent-below"[^>]*value=""/);
+    assert.deepEqual(
+      [...admin.matchAll(/name="weekdays" value="(\w+)"/g)].map((m) => m[1]),
+      ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+    );
+    const missing = await page('viewer', '/groups/no-such-group');
+    assert.equal(missing.status, 404);
+    assert.match(missing.html, /no group with id no-such-group/);
+    assert.equal((await page('viewer', '/groups/not%20an%20id')).status, 400);
   });
 
   it('lets a viewer read but change nothing', async () => {

@@ -183,7 +183,8 @@ describe('web pages and the live socket', () => {
         '/unknown-faces',
         '/settings',
         '/users',
-        '/admin/queues',
+        '/groups',
+        '/jobs',
       ]) {
         assert.ok(html.includes(`href="${link}"`), `${url} links ${link}`);
       }

@@ -44,6 +44,8 @@ export const VIEWER_ROUTES: readonly string[] = [
   'GET /api/v1/attendance',
   'GET /api/v1/attendance.csv',
   'GET /api/v1/attendance/corrections',
+  'GET /groups',
+  'GET /groups/:id',
   'GET /api/v1/groups',
   'GET /api/v1/groups/:id',
   'GET /api/v1/groups/:id/roster',

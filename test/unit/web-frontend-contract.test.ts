@@ -7,11 +7,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { settingsPage, unknownFacesPage, usersPage } from '../../src/web/admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage, personPage } from '../../src/web/app-pages.js';
+import { groupsPage, rosterPage } from '../../src/web/groups-pages.js';
 import { jobsPage } from '../../src/web/jobs-page.js';
 import { encodeLiveFrame } from '../../src/web/live-feed.js';
 import { decodeLiveFrame, type LiveFrameHeader } from '../../src/web/live-protocol.js';
 import {
   ATTENDANCE_IDS,
+  GROUPS_IDS,
   HOME_IDS,
   JOBS_IDS,
   LIVE_IDS,
@@ -19,6 +21,7 @@ import {
   PAGE_SCRIPTS,
   PEOPLE_IDS,
   PERSON_IDS,
+  ROSTER_IDS,
   SETTINGS_IDS,
   UNKNOWN_FACES_IDS,
   USERS_IDS,
@@ -38,6 +41,8 @@ const pages: Record<PageScript, [html: string, ids: Record<string, string>]> = {
   users: [usersPage(admin), USERS_IDS],
   home: [homePage(admin), HOME_IDS],
   jobs: [jobsPage(admin), JOBS_IDS],
+  groups: [groupsPage(admin), GROUPS_IDS],
+  roster: [rosterPage(admin, { id: 'g1', name: 'Class 5E' }), ROSTER_IDS],
 };
 
 describe('pages and their scripts', () => {

@@ -59,3 +59,47 @@ export function clock(iso: string | null): string {
       })
     : '—';
 }
+
+/**
+ * Makes `list` show one child per item, in order: a child whose key is already there is kept and
+ * updated, others are created. The children are put in order only when the order changed.
+ */
+export function reconcile<T>(
+  list: HTMLElement,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  create: (item: T) => HTMLElement,
+  update: (node: HTMLElement, item: T) => void,
+): void {
+  const existing = new Map<string, HTMLElement>();
+  for (const child of Array.from(list.children)) {
+    if (child instanceof HTMLElement && child.dataset.key !== undefined)
+      existing.set(child.dataset.key, child);
+  }
+  const next = items.map((item) => {
+    const key = keyOf(item);
+    const node = existing.get(key) ?? create(item);
+    node.dataset.key = key;
+    update(node, item);
+    return node;
+  });
+  const unchanged =
+    next.length === list.children.length && next.every((node, i) => list.children[i] === node);
+  if (!unchanged) list.replaceChildren(...next);
+}
+
+/**
+ * Runs `change` (a re-render) and gives the focus back to the element that had it, when the change
+ * moved that element (a move takes the focus away) but kept it on the page.
+ */
+export function keepingFocus(change: () => void): void {
+  const focused = document.activeElement;
+  change();
+  if (focused instanceof HTMLElement && focused !== document.body && focused.isConnected)
+    if (document.activeElement !== focused) focused.focus({ preventScroll: true });
+}
+
+/** Sets a node's text only when it differs, so a refresh that changes nothing touches nothing. */
+export function setText(node: Node, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}

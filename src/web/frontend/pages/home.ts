@@ -14,7 +14,7 @@ import type {
 } from '../../api-views.js';
 import { HOME_IDS as ID } from '../../page-ids.js';
 import { api } from '../lib/api.js';
-import { byId, el, maybeById, showError } from '../lib/dom.js';
+import { byId, el, maybeById, reconcile, showError } from '../lib/dom.js';
 
 const REFRESH_MS = 5000;
 
@@ -56,34 +56,6 @@ function longDay(day: string): string {
 function setText(id: string, text: string): void {
   const node = maybeById(id, HTMLElement);
   if (node && node.textContent !== text) node.textContent = text;
-}
-
-/**
- * Makes `list` show one child per item, in order: a child whose key is already there is kept and
- * updated, others are created. The children are put in order only when the order changed.
- */
-function reconcile<T>(
-  list: HTMLElement,
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  create: (item: T) => HTMLElement,
-  update: (node: HTMLElement, item: T) => void,
-): void {
-  const existing = new Map<string, HTMLElement>();
-  for (const child of Array.from(list.children)) {
-    if (child instanceof HTMLElement && child.dataset.key !== undefined)
-      existing.set(child.dataset.key, child);
-  }
-  const next = items.map((item) => {
-    const key = keyOf(item);
-    const node = existing.get(key) ?? create(item);
-    node.dataset.key = key;
-    update(node, item);
-    return node;
-  });
-  const unchanged =
-    next.length === list.children.length && next.every((node, i) => list.children[i] === node);
-  if (!unchanged) list.replaceChildren(...next);
 }
 
 /** The first letters of a name, for a face the camera did not keep. */

@@ -7,7 +7,7 @@
  * - `ready PORT DEPTH` once the server listens (DEPTH: events the outbox recovered);
  * - `published ID` as each event's append resolves, i.e. once the outbox promises it is durable;
  * - `done` after the last event; `depth N` every 200 ms; `gallery PEOPLE VERSION` when a web node
- *   sends the gallery.
+ *   sends the gallery; `connected CLIENT` and `disconnected REASON` as web nodes come and go.
  * It then keeps serving until it is killed.
  */
 import { readFileSync } from 'node:fs';
@@ -17,12 +17,15 @@ import { BridgeServer } from '../../src/bridge/index.js';
 import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
 import { Gallery, type RecognitionEvent } from '../../src/core/index.js';
 import { sampleEvent } from './outbox-child.js';
+import { sampleJpeg } from './sample-messages.js';
 
 export const EVENT_NODE_CHILD = fileURLToPath(import.meta.url);
 
 export interface EventNodeSpec {
   /** The node's DATA_DIR: the outbox lives in `DIR/outbox`, the gallery cache in `DIR`. */
   dir: string;
+  /** Address to listen on. @defaultValue 127.0.0.1 */
+  host?: string;
   port: number;
   secret: string;
   nodeId: string;
@@ -37,6 +40,10 @@ export interface EventNodeSpec {
   /** A JPEG published as the live frame this many times a second (0: none). */
   frameFps?: number;
   jpegFile?: string;
+  /** Each event carries a face crop of this many bytes, as a camera's do. @defaultValue 0 */
+  cropBytes?: number;
+  /** Start the events once a web node has connected, not at once. @defaultValue false */
+  eventsAfterConnect?: boolean;
 }
 
 /** Event `i` of a run: a recognized person (ids from `people`) or, every fifth, an unknown face. */
@@ -51,6 +58,7 @@ export function syntheticEvent(spec: EventNodeSpec, i: number, at: Date): Recogn
     distance: unknown ? null : 0.3,
     votes: unknown ? null : 3,
     at: at.toISOString(),
+    crop: spec.cropBytes ? sampleJpeg(spec.cropBytes, i) : null,
   };
 }
 
@@ -74,10 +82,22 @@ async function main(spec: EventNodeSpec): Promise<void> {
         ],
       }),
     },
-    { host: '127.0.0.1', port: spec.port, nodeId: spec.nodeId, secret: spec.secret },
+    { host: spec.host ?? '127.0.0.1', port: spec.port, nodeId: spec.nodeId, secret: spec.secret },
   );
   server.on('galleryChanged', (change) => {
     print(`gallery ${change.personCount} ${change.version}`);
+  });
+  server.on('connected', ({ clientId }) => {
+    print(`connected ${clientId ?? '?'}`);
+  });
+  server.on('disconnected', ({ clientId, reason }) => {
+    // Connections that never authenticated (port scans, failed handshakes) are not web nodes.
+    if (clientId !== undefined) print(`disconnected ${reason}`);
+  });
+  const firstConnection = new Promise<void>((resolve) => {
+    server.once('connected', () => {
+      resolve();
+    });
   });
   const { port } = await server.start();
   print(`ready ${port} ${outbox.depth}`);
@@ -100,6 +120,7 @@ async function main(spec: EventNodeSpec): Promise<void> {
     );
   }
 
+  if (spec.eventsAfterConnect) await firstConnection;
   // Paced by the clock, not by the appends: an append that takes long (fsync) does not slow the
   // rate, it only leaves more events in flight, as a camera that keeps seeing people would.
   const startedAt = Date.now();

@@ -199,9 +199,13 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
    * Stores `event` durably, then sends it to every authenticated web node. Resolves once it is in
    * the outbox; sending happens as the sockets allow.
    *
+   * @throws ProtocolError `BAD_MESSAGE` for an event the protocol cannot carry (a crop that is not a
+   *   JPEG, a field out of range): refused before it is stored. Stored, it would stay in the
+   *   outbox for ever, its every send failing, and never reach a web node: accepted, then lost.
    * @throws RollcallError from the outbox (`OUTBOX_FULL`, `OUTBOX_WRITE_FAILED`…): the event was not stored.
    */
   async publishEvent(event: RecognitionEvent): Promise<void> {
+    encodeMessage({ command: Command.EVENT, event });
     await this.#deps.outbox.append(event);
     for (const connection of this.#connections) connection.pumpEvents();
   }

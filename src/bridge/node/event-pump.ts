@@ -1,7 +1,9 @@
 /**
  * Sends one web node the outbox's pending events it has not had, oldest first, while its socket
  * accepts them and fewer than `maxUnackedEvents` await its acknowledgement. Events are read from the
- * outbox each time rather than queued, so a slow web node costs disk reads, not memory.
+ * outbox each time rather than queued, so a slow web node costs disk reads, not memory. While a step
+ * runs the pump is {@link EventPump.busy}, and the connection holds live frames back until it is
+ * idle again: on a link too slow for both, events go first.
  */
 import type { RecognitionEvent } from '../../core/index.js';
 import type { Clock } from '../../shared/index.js';
@@ -19,6 +21,8 @@ export interface PumpTarget {
   send(event: RecognitionEvent): void;
   /** Reading the outbox failed (reported unless the connection closed meanwhile). */
   failed(error: unknown): void;
+  /** A step ended with no other to follow: what the socket has room for may go to others (frames). */
+  idle(): void;
 }
 
 export class EventPump {
@@ -60,14 +64,22 @@ export class EventPump {
         if (this.#pumpAgain) {
           this.#pumpAgain = false;
           this.pump();
+          return;
         }
+        if (!this.#target.closed()) this.#target.idle();
       },
       (error: unknown) => {
         this.#pumping = false;
         if (this.#target.closed()) return;
         this.#target.failed(error);
+        this.#target.idle();
       },
     );
+  }
+
+  /** A step is running: reading the outbox, or sending what it read. */
+  get busy(): boolean {
+    return this.#pumping;
   }
 
   /** The next step re-reads the outbox even with a full window (at each heartbeat). */

@@ -93,6 +93,9 @@ export class ServerConnection {
       failed: (error) => {
         this.#context.events.emit('failed', asRollcallError(error, 'cannot read events from the outbox'));
       },
+      idle: () => {
+        this.#flushFrames();
+      },
     });
     socket.setNoDelay(true);
     socket.on('error', () => {
@@ -176,9 +179,15 @@ export class ServerConnection {
     this.#send(this.#context.statusMessage());
   }
 
+  /**
+   * A live frame: written now if the socket has room and no events are on their way, else held
+   * (newest wins). Events go first: written while the pump reads the outbox, a frame would fill the
+   * socket before the events read, and on a link slower than the frames, that happened at nearly
+   * every drain: events crawled out minutes late while the live view played on.
+   */
   offerFrame(bytes: Buffer): void {
     if (!this.authenticated || this.#closed) return;
-    if (!this.#blocked && this.#frames.length === 0) {
+    if (!this.#blocked && this.#frames.length === 0 && !this.#events.busy) {
       this.#write(bytes);
       return;
     }
@@ -188,10 +197,16 @@ export class ServerConnection {
     }
   }
 
+  /** The socket drained: a heartbeat that waited, then events, then (once the pump is idle) frames. */
   #flush(): void {
     if (this.#closed || !this.authenticated) return;
     if (this.#statusDue) this.sendStatus();
     this.pumpEvents();
+    this.#flushFrames();
+  }
+
+  #flushFrames(): void {
+    if (this.#closed || !this.authenticated || this.#events.busy) return;
     while (this.#canWrite()) {
       const frame = this.#frames.shift();
       if (frame === undefined) break;

@@ -79,3 +79,22 @@ export function zonedInstant(day: string, time: string, timeZone: string): strin
   utc = asUtc - offsetMs(utc, timeZone);
   return new Date(utc).toISOString();
 }
+
+/** The wall-clock time of `at` in `timeZone`, as `HH:MM` (24 h): how reports write times. */
+export function localClock(at: Date | string, timeZone: string): string {
+  const instant = typeof at === 'string' ? new Date(at) : at;
+  if (Number.isNaN(instant.getTime())) {
+    throw new RollcallError(ErrorCode.UsageInvalid, `"${String(at)}" is not a valid time`);
+  }
+  const parts = zoneFormat('wall-clock', timeZone, {
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '00';
+  return `${part('hour')}:${part('minute')}`;
+}

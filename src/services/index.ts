@@ -127,3 +127,4 @@ export {
   type WebhookRequest,
   type WebhookSender,
 } from './webhook-sender.js';
+export { STATUS_WORDS, reportTables, type ReportCell, type ReportTable } from './report-table.js';

@@ -27,6 +27,7 @@ import type {
   NodeStatusPort,
   OverviewPort,
   PeoplePort,
+  ReportsPort,
   RosterPort,
   SettingsPort,
   UnknownFacesPort,
@@ -35,6 +36,7 @@ import type {
 } from './types.js';
 import { createCorrectionsRouter } from './corrections.routes.js';
 import { createGroupsRouter } from './groups.routes.js';
+import { createReportsRouter } from './reports.routes.js';
 import { createOverviewRouter } from './overview.routes.js';
 import { createJobsRouter } from './jobs.routes.js';
 import { createPeopleRouter } from './people.routes.js';
@@ -65,6 +67,7 @@ export interface ApiDeps {
   roster: RosterPort;
   cameraRoles: CameraRolesPort;
   webhooks: WebhooksPort;
+  reports: ReportsPort;
 }
 
 const CSV_HEADER = [
@@ -166,6 +169,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.use(createPeopleRouter({ people: deps.people, enrollment: deps.enrollment, uploads: deps.uploads }));
   router.use(createCorrectionsRouter({ corrections: deps.corrections }));
   router.use(createGroupsRouter({ groups: deps.groups, roster: deps.roster, cameraRoles: deps.cameraRoles }));
+  router.use(createReportsRouter({ reports: deps.reports, attendance: deps.attendance }));
   router.use(createOverviewRouter({ overview: deps.overview, events: deps.events }));
   router.use(['/unknown-faces', '/settings', '/users', '/webhooks'], admin);
   router.use(createUnknownFacesRouter({ unknownFaces: deps.unknownFaces }));

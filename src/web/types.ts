@@ -7,6 +7,7 @@ import type { JobName, JobQueue, JobResults } from '../queues/index.js';
 import type {
   AttendanceCorrectionService,
   CameraRoleService,
+  GroupReportService,
   GroupService,
   RosterService,
   AttendanceReportService,
@@ -74,6 +75,9 @@ export type GroupsPort = Pick<
   | 'removeSession'
   | 'excuse'
 >;
+
+/** `GroupReportService`: a group's or a person's sessions over a range. */
+export type ReportsPort = Pick<GroupReportService, 'group' | 'person'>;
 
 /** `RosterService`: a group's day. */
 export type RosterPort = Pick<RosterService, 'day'>;

@@ -22,6 +22,7 @@ import {
   AttendanceReportService,
   CameraRoleService,
   EventLogService,
+  GroupReportService,
   GroupService,
   HealthService,
   JobListService,
@@ -205,6 +206,13 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
     sightingIntervalS: () => deps.settings.current().sightingIntervalS,
     cameraRoles: () => cameraRoles.roles(),
   });
+  const reports = new GroupReportService({
+    store,
+    clock,
+    timeZone,
+    sightingIntervalS: () => deps.settings.current().sightingIntervalS,
+    cameraRoles: () => cameraRoles.roles(),
+  });
   const webhooks = new WebhookService({ store, clock });
 
   app.set('trust proxy', options.trustProxy ?? false);
@@ -341,6 +349,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
       groups,
       roster,
       cameraRoles,
+      reports,
       webhooks,
     }),
   );

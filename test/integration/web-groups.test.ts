@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import ExcelJS from 'exceljs';
 import { after, before, describe, it } from 'node:test';
 import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
 import { SettingsService, UnknownFaceService, type RosterView } from '../../src/services/index.js';
@@ -209,6 +210,95 @@ describe('groups over the REST API', () => {
     assert.equal(missing.status, 404);
     assert.match(missing.html, /no group with id no-such-group/);
     assert.equal((await page('viewer', '/groups/not%20an%20id')).status, 400);
+  });
+
+  it('reports a range as JSON, CSV and XLSX: counts, a rate, the minimum, times in the zone', async () => {
+    const [group] = (await call('viewer', 'GET', '/groups')).json.groups as { id: string }[];
+    assert.ok(group);
+    // Mondays 2025-03-10 (Ivy on time, Jon late, Kim excused) and 2025-03-17 (nobody came).
+    const report = await call('viewer', 'GET', `/reports/groups/${group.id}?from=2025-03-10&to=2025-03-17`);
+    assert.equal(report.status, 200, JSON.stringify(report.json));
+    const members = report.json.members as {
+      person: { name: string };
+      counts: Record<string, number>;
+      rate: number | null;
+      belowMinimum: boolean;
+    }[];
+    assert.deepEqual(
+      members.map((m) => [
+        m.person.name,
+        m.counts.present,
+        m.counts.late,
+        m.counts.absent,
+        m.counts.excused,
+        m.rate,
+        m.belowMinimum,
+      ]),
+      [
+        ['Ivy', 1, 0, 1, 0, 0.5, true],
+        ['Jon', 0, 1, 1, 0, 0.5, true],
+        ['Kim', 0, 0, 1, 1, 0, true],
+      ],
+    );
+    const csv = await fetch(`${base}/api/v1/reports/groups/${group.id}.csv?from=2025-03-10&to=2025-03-17`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    assert.equal(csv.status, 200);
+    assert.match(
+      csv.headers.get('content-disposition') ?? '',
+      /attendance-Class-6F-2025-03-10-to-2025-03-17\.csv/,
+    );
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf], 'a byte order mark, for Excel');
+    const lines = new TextDecoder().decode(bytes).split('\r\n');
+    assert.equal(
+      lines[0],
+      'day,session,person,person_id,status,arrived (UTC),left (UTC),minutes_present,excuse',
+    );
+    assert.match(lines[2] ?? '', /^2025-03-10,09:00–10:00,Jon,[^,]+,late,09:20,,40,$/);
+    assert.match(lines[3] ?? '', /^2025-03-10,09:00–10:00,Kim,[^,]+,excused,,,0,doctor \(by admin user\)$/);
+    assert.equal(lines.filter((line) => line.startsWith('2025-03-17')).length, 3);
+    const xlsx = await fetch(`${base}/api/v1/reports/groups/${group.id}.xlsx?from=2025-03-10&to=2025-03-17`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    assert.equal(xlsx.status, 200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await xlsx.arrayBuffer());
+    assert.deepEqual(
+      workbook.worksheets.map((sheet) => [sheet.name, sheet.rowCount]),
+      [
+        ['Summary', 4],
+        ['Sessions', 7],
+      ],
+    );
+    const ivyId = members[0] && (report.json.members as { person: { id: string } }[])[0]?.person.id;
+    assert.deepEqual((workbook.getWorksheet('Summary')?.getRow(2).values as unknown[]).slice(1), [
+      'Ivy',
+      ivyId,
+      1,
+      0,
+      0,
+      1,
+      0,
+      2,
+      0.5,
+      'yes',
+    ]);
+    const history = await call(
+      'viewer',
+      'GET',
+      `/reports/people/${(report.json.members as { person: { id: string } }[])[1]?.person.id ?? ''}?from=2025-03-10&to=2025-03-17`,
+    );
+    assert.deepEqual(
+      (history.json.records as { day: string; status: string }[]).map((r) => [r.day, r.status]),
+      [
+        ['2025-03-10', 'late'],
+        ['2025-03-17', 'absent'],
+      ],
+    );
+    const tooLong = await call('viewer', 'GET', `/reports/groups/${group.id}?from=2024-01-01&to=2025-03-17`);
+    assert.equal(tooLong.status, 400);
+    assert.match(String(tooLong.json.message), /at most 366 days/);
   });
 
   it('lets a viewer read but change nothing', async () => {

@@ -50,6 +50,10 @@ export const VIEWER_ROUTES: readonly string[] = [
   'GET /api/v1/groups/:id',
   'GET /api/v1/groups/:id/roster',
   'GET /api/v1/cameras/roles',
+  'GET /api/v1/reports/groups/:id',
+  'GET /api/v1/reports/groups/:id.csv',
+  'GET /api/v1/reports/groups/:id.xlsx',
+  'GET /api/v1/reports/people/:id',
 ];
 
 /** Routes of every router and mount that exist today: a derivation that misses one is broken. */

@@ -1,0 +1,84 @@
+/**
+ * A group report as tables — a summary per member and a line per member and session — with every
+ * day written `YYYY-MM-DD` and every time `HH:MM` in the attendance time zone, which the headers
+ * name. The CSV and XLSX exports write these same cells, so the two never disagree.
+ */
+import { localClock, type SessionStatus } from '../core/index.js';
+import type { GroupReport, SessionRecord } from './group-report.service.js';
+
+export type ReportCell = string | number | null;
+
+export interface ReportTable {
+  name: string;
+  header: string[];
+  rows: ReportCell[][];
+}
+
+/** How a report writes each status: the words the roster board uses. */
+export const STATUS_WORDS: Record<SessionStatus, string> = {
+  expected: 'not arrived yet',
+  present: 'present',
+  late: 'late',
+  'left-early': 'left early',
+  absent: 'absent',
+  excused: 'excused',
+};
+
+export function reportTables(report: GroupReport): { summary: ReportTable; sessions: ReportTable } {
+  const zone = report.timeZone;
+  const time = (at: string | null): string | null => (at === null ? null : localClock(at, zone));
+  return {
+    summary: {
+      name: 'Summary',
+      header: [
+        'person',
+        'person_id',
+        'present',
+        'late',
+        'left_early',
+        'absent',
+        'excused',
+        'sessions_counted',
+        'attendance_rate',
+        'below_minimum',
+      ],
+      rows: report.members.map((m) => [
+        m.person.name,
+        m.person.id,
+        m.counts.present,
+        m.counts.late,
+        m.counts['left-early'],
+        m.counts.absent,
+        m.counts.excused,
+        m.counted,
+        m.rate === null ? null : Math.round(m.rate * 1000) / 1000,
+        m.belowMinimum ? 'yes' : 'no',
+      ]),
+    },
+    sessions: {
+      name: 'Sessions',
+      header: [
+        'day',
+        'session',
+        'person',
+        'person_id',
+        'status',
+        `arrived (${zone})`,
+        `left (${zone})`,
+        'minutes_present',
+        'excuse',
+      ],
+      rows: report.records.map((r: SessionRecord) => [
+        r.day,
+        `${r.session.start}–${r.session.end}`,
+        r.person.name,
+        r.person.id,
+        STATUS_WORDS[r.status],
+        time(r.arrivedAt),
+        time(r.leftAt),
+        r.minutesPresent,
+        r.excuse ? `${r.excuse.reason} (by ${r.excuse.by})` : null,
+      ]),
+    },
+  };
+}

@@ -42,9 +42,9 @@ export function localDay(at: Date | string, timeZone: string): string {
   return zoneFormat('day', timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
 
-/** How far the zone's wall clock is ahead of UTC at `utcMs`, in ms. */
-function offsetMs(utcMs: number, timeZone: string): number {
-  const format = zoneFormat('wall-clock', timeZone, {
+/** The zone's wall clock to the second, in parts. */
+function wallClock(timeZone: string): Intl.DateTimeFormat {
+  return zoneFormat('wall-clock', timeZone, {
     hourCycle: 'h23',
     year: 'numeric',
     month: '2-digit',
@@ -53,6 +53,11 @@ function offsetMs(utcMs: number, timeZone: string): number {
     minute: '2-digit',
     second: '2-digit',
   });
+}
+
+/** How far the zone's wall clock is ahead of UTC at `utcMs`, in ms. */
+function offsetMs(utcMs: number, timeZone: string): number {
+  const format = wallClock(timeZone);
   const part = (type: string): number =>
     Number(format.formatToParts(utcMs).find((p) => p.type === type)?.value ?? 0);
   const wall = Date.UTC(
@@ -86,15 +91,7 @@ export function localClock(at: Date | string, timeZone: string): string {
   if (Number.isNaN(instant.getTime())) {
     throw new RollcallError(ErrorCode.UsageInvalid, `"${String(at)}" is not a valid time`);
   }
-  const parts = zoneFormat('wall-clock', timeZone, {
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
+  const parts = wallClock(timeZone).formatToParts(instant);
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '00';
   return `${part('hour')}:${part('minute')}`;
 }

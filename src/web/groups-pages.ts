@@ -118,7 +118,7 @@ export function rosterPage(viewer: Viewer, group: { id: string; name: string }):
     body: html`<p class="crumbs"><a href="/groups">Groups</a></p>
       <div
         id="${ROSTER.board}"
-        class="roster-head"
+        class="page-head"
         data-group="${group.id}"
         data-admin="${admin ? 'yes' : 'no'}"
       >
@@ -126,7 +126,7 @@ export function rosterPage(viewer: Viewer, group: { id: string; name: string }):
           <h1 id="${ROSTER.title}">${group.name}</h1>
           <p id="${ROSTER.dayText}" class="muted"></p>
         </div>
-        <p id="${ROSTER.updated}" class="muted roster-updated">Loading…</p>
+        <p id="${ROSTER.updated}" class="muted updated">Loading…</p>
       </div>
       <form id="${ROSTER.toolbar}" class="roster-toolbar" aria-label="Day and filters">
         <div class="roster-days">

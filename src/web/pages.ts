@@ -199,12 +199,12 @@ export function homePage(viewer: Viewer): string {
     viewer,
     current: '/',
     script: 'home',
-    body: html`<div class="home-head">
+    body: html`<div class="page-head">
         <div>
           <h1>Today</h1>
           <p id="${HOME.day}" class="muted"></p>
         </div>
-        <p id="${HOME.updated}" class="muted home-updated">Loading…</p>
+        <p id="${HOME.updated}" class="muted updated">Loading…</p>
       </div>
       <p id="${HOME.error}" class="error" role="alert" hidden></p>
       ${admin ? checklistFrame() : html``}

@@ -5,98 +5,29 @@
  * gets a plain 4xx and changes nothing.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { after, before, describe, it } from 'node:test';
-import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
-import { SettingsService, UnknownFaceService, type RosterView } from '../../src/services/index.js';
-import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/index.js';
-import { SqliteStore, type Store } from '../../src/store/index.js';
-import { WebServer } from '../../src/web/index.js';
+import type { RosterView } from '../../src/services/index.js';
+import type { Store } from '../../src/store/index.js';
 import { makeEvent } from './store.contract.js';
+import { startApiWebNode, type ApiWebNode } from '../support/api-web-node.js';
 import { Browser } from '../support/http-browser.js';
-import { tempDir } from '../support/temp.js';
-import { unusedEnrollment } from '../support/unused-enrollment.js';
 
-const SETTINGS = {
-  strangerRateTarget: 0.01,
-  matchThreshold: null,
-  unknownThreshold: null,
-  consensusFrames: 3,
-  sightingIntervalS: 10,
-  timeZone: 'UTC',
-  retentionDays: 30,
-};
 const DAY = '2025-03-10'; // a Monday, long past: every session of it is over
 
 describe('groups over the REST API', () => {
-  let redis: PrivateRedis;
+  let node: ApiWebNode;
   let store: Store;
-  let jobs: JobQueue;
-  let server: WebServer;
   let base: string;
-  const tokens = { admin: '', viewer: '' };
+  let tokens: ApiWebNode['tokens'];
+  const call: ApiWebNode['call'] = (...args) => node.call(...args);
 
   before(async () => {
-    const dataDir = await tempDir('web-groups');
-    redis = await PrivateRedis.start({ dataDir });
-    store = await SqliteStore.open({ dataDir });
-    jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
-    const enrollment = unusedEnrollment();
-    server = new WebServer(
-      {
-        store,
-        jobs,
-        enrollment,
-        unknownFaces: new UnknownFaceService({ store, enrollment }),
-        settings: new SettingsService({ store, defaults: SETTINGS, targets: () => [] }),
-        nodes: () => [],
-        redisUrl: redis.url,
-      },
-      {
-        port: 0,
-        host: '127.0.0.1',
-        sessionSecret: randomUUID() + randomUUID(),
-        sessionPrefix: `${randomUUID()}:`,
-      },
-    );
-    base = `http://127.0.0.1:${(await server.start()).port}`;
-    for (const role of ['admin', 'viewer'] as const) {
-      const user = await store.createUser({
-        name: `${role} user`,
-        role,
-        passwordHash: await hashPassword('x'.repeat(12)),
-      });
-      tokens[role] = generateApiToken();
-      await store.createApiToken({ userId: user.id, name: 'test', tokenHash: hashApiToken(tokens[role]) });
-    }
+    node = await startApiWebNode('web-groups');
+    ({ store, base, tokens } = node);
   });
 
-  after(async () => {
-    await server.close();
-    await jobs.close();
-    await store.close();
-    await redis.close();
-  });
-
-  async function call(
-    as: keyof typeof tokens,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[as]}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    assert.doesNotMatch(text, /at .*\.js:\d+/, 'no stack trace');
-    return { status: res.status, json: JSON.parse(text) as Record<string, unknown> };
-  }
+  after(() => node.close());
 
   it('builds a class, tags the cameras, excuses a session and reads the roster of a day', async () => {
     const created = await call('admin', 'POST', '/groups', { name: 'Class 6F', minAttendanceRate: 0.9 });

@@ -5,26 +5,9 @@
  * the delivery log; bad input gets a plain 400 and changes nothing; a viewer gets 403.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
-import { SettingsService, UnknownFaceService } from '../../src/services/index.js';
-import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/index.js';
-import { SqliteStore, type Store } from '../../src/store/index.js';
-import { WebServer } from '../../src/web/index.js';
-import { unusedEnrollment } from '../support/unused-enrollment.js';
-import { tempDir } from '../support/temp.js';
+import { startApiWebNode, type ApiWebNode } from '../support/api-web-node.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
-
-const SETTINGS = {
-  strangerRateTarget: 0.01,
-  matchThreshold: null,
-  unknownThreshold: null,
-  consensusFrames: 3,
-  sightingIntervalS: 10,
-  timeZone: 'UTC',
-  retentionDays: 30,
-};
 
 interface HookView {
   id: string;
@@ -44,77 +27,20 @@ interface DeliveryView {
 }
 
 describe('webhooks over the REST API', () => {
-  let redis: PrivateRedis;
-  let store: Store;
-  let jobs: JobQueue;
-  let server: WebServer;
-  let base: string;
+  let node: ApiWebNode;
   let secret = '';
   const receiver = new WebhookReceiver(() => secret);
-  const tokens = { admin: '', viewer: '' };
+  const call: ApiWebNode['call'] = (...args) => node.call(...args);
 
   before(async () => {
-    const dataDir = await tempDir('web-webhooks');
-    redis = await PrivateRedis.start({ dataDir });
-    store = await SqliteStore.open({ dataDir });
-    jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
-    const enrollment = unusedEnrollment();
-    server = new WebServer(
-      {
-        store,
-        jobs,
-        enrollment,
-        unknownFaces: new UnknownFaceService({ store, enrollment }),
-        settings: new SettingsService({ store, defaults: SETTINGS, targets: () => [] }),
-        nodes: () => [],
-        redisUrl: redis.url,
-      },
-      {
-        port: 0,
-        host: '127.0.0.1',
-        sessionSecret: randomUUID() + randomUUID(),
-        sessionPrefix: `${randomUUID()}:`,
-      },
-    );
-    base = `http://127.0.0.1:${(await server.start()).port}`;
-    for (const role of ['admin', 'viewer'] as const) {
-      const user = await store.createUser({
-        name: `${role} user`,
-        role,
-        passwordHash: await hashPassword('x'.repeat(12)),
-      });
-      tokens[role] = generateApiToken();
-      await store.createApiToken({ userId: user.id, name: 'test', tokenHash: hashApiToken(tokens[role]) });
-    }
+    node = await startApiWebNode('web-webhooks');
     await receiver.start();
   });
 
   after(async () => {
     await receiver.stop();
-    await server.close();
-    await jobs.close();
-    await store.close();
-    await redis.close();
+    await node.close();
   });
-
-  async function call(
-    as: keyof typeof tokens,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens[as]}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    assert.doesNotMatch(text, /at .*\.js:\d+/, 'no stack trace');
-    return { status: res.status, json: JSON.parse(text) as Record<string, unknown>, text };
-  }
 
   it('registers a URL, shows the secret once, and a test event reaches the receiver signed with it', async () => {
     const types = await call('admin', 'GET', '/webhooks/events');

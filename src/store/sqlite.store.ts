@@ -330,6 +330,14 @@ function translate(error: unknown): RollcallError {
       cause: error,
     });
   }
+  if (code === 'SQLITE_FULL') {
+    return new RollcallError(
+      ErrorCode.DiskFull,
+      'the disk holding the database is full: nothing was stored. Free space under DATA_DIR; ' +
+        'what was stored before is intact, and writes work again as soon as there is room',
+      { cause: error },
+    );
+  }
   if (code === 'SQLITE_BUSY') {
     return new RollcallError(
       ErrorCode.StoreFailed,

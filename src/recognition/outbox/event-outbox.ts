@@ -16,12 +16,22 @@
  * Writes are serialised through one queue. Appends and acknowledgements that arrive while a write
  * is in flight are gathered into the next write and share its fsync (group commit), so the cost of
  * durability is one fsync per batch, not per event.
+ *
+ * A full disk (ENOSPC, EDQUOT) does not stop the node: the write that failed is cut from the journal
+ * (which stays whole) and its records are held in memory, with every append and acknowledgement
+ * that follows, and written again every `diskFullRetryMs` until there is room. Held events are not
+ * durable: their appends resolve only once written, they are not sent to web nodes before, and a
+ * crash loses them. At most `maxHeldEvents` (and `maxHeldBytes`) are held; beyond that an append
+ * is refused with `DISK_FULL` and the event is dropped (counted in {@link EventOutbox.droppedEvents}).
+ * When a web node has acknowledged every event on disk, the journal is cut back to its header in
+ * place (no temporary copy needed), so a journal that filled the disk frees it by itself.
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, RollcallError, type RecognitionEvent } from '../../core/index.js';
-import { OptionChecks } from '../../shared/index.js';
+import { OptionChecks, systemClock, type Clock } from '../../shared/index.js';
+import { Batch, type Entry } from './batch.js';
 import { fsyncDir, readExactly, writeAll } from './files.js';
 import {
   ACK_IDS_PER_RECORD,
@@ -71,6 +81,24 @@ export interface EventOutboxOptions {
    * @defaultValue 0.5
    */
   compactAckedRatio?: number;
+  /**
+   * While the disk is full, most events held in memory (not yet durable) before appends are refused
+   * with `DISK_FULL`. At ~7 KB an event, the default is ~14 MB of heap.
+   * @defaultValue 2000
+   */
+  maxHeldEvents?: number;
+  /**
+   * ...and most bytes of records held in memory.
+   * @defaultValue 32 MiB
+   */
+  maxHeldBytes?: number;
+  /**
+   * While the disk is full, how often the held records are written again.
+   * @defaultValue 1000
+   */
+  diskFullRetryMs?: number;
+  /** @defaultValue the system clock */
+  clock?: Clock;
 }
 
 export type ResolvedEventOutboxOptions = Required<EventOutboxOptions>;
@@ -86,6 +114,10 @@ export function resolveEventOutboxOptions(options: EventOutboxOptions): Resolved
     maxRecordBytes: 4 * 1024 * 1024,
     compactMinAcked: 1000,
     compactAckedRatio: 0.5,
+    maxHeldEvents: 2000,
+    maxHeldBytes: 32 * 1024 * 1024,
+    diskFullRetryMs: 1000,
+    clock: systemClock,
     ...stripUndefined(options),
   };
   new OptionChecks('EventOutbox')
@@ -121,6 +153,24 @@ export function resolveEventOutboxOptions(options: EventOutboxOptions): Resolved
       'must be in [0, 1)',
       resolved.compactAckedRatio,
     )
+    .require(
+      Number.isSafeInteger(resolved.maxHeldEvents) && resolved.maxHeldEvents >= 0,
+      'maxHeldEvents',
+      'must be an integer >= 0',
+      resolved.maxHeldEvents,
+    )
+    .require(
+      Number.isSafeInteger(resolved.maxHeldBytes) && resolved.maxHeldBytes >= 0,
+      'maxHeldBytes',
+      'must be an integer >= 0',
+      resolved.maxHeldBytes,
+    )
+    .require(
+      Number.isSafeInteger(resolved.diskFullRetryMs) && resolved.diskFullRetryMs >= 1,
+      'diskFullRetryMs',
+      'must be a positive integer',
+      resolved.diskFullRetryMs,
+    )
     .throwIfAny();
   return resolved;
 }
@@ -155,51 +205,25 @@ export interface CompactionStats {
   durationMs: number;
 }
 
+/** The outbox's disk is full: since when, and what waits in memory meanwhile. */
+export interface DiskFullState {
+  /** When the first write failed for lack of space (ISO 8601). */
+  since: string;
+  /** The error of the first failed write (`DISK_FULL`), naming the journal and the OS error. */
+  error: RollcallError;
+  /** Events held in memory, not durable, waiting for room on the disk. */
+  heldEvents: number;
+}
+
 export interface EventOutboxEvents {
   /** A compaction finished, automatic or requested. */
   compacted: [CompactionStats];
   /** An automatic compaction failed; the old journal stays in use and nothing is lost. */
   compactionFailed: [RollcallError];
-}
-
-interface Entry {
-  readonly id: string;
-  /** The event's capture time, for {@link EventOutbox.oldestPendingAt}. */
-  readonly at: string;
-  /** Byte length of the record, newline included. */
-  readonly length: number;
-  /** Byte offset of the record in the journal; meaningful once `durable`. */
-  offset: number;
-  /** Written and fsynced. */
-  durable: boolean;
-  /** Settles when the batch carrying the record is durable; dropped after. */
-  written: Promise<void> | undefined;
-}
-
-/** Records gathered for one write and one fsync. */
-class Batch {
-  readonly lines: Buffer[] = [];
-  bytes = 0;
-  /** Event entries with their offset within the batch. */
-  readonly events: { entry: Entry; offset: number }[] = [];
-  readonly settled: Promise<void>;
-  resolve!: () => void;
-  reject!: (error: Error) => void;
-
-  constructor() {
-    this.settled = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    // Every caller awaits `settled`; this only keeps a batch nobody awaits from crashing the process.
-    this.settled.catch(() => undefined);
-  }
-
-  add(line: Buffer, entry?: Entry): void {
-    if (entry !== undefined) this.events.push({ entry, offset: this.bytes });
-    this.lines.push(line);
-    this.bytes += line.length;
-  }
+  /** A write failed for lack of space: records are held in memory from now on. */
+  diskFull: [DiskFullState];
+  /** The held records were written: the disk has room again. */
+  spaceReturned: [{ heldEvents: number; fullForMs: number; droppedEvents: number }];
 }
 
 /**
@@ -230,6 +254,11 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
   #queue: Promise<void> = Promise.resolve();
   /** Set when the journal on disk can no longer be trusted to match memory; every call rejects. */
   #failed: RollcallError | undefined;
+  /** Set while the disk is full; the held records are `#batch`, written again by a timer. */
+  #diskFull: { since: number; error: RollcallError; droppedBefore: number } | undefined;
+  #cancelRetry: (() => void) | undefined;
+  #writeFailures = 0;
+  #droppedEvents = 0;
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -332,14 +361,40 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     return this.#size;
   }
 
+  /** Set while the disk is full (writes fail with ENOSPC or EDQUOT); undefined otherwise. */
+  get diskFull(): DiskFullState | undefined {
+    const full = this.#diskFull;
+    if (full === undefined) return undefined;
+    return {
+      since: new Date(full.since).toISOString(),
+      error: full.error,
+      heldEvents: this.#batch?.events.length ?? 0,
+    };
+  }
+
+  /** Events refused since the outbox was opened because the disk was full and the memory hold too. */
+  get droppedEvents(): number {
+    return this.#droppedEvents;
+  }
+
+  /** Journal writes that failed since the outbox was opened (a full disk's retries included). */
+  get writeFailures(): number {
+    return this.#writeFailures;
+  }
+
   /**
    * Stores `event` durably: resolves once its record is written and fsynced. Appending an id that
    * is already pending stores nothing and resolves when the first copy is durable.
    *
+   * While the disk is full the event is held in memory and the promise resolves once space returns
+   * and it is written (see the class comment).
+   *
    * @throws RollcallError `OUTBOX_FULL` when `maxPending` events are unacknowledged (the event is not
-   *   stored); `USAGE_INVALID` for an event without a usable `id`, `at` or `crop`, or whose record
-   *   exceeds `maxRecordBytes`; `OUTBOX_WRITE_FAILED` when the write or fsync failed (not stored);
-   *   `OUTBOX_CLOSED` after {@link EventOutbox.close}.
+   *   stored); `DISK_FULL` when the disk is full and the memory hold is too (dropped), or when the
+   *   outbox is closed before space returns (lost); `USAGE_INVALID` for an event without a usable
+   *   `id`, `at` or `crop`, or whose record exceeds `maxRecordBytes`; `OUTBOX_WRITE_FAILED` when
+   *   the write or fsync failed for another reason (not stored); `OUTBOX_CLOSED` after
+   *   {@link EventOutbox.close}.
    */
   async append(event: RecognitionEvent): Promise<void> {
     this.#assertUsable();
@@ -361,6 +416,7 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
         `event ${event.id} is ${line.length} bytes as a record, over maxRecordBytes ${this.#options.maxRecordBytes}`,
       );
     }
+    if (this.#diskFull !== undefined) this.#assertRoomToHold(event.id, line.length);
     const batch = this.#currentBatch();
     const entry: Entry = {
       id: event.id,
@@ -510,8 +566,9 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing = true;
+      this.#cancelRetry?.();
       try {
-        await this.#exclusive(() => Promise.resolve());
+        await this.#exclusive(() => this.#lastTryForHeldRecords());
       } finally {
         try {
           await this.#handle.close();
@@ -523,19 +580,53 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     return this.#closed;
   }
 
+  /** Closing with the disk full: one more try, then the held appends fail (they were never durable). */
+  async #lastTryForHeldRecords(): Promise<void> {
+    if (this.#diskFull === undefined || this.#batch === undefined) return;
+    await this.#flush();
+    const held = this.#batch;
+    if (this.#diskFull === undefined || held === undefined) return;
+    this.#batch = undefined;
+    this.#dropBatch(
+      held,
+      new RollcallError(
+        ErrorCode.DiskFull,
+        `the outbox ${this.dir} closed while the disk was full: ${held.events.length} events held ` +
+          'in memory were never written and are lost',
+      ),
+    );
+  }
+
   #assertUsable(): void {
     if (this.#closing) throw new RollcallError(ErrorCode.OutboxClosed, `outbox ${this.dir} is closed`);
     if (this.#failed !== undefined) throw this.#failed;
   }
 
-  /** The batch that the next flush will write, scheduling that flush. */
+  /** The batch that the next flush will write, scheduling that flush (the retry timer's, while full). */
   #currentBatch(): Batch {
     this.#batch ??= new Batch();
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      void this.#exclusive(() => this.#flush());
-    }
+    if (!this.#flushQueued && this.#diskFull === undefined) this.#queueFlush();
     return this.#batch;
+  }
+
+  #queueFlush(): void {
+    this.#flushQueued = true;
+    void this.#exclusive(() => this.#flush());
+  }
+
+  /** While the disk is full: refuses (and counts) an event the memory hold has no room for. */
+  #assertRoomToHold(id: string, bytes: number): void {
+    const held = this.#batch;
+    const events = held?.events.length ?? 0;
+    const heldBytes = held?.bytes ?? 0;
+    if (events < this.#options.maxHeldEvents && heldBytes + bytes <= this.#options.maxHeldBytes) return;
+    this.#droppedEvents++;
+    throw new RollcallError(
+      ErrorCode.DiskFull,
+      `the disk under ${this.dir} is full and ${events} events (${heldBytes} bytes) already wait in ` +
+        `memory (maxHeldEvents ${this.#options.maxHeldEvents}, maxHeldBytes ${this.#options.maxHeldBytes}); ` +
+        `event ${id} was DROPPED. Free space on that disk.`,
+    );
   }
 
   /** Runs `task` after everything queued before it; tasks never overlap. */
@@ -558,17 +649,32 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
       this.#dropBatch(batch, this.#failed);
       return;
     }
+    if (this.#diskFull !== undefined) {
+      try {
+        await this.#freeSpaceIfAllAcknowledged();
+      } catch (error) {
+        this.#dropBatch(batch, asRollcallError(error));
+        return;
+      }
+    }
     const base = this.#size;
     try {
       await writeAll(this.#handle, Buffer.concat(batch.lines, batch.bytes), base);
     } catch (error) {
-      this.#dropBatch(batch, writeFailed(`cannot write the outbox journal ${this.journalFile}`, error));
+      this.#writeFailures++;
       // Cut the partial write so the next record does not start mid-line.
+      let cut = true;
       try {
         await this.#handle.truncate(base);
       } catch (truncateError) {
+        cut = false;
         this.#fail(`cannot cut a failed write from ${this.journalFile}`, truncateError);
       }
+      if (cut && isNoSpace(error)) {
+        this.#hold(batch, error);
+        return;
+      }
+      this.#dropBatch(batch, writeFailed(`cannot write the outbox journal ${this.journalFile}`, error));
       return;
     }
     try {
@@ -583,6 +689,7 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     }
     this.#size = base + batch.bytes;
     this.#eventRecords += batch.events.length;
+    if (this.#diskFull !== undefined) this.#spaceReturned(batch.events.length);
     for (const { entry, offset } of batch.events) {
       entry.offset = base + offset;
       entry.written = undefined;
@@ -594,6 +701,72 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     }
     batch.resolve();
     this.#maybeCompact();
+  }
+
+  /**
+   * Keeps a batch the disk had no room for, with whatever was appended meanwhile, for the retry
+   * timer to write; its callers keep waiting.
+   */
+  #hold(batch: Batch, error: unknown): void {
+    const later = this.#batch;
+    if (later !== undefined) batch.absorb(later);
+    this.#batch = batch;
+    if (this.#diskFull === undefined) {
+      const full = new RollcallError(
+        ErrorCode.DiskFull,
+        `the disk under ${this.dir} is full: cannot write the outbox journal ${this.journalFile}` +
+          (error instanceof Error ? ` (${error.message})` : ''),
+        { cause: error },
+      );
+      this.#diskFull = { since: this.#options.clock.now(), error: full, droppedBefore: this.#droppedEvents };
+      this.#emitSafely(() => this.emit('diskFull', this.diskFull as DiskFullState));
+    }
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    this.#cancelRetry?.();
+    if (this.#closing) return;
+    this.#cancelRetry = this.#options.clock.schedule(this.#options.diskFullRetryMs, () => {
+      this.#cancelRetry = undefined;
+      if (this.#closing || this.#flushQueued) return;
+      this.#queueFlush();
+    });
+  }
+
+  #spaceReturned(heldEvents: number): void {
+    const full = this.#diskFull;
+    if (full === undefined) return;
+    this.#diskFull = undefined;
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
+    const info = {
+      heldEvents,
+      fullForMs: this.#options.clock.now() - full.since,
+      droppedEvents: this.#droppedEvents - full.droppedBefore,
+    };
+    this.#emitSafely(() => this.emit('spaceReturned', info));
+    // Appends that arrived while the held records were being written wait for no timer now.
+    if (this.#batch !== undefined && !this.#flushQueued) this.#queueFlush();
+  }
+
+  /**
+   * With the disk full and every event on disk acknowledged, the journal holds nothing anyone needs:
+   * cut it back to its header in place. A compaction could not, as it writes a copy first. A crash
+   * after the cut finds an empty journal; before it, events whose acknowledgement was not yet on
+   * disk, which are then delivered again (web nodes store each event id once).
+   */
+  async #freeSpaceIfAllAcknowledged(): Promise<void> {
+    const headerBytes = encodeHeader().length;
+    if (this.#durableCount > 0 || this.#size <= headerBytes) return;
+    try {
+      await this.#handle.truncate(headerBytes);
+      await this.#handle.datasync();
+    } catch (error) {
+      throw this.#fail(`cannot cut the acknowledged records from ${this.journalFile}`, error);
+    }
+    this.#size = headerBytes;
+    this.#eventRecords = 0;
   }
 
   /** Settles a batch that did not reach the disk: its appends are undone, its callers told. */
@@ -868,6 +1041,12 @@ function assertEvent(event: RecognitionEvent): void {
   if (event.crop !== null && !((event.crop as unknown) instanceof Uint8Array)) {
     throw new RollcallError(ErrorCode.UsageInvalid, `event ${event.id}: crop must be a Uint8Array or null`);
   }
+}
+
+/** Whether a write failed for lack of space (the disk, or the user's quota on it). */
+function isNoSpace(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function writeFailed(message: string, cause: unknown): RollcallError {

@@ -24,3 +24,4 @@ export * from './lfw-pairs.js';
 export * from './accounts.js';
 export * from './unknown-face-decision.js';
 export * from './erasure.js';
+export * from './clock-skew.js';

@@ -1,4 +1,9 @@
-export { AttendanceService, type IngestOutcome } from './attendance.service.js';
+export {
+  AttendanceService,
+  type EventArrival,
+  type IngestFailure,
+  type IngestOutcome,
+} from './attendance.service.js';
 export {
   AttendanceCorrectionService,
   correctionView,

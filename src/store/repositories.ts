@@ -3,7 +3,7 @@
  * the gallery, depends on. `Store` (store.ts) is all of them plus `close()`, and every adapter
  * implements `Store`; the conventions in store.ts hold for every method here.
  */
-import type { AttendanceRules, DescriptorModel, RecognitionEvent } from '../core/index.js';
+import type { AttendanceRules, DescriptorModel } from '../core/index.js';
 import type {
   AccountsWriteOptions,
   ApiToken,
@@ -27,6 +27,7 @@ import type {
   Person,
   PersonPatch,
   Photo,
+  ReceivedEvent,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
   SetDescriptorsOptions,
@@ -118,12 +119,12 @@ export interface PeopleRepository {
 /** The audit trail of recognition events, the attendance they make, and corrections by hand. */
 export interface AttendanceRepository {
   /** Stores the event in the audit trail unless its id is already there; returns whether it was new. */
-  insertEventOnce(event: RecognitionEvent): Promise<boolean>;
+  insertEventOnce(event: ReceivedEvent): Promise<boolean>;
   /**
    * Stores the event once and applies it to its person's record for the local day decided by
    * `rules.timeZone` (core `recordSighting`), in one transaction: a redelivered event changes nothing.
    */
-  recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult>;
+  recordAttendance(event: ReceivedEvent, rules: AttendanceRules): Promise<RecordAttendanceResult>;
   getEvent(id: string): Promise<StoredEvent | null>;
   getEventCrop(id: string): Promise<Uint8Array | null>;
   /** Events by capture time, oldest first. */
@@ -140,7 +141,7 @@ export interface AttendanceRepository {
 /** Faces the cameras did not name, kept for review: assigned to a person or dismissed. */
 export interface UnknownFacesRepository {
   /** Stores an `unknown` event once and opens an unknown face for review, in one transaction. */
-  recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult>;
+  recordUnknownFace(event: ReceivedEvent): Promise<RecordUnknownFaceResult>;
   getUnknownFace(id: string): Promise<UnknownFace | null>;
   getUnknownFaceCrop(id: string): Promise<Uint8Array | null>;
   /** Newest first. */

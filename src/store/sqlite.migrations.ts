@@ -192,6 +192,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE unknown_faces ADD COLUMN candidate_distance REAL;
     `,
   },
+  {
+    version: 4,
+    description: "events keep the node's own clock reading when the web node corrected their time",
+    // Null for every event before (their `at` is the node's reading) and for nodes with sound clocks.
+    sql: `
+      ALTER TABLE events ADD COLUMN node_at TEXT;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -48,6 +48,7 @@ import type {
   Person,
   PersonPatch,
   Photo,
+  ReceivedEvent,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
   Setting,
@@ -153,6 +154,7 @@ interface EventRow {
   model: string;
   backend: string;
   received_at: string;
+  node_at: string | null;
   has_crop: number;
 }
 interface AttendanceRow {
@@ -204,7 +206,7 @@ interface UnknownFaceRow {
 }
 
 const EVENT_COLUMNS = `id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at, box,
-  frame_width, frame_height, model, backend, received_at, crop IS NOT NULL AS has_crop`;
+  frame_width, frame_height, model, backend, received_at, node_at, crop IS NOT NULL AS has_crop`;
 const PHOTO_COLUMNS = 'id, person_id, file_name, byte_length, quality, created_at';
 const UNKNOWN_COLUMNS = `u.id, u.event_id, u.at, u.camera_id, u.node_id, u.status, u.assigned_person_id,
   u.decided_at, e.crop IS NOT NULL AS has_crop, u.unconfirmed, u.candidate_person_id, u.candidate_distance,
@@ -260,6 +262,7 @@ const toEvent = (r: EventRow): StoredEvent => ({
   backend: r.backend,
   hasCrop: r.has_crop !== 0,
   receivedAt: r.received_at,
+  ...(r.node_at === null ? {} : { nodeAt: r.node_at }),
 });
 const toAttendance = (r: AttendanceRow): StoredAttendance => ({
   personId: r.person_id,
@@ -776,13 +779,13 @@ export class SqliteStore extends CheckedStore {
   // ---- events and attendance ----
 
   /** Inserts the event unless its id exists; the caller holds the transaction when it needs one. */
-  private insertEvent(event: RecognitionEvent, keepCrop: boolean): boolean {
+  private insertEvent(event: ReceivedEvent, keepCrop: boolean): boolean {
     const crop = keepCrop && event.crop ? asBuffer(event.crop) : null;
     return (
       this.sql(
         `INSERT INTO events (id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at,
-             box, frame_width, frame_height, model, backend, received_at, crop)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             box, frame_width, frame_height, model, backend, received_at, node_at, crop)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO NOTHING`,
       ).run(
         event.id,
@@ -806,6 +809,7 @@ export class SqliteStore extends CheckedStore {
         event.model,
         event.backend,
         this.nowIso(),
+        event.nodeAt ?? null,
         crop,
       ).changes === 1
     );
@@ -815,7 +819,7 @@ export class SqliteStore extends CheckedStore {
     return this.sql('SELECT 1 FROM people WHERE id = ?').get(id) !== undefined;
   }
 
-  protected doInsertEventOnce(event: RecognitionEvent): boolean {
+  protected doInsertEventOnce(event: ReceivedEvent): boolean {
     return this.write(() => {
       // A face of someone already erased is not stored again.
       const keepCrop = event.personId === null || this.personExists(event.personId);
@@ -987,7 +991,7 @@ export class SqliteStore extends CheckedStore {
 
   // ---- unknown faces ----
 
-  protected doRecordUnknownFace(event: RecognitionEvent): RecordUnknownFaceResult {
+  protected doRecordUnknownFace(event: ReceivedEvent): RecordUnknownFaceResult {
     return this.write((): RecordUnknownFaceResult => {
       const inserted = this.insertEvent(event, true);
       if (inserted) {

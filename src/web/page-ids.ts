@@ -70,6 +70,7 @@ export const NODES_IDS = {
   error: 'nodes-error',
   list: 'nodes',
   empty: 'nodes-empty',
+  clockNote: 'nodes-clock-note',
 } as const;
 
 export const LIVE_IDS = {

@@ -160,7 +160,7 @@ describe('SqliteStore on disk', () => {
       }[];
       assert.deepEqual(
         versions.map((v) => v.version),
-        [1, 2, 3],
+        Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
       );
     } finally {
       check.close();

@@ -582,10 +582,10 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
 
   /** Closing with the disk full: one more try, then the held appends fail (they were never durable). */
   async #lastTryForHeldRecords(): Promise<void> {
-    if (this.#diskFull === undefined || this.#batch === undefined) return;
+    if (this.#heldBatch() === undefined) return;
     await this.#flush();
-    const held = this.#batch;
-    if (this.#diskFull === undefined || held === undefined) return;
+    const held = this.#heldBatch();
+    if (held === undefined) return;
     this.#batch = undefined;
     this.#dropBatch(
       held,
@@ -595,6 +595,12 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
           'in memory were never written and are lost',
       ),
     );
+  }
+
+  /** The records held in memory while the disk is full; undefined when it is not. */
+  // A method, not a field read: the state changes under awaits, which narrowing ignores.
+  #heldBatch(): Batch | undefined {
+    return this.#diskFull === undefined ? undefined : this.#batch;
   }
 
   #assertUsable(): void {

@@ -4,6 +4,32 @@ import { NODES_IDS as ID } from '../../page-ids.js';
 import { api } from '../lib/api.js';
 import { byId, clock, el, showError } from '../lib/dom.js';
 
+/** `ms` as people say a clock's error: "12 s", "10 min 2 s", "3 h 5 min". */
+function duration(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return s % 60 === 0 ? `${min} min` : `${min} min ${s % 60} s`;
+  const h = Math.floor(min / 60);
+  return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
+}
+
+/** The node's clock against this web node's: flagged when its event times are being corrected. */
+function clockCell(n: NodeView): HTMLTableCellElement {
+  if (n.clockSkewMs === null) return el('td', {}, '—');
+  const off = `${duration(n.clockSkewMs)} ${n.clockSkewMs > 0 ? 'ahead' : 'behind'}`;
+  if (n.clockSkewed) {
+    return el(
+      'td',
+      { class: 'clock-skewed' },
+      el('span', { class: 'offline' }, `⚠ ${off}`),
+      el('br'),
+      el('span', { class: 'muted' }, 'times corrected'),
+    );
+  }
+  return el('td', { class: 'muted' }, Math.abs(n.clockSkewMs) < 1000 ? 'in sync' : off);
+}
+
 function nodeRow(n: NodeView): HTMLTableRowElement {
   const state = n.connected
     ? el('span', { class: 'ok' }, 'connected')
@@ -21,6 +47,7 @@ function nodeRow(n: NodeView): HTMLTableRowElement {
     el('td', {}, n.descriptorModel ?? '—'),
     el('td', {}, n.outboxDepth ?? '—'),
     el('td', {}, n.lastHeartbeatAt ? clock(n.lastHeartbeatAt) : 'never'),
+    clockCell(n),
   );
 }
 
@@ -30,6 +57,7 @@ async function refresh(): Promise<void> {
     const rows = nodes.map(nodeRow);
     byId(ID.list, HTMLTableSectionElement).replaceChildren(...rows);
     byId(ID.empty, HTMLElement).hidden = rows.length > 0;
+    byId(ID.clockNote, HTMLElement).hidden = !nodes.some((n) => n.clockSkewed);
     showError(ID.error, null);
   } catch (error) {
     showError(ID.error, error);

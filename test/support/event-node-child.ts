@@ -10,7 +10,8 @@
  *   sends the gallery;
  * - `recovery JSON` at start (what opening the outbox found and repaired);
  * - with `keepGoing`: `failed ID CODE` for an event the outbox refused (instead of exiting), and
- *   `diskfull HELD` / `space HELD DROPPED` when the outbox's disk fills up and has room again.
+ *   `diskfull HELD MS` / `space HELD DROPPED MS` when the outbox's disk fills up and has room again
+ *   (MS: the time, ms since the epoch).
  * It then keeps serving until it is killed.
  */
 import { readFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ export interface EventNodeSpec {
   healthPort?: number;
   /** Report refused appends as `failed` lines and carry on, rather than exit. */
   keepGoing?: boolean;
+  /** Events sent and not acknowledged are sent again after this long. @defaultValue the server's, 30 s */
+  resendAfterMs?: number;
   /** Outbox options over the defaults (the memory hold while the disk is full). */
   outbox?: { maxHeldEvents?: number; diskFullRetryMs?: number };
 }
@@ -77,10 +80,10 @@ async function main(spec: EventNodeSpec): Promise<void> {
   const outbox = await EventOutbox.open({ dir: path.join(spec.dir, 'outbox'), ...spec.outbox });
   print(`recovery ${JSON.stringify(outbox.recovery)}`);
   outbox.on('diskFull', (state) => {
-    print(`diskfull ${state.heldEvents}`);
+    print(`diskfull ${state.heldEvents} ${Date.now()}`);
   });
   outbox.on('spaceReturned', (info) => {
-    print(`space ${info.heldEvents} ${info.droppedEvents}`);
+    print(`space ${info.heldEvents} ${info.droppedEvents} ${Date.now()}`);
   });
   const galleryCache = new GalleryCache({ model: 'face-api', dir: spec.dir });
   await galleryCache.load();
@@ -96,7 +99,13 @@ async function main(spec: EventNodeSpec): Promise<void> {
         ],
       }),
     },
-    { host: '127.0.0.1', port: spec.port, nodeId: spec.nodeId, secret: spec.secret },
+    {
+      host: '127.0.0.1',
+      port: spec.port,
+      nodeId: spec.nodeId,
+      secret: spec.secret,
+      ...(spec.resendAfterMs === undefined ? {} : { resendAfterMs: spec.resendAfterMs }),
+    },
   );
   server.on('galleryChanged', (change) => {
     print(`gallery ${change.personCount} ${change.version}`);

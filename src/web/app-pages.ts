@@ -202,10 +202,7 @@ export function nodesPage(viewer: Viewer): string {
         </table>
       </div>
       <p id="${NODES.empty}" class="muted" hidden>No recognition node is configured (RECOGNITION_SERVERS).</p>
-      <p id="${NODES.clockNote}" class="warning" hidden>
-        A node's clock is off. Rollcall counts its events at the node's time corrected by the offset measured
-        from its heartbeats, so attendance stays right; set that node's clock right (NTP).
-      </p>
+      <p id="${NODES.clockNote}" class="warning" role="status" hidden></p>
       <p class="muted">Refreshed every 2 seconds.</p>`,
   });
 }

@@ -14,10 +14,14 @@ function duration(ms: number): string {
   return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
 }
 
+function clockOff(skewMs: number): string {
+  return `${duration(skewMs)} ${skewMs > 0 ? 'ahead' : 'behind'}`;
+}
+
 /** The node's clock against this web node's: flagged when its event times are being corrected. */
 function clockCell(n: NodeView): HTMLTableCellElement {
   if (n.clockSkewMs === null) return el('td', {}, '—');
-  const off = `${duration(n.clockSkewMs)} ${n.clockSkewMs > 0 ? 'ahead' : 'behind'}`;
+  const off = clockOff(n.clockSkewMs);
   if (n.clockSkewed) {
     return el(
       'td',
@@ -51,13 +55,26 @@ function nodeRow(n: NodeView): HTMLTableRowElement {
   );
 }
 
+/** Above the fold on a phone too, where the Clock column is scrolled out of view: which clocks are off. */
+function showClockNote(nodes: readonly NodeView[]): void {
+  const note = byId(ID.clockNote, HTMLElement);
+  const skewed = nodes.filter((n) => n.clockSkewed && n.clockSkewMs !== null);
+  note.hidden = skewed.length === 0;
+  if (skewed.length === 0) return;
+  const which = skewed.map((n) => `${n.nodeId ?? n.address} (${clockOff(n.clockSkewMs ?? 0)})`).join(', ');
+  note.textContent =
+    `Clock off on ${which}. Rollcall counts ${skewed.length === 1 ? 'its' : 'their'} events at the ` +
+    "node's time corrected by the offset measured from its heartbeats, so attendance stays right; " +
+    `set ${skewed.length === 1 ? 'that clock' : 'those clocks'} right (NTP).`;
+}
+
 async function refresh(): Promise<void> {
   try {
     const { nodes } = await api<NodesAnswer>('/api/v1/nodes');
     const rows = nodes.map(nodeRow);
     byId(ID.list, HTMLTableSectionElement).replaceChildren(...rows);
     byId(ID.empty, HTMLElement).hidden = rows.length > 0;
-    byId(ID.clockNote, HTMLElement).hidden = !nodes.some((n) => n.clockSkewed);
+    showClockNote(nodes);
     showError(ID.error, null);
   } catch (error) {
     showError(ID.error, error);

@@ -5,11 +5,16 @@
  * itself frees it once everything on it is acknowledged.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { ErrorCode, isRollcallError } from '../../src/core/index.js';
-import { EventOutbox, JOURNAL_FILE, type EventOutboxOptions } from '../../src/recognition/outbox/index.js';
+import {
+  EventOutbox,
+  JOURNAL_FILE,
+  type DiskFullState,
+  type EventOutboxOptions,
+} from '../../src/recognition/outbox/index.js';
 import { parseRecord } from '../../src/recognition/outbox/journal.js';
 import { sampleEvent } from '../support/outbox-child.js';
 import { fillDisk, freeDisk, mountTmpfs } from '../support/tmpfs.js';
@@ -52,6 +57,11 @@ function settle(promise: Promise<void>): { state: 'pending' | 'resolved' | 'reje
   return outcome;
 }
 
+/** Read through a function: the state changes under awaits, which narrowing ignores. */
+function stateOf(outbox: EventOutbox): DiskFullState | undefined {
+  return outbox.diskFull;
+}
+
 const options = (dir: string, more: Partial<EventOutboxOptions> = {}): EventOutboxOptions => ({
   dir: path.join(dir, 'outbox'),
   diskFullRetryMs: 50,
@@ -91,10 +101,10 @@ describe('EventOutbox on a full disk', () => {
     assert.equal(refused.length, outcomes.length - resolvedWhileFull - 20);
     for (const o of refused) assert.ok(isRollcallError(o.error, ErrorCode.DiskFull), String(o.error));
     assert.equal(outbox.droppedEvents, refused.length);
-    assert.equal(outbox.diskFull?.heldEvents, held);
+    assert.equal(stateOf(outbox)?.heldEvents, held);
     assert.ok(outbox.writeFailures >= 1);
     assert.equal(full.length, 1, 'diskFull is told once');
-    assert.ok(isRollcallError(outbox.diskFull?.error, ErrorCode.DiskFull));
+    assert.ok(isRollcallError(stateOf(outbox)?.error, ErrorCode.DiskFull));
     assert.equal(outbox.pendingIds().length, 1 + resolvedWhileFull, 'held events are not sent yet');
     assert.equal(await assertJournalWhole(outbox.dir, true), 2 + resolvedWhileFull);
 
@@ -119,6 +129,38 @@ describe('EventOutbox on a full disk', () => {
     assert.equal(reopened.recovery.corruptRecords, 0);
     assert.equal(reopened.depth, accepted, 'every accepted event is on disk, the acknowledged one gone');
     await assertJournalWhole(reopened.dir);
+  });
+
+  it('writes what fits when some space returns, piece by piece, and holds the rest', async (t) => {
+    const mount = await tmpfsOr(t, 2 * 1024 * 1024);
+    if (mount === undefined) return;
+    const outbox = await EventOutbox.open(options(mount));
+    t.after(() => outbox.close());
+    await outbox.append(sampleEvent(0, 100));
+    await writeFile(path.join(mount, 'some.bin'), Buffer.alloc(600 * 1024));
+    await fillDisk(mount);
+    // About 1.2 MB held: more than the 600 kB that will come back, in pieces of about 256 kB.
+    const outcomes = Array.from({ length: 400 }, (_, i) => settle(outbox.append(sampleEvent(i + 1, 2200))));
+    await untilTrue('full', () => outbox.diskFull !== undefined, 5000);
+    assert.equal(stateOf(outbox)?.heldEvents, 400);
+
+    await unlink(path.join(mount, 'some.bin'));
+    await untilTrue('some written', () => outcomes.some((o) => o.state === 'resolved'), 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const written = outcomes.filter((o) => o.state === 'resolved').length;
+    assert.ok(written >= 100 && written < 400, `${written} written with 600 kB back`);
+    assert.equal(stateOf(outbox)?.heldEvents, 400 - written, 'the rest still held');
+    assert.equal(outbox.pendingIds().length, 1 + written, 'what was written can be sent');
+    assert.ok(
+      outcomes.slice(0, written).every((o) => o.state === 'resolved'),
+      'oldest first',
+    );
+
+    await freeDisk(mount);
+    await untilTrue('all written', () => outcomes.every((o) => o.state === 'resolved'), 5000);
+    assert.equal(outbox.diskFull, undefined);
+    assert.equal(outbox.pendingIds().length, 401);
+    await assertJournalWhole(outbox.dir);
   });
 
   it('frees a disk its own journal filled once every event on it is acknowledged', async (t) => {

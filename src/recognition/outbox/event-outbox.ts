@@ -55,6 +55,12 @@ export const JOURNAL_TEMP_FILE = 'journal.ndjson.tmp';
 /** Contiguous records are read back in runs of up to this many bytes. */
 const READ_RUN_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Records held while the disk is full are written back in pieces of about this size, one write and
+ * one fsync each, so a disk with room for some of them takes those rather than none.
+ */
+const HELD_PIECE_BYTES = 256 * 1024;
+
 export interface EventOutboxOptions {
   /** The directory this outbox owns, normally `DATA_DIR/outbox`. Created when missing. */
   dir: string;
@@ -254,8 +260,11 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
   #queue: Promise<void> = Promise.resolve();
   /** Set when the journal on disk can no longer be trusted to match memory; every call rejects. */
   #failed: RollcallError | undefined;
-  /** Set while the disk is full; the held records are `#batch`, written again by a timer. */
+  /** Set while the disk is full; records then wait in `#held`, written again by a timer. */
   #diskFull: { since: number; error: RollcallError; droppedBefore: number } | undefined;
+  /** While the disk is full: the records waiting for room, oldest first, in pieces of about HELD_PIECE_BYTES. */
+  #held: Batch[] = [];
+  #heldFlushQueued = false;
   #cancelRetry: (() => void) | undefined;
   #writeFailures = 0;
   #droppedEvents = 0;
@@ -368,7 +377,7 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     return {
       since: new Date(full.since).toISOString(),
       error: full.error,
-      heldEvents: this.#batch?.events.length ?? 0,
+      heldEvents: this.#heldEvents(),
     };
   }
 
@@ -424,11 +433,12 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
       length: line.length,
       offset: -1,
       durable: false,
-      written: batch.settled,
+      written: undefined,
     };
+    // Sets entry.written: what settles when this record is durable.
     batch.add(line, entry);
     this.#pending.set(event.id, entry);
-    return batch.settled;
+    return entry.written ?? Promise.resolve();
   }
 
   /**
@@ -582,25 +592,29 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
 
   /** Closing with the disk full: one more try, then the held appends fail (they were never durable). */
   async #lastTryForHeldRecords(): Promise<void> {
-    if (this.#heldBatch() === undefined) return;
-    await this.#flush();
-    const held = this.#heldBatch();
-    if (held === undefined) return;
-    this.#batch = undefined;
-    this.#dropBatch(
-      held,
-      new RollcallError(
-        ErrorCode.DiskFull,
-        `the outbox ${this.dir} closed while the disk was full: ${held.events.length} events held ` +
-          'in memory were never written and are lost',
-      ),
-    );
+    if (!this.#isHolding()) return;
+    await this.#flushHeld();
+    const lost = this.#held.splice(0);
+    const events = lost.reduce((n, batch) => n + batch.events.length, 0);
+    for (const batch of lost) {
+      this.#dropBatch(
+        batch,
+        new RollcallError(
+          ErrorCode.DiskFull,
+          `the outbox ${this.dir} closed while the disk was full: ${events} events held in memory ` +
+            'were never written and are lost',
+        ),
+      );
+    }
   }
 
-  /** The records held in memory while the disk is full; undefined when it is not. */
   // A method, not a field read: the state changes under awaits, which narrowing ignores.
-  #heldBatch(): Batch | undefined {
-    return this.#diskFull === undefined ? undefined : this.#batch;
+  #isHolding(): boolean {
+    return this.#held.length > 0;
+  }
+
+  #heldEvents(): number {
+    return this.#held.reduce((n, batch) => n + batch.events.length, 0);
   }
 
   #assertUsable(): void {
@@ -608,10 +622,21 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     if (this.#failed !== undefined) throw this.#failed;
   }
 
-  /** The batch that the next flush will write, scheduling that flush (the retry timer's, while full). */
+  /**
+   * The batch the next record joins. Normally the one the next flush writes (scheduled here); while
+   * the disk is full, the last held piece, written by the retry timer.
+   */
   #currentBatch(): Batch {
+    if (this.#diskFull !== undefined) {
+      let tail = this.#held.at(-1);
+      if (tail === undefined || tail.bytes >= HELD_PIECE_BYTES) {
+        tail = new Batch();
+        this.#held.push(tail);
+      }
+      return tail;
+    }
     this.#batch ??= new Batch();
-    if (!this.#flushQueued && this.#diskFull === undefined) this.#queueFlush();
+    if (!this.#flushQueued) this.#queueFlush();
     return this.#batch;
   }
 
@@ -622,9 +647,8 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
 
   /** While the disk is full: refuses (and counts) an event the memory hold has no room for. */
   #assertRoomToHold(id: string, bytes: number): void {
-    const held = this.#batch;
-    const events = held?.events.length ?? 0;
-    const heldBytes = held?.bytes ?? 0;
+    const events = this.#heldEvents();
+    const heldBytes = this.#held.reduce((n, batch) => n + batch.bytes, 0);
     if (events < this.#options.maxHeldEvents && heldBytes + bytes <= this.#options.maxHeldBytes) return;
     this.#droppedEvents++;
     throw new RollcallError(
@@ -655,14 +679,15 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
       this.#dropBatch(batch, this.#failed);
       return;
     }
-    if (this.#diskFull !== undefined) {
-      try {
-        await this.#freeSpaceIfAllAcknowledged();
-      } catch (error) {
-        this.#dropBatch(batch, asRollcallError(error));
-        return;
-      }
-    }
+    if ((await this.#write(batch)) === 'no-space') this.#hold(batch);
+  }
+
+  /**
+   * Writes `batch` at the end of the journal and fsyncs it; on success its records are durable and
+   * its callers told. `no-space`: the disk had no room; the partial write was cut and the batch is
+   * left unsettled for the caller to hold. Any other failure settles the batch with the error.
+   */
+  async #write(batch: Batch): Promise<'written' | 'no-space' | 'failed'> {
     const base = this.#size;
     try {
       await writeAll(this.#handle, Buffer.concat(batch.lines, batch.bytes), base);
@@ -677,11 +702,14 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
         this.#fail(`cannot cut a failed write from ${this.journalFile}`, truncateError);
       }
       if (cut && isNoSpace(error)) {
-        this.#hold(batch, error);
-        return;
+        this.#diskFilled(error);
+        return 'no-space';
       }
-      this.#dropBatch(batch, writeFailed(`cannot write the outbox journal ${this.journalFile}`, error));
-      return;
+      this.#dropBatch(
+        batch,
+        this.#failed ?? writeFailed(`cannot write the outbox journal ${this.journalFile}`, error),
+      );
+      return 'failed';
     }
     try {
       await this.#handle.datasync();
@@ -691,11 +719,10 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
       // rebuild the state from what is really on disk.
       const failure = this.#fail(`cannot fsync the outbox journal ${this.journalFile}`, error);
       this.#dropBatch(batch, failure);
-      return;
+      return 'failed';
     }
     this.#size = base + batch.bytes;
     this.#eventRecords += batch.events.length;
-    if (this.#diskFull !== undefined) this.#spaceReturned(batch.events.length);
     for (const { entry, offset } of batch.events) {
       entry.offset = base + offset;
       entry.written = undefined;
@@ -707,26 +734,36 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     }
     batch.resolve();
     this.#maybeCompact();
+    return 'written';
+  }
+
+  /** The first write the disk had no room for: from now on records are held (see the class comment). */
+  #diskFilled(error: unknown): void {
+    if (this.#diskFull !== undefined) return;
+    const full = new RollcallError(
+      ErrorCode.DiskFull,
+      `the disk under ${this.dir} is full: cannot write the outbox journal ${this.journalFile}` +
+        (error instanceof Error ? ` (${error.message})` : ''),
+      { cause: error },
+    );
+    this.#diskFull = { since: this.#options.clock.now(), error: full, droppedBefore: this.#droppedEvents };
   }
 
   /**
-   * Keeps a batch the disk had no room for, with whatever was appended meanwhile, for the retry
-   * timer to write; its callers keep waiting.
+   * Holds a batch the disk had no room for, in pieces, ahead of whatever was appended meanwhile (in
+   * the next batch, then, once the disk was known full, in held pieces), for the retry timer to
+   * write; its callers keep waiting.
    */
-  #hold(batch: Batch, error: unknown): void {
+  #hold(batch: Batch): void {
     const later = this.#batch;
-    if (later !== undefined) batch.absorb(later);
-    this.#batch = batch;
-    if (this.#diskFull === undefined) {
-      const full = new RollcallError(
-        ErrorCode.DiskFull,
-        `the disk under ${this.dir} is full: cannot write the outbox journal ${this.journalFile}` +
-          (error instanceof Error ? ` (${error.message})` : ''),
-        { cause: error },
-      );
-      this.#diskFull = { since: this.#options.clock.now(), error: full, droppedBefore: this.#droppedEvents };
-      this.#emitSafely(() => this.emit('diskFull', this.diskFull as DiskFullState));
-    }
+    this.#batch = undefined;
+    this.#held = [
+      ...batch.split(HELD_PIECE_BYTES),
+      ...(later === undefined ? [] : later.split(HELD_PIECE_BYTES)),
+      ...this.#held,
+    ];
+    const state = this.diskFull;
+    if (state !== undefined) this.#emitSafely(() => this.emit('diskFull', state));
     this.#scheduleRetry();
   }
 
@@ -735,9 +772,42 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     if (this.#closing) return;
     this.#cancelRetry = this.#options.clock.schedule(this.#options.diskFullRetryMs, () => {
       this.#cancelRetry = undefined;
-      if (this.#closing || this.#flushQueued) return;
-      this.#queueFlush();
+      if (this.#closing || this.#heldFlushQueued) return;
+      this.#heldFlushQueued = true;
+      void this.#exclusive(() => this.#flushHeld());
     });
+  }
+
+  /**
+   * Writes the held pieces, oldest first, each with its own write and fsync, until the disk refuses
+   * one (then the timer tries again) or none is left (the disk has room again). Never rejects.
+   */
+  async #flushHeld(): Promise<void> {
+    this.#heldFlushQueued = false;
+    if (this.#diskFull === undefined) return;
+    if (this.#failed === undefined) {
+      try {
+        await this.#freeSpaceIfAllAcknowledged();
+      } catch {
+        // #fail has marked the outbox unusable; the held records are dropped below.
+      }
+    }
+    let written = 0;
+    for (let batch = this.#held[0]; batch !== undefined; batch = this.#held[0]) {
+      if (this.#failed !== undefined) {
+        this.#dropBatch(batch, this.#failed);
+        this.#held.shift();
+        continue;
+      }
+      const outcome = await this.#write(batch);
+      if (outcome === 'no-space') {
+        this.#scheduleRetry();
+        return;
+      }
+      this.#held.shift();
+      if (outcome === 'written') written += batch.events.length;
+    }
+    this.#spaceReturned(written);
   }
 
   #spaceReturned(heldEvents: number): void {
@@ -752,7 +822,7 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
       droppedEvents: this.#droppedEvents - full.droppedBefore,
     };
     this.#emitSafely(() => this.emit('spaceReturned', info));
-    // Appends that arrived while the held records were being written wait for no timer now.
+    // Appends from now on take the normal path; one that slipped into #batch waits for no timer.
     if (this.#batch !== undefined && !this.#flushQueued) this.#queueFlush();
   }
 

@@ -13,6 +13,7 @@ export { BridgeClient, type BridgeClientEvents, type BridgeClientState } from '.
 export {
   BridgeClients,
   type BridgeClientsEvents,
+  type EventSource,
   type NodeRef,
   type NodeState,
 } from './web/bridge-clients.js';

@@ -21,6 +21,7 @@ import {
   GalleryCache,
   LiveView,
   NodeGallery,
+  outboxHealth,
   RecognitionPipeline,
   startNodeHealthServer,
   type CameraHealth,
@@ -78,6 +79,21 @@ export async function startRecognitionNode(
   const outbox = await EventOutbox.open({ dir: path.join(config.dataDir, 'outbox') });
   rooms.push({ name: 'event outbox', close: () => outbox.close() });
   logger.info({ pending: outbox.depth, recovery: outbox.recovery }, 'event outbox open');
+  // A full disk never stops recognition: events wait in memory (bounded) until there is room.
+  outbox.on('diskFull', ({ error, heldEvents }) => {
+    logger.error(
+      { err: error, heldEvents },
+      'DISK FULL: the outbox cannot write its journal; recognition goes on, new events are held in ' +
+        'memory (not durable: a crash loses them) and dropped once the memory hold is full. Free ' +
+        'space under DATA_DIR',
+    );
+  });
+  outbox.on('spaceReturned', (info) => {
+    logger.info(info, 'disk space returned: the events held in memory are in the outbox journal');
+  });
+  outbox.on('compactionFailed', (error) => {
+    logger.warn({ err: error }, 'outbox compaction failed; the journal stays as it is and nothing is lost');
+  });
 
   const secret = await resolveBridgeSecret({
     listenHost: options.listenHost,
@@ -266,7 +282,7 @@ export async function startRecognitionNode(
       snapshot: () => ({
         nodeId: config.nodeId,
         cameras: [cameraHealth()],
-        outboxDepth: outbox.depth,
+        ...outboxHealth(outbox),
         // The version the node confirms to web nodes: applied and stored, not merely being written.
         galleryVersion: server.galleryVersion > 0 ? server.galleryVersion : null,
         galleryPeople: gallery.personCount,

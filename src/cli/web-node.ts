@@ -5,7 +5,7 @@
  */
 import { describeConfig, type Config } from '../../config.js';
 import { BridgeClients, readStoredBridgeSecret } from '../bridge/index.js';
-import { ErrorCode, RollcallError, type DescriptorModel } from '../core/index.js';
+import { ErrorCode, isClockSkewed, RollcallError, type DescriptorModel } from '../core/index.js';
 import { JobName, JobQueue, PrivateRedis, QueueName } from '../queues/index.js';
 import { systemClock } from '../shared/index.js';
 import {
@@ -26,6 +26,7 @@ import {
   handleReembedGallery,
   handleTrainPerson,
   ReembedTrigger,
+  type IngestOutcome,
   type PhotoEmbedder,
 } from '../services/index.js';
 import { createStore } from '../store/index.js';
@@ -181,9 +182,47 @@ export async function startWebNode(
     webhooks,
   });
   clients.onEvent(async (event, node) => {
-    const outcome = await attendance.ingest(event);
+    const wasFailing = attendance.failing;
+    let outcome: IngestOutcome;
+    try {
+      outcome = await attendance.ingest(event, { clockSkewMs: node.clockSkewMs });
+    } catch (error) {
+      // Logged when it starts, not per event: a full disk refuses every delivery until freed.
+      if (wasFailing === undefined) {
+        logger.error(
+          { err: error, event: event.id, node: node.address },
+          'recognition events cannot be stored; they are not acknowledged, so the nodes keep them ' +
+            'and send them again (every 30 s) until they are',
+        );
+      }
+      throw error;
+    }
+    if (wasFailing !== undefined) {
+      logger.info(
+        { since: wasFailing.since, deliveriesRefused: wasFailing.failures },
+        'recognition events are being stored again',
+      );
+    }
     if (outcome.refused)
       logger.warn({ event: event.id, node: node.address, reason: outcome.refused }, 'event refused');
+  });
+  const skewedNodes = new Set<string>();
+  clients.on('status', (node) => {
+    // Said once when a node's clock goes off (or comes right), not at every heartbeat.
+    const skewMs = clients.nodes().find((n) => n.address === node.address)?.clockSkewMs;
+    const skewed = isClockSkewed(skewMs);
+    if (skewed === skewedNodes.has(node.address)) return;
+    if (skewed) {
+      skewedNodes.add(node.address);
+      logger.warn(
+        { node: node.address, nodeId: node.nodeId, clockSkewMs: skewMs },
+        `the node's clock is off by ${Math.round((skewMs ?? 0) / 1000)} s; its event times are ` +
+          "corrected by the skew measured from its heartbeats. Set the node's clock right (NTP)",
+      );
+    } else {
+      skewedNodes.delete(node.address);
+      logger.info({ node: node.address, clockSkewMs: skewMs ?? null }, "the node's clock is right again");
+    }
   });
   clients.on('connected', (node) => {
     logger.info(node, 'recognition node connected');
@@ -272,6 +311,7 @@ export async function startWebNode(
       },
       redisUrl,
       log: logger,
+      ingestFailure: () => attendance.failing,
     },
     {
       port: config.webPort,

@@ -50,6 +50,11 @@ export const ErrorCode = {
   OutboxWriteFailed: 'OUTBOX_WRITE_FAILED',
   /** The outbox was closed. */
   OutboxClosed: 'OUTBOX_CLOSED',
+  /**
+   * The disk under `DATA_DIR` has no space left (ENOSPC, a quota, SQLITE_FULL): what was being
+   * written was not stored. Writes work again once space is freed; nothing stored before is harmed.
+   */
+  DiskFull: 'DISK_FULL',
   /** The gallery cache file is damaged or not a gallery cache; the caller may start empty. */
   GalleryCacheCorrupt: 'GALLERY_CACHE_CORRUPT',
   /** The gallery cache file could not be read or written. */

@@ -29,3 +29,4 @@ export * from './enrollment-photo.js';
 export * from './live-faces.js';
 export * from './in-view.js';
 export * from './webhooks.js';
+export * from './clock-skew.js';

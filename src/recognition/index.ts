@@ -10,12 +10,19 @@ export { encodeFaceCrop, encodeFrameJpeg, type CropEncoder } from './crop.js';
 export { RollingStats } from './rolling-stats.js';
 export {
   healthReport,
+  outboxHealth,
   startNodeHealthServer,
   type CameraHealth,
+  type OutboxDiskFull,
   type NodeHealthServer,
   type NodeHealthSnapshot,
 } from './node-health.js';
 export { ThresholdCalibrator, type ThresholdCalibratorOptions } from './threshold-calibrator.js';
-export { EventOutbox, type EventOutboxOptions, type OutboxRecovery } from './outbox/index.js';
+export {
+  EventOutbox,
+  type DiskFullState,
+  type EventOutboxOptions,
+  type OutboxRecovery,
+} from './outbox/index.js';
 export { GalleryCache, type GalleryCacheOptions, type GallerySnapshot } from './gallery-cache/index.js';
 export { NodeGallery } from './node-gallery.js';

@@ -1,12 +1,13 @@
 /**
  * A recognition node's monitoring endpoints: `GET /healthz` (JSON, 503 when a camera delivers no
- * frames) and `GET /metrics` (Prometheus text). A node runs on a camera PC that may have no web node
+ * frames or the outbox's disk is full) and `GET /metrics` (Prometheus text). A node runs on a camera PC that may have no web node
  * beside it, so it answers these on a port of its own (`HEALTH_PORT`). Nothing here names a person:
  * the endpoints are open, like the web node's.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { EventOutbox } from './outbox/index.js';
 
 /** One camera's state, as the pipeline and the watchdog count it. */
 export interface CameraHealth {
@@ -29,13 +30,47 @@ export interface CameraHealth {
 export interface NodeHealthSnapshot {
   nodeId: string;
   cameras: CameraHealth[];
-  /** Events stored on disk and not yet acknowledged by a web node. */
+  /** Events not yet acknowledged by a web node (on disk, or held in memory while the disk is full). */
   outboxDepth: number;
+  /** Set while the outbox's disk is full; null while it has room. */
+  outboxDiskFull: OutboxDiskFull | null;
+  /** Events dropped since the node started: the disk was full and so was the memory hold. */
+  outboxDroppedEvents: number;
+  /** Outbox journal writes that failed since the node started. */
+  outboxWriteFailures: number;
   /** The gallery version last received from a web node; null before the first. */
   galleryVersion: number | null;
   galleryPeople: number;
   galleryDescriptors: number;
   webNodesConnected: number;
+}
+
+export interface OutboxDiskFull {
+  /** When the first write failed for lack of space (ISO 8601). */
+  since: string;
+  /** Events held in memory, not durable: a crash now loses them. */
+  heldEvents: number;
+  /** The failed write, as the outbox reported it. */
+  message: string;
+}
+
+/** The outbox's part of a {@link NodeHealthSnapshot}. */
+export function outboxHealth(
+  outbox: Pick<EventOutbox, 'depth' | 'diskFull' | 'droppedEvents' | 'writeFailures'>,
+): Pick<
+  NodeHealthSnapshot,
+  'outboxDepth' | 'outboxDiskFull' | 'outboxDroppedEvents' | 'outboxWriteFailures'
+> {
+  const full = outbox.diskFull;
+  return {
+    outboxDepth: outbox.depth,
+    outboxDiskFull:
+      full === undefined
+        ? null
+        : { since: full.since, heldEvents: full.heldEvents, message: full.error.message },
+    outboxDroppedEvents: outbox.droppedEvents,
+    outboxWriteFailures: outbox.writeFailures,
+  };
 }
 
 /** Per-camera metrics: `[name, help, value]`. Totals are counted by the pipeline and mirrored here. */
@@ -112,6 +147,37 @@ function metricsRegistry(snapshot: () => NodeHealthSnapshot): Registry {
     (s) => s.outboxDepth,
   );
   nodeGauge(
+    'rollcall_outbox_disk_full',
+    '1 while the disk under the outbox is full (events are held in memory, not durable)',
+    (s) => (s.outboxDiskFull === null ? 0 : 1),
+  );
+  nodeGauge(
+    'rollcall_outbox_held_events',
+    'Events held in memory because the disk is full; a crash loses them',
+    (s) => s.outboxDiskFull?.heldEvents ?? 0,
+  );
+  const nodeCounter = (name: string, help: string, value: (s: NodeHealthSnapshot) => number): void => {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(value(snapshot()));
+      },
+    });
+  };
+  nodeCounter(
+    'rollcall_outbox_dropped_events_total',
+    'Events dropped because the disk was full and so was the memory hold',
+    (s) => s.outboxDroppedEvents,
+  );
+  nodeCounter(
+    'rollcall_outbox_write_failures_total',
+    'Outbox journal writes that failed (each retry on a full disk counts)',
+    (s) => s.outboxWriteFailures,
+  );
+  nodeGauge(
     'rollcall_gallery_version',
     'Gallery version last received from a web node',
     (s) => s.galleryVersion ?? 0,
@@ -126,16 +192,25 @@ function metricsRegistry(snapshot: () => NodeHealthSnapshot): Registry {
   return registry;
 }
 
-/** The `/healthz` answer: healthy while every camera delivers frames. */
+/** The `/healthz` answer: healthy while every camera delivers frames and the outbox's disk has room. */
 export function healthReport(snapshot: NodeHealthSnapshot): { status: number; body: object } {
   const offline = snapshot.cameras.filter((camera) => !camera.online).map((camera) => camera.cameraId);
+  const problems: string[] = [];
+  if (offline.length > 0) problems.push(`no frames from camera ${offline.join(', ')}`);
+  const full = snapshot.outboxDiskFull;
+  if (full !== null) {
+    problems.push(
+      `the disk under the outbox is full since ${full.since}: ${full.heldEvents} events held in memory ` +
+        `(not durable), ${snapshot.outboxDroppedEvents} dropped; free space on that disk`,
+    );
+  }
   const body = {
-    ok: offline.length === 0,
-    ...(offline.length > 0 ? { problem: `no frames from camera ${offline.join(', ')}` } : {}),
+    ok: problems.length === 0,
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
     role: 'recognition',
     ...snapshot,
   };
-  return { status: offline.length === 0 ? 200 : 503, body };
+  return { status: problems.length === 0 ? 200 : 503, body };
 }
 
 export interface NodeHealthServer {

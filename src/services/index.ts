@@ -1,4 +1,10 @@
-export { AttendanceService, type AttendanceServiceDeps, type IngestOutcome } from './attendance.service.js';
+export {
+  AttendanceService,
+  type AttendanceServiceDeps,
+  type EventArrival,
+  type IngestFailure,
+  type IngestOutcome,
+} from './attendance.service.js';
 export {
   AttendanceCorrectionService,
   correctionView,

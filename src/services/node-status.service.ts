@@ -3,6 +3,7 @@
  * or not, their cameras and rate, gallery, outbox and uptime; null where a node never reported.
  */
 import type { NodeState } from '../bridge/index.js';
+import { isClockSkewed } from '../core/index.js';
 import type { NodeView } from './views.js';
 
 export type { NodeView };
@@ -20,6 +21,8 @@ export function nodeView(node: NodeState): NodeView {
     descriptorModel: node.status?.descriptorModel ?? null,
     outboxDepth: node.status?.outboxDepth ?? null,
     uptimeS: node.status?.uptimeS ?? null,
+    clockSkewMs: node.clockSkewMs ?? null,
+    clockSkewed: isClockSkewed(node.clockSkewMs),
   };
 }
 

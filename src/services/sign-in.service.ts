@@ -3,7 +3,7 @@
  * disabled user or a changed role acts at once, not at the next sign-in), and API tokens for
  * scripts. Passport and the `Authorization` header are the web room's; the rules are here.
  */
-import { ErrorCode, RollcallError } from '../core/index.js';
+import { ErrorCode, isRollcallError, RollcallError } from '../core/index.js';
 import {
   hashApiToken,
   isApiTokenShaped,
@@ -56,7 +56,13 @@ export class SignInService {
     if (!user) throw unauthenticated('the API token belongs to a user who can no longer sign in');
     const nowMs = clock.now();
     if (record.lastUsedAt === null || nowMs - Date.parse(record.lastUsedAt) >= TOKEN_TOUCH_INTERVAL_MS) {
-      await store.touchApiToken(record.id, new Date(nowMs).toISOString());
+      try {
+        await store.touchApiToken(record.id, new Date(nowMs).toISOString());
+      } catch (error) {
+        // `lastUsedAt` is bookkeeping: a full disk must not lock API clients out of reading (their
+        // writes are refused on their own, with the disk named). It is written at the next use.
+        if (!isRollcallError(error, ErrorCode.DiskFull)) throw error;
+      }
     }
     return user;
   }

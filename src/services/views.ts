@@ -56,6 +56,13 @@ export interface NodeView {
   descriptorModel: DescriptorModel | null;
   outboxDepth: number | null;
   uptimeS: number | null;
+  /**
+   * How far the node's clock is ahead of the web node's (negative: behind), in ms, measured from its
+   * heartbeats; null while unknown (not connected, or a node that does not report its clock).
+   */
+  clockSkewMs: number | null;
+  /** The skew is beyond the tolerance: the node's event times are being corrected. Set its clock right. */
+  clockSkewed: boolean;
 }
 
 /** A face as the review list shows it: with the name of the person it was assigned to. */

@@ -22,7 +22,6 @@ import {
   type DescriptorModel,
   type ErasureStep,
   type GroupSession,
-  type RecognitionEvent,
   type RecognitionEventType,
   type UnknownFaceDecision,
   type UnknownFaceRule,
@@ -63,6 +62,7 @@ import type {
   PersonPatch,
   Photo,
   RecordAttendanceResult,
+  ReceivedEvent,
   RecordUnknownFaceResult,
   SessionExcuse,
   SetDescriptorsOptions,
@@ -159,7 +159,7 @@ export interface CorrectionFilter {
 
 /** An event that marks attendance: its person and the local day it counts for. */
 export interface Sighting {
-  event: RecognitionEvent;
+  event: ReceivedEvent;
   personId: string;
   day: string;
   rules: AttendanceRules;
@@ -476,7 +476,7 @@ export abstract class CheckedStore implements Store {
 
   // ---- events and attendance ----
 
-  protected abstract doInsertEventOnce(event: RecognitionEvent): Awaitable<boolean>;
+  protected abstract doInsertEventOnce(event: ReceivedEvent): Awaitable<boolean>;
   protected abstract doRecordAttendance(sighting: Sighting): Awaitable<RecordAttendanceResult>;
   protected abstract doGetEvent(id: string): Awaitable<StoredEvent | null>;
   protected abstract doGetEventCrop(id: string): Awaitable<Uint8Array | null>;
@@ -493,11 +493,11 @@ export abstract class CheckedStore implements Store {
     page: CheckedPage,
   ): Awaitable<AttendanceCorrection[]>;
 
-  insertEventOnce(event: RecognitionEvent): Promise<boolean> {
+  insertEventOnce(event: ReceivedEvent): Promise<boolean> {
     return this.run(() => this.doInsertEventOnce(checkEvent(event, this.limits.maxCropBytes)));
   }
 
-  recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult> {
+  recordAttendance(event: ReceivedEvent, rules: AttendanceRules): Promise<RecordAttendanceResult> {
     return this.run(() => {
       const checked = checkEvent(event, this.limits.maxCropBytes);
       checkAttendanceRules(rules);
@@ -572,7 +572,7 @@ export abstract class CheckedStore implements Store {
 
   // ---- unknown faces ----
 
-  protected abstract doRecordUnknownFace(event: RecognitionEvent): Awaitable<RecordUnknownFaceResult>;
+  protected abstract doRecordUnknownFace(event: ReceivedEvent): Awaitable<RecordUnknownFaceResult>;
   protected abstract doGetUnknownFace(id: string): Awaitable<UnknownFace | null>;
   protected abstract doGetUnknownFaceCrop(id: string): Awaitable<Uint8Array | null>;
   protected abstract doListUnknownFaces(
@@ -586,7 +586,7 @@ export abstract class CheckedStore implements Store {
     rule: UnknownFaceRule,
   ): Awaitable<UnknownFace>;
 
-  recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult> {
+  recordUnknownFace(event: ReceivedEvent): Promise<RecordUnknownFaceResult> {
     return this.run(() => {
       const checked = checkEvent(event, this.limits.maxCropBytes);
       if (checked.type !== 'unknown' || checked.personId !== null) {

@@ -53,6 +53,7 @@ import type {
   Person,
   PersonPatch,
   Photo,
+  ReceivedEvent,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
   SessionExcuse,
@@ -193,6 +194,8 @@ interface EventDoc {
   model: string;
   backend: string;
   receivedAt: string;
+  /** The node's own clock reading, when `at` is a correction of it. */
+  nodeAt?: string;
   crop: Bytes | null;
 }
 interface AttendanceDoc extends AttendanceRecord {
@@ -397,6 +400,7 @@ const toEvent = (d: Omit<EventDoc, 'crop'> & { hasCrop: boolean }): StoredEvent 
   backend: d.backend,
   hasCrop: d.hasCrop,
   receivedAt: d.receivedAt,
+  ...(d.nodeAt === undefined ? {} : { nodeAt: d.nodeAt }),
 });
 const toAttendance = (d: AttendanceDoc): StoredAttendance => ({
   personId: d.personId,
@@ -1099,7 +1103,7 @@ export class MongoStore extends CheckedStore {
   // ---- events and attendance ----
 
   /** Inserts the event unless its id exists (an upsert: a duplicate key would abort the transaction). */
-  private async insertEvent(event: RecognitionEvent, keepCrop: boolean, session: Session): Promise<boolean> {
+  private async insertEvent(event: ReceivedEvent, keepCrop: boolean, session: Session): Promise<boolean> {
     const doc: EventDoc = {
       _id: event.id,
       type: event.type,
@@ -1117,6 +1121,7 @@ export class MongoStore extends CheckedStore {
       model: event.model,
       backend: event.backend,
       receivedAt: this.nowIso(),
+      ...(event.nodeAt === undefined ? {} : { nodeAt: event.nodeAt }),
       crop: keepCrop && event.crop ? asBuffer(event.crop) : null,
     };
     const { _id, ...fields } = doc;
@@ -1128,7 +1133,7 @@ export class MongoStore extends CheckedStore {
     return (await this.people.findOne({ _id: id }, { session })) !== null;
   }
 
-  protected doInsertEventOnce(event: RecognitionEvent): Promise<boolean> {
+  protected doInsertEventOnce(event: ReceivedEvent): Promise<boolean> {
     return this.write(async (session) => {
       // A face of someone already erased is not stored again.
       const keepCrop = event.personId === null || (await this.personExists(event.personId, session));
@@ -1297,7 +1302,7 @@ export class MongoStore extends CheckedStore {
     return new Map(people.map((p) => [p._id, p.name]));
   }
 
-  protected doRecordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult> {
+  protected doRecordUnknownFace(event: ReceivedEvent): Promise<RecordUnknownFaceResult> {
     return this.write(async (session): Promise<RecordUnknownFaceResult> => {
       const inserted = await this.insertEvent(event, true, session);
       if (inserted) {

@@ -7,7 +7,6 @@ import type {
   AttendanceRules,
   DescriptorModel,
   GroupSession,
-  RecognitionEvent,
   WebhookEventType,
 } from '../core/index.js';
 import type {
@@ -43,6 +42,7 @@ import type {
   Person,
   PersonPatch,
   Photo,
+  ReceivedEvent,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
   SessionExcuse,
@@ -140,12 +140,12 @@ export interface PeopleRepository {
 /** The audit trail of recognition events, the attendance they make, and corrections by hand. */
 export interface AttendanceRepository {
   /** Stores the event in the audit trail unless its id is already there; returns whether it was new. */
-  insertEventOnce(event: RecognitionEvent): Promise<boolean>;
+  insertEventOnce(event: ReceivedEvent): Promise<boolean>;
   /**
    * Stores the event once and applies it to its person's record for the local day decided by
    * `rules.timeZone` (core `recordSighting`), in one transaction: a redelivered event changes nothing.
    */
-  recordAttendance(event: RecognitionEvent, rules: AttendanceRules): Promise<RecordAttendanceResult>;
+  recordAttendance(event: ReceivedEvent, rules: AttendanceRules): Promise<RecordAttendanceResult>;
   getEvent(id: string): Promise<StoredEvent | null>;
   getEventCrop(id: string): Promise<Uint8Array | null>;
   /** Events by capture time, oldest first. */
@@ -162,7 +162,7 @@ export interface AttendanceRepository {
 /** Faces the cameras did not name, kept for review: assigned to a person or dismissed. */
 export interface UnknownFacesRepository {
   /** Stores an `unknown` event once and opens an unknown face for review, in one transaction. */
-  recordUnknownFace(event: RecognitionEvent): Promise<RecordUnknownFaceResult>;
+  recordUnknownFace(event: ReceivedEvent): Promise<RecordUnknownFaceResult>;
   getUnknownFace(id: string): Promise<UnknownFace | null>;
   getUnknownFaceCrop(id: string): Promise<Uint8Array | null>;
   /** Newest first. */

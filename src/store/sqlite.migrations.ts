@@ -281,6 +281,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_by_hook ON webhook_deliveries (hook_id);
     `,
   },
+  {
+    version: 6,
+    description: "events keep the node's own clock reading when the web node corrected their time",
+    // Null for every event before (their `at` is the node's reading) and for nodes with sound clocks.
+    sql: `
+      ALTER TABLE events ADD COLUMN node_at TEXT;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

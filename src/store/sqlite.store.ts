@@ -61,6 +61,7 @@ import type {
   Person,
   PersonPatch,
   Photo,
+  ReceivedEvent,
   RecordAttendanceResult,
   RecordUnknownFaceResult,
   SessionExcuse,
@@ -195,6 +196,7 @@ interface EventRow {
   model: string;
   backend: string;
   received_at: string;
+  node_at: string | null;
   has_crop: number;
 }
 interface AttendanceRow {
@@ -275,7 +277,7 @@ interface DeliveryRow {
 }
 
 const EVENT_COLUMNS = `id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at, box,
-  frame_width, frame_height, model, backend, received_at, crop IS NOT NULL AS has_crop`;
+  frame_width, frame_height, model, backend, received_at, node_at, crop IS NOT NULL AS has_crop`;
 const PHOTO_COLUMNS = 'id, person_id, file_name, byte_length, quality, created_at';
 const UNKNOWN_COLUMNS = `u.id, u.event_id, u.at, u.camera_id, u.node_id, u.status, u.assigned_person_id,
   u.decided_at, e.crop IS NOT NULL AS has_crop, u.unconfirmed, u.candidate_person_id, u.candidate_distance,
@@ -355,6 +357,7 @@ const toEvent = (r: EventRow): StoredEvent => ({
   backend: r.backend,
   hasCrop: r.has_crop !== 0,
   receivedAt: r.received_at,
+  ...(r.node_at === null ? {} : { nodeAt: r.node_at }),
 });
 const toAttendance = (r: AttendanceRow): StoredAttendance => ({
   personId: r.person_id,
@@ -453,6 +456,14 @@ function translate(error: unknown): RollcallError {
     return new RollcallError(ErrorCode.StoreNotFound, 'a record it refers to does not exist', {
       cause: error,
     });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new RollcallError(
+      ErrorCode.DiskFull,
+      'the disk holding the database is full: nothing was stored. Free space under DATA_DIR; ' +
+        'what was stored before is intact, and writes work again as soon as there is room',
+      { cause: error },
+    );
   }
   if (code === 'SQLITE_BUSY') {
     return new RollcallError(
@@ -893,13 +904,13 @@ export class SqliteStore extends CheckedStore {
   // ---- events and attendance ----
 
   /** Inserts the event unless its id exists; the caller holds the transaction when it needs one. */
-  private insertEvent(event: RecognitionEvent, keepCrop: boolean): boolean {
+  private insertEvent(event: ReceivedEvent, keepCrop: boolean): boolean {
     const crop = keepCrop && event.crop ? asBuffer(event.crop) : null;
     return (
       this.sql(
         `INSERT INTO events (id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at,
-             box, frame_width, frame_height, model, backend, received_at, crop)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             box, frame_width, frame_height, model, backend, received_at, node_at, crop)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO NOTHING`,
       ).run(
         event.id,
@@ -923,6 +934,7 @@ export class SqliteStore extends CheckedStore {
         event.model,
         event.backend,
         this.nowIso(),
+        event.nodeAt ?? null,
         crop,
       ).changes === 1
     );
@@ -932,7 +944,7 @@ export class SqliteStore extends CheckedStore {
     return this.sql('SELECT 1 FROM people WHERE id = ?').get(id) !== undefined;
   }
 
-  protected doInsertEventOnce(event: RecognitionEvent): boolean {
+  protected doInsertEventOnce(event: ReceivedEvent): boolean {
     return this.write(() => {
       // A face of someone already erased is not stored again.
       const keepCrop = event.personId === null || this.personExists(event.personId);
@@ -1104,7 +1116,7 @@ export class SqliteStore extends CheckedStore {
 
   // ---- unknown faces ----
 
-  protected doRecordUnknownFace(event: RecognitionEvent): RecordUnknownFaceResult {
+  protected doRecordUnknownFace(event: ReceivedEvent): RecordUnknownFaceResult {
     return this.write((): RecordUnknownFaceResult => {
       const inserted = this.insertEvent(event, true);
       if (inserted) {

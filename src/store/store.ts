@@ -242,10 +242,20 @@ export interface SetDescriptorsOptions {
 
 // ---- recognition events, attendance, unknown faces ----
 
+/**
+ * A recognition event as a web node hands it to the store: as the node sent it, except that `at`
+ * may have been corrected for the node's skewed clock (core `eventTime`), with the node's own
+ * reading kept in `nodeAt`.
+ */
+export interface ReceivedEvent extends RecognitionEvent {
+  /** What the node's clock said, when `at` is a correction of it; absent when `at` is the node's. */
+  nodeAt?: string;
+}
+
 /** A recognition event as the audit trail keeps it: without its crop (see {@link Store.getEventCrop}). */
-export interface StoredEvent extends Omit<RecognitionEvent, 'crop'> {
+export interface StoredEvent extends Omit<ReceivedEvent, 'crop'> {
   hasCrop: boolean;
-  /** When this store first received the event. */
+  /** When this store first received the event (this web node's clock). */
   receivedAt: string;
 }
 

@@ -19,7 +19,6 @@ import {
   type AttendanceRules,
   type GroupSession,
   type DescriptorModel,
-  type RecognitionEvent,
   type WebhookDeliveryType,
   type WebhookEventType,
 } from '../core/index.js';
@@ -30,6 +29,7 @@ import {
   type JsonValue,
   type Page,
   type PageOptions,
+  type ReceivedEvent,
   type UnknownFaceStatus,
   type UserRole,
 } from './store.js';
@@ -235,9 +235,9 @@ function finiteOrNull(value: unknown, what: string): number | null {
  * Checks a recognition event before it is stored, and returns it with `at` canonical. The bridge
  * validates events too; the store checks again because it is the last line before the disk.
  */
-export function checkEvent(event: RecognitionEvent, maxCropBytes: number): RecognitionEvent {
-  // Typed as RecognitionEvent, but it came off the wire: check every field as if unknown.
-  const e = event as unknown as Record<keyof RecognitionEvent, unknown> | null;
+export function checkEvent(event: ReceivedEvent, maxCropBytes: number): ReceivedEvent {
+  // Typed as ReceivedEvent, but it came off the wire: check every field as if unknown.
+  const e = event as unknown as Record<keyof ReceivedEvent, unknown> | null;
   if (typeof e !== 'object' || e === null) throw invalid('event must be an object');
   checkEventId(e.id);
   const type = e.type;
@@ -258,6 +258,7 @@ export function checkEvent(event: RecognitionEvent, maxCropBytes: number): Recog
     throw invalid('event votes must be a whole number');
   }
   const at = checkInstant(e.at, 'event at');
+  const nodeAt = e.nodeAt === undefined ? undefined : checkInstant(e.nodeAt, 'event nodeAt');
   const box = objectField(e.box, 'box');
   for (const key of ['x', 'y', 'width', 'height'] as const) finite(box[key], `box.${key}`);
   for (const key of ['frameWidth', 'frameHeight'] as const) {
@@ -278,7 +279,7 @@ export function checkEvent(event: RecognitionEvent, maxCropBytes: number): Recog
       throw invalid('event candidate.distance must be at least 0');
     }
   }
-  return { ...event, at };
+  return { ...event, at, ...(nodeAt === undefined ? {} : { nodeAt }) };
 }
 
 /**

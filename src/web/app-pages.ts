@@ -264,12 +264,14 @@ export function nodesPage(viewer: Viewer): string {
               <th>Descriptors</th>
               <th>Outbox depth</th>
               <th>Last heartbeat</th>
+              <th>Clock</th>
             </tr>
           </thead>
           <tbody id="${NODES.list}"></tbody>
         </table>
       </div>
       <p id="${NODES.empty}" class="muted" hidden>No recognition node is configured (RECOGNITION_SERVERS).</p>
+      <p id="${NODES.clockNote}" class="warning" role="status" hidden></p>
       <p class="muted">Refreshed every 2 seconds.</p>`,
   });
 }

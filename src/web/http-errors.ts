@@ -35,6 +35,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BridgeNotConnected]: 503,
   [ErrorCode.StoreUnavailable]: 503,
   [ErrorCode.StoreClosed]: 503,
+  // 507 Insufficient Storage: the request was sound, the server had no room to keep it.
+  [ErrorCode.DiskFull]: 507,
 };
 
 /** Shorthand for throwing a user-facing error from a handler. */

@@ -105,6 +105,7 @@ export const NODES_IDS = {
   error: 'nodes-error',
   list: 'nodes',
   empty: 'nodes-empty',
+  clockNote: 'nodes-clock-note',
 } as const;
 
 export const LIVE_IDS = {

@@ -33,6 +33,7 @@ import {
   SignInService,
   UserService,
   WebhookService,
+  type IngestFailure,
 } from '../services/index.js';
 import { OptionChecks, systemClock, type Clock } from '../shared/index.js';
 import type { Store } from '../store/index.js';
@@ -80,6 +81,11 @@ export interface WebDeps {
   clock?: Clock;
   /** Where request failures are reported. @defaultValue none (failures are only answered) */
   log?: WebLogger;
+  /**
+   * Why recognition events cannot be stored right now (`AttendanceService.failing`): `/healthz`
+   * answers 503 with it. @defaultValue never
+   */
+  ingestFailure?: () => IngestFailure | undefined;
 }
 
 export interface WebOptions {
@@ -187,7 +193,10 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const { store } = deps;
   // The attendance zone is a setting, read at each request so a change applies at once.
   const timeZone = (): string => deps.settings.current().timeZone;
-  const health = new HealthService({ store });
+  const health = new HealthService({
+    store,
+    ...(deps.ingestFailure ? { ingestFailure: deps.ingestFailure } : {}),
+  });
   const signIn = new SignInService({ store, clock });
   const people = new PeopleService({ store });
   const attendance = new AttendanceReportService({ store, clock, timeZone });
@@ -238,6 +247,11 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   // Open to monitoring: mounted before sessions, so they answer even when Redis is down.
   app.get('/healthz', async (_req, res) => {
     await health.check();
+    const problem = health.problem();
+    if (problem !== undefined) {
+      res.status(503).json({ ok: false, ...problem });
+      return;
+    }
     res.json({ ok: true });
   });
   app.get('/metrics', async (_req, res) => {

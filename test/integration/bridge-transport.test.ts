@@ -184,6 +184,8 @@ describe('bridge handshake', () => {
     assert.equal(client.state.connected, true);
     assert.equal(client.state.nodeId, 'node-a');
     assert.ok(client.state.lastHeartbeatAt !== undefined);
+    // Both ends on this machine's clock: the skew measured from the STATUS is about nothing.
+    assert.ok(Math.abs(client.state.clockSkewMs ?? Number.NaN) < 1000, `skew ${client.state.clockSkewMs}`);
     await client.close();
     assert.equal(client.state.connected, false);
   });

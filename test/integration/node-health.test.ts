@@ -11,7 +11,13 @@ import {
 } from '../../src/recognition/index.js';
 import { isRollcallError } from '../../src/core/index.js';
 
-function snapshotWith(online: boolean): NodeHealthSnapshot {
+const DISK_FULL = {
+  since: '2026-11-30T09:00:00.000Z',
+  heldEvents: 17,
+  message: 'the disk under /data/outbox is full: cannot write the outbox journal (ENOSPC)',
+};
+
+function snapshotWith(online: boolean, diskFull = false): NodeHealthSnapshot {
   return {
     nodeId: 'front-door',
     cameras: [
@@ -29,6 +35,9 @@ function snapshotWith(online: boolean): NodeHealthSnapshot {
       },
     ],
     outboxDepth: 12,
+    outboxDiskFull: diskFull ? DISK_FULL : null,
+    outboxDroppedEvents: diskFull ? 3 : 0,
+    outboxWriteFailures: diskFull ? 9 : 0,
     galleryVersion: 4,
     galleryPeople: 30,
     galleryDescriptors: 150,
@@ -39,13 +48,14 @@ function snapshotWith(online: boolean): NodeHealthSnapshot {
 describe('recognition node health endpoints', () => {
   let server: NodeHealthServer;
   let online = true;
+  let diskFull = false;
   let base: string;
 
   before(async () => {
     server = await startNodeHealthServer({
       host: '127.0.0.1',
       port: 0,
-      snapshot: () => snapshotWith(online),
+      snapshot: () => snapshotWith(online, diskFull),
     });
     base = `http://127.0.0.1:${server.port}`;
   });
@@ -69,6 +79,38 @@ describe('recognition node health endpoints', () => {
     online = true;
   });
 
+  it('says 503 with the reason while the disk is full, and counts it in the metrics', async () => {
+    diskFull = true;
+    try {
+      const full = await fetch(`${base}/healthz`);
+      assert.equal(full.status, 503);
+      const body = (await full.json()) as Record<string, unknown>;
+      assert.equal(body.ok, false);
+      assert.equal(
+        body.problem,
+        'the disk under the outbox is full since 2026-11-30T09:00:00.000Z: 17 events held in memory ' +
+          '(not durable), 3 dropped; free space on that disk',
+      );
+      assert.deepEqual(body.outboxDiskFull, DISK_FULL);
+      const text = (await (await fetch(`${base}/metrics`)).text()).split('\n');
+      for (const line of [
+        'rollcall_outbox_disk_full 1',
+        'rollcall_outbox_held_events 17',
+        'rollcall_outbox_dropped_events_total 3',
+        'rollcall_outbox_write_failures_total 9',
+      ]) {
+        assert.ok(text.includes(line), `missing: ${line}`);
+      }
+      online = false;
+      const both = (await (await fetch(`${base}/healthz`)).json()) as { problem: string };
+      assert.match(both.problem, /^no frames from camera video0; the disk under the outbox is full/);
+    } finally {
+      diskFull = false;
+      online = true;
+    }
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  });
+
   it('exposes the node in Prometheus text, mirroring the running totals', async () => {
     const response = await fetch(`${base}/metrics`);
     assert.equal(response.status, 200);
@@ -82,6 +124,8 @@ describe('recognition node health endpoints', () => {
       'rollcall_camera_frames_dropped_total{camera="video0"} 56',
       'rollcall_recognition_events_total{camera="video0"} 7',
       'rollcall_outbox_depth 12',
+      'rollcall_outbox_disk_full 0',
+      'rollcall_outbox_dropped_events_total 0',
       'rollcall_gallery_version 4',
       'rollcall_gallery_descriptors 150',
       'rollcall_web_nodes_connected 1',

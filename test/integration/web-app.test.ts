@@ -143,7 +143,9 @@ const NODES: NodeState[] = [
       descriptorModel: 'face-api',
       outboxDepth: 2,
       uptimeS: 3600,
+      clockMs: Date.parse('2025-03-10T08:10:00Z'),
     },
+    clockSkewMs: 600_000,
   },
   {
     address: '10.0.0.6:9999',
@@ -809,11 +811,15 @@ describe('web node over HTTP', () => {
         descriptorModel: 'face-api',
         outboxDepth: 2,
         uptimeS: 3600,
+        clockSkewMs: 600_000,
+        clockSkewed: true,
       });
       const [, offline] = nodes;
       assert.ok(offline);
       assert.equal(offline.connected, false);
       assert.equal(offline.lastHeartbeatAt, null);
+      assert.equal(offline.clockSkewMs, null);
+      assert.equal(offline.clockSkewed, false);
     });
 
     it('serves Bull Board to administrators and refuses cross-site changes to it', async () => {

@@ -7,15 +7,25 @@
  * - `ready PORT DEPTH` once the server listens (DEPTH: events the outbox recovered);
  * - `published ID` as each event's append resolves, i.e. once the outbox promises it is durable;
  * - `done` after the last event; `depth N` every 200 ms; `gallery PEOPLE VERSION` when a web node
- *   sends the gallery; `connected CLIENT` and `disconnected REASON` as web nodes come and go.
+ *   sends the gallery; `connected CLIENT` and `disconnected REASON` as web nodes come and go;
+ * - `recovery JSON` at start (what opening the outbox found and repaired);
+ * - with `keepGoing`: `failed ID CODE` for an event the outbox refused (instead of exiting), and
+ *   `diskfull HELD MS` / `space HELD DROPPED MS` when the outbox's disk fills up and has room again
+ *   (MS: the time, ms since the epoch).
  * It then keeps serving until it is killed.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BridgeServer } from '../../src/bridge/index.js';
-import { EventOutbox, GalleryCache, NodeGallery } from '../../src/recognition/index.js';
-import { Gallery, type RecognitionEvent } from '../../src/core/index.js';
+import {
+  EventOutbox,
+  GalleryCache,
+  NodeGallery,
+  outboxHealth,
+  startNodeHealthServer,
+} from '../../src/recognition/index.js';
+import { Gallery, isRollcallError, type RecognitionEvent } from '../../src/core/index.js';
 import { sampleEvent } from './outbox-child.js';
 import { sampleJpeg } from './sample-messages.js';
 
@@ -44,6 +54,14 @@ export interface EventNodeSpec {
   cropBytes?: number;
   /** Start the events once a web node has connected, not at once. @defaultValue false */
   eventsAfterConnect?: boolean;
+  /** Serve the node's `/healthz` and `/metrics` (as `rollcall start --role recognition` does) here. */
+  healthPort?: number;
+  /** Report refused appends as `failed` lines and carry on, rather than exit. */
+  keepGoing?: boolean;
+  /** Events sent and not acknowledged are sent again after this long. @defaultValue the server's, 30 s */
+  resendAfterMs?: number;
+  /** Outbox options over the defaults (the memory hold while the disk is full). */
+  outbox?: { maxHeldEvents?: number; diskFullRetryMs?: number };
 }
 
 /** Event `i` of a run: a recognized person (ids from `people`) or, every fifth, an unknown face. */
@@ -67,7 +85,14 @@ function print(line: string): void {
 }
 
 async function main(spec: EventNodeSpec): Promise<void> {
-  const outbox = await EventOutbox.open({ dir: path.join(spec.dir, 'outbox') });
+  const outbox = await EventOutbox.open({ dir: path.join(spec.dir, 'outbox'), ...spec.outbox });
+  print(`recovery ${JSON.stringify(outbox.recovery)}`);
+  outbox.on('diskFull', (state) => {
+    print(`diskfull ${state.heldEvents} ${Date.now()}`);
+  });
+  outbox.on('spaceReturned', (info) => {
+    print(`space ${info.heldEvents} ${info.droppedEvents} ${Date.now()}`);
+  });
   const galleryCache = new GalleryCache({ model: 'face-api', dir: spec.dir });
   await galleryCache.load();
   const gallery = new Gallery();
@@ -82,7 +107,13 @@ async function main(spec: EventNodeSpec): Promise<void> {
         ],
       }),
     },
-    { host: spec.host ?? '127.0.0.1', port: spec.port, nodeId: spec.nodeId, secret: spec.secret },
+    {
+      host: spec.host ?? '127.0.0.1',
+      port: spec.port,
+      nodeId: spec.nodeId,
+      secret: spec.secret,
+      ...(spec.resendAfterMs === undefined ? {} : { resendAfterMs: spec.resendAfterMs }),
+    },
   );
   server.on('galleryChanged', (change) => {
     print(`gallery ${change.personCount} ${change.version}`);
@@ -100,6 +131,21 @@ async function main(spec: EventNodeSpec): Promise<void> {
     });
   });
   const { port } = await server.start();
+  if (spec.healthPort !== undefined) {
+    await startNodeHealthServer({
+      host: '127.0.0.1',
+      port: spec.healthPort,
+      snapshot: () => ({
+        nodeId: spec.nodeId,
+        cameras: [],
+        ...outboxHealth(outbox),
+        galleryVersion: null,
+        galleryPeople: gallery.personCount,
+        galleryDescriptors: gallery.descriptorCount,
+        webNodesConnected: server.authenticatedCount,
+      }),
+    });
+  }
   print(`ready ${port} ${outbox.depth}`);
   setInterval(() => {
     print(`depth ${outbox.depth}`);
@@ -144,6 +190,14 @@ async function main(spec: EventNodeSpec): Promise<void> {
             }
           },
           (error: unknown) => {
+            if (spec.keepGoing === true) {
+              print(`failed ${event.id} ${isRollcallError(error) ? error.code : String(error)}`);
+              if (++settled === spec.count) {
+                clearInterval(timer);
+                resolve();
+              }
+              return;
+            }
             clearInterval(timer);
             reject(error instanceof Error ? error : new Error(String(error)));
           },

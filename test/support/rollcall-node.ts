@@ -42,9 +42,23 @@ export async function waitHealthy(webPort: number, timeoutMs = 60_000): Promise<
   );
 }
 
-/** The synthetic recognition node; resolves once it listens. */
-export async function startEventNode(spec: EventNodeSpec): Promise<LineChild> {
-  const child = new LineChild(process.execPath, [EVENT_NODE_CHILD, JSON.stringify(spec)]);
+/**
+ * The synthetic recognition node; resolves once it listens. With `clockOffset` (libfaketime's
+ * relative form, e.g. `+10m`, `-5m`) the process runs under `faketime`: its wall clock, and so its
+ * events' times and its heartbeats, are that far off while running at the normal rate.
+ */
+export async function startEventNode(
+  spec: EventNodeSpec,
+  options: { clockOffset?: string } = {},
+): Promise<LineChild> {
+  const args = [EVENT_NODE_CHILD, JSON.stringify(spec)];
+  const child =
+    options.clockOffset === undefined
+      ? new LineChild(process.execPath, args)
+      : // Timers run on the monotonic clock: left alone, so only the wall clock is off.
+        new LineChild('faketime', ['-f', options.clockOffset, process.execPath, ...args], {
+          FAKETIME_DONT_FAKE_MONOTONIC: '1',
+        });
   await child.waitFor((lines) => lines.some((line) => line.startsWith('ready ')));
   return child;
 }

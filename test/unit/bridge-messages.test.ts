@@ -696,3 +696,20 @@ describe('snapshotParts', () => {
     assert.deepEqual(snapshotParts([], 'face-api'), [[]]);
   });
 });
+
+describe('STATUS: the node says its clock (optional field)', () => {
+  it('carries clockMs, and parses a STATUS without it from an older node', () => {
+    const status = sample(Command.STATUS);
+    const withClock = { ...status, clockMs: 1_796_036_343_884 };
+    assert.deepEqual(roundTrip(withClock), withClock);
+    assert.deepEqual(roundTrip(status), status);
+    assert.equal('clockMs' in (roundTrip(status) as object), false);
+  });
+
+  it('refuses a clock that is not whole milliseconds since the epoch', () => {
+    const { command, ...json } = sample(Command.STATUS);
+    for (const clockMs of [-1, 1.5, 'now', null]) {
+      assert.throws(() => parseMessage(frame(command, { ...json, clockMs })), badMessage(/clockMs/));
+    }
+  });
+});

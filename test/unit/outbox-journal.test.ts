@@ -9,6 +9,7 @@ import {
   parseRecord,
 } from '../../src/recognition/outbox/journal.js';
 import { ErrorCode, isRollcallError } from '../../src/core/index.js';
+import { systemClock } from '../../src/shared/index.js';
 import { sampleEvent } from '../support/outbox-child.js';
 
 /** A record line without its newline, as replay sees it. */
@@ -85,6 +86,10 @@ describe('resolveEventOutboxOptions', () => {
       maxRecordBytes: 4 * 1024 * 1024,
       compactMinAcked: 1000,
       compactAckedRatio: 0.5,
+      maxHeldEvents: 2000,
+      maxHeldBytes: 32 * 1024 * 1024,
+      diskFullRetryMs: 1000,
+      clock: systemClock,
     });
     assert.equal(resolveEventOutboxOptions({ dir: 'd', maxPending: undefined }).maxPending, 100_000);
   });
@@ -98,10 +103,22 @@ describe('resolveEventOutboxOptions', () => {
           maxRecordBytes: 10,
           compactMinAcked: -1,
           compactAckedRatio: Number.NaN,
+          maxHeldEvents: -1,
+          maxHeldBytes: 0.5,
+          diskFullRetryMs: 0,
         }),
       (error: unknown) => {
         assert.ok(isRollcallError(error, ErrorCode.UsageInvalid));
-        for (const name of ['dir', 'maxPending', 'maxRecordBytes', 'compactMinAcked', 'compactAckedRatio']) {
+        for (const name of [
+          'dir',
+          'maxPending',
+          'maxRecordBytes',
+          'compactMinAcked',
+          'compactAckedRatio',
+          'maxHeldEvents',
+          'maxHeldBytes',
+          'diskFullRetryMs',
+        ]) {
           assert.match(error.message, new RegExp(name));
         }
         return true;

@@ -60,6 +60,8 @@ describe('cameraStates', () => {
       descriptorModel: null,
       outboxDepth: null,
       uptimeS: null,
+      clockSkewMs: null,
+      clockSkewed: false,
     });
     assert.deepEqual(
       [view(true, true), view(false, true), view(true, false)]

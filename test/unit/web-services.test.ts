@@ -1,7 +1,7 @@
 /** The rules that left the web routes for services, on strict fakes of the store methods they pick. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ErrorCode } from '../../src/core/index.js';
+import { ErrorCode, RollcallError } from '../../src/core/index.js';
 import {
   AttendanceCorrectionService,
   AttendanceReportService,
@@ -178,6 +178,33 @@ describe('SignInService', () => {
     assert.deepEqual(touched, []);
     await signIn(token, user, touched, NOON_UTC + 1).tokenUser(secret);
     assert.deepEqual(touched, [`t1@${new Date(NOON_UTC + 1).toISOString()}`]);
+  });
+
+  it('lets a token in when its use cannot be noted because the disk is full', async () => {
+    const secret = generateApiToken();
+    const token: ApiToken = {
+      id: 't1',
+      userId: 'u1',
+      name: 'ci',
+      tokenHash: hashApiToken(secret),
+      createdAt: '2026-01-01T00:00:00.000Z',
+      lastUsedAt: null,
+      revoked: false,
+    };
+    const failingTouch = (error: Error) =>
+      new SignInService({
+        store: {
+          getUser: () => Promise.resolve(user),
+          getUserByName: () => Promise.reject(new Error('not used')),
+          findApiTokenByHash: () => Promise.resolve(token),
+          touchApiToken: () => Promise.reject(error),
+        },
+        clock: stoppedClock(NOON_UTC),
+      });
+    const full = new RollcallError(ErrorCode.DiskFull, 'the disk holding the database is full');
+    assert.equal((await failingTouch(full).tokenUser(secret)).id, 'u1');
+    const broken = new RollcallError(ErrorCode.StoreFailed, 'SQLite failed');
+    await assert.rejects(failingTouch(broken).tokenUser(secret), broken);
   });
 
   it('refuses an unknown or revoked token, and one whose user is disabled', async () => {

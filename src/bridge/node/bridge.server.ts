@@ -268,6 +268,7 @@ export class BridgeServer extends EventEmitter<BridgeServerEvents> {
       descriptorModel: this.#deps.gallery.model,
       outboxDepth: outbox.depth,
       uptimeS: Math.max(0, (clock.now() - this.#startedAt) / 1000),
+      clockMs: Math.round(clock.now()),
     };
   }
 

@@ -121,6 +121,8 @@ const status = z.object({
   descriptorModel,
   outboxDepth: count,
   uptimeS: nonNegative,
+  /** The node's wall clock when it sent this STATUS (ms since the epoch); absent from older nodes. */
+  clockMs: count.optional(),
 });
 
 const event = z
@@ -347,6 +349,11 @@ export interface StatusMessage {
   descriptorModel: DescriptorModel;
   outboxDepth: number;
   uptimeS: number;
+  /**
+   * The node's wall clock when it sent this STATUS, in ms since the epoch: a web node compares it
+   * with its own to measure the node's clock skew. Absent from nodes before this field existed.
+   */
+  clockMs?: number;
 }
 export interface EventMessage {
   command: typeof Command.EVENT;

@@ -19,12 +19,18 @@ export interface NodeRef {
   nodeId: string | undefined;
 }
 
+/** Where an event came from, with the node's clock skew when it arrived (see core `eventTime`). */
+export interface EventSource extends NodeRef {
+  /** The node's clock minus this web node's, measured from its heartbeats; undefined when unknown. */
+  clockSkewMs: number | undefined;
+}
+
 export interface BridgeClientsEvents {
   connected: [NodeRef];
   disconnected: [NodeRef & { reason: string }];
   status: [NodeRef, NodeStatus];
   /** As {@link BridgeClientEvents.event}: a returned promise delays the ACK until it resolves. */
-  event: [RecognitionEvent, NodeRef];
+  event: [RecognitionEvent, EventSource];
   frame: [FrameMetadata, Uint8Array, NodeRef];
   galleryNeeded: [NodeRef & { galleryVersion: number; descriptorModel: DescriptorModel }];
 }
@@ -58,16 +64,20 @@ export class BridgeClients extends EventEmitter<BridgeClientsEvents> {
       );
       // Returning the promise keeps the per-node ACK waiting for our own listeners.
       client.onEvent(async (event) => {
-        const listeners = this.listeners('event') as ((event: RecognitionEvent, node: NodeRef) => unknown)[];
+        const listeners = this.listeners('event') as ((
+          event: RecognitionEvent,
+          source: EventSource,
+        ) => unknown)[];
         if (listeners.length === 0) throw new RollcallError(ErrorCode.UsageInvalid, 'no event listener');
-        for (const listener of listeners) await listener.call(this, event, ref());
+        const source: EventSource = { ...ref(), clockSkewMs: client.state.clockSkewMs };
+        for (const listener of listeners) await listener.call(this, event, source);
       });
       return client;
     });
   }
 
   /** As {@link BridgeClient.onEvent}: the node's ACK waits for the returned promise. */
-  onEvent(handler: (event: RecognitionEvent, node: NodeRef) => Promise<void> | void): this {
+  onEvent(handler: (event: RecognitionEvent, source: EventSource) => Promise<void> | void): this {
     // The promise is not dropped: the per-node listener awaits what each listener returns.
     // eslint-disable-next-line @typescript-eslint/no-misused-promises
     return this.on('event', handler);

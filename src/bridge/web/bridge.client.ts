@@ -5,7 +5,10 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  CLOCK_SKEW_SAMPLES,
+  clockSkewSample,
   ErrorCode,
+  estimateClockSkew,
   RollcallError,
   type DescriptorModel,
   type FrameMetadata,
@@ -42,6 +45,12 @@ export interface BridgeClientState {
   /** When the last STATUS arrived (ms since the epoch); undefined before the first. */
   lastHeartbeatAt: number | undefined;
   status: NodeStatus | undefined;
+  /**
+   * How far the node's clock is ahead of this web node's (negative: behind), in ms, measured from
+   * its heartbeats on this connection; undefined before the first, or when the node does not say
+   * its time (older nodes).
+   */
+  clockSkewMs?: number | undefined;
 }
 
 export interface BridgeClientEvents {
@@ -83,6 +92,8 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
   #nodeId: string | undefined;
   #lastHeartbeatAt: number | undefined;
   #status: NodeStatus | undefined;
+  /** Clock skew samples of the current connection, newest last (see core `estimateClockSkew`). */
+  #skewSamples: number[] = [];
   #started = false;
   #closing = false;
   #closed: Promise<void> | undefined;
@@ -117,6 +128,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
       nodeId: this.#nodeId,
       lastHeartbeatAt: this.#lastHeartbeatAt,
       status: this.#status,
+      clockSkewMs: estimateClockSkew(this.#skewSamples),
     };
   }
 
@@ -295,6 +307,8 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
   #attach(session: ClientSession, ended: () => void): void {
     this.#session = session;
     this.#nodeId = session.nodeId;
+    // A node restarted (or its clock set right) since the last connection is measured afresh.
+    this.#skewSamples = [];
     this.#attempt = 0;
     this.#lastHeartbeatAt = this.#options.clock.now();
     let first = true;
@@ -357,6 +371,10 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
         const status = omitCommand(message);
         this.#lastHeartbeatAt = this.#options.clock.now();
         this.#status = status;
+        if (status.clockMs !== undefined) {
+          this.#skewSamples.push(clockSkewSample(status.clockMs, this.#lastHeartbeatAt));
+          if (this.#skewSamples.length > CLOCK_SKEW_SAMPLES) this.#skewSamples.shift();
+        }
         this.#requests.statusArrived(status.galleryVersion);
         this.emit('status', status);
         return;

@@ -16,12 +16,22 @@
  * Writes are serialised through one queue. Appends and acknowledgements that arrive while a write
  * is in flight are gathered into the next write and share its fsync (group commit), so the cost of
  * durability is one fsync per batch, not per event.
+ *
+ * A full disk (ENOSPC, EDQUOT) does not stop the node: the write that failed is cut from the journal
+ * (which stays whole) and its records are held in memory, with every append and acknowledgement
+ * that follows, and written again every `diskFullRetryMs` until there is room. Held events are not
+ * durable: their appends resolve only once written, they are not sent to web nodes before, and a
+ * crash loses them. At most `maxHeldEvents` (and `maxHeldBytes`) are held; beyond that an append
+ * is refused with `DISK_FULL` and the event is dropped (counted in {@link EventOutbox.droppedEvents}).
+ * When a web node has acknowledged every event on disk, the journal is cut back to its header in
+ * place (no temporary copy needed), so a journal that filled the disk frees it by itself.
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, RollcallError, type RecognitionEvent } from '../../core/index.js';
-import { OptionChecks } from '../../shared/index.js';
+import { OptionChecks, systemClock, type Clock } from '../../shared/index.js';
+import { Batch, type Entry } from './batch.js';
 import { fsyncDir, readExactly, writeAll } from './files.js';
 import {
   ACK_IDS_PER_RECORD,
@@ -44,6 +54,12 @@ export const JOURNAL_TEMP_FILE = 'journal.ndjson.tmp';
 
 /** Contiguous records are read back in runs of up to this many bytes. */
 const READ_RUN_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Records held while the disk is full are written back in pieces of about this size, one write and
+ * one fsync each, so a disk with room for some of them takes those rather than none.
+ */
+const HELD_PIECE_BYTES = 256 * 1024;
 
 export interface EventOutboxOptions {
   /** The directory this outbox owns, normally `DATA_DIR/outbox`. Created when missing. */
@@ -71,6 +87,24 @@ export interface EventOutboxOptions {
    * @defaultValue 0.5
    */
   compactAckedRatio?: number;
+  /**
+   * While the disk is full, most events held in memory (not yet durable) before appends are refused
+   * with `DISK_FULL`. At ~7 KB an event, the default is ~14 MB of heap.
+   * @defaultValue 2000
+   */
+  maxHeldEvents?: number;
+  /**
+   * ...and most bytes of records held in memory.
+   * @defaultValue 32 MiB
+   */
+  maxHeldBytes?: number;
+  /**
+   * While the disk is full, how often the held records are written again.
+   * @defaultValue 1000
+   */
+  diskFullRetryMs?: number;
+  /** @defaultValue the system clock */
+  clock?: Clock;
 }
 
 export type ResolvedEventOutboxOptions = Required<EventOutboxOptions>;
@@ -86,6 +120,10 @@ export function resolveEventOutboxOptions(options: EventOutboxOptions): Resolved
     maxRecordBytes: 4 * 1024 * 1024,
     compactMinAcked: 1000,
     compactAckedRatio: 0.5,
+    maxHeldEvents: 2000,
+    maxHeldBytes: 32 * 1024 * 1024,
+    diskFullRetryMs: 1000,
+    clock: systemClock,
     ...stripUndefined(options),
   };
   new OptionChecks('EventOutbox')
@@ -121,6 +159,24 @@ export function resolveEventOutboxOptions(options: EventOutboxOptions): Resolved
       'must be in [0, 1)',
       resolved.compactAckedRatio,
     )
+    .require(
+      Number.isSafeInteger(resolved.maxHeldEvents) && resolved.maxHeldEvents >= 0,
+      'maxHeldEvents',
+      'must be an integer >= 0',
+      resolved.maxHeldEvents,
+    )
+    .require(
+      Number.isSafeInteger(resolved.maxHeldBytes) && resolved.maxHeldBytes >= 0,
+      'maxHeldBytes',
+      'must be an integer >= 0',
+      resolved.maxHeldBytes,
+    )
+    .require(
+      Number.isSafeInteger(resolved.diskFullRetryMs) && resolved.diskFullRetryMs >= 1,
+      'diskFullRetryMs',
+      'must be a positive integer',
+      resolved.diskFullRetryMs,
+    )
     .throwIfAny();
   return resolved;
 }
@@ -155,51 +211,25 @@ export interface CompactionStats {
   durationMs: number;
 }
 
+/** The outbox's disk is full: since when, and what waits in memory meanwhile. */
+export interface DiskFullState {
+  /** When the first write failed for lack of space (ISO 8601). */
+  since: string;
+  /** The error of the first failed write (`DISK_FULL`), naming the journal and the OS error. */
+  error: RollcallError;
+  /** Events held in memory, not durable, waiting for room on the disk. */
+  heldEvents: number;
+}
+
 export interface EventOutboxEvents {
   /** A compaction finished, automatic or requested. */
   compacted: [CompactionStats];
   /** An automatic compaction failed; the old journal stays in use and nothing is lost. */
   compactionFailed: [RollcallError];
-}
-
-interface Entry {
-  readonly id: string;
-  /** The event's capture time, for {@link EventOutbox.oldestPendingAt}. */
-  readonly at: string;
-  /** Byte length of the record, newline included. */
-  readonly length: number;
-  /** Byte offset of the record in the journal; meaningful once `durable`. */
-  offset: number;
-  /** Written and fsynced. */
-  durable: boolean;
-  /** Settles when the batch carrying the record is durable; dropped after. */
-  written: Promise<void> | undefined;
-}
-
-/** Records gathered for one write and one fsync. */
-class Batch {
-  readonly lines: Buffer[] = [];
-  bytes = 0;
-  /** Event entries with their offset within the batch. */
-  readonly events: { entry: Entry; offset: number }[] = [];
-  readonly settled: Promise<void>;
-  resolve!: () => void;
-  reject!: (error: Error) => void;
-
-  constructor() {
-    this.settled = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    // Every caller awaits `settled`; this only keeps a batch nobody awaits from crashing the process.
-    this.settled.catch(() => undefined);
-  }
-
-  add(line: Buffer, entry?: Entry): void {
-    if (entry !== undefined) this.events.push({ entry, offset: this.bytes });
-    this.lines.push(line);
-    this.bytes += line.length;
-  }
+  /** A write failed for lack of space: records are held in memory from now on. */
+  diskFull: [DiskFullState];
+  /** The held records were written: the disk has room again. */
+  spaceReturned: [{ heldEvents: number; fullForMs: number; droppedEvents: number }];
 }
 
 /**
@@ -230,6 +260,14 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
   #queue: Promise<void> = Promise.resolve();
   /** Set when the journal on disk can no longer be trusted to match memory; every call rejects. */
   #failed: RollcallError | undefined;
+  /** Set while the disk is full; records then wait in `#held`, written again by a timer. */
+  #diskFull: { since: number; error: RollcallError; droppedBefore: number } | undefined;
+  /** While the disk is full: the records waiting for room, oldest first, in pieces of about HELD_PIECE_BYTES. */
+  #held: Batch[] = [];
+  #heldFlushQueued = false;
+  #cancelRetry: (() => void) | undefined;
+  #writeFailures = 0;
+  #droppedEvents = 0;
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -332,14 +370,40 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     return this.#size;
   }
 
+  /** Set while the disk is full (writes fail with ENOSPC or EDQUOT); undefined otherwise. */
+  get diskFull(): DiskFullState | undefined {
+    const full = this.#diskFull;
+    if (full === undefined) return undefined;
+    return {
+      since: new Date(full.since).toISOString(),
+      error: full.error,
+      heldEvents: this.#heldEvents(),
+    };
+  }
+
+  /** Events refused since the outbox was opened because the disk was full and the memory hold too. */
+  get droppedEvents(): number {
+    return this.#droppedEvents;
+  }
+
+  /** Journal writes that failed since the outbox was opened (a full disk's retries included). */
+  get writeFailures(): number {
+    return this.#writeFailures;
+  }
+
   /**
    * Stores `event` durably: resolves once its record is written and fsynced. Appending an id that
    * is already pending stores nothing and resolves when the first copy is durable.
    *
+   * While the disk is full the event is held in memory and the promise resolves once space returns
+   * and it is written (see the class comment).
+   *
    * @throws RollcallError `OUTBOX_FULL` when `maxPending` events are unacknowledged (the event is not
-   *   stored); `USAGE_INVALID` for an event without a usable `id`, `at` or `crop`, or whose record
-   *   exceeds `maxRecordBytes`; `OUTBOX_WRITE_FAILED` when the write or fsync failed (not stored);
-   *   `OUTBOX_CLOSED` after {@link EventOutbox.close}.
+   *   stored); `DISK_FULL` when the disk is full and the memory hold is too (dropped), or when the
+   *   outbox is closed before space returns (lost); `USAGE_INVALID` for an event without a usable
+   *   `id`, `at` or `crop`, or whose record exceeds `maxRecordBytes`; `OUTBOX_WRITE_FAILED` when
+   *   the write or fsync failed for another reason (not stored); `OUTBOX_CLOSED` after
+   *   {@link EventOutbox.close}.
    */
   async append(event: RecognitionEvent): Promise<void> {
     this.#assertUsable();
@@ -361,6 +425,7 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
         `event ${event.id} is ${line.length} bytes as a record, over maxRecordBytes ${this.#options.maxRecordBytes}`,
       );
     }
+    if (this.#diskFull !== undefined) this.#assertRoomToHold(event.id, line.length);
     const batch = this.#currentBatch();
     const entry: Entry = {
       id: event.id,
@@ -368,11 +433,12 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
       length: line.length,
       offset: -1,
       durable: false,
-      written: batch.settled,
+      written: undefined,
     };
+    // Sets entry.written: what settles when this record is durable.
     batch.add(line, entry);
     this.#pending.set(event.id, entry);
-    return batch.settled;
+    return entry.written ?? Promise.resolve();
   }
 
   /**
@@ -510,8 +576,9 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing = true;
+      this.#cancelRetry?.();
       try {
-        await this.#exclusive(() => Promise.resolve());
+        await this.#exclusive(() => this.#lastTryForHeldRecords());
       } finally {
         try {
           await this.#handle.close();
@@ -523,19 +590,73 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     return this.#closed;
   }
 
+  /** Closing with the disk full: one more try, then the held appends fail (they were never durable). */
+  async #lastTryForHeldRecords(): Promise<void> {
+    if (!this.#isHolding()) return;
+    await this.#flushHeld();
+    const lost = this.#held.splice(0);
+    const events = lost.reduce((n, batch) => n + batch.events.length, 0);
+    for (const batch of lost) {
+      this.#dropBatch(
+        batch,
+        new RollcallError(
+          ErrorCode.DiskFull,
+          `the outbox ${this.dir} closed while the disk was full: ${events} events held in memory ` +
+            'were never written and are lost',
+        ),
+      );
+    }
+  }
+
+  // A method, not a field read: the state changes under awaits, which narrowing ignores.
+  #isHolding(): boolean {
+    return this.#held.length > 0;
+  }
+
+  #heldEvents(): number {
+    return this.#held.reduce((n, batch) => n + batch.events.length, 0);
+  }
+
   #assertUsable(): void {
     if (this.#closing) throw new RollcallError(ErrorCode.OutboxClosed, `outbox ${this.dir} is closed`);
     if (this.#failed !== undefined) throw this.#failed;
   }
 
-  /** The batch that the next flush will write, scheduling that flush. */
+  /**
+   * The batch the next record joins. Normally the one the next flush writes (scheduled here); while
+   * the disk is full, the last held piece, written by the retry timer.
+   */
   #currentBatch(): Batch {
-    this.#batch ??= new Batch();
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      void this.#exclusive(() => this.#flush());
+    if (this.#diskFull !== undefined) {
+      let tail = this.#held.at(-1);
+      if (tail === undefined || tail.bytes >= HELD_PIECE_BYTES) {
+        tail = new Batch();
+        this.#held.push(tail);
+      }
+      return tail;
     }
+    this.#batch ??= new Batch();
+    if (!this.#flushQueued) this.#queueFlush();
     return this.#batch;
+  }
+
+  #queueFlush(): void {
+    this.#flushQueued = true;
+    void this.#exclusive(() => this.#flush());
+  }
+
+  /** While the disk is full: refuses (and counts) an event the memory hold has no room for. */
+  #assertRoomToHold(id: string, bytes: number): void {
+    const events = this.#heldEvents();
+    const heldBytes = this.#held.reduce((n, batch) => n + batch.bytes, 0);
+    if (events < this.#options.maxHeldEvents && heldBytes + bytes <= this.#options.maxHeldBytes) return;
+    this.#droppedEvents++;
+    throw new RollcallError(
+      ErrorCode.DiskFull,
+      `the disk under ${this.dir} is full and ${events} events (${heldBytes} bytes) already wait in ` +
+        `memory (maxHeldEvents ${this.#options.maxHeldEvents}, maxHeldBytes ${this.#options.maxHeldBytes}); ` +
+        `event ${id} was DROPPED. Free space on that disk.`,
+    );
   }
 
   /** Runs `task` after everything queued before it; tasks never overlap. */
@@ -558,18 +679,37 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
       this.#dropBatch(batch, this.#failed);
       return;
     }
+    if ((await this.#write(batch)) === 'no-space') this.#hold(batch);
+  }
+
+  /**
+   * Writes `batch` at the end of the journal and fsyncs it; on success its records are durable and
+   * its callers told. `no-space`: the disk had no room; the partial write was cut and the batch is
+   * left unsettled for the caller to hold. Any other failure settles the batch with the error.
+   */
+  async #write(batch: Batch): Promise<'written' | 'no-space' | 'failed'> {
     const base = this.#size;
     try {
       await writeAll(this.#handle, Buffer.concat(batch.lines, batch.bytes), base);
     } catch (error) {
-      this.#dropBatch(batch, writeFailed(`cannot write the outbox journal ${this.journalFile}`, error));
+      this.#writeFailures++;
       // Cut the partial write so the next record does not start mid-line.
+      let cut = true;
       try {
         await this.#handle.truncate(base);
       } catch (truncateError) {
+        cut = false;
         this.#fail(`cannot cut a failed write from ${this.journalFile}`, truncateError);
       }
-      return;
+      if (cut && isNoSpace(error)) {
+        this.#diskFilled(error);
+        return 'no-space';
+      }
+      this.#dropBatch(
+        batch,
+        this.#failed ?? writeFailed(`cannot write the outbox journal ${this.journalFile}`, error),
+      );
+      return 'failed';
     }
     try {
       await this.#handle.datasync();
@@ -579,7 +719,7 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
       // rebuild the state from what is really on disk.
       const failure = this.#fail(`cannot fsync the outbox journal ${this.journalFile}`, error);
       this.#dropBatch(batch, failure);
-      return;
+      return 'failed';
     }
     this.#size = base + batch.bytes;
     this.#eventRecords += batch.events.length;
@@ -594,6 +734,115 @@ export class EventOutbox extends EventEmitter<EventOutboxEvents> {
     }
     batch.resolve();
     this.#maybeCompact();
+    return 'written';
+  }
+
+  /** The first write the disk had no room for: from now on records are held (see the class comment). */
+  #diskFilled(error: unknown): void {
+    if (this.#diskFull !== undefined) return;
+    const full = new RollcallError(
+      ErrorCode.DiskFull,
+      `the disk under ${this.dir} is full: cannot write the outbox journal ${this.journalFile}` +
+        (error instanceof Error ? ` (${error.message})` : ''),
+      { cause: error },
+    );
+    this.#diskFull = { since: this.#options.clock.now(), error: full, droppedBefore: this.#droppedEvents };
+  }
+
+  /**
+   * Holds a batch the disk had no room for, in pieces, ahead of whatever was appended meanwhile (in
+   * the next batch, then, once the disk was known full, in held pieces), for the retry timer to
+   * write; its callers keep waiting.
+   */
+  #hold(batch: Batch): void {
+    const later = this.#batch;
+    this.#batch = undefined;
+    this.#held = [
+      ...batch.split(HELD_PIECE_BYTES),
+      ...(later === undefined ? [] : later.split(HELD_PIECE_BYTES)),
+      ...this.#held,
+    ];
+    const state = this.diskFull;
+    if (state !== undefined) this.#emitSafely(() => this.emit('diskFull', state));
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    this.#cancelRetry?.();
+    if (this.#closing) return;
+    this.#cancelRetry = this.#options.clock.schedule(this.#options.diskFullRetryMs, () => {
+      this.#cancelRetry = undefined;
+      if (this.#closing || this.#heldFlushQueued) return;
+      this.#heldFlushQueued = true;
+      void this.#exclusive(() => this.#flushHeld());
+    });
+  }
+
+  /**
+   * Writes the held pieces, oldest first, each with its own write and fsync, until the disk refuses
+   * one (then the timer tries again) or none is left (the disk has room again). Never rejects.
+   */
+  async #flushHeld(): Promise<void> {
+    this.#heldFlushQueued = false;
+    if (this.#diskFull === undefined) return;
+    if (this.#failed === undefined) {
+      try {
+        await this.#freeSpaceIfAllAcknowledged();
+      } catch {
+        // #fail has marked the outbox unusable; the held records are dropped below.
+      }
+    }
+    let written = 0;
+    for (let batch = this.#held[0]; batch !== undefined; batch = this.#held[0]) {
+      if (this.#failed !== undefined) {
+        this.#dropBatch(batch, this.#failed);
+        this.#held.shift();
+        continue;
+      }
+      const outcome = await this.#write(batch);
+      if (outcome === 'no-space') {
+        this.#scheduleRetry();
+        return;
+      }
+      this.#held.shift();
+      if (outcome === 'written') written += batch.events.length;
+    }
+    this.#spaceReturned(written);
+  }
+
+  #spaceReturned(heldEvents: number): void {
+    const full = this.#diskFull;
+    if (full === undefined) return;
+    this.#diskFull = undefined;
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
+    const info = {
+      heldEvents,
+      fullForMs: this.#options.clock.now() - full.since,
+      droppedEvents: this.#droppedEvents - full.droppedBefore,
+    };
+    this.#emitSafely(() => this.emit('spaceReturned', info));
+    // Appends from now on take the normal path; one that slipped into #batch waits for no timer.
+    if (this.#batch !== undefined && !this.#flushQueued) this.#queueFlush();
+  }
+
+  /**
+   * With the disk full and every event on disk acknowledged, the journal holds nothing anyone needs:
+   * cut it back to its header in place. A compaction could not, as it writes a copy first. A crash
+   * after the cut finds an empty journal; before it, events whose acknowledgement was not yet on
+   * disk, which are then delivered again (web nodes store each event id once).
+   */
+  async #freeSpaceIfAllAcknowledged(): Promise<void> {
+    const headerBytes = encodeHeader().length;
+    if (this.#durableCount > 0 || this.#size <= headerBytes) return;
+    try {
+      await this.#handle.truncate(headerBytes);
+      await this.#handle.datasync();
+    } catch (error) {
+      throw this.#fail(`cannot cut the acknowledged records from ${this.journalFile}`, error);
+    }
+    this.#size = headerBytes;
+    this.#eventRecords = 0;
   }
 
   /** Settles a batch that did not reach the disk: its appends are undone, its callers told. */
@@ -868,6 +1117,12 @@ function assertEvent(event: RecognitionEvent): void {
   if (event.crop !== null && !((event.crop as unknown) instanceof Uint8Array)) {
     throw new RollcallError(ErrorCode.UsageInvalid, `event ${event.id}: crop must be a Uint8Array or null`);
   }
+}
+
+/** Whether a write failed for lack of space (the disk, or the user's quota on it). */
+function isNoSpace(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function writeFailed(message: string, cause: unknown): RollcallError {

@@ -8,6 +8,7 @@ export {
   JOURNAL_TEMP_FILE,
   resolveEventOutboxOptions,
   type CompactionStats,
+  type DiskFullState,
   type EventOutboxEvents,
   type EventOutboxOptions,
   type OutboxRecovery,

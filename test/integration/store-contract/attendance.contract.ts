@@ -109,6 +109,31 @@ export function attendanceContract(
         assert.equal((await store.listEvents()).items.length, 0);
       });
 
+      it("keeps the node's own clock reading beside a corrected time", async () => {
+        const id = await person('Ada');
+        // The node's clock was 10 minutes ahead: the web node counts it at 08:00, the node said 08:10.
+        const corrected = {
+          ...makeEvent({ personId: id, at: '2025-03-01T08:00:00.000Z' }),
+          nodeAt: '2025-03-01T08:10:00.000Z',
+        };
+        const { attendance } = await store.recordAttendance(corrected, UTC);
+        assert.equal(attendance?.firstSeen, '2025-03-01T08:00:00.000Z', 'attendance uses the corrected time');
+        const stored = await store.getEvent(corrected.id);
+        assert.ok(stored);
+        assert.equal(stored.at, '2025-03-01T08:00:00.000Z');
+        assert.equal(stored.nodeAt, '2025-03-01T08:10:00.000Z');
+        const face = makeEvent({ type: 'unknown', personId: null, at: '2025-03-01T09:00:00.000Z' });
+        await store.recordUnknownFace({ ...face, nodeAt: '2025-03-01T09:10:00.000Z' });
+        assert.equal((await store.getEvent(face.id))?.nodeAt, '2025-03-01T09:10:00.000Z');
+        const plain = makeEvent({ personId: id });
+        await store.insertEventOnce(plain);
+        assert.equal((await store.getEvent(plain.id))?.nodeAt, undefined, "absent when `at` is the node's");
+        await assert.rejects(
+          store.insertEventOnce({ ...makeEvent({ personId: id }), nodeAt: 'yesterday' }),
+          rejectsWithCode(ErrorCode.StoreInvalid),
+        );
+      });
+
       it('prunes old crops but keeps the crops of faces still waiting for review', async () => {
         const id = await person('Ada');
         const old = makeEvent({ personId: id, at: '2025-01-01T00:00:00.000Z' });

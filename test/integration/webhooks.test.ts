@@ -79,7 +79,15 @@ describe('webhook deliveries on a real queue, to receivers on loopback', () => {
       onError: (error) => emitErrors.push(error),
     });
     sweep = new WebhookSweep({ store, roster, emitter, clock: systemClock, timeZone: () => 'UTC' });
-    attendance = new AttendanceService({ store, rules: RULES, webhooks: emitter, clock: systemClock });
+    // The events below happen on 2026-11-30 and 2026-12-01: the web node receives them after that
+    // (an event is never counted later than it arrived).
+    const receivedAt = Date.parse('2026-12-02T00:00:00.000Z');
+    attendance = new AttendanceService({
+      store,
+      rules: RULES,
+      webhooks: emitter,
+      clock: { now: () => receivedAt },
+    });
   });
 
   after(async () => {

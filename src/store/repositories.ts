@@ -3,12 +3,7 @@
  * the gallery, depends on. `Store` (store.ts) is all of them plus `close()`, and every adapter
  * implements `Store`; the conventions in store.ts hold for every method here.
  */
-import type {
-  AttendanceRules,
-  DescriptorModel,
-  GroupSession,
-  WebhookEventType,
-} from '../core/index.js';
+import type { AttendanceRules, DescriptorModel, GroupSession, WebhookEventType } from '../core/index.js';
 import type {
   AccountsWriteOptions,
   ApiToken,

@@ -214,7 +214,10 @@ describe('a full disk: nodes say so, keep working, and lose nothing they accepte
     const bridgePort = await freePort();
     const healthPort = await freePort();
     const people = await seedPeople(webDir, PEOPLE);
-    const web = track(startRollcall('web', webEnv(webDir, webPort, bridgePort)));
+    // The test's own Redis: a web node killed when the test fails leaves no redis-server behind.
+    const redis = await PrivateRedis.start({ dataDir: path.join(root, 'redis') });
+    t.after(() => redis.close());
+    const web = track(startRollcall('web', { ...webEnv(webDir, webPort, bridgePort), REDIS_URL: redis.url }));
     await waitHealthy(webPort);
     const spec: EventNodeSpec = {
       dir: nodeDir,

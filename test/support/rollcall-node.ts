@@ -3,6 +3,7 @@
  * synthetic recognition node (event-node-child), what their SQLite store holds, and the one-line
  * figures (`RELIABILITY {...}`) that docs/RELIABILITY.md is written from.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ROLLCALL_BIN, runCli } from './cli.js';
@@ -44,23 +45,40 @@ export async function waitHealthy(webPort: number, timeoutMs = 60_000): Promise<
 
 /**
  * The synthetic recognition node; resolves once it listens. With `clockOffset` (libfaketime's
- * relative form, e.g. `+10m`, `-5m`) the process runs under `faketime`: its wall clock, and so its
+ * relative form, e.g. `+10m`, `-5m`) it runs with libfaketime preloaded: its wall clock, and so its
  * events' times and its heartbeats, are that far off while running at the normal rate.
  */
 export async function startEventNode(
   spec: EventNodeSpec,
   options: { clockOffset?: string } = {},
 ): Promise<LineChild> {
-  const args = [EVENT_NODE_CHILD, JSON.stringify(spec)];
-  const child =
+  // The library itself rather than the `faketime` wrapper, which forks: killing the wrapper would
+  // leave the node running (and the test's pipes to it open).
+  const clock =
     options.clockOffset === undefined
-      ? new LineChild(process.execPath, args)
-      : // Timers run on the monotonic clock: left alone, so only the wall clock is off.
-        new LineChild('faketime', ['-f', options.clockOffset, process.execPath, ...args], {
+      ? {}
+      : {
+          LD_PRELOAD: libfaketime(),
+          FAKETIME: options.clockOffset,
+          // Timers run on the monotonic clock: left alone, so only the wall clock is off.
           FAKETIME_DONT_FAKE_MONOTONIC: '1',
-        });
+        };
+  const child = new LineChild(process.execPath, [EVENT_NODE_CHILD, JSON.stringify(spec)], clock);
   await child.waitFor((lines) => lines.some((line) => line.startsWith('ready ')));
   return child;
+}
+
+/**
+ * Where Debian's `libfaketime` package puts the library (`/usr/lib/<arch>/faketime/`).
+ *
+ * @throws Error naming the package when it is not installed.
+ */
+export function libfaketime(): string {
+  for (const dir of readdirSync('/usr/lib')) {
+    const file = path.join('/usr/lib', dir, 'faketime', 'libfaketime.so.1');
+    if (existsSync(file)) return file;
+  }
+  throw new Error('libfaketime is not installed (Debian: apt-get install faketime)');
 }
 
 /** The outbox depth the node last reported. */

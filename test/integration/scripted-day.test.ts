@@ -17,20 +17,23 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { zonedInstant } from '../../src/core/index.js';
 import { PrivateRedis } from '../../src/queues/index.js';
+import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/index.js';
+import { createStore } from '../../src/store/index.js';
 import { facePhoto } from '../support/faces.js';
-import type { LineChild } from '../support/line-child.js';
 import { freePort } from '../support/net.js';
-import { createAccount, libfaketime, SECRET, startRollcall, webEnv } from '../support/rollcall-node.js';
+import { libfaketime, SECRET, startRollcall, webEnv } from '../support/rollcall-node.js';
 import { tempDir } from '../support/temp.js';
+import { LineChild as Child } from '../support/line-child.js';
 import { until } from '../support/wait.js';
 
 const ZONE = 'Europe/Berlin';
-/** Photos 1, 2 and 4 of each person are enrolled; photo 3 is what the camera sees. */
-const ENROLLED = [1, 2, 4];
+/** Photos 1 and 2 of each person are enrolled; photo 3 is what the camera sees. */
+const ENROLLED = [1, 2];
 const SEEN = 3;
 
 /** Who is who in the story. */
@@ -85,6 +88,11 @@ function nextMonday(): string {
   return day.toISOString().slice(0, 10);
 }
 
+/** The README's receiver, which the day's webhooks go to. */
+const EXAMPLE_RECEIVER = fileURLToPath(
+  new URL('../../../docs/examples/webhook-receiver.mjs', import.meta.url),
+);
+
 const FRAME = { width: 640, height: 480 };
 const GREY = { r: 128, g: 128, b: 128 };
 
@@ -108,7 +116,24 @@ async function frameOf(people: readonly Person[]): Promise<Buffer> {
     .toBuffer();
 }
 
-const running: LineChild[] = [];
+/** An administrator and their API token, made in the web node's store before it starts. */
+async function adminToken(dataDir: string): Promise<string> {
+  const store = await createStore({ dataDir });
+  try {
+    const user = await store.createUser({
+      name: 'Olga Office',
+      role: 'admin',
+      passwordHash: await hashPassword('a long admin password'),
+    });
+    const token = generateApiToken();
+    await store.createApiToken({ userId: user.id, name: 'scripted day', tokenHash: hashApiToken(token) });
+    return token;
+  } finally {
+    await store.close();
+  }
+}
+
+const running: Child[] = [];
 let redis: PrivateRedis | undefined;
 after(async () => {
   for (const child of running.reverse()) await child.kill('SIGTERM');
@@ -117,6 +142,11 @@ after(async () => {
 
 describe('a scripted day through the real pipeline', () => {
   it('gives exactly the expected present / late / left-early / absent / excused table', async (t) => {
+    const begun = Date.now();
+    const phases: string[] = [];
+    const phase = (name: string): void => {
+      phases.push(`${name} ${Date.now() - begun} ms`);
+    };
     const root = await tempDir('scripted-day');
     const day = nextMonday();
     const at = (time: string): number => Date.parse(zonedInstant(day, time, ZONE));
@@ -159,7 +189,9 @@ describe('a scripted day through the real pipeline', () => {
       WORKER_THREADS: '1',
     });
     running.push(node);
-    const env = { ...webEnv(path.join(root, 'web-pc'), webPort, bridgePort), TIMEZONE: ZONE };
+    const webDir = path.join(root, 'web-pc');
+    const env = { ...webEnv(webDir, webPort, bridgePort), TIMEZONE: ZONE };
+    const token = await adminToken(webDir);
     running.push(startRollcall('web', { ...env, ...fakeClock, REDIS_URL: redis.url }));
     const logs = (): string => running.map((child) => child.lines.slice(-30).join('\n')).join('\n----\n');
     await until(
@@ -168,7 +200,7 @@ describe('a scripted day through the real pipeline', () => {
         (await fetch(`http://127.0.0.1:${webPort}/healthz`).catch(() => null))?.ok ? true : undefined,
       60_000,
     );
-    const token = await createAccount(env, 'Olga Office', 'admin', 'a long admin password');
+    phase('web node up');
     const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
       const response = await fetch(`http://127.0.0.1:${webPort}/api/v1${route}`, {
         method,
@@ -201,6 +233,7 @@ describe('a scripted day through the real pipeline', () => {
       ids.set(person, answer.person.id);
       jobs.push(answer.jobId);
     }
+    phase('photos sent');
     for (const jobId of jobs) {
       const job = await until(
         'training',
@@ -225,6 +258,7 @@ describe('a scripted day through the real pipeline', () => {
       },
       30_000,
     );
+    phase('trained, gallery on the node');
     const nameOf = new Map([...ids].map(([person, id]) => [id, person]));
 
     const { group } = await api<{ group: { id: string } }>('POST', '/groups', { name: 'Physics 101' });
@@ -244,12 +278,26 @@ describe('a scripted day through the real pipeline', () => {
       reason: 'dentist',
     });
 
+    // The site's webhook receiver (the README's example) keeps the site's time too: it refuses a
+    // delivery whose timestamp is minutes off its own clock.
+    const receiverPort = await freePort();
+    const hook = await api<{ secret: string }>('POST', '/webhooks', {
+      url: `http://127.0.0.1:${receiverPort}/hooks/rollcall`,
+      events: ['attendance.marked', 'attendance.late', 'attendance.absent'],
+    });
+    const receiver = new Child(process.execPath, [EXAMPLE_RECEIVER], {
+      ...fakeClock,
+      WEBHOOK_SECRET: hook.secret,
+      PORT: String(receiverPort),
+    });
+    running.push(receiver);
+    await receiver.waitFor((lines) => lines.some((line) => line.startsWith('listening ')));
+
     // The day. Before the clock moves, the camera has shown an empty room for a few frames (2 fps),
     // so no frame of one scene is stamped with the next scene's time.
     const started = Date.now();
     for (const scene of SCRIPT) {
       await setClock(scene.at);
-      await sleep(1000);
       await show(scene.people);
       const wanted = scene.people.map((person) => ids.get(person) ?? '');
       const from = new Date(at(scene.at)).toISOString();
@@ -272,6 +320,7 @@ describe('a scripted day through the real pipeline', () => {
       await sleep(2000);
     }
     t.diagnostic(`the day's ${SCRIPT.length} scenes took ${Date.now() - started} ms`);
+    phase('day played');
 
     // The afternoon's check-out window (60 min) has closed: every outcome is final.
     await setClock('16:30');
@@ -338,5 +387,41 @@ describe('a scripted day through the real pipeline', () => {
       ),
       EXPECTED,
     );
+
+    // The webhooks: a first sighting of the day for everyone who came, the late arrival, and each
+    // absence once its session's check-out window has closed (by the minute's sweep); the excused
+    // session is no absence. Each once, signed.
+    const expectedHooks = [
+      ...[CAST.alwaysThere, CAST.lateInTheMorning, CAST.leavesTheAfternoonEarly, CAST.skipsTheAfternoon].map(
+        (person) => `marked:${ids.get(person) ?? ''}:${day}`,
+      ),
+      `late:${sessions[0] ?? ''}:${ids.get(CAST.lateInTheMorning) ?? ''}:${day}`,
+      ...(
+        [
+          [0, CAST.neverComes],
+          [1, CAST.neverComes],
+          [1, CAST.skipsTheAfternoon],
+          [1, CAST.excusedInTheMorning],
+        ] as const
+      ).map(([session, person]) => `absent:${sessions[session] ?? ''}:${ids.get(person) ?? ''}:${day}`),
+    ].sort();
+    const received = (): string[] =>
+      receiver
+        .valuesOf('event')
+        .map((line) => (JSON.parse(line) as { id: string }).id)
+        .sort();
+    await until(
+      "the day's webhooks",
+      () => Promise.resolve(received().length >= expectedHooks.length ? true : undefined),
+      90_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${received().join(', ')}\n${logs()}`);
+    });
+    await sleep(2000);
+    assert.deepEqual(received(), expectedHooks);
+    assert.deepEqual(receiver.valuesOf('refused'), [], 'every signature verified');
+    assert.deepEqual(receiver.valuesOf('duplicate'), []);
+    phase('checked');
+    t.diagnostic(phases.join('; '));
   });
 });

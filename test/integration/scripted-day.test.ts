@@ -5,13 +5,16 @@
  * through the API, a group with a morning and an afternoon session. The test then plays the day:
  * at chosen times it shows the camera a frame with the people who are in the room then (held-out
  * photos, not the enrolled ones), and at the end reads the group's report and roster, which must
- * say exactly who was present, late, left early, absent or excused in each session.
+ * say exactly who was present, late, left early, absent or excused in each session; the README's
+ * example webhook receiver must have got the day's marked, late and absent events, each once.
  *
  * Time: both processes run with libfaketime preloaded, reading their clock's offset from one file
  * the test rewrites (`FAKETIME_TIMESTAMP_FILE`). So the node stamps its frames, the web node
  * measures the node's clock and resolves the sessions on one shared fake clock that the test moves
  * forward through the day, with nothing in Rollcall knowing. Timers run on the monotonic clock,
- * which is left alone. Redis is the test's own and keeps real time.
+ * which is left alone. Redis is the test's own and keeps real time. (Each jump of hours is taken
+ * by the node as a silent bridge connection, measured on the wall clock: the web node reconnects
+ * within a second and the outbox delivers what the camera saw meanwhile.)
  */
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';

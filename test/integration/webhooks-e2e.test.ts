@@ -2,13 +2,16 @@
  * Webhooks through the real processes, with production's retry schedule: `rollcall start --role
  * web` (its own redis-server), a synthetic recognition node sending recognitions and unknown faces
  * over the bridge, and a receiver on loopback that is down while they happen. The web node is even
- * stopped and started again before the receiver comes back. The receiver then gets every event
- * exactly once by id, each signature verified.
+ * stopped and started again before the receiver comes back. The receiver is the README's example,
+ * `docs/examples/webhook-receiver.mjs`, run as its own process: it then gets every event exactly
+ * once by id, each signature verified, and refuses forged and replayed requests.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { LineChild } from '../support/line-child.js';
+import { fileURLToPath } from 'node:url';
+import { signWebhook } from '../../src/shared/index.js';
+import { LineChild } from '../support/line-child.js';
 import { freePort } from '../support/net.js';
 import {
   createAccount,
@@ -21,14 +24,16 @@ import {
 } from '../support/rollcall-node.js';
 import { tempDir } from '../support/temp.js';
 import { until } from '../support/wait.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+
+/** The example as the README shows it, from dist/test/integration or test/integration alike. */
+const EXAMPLE_RECEIVER = fileURLToPath(
+  new URL('../../../docs/examples/webhook-receiver.mjs', import.meta.url),
+);
 
 const running: LineChild[] = [];
-let receiver: WebhookReceiver | undefined;
 after(async () => {
   // SIGTERM, so the web node stops its private redis-server too.
   for (const child of running) await child.kill('SIGTERM');
-  await receiver?.stop();
 });
 
 function track(child: LineChild): LineChild {
@@ -47,18 +52,16 @@ describe('webhooks through the real web node', () => {
     await waitHealthy(webPort);
     const token = await createAccount(env, 'Olga Office', 'admin', 'a long admin password');
 
-    let secret = '';
-    receiver = new WebhookReceiver(() => secret);
-    await receiver.start();
-    await receiver.stop(); // down: its port is closed
+    // Down: nothing listens on the receiver's port until it is started below.
+    const receiverPort = await freePort();
+    const receiverUrl = `http://127.0.0.1:${receiverPort}/hooks/rollcall`;
     const created = await fetch(`http://127.0.0.1:${webPort}/api/v1/webhooks`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: receiver.url, events: ['attendance.marked', 'unknown.face'] }),
+      body: JSON.stringify({ url: receiverUrl, events: ['attendance.marked', 'unknown.face'] }),
     });
     assert.equal(created.status, 201);
     const answer = (await created.json()) as { webhook: { id: string }; secret: string };
-    secret = answer.secret;
 
     // 10 events: people in turn, every fifth an unknown face (ids e2e-000004 and e2e-000009).
     const node = track(
@@ -95,12 +98,16 @@ describe('webhooks through the real web node', () => {
     track(startRollcall('web', env));
     await waitHealthy(webPort);
     const back = Date.now();
-    await receiver.start();
-    await until(
-      'every event',
-      () => Promise.resolve(receiver?.events.length === 5 ? true : undefined),
-      120_000,
+    const receiver = track(
+      new LineChild(process.execPath, [EXAMPLE_RECEIVER], {
+        WEBHOOK_SECRET: answer.secret,
+        PORT: String(receiverPort),
+        HOST: '127.0.0.1',
+      }),
     );
+    const events = (): { id: string; type: string; data: Record<string, unknown> }[] =>
+      receiver.valuesOf('event').map((line) => JSON.parse(line) as never);
+    await until('every event', () => Promise.resolve(events().length === 5 ? true : undefined), 120_000);
     const waitedMs = Date.now() - back;
     // Every event has its success in the log: no attempt of any of them is left to come.
     await until(
@@ -109,17 +116,49 @@ describe('webhooks through the real web node', () => {
       30_000,
     );
 
-    assert.deepEqual(receiver.badSignatures, [], 'every signature verified');
-    assert.deepEqual([...receiver.deliveries.values()], [1, 1, 1, 1, 1], 'each event exactly once');
-    const marked = receiver.events.filter((e) => e.type === 'attendance.marked');
+    assert.deepEqual(receiver.valuesOf('refused'), [], 'every signature verified');
+    assert.deepEqual(receiver.valuesOf('duplicate'), [], 'no event came twice');
+    const ids = events().map((e) => e.id);
+    assert.equal(new Set(ids).size, 5, `each event exactly once: ${ids.join(', ')}`);
+    const marked = events().filter((e) => e.type === 'attendance.marked');
     assert.deepEqual(marked.map((e) => (e.data.person as { id: string }).id).sort(), [...people].sort());
     assert.deepEqual(
-      receiver.events
+      events()
         .filter((e) => e.type === 'unknown.face')
         .map((e) => e.id)
         .sort(),
       ['unknown:e2e-000004', 'unknown:e2e-000009'],
     );
+
+    // The example's checks bite: a wrong secret, a replayed (old) request and a repeat of a real
+    // event are told apart, and only the repeat is answered 2xx.
+    const [first] = events();
+    assert.ok(first);
+    const body = JSON.stringify(first);
+    const post = async (secret: string, timestampS: number): Promise<number> =>
+      (
+        await fetch(receiverUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-rollcall-signature': signWebhook(secret, timestampS, body),
+            'x-rollcall-timestamp': String(timestampS),
+            'x-rollcall-event': first.type,
+            'x-rollcall-delivery': first.id,
+          },
+          body,
+        })
+      ).status;
+    const nowS = Math.floor(Date.now() / 1000);
+    assert.equal(await post('whsec_not-the-hooks-secret', nowS), 401);
+    assert.equal(await post(answer.secret, nowS - 3600), 401);
+    assert.equal(await post(answer.secret, nowS), 204);
+    await receiver.waitFor((lines) => lines.filter((l) => /^(refused|duplicate) /.test(l)).length === 3);
+    const [forged, replayed] = receiver.valuesOf('refused');
+    assert.equal(forged, 'signature does not match');
+    assert.match(replayed ?? '', /^timestamp 360[01] s from this clock$/);
+    assert.deepEqual(receiver.valuesOf('duplicate'), [first.id]);
+    assert.equal(events().length, 5);
     const attempts = await log();
     t.diagnostic(
       `attempts ${attempts.length} for 5 events; all delivered ${waitedMs} ms after the receiver came back`,

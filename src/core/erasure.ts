@@ -16,12 +16,7 @@
  *   snapshots, so a later enrollee with the same name is never mistaken for them.
  */
 export type ErasureStep =
-  | 'descriptors'
-  | 'photos'
-  | 'eventCrops'
-  | 'unknownFaces'
-  | 'attendance'
-  | 'anonymiseAttendance';
+  'descriptors' | 'photos' | 'eventCrops' | 'unknownFaces' | 'attendance' | 'anonymiseAttendance';
 
 export interface ErasureOptions {
   /** Also erase attendance and its corrections. @defaultValue false */

@@ -121,7 +121,10 @@ export class UnknownFaceService {
     const { person, created } = await this.#person(target);
     let assigned: UnknownFace;
     try {
-      assigned = await this.#decided(id, store.assignUnknownFace(id, person.id, { rule: decideUnknownFaceOnce }));
+      assigned = await this.#decided(
+        id,
+        store.assignUnknownFace(id, person.id, { rule: decideUnknownFaceOnce }),
+      );
     } catch (error) {
       // Another reviewer decided the face first: the person made for it would be a stranger.
       if (created) await store.deletePerson(person.id, { eraseAttendance: true }).catch(() => undefined);

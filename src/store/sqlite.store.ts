@@ -688,7 +688,11 @@ export class SqliteStore extends CheckedStore {
 
   // ---- people ----
 
-  protected doCreatePerson({ name, externalId, notes }: Required<NewPerson>): { person: Person } & GalleryChange {
+  protected doCreatePerson({
+    name,
+    externalId,
+    notes,
+  }: Required<NewPerson>): { person: Person } & GalleryChange {
     return this.write(() => {
       this.refuseTakenExternalId(externalId, null);
       const now = this.nowIso();
@@ -729,8 +733,7 @@ export class SqliteStore extends CheckedStore {
 
   protected doGetPersonByExternalId(externalId: string): Person | null {
     const row = this.sql('SELECT * FROM people WHERE external_id = ?').get(externalId) as
-      | PersonRow
-      | undefined;
+      PersonRow | undefined;
     return row ? toPerson(row) : null;
   }
 

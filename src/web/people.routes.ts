@@ -31,7 +31,8 @@ export interface PeopleRoutesDeps {
  * external id), else trimmed text.
  */
 function externalIdField(body: unknown): string | null | undefined {
-  const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).externalId : undefined;
+  const raw =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>).externalId : undefined;
   if (raw === undefined) return undefined;
   if (raw === null) return null;
   if (typeof raw !== 'string') throw invalid('externalId: give it once, as plain text');

@@ -5,7 +5,10 @@
  */
 import type { EnrollmentPort } from '../../src/web/index.js';
 
-export function unusedEnrollment(): EnrollmentPort & { addPhotos: () => Promise<never>; create: () => Promise<never> } {
+export function unusedEnrollment(): EnrollmentPort & {
+  addPhotos: () => Promise<never>;
+  create: () => Promise<never>;
+} {
   const unused = (): Promise<never> => Promise.reject(new Error('no enrollment was expected in this test'));
   return {
     enroll: unused,

@@ -80,8 +80,8 @@ export function peoplePage(viewer: Viewer): string {
             <input
               id="${PEOPLE.search}"
               type="search"
-              placeholder="Find by name"
-              aria-label="Find a person by name"
+              placeholder="Find by name or number"
+              aria-label="Find a person by name or student or staff number"
               autocomplete="off"
             />
           </div>

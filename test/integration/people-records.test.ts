@@ -56,7 +56,8 @@ describe('people as records, through the API', () => {
 
   /** Every row of `table` whose `column` holds `id`, read from the database file itself. */
   function rowsWith(table: string, column: string, id: string, extra = ''): unknown[] {
-    const db = new Database((node.store as SqliteStore).file, { readonly: true });
+    assert.ok(node.store instanceof SqliteStore, 'the API web node keeps SQLite');
+    const db = new Database(node.store.file, { readonly: true });
     try {
       return db.prepare(`SELECT * FROM ${table} WHERE ${column} = ? ${extra}`).all(id);
     } finally {

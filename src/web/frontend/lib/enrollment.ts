@@ -334,14 +334,14 @@ function modal(labelId: string, ...children: Node[]): HTMLDialogElement {
 /**
  * Enrolling a name someone already has asks: "Is this Mark Smith (their face, external id,
  * enrolled date), or a new person?" Names repeat in a school; one is never merged into another
- * without the administrator choosing so. Answers the chosen person's id, `new`, or null (cancel).
+ * without the administrator choosing so. Answers the chosen person, `new`, or null (cancel).
  */
 export function askWhichNamesake(
   name: string,
   namesakes: readonly PersonSummary[],
-): Promise<string | 'new' | null> {
+): Promise<{ personId: string } | 'new' | null> {
   return new Promise((resolve) => {
-    let answer: string | 'new' | null = null;
+    let answer: { personId: string } | 'new' | null = null;
     const choices = namesakes.map((person) => {
       const face = person.portraitPhotoId
         ? el('img', {
@@ -363,7 +363,7 @@ export function askWhichNamesake(
         ),
       );
       choice.addEventListener('click', () => {
-        answer = person.id;
+        answer = { personId: person.id };
         dialog.close();
       });
       return el('li', {}, choice);

@@ -99,9 +99,10 @@ search.addEventListener('input', render);
  * whether training took them in; null when the administrator cancelled.
  */
 async function enroll(photos: FormData): Promise<boolean | null> {
-  const name = String(photos.get('name') ?? '').trim();
+  const field = photos.get('name');
+  const name = typeof field === 'string' ? field.trim() : '';
   let target = '/api/v1/people';
-  let namesakes: Awaited<ReturnType<typeof namesakesOf>> = [];
+  let namesakes: Awaited<ReturnType<typeof namesakesOf>>;
   try {
     namesakes = name === '' ? [] : await namesakesOf(name);
   } catch (error) {
@@ -112,7 +113,7 @@ async function enroll(photos: FormData): Promise<boolean | null> {
     const choice = await askWhichNamesake(name, namesakes);
     if (choice === null) return null;
     if (choice !== 'new') {
-      target = `/api/v1/people/${encodeURIComponent(choice)}/photos`;
+      target = `/api/v1/people/${encodeURIComponent(choice.personId)}/photos`;
       photos.delete('name');
       photos.delete('externalId');
     }

@@ -159,6 +159,8 @@ interface PersonDoc {
   nameKey: string;
   /** Absent or null: none (people from layout 2 have none). Unique among those set. */
   externalId?: string | null;
+  /** Insertion order, the tie-break between namesakes enrolled in one millisecond (absent before layout 3). */
+  seq?: mongoose.mongo.ObjectId;
   notes: string;
   createdAt: string;
   updatedAt: string;
@@ -623,7 +625,7 @@ export class MongoStore extends CheckedStore {
         { key: { userId: 1, nameKey: 1 }, unique: true },
       ]),
       this.people.createIndexes([
-        { key: { nameKey: 1, createdAt: 1, _id: 1 } },
+        { key: { nameKey: 1, createdAt: 1, seq: 1, _id: 1 } },
         // Partial rather than sparse: a null external id (none) must not clash with another null.
         {
           key: { externalId: 1 },
@@ -874,6 +876,7 @@ export class MongoStore extends CheckedStore {
         notes,
         createdAt: now,
         updatedAt: now,
+        seq: new mongoose.mongo.ObjectId(),
       };
       await this.people.insertOne(doc, { session });
       return { person: toPerson(doc), galleryVersion: await this.bumpGallery(session) };
@@ -906,7 +909,7 @@ export class MongoStore extends CheckedStore {
   protected async doFindPeopleByName(name: string, limit: number): Promise<Person[]> {
     const docs = await this.people
       .find({ nameKey: nameKey(name) })
-      .sort({ createdAt: 1, _id: 1 })
+      .sort({ createdAt: 1, seq: 1, _id: 1 })
       .limit(limit)
       .toArray();
     return docs.map(toPerson);
@@ -920,7 +923,7 @@ export class MongoStore extends CheckedStore {
   protected async doListPeople({ limit, offset }: CheckedPage): Promise<Person[]> {
     const docs = await this.people
       .find({})
-      .sort({ nameKey: 1, createdAt: 1, _id: 1 })
+      .sort({ nameKey: 1, createdAt: 1, seq: 1, _id: 1 })
       .skip(offset)
       .limit(limit + 1)
       .toArray();

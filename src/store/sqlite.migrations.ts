@@ -311,7 +311,7 @@ export const MIGRATIONS: readonly Migration[] = [
         SELECT id, name, NULL, notes, created_at, updated_at FROM people ORDER BY rowid;
       DROP TABLE people;
       ALTER TABLE people_v7 RENAME TO people;
-      CREATE INDEX people_by_name ON people (name, created_at, id);
+      CREATE INDEX people_by_name ON people (name, created_at);
 
       CREATE TABLE deleted_people (
         number INTEGER PRIMARY KEY,

@@ -724,7 +724,7 @@ export class SqliteStore extends CheckedStore {
   }
 
   protected doFindPeopleByName(name: string, limit: number): Person[] {
-    const rows = this.sql('SELECT * FROM people WHERE name = ? ORDER BY created_at, id LIMIT ?').all(
+    const rows = this.sql('SELECT * FROM people WHERE name = ? ORDER BY created_at, rowid LIMIT ?').all(
       name,
       limit,
     ) as PersonRow[];
@@ -738,7 +738,7 @@ export class SqliteStore extends CheckedStore {
   }
 
   protected doListPeople({ limit, offset }: CheckedPage): Person[] {
-    const rows = this.sql('SELECT * FROM people ORDER BY name, created_at, id LIMIT ? OFFSET ?').all(
+    const rows = this.sql('SELECT * FROM people ORDER BY name, created_at, rowid LIMIT ? OFFSET ?').all(
       limit + 1,
       offset,
     ) as PersonRow[];

@@ -436,7 +436,7 @@ export function askHowToDelete(name: string): Promise<AttendanceOnDelete | null>
       el(
         'p',
         {},
-        'Always erased: their photos, face data, the face pictures of their recognitions and of unknown faces assigned to them, and their group memberships. No camera will recognise them again.',
+        'Always erased: their photos and face data, the face pictures of their recognitions, the unknown faces assigned to them, and their group memberships. No camera will recognise them again.',
       ),
       el(
         'fieldset',

@@ -42,6 +42,22 @@ export interface EnrollmentOutcome {
   people: { personId: string; descriptors: Float32Array[] }[];
 }
 
+/** Who a folder stands for: its name, and an external id written after it in brackets. */
+export interface FolderPerson {
+  name: string;
+  externalId: string | null;
+}
+
+/**
+ * `Mark Smith [S-1042]` is Mark Smith with the external id S-1042; `Mark Smith` has none. The id
+ * tells apart two people of one name, and finds the person again when the folder is imported twice.
+ */
+export function folderPerson(folder: string): FolderPerson {
+  const match = /^(.*?\S)\s*\[\s*([^\]]*?)\s*\]$/.exec(folder.trim());
+  if (!match?.[1] || !match[2]) return { name: folder.trim(), externalId: null };
+  return { name: match[1], externalId: match[2] };
+}
+
 /** Notes and manifests that sit beside photos; every other file is tried, and reported if unreadable. */
 const SIDECAR_EXTENSIONS = new Set(['.txt', '.md', '.json', '.tsv', '.csv']);
 

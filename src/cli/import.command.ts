@@ -1,6 +1,8 @@
 /**
  * `rollcall import DIR [--threads N] [--json]`: bulk enrollment from a folder with one folder per
- * person (the folder's name becomes the person's name). Each photo goes through the same checks
+ * person (the folder's name becomes the person's name; `Name [S-1042]` also gives their external
+ * id). Importing a folder again adds its photos to the person it made, found by external id, else
+ * by name; a name several people share needs the external id, so no photo goes to the wrong one. Each photo goes through the same checks
  * as an upload — one clear face, good enough, not someone already enrolled — on a local engine,
  * and the store (DATA_DIR / MONGODB_URI, as the server uses) receives people, photos and
  * descriptors. Recognition nodes receive the new gallery when their web node next connects.
@@ -10,9 +12,9 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import { JobName, type JobResults } from '../queues/index.js';
 import { engineEmbedder, GallerySync, handleTrainPerson, ThresholdService } from '../services/index.js';
-import { createStore } from '../store/index.js';
+import { createStore, type Person, type Store } from '../store/index.js';
 import { FaceEnginePool } from '../workers/index.js';
-import { listIdentityPhotos } from './enroll-folders.js';
+import { folderPerson, listIdentityPhotos } from './enroll-folders.js';
 import { ProgressBar } from './progress.js';
 
 export interface ImportSummary {
@@ -26,6 +28,27 @@ export interface ImportSummary {
   /** People none of whose photos could be used. */
   notEnrolled: string[];
   galleryVersion: number;
+}
+
+/**
+ * The person a folder's photos go to: found by external id, or by a name one person has, or new;
+ * a refusal when several people have the name and the folder gives no external id.
+ */
+async function folderOwner(store: Store, folder: string): Promise<{ person: Person } | { refusal: string }> {
+  const { name, externalId } = folderPerson(folder);
+  if (externalId !== null) {
+    const holder = await store.getPersonByExternalId(externalId);
+    return { person: holder ?? (await store.createPerson({ name, externalId })).person };
+  }
+  const namesakes = await store.findPeopleByName(name);
+  if (namesakes.length > 1) {
+    return {
+      refusal:
+        `${namesakes.length} people are called ${name}; name the folder "${name} [external id]" ` +
+        'to say which one',
+    };
+  }
+  return { person: namesakes[0] ?? (await store.createPerson({ name })).person };
 }
 
 export async function runImport(
@@ -70,7 +93,15 @@ export async function runImport(
     });
     let done = 0;
     for (const [name, files] of byPerson) {
-      const person = (await store.getPersonByName(name)) ?? (await store.createPerson({ name })).person;
+      const owner = await folderOwner(store, name);
+      if ('refusal' in owner) {
+        summary.notEnrolled.push(name);
+        summary.refused.push({ person: name, reason: owner.refusal });
+        done += files.length;
+        progress.update(done, photos.length);
+        continue;
+      }
+      const { person } = owner;
       const photoIds: string[] = [];
       for (const file of files) {
         try {

@@ -106,6 +106,13 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** The one-time setup page was used after the first user exists. */
   SetupDone: 'SETUP_DONE',
+  // People as records: names may repeat, external ids may not.
+  /** Another person already has this external id (student or staff number). */
+  ExternalIdTaken: 'EXTERNAL_ID_TAKEN',
+  /** Nobody has the name given, and creating a new person was not asked for explicitly. */
+  PersonNameUnknown: 'PERSON_NAME_UNKNOWN',
+  /** Several people share the name given: say which one by id. */
+  PersonNameAmbiguous: 'PERSON_NAME_AMBIGUOUS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

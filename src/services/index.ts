@@ -19,9 +19,13 @@ export {
   type AttendanceReportDeps,
 } from './attendance-report.service.js';
 export {
+  DEFAULT_ATTENDANCE_ON_DELETE,
   EnrollmentService,
   MAX_PHOTOS_PER_ENROLLMENT,
+  type AttendanceOnDelete,
   type EnrollmentResult,
+  type NewEnrollee,
+  type RemovedPerson,
   type UploadedPhoto,
 } from './enrollment.service.js';
 export { EventLogService } from './event-log.service.js';

@@ -26,7 +26,10 @@ export interface Thumbnail {
   render(): Promise<Buffer>;
 }
 
-type PeopleStore = Pick<Store, 'listPeople' | 'getPerson' | 'listPhotos' | 'getPhoto' | 'getPhotoBytes'>;
+type PeopleStore = Pick<
+  Store,
+  'listPeople' | 'findPeopleByName' | 'getPerson' | 'listPhotos' | 'getPhoto' | 'getPhotoBytes'
+>;
 
 interface JudgedPhoto {
   photo: Photo;
@@ -66,6 +69,18 @@ export class PeopleService {
     // One read per person: a page holds at most a few hundred, each read an indexed lookup.
     for (const person of people.items) items.push(summary(person, await this.#judgedPhotos(person.id)));
     return { items, nextOffset: people.nextOffset };
+  }
+
+  /**
+   * Everyone with this name (without ASCII case), earliest enrolled first: the People page asks
+   * "is this one of them, or a new person?" before enrolling a name that is taken.
+   */
+  async named(name: string): Promise<PersonSummary[]> {
+    const items: PersonSummary[] = [];
+    for (const person of await this.deps.store.findPeopleByName(name)) {
+      items.push(summary(person, await this.#judgedPhotos(person.id)));
+    }
+    return items;
   }
 
   /** @throws `NOT_FOUND` when nobody has this id. */

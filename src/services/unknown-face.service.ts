@@ -1,24 +1,28 @@
 /**
  * Review of faces nobody could name. Assigning one makes its crop an enrollment photo of an
- * existing or a new person and queues training, so the person is recognised next time; dismissing
+ * existing person (by id, or by a name only one person has) or of a new person (only when asked
+ * explicitly, so a typo never enrolls a stranger) and queues training, so the person is recognised next time; dismissing
  * one closes it (its crop then falls to retention). Each face is decided once, by the core state
  * machine (`decideUnknownFace`) run inside the store's write.
  */
 import { decideUnknownFaceOnce, ErrorCode, isRollcallError, RollcallError } from '../core/index.js';
 import type { Page, Person, Store, UnknownFace, UnknownFaceQuery } from '../store/index.js';
-import type { EnrollmentResult, UploadedPhoto } from './enrollment.service.js';
+import type { EnrollmentResult, NewEnrollee, UploadedPhoto } from './enrollment.service.js';
 import type { ReviewedFace } from './views.js';
 
 export type { ReviewedFace };
 
 /** The part of `EnrollmentService` that review needs. */
 export interface PhotoEnrollment {
-  enroll(name: string, photos: readonly UploadedPhoto[]): Promise<EnrollmentResult>;
+  create(enrollee: NewEnrollee): Promise<Person>;
   addPhotos(person: Person, photos: readonly UploadedPhoto[]): Promise<EnrollmentResult>;
 }
 
-/** Whom the face belongs to: someone enrolled, or a new person by name. */
-export type AssignTarget = { personId: string } | { name: string };
+/**
+ * Whom the face belongs to: someone enrolled by id; the one person with this name; or, with
+ * `createPerson`, a new person of this name (even when others have it).
+ */
+export type AssignTarget = { personId: string } | { name: string; createPerson?: boolean };
 
 export interface AssignedFace {
   face: UnknownFace;
@@ -66,24 +70,32 @@ export class UnknownFaceService {
     return face;
   }
 
-  async #person(target: AssignTarget): Promise<Person> {
-    const { store } = this.deps;
+  /** The person a target names, and whether they were created for this face. */
+  async #person(target: AssignTarget): Promise<{ person: Person; created: boolean }> {
+    const { store, enrollment } = this.deps;
     if ('personId' in target) {
       const person = await store.getPerson(target.personId);
       if (!person) throw new RollcallError(ErrorCode.NotFound, `no person with id ${target.personId}`);
-      return person;
+      return { person, created: false };
     }
-    const named = await store.getPersonByName(target.name);
-    if (named) return named;
-    try {
-      return (await store.createPerson({ name: target.name })).person;
-    } catch (error) {
-      // Created by another request a moment ago (the other reviewer of this face, say).
-      const person =
-        isRollcallError(error, ErrorCode.StoreConflict) && (await store.getPersonByName(target.name));
-      if (person) return person;
-      throw error;
+    if (target.createPerson === true) {
+      return { person: await enrollment.create({ name: target.name }), created: true };
     }
+    const namesakes = await store.findPeopleByName(target.name);
+    const [only] = namesakes;
+    if (only && namesakes.length === 1) return { person: only, created: false };
+    if (!only) {
+      throw new RollcallError(
+        ErrorCode.PersonNameUnknown,
+        `no one is called "${target.name}"; to enroll a new person with this face, ask for it ` +
+          '(createPerson: true), or choose someone enrolled',
+      );
+    }
+    const who = namesakes.map((p) => (p.externalId === null ? p.id : `${p.id} (${p.externalId})`));
+    throw new RollcallError(
+      ErrorCode.PersonNameAmbiguous,
+      `${namesakes.length} people are called "${target.name}": ${who.join(', ')}; say which one by personId`,
+    );
   }
 
   /**
@@ -93,7 +105,8 @@ export class UnknownFaceService {
    * `STORE_CONFLICT`. If the enrollment then fails, the claim is undone so the face can be retried.
    *
    * @throws RollcallError `NOT_FOUND` (face or person), `STORE_CONFLICT` when the face was already
-   *   decided, `REQUEST_INVALID` when its crop is gone (retention) and it cannot teach anything.
+   *   decided, `REQUEST_INVALID` when its crop is gone (retention) and it cannot teach anything,
+   *   `PERSON_NAME_UNKNOWN` / `PERSON_NAME_AMBIGUOUS` when a name names nobody / several people.
    */
   async assign(id: string, target: AssignTarget): Promise<AssignedFace> {
     const { store, enrollment } = this.deps;
@@ -105,11 +118,18 @@ export class UnknownFaceService {
         'this face has no picture left to enroll; dismiss it',
       );
     }
-    const person = await this.#person(target);
-    const assigned = await this.#decided(
-      id,
-      store.assignUnknownFace(id, person.id, { rule: decideUnknownFaceOnce }),
-    );
+    const { person, created } = await this.#person(target);
+    let assigned: UnknownFace;
+    try {
+      assigned = await this.#decided(
+        id,
+        store.assignUnknownFace(id, person.id, { rule: decideUnknownFaceOnce }),
+      );
+    } catch (error) {
+      // Another reviewer decided the face first: the person made for it would be a stranger.
+      if (created) await store.deletePerson(person.id, { eraseAttendance: true }).catch(() => undefined);
+      throw error;
+    }
     const photo = { fileName: `unknown-${face.cameraId}-${face.at.slice(0, 19)}.jpg`, bytes: crop };
     try {
       const enrolled = await enrollment.addPhotos(person, [photo]);

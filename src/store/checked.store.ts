@@ -102,6 +102,7 @@ import {
   checkInstant,
   checkJson,
   checkModel,
+  checkExternalId,
   checkName,
   checkPage,
   checkRole,
@@ -184,6 +185,9 @@ export interface CheckedWebhookEvent {
   createdAt: string;
   data: string;
 }
+
+/** At most this many people of one name are listed: a name shared by more needs an external id. */
+export const MAX_NAMESAKES = 100;
 
 const EVENT_TYPES: readonly string[] = ['recognized', 'sighting', 'unknown'];
 
@@ -324,6 +328,9 @@ export abstract class CheckedStore implements Store {
   ): Awaitable<{ person: Person } & GalleryChange>;
   protected abstract doGetPerson(id: string): Awaitable<Person | null>;
   protected abstract doGetPersonByName(name: string): Awaitable<Person | null>;
+  /** Up to `limit` people with this name, earliest enrolled first. */
+  protected abstract doFindPeopleByName(name: string, limit: number): Awaitable<Person[]>;
+  protected abstract doGetPersonByExternalId(externalId: string): Awaitable<Person | null>;
   protected abstract doListPeople(page: CheckedPage): Awaitable<Person[]>;
   protected abstract doUpdatePerson(
     id: string,
@@ -335,8 +342,9 @@ export abstract class CheckedStore implements Store {
   createPerson(person: NewPerson): Promise<{ person: Person } & GalleryChange> {
     return this.run(() => {
       const name = checkName(person.name, 'person name');
+      const externalId = checkExternalId(person.externalId ?? null);
       const notes = checkText(person.notes ?? '', 'notes', MAX_NOTES_LENGTH);
-      return this.doCreatePerson({ name, notes });
+      return this.doCreatePerson({ name, externalId, notes });
     });
   }
 
@@ -348,6 +356,18 @@ export abstract class CheckedStore implements Store {
     return this.run(() => this.doGetPersonByName(checkName(name, 'person name')));
   }
 
+  findPeopleByName(name: string): Promise<Person[]> {
+    return this.run(() => this.doFindPeopleByName(checkName(name, 'person name'), MAX_NAMESAKES));
+  }
+
+  getPersonByExternalId(externalId: string): Promise<Person | null> {
+    return this.run(() => {
+      const checked = checkExternalId(externalId);
+      if (checked === null) throw new RollcallError(ErrorCode.StoreInvalid, 'external id must be a string');
+      return this.doGetPersonByExternalId(checked);
+    });
+  }
+
   listPeople(page?: PageOptions): Promise<Page<Person>> {
     return this.run(() => this.paged(page, (checked) => this.doListPeople(checked)));
   }
@@ -356,8 +376,9 @@ export abstract class CheckedStore implements Store {
     return this.run(() => {
       checkId(id, 'person id');
       const name = patch.name === undefined ? undefined : checkName(patch.name, 'person name');
+      const externalId = patch.externalId === undefined ? undefined : checkExternalId(patch.externalId);
       const notes = patch.notes === undefined ? undefined : checkText(patch.notes, 'notes', MAX_NOTES_LENGTH);
-      return this.doUpdatePerson(id, { name, notes });
+      return this.doUpdatePerson(id, { name, externalId, notes });
     });
   }
 

@@ -22,6 +22,7 @@ import {
   recordSighting,
   RollcallError,
   type AttendanceRecord,
+  deletedPersonName,
   type ErasureStep,
   type DescriptorModel,
   type GroupSession,
@@ -94,8 +95,10 @@ type Bytes = Uint8Array | mongoose.mongo.Binary;
 /**
  * The document layout this build writes; a database with a higher one is refused.
  * 2: descriptors carry `model` (those written by layout 1 are face-api's and get it at open).
+ * 3: people's names may repeat (the unique name index is dropped at open); an optional unique
+ *    `externalId`; anonymised deletions are numbered by the `deletedPeople` meta counter.
  */
-export const MONGO_SCHEMA_VERSION = 2;
+export const MONGO_SCHEMA_VERSION = 3;
 
 export interface MongoStoreOptions extends StoreOptions {
   /** `mongodb://` or `mongodb+srv://` URL of a replica set (`MONGODB_URI`). */
@@ -127,7 +130,8 @@ function resolveOptions(options: MongoStoreOptions): Resolved {
 
 interface MetaDoc {
   /** `accounts`: a guard every ruled change to the users writes, see `applyAccountsRule`. */
-  _id: 'gallery' | 'schema' | 'accounts';
+  /** `deletedPeople`: the last "Deleted person #N" given, see `doDeletePerson`. */
+  _id: 'gallery' | 'schema' | 'accounts' | 'deletedPeople';
   version: number;
 }
 interface UserDoc {
@@ -153,6 +157,10 @@ interface PersonDoc {
   _id: string;
   name: string;
   nameKey: string;
+  /** Absent or null: none (people from layout 2 have none). Unique among those set. */
+  externalId?: string | null;
+  /** Insertion order, the tie-break between namesakes enrolled in one millisecond (absent before layout 3). */
+  seq?: mongoose.mongo.ObjectId;
   notes: string;
   createdAt: string;
   updatedAt: string;
@@ -340,6 +348,11 @@ const toDelivery = (d: DeliveryDoc): WebhookDelivery => ({
 });
 
 /** SQLite's NOCASE: only A-Z fold. */
+/** A correction's snapshot (JSON text or null) with the person's name replaced. */
+function renamedSnapshot(snapshot: string | null, name: string): string | null {
+  return snapshot === null ? null : JSON.stringify({ ...(JSON.parse(snapshot) as object), personName: name });
+}
+
 const nameKey = (name: string): string => name.replace(/[A-Z]/g, (c) => c.toLowerCase());
 const attendanceId = (personId: string, day: string): string => `${personId}/${day}`;
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -370,6 +383,7 @@ const toToken = (d: TokenDoc): ApiToken => ({
 const toPerson = (d: PersonDoc): Person => ({
   id: d._id,
   name: d.name,
+  externalId: d.externalId ?? null,
   notes: d.notes,
   createdAt: d.createdAt,
   updatedAt: d.updatedAt,
@@ -598,6 +612,11 @@ export class MongoStore extends CheckedStore {
   }
 
   private async prepare(): Promise<void> {
+    // Layouts 1-2 held people's names unique; names may repeat now.
+    const peopleIndexes = await this.people.indexes().catch(() => []);
+    if (peopleIndexes.some((index) => index.name === 'nameKey_1' && index.unique === true)) {
+      await this.people.dropIndex('nameKey_1');
+    }
     // Idempotent; also creates every collection, which a transaction cannot do on older servers.
     await Promise.all([
       this.users.createIndexes([{ key: { nameKey: 1 }, unique: true }]),
@@ -605,7 +624,16 @@ export class MongoStore extends CheckedStore {
         { key: { tokenHash: 1 }, unique: true },
         { key: { userId: 1, nameKey: 1 }, unique: true },
       ]),
-      this.people.createIndexes([{ key: { nameKey: 1 }, unique: true }]),
+      this.people.createIndexes([
+        { key: { nameKey: 1, createdAt: 1, seq: 1, _id: 1 } },
+        // Partial rather than sparse: a null external id (none) must not clash with another null.
+        {
+          key: { externalId: 1 },
+          name: 'externalId_unique',
+          unique: true,
+          partialFilterExpression: { externalId: { $type: 'string' } },
+        },
+      ]),
       this.photos.createIndexes([{ key: { personId: 1, createdAt: 1 } }]),
       this.descriptors.createIndexes([
         { key: { personId: 1, model: 1, createdAt: 1, seq: 1 } },
@@ -834,24 +862,39 @@ export class MongoStore extends CheckedStore {
 
   protected doCreatePerson({
     name,
+    externalId,
     notes,
   }: Required<NewPerson>): Promise<{ person: Person } & GalleryChange> {
     return this.write(async (session) => {
-      if (await this.people.findOne({ nameKey: nameKey(name) }, { session })) {
-        throw conflict(`a person named "${name}" already exists`);
-      }
+      await this.refuseTakenExternalId(externalId, null, session);
       const now = this.nowIso();
       const doc: PersonDoc = {
         _id: this.options.newId(),
         name,
         nameKey: nameKey(name),
+        externalId,
         notes,
         createdAt: now,
         updatedAt: now,
+        seq: new mongoose.mongo.ObjectId(),
       };
       await this.people.insertOne(doc, { session });
       return { person: toPerson(doc), galleryVersion: await this.bumpGallery(session) };
     });
+  }
+
+  /** Names may repeat; an external id may not (checked here for a message that names it). */
+  private async refuseTakenExternalId(
+    externalId: string | null | undefined,
+    ownId: string | null,
+    session: Session,
+  ): Promise<void> {
+    if (externalId === null || externalId === undefined) return;
+    const holder = await this.people.findOne(
+      { externalId, ...(ownId === null ? {} : { _id: { $ne: ownId } }) },
+      { session },
+    );
+    if (holder) throw conflict(`the external id "${externalId}" is already ${holder.name}'s`);
   }
 
   protected async doGetPerson(id: string): Promise<Person | null> {
@@ -860,14 +903,27 @@ export class MongoStore extends CheckedStore {
   }
 
   protected async doGetPersonByName(name: string): Promise<Person | null> {
-    const doc = await this.people.findOne({ nameKey: nameKey(name) });
+    return (await this.doFindPeopleByName(name, 1))[0] ?? null;
+  }
+
+  protected async doFindPeopleByName(name: string, limit: number): Promise<Person[]> {
+    const docs = await this.people
+      .find({ nameKey: nameKey(name) })
+      .sort({ createdAt: 1, seq: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toPerson);
+  }
+
+  protected async doGetPersonByExternalId(externalId: string): Promise<Person | null> {
+    const doc = await this.people.findOne({ externalId });
     return doc ? toPerson(doc) : null;
   }
 
   protected async doListPeople({ limit, offset }: CheckedPage): Promise<Person[]> {
     const docs = await this.people
       .find({})
-      .sort({ nameKey: 1, _id: 1 })
+      .sort({ nameKey: 1, createdAt: 1, seq: 1, _id: 1 })
       .skip(offset)
       .limit(limit + 1)
       .toArray();
@@ -876,21 +932,17 @@ export class MongoStore extends CheckedStore {
 
   protected doUpdatePerson(
     id: string,
-    { name, notes }: PersonPatch,
+    { name, externalId, notes }: PersonPatch,
   ): Promise<{ person: Person } & GalleryChange> {
     return this.write(async (session) => {
       const current = await this.people.findOne({ _id: id }, { session });
       if (!current) throw notFound(`no person with id ${id}`);
-      if (
-        name !== undefined &&
-        (await this.people.findOne({ nameKey: nameKey(name), _id: { $ne: id } }, { session }))
-      ) {
-        throw conflict(`a person named "${name}" already exists`);
-      }
+      await this.refuseTakenExternalId(externalId, id, session);
       const next: PersonDoc = {
         ...current,
         name: name ?? current.name,
         nameKey: nameKey(name ?? current.name),
+        externalId: externalId === undefined ? (current.externalId ?? null) : externalId,
         notes: notes ?? current.notes,
         updatedAt: this.nowIso(),
       };
@@ -906,6 +958,7 @@ export class MongoStore extends CheckedStore {
   protected doDeletePerson(id: string, steps: readonly ErasureStep[]): Promise<DeletedPerson> {
     return this.write(async (session) => {
       if (!(await this.people.findOne({ _id: id }, { session }))) throw notFound(`no person with id ${id}`);
+      let anonymisedAs: string | null = null;
       const erase = {
         descriptors: async () =>
           (await this.descriptors.deleteMany({ personId: id }, { session })).deletedCount,
@@ -932,13 +985,40 @@ export class MongoStore extends CheckedStore {
           await this.excuses.deleteMany({ personId: id }, { session });
           return (await this.attendance.deleteMany({ personId: id }, { session })).deletedCount;
         },
+        anonymiseAttendance: async () => {
+          const counter = await this.meta.findOneAndUpdate(
+            { _id: 'deletedPeople' },
+            { $inc: { version: 1 } },
+            { session, upsert: true, returnDocument: 'after' },
+          );
+          if (!counter) throw new Error('the deleted people counter is missing');
+          const name = deletedPersonName(counter.version);
+          anonymisedAs = name;
+          // Correction snapshots are JSON text: rewritten one by one (a person has few).
+          const corrections = await this.corrections.find({ personId: id }, { session }).toArray();
+          for (const c of corrections) {
+            await this.corrections.updateOne(
+              { _id: c._id },
+              { $set: { before: renamedSnapshot(c.before, name), after: renamedSnapshot(c.after, name) } },
+              { session },
+            );
+          }
+          const { modifiedCount } = await this.attendance.updateMany(
+            { personId: id },
+            { $set: { personName: name } },
+            { session },
+          );
+          return modifiedCount;
+        },
       } satisfies Record<ErasureStep, () => Promise<number>>;
       const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
-      for (const step of steps) erased[step] = await erase[step]();
+      for (const step of steps) {
+        erased[step === 'anonymiseAttendance' ? 'attendance' : step] = await erase[step]();
+      }
       // SQLite's foreign key does this: a deleted person is in no group.
       await this.members.deleteMany({ personId: id }, { session });
       await this.people.deleteOne({ _id: id }, { session });
-      return { ...erased, galleryVersion: await this.bumpGallery(session) };
+      return { ...erased, anonymisedAs, galleryVersion: await this.bumpGallery(session) };
     });
   }
 

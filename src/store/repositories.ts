@@ -85,14 +85,26 @@ export interface AccountsRepository {
  */
 export interface PeopleRepository {
   // people
+  /** @throws `STORE_CONFLICT` when another person has the external id (names may repeat). */
   createPerson(person: NewPerson): Promise<{ person: Person } & GalleryChange>;
   getPerson(id: string): Promise<Person | null>;
+  /**
+   * The earliest enrolled person with this name (compared without ASCII case), or null. Names may
+   * repeat: code that acts on someone uses their id, or {@link PeopleRepository.findPeopleByName}
+   * to see whether a name is ambiguous.
+   */
   getPersonByName(name: string): Promise<Person | null>;
+  /** Everyone with this name (compared without ASCII case), earliest enrolled first; at most 100. */
+  findPeopleByName(name: string): Promise<Person[]>;
+  /** The person with this external id (compared exactly, after trimming), or null. */
+  getPersonByExternalId(externalId: string): Promise<Person | null>;
   listPeople(page?: PageOptions): Promise<Page<Person>>;
+  /** @throws `STORE_CONFLICT` when another person has the external id. */
   updatePerson(id: string, patch: PersonPatch): Promise<{ person: Person } & GalleryChange>;
   /**
    * Erases the person: descriptors, photos, the crops of their recognition events, unknown faces
-   * assigned to them, and (optionally) attendance, in one transaction.
+   * assigned to them, group memberships, and attendance (erased, or kept anonymised), in one
+   * transaction.
    */
   deletePerson(id: string, options?: DeletePersonOptions): Promise<DeletedPerson>;
 

@@ -289,6 +289,37 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE events ADD COLUMN node_at TEXT;
     `,
   },
+  {
+    version: 7,
+    description:
+      'people are records: names may repeat, an optional unique external id; deleted people numbered',
+    // SQLite cannot drop a UNIQUE in place, so people is rebuilt: copied in rowid order, then
+    // swapped. Photos, descriptors, unknown faces and group members reference people by name of
+    // table; \`migrate\` runs with foreign keys off, so dropping the old table cascades nowhere, and
+    // checks every reference before it commits. deleted_people numbers the anonymised deletions
+    // ("Deleted person #N"); its rows are never deleted, so a number is never given twice.
+    sql: `
+      CREATE TABLE people_v7 (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE,
+        external_id TEXT UNIQUE,
+        notes TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO people_v7 (id, name, external_id, notes, created_at, updated_at)
+        SELECT id, name, NULL, notes, created_at, updated_at FROM people ORDER BY rowid;
+      DROP TABLE people;
+      ALTER TABLE people_v7 RENAME TO people;
+      CREATE INDEX people_by_name ON people (name, created_at);
+
+      CREATE TABLE deleted_people (
+        number INTEGER PRIMARY KEY,
+        person_id TEXT NOT NULL UNIQUE,
+        deleted_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */
@@ -304,6 +335,25 @@ export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.vers
  */
 export function migrate(db: Database, now: () => Date, migrations = MIGRATIONS): number[] {
   const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  // A migration that rebuilds a table (SQLite's way to change a constraint) drops it, and with
+  // foreign keys on, the drop would cascade to every row that references it. So migrations run with
+  // foreign keys off (the pragma cannot change inside a transaction), and the references are
+  // checked before commit instead: a migration that broke one is rolled back.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (foreignKeys) db.pragma('foreign_keys = OFF');
+  try {
+    return migrateInTransaction(db, now, migrations, latest);
+  } finally {
+    if (foreignKeys) db.pragma('foreign_keys = ON');
+  }
+}
+
+function migrateInTransaction(
+  db: Database,
+  now: () => Date,
+  migrations: readonly Migration[],
+  latest: number,
+): number[] {
   const run = db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,
@@ -330,6 +380,15 @@ export function migrate(db: Database, now: () => Date, migrations = MIGRATIONS):
       db.exec(migration.sql);
       insert.run(migration.version, migration.description, now().toISOString());
       applied.push(migration.version);
+    }
+    const broken =
+      applied.length === 0 ? [] : (db.pragma('foreign_key_check') as { table: string; parent: string }[]);
+    if (broken.length > 0) {
+      const first = broken[0];
+      throw new RollcallError(
+        ErrorCode.StoreUnavailable,
+        `migrating the database broke ${broken.length} reference(s), first ${first?.table} → ${first?.parent}; nothing was changed`,
+      );
     }
     return applied;
   });

@@ -16,6 +16,7 @@ import {
   isRollcallError,
   recordSighting,
   RollcallError,
+  deletedPersonName,
   type ErasureStep,
   type DescriptorModel,
   type GroupSession,
@@ -135,6 +136,7 @@ interface TokenRow {
 interface PersonRow {
   id: string;
   name: string;
+  external_id: string | null;
   notes: string;
   created_at: string;
   updated_at: string;
@@ -303,6 +305,7 @@ const toToken = (r: TokenRow): ApiToken => ({
 const toPerson = (r: PersonRow): Person => ({
   id: r.id,
   name: r.name,
+  externalId: r.external_id,
   notes: r.notes,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -685,17 +688,30 @@ export class SqliteStore extends CheckedStore {
 
   // ---- people ----
 
-  protected doCreatePerson({ name, notes }: Required<NewPerson>): { person: Person } & GalleryChange {
+  protected doCreatePerson({
+    name,
+    externalId,
+    notes,
+  }: Required<NewPerson>): { person: Person } & GalleryChange {
     return this.write(() => {
-      if (this.sql('SELECT 1 FROM people WHERE name = ?').get(name)) {
-        throw conflict(`a person named "${name}" already exists`);
-      }
+      this.refuseTakenExternalId(externalId, null);
       const now = this.nowIso();
       const row = this.sql(
-        'INSERT INTO people (id, name, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
-      ).get(this.options.newId(), name, notes, now, now) as PersonRow;
+        `INSERT INTO people (id, name, external_id, notes, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(this.options.newId(), name, externalId, notes, now, now) as PersonRow;
       return { person: toPerson(row), galleryVersion: this.bumpGallery() };
     });
+  }
+
+  /** Names may repeat; an external id may not (checked here for a message that names it). */
+  private refuseTakenExternalId(externalId: string | null | undefined, ownId: string | null): void {
+    if (externalId === null || externalId === undefined) return;
+    const holder = this.sql('SELECT name FROM people WHERE external_id = ? AND id IS NOT ?').get(
+      externalId,
+      ownId,
+    ) as { name: string } | undefined;
+    if (holder) throw conflict(`the external id "${externalId}" is already ${holder.name}'s`);
   }
 
   protected doGetPerson(id: string): Person | null {
@@ -704,28 +720,48 @@ export class SqliteStore extends CheckedStore {
   }
 
   protected doGetPersonByName(name: string): Person | null {
-    const row = this.sql('SELECT * FROM people WHERE name = ?').get(name) as PersonRow | undefined;
+    return this.doFindPeopleByName(name, 1)[0] ?? null;
+  }
+
+  protected doFindPeopleByName(name: string, limit: number): Person[] {
+    const rows = this.sql('SELECT * FROM people WHERE name = ? ORDER BY created_at, rowid LIMIT ?').all(
+      name,
+      limit,
+    ) as PersonRow[];
+    return rows.map(toPerson);
+  }
+
+  protected doGetPersonByExternalId(externalId: string): Person | null {
+    const row = this.sql('SELECT * FROM people WHERE external_id = ?').get(externalId) as
+      PersonRow | undefined;
     return row ? toPerson(row) : null;
   }
 
   protected doListPeople({ limit, offset }: CheckedPage): Person[] {
-    const rows = this.sql('SELECT * FROM people ORDER BY name, id LIMIT ? OFFSET ?').all(
+    const rows = this.sql('SELECT * FROM people ORDER BY name, created_at, rowid LIMIT ? OFFSET ?').all(
       limit + 1,
       offset,
     ) as PersonRow[];
     return rows.map(toPerson);
   }
 
-  protected doUpdatePerson(id: string, { name, notes }: PersonPatch): { person: Person } & GalleryChange {
+  protected doUpdatePerson(
+    id: string,
+    { name, externalId, notes }: PersonPatch,
+  ): { person: Person } & GalleryChange {
     return this.write(() => {
       const current = this.sql('SELECT * FROM people WHERE id = ?').get(id) as PersonRow | undefined;
       if (!current) throw notFound(`no person with id ${id}`);
-      if (name !== undefined && this.sql('SELECT 1 FROM people WHERE name = ? AND id <> ?').get(name, id)) {
-        throw conflict(`a person named "${name}" already exists`);
-      }
+      this.refuseTakenExternalId(externalId, id);
       const row = this.sql(
-        'UPDATE people SET name = ?, notes = ?, updated_at = ? WHERE id = ? RETURNING *',
-      ).get(name ?? current.name, notes ?? current.notes, this.nowIso(), id) as PersonRow;
+        'UPDATE people SET name = ?, external_id = ?, notes = ?, updated_at = ? WHERE id = ? RETURNING *',
+      ).get(
+        name ?? current.name,
+        externalId === undefined ? current.external_id : externalId,
+        notes ?? current.notes,
+        this.nowIso(),
+        id,
+      ) as PersonRow;
       // Reports show the current name while the person exists.
       if (name !== undefined) {
         this.sql('UPDATE attendance SET person_name = ? WHERE person_id = ?').run(name, id);
@@ -737,6 +773,7 @@ export class SqliteStore extends CheckedStore {
   protected doDeletePerson(id: string, steps: readonly ErasureStep[]): DeletedPerson {
     return this.write(() => {
       if (!this.sql('SELECT 1 FROM people WHERE id = ?').get(id)) throw notFound(`no person with id ${id}`);
+      let anonymisedAs: string | null = null;
       const erase = {
         descriptors: () => this.sql('DELETE FROM descriptors WHERE person_id = ?').run(id).changes,
         photos: () => this.sql('DELETE FROM photos WHERE person_id = ?').run(id).changes,
@@ -756,11 +793,29 @@ export class SqliteStore extends CheckedStore {
           this.sql('DELETE FROM session_excuses WHERE person_id = ?').run(id);
           return this.sql('DELETE FROM attendance WHERE person_id = ?').run(id).changes;
         },
+        anonymiseAttendance: () => {
+          const { number } = this.sql(
+            `INSERT INTO deleted_people (number, person_id, deleted_at)
+               VALUES ((SELECT coalesce(max(number), 0) + 1 FROM deleted_people), ?, ?) RETURNING number`,
+          ).get(id, this.nowIso()) as { number: number };
+          const name = deletedPersonName(number);
+          anonymisedAs = name;
+          // The corrections' snapshots carry the name too; they are JSON text (or NULL).
+          this.sql(
+            `UPDATE attendance_corrections SET
+               before = CASE WHEN before IS NULL THEN NULL ELSE json_set(before, '$.personName', @name) END,
+               after = CASE WHEN after IS NULL THEN NULL ELSE json_set(after, '$.personName', @name) END
+             WHERE person_id = @id`,
+          ).run({ id, name });
+          return this.sql('UPDATE attendance SET person_name = ? WHERE person_id = ?').run(name, id).changes;
+        },
       } satisfies Record<ErasureStep, () => number>;
       const erased = { descriptors: 0, photos: 0, eventCrops: 0, unknownFaces: 0, attendance: 0 };
-      for (const step of steps) erased[step] = erase[step]();
+      for (const step of steps) {
+        erased[step === 'anonymiseAttendance' ? 'attendance' : step] = erase[step]();
+      }
       this.sql('DELETE FROM people WHERE id = ?').run(id);
-      return { ...erased, galleryVersion: this.bumpGallery() };
+      return { ...erased, anonymisedAs, galleryVersion: this.bumpGallery() };
     });
   }
 

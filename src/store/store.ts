@@ -147,8 +147,16 @@ export interface NewApiToken {
 
 export interface Person {
   id: string;
-  /** Unique, compared without ASCII case, so `rollcall import` of a folder twice finds the person. */
+  /**
+   * What people call them. Names may repeat: two students called Mark Smith are two records, told
+   * apart by {@link Person.externalId}, their photos and their id, never merged by name.
+   */
   name: string;
+  /**
+   * The organisation's own number for them (student or staff number), unique when set: compared
+   * exactly as written, after trimming. Null when the organisation gave none.
+   */
+  externalId: string | null;
   notes: string;
   createdAt: string;
   updatedAt: string;
@@ -156,20 +164,25 @@ export interface Person {
 
 export interface NewPerson {
   name: string;
+  /** @defaultValue null */
+  externalId?: string | null;
   /** @defaultValue `''` */
   notes?: string;
 }
 
 export interface PersonPatch {
   name?: string;
+  /** A new external id, or null to clear it. */
+  externalId?: string | null;
   notes?: string;
 }
 
 export interface DeletePersonOptions {
   /**
-   * Also delete the person's attendance records and their corrections. By default attendance is
-   * kept as the organisation's record of who was present (with the name as it was), while
-   * everything biometric is erased.
+   * Also delete the person's attendance records, their corrections and excused sessions. By
+   * default attendance is kept as the organisation's record that someone was present, anonymised:
+   * every record keeps the person's id, and its name becomes "Deleted person #N"
+   * ({@link DeletedPerson.anonymisedAs}), while everything biometric is erased.
    * @defaultValue false
    */
   eraseAttendance?: boolean;
@@ -182,8 +195,13 @@ export interface DeletedPerson extends GalleryChange {
   eventCrops: number;
   /** Unknown faces that had been assigned to the person, deleted with their crops. */
   unknownFaces: number;
-  /** Attendance records deleted: 0 unless `eraseAttendance`. */
+  /** Attendance records deleted (`eraseAttendance`) or anonymised (otherwise). */
   attendance: number;
+  /**
+   * The name the kept attendance now carries, "Deleted person #N", N counting every anonymised
+   * deletion of this store from 1 and never reused; null when attendance was erased.
+   */
+  anonymisedAs: string | null;
 }
 
 /** An enrollment photo. The bytes live in the store (see README.md for why), read by {@link Store.getPhotoBytes}. */

@@ -96,6 +96,14 @@ export function checkName(value: unknown, what: string, max = MAX_NAME_LENGTH): 
   return name;
 }
 
+/** The most characters of an external id (a student or staff number). */
+export const MAX_EXTERNAL_ID_LENGTH = 100;
+
+/** An external id: null (none), or a trimmed non-empty one-line string. */
+export function checkExternalId(value: unknown): string | null {
+  return value === null ? null : checkName(value, 'external id', MAX_EXTERNAL_ID_LENGTH);
+}
+
 /** Free text that may be empty and span lines (notes). */
 export function checkText(value: unknown, what: string, max: number): string {
   if (typeof value !== 'string') throw invalid(`${what} must be a string`);

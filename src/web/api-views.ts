@@ -125,6 +125,25 @@ export interface PersonAnswer {
   person: PersonDetail;
 }
 
+/** `PATCH /people/:id`: the person as changed. */
+export interface PersonUpdatedAnswer {
+  person: Person;
+}
+
+/**
+ * `DELETE /people/:id?attendance=erase|anonymise`: everything biometric is erased; attendance was
+ * erased too, or kept under the person's id as `anonymisedAs` ("Deleted person #N").
+ */
+export interface PersonRemovedAnswer {
+  id: string;
+  erased: true;
+  galleryVersion: number;
+  attendance: 'erase' | 'anonymise';
+  /** Attendance records erased or anonymised. */
+  attendanceRecords: number;
+  anonymisedAs: string | null;
+}
+
 /** `DELETE /people/:id/photos/:photoId`. */
 export interface PhotoRemovedAnswer {
   id: string;

@@ -53,6 +53,9 @@ export function peoplePage(viewer: Viewer): string {
           <form id="${PEOPLE.enroll}">
             <label for="${PEOPLE.personName}">Name</label
             ><input id="${PEOPLE.personName}" name="name" required maxlength="200" autocomplete="off" />
+            <label for="${PEOPLE.externalId}"
+              >Student or staff number <span class="muted">(optional)</span></label
+            ><input id="${PEOPLE.externalId}" name="externalId" maxlength="100" autocomplete="off" />
             <label for="${PEOPLE.photos}">Photos (several, one face each: JPEG, PNG or WebP)</label
             ><input
               id="${PEOPLE.photos}"
@@ -77,8 +80,8 @@ export function peoplePage(viewer: Viewer): string {
             <input
               id="${PEOPLE.search}"
               type="search"
-              placeholder="Find by name"
-              aria-label="Find a person by name"
+              placeholder="Find by name or number"
+              aria-label="Find a person by name or student or staff number"
               autocomplete="off"
             />
           </div>

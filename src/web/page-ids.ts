@@ -32,6 +32,7 @@ export type StaticAsset = keyof typeof STATIC_ASSETS;
 export const PEOPLE_IDS = {
   enroll: 'enroll',
   personName: 'person-name',
+  externalId: 'person-external-id',
   photos: 'photos',
   cameraStart: 'camera-start',
   cameraShoot: 'camera-shoot',

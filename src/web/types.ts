@@ -5,6 +5,9 @@
 import type { NodeState } from '../bridge/index.js';
 import type { JobName, JobQueue, JobResults } from '../queues/index.js';
 import type {
+  AttendanceOnDelete,
+  NewEnrollee,
+  RemovedPerson,
   AttendanceCorrectionService,
   CameraRoleService,
   GroupReportService,
@@ -28,8 +31,9 @@ import type * as Views from './api-views.js';
 
 /** The part of `EnrollmentService` the web node calls. */
 export interface EnrollmentPort {
+  /** Always a new person, even when the name is someone else's; `EXTERNAL_ID_TAKEN` on a clash. */
   enroll(
-    name: string,
+    enrollee: NewEnrollee,
     photos: readonly { fileName: string; bytes: Uint8Array }[],
   ): Promise<{ person: Person; jobId: string }>;
   /** Adds photos to the person with this id; `NOT_FOUND` when nobody has it. */
@@ -37,16 +41,18 @@ export interface EnrollmentPort {
     personId: string,
     photos: readonly { fileName: string; bytes: Uint8Array }[],
   ): Promise<{ person: Person; jobId: string }>;
+  /** Renames or sets the external id (null clears it); `NOT_FOUND`, `EXTERNAL_ID_TAKEN`. */
+  update(personId: string, patch: { name?: string; externalId?: string | null }): Promise<Person>;
   /** Deletes one of the person's photos; `NOT_FOUND` when it is not theirs. */
   removePhoto(personId: string, photoId: string): Promise<{ galleryVersion: number }>;
-  remove(personId: string): Promise<{ galleryVersion: number }>;
+  remove(personId: string, attendance?: AttendanceOnDelete): Promise<RemovedPerson>;
 }
 
 /** `UnknownFaceService`: the review list with assigned names, crops, and the decisions. */
 export type UnknownFacesPort = Pick<UnknownFaceService, 'list' | 'crop' | 'assign' | 'dismiss'>;
 
 /** `PeopleService`: the gallery, one person with their photos, thumbnails, a name for the live view. */
-export type PeoplePort = Pick<PeopleService, 'list' | 'get' | 'thumbnail' | 'nameOf'>;
+export type PeoplePort = Pick<PeopleService, 'list' | 'named' | 'get' | 'thumbnail' | 'nameOf'>;
 
 /** `AttendanceReportService`: a day's records, a range's for the CSV, today in the attendance zone. */
 export type AttendanceReportPort = Pick<AttendanceReportService, 'today' | 'day' | 'between'>;

@@ -1,6 +1,9 @@
 /**
  * `/api/v1/unknown-faces`: review of faces nobody could name (admin only). Assigning one enrolls its
- * crop for a person and answers the training job to follow; dismissing one closes it.
+ * crop for a person and answers the training job to follow; dismissing one closes it. A face goes
+ * to someone enrolled (`personId`, or a `name` exactly one person has), or to a new person only
+ * with `createPerson: true`: a mistyped name is refused (422 `PERSON_NAME_UNKNOWN`), a shared one
+ * asks for the id (409 `PERSON_NAME_AMBIGUOUS`).
  */
 import { Router } from 'express';
 import type { AssignAnswer, UnknownFacesAnswer } from './api-views.js';
@@ -38,7 +41,15 @@ export function createUnknownFacesRouter(deps: { unknownFaces: UnknownFacesPort 
       throw invalid('personId or name: say whom this face belongs to');
     }
     if (personId !== undefined && !STORE_ID.test(personId)) throw invalid('personId: not a valid id');
-    const target = personId !== undefined ? { personId } : { name: nameField(body) };
+    const createPerson = body.createPerson;
+    if (createPerson !== undefined && typeof createPerson !== 'boolean') {
+      throw invalid('createPerson: must be true or false');
+    }
+    if (createPerson === true && personId !== undefined) {
+      throw invalid('createPerson: a new person needs a name, not a personId');
+    }
+    const target =
+      personId !== undefined ? { personId } : { name: nameField(body), createPerson: createPerson === true };
     const { face, person, jobId } = await deps.unknownFaces.assign(id, target);
     res
       .status(202)

@@ -128,7 +128,7 @@ describe('enrollment → gallery push → recognition → attendance', () => {
         bytes: await readFile(facePhoto(`sheldon/${fileName}`)),
       })),
     );
-    const { person, jobId } = await enrollment.enroll('Sheldon', photos);
+    const { person, jobId } = await enrollment.enroll({ name: 'Sheldon' }, photos);
 
     const job = await jobSettled(jobs, jobId, 60_000);
     assert.equal(job.state, 'completed', job.failedReason ?? '');
@@ -159,7 +159,7 @@ describe('enrollment → gallery push → recognition → attendance', () => {
 
   it('warns, saying who, when a photo looks like someone already enrolled under another name', async () => {
     const bytes = await readFile(facePhoto('sheldon/sheldon4.png'));
-    const { jobId } = await enrollment.enroll('Impostor', [{ fileName: 'me.png', bytes }]);
+    const { jobId } = await enrollment.enroll({ name: 'Impostor' }, [{ fileName: 'me.png', bytes }]);
     const job = await jobSettled(jobs, jobId, 60_000);
     // Enrolled (a twin must be enrollable), with a warning the People page shows.
     assert.equal(job.state, 'completed', job.failedReason ?? '');

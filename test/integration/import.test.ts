@@ -98,4 +98,56 @@ describe('rollcall import', () => {
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /--target must be a rate from 0.0001 to 0.5/);
   });
+
+  it('keeps namesakes apart by the external id in the folder name, finds them again on a second import, and refuses a name several people share', async () => {
+    const dir = await tempDir('import-namesakes');
+    const folders: Record<string, string> = {
+      'Raj [S-1]': 'raj/raj1.png',
+      'Raj [S-2]': 'raj/raj2.png',
+      Penny: 'penny/penny1.png',
+      Howard: 'howard/howard1.png',
+    };
+    for (const [folder, photo] of Object.entries(folders)) {
+      await mkdir(path.join(dir, folder));
+      await symlink(facePhoto(photo), path.join(dir, folder, path.basename(photo)));
+    }
+    const dataDir = await tempDir('import-namesakes-data');
+    const seeded = await createStore({ dataDir });
+    try {
+      // Two people called Howard already: a folder "Howard" cannot say which.
+      await seeded.createPerson({ name: 'Howard', externalId: 'H-1' });
+      await seeded.createPerson({ name: 'Howard' });
+    } finally {
+      await seeded.close();
+    }
+
+    for (const round of [1, 2]) {
+      const result = await runCli(['import', dir, '--json', '--threads', '2'], { DATA_DIR: dataDir });
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout) as Summary;
+      assert.deepEqual(summary.notEnrolled, ['Howard'], `round ${round}`);
+      assert.match(
+        summary.refused.find((r) => r.person === 'Howard')?.reason ?? '',
+        /2 people are called Howard; name the folder "Howard \[external id\]"/,
+      );
+    }
+
+    const store = await createStore({ dataDir });
+    try {
+      const raj = await store.findPeopleByName('Raj');
+      assert.deepEqual(
+        raj.map((p) => p.externalId),
+        ['S-1', 'S-2'],
+        'two people called Raj, made once each',
+      );
+      for (const person of raj)
+        assert.equal((await store.listPhotos(person.id)).length, 2, 'a photo per import');
+      assert.equal((await store.findPeopleByName('Penny')).length, 1, 'Penny imported twice is one person');
+      const howards = await store.findPeopleByName('Howard');
+      assert.equal(howards.length, 2);
+      for (const howard of howards) assert.deepEqual(await store.listPhotos(howard.id), []);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -75,8 +75,8 @@ describe('erasing a person removes their jobs', () => {
         jobs,
         gallerySync: new GallerySync({ store, clients: [] }),
       });
-      const ada = await enrollment.enroll('Ada', [PHOTO]);
-      const grace = await enrollment.enroll('Grace', [PHOTO]);
+      const ada = await enrollment.enroll({ name: 'Ada' }, [PHOTO]);
+      const grace = await enrollment.enroll({ name: 'Grace' }, [PHOTO]);
 
       const removed = await enrollment.remove(ada.person.id);
 
@@ -122,7 +122,7 @@ describe('erasing a person removes their jobs', () => {
     );
     try {
       const enrollment = new EnrollmentService({ store, jobs, gallerySync });
-      const { person, jobId } = await enrollment.enroll('Linus', [PHOTO]);
+      const { person, jobId } = await enrollment.enroll({ name: 'Linus' }, [PHOTO]);
       await running;
       assert.equal((await jobs.getJob(jobId))?.state, 'active');
 

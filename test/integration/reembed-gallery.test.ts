@@ -100,7 +100,7 @@ function reembedScenario(from: DescriptorModel, to: DescriptorModel): void {
       try {
         const enrollment = new EnrollmentService({ store, jobs, gallerySync });
         for (const [name, files] of Object.entries(PEOPLE)) {
-          const { person, jobId } = await enrollment.enroll(name, await photosOf(name, files));
+          const { person, jobId } = await enrollment.enroll({ name }, await photosOf(name, files));
           const job = await jobSettled(jobs, jobId, 120_000);
           assert.equal(job.state, 'completed', job.failedReason ?? '');
           assert.equal((job.result as { model: string }).model, from);

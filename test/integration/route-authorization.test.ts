@@ -48,6 +48,7 @@ describe('authorization of every route the router declares', () => {
     const enrollment: EnrollmentPort = {
       enroll: unused,
       addPhotosTo: unused,
+      update: unused,
       removePhoto: unused,
       remove: unused,
     };

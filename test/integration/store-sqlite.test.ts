@@ -168,6 +168,83 @@ describe('SqliteStore on disk', () => {
     }
   });
 
+  it('migration 7 rebuilds people without the unique name: every photo, descriptor, face and membership kept, references still enforced', async () => {
+    const dataDir = await tempDir('store');
+    const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+    db.pragma('foreign_keys = ON');
+    migrate(
+      db,
+      () => new Date('2025-06-01T00:00:00Z'),
+      MIGRATIONS.filter((m) => m.version <= 6),
+    );
+    const at = '2025-06-01T08:00:00.000Z';
+    const fa = Float32Array.from({ length: 128 }, (_, i) => Math.cos(i) / 8);
+    db.exec(`
+      INSERT INTO people (id, name, created_at, updated_at) VALUES ('p1', 'Mark Smith', '${at}', '${at}'),
+        ('p2', 'Grace', '${at}', '${at}');
+      INSERT INTO photos (id, person_id, file_name, byte_length, created_at, bytes) VALUES ('f1', 'p1', 'm.jpg', 3, '${at}', x'010203');
+      INSERT INTO events (id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at, box,
+          frame_width, frame_height, model, backend, received_at, crop)
+        VALUES ('e2', 'unknown', 'camera-pc', 'door', 't2', NULL, NULL, '{"match":1,"unknown":1.1}', NULL, '${at}',
+          '{"x":1,"y":2,"width":90,"height":90}', 640, 480, 'm', 'wasm', '${at}', x'ffd8ffd9');
+      INSERT INTO unknown_faces (id, event_id, at, camera_id, node_id, status, assigned_person_id, decided_at)
+        VALUES ('q1', 'e2', '${at}', 'door', 'camera-pc', 'assigned', 'p1', '${at}');
+      INSERT INTO person_groups (id, name, created_at, updated_at) VALUES ('g1', 'Lab', '${at}', '${at}');
+      INSERT INTO group_members (group_id, person_id, added_at) VALUES ('g1', 'p1', '${at}'), ('g1', 'p2', '${at}');
+    `);
+    db.prepare(
+      "INSERT INTO descriptors (id, person_id, photo_id, model, created_at, descriptor) VALUES ('d1', 'p1', 'f1', 'face-api', ?, ?)",
+    ).run(at, Buffer.from(fa.buffer));
+    db.close();
+
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      // Nothing cascaded away while people was rebuilt.
+      assert.equal((await store.getPerson('p1'))?.externalId, null);
+      assert.equal((await store.listPhotos('p1')).length, 1);
+      assert.deepEqual((await store.getGallery('face-api')).people[0]?.descriptors, [fa]);
+      assert.equal((await store.getUnknownFace('q1'))?.assignedPersonId, 'p1');
+      assert.deepEqual(
+        (await store.listGroupMembers('g1')).map((p) => p.id),
+        ['p2', 'p1'],
+      );
+      // A second Mark Smith is a second person now.
+      const second = (await store.createPerson({ name: 'Mark Smith', externalId: 'S-2' })).person;
+      assert.deepEqual(
+        (await store.findPeopleByName('mark smith')).map((p) => p.id),
+        ['p1', second.id],
+      );
+      // The references point at the new table: erasing a person still cascades.
+      await store.deletePerson('p1');
+      assert.deepEqual(await store.listPhotos('p1'), []);
+      assert.deepEqual(
+        (await store.listGroupMembers('g1')).map((p) => p.id),
+        ['p2'],
+      );
+      await assert.rejects(
+        store.addPhoto({ personId: 'p1', fileName: 'x.jpg', bytes: bytes(10) }),
+        rejectsWithCode(ErrorCode.StoreNotFound),
+      );
+    } finally {
+      await store.close();
+    }
+    const check = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+    try {
+      assert.deepEqual(check.pragma('foreign_key_check'), []);
+      assert.throws(
+        () =>
+          check
+            .prepare(
+              "INSERT INTO people (id, name, external_id, created_at, updated_at) VALUES ('p9', 'X', 'S-2', 'a', 'a')",
+            )
+            .run(),
+        /UNIQUE constraint failed: people.external_id/,
+      );
+    } finally {
+      check.close();
+    }
+  });
+
   it('refuses a database written by a newer Rollcall, and leaves it untouched', async () => {
     const dataDir = await tempDir('store');
     await (await SqliteStore.open({ dataDir })).close();

@@ -195,7 +195,10 @@ describe('settings and unknown faces on real recognition and web nodes', () => {
         crop,
       }),
     );
-    const assigned = await api('POST', `/api/v1/unknown-faces/${face.id}/assign`, { name: 'Leonard' });
+    const assigned = await api('POST', `/api/v1/unknown-faces/${face.id}/assign`, {
+      name: 'Leonard',
+      createPerson: true,
+    });
     assert.equal(assigned.status, 202);
     const { person, jobId } = (await assigned.json()) as { person: { id: string }; jobId: string };
     const job = await until(

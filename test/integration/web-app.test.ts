@@ -75,19 +75,47 @@ class FakeEnrollment implements EnrollmentPort {
     private readonly jobs: JobQueue,
   ) {}
 
-  async enroll(name: string, photos: readonly { fileName: string; bytes: Uint8Array }[]) {
-    this.enrolled.push({
-      name,
-      fileNames: photos.map((p) => p.fileName),
-      sizes: photos.map((p) => p.bytes.length),
-    });
+  async enroll(
+    { name, externalId }: { name: string; externalId?: string | null },
+    photos: readonly { fileName: string; bytes: Uint8Array }[],
+  ) {
+    this.#record(name, photos);
     if (this.failNext) {
       const error = this.failNext;
       this.failNext = undefined;
       throw error;
     }
-    const person: Person =
-      (await this.store.getPersonByName(name)) ?? (await this.store.createPerson({ name })).person;
+    return this.#train(await this.create({ name, externalId }), photos);
+  }
+
+  async create(enrollee: { name: string; externalId?: string | null }): Promise<Person> {
+    return (await this.store.createPerson(enrollee)).person;
+  }
+
+  async update(personId: string, patch: { name?: string; externalId?: string | null }): Promise<Person> {
+    return (await this.store.updatePerson(personId, patch)).person;
+  }
+
+  addPhotos(person: Person, photos: readonly { fileName: string; bytes: Uint8Array }[]) {
+    this.#record(person.name, photos);
+    return this.#train(person, photos);
+  }
+
+  async addPhotosTo(personId: string, photos: readonly { fileName: string; bytes: Uint8Array }[]) {
+    const person = await this.store.getPerson(personId);
+    if (!person) throw new Error(`no person ${personId}`);
+    return this.addPhotos(person, photos);
+  }
+
+  #record(name: string, photos: readonly { fileName: string; bytes: Uint8Array }[]): void {
+    this.enrolled.push({
+      name,
+      fileNames: photos.map((p) => p.fileName),
+      sizes: photos.map((p) => p.bytes.length),
+    });
+  }
+
+  async #train(person: Person, photos: readonly { fileName: string; bytes: Uint8Array }[]) {
     const photoIds: string[] = [];
     for (const photo of photos) {
       photoIds.push(
@@ -98,24 +126,20 @@ class FakeEnrollment implements EnrollmentPort {
     return { person, jobId };
   }
 
-  addPhotos(person: Person, photos: readonly { fileName: string; bytes: Uint8Array }[]) {
-    return this.enroll(person.name, photos);
-  }
-
-  async addPhotosTo(personId: string, photos: readonly { fileName: string; bytes: Uint8Array }[]) {
-    const person = await this.store.getPerson(personId);
-    if (!person) throw new Error(`no person ${personId}`);
-    return this.enroll(person.name, photos);
-  }
-
   async removePhoto(_personId: string, photoId: string) {
     return this.store.deletePhoto(photoId);
   }
 
-  async remove(personId: string) {
+  async remove(personId: string, attendance: 'erase' | 'anonymise' = 'anonymise') {
     this.removed.push(personId);
-    const { galleryVersion } = await this.store.deletePerson(personId);
-    return { galleryVersion };
+    const deleted = await this.store.deletePerson(personId, { eraseAttendance: attendance === 'erase' });
+    return {
+      galleryVersion: deleted.galleryVersion,
+      jobsRemoved: 0,
+      attendance,
+      attendanceRecords: deleted.attendance,
+      anonymisedAs: deleted.anonymisedAs,
+    };
   }
 }
 
@@ -952,7 +976,9 @@ describe('web node over HTTP', () => {
       assert.equal((await store.getUnknownFace(newer.face.id))?.status, 'open', 'refusals changed nothing');
 
       const before = enrollment.enrolled.length;
-      const assigned = await sendJson('POST', url, { name: 'Hedy Lamarr' });
+      // A name nobody has is a new person only when asked for: a typo never enrolls a stranger.
+      await errorBody(await sendJson('POST', url, { name: 'Hedy Lamarr' }), 422, 'PERSON_NAME_UNKNOWN');
+      const assigned = await sendJson('POST', url, { name: 'Hedy Lamarr', createPerson: true });
       assert.equal(assigned.status, 202);
       const body = (await assigned.json()) as {
         face: { status: string; assignedPersonId: string; assignedPersonName: string };

@@ -41,6 +41,7 @@ const NODE: FrameNode = { address: '10.0.0.5:9999', nodeId: 'camera-pc' };
 const unusedEnrollment: EnrollmentPort = {
   enroll: () => Promise.reject(new Error('not used here')),
   addPhotosTo: () => Promise.reject(new Error('not used here')),
+  update: () => Promise.reject(new Error('not used here')),
   removePhoto: () => Promise.reject(new Error('not used here')),
   remove: () => Promise.reject(new Error('not used here')),
 };
@@ -97,7 +98,7 @@ describe('web pages and the live socket', () => {
         unknownFaces: new UnknownFaceService({
           store,
           enrollment: {
-            enroll: () => Promise.reject(new Error('not used here')),
+            create: () => Promise.reject(new Error('not used here')),
             addPhotos: () => Promise.reject(new Error('not used here')),
           },
         }),

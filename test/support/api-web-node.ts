@@ -1,13 +1,20 @@
 /**
  * A web node for REST API tests: HTTP on port 0, a real SQLite store and a private Redis, nobody
- * enrolled (`unusedEnrollment`), no recognition node; an admin and a viewer, each with an API
+ * enrolled (`unusedEnrollment`) unless asked (`{ enrollment: 'real' }`: the real service, whose
+ * training jobs stay queued, no worker runs them), no recognition node; an admin and a viewer, each with an API
  * token; `call` sends JSON as either and answers the status and the parsed body, having checked
  * that no stack trace leaked.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { JobQueue, PrivateRedis } from '../../src/queues/index.js';
-import { SettingsService, UnknownFaceService, type RollcallSettings } from '../../src/services/index.js';
+import {
+  EnrollmentService,
+  GallerySync,
+  SettingsService,
+  UnknownFaceService,
+  type RollcallSettings,
+} from '../../src/services/index.js';
 import { generateApiToken, hashApiToken, hashPassword } from '../../src/shared/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
 import { WebServer } from '../../src/web/index.js';
@@ -41,12 +48,20 @@ export interface ApiWebNode {
   close(): Promise<void>;
 }
 
-export async function startApiWebNode(name: string): Promise<ApiWebNode> {
+export interface ApiWebNodeOptions {
+  /** `real`: people can be enrolled (their training jobs are queued and never run). @defaultValue `unused` */
+  enrollment?: 'unused' | 'real';
+}
+
+export async function startApiWebNode(name: string, options: ApiWebNodeOptions = {}): Promise<ApiWebNode> {
   const dataDir = await tempDir(name);
   const redis = await PrivateRedis.start({ dataDir });
   const store = await SqliteStore.open({ dataDir });
   const jobs = await JobQueue.start({ redisUrl: redis.url, prefix: randomUUID() });
-  const enrollment = unusedEnrollment();
+  const enrollment =
+    options.enrollment === 'real'
+      ? new EnrollmentService({ store, jobs, gallerySync: new GallerySync({ store, clients: [] }) })
+      : unusedEnrollment();
   const server = new WebServer(
     {
       store,

@@ -125,6 +125,7 @@ export async function webNodeMatrix(): Promise<RouteCheck[]> {
   const enrollment: EnrollmentPort = {
     enroll: unused,
     addPhotosTo: unused,
+    update: unused,
     removePhoto: unused,
     remove: unused,
   };

@@ -35,24 +35,17 @@ export function peopleContract(
     }
 
     describe('people', () => {
-      it('creates, finds, lists, renames and refuses duplicates', async () => {
+      it('creates, finds, lists and renames people', async () => {
         const created = await store.createPerson({ name: 'Ada Lovelace', notes: 'maths' });
         const ada = created.person;
         assert.equal(ada.notes, 'maths');
+        assert.equal(ada.externalId, null);
         assert.equal(ada.createdAt, ada.updatedAt);
         assert.deepEqual(await store.getPerson(ada.id), ada);
         assert.deepEqual(await store.getPersonByName('ada lovelace'), ada);
         assert.equal(await store.getPersonByName('Grace'), null);
         assert.equal((await store.createPerson({ name: 'Grace Hopper' })).person.notes, '');
 
-        await assert.rejects(
-          store.createPerson({ name: 'ADA LOVELACE' }),
-          rejectsWithCode(ErrorCode.StoreConflict),
-        );
-        await assert.rejects(
-          store.updatePerson(ada.id, { name: 'grace hopper' }),
-          rejectsWithCode(ErrorCode.StoreConflict),
-        );
         await assert.rejects(
           store.updatePerson('missing', { notes: '' }),
           rejectsWithCode(ErrorCode.StoreNotFound),
@@ -79,6 +72,79 @@ export function peopleContract(
         const first = await store.listPeople({ limit: 1 });
         assert.equal(first.items.length, 1);
         assert.equal(first.nextOffset, 1);
+      });
+
+      it('keeps two people of one name as two records, told apart by id and external id', async () => {
+        const first = (await store.createPerson({ name: 'Mark Smith', externalId: 'S-1' })).person;
+        const second = (await store.createPerson({ name: 'mark smith' })).person;
+        assert.notEqual(first.id, second.id);
+        assert.equal(second.externalId, null);
+        assert.deepEqual(
+          (await store.findPeopleByName('MARK SMITH')).map((p) => p.id),
+          [first.id, second.id],
+          'every namesake, earliest enrolled first',
+        );
+        assert.equal((await store.getPersonByName('Mark Smith'))?.id, first.id, 'the earliest');
+        assert.deepEqual(await store.findPeopleByName('Nobody'), []);
+        const all = (await store.listPeople()).items;
+        assert.equal(all.length, 2);
+
+        // A rename onto a name in use is no conflict either.
+        const grace = (await store.createPerson({ name: 'Grace' })).person;
+        assert.equal((await store.updatePerson(grace.id, { name: 'Mark Smith' })).person.name, 'Mark Smith');
+        assert.equal((await store.findPeopleByName('Mark Smith')).length, 3);
+
+        // Erasing one namesake leaves the other whole.
+        await store.deletePerson(first.id);
+        assert.deepEqual(
+          (await store.findPeopleByName('Mark Smith')).map((p) => p.id),
+          [second.id, grace.id],
+        );
+      });
+
+      it('holds external ids unique: a clash is a conflict, a cleared one is free again', async () => {
+        const ada = (await store.createPerson({ name: 'Ada', externalId: ' S-100 ' })).person;
+        assert.equal(ada.externalId, 'S-100', 'trimmed');
+        assert.deepEqual(await store.getPersonByExternalId('S-100'), ada);
+        assert.equal(await store.getPersonByExternalId('s-100'), null, 'compared exactly');
+        const before = await store.getGalleryVersion();
+        await assert.rejects(
+          store.createPerson({ name: 'Bob', externalId: 'S-100' }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+        assert.equal(await store.getPersonByName('Bob'), null, 'nothing stored');
+        assert.equal(await store.getGalleryVersion(), before);
+
+        const bob = (await store.createPerson({ name: 'Bob', externalId: 'S-200' })).person;
+        const cy = (await store.createPerson({ name: 'Cy' })).person;
+        const dee = (await store.createPerson({ name: 'Dee', externalId: null })).person;
+        assert.equal(dee.externalId, null, 'many people may have none');
+        await assert.rejects(
+          store.updatePerson(bob.id, { externalId: 'S-100' }),
+          rejectsWithCode(ErrorCode.StoreConflict),
+        );
+        assert.equal((await store.getPerson(bob.id))?.externalId, 'S-200');
+        // Setting one's own id again is no clash; clearing frees it for someone else.
+        assert.equal((await store.updatePerson(ada.id, { externalId: 'S-100' })).person.externalId, 'S-100');
+        const cleared = await store.updatePerson(ada.id, { externalId: null });
+        assert.equal(cleared.person.externalId, null);
+        assert.equal(cleared.person.name, 'Ada');
+        assert.equal((await store.updatePerson(cy.id, { externalId: 'S-100' })).person.externalId, 'S-100');
+        // A rename leaves the external id alone.
+        assert.equal((await store.updatePerson(cy.id, { name: 'Cyril' })).person.externalId, 'S-100');
+
+        for (const externalId of ['', '   ', 'x'.repeat(101), 'a\nb', 7]) {
+          await assert.rejects(
+            store.createPerson({ name: 'Eve', externalId: externalId as string }),
+            rejectsWithCode(ErrorCode.StoreInvalid),
+          );
+        }
+        // A deleted person's external id is free for whoever comes next.
+        await store.deletePerson(bob.id);
+        assert.equal(
+          (await store.createPerson({ name: 'Bob', externalId: 'S-200' })).person.externalId,
+          'S-200',
+        );
       });
     });
 
@@ -403,7 +469,7 @@ export function peopleContract(
         return { ada, bob, photo, seen, bobSeen, unknown, face };
       }
 
-      it('erases everything biometric and keeps attendance history by default', async () => {
+      it('erases everything biometric and keeps attendance anonymised by default', async () => {
         const { ada, bob, photo, seen, bobSeen, unknown, face } = await enrolledWithHistory();
         const before = await store.getGalleryVersion();
 
@@ -413,7 +479,8 @@ export function peopleContract(
           photos: 1,
           eventCrops: 2,
           unknownFaces: 1,
-          attendance: 0,
+          attendance: 1,
+          anonymisedAs: 'Deleted person #1',
           galleryVersion: before + 1,
         });
         assert.equal(await store.getPerson(ada), null);
@@ -430,8 +497,10 @@ export function peopleContract(
         );
 
         const kept = await store.getAttendance(ada, '2025-03-10');
-        assert.equal(kept?.personName, 'Ada', 'history keeps the name');
-        assert.equal((await store.listCorrections({ personId: ada })).items.length, 1);
+        assert.equal(kept?.personName, 'Deleted person #1', 'history keeps the id, not the name');
+        const [correction, ...more] = (await store.listCorrections({ personId: ada })).items;
+        assert.equal(more.length, 0);
+        assert.equal(correction?.after?.personName, 'Deleted person #1', 'nor in the snapshots');
 
         // Bob is untouched.
         assert.ok(await store.getEventCrop(bobSeen.id));
@@ -448,15 +517,34 @@ export function peopleContract(
         assert.equal(await store.getEventCrop(audit.id), null);
 
         await assert.rejects(store.deletePerson(ada), rejectsWithCode(ErrorCode.StoreNotFound));
-        // The name is free again.
-        assert.equal((await store.createPerson({ name: 'Ada' })).person.name, 'Ada');
+        // Ada enrolled again is a new record: her kept history stays the deleted person's.
+        const again = (await store.createPerson({ name: 'Ada' })).person;
+        assert.notEqual(again.id, ada);
+        await store.recordAttendance(makeEvent({ personId: again.id, at: '2025-03-10T12:00:00.000Z' }), UTC);
+        const day = (await store.listAttendance({ from: '2025-03-10' })).items;
+        assert.deepEqual(
+          day.map((r) => [r.personId, r.personName]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+          [
+            [again.id, 'Ada'],
+            [bob, 'Bob'],
+            [ada, 'Deleted person #1'],
+          ],
+        );
+        // Numbers go on counting and are never given twice.
+        assert.equal((await store.deletePerson(again.id)).anonymisedAs, 'Deleted person #2');
+        assert.equal((await store.getAttendance(ada, '2025-03-10'))?.personName, 'Deleted person #1');
+        assert.equal((await store.deletePerson(bob, { eraseAttendance: true })).anonymisedAs, null);
+        const carl = (await store.createPerson({ name: 'Carl' })).person;
+        assert.equal((await store.deletePerson(carl.id)).anonymisedAs, 'Deleted person #3');
       });
 
       it('erases attendance and its corrections too when asked', async () => {
         const { ada, bob } = await enrolledWithHistory();
         const deleted = await store.deletePerson(ada, { eraseAttendance: true });
         assert.equal(deleted.attendance, 1);
+        assert.equal(deleted.anonymisedAs, null);
         assert.equal(await store.getAttendance(ada, '2025-03-10'), null);
+        assert.deepEqual((await store.listAttendance({ from: '2025-03-10', personId: ada })).items, []);
         assert.equal((await store.listCorrections({ personId: ada })).items.length, 0);
         assert.ok(await store.getAttendance(bob, '2025-03-10'));
       });

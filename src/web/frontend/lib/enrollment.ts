@@ -1,10 +1,12 @@
 /**
  * What the People page and a person's page share: the training box under the upload button (the
  * bar moving photo by photo, then what became of each photo, or the failure in red), the webcam
- * that takes photos in the browser, and the words for a person's state.
+ * that takes photos in the browser, the words for a person's state, and the two questions about a
+ * person as a record: "is this the X enrolled, or a new person?" and how to delete them.
  */
 import type {
   JobAnswer,
+  PeopleAnswer,
   PersonSummary,
   TrainingProgress,
   TrainingResult,
@@ -302,4 +304,177 @@ export class Webcam {
     this.#send.disabled = false;
     this.say(`${this.#blobs.length} photo(s) taken.`);
   }
+}
+
+/** "S-1042 · enrolled 3/4/2026 · 3 photos": what tells one namesake from another. */
+export function personFacts(person: PersonSummary): string {
+  return [
+    person.externalId === null ? 'no external id' : `external id ${person.externalId}`,
+    `enrolled ${new Date(person.createdAt).toLocaleDateString()}`,
+    photoCount(person.photoCount),
+  ].join(' · ');
+}
+
+/** Everyone enrolled under this name (without case): the namesakes to ask about. */
+export async function namesakesOf(name: string): Promise<PersonSummary[]> {
+  const { people } = await api<PeopleAnswer>(`/api/v1/people?name=${encodeURIComponent(name)}`);
+  return people;
+}
+
+/** A modal card built for one question and removed when answered (Escape cancels). */
+function modal(labelId: string, ...children: Node[]): HTMLDialogElement {
+  const dialog = el('dialog', { class: 'people-dialog', 'aria-labelledby': labelId }, ...children);
+  document.body.append(dialog);
+  dialog.addEventListener('close', () => {
+    dialog.remove();
+  });
+  return dialog;
+}
+
+/**
+ * Enrolling a name someone already has asks: "Is this Mark Smith (their face, external id,
+ * enrolled date), or a new person?" Names repeat in a school; one is never merged into another
+ * without the administrator choosing so. Answers the chosen person, `new`, or null (cancel).
+ */
+export function askWhichNamesake(
+  name: string,
+  namesakes: readonly PersonSummary[],
+): Promise<{ personId: string } | 'new' | null> {
+  return new Promise((resolve) => {
+    let answer: { personId: string } | 'new' | null = null;
+    const choices = namesakes.map((person) => {
+      const face = person.portraitPhotoId
+        ? el('img', {
+            src: thumbnailUrl(person.id, person.portraitPhotoId),
+            alt: '',
+            width: '48',
+            height: '48',
+          })
+        : el('span', { class: 'initials', 'aria-hidden': 'true' }, initials(person.name));
+      const choice = el(
+        'button',
+        { type: 'button', class: 'namesake', 'data-person-id': person.id },
+        face,
+        el(
+          'span',
+          {},
+          el('strong', {}, `Yes, this ${person.name}`),
+          el('span', { class: 'muted' }, personFacts(person)),
+        ),
+      );
+      choice.addEventListener('click', () => {
+        answer = { personId: person.id };
+        dialog.close();
+      });
+      return el('li', {}, choice);
+    });
+    const isNew = el('button', { type: 'button', class: 'namesake-new' }, 'No, enroll a new person');
+    const cancel = el('button', { type: 'button' }, 'Cancel');
+    const title = el(
+      'h2',
+      { id: 'namesake-title' },
+      namesakes.length === 1
+        ? `Is this ${name}?`
+        : `Is this one of the ${namesakes.length} people called ${name}?`,
+    );
+    const dialog = modal(
+      'namesake-title',
+      title,
+      el(
+        'p',
+        {},
+        `Someone called ${name} is already enrolled. Add these photos to them, or enroll a new person with the same name.`,
+      ),
+      el('ul', { class: 'namesakes' }, ...choices),
+      el('div', { class: 'form-actions' }, isNew, cancel),
+    );
+    isNew.addEventListener('click', () => {
+      answer = 'new';
+      dialog.close();
+    });
+    cancel.addEventListener('click', () => {
+      dialog.close();
+    });
+    dialog.addEventListener('close', () => {
+      resolve(answer);
+    });
+    dialog.showModal();
+  });
+}
+
+/** Where a deleted person's attendance goes: see `DELETE /api/v1/people/:id?attendance=`. */
+export type AttendanceOnDelete = 'anonymise' | 'erase';
+
+/**
+ * The delete dialog of a person's page: what is always erased, and the choice for attendance —
+ * kept as anonymous records (the default), or erased too. Answers the choice, or null (cancel).
+ */
+export function askHowToDelete(name: string): Promise<AttendanceOnDelete | null> {
+  return new Promise((resolve) => {
+    let answer: AttendanceOnDelete | null = null;
+    const option = (value: AttendanceOnDelete, label: string, detail: string, checked: boolean) => {
+      const input = el('input', { type: 'radio', name: 'attendance', value, id: `delete-${value}` });
+      input.checked = checked;
+      return el(
+        'li',
+        {},
+        input,
+        el(
+          'label',
+          { for: `delete-${value}` },
+          el('strong', {}, label),
+          el('span', { class: 'muted' }, detail),
+        ),
+      );
+    };
+    const confirmButton = el('button', { type: 'submit', class: 'danger' }, `Delete ${name}`);
+    const cancel = el('button', { type: 'button' }, 'Cancel');
+    const form = el(
+      'form',
+      { method: 'dialog' },
+      el('h2', { id: 'delete-title' }, `Delete ${name}?`),
+      el(
+        'p',
+        {},
+        'Always erased: their photos and face data, the face pictures of their recognitions, the unknown faces assigned to them, and their group memberships. No camera will recognise them again.',
+      ),
+      el(
+        'fieldset',
+        {},
+        el('legend', {}, 'Their attendance'),
+        el(
+          'ul',
+          { class: 'delete-choices' },
+          option(
+            'anonymise',
+            'Keep as anonymous records',
+            'Their days stay in attendance and reports under “Deleted person #…”, without their name, never counted with anyone enrolled later.',
+            true,
+          ),
+          option(
+            'erase',
+            'Erase everything',
+            'Attendance, corrections and excused sessions are erased too, as if they had never been enrolled.',
+            false,
+          ),
+        ),
+      ),
+      el('div', { class: 'form-actions' }, confirmButton, cancel),
+    );
+    const dialog = modal('delete-title', form);
+    form.addEventListener('submit', (submit) => {
+      submit.preventDefault();
+      const chosen = new FormData(form).get('attendance');
+      answer = chosen === 'erase' ? 'erase' : 'anonymise';
+      dialog.close();
+    });
+    cancel.addEventListener('click', () => {
+      dialog.close();
+    });
+    dialog.addEventListener('close', () => {
+      resolve(answer);
+    });
+    dialog.showModal();
+    cancel.focus();
+  });
 }

@@ -1,14 +1,17 @@
 /**
- * People: the gallery (a card per person: face, name, photo count, whether the cameras can
- * recognise them), a search by name, and enrollment by upload or webcam with the training job's
- * progress photo by photo. A card opens the person's page.
+ * People: the gallery (a card per person: face, name, external id, photo count, whether the
+ * cameras can recognise them), a search by name or external id, and enrollment by upload or webcam
+ * with the training job's progress photo by photo. Enrolling a name someone has asks whether it is
+ * them (the photos go to that person) or a new person of the same name. A card opens the person's page.
  */
 import type { PeopleAnswer } from '../../api-views.js';
 import { PEOPLE_IDS as ID } from '../../page-ids.js';
 import { allPages } from '../lib/api.js';
 import { byId, el, showError } from '../lib/dom.js';
 import {
+  askWhichNamesake,
   initials,
+  namesakesOf,
   photoCount,
   sendPhotos,
   STATE_WORDS,
@@ -48,7 +51,10 @@ function render(): void {
       .replace(/\p{Diacritic}/gu, '')
       .toLocaleLowerCase();
   const wanted = fold(search.value.trim());
-  const shown = wanted === '' ? everyone : everyone.filter((p) => fold(p.name).includes(wanted));
+  const shown =
+    wanted === ''
+      ? everyone
+      : everyone.filter((p) => fold(p.name).includes(wanted) || fold(p.externalId ?? '').includes(wanted));
   list.replaceChildren(...shown.map(personCard));
   count.textContent = everyone.length > 0 ? `(${everyone.length})` : '';
   byId(ID.empty, HTMLElement).hidden = everyone.length > 0;
@@ -75,6 +81,7 @@ function personCard(person: PersonView): HTMLLIElement {
       { href: `/people/${encodeURIComponent(person.id)}` },
       face,
       el('span', { class: 'name' }, person.name),
+      ...(person.externalId === null ? [] : [el('span', { class: 'external-id' }, person.externalId)]),
       el(
         'span',
         { class: 'meta' },
@@ -87,15 +94,42 @@ function personCard(person: PersonView): HTMLLIElement {
 
 search.addEventListener('input', render);
 
+/**
+ * Sends the photos to a new person, or to the namesake the administrator says they are. Answers
+ * whether training took them in; null when the administrator cancelled.
+ */
+async function enroll(photos: FormData): Promise<boolean | null> {
+  const field = photos.get('name');
+  const name = typeof field === 'string' ? field.trim() : '';
+  let target = '/api/v1/people';
+  let namesakes: Awaited<ReturnType<typeof namesakesOf>>;
+  try {
+    namesakes = name === '' ? [] : await namesakesOf(name);
+  } catch (error) {
+    showError(ID.error, error);
+    return null;
+  }
+  if (namesakes.length > 0) {
+    const choice = await askWhichNamesake(name, namesakes);
+    if (choice === null) return null;
+    if (choice !== 'new') {
+      target = `/api/v1/people/${encodeURIComponent(choice.personId)}/photos`;
+      photos.delete('name');
+      photos.delete('externalId');
+    }
+  }
+  const enrolled = await training.run(() => sendPhotos(target, photos), loadPeople);
+  await loadPeople();
+  return enrolled;
+}
+
 form.addEventListener('submit', (submit) => {
   submit.preventDefault();
   const button = form.querySelector('button');
   if (button) button.disabled = true;
   void (async () => {
     try {
-      const enrolled = await training.run(() => sendPhotos('/api/v1/people', new FormData(form)), loadPeople);
-      await loadPeople();
-      if (enrolled) form.reset();
+      if ((await enroll(new FormData(form))) === true) form.reset();
     } finally {
       if (button) button.disabled = false;
     }
@@ -110,9 +144,10 @@ const webcam: Webcam = new Webcam(ID, (photos) => {
     return 'not-ready';
   }
   photos.append('name', name);
+  const externalId = byId(ID.externalId, HTMLInputElement).value.trim();
+  if (externalId !== '') photos.append('externalId', externalId);
   return (async () => {
-    const enrolled = await training.run(() => sendPhotos('/api/v1/people', photos), loadPeople);
-    await loadPeople();
+    const enrolled = (await enroll(photos)) === true;
     if (enrolled) form.reset();
     return enrolled;
   })();

@@ -1,12 +1,20 @@
 /**
  * One person (`/people/:id`): their photos with what training made of each (used, refused and
- * why, waiting), adding photos by upload or webcam, removing a photo, deleting the person.
+ * why, waiting), adding photos by upload or webcam, removing a photo, their external id (student or
+ * staff number, editable), and deleting the person with their attendance erased or kept anonymised.
  */
-import type { PersonAnswer, PersonDetail, PhotoView } from '../../api-views.js';
+import type {
+  PersonAnswer,
+  PersonDetail,
+  PersonRemovedAnswer,
+  PersonUpdatedAnswer,
+  PhotoView,
+} from '../../api-views.js';
 import { PERSON_IDS as ID } from '../../page-ids.js';
-import { api } from '../lib/api.js';
+import { api, json } from '../lib/api.js';
 import { byId, el, errorText, showError } from '../lib/dom.js';
 import {
+  askHowToDelete,
   initials,
   photoCount,
   sendPhotos,
@@ -47,6 +55,7 @@ function render(p: PersonDetail): void {
   state.className = `badge state-${p.state}`;
   byId(ID.summary, HTMLElement).textContent =
     `${photoCount(p.photoCount)}, ${p.usablePhotoCount} used for recognition · enrolled ${new Date(p.createdAt).toLocaleDateString()}`;
+  showExternalId(p);
   byId(ID.hint, HTMLElement).hidden = p.state !== 'not-recognisable';
   byId(ID.photos, HTMLUListElement).replaceChildren(...p.photos.map((photo) => photoCard(p, photo)));
   byId(ID.photosEmpty, HTMLElement).hidden = p.photos.length > 0;
@@ -115,14 +124,60 @@ function photoCard(p: PersonDetail, photo: PhotoView): HTMLLIElement {
   );
 }
 
+// ---- the external id: shown under the summary, edited in place ----
+
+const externalIdInput = el('input', {
+  id: 'person-external-id-input',
+  name: 'externalId',
+  maxlength: '100',
+  autocomplete: 'off',
+});
+const externalIdState = el('span', { class: 'muted', role: 'status' });
+const externalIdForm = el(
+  'form',
+  { class: 'external-id-form', id: 'person-external-id' },
+  el('label', { for: 'person-external-id-input' }, 'Student or staff number'),
+  externalIdInput,
+  el('button', { type: 'submit' }, 'Save'),
+  externalIdState,
+);
+byId(ID.summary, HTMLElement).after(externalIdForm);
+
+function showExternalId(p: PersonDetail): void {
+  if (document.activeElement !== externalIdInput) externalIdInput.value = p.externalId ?? '';
+  externalIdInput.placeholder = p.externalId === null ? 'none' : '';
+}
+
+externalIdForm.addEventListener('submit', (submit) => {
+  submit.preventDefault();
+  const typed = externalIdInput.value.trim();
+  externalIdState.className = 'muted';
+  externalIdState.textContent = 'Saving…';
+  void (async () => {
+    try {
+      const { person: saved } = await api<PersonUpdatedAnswer>(
+        base,
+        json('PATCH', { externalId: typed === '' ? null : typed }),
+      );
+      externalIdInput.value = saved.externalId ?? '';
+      externalIdState.className = 'ok';
+      externalIdState.textContent = saved.externalId === null ? 'Cleared.' : 'Saved.';
+    } catch (error) {
+      externalIdState.className = 'error';
+      externalIdState.textContent = errorText(error);
+    }
+  })();
+});
+
 byId(ID.remove, HTMLButtonElement).addEventListener('click', (click) => {
   const button = click.currentTarget as HTMLButtonElement;
   const name = person?.name ?? 'this person';
-  if (!confirm(`Delete ${name}? Their photos, face data and recognition history are erased.`)) return;
-  button.disabled = true;
   void (async () => {
+    const attendance = await askHowToDelete(name);
+    if (attendance === null) return;
+    button.disabled = true;
     try {
-      await api(base, { method: 'DELETE' });
+      await api<PersonRemovedAnswer>(`${base}?attendance=${attendance}`, { method: 'DELETE' });
       location.assign('/people');
     } catch (error) {
       button.disabled = false;

@@ -1,6 +1,7 @@
 /**
- * Unknown faces: the crops nobody could name, newest first; assign one to someone enrolled or a new
- * name (with the training job's progress), or dismiss it; filtered by status.
+ * Unknown faces: the crops nobody could name, newest first; assign one to someone enrolled (by a
+ * name one person has, or the namesake chosen) or, once confirmed, to a new person (with the
+ * training job's progress), or dismiss it; filtered by status. A typo never enrolls a stranger.
  */
 import type {
   AssignAnswer,
@@ -23,7 +24,12 @@ async function loadPeople(): Promise<void> {
   people = await allPages<'people', PersonView>('/api/v1/people', 'people');
   people.sort((a, b) => a.name.localeCompare(b.name));
   byId(ID.peopleNames, HTMLDataListElement).replaceChildren(
-    ...people.map((p) => el('option', { value: p.name })),
+    ...people.map((p) =>
+      el(
+        'option',
+        p.externalId === null ? { value: p.name } : { value: p.name, label: `${p.name} (${p.externalId})` },
+      ),
+    ),
   );
 }
 
@@ -77,12 +83,57 @@ function faceCard(face: ReviewedFace): HTMLElement {
     );
   }
   card.append(assign, dismiss, progress);
+  /** The question under the form: a new person, or which of several namesakes; removed when answered. */
+  const question = el('div', { class: 'assign-question', role: 'group', 'aria-label': 'whom to assign to' });
+  question.hidden = true;
+  const ask = (text: string, ...buttons: HTMLButtonElement[]): void => {
+    const cancel = el('button', { type: 'button' }, 'Cancel');
+    cancel.addEventListener('click', () => {
+      question.hidden = true;
+      question.replaceChildren();
+      name.focus();
+    });
+    question.replaceChildren(el('p', {}, text), ...buttons, cancel);
+    question.hidden = false;
+    buttons[0]?.focus();
+  };
+  card.insertBefore(question, dismiss);
+
   assign.addEventListener('submit', (event) => {
     event.preventDefault();
     const typed = name.value.trim();
-    // A name of someone enrolled adds the face to them; any other name enrolls a new person.
-    const known = people.find((p) => p.name.toLowerCase() === typed.toLowerCase());
-    const body = known ? { personId: known.id } : { name: typed };
+    // A name one person has adds the face to them; several ask which; a new name asks first.
+    const named = people.filter((p) => p.name.toLowerCase() === typed.toLowerCase());
+    const [only] = named;
+    if (only && named.length === 1) {
+      send({ personId: only.id });
+    } else if (only) {
+      ask(
+        `${named.length} people are called ${typed}. Which one is this?`,
+        ...named.map((p) => {
+          const choice = el(
+            'button',
+            { type: 'button', class: 'namesake-choice' },
+            `${p.name} · ${p.externalId ?? 'no external id'} · enrolled ${new Date(p.createdAt).toLocaleDateString()}`,
+          );
+          choice.addEventListener('click', () => {
+            send({ personId: p.id });
+          });
+          return choice;
+        }),
+      );
+    } else {
+      const create = el('button', { type: 'button', class: 'confirm-new' }, 'Enroll a new person');
+      create.addEventListener('click', () => {
+        send({ name: typed, createPerson: true });
+      });
+      ask(`No one is called “${typed}”. Enroll a new person with this face?`, create);
+    }
+  });
+
+  function send(body: { personId: string } | { name: string; createPerson: true }): void {
+    question.hidden = true;
+    question.replaceChildren();
     assignButton.disabled = dismiss.disabled = true;
     state.className = 'face-state';
     state.textContent = 'Assigning…';
@@ -117,7 +168,7 @@ function faceCard(face: ReviewedFace): HTMLElement {
         state.textContent = errorText(error);
       }
     })();
-  });
+  }
   dismiss.addEventListener('click', () => {
     dismiss.disabled = true;
     void (async () => {

@@ -85,6 +85,8 @@ export interface OverviewDeps {
 interface PeopleCounts {
   enrolled: number;
   recognisable: number;
+  /** Everyone enrolled now: a deleted person's anonymised record is not among today's present. */
+  enrolledIds: ReadonlySet<string>;
 }
 
 export class OverviewService {
@@ -112,8 +114,10 @@ export class OverviewService {
     ]);
     const arrivals = arrivalsSince(records, since);
     const presence: PresenceView = {
-      present: records.filter((record) => record.day === day).length,
-      ...people,
+      present: records.filter((record) => record.day === day && people.enrolledIds.has(record.personId))
+        .length,
+      enrolled: people.enrolled,
+      recognisable: people.recognisable,
     };
     const common: Omit<ViewerOverview, 'role'> = {
       at: new Date(now).toISOString(),
@@ -202,10 +206,10 @@ export class OverviewService {
 
   async #countPeople(): Promise<PeopleCounts> {
     const { store } = this.deps;
-    let enrolled = 0;
+    const enrolledIds = new Set<string>();
     for (let offset: number | null = 0; offset !== null;) {
       const page = await store.listPeople({ limit: MAX_PAGE_LIMIT, offset });
-      enrolled += page.items.length;
+      for (const person of page.items) enrolledIds.add(person.id);
       offset = page.nextOffset;
     }
     // A person a camera of either face model can name counts once.
@@ -213,6 +217,6 @@ export class OverviewService {
     for (const model of DESCRIPTOR_MODELS) {
       for (const person of (await store.getGallery(model)).people) named.add(person.personId);
     }
-    return { enrolled, recognisable: named.size };
+    return { enrolled: enrolledIds.size, recognisable: named.size, enrolledIds };
   }
 }

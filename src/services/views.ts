@@ -106,7 +106,7 @@ export interface CameraStateView {
 
 /** Who is here today, out of whom Rollcall could recognise. */
 export interface PresenceView {
-  /** People with an attendance record today (by camera or by hand). */
+  /** People enrolled now with an attendance record today (by camera or by hand); a deleted person kept as an anonymous record is not counted. */
   present: number;
   /** People enrolled (with or without a usable photo). */
   enrolled: number;

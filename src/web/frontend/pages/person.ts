@@ -4,6 +4,7 @@
  */
 import type { PersonAnswer, PersonDetail, PhotoView } from '../../api-views.js';
 import { PERSON_IDS as ID } from '../../page-ids.js';
+import { mountHistoryCalendar } from '../people/history-calendar.js';
 import { api } from '../lib/api.js';
 import { byId, el, errorText, showError } from '../lib/dom.js';
 import {
@@ -155,3 +156,4 @@ new Webcam(ID, (photos) =>
 );
 
 void load();
+mountHistoryCalendar(byId(ID.frame, HTMLElement), personId);

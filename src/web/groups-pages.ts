@@ -199,7 +199,7 @@ function reportFrame(today: string): Html {
       <a id="${ROSTER.reportXlsx}" class="button-link" href="#" download>Download Excel (XLSX)</a>
       <span class="muted">a line per member and session; the Excel file adds the summary</span>
     </p>
-    <div class="table-wrap">
+    <div class="table-wrap" role="region" aria-label="Counts per member" tabindex="0">
       <table id="${ROSTER.reportTable}">
         <caption class="visually-hidden">
           Sessions per member over the range

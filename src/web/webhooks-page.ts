@@ -107,7 +107,11 @@ function secretBox(): Html {
         names its type.
       </li>
     </ol>
-    <pre class="verify-code"><code>const expected = crypto.createHmac('sha256', secret)
+    <pre
+      class="verify-code"
+      tabindex="0"
+      aria-label="Checking a delivery in Node.js"
+    ><code>const expected = crypto.createHmac('sha256', secret)
   .update(\`\${req.headers['${h.timestamp.toLowerCase()}']}.\`).update(rawBody).digest('hex');
 const ok = crypto.timingSafeEqual(Buffer.from(expected),
   Buffer.from(req.headers['${h.signature.toLowerCase()}'].slice('sha256='.length)));</code></pre>

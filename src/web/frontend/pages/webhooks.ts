@@ -119,7 +119,7 @@ function hookCard(hook: WebhookView): HTMLLIElement {
       el('summary', {}, 'Delivery log'),
       el(
         'div',
-        { class: 'table-wrap' },
+        { class: 'table-wrap', role: 'region', 'aria-label': `Delivery log of ${hook.url}`, tabindex: '0' },
         el(
           'table',
           { 'data-log': hook.id },

@@ -99,7 +99,11 @@ export class HistoryCalendar {
       this.error,
       this.rates,
       this.empty,
-      el('div', { class: 'history-wrap' }, this.table),
+      el(
+        'div',
+        { class: 'history-wrap', role: 'region', 'aria-label': 'Calendar', tabindex: '0' },
+        this.table,
+      ),
       legend,
     );
     this.previous.addEventListener('click', () => {

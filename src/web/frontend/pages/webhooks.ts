@@ -130,7 +130,7 @@ function hookCard(hook: WebhookView): HTMLLIElement {
             el(
               'tr',
               {},
-              ...['When', 'Event', 'Attempt', 'Result', 'Next try'].map((h) => el('th', { scope: 'col' }, h)),
+              ...['Result', 'When', 'Event', 'Attempt', 'Next try'].map((h) => el('th', { scope: 'col' }, h)),
             ),
           ),
           log,
@@ -166,10 +166,10 @@ async function loadLog(hookId: string): Promise<void> {
       el(
         'tr',
         { class: d.ok ? 'delivery-ok' : 'delivery-failed' },
+        el('td', { class: 'reason' }, el('strong', {}, d.ok ? '✓ ' : '✗ '), outcome(d)),
         el('td', {}, when(d.at)),
         el('td', {}, d.eventType),
         el('td', {}, String(d.attempt)),
-        el('td', { class: 'reason' }, el('strong', {}, d.ok ? '✓ ' : '✗ '), outcome(d)),
         el('td', {}, nextTry(d)),
       ),
     ),

@@ -296,6 +296,52 @@ describe('Reports and webhooks pages in Chromium', () => {
       const row = page.locator('li.webhook tbody tr').first();
       assert.match(await row.innerText(), /✓ answered 204 in \d+ ms\s+.+\s+webhook\.test\s+1\s+—/);
 
+      // A real event the receiver refused twice: its latest attempt says when it is tried again
+      // (attempt 2 waits 10 s under the default policy); an event past its last attempt was given up.
+      const hookId = (await rollcall.store.listWebhooks({})).items[0]?.id ?? '';
+      const failed = {
+        hookId,
+        eventType: 'attendance.late',
+        statusCode: 500,
+        error: 'not today',
+        durationMs: 12,
+      } as const;
+      await rollcall.store.logWebhookDelivery({
+        ...failed,
+        eventId: 'late-1',
+        attempt: 1,
+        at: '2026-01-05T09:00:00.000Z',
+      });
+      await rollcall.store.logWebhookDelivery({
+        ...failed,
+        eventId: 'late-1',
+        attempt: 2,
+        at: '2026-01-05T09:00:05.000Z',
+      });
+      await rollcall.store.logWebhookDelivery({
+        ...failed,
+        eventId: 'late-0',
+        attempt: 20,
+        at: '2026-01-05T08:00:00.000Z',
+      });
+      await page.reload();
+      await page.locator('li.webhook details summary').click();
+      await untilInPage(page, `document.querySelectorAll('li.webhook tbody tr').length === 4`);
+      const log = await page.evaluate<string[][]>(
+        `[...document.querySelectorAll('li.webhook tbody tr')].map((tr) =>
+          [...tr.children].map((cell) => cell.textContent.trim()))`,
+      );
+      // Newest logged first.
+      assert.deepEqual(
+        log.map((cells) => [cells[0]?.replace(/\d+ ms/, 'N ms'), cells[3], cells[4]]),
+        [
+          ['✗ answered 500: failed', '20', 'none: gave up'],
+          ['✗ answered 500: failed', '2', 'about Jan 5, 09:00:15'],
+          ['✗ answered 500: failed', '1', '—'],
+          ['✓ answered 204 in N ms', '1', '—'],
+        ],
+      );
+
       // Off, then on: the state says so in words.
       await page.getByRole('button', { name: 'Turn off' }).click();
       await untilInPage(page, `document.querySelector('li.webhook .badge').textContent === 'Off'`);

@@ -5,7 +5,8 @@
  * on a camera of both ways: Ivy present, late, gone early, then excused; Jon present once, then
  * absent three times (25%: under the minimum); Kim present three times and absent once (75%:
  * not under it). A person's page shows last month's calendar with those letters and the rate per
- * group; the roster page lists Jon under the minimum, counts each member, and its CSV link
+ * group; a sighting dated later than now (the web node's real clock) leaves today's session to
+ * come rather than attended; the roster page lists Jon under the minimum, counts each member, and its CSV link
  * downloads the rows; the Webhooks page adds a hook, shows its secret once, refuses an ftp URL
  * beside the field, sends a test that a receiver verifies with that secret, and logs it.
  * Screenshots `group-pages-*` go to `test/artifacts/`.
@@ -172,6 +173,49 @@ describe('Reports and webhooks pages in Chromium', () => {
     } finally {
       await phone.close();
     }
+  });
+
+  it("counts a sighting dated later than now as nothing yet: today's session is still to come", async (t) => {
+    // The web node runs on the real clock (the fixture takes no other): a session at 23:58 is still
+    // to come unless the test runs in the day's last hour, and a sighting at 23:58 is in the future.
+    if (new Date().getUTCHours() >= 23) {
+      t.skip('the last hour of the day: the session may have begun');
+      return;
+    }
+    const { store } = rollcall;
+    const today = new Date().toISOString().slice(0, 10);
+    const zed = (await store.createPerson({ name: 'Zed' })).person.id;
+    const group = await store.createGroup({ name: 'Night shift' });
+    await store.addGroupMembers(group.id, [zed]);
+    await store.addGroupSession(group.id, {
+      weekdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+      start: '23:58',
+      end: '23:59',
+      lateGraceMin: 0,
+      earlyExitGraceMin: 0,
+      absentBelowMin: null,
+      checkInWindowMin: 60,
+      checkOutWindowMin: 60,
+      cameras: null,
+      from: today,
+      to: today,
+      holidays: [],
+    });
+    await store.recordAttendance(
+      makeEvent({ personId: zed, cameraId: 'hall', at: `${today}T23:58:30.000Z` }),
+      {
+        timeZone: 'UTC',
+        cooldownS: 0,
+      },
+    );
+    await page.goto(`${rollcall.base}/people/${zed}`);
+    await page.locator('.history[data-month]').waitFor();
+    assert.equal(await statusesOn(page, today), 'expected', 'not present: the sighting has not happened yet');
+    assert.deepEqual(
+      await page.locator(`.history-calendar td[data-day="${today}"] .history-mark`).allInnerTexts(),
+      ['·'],
+    );
+    assert.match(await page.locator('.history-rates li').innerText(), /Night shift: nothing counted yet/);
   });
 
   it('lists the members under the minimum on the roster page, counts each member, and downloads the range as CSV', async () => {

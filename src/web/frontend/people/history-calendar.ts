@@ -85,7 +85,12 @@ export class HistoryCalendar {
       'ul',
       { class: 'history-legend', 'aria-label': 'Legend' },
       ...LEGEND.map((status) => el('li', {}, mark(status), ` ${LEGEND_WORDS[status]}`)),
-      el('li', {}, el('span', { class: 'history-mark mark-none', 'aria-hidden': 'true' }), ' Plain day: no session'),
+      el(
+        'li',
+        {},
+        el('span', { class: 'history-mark mark-none', 'aria-hidden': 'true' }),
+        ' Plain day: no session',
+      ),
     );
     this.root = el(
       'section',

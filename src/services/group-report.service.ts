@@ -11,6 +11,7 @@ import {
   sessionRunsOn,
   SESSION_STATUSES,
   type CameraRole,
+  localDay,
   type SessionStatus,
 } from '../core/index.js';
 import type { Clock } from '../shared/index.js';
@@ -22,52 +23,13 @@ import {
   type StoredGroupSession,
 } from '../store/index.js';
 import { daysBetween, memberSightings } from './member-sightings.js';
-import { inViewMs, type RosterEntry } from './roster.service.js';
+import { inViewMs } from './roster.service.js';
+import type { GroupReport, MemberSummary, PersonHistory, SessionRecord } from './views.js';
+
+export type { GroupReport, MemberSummary, PersonHistory, SessionRecord };
 
 /** The longest range a report covers: a school year and some. */
 export const MAX_REPORT_DAYS = 400;
-
-/** One member's session on one day, as a report's detail line. */
-export interface SessionRecord extends RosterEntry {
-  day: string;
-  group: { id: string; name: string };
-  session: { id: string; start: string; end: string };
-}
-
-/** How one member did over the range. */
-export interface MemberSummary {
-  person: { id: string; name: string };
-  counts: Record<SessionStatus, number>;
-  /** Sessions that are over and were not excused: what the rate is out of. */
-  counted: number;
-  /** Present, late or left early, over `counted`; null when nothing counted yet. */
-  rate: number | null;
-  /** The rate is under the group's minimum attendance rate. */
-  belowMinimum: boolean;
-}
-
-export interface GroupReport {
-  group: { id: string; name: string; minAttendanceRate: number | null };
-  from: string;
-  to: string;
-  /** The zone the times and days are in. */
-  timeZone: string;
-  /** Members by name. */
-  members: MemberSummary[];
-  /** Every member's every session in the range, by day, session start, then name. */
-  records: SessionRecord[];
-}
-
-export interface PersonHistory {
-  person: { id: string; name: string };
-  from: string;
-  to: string;
-  timeZone: string;
-  /** The person's sessions in every group they are in, by day and start. */
-  records: SessionRecord[];
-  /** Per group: the same summary as a group report's. */
-  groups: (MemberSummary & { group: { id: string; name: string; minAttendanceRate: number | null } })[];
-}
 
 export interface GroupReportDeps {
   store: Pick<
@@ -123,6 +85,7 @@ export class GroupReportService {
       from,
       to,
       timeZone: this.deps.timeZone(),
+      today: this.today(),
       members: members.map((person) => ({
         person: { id: person.id, name: person.name },
         ...summarise(
@@ -145,6 +108,7 @@ export class GroupReportService {
       from,
       to,
       timeZone: this.deps.timeZone(),
+      today: this.today(),
       records,
       groups: groups.map((group) => ({
         group: groupRef(group),
@@ -155,6 +119,11 @@ export class GroupReportService {
         ),
       })),
     };
+  }
+
+  /** Today in the attendance zone, by the clock: a page's presets ("this month") start from it. */
+  private today(): string {
+    return localDay(new Date(this.deps.clock.now()), this.deps.timeZone());
   }
 
   /** Every session of `groups` that runs in the range, resolved for each of `people` in them. */

@@ -289,6 +289,13 @@ export interface WebhookDeliveryView {
   error: string | null;
   durationMs: number;
   at: string;
+  /**
+   * When the queue tries this event again (estimated from its retry policy): set on an event's
+   * latest attempt when it failed and attempts are left; null otherwise (and in a test's answer).
+   */
+  nextRetryAt: string | null;
+  /** This failed attempt was the event's last: the queue gave up on it. */
+  gaveUp: boolean;
 }
 
 /** A group in a list: how many members, and its sessions. */
@@ -332,4 +339,52 @@ export interface RosterView {
   timeZone: string;
   /** The sessions that run on `day`, by start time. */
   sessions: RosterSession[];
+}
+
+// ---- reports over a range of days (`GroupReportService`) ----
+
+/** One member's session on one day, as a report's detail line. */
+export interface SessionRecord extends RosterEntry {
+  day: string;
+  group: { id: string; name: string };
+  session: { id: string; start: string; end: string };
+}
+
+/** How one member did over the range. */
+export interface MemberSummary {
+  person: { id: string; name: string };
+  counts: Record<SessionStatus, number>;
+  /** Sessions that are over and were not excused: what the rate is out of. */
+  counted: number;
+  /** Present, late or left early, over `counted`; null when nothing counted yet. */
+  rate: number | null;
+  /** The rate is under the group's minimum attendance rate. */
+  belowMinimum: boolean;
+}
+
+export interface GroupReport {
+  group: { id: string; name: string; minAttendanceRate: number | null };
+  from: string;
+  to: string;
+  /** The zone the times and days are in. */
+  timeZone: string;
+  /** Today in that zone when the report was made: the days after it have nothing counted yet. */
+  today: string;
+  /** Members by name. */
+  members: MemberSummary[];
+  /** Every member's every session in the range, by day, session start, then name. */
+  records: SessionRecord[];
+}
+
+export interface PersonHistory {
+  person: { id: string; name: string };
+  from: string;
+  to: string;
+  timeZone: string;
+  /** Today in that zone when the report was made. */
+  today: string;
+  /** The person's sessions in every group they are in, by day and start. */
+  records: SessionRecord[];
+  /** Per group: the same summary as a group report's. */
+  groups: (MemberSummary & { group: { id: string; name: string; minAttendanceRate: number | null } })[];
 }

@@ -17,6 +17,7 @@ import {
   type WebhookEventType,
 } from '../core/index.js';
 import { generateWebhookSecret, type Clock } from '../shared/index.js';
+import { DEFAULT_RETRY, JobName, retryDelayMs, type RetryPolicy } from '../queues/index.js';
 import type { Page, PageOptions, Store, Webhook, WebhookDelivery, WebhookPatch } from '../store/index.js';
 import type { WebhookDeliveryView, WebhookView } from './views.js';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, httpWebhookSender, type WebhookSender } from './webhook-sender.js';
@@ -64,6 +65,11 @@ export interface WebhookServiceDeps {
   timeoutMs?: number;
   /** @defaultValue a new random secret (`shared/generateWebhookSecret`) */
   newSecret?: () => string;
+  /**
+   * How the queue retries a delivery, to tell when a failed attempt is tried again.
+   * @defaultValue the queue's default (`DEFAULT_RETRY`)
+   */
+  retry?: RetryPolicy;
 }
 
 export function webhookView(hook: Webhook): WebhookView {
@@ -90,7 +96,25 @@ export function deliveryView(delivery: WebhookDelivery): WebhookDeliveryView {
     error: delivery.error,
     durationMs: delivery.durationMs,
     at: delivery.at,
+    nextRetryAt: null,
+    gaveUp: false,
   };
+}
+
+/**
+ * When each failed attempt in a log page (newest first) is tried again, by the retry policy: the
+ * latest attempt of an event that failed has a next retry, or none left. A test event is sent once.
+ */
+function withRetries(log: readonly WebhookDeliveryView[], policy: RetryPolicy): WebhookDeliveryView[] {
+  const seen = new Set<string>();
+  return log.map((delivery) => {
+    const latest = !seen.has(delivery.eventId);
+    seen.add(delivery.eventId);
+    if (!latest || delivery.ok || delivery.eventType === WEBHOOK_TEST_EVENT) return delivery;
+    if (delivery.attempt >= policy.attempts) return { ...delivery, gaveUp: true };
+    const next = Date.parse(delivery.at) + retryDelayMs(delivery.attempt, policy);
+    return { ...delivery, nextRetryAt: new Date(next).toISOString() };
+  });
 }
 
 function invalid(message: string): RollcallError {
@@ -167,7 +191,8 @@ export class WebhookService {
   /** The hook's delivery attempts, newest first. */
   async deliveries(id: string, page: PageOptions): Promise<Page<WebhookDeliveryView>> {
     const log = await this.#translate(this.deps.store.listWebhookDeliveries(id, page), id);
-    return { items: log.items.map(deliveryView), nextOffset: log.nextOffset };
+    const policy = this.deps.retry ?? DEFAULT_RETRY[JobName.DeliverWebhook];
+    return { items: withRetries(log.items.map(deliveryView), policy), nextOffset: log.nextOffset };
   }
 
   /**

@@ -17,12 +17,15 @@ import type {
   ChecklistStepView,
   CorrectionView,
   GroupDetail,
+  GroupReport,
   GroupSummary,
   JobListItem,
+  MemberSummary,
   NodeView,
   OverviewView,
   PendingFaceView,
   PersonDetail,
+  PersonHistory,
   PersonSummary,
   PhotoView,
   ReviewedFace,
@@ -30,6 +33,7 @@ import type {
   RosterEntry,
   RosterSession,
   RosterView,
+  SessionRecord,
   SettingsCalibration,
   TrainingOutcome,
   TrainingProgress,
@@ -296,3 +300,11 @@ export type RosterAnswer = RosterView;
 export interface CameraRolesAnswer {
   roles: Record<string, CameraRole>;
 }
+
+/** `GET /reports/groups/:id?from=&to=`: each member's counts and rate, and every session record. */
+export type GroupReportAnswer = GroupReport;
+
+/** `GET /reports/people/:id?from=&to=`: a person's sessions in every group they are in, and a summary per group. */
+export type PersonHistoryAnswer = PersonHistory;
+
+export type { MemberSummary, SessionRecord };

@@ -107,8 +107,11 @@ function adminCards(): Html {
   </div>`;
 }
 
-/** The roster board of one group; `name` is the group's, for the title until the script fills in more. */
-export function rosterPage(viewer: Viewer, group: { id: string; name: string }): string {
+/**
+ * The roster board of one group; `name` is the group's, for the title until the script fills in
+ * more; `today` (in the attendance zone) sets the report's first range: this month so far.
+ */
+export function rosterPage(viewer: Viewer, group: { id: string; name: string }, today: string): string {
   const admin = viewer.role === 'admin';
   return appPage({
     title: group.name,
@@ -158,8 +161,65 @@ export function rosterPage(viewer: Viewer, group: { id: string; name: string }):
       <p id="${ROSTER.error}" class="error" role="alert" hidden></p>
       <div id="${ROSTER.sessions}" class="roster-sessions"></div>
       <p id="${ROSTER.none}" class="empty" hidden></p>
-      ${admin ? manageFrame() : html``}`,
+      ${reportFrame(today)} ${admin ? manageFrame() : html``}`,
   });
+}
+
+/**
+ * The attendance report over a range of days: the range (this month by default, presets for this
+ * week and this month), who is under the group's minimum, the counts and rate per member, and the
+ * same report as CSV and XLSX files. `roster/report.ts` fills it and keeps the links on the range.
+ */
+function reportFrame(today: string): Html {
+  return html`<section id="${ROSTER.report}" class="group-report" aria-labelledby="report-title">
+    <div class="card-head">
+      <h2 id="report-title">Attendance report</h2>
+      <p id="${ROSTER.reportRangeText}" class="muted report-range-text"></p>
+    </div>
+    <form id="${ROSTER.reportRange}" class="report-range" aria-label="Report range">
+      <div>
+        <label for="${ROSTER.reportFrom}">From</label
+        ><input id="${ROSTER.reportFrom}" name="from" type="date" required value="${today.slice(0, 8)}01" />
+      </div>
+      <div>
+        <label for="${ROSTER.reportTo}">To</label
+        ><input id="${ROSTER.reportTo}" name="to" type="date" required value="${today}" />
+      </div>
+      <div class="report-presets">
+        <button type="button" id="${ROSTER.reportWeek}" class="small">This week</button>
+        <button type="button" id="${ROSTER.reportMonth}" class="small">This month</button>
+        <button type="submit" class="small">Show</button>
+      </div>
+    </form>
+    <p id="${ROSTER.reportError}" class="error" role="alert" hidden></p>
+    <div id="${ROSTER.reportBelow}" class="warning report-below" hidden></div>
+    <p id="${ROSTER.reportMinimum}" class="muted report-minimum"></p>
+    <p class="report-downloads">
+      <a id="${ROSTER.reportCsv}" class="button-link" href="#" download>Download CSV</a>
+      <a id="${ROSTER.reportXlsx}" class="button-link" href="#" download>Download Excel (XLSX)</a>
+      <span class="muted">a line per member and session; the Excel file adds the summary</span>
+    </p>
+    <div class="table-wrap" role="region" aria-label="Counts per member" tabindex="0">
+      <table id="${ROSTER.reportTable}">
+        <caption class="visually-hidden">
+          Sessions per member over the range
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Member</th>
+            <th scope="col">Present</th>
+            <th scope="col">Late</th>
+            <th scope="col">Left early</th>
+            <th scope="col">Absent</th>
+            <th scope="col">Excused</th>
+            <th scope="col">Rate</th>
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <p id="${ROSTER.reportEmpty}" class="empty" hidden></p>
+  </section>`;
 }
 
 function minutesField(id: string, name: string, label: string, value: number | null, help: string): Html {

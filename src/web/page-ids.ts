@@ -19,6 +19,7 @@ export const PAGE_SCRIPTS = [
   'jobs',
   'groups',
   'roster',
+  'webhooks',
 ] as const;
 export type PageScript = (typeof PAGE_SCRIPTS)[number];
 
@@ -286,4 +287,39 @@ export const ROSTER_IDS = {
   groupNotes: 'group-notes',
   groupState: 'group-state',
   deleteGroup: 'delete-group',
+  // The attendance report over a range of days (`roster/report.ts`), for everyone.
+  report: 'group-report',
+  reportRange: 'report-range',
+  reportFrom: 'report-from',
+  reportTo: 'report-to',
+  reportWeek: 'report-week',
+  reportMonth: 'report-month',
+  reportRangeText: 'report-range-text',
+  reportError: 'report-error',
+  reportBelow: 'report-below',
+  reportMinimum: 'report-minimum',
+  reportCsv: 'report-csv',
+  reportXlsx: 'report-xlsx',
+  reportTable: 'report-table',
+  reportEmpty: 'report-empty',
+} as const;
+
+/** The webhooks page (`/webhooks`, administrators only). */
+export const WEBHOOKS_IDS = {
+  error: 'webhooks-error',
+  list: 'webhooks',
+  empty: 'webhooks-empty',
+  create: 'webhook-create',
+  url: 'webhook-url',
+  urlError: 'webhook-url-error',
+  description: 'webhook-description',
+  events: 'webhook-events',
+  eventsError: 'webhook-events-error',
+  createState: 'webhook-create-state',
+  secretBox: 'webhook-secret-box',
+  secretFor: 'webhook-secret-for',
+  secret: 'webhook-secret',
+  copySecret: 'webhook-copy-secret',
+  copyState: 'webhook-copy-state',
+  secretDone: 'webhook-secret-done',
 } as const;

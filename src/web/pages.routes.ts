@@ -1,7 +1,7 @@
 /**
  * Server-rendered pages: sign-in and sign-out, the one-time setup of the first administrator, the
  * home page, People, Attendance, Groups and their roster boards, Nodes, Live, Unknown faces,
- * Settings and Users, and the pages' scripts under `/assets`. Forms post urlencoded with the
+ * Settings, Users and Webhooks, and the pages' scripts under `/assets`. Forms post urlencoded with the
  * session's CSRF token in `_csrf`; scripts send it in `X-CSRF-Token`. Signing out also ends the
  * session's live-view sockets.
  */
@@ -20,6 +20,7 @@ import { settingsPage, unknownFacesPage, usersPage } from './admin-pages.js';
 import { attendancePage, livePage, nodesPage, peoplePage, personPage } from './app-pages.js';
 import { groupsPage, rosterPage } from './groups-pages.js';
 import { jobsPage } from './jobs-page.js';
+import { webhooksPage } from './webhooks-page.js';
 import { authenticateLocal, logIn, logOut, requireRole, requireUser, sessionUser } from './auth.js';
 import { routeId, STORE_ID } from './body.js';
 import { assertCsrf, csrfToken, rotateCsrfToken } from './csrf.js';
@@ -118,7 +119,7 @@ export function createPagesRouter(deps: PagesDeps): Router {
   });
   router.get('/groups/:id', signedIn, async (req, res) => {
     const group = await deps.groups.get(routeId(req, STORE_ID));
-    res.type('html').send(rosterPage(viewerOf(req), group));
+    res.type('html').send(rosterPage(viewerOf(req), group, deps.today()));
   });
   router.get('/people', signedIn, admin, (req, res) => {
     res.type('html').send(peoplePage(viewerOf(req)));
@@ -140,6 +141,9 @@ export function createPagesRouter(deps: PagesDeps): Router {
   });
   router.get('/jobs', signedIn, admin, (req, res) => {
     res.type('html').send(jobsPage(viewerOf(req)));
+  });
+  router.get('/webhooks', signedIn, admin, (req, res) => {
+    res.type('html').send(webhooksPage(viewerOf(req)));
   });
   router.get('/login', async (req, res) => {
     if (req.user) {

@@ -57,6 +57,7 @@ export const NAV_PAGES = [
   { path: '/settings', label: 'Settings', admin: true },
   { path: '/users', label: 'Users', admin: true },
   { path: '/jobs', label: 'Jobs', admin: true },
+  { path: '/webhooks', label: 'Webhooks', admin: true },
 ] as const;
 
 function page(

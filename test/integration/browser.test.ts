@@ -590,6 +590,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     { name: 'users', path: '/users', ready: '#users tr' },
     { name: 'jobs', path: '/jobs', ready: '#jobs li.job, #jobs-empty:not([hidden])' },
     { name: 'groups', path: '/groups', ready: '#groups > li, #groups-empty:not([hidden])' },
+    { name: 'webhooks', path: '/webhooks', ready: '#webhooks > li, #webhooks-empty:not([hidden])' },
   ];
 
   it('fits every page on a phone (390 and 360 px) and a wide screen, light and dark, with no console error, no request leaving the machine and no serious accessibility problem', async () => {

@@ -9,6 +9,7 @@ import { settingsPage, unknownFacesPage, usersPage } from '../../src/web/admin-p
 import { attendancePage, livePage, nodesPage, peoplePage, personPage } from '../../src/web/app-pages.js';
 import { groupsPage, rosterPage } from '../../src/web/groups-pages.js';
 import { jobsPage } from '../../src/web/jobs-page.js';
+import { webhooksPage } from '../../src/web/webhooks-page.js';
 import { encodeLiveFrame } from '../../src/web/live-feed.js';
 import { decodeLiveFrame, type LiveFrameHeader } from '../../src/web/live-protocol.js';
 import {
@@ -25,6 +26,7 @@ import {
   SETTINGS_IDS,
   UNKNOWN_FACES_IDS,
   USERS_IDS,
+  WEBHOOKS_IDS,
   type PageScript,
 } from '../../src/web/page-ids.js';
 import { errorPage, homePage, loginPage, type Viewer } from '../../src/web/pages.js';
@@ -42,7 +44,8 @@ const pages: Record<PageScript, [html: string, ids: Record<string, string>]> = {
   home: [homePage(admin), HOME_IDS],
   jobs: [jobsPage(admin), JOBS_IDS],
   groups: [groupsPage(admin), GROUPS_IDS],
-  roster: [rosterPage(admin, { id: 'g1', name: 'Class 5E' }), ROSTER_IDS],
+  roster: [rosterPage(admin, { id: 'g1', name: 'Class 5E' }, '2026-11-30'), ROSTER_IDS],
+  webhooks: [webhooksPage(admin), WEBHOOKS_IDS],
 };
 
 describe('pages and their scripts', () => {

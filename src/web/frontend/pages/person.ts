@@ -11,6 +11,7 @@ import type {
   PhotoView,
 } from '../../api-views.js';
 import { PERSON_IDS as ID } from '../../page-ids.js';
+import { mountHistoryCalendar } from '../people/history-calendar.js';
 import { api, json } from '../lib/api.js';
 import { byId, el, errorText, showError } from '../lib/dom.js';
 import {
@@ -210,3 +211,4 @@ new Webcam(ID, (photos) =>
 );
 
 void load();
+mountHistoryCalendar(byId(ID.frame, HTMLElement), personId);

@@ -21,6 +21,7 @@ import { api, json } from '../lib/api.js';
 import { byId, errorText, keepingFocus, maybeById, setText, showError } from '../lib/dom.js';
 import { addDays, dayIn, longDay, sessionInWords, sessionTimes, timeIn } from '../lib/schedule.js';
 import { startManaging } from '../roster/manage.js';
+import { startReport } from '../roster/report.js';
 import { SessionCard } from '../roster/session-card.js';
 
 const REFRESH_MS = 10_000;
@@ -34,6 +35,7 @@ const statusFilter = byId(ID.status, HTMLSelectElement);
 const sessionsBox = byId(ID.sessions, HTMLElement);
 const none = byId(ID.none, HTMLElement);
 const groupPath = `/api/v1/groups/${encodeURIComponent(groupId)}`;
+const report = startReport(groupId, admin);
 
 /** The day asked for; null: today, whatever day that is when the board is read. */
 let asked: string | null = new URLSearchParams(location.search).get('date');
@@ -118,7 +120,7 @@ async function loadGroup(): Promise<void> {
 
 /** Reads the group and the board again: after a change an administrator made below. */
 async function reloadAll(): Promise<void> {
-  await Promise.all([loadGroup(), loadRoster()]);
+  await Promise.all([loadGroup(), loadRoster(), report.reload()]);
 }
 
 function showDay(day: string | null): void {

@@ -289,6 +289,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE events ADD COLUMN node_at TEXT;
     `,
   },
+  {
+    version: 8,
+    description: 'attendance keeps its visits and each camera\'s times, and counts every sighting',
+    // Visits and camera times are JSON text; null on the records before, whose earlier sightings
+    // are not known to them (their time present shows as unknown). Those records counted a
+    // sighting only at a cooldown from both check-in and check-out, so someone in view all day
+    // showed 1: their count is redone from the audit trail, every recognition of the person
+    // between the record's first and last seen, unless retention pruned those events (the larger
+    // count stays) or someone corrected the record by hand (its times are not the sightings').
+    sql: `
+      ALTER TABLE attendance ADD COLUMN visits TEXT;
+      ALTER TABLE attendance ADD COLUMN cameras TEXT;
+      UPDATE attendance SET event_count = max(event_count, (
+        SELECT count(*) FROM events
+         WHERE events.person_id = attendance.person_id AND events.type IN ('recognized', 'sighting')
+           AND events.at >= attendance.first_seen AND events.at <= attendance.last_seen))
+       WHERE corrected = 0;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

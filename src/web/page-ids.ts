@@ -99,6 +99,9 @@ export const ATTENDANCE_IDS = {
   correctOut: 'correct-out',
   correctReason: 'correct-reason',
   correctState: 'correct-state',
+  zoneNote: 'attendance-zone',
+  checkInHead: 'check-in-head',
+  checkOutHead: 'check-out-head',
 } as const;
 
 export const NODES_IDS = {

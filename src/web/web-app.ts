@@ -344,6 +344,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
         live.endSession(sessionId);
       },
       today: () => attendance.today(),
+      timeZone,
       groups,
     }),
   );

@@ -356,7 +356,7 @@ export function attendanceContract(
         assert.equal(fixed.after.corrected, true);
         assert.deepEqual(
           fixed.after.visits,
-          fixed.before?.visits,
+          fixed.before.visits,
           "a correction keeps the sightings' visits",
         );
         assert.deepEqual(await store.getAttendance(ada, '2025-03-10'), fixed.after);

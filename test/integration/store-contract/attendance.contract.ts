@@ -354,11 +354,7 @@ export function attendanceContract(
         assert.equal(fixed.before?.lastSeen, '2025-03-10T08:00:00.000Z');
         assert.equal(fixed.after?.lastSeen, '2025-03-10T17:00:00.000Z');
         assert.equal(fixed.after.corrected, true);
-        assert.deepEqual(
-          fixed.after.visits,
-          fixed.before.visits,
-          "a correction keeps the sightings' visits",
-        );
+        assert.deepEqual(fixed.after.visits, fixed.before.visits, "a correction keeps the sightings' visits");
         assert.deepEqual(await store.getAttendance(ada, '2025-03-10'), fixed.after);
 
         const added = await store.correctAttendance({

@@ -1364,7 +1364,7 @@ describe('web node over HTTP', () => {
       assert.match(
         csv,
         new RegExp(
-          `${DAY},Katherine Johnson,${person.id},${DAY}T09:15:00.000Z,${DAY}T16:45:00.000Z,.*,yes\\r\\n`,
+          `${DAY},Katherine Johnson,${person.id},${DAY}T09:15:00\\+00:00,${DAY}T16:45:00\\+00:00,.*,yes,no,.*\\r\\n`,
         ),
       );
 

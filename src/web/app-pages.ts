@@ -172,7 +172,7 @@ export function attendancePage(viewer: Viewer, today: string): string {
         <table class="attendance-records">
           <thead>
             <tr>
-              <th>Day</th>
+              <th id="${ATTENDANCE.dayHead}" hidden>Day</th>
               <th>Person</th>
               <th title="The first time any camera saw the person that day">First seen</th>
               <th title="The latest sighting; “in view now” while a camera still sees the person">

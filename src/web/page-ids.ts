@@ -100,6 +100,7 @@ export const ATTENDANCE_IDS = {
   correctReason: 'correct-reason',
   correctState: 'correct-state',
   zoneNote: 'attendance-zone',
+  dayHead: 'day-head',
   checkInHead: 'check-in-head',
   checkOutHead: 'check-out-head',
 } as const;

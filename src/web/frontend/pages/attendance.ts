@@ -119,17 +119,23 @@ function lastSeenCell(r: AttendanceRecordView): HTMLTableCellElement {
 
 const hiddenUnless = (shown: boolean): Record<string, string> => (shown ? {} : { hidden: '' });
 
-function recordRow(r: AttendanceRecordView, tagged: boolean): HTMLTableRowElement {
+/** Which of the columns that are not always there show: the day (over a range), check-in and check-out. */
+interface Shown {
+  day: boolean;
+  tagged: boolean;
+}
+
+function recordRow(r: AttendanceRecordView, shown: Shown): HTMLTableRowElement {
   const checkOut = r.checkOut !== null ? formatTime(r.checkOut) : r.inView ? 'not yet: in view' : '—';
   return el(
     'tr',
     { 'data-person': r.person.name, ...(r.inView ? { 'data-in-view': '' } : {}) },
-    el('td', {}, formatDay(r.day)),
+    el('td', { class: 'day', ...hiddenUnless(shown.day) }, formatDay(r.day)),
     el('td', {}, r.person.name),
     el('td', { class: 'first-seen' }, formatTime(r.firstSeen)),
     lastSeenCell(r),
-    el('td', { class: 'check-in', ...hiddenUnless(tagged) }, formatTime(r.checkIn)),
-    el('td', { class: 'check-out', ...hiddenUnless(tagged) }, checkOut),
+    el('td', { class: 'check-in', ...hiddenUnless(shown.tagged) }, formatTime(r.checkIn)),
+    el('td', { class: 'check-out', ...hiddenUnless(shown.tagged) }, checkOut),
     el(
       'td',
       { class: 'time-present', ...(r.timePresentS === null ? { title: 'not known for this record' } : {}) },
@@ -170,13 +176,17 @@ async function show(): Promise<void> {
     chart(list.map((day, i) => ({ day, count: perDay[i]?.records.length ?? 0 })));
     // Check-in and check-out differ from first and last seen only with entry or exit cameras.
     const tagged = perDay.some((d) => d.tagged);
+    // One day is named in the range above: a column repeating it would push the times off a phone.
+    const shown = { day: list.length > 1, tagged };
+    byId(ID.dayHead, HTMLElement).hidden = !shown.day;
     byId(ID.checkInHead, HTMLElement).hidden = !tagged;
     byId(ID.checkOutHead, HTMLElement).hidden = !tagged;
     const zone = `${SITE_ZONE} (${zoneLabel()})`;
+    const which = shown.day ? '' : `${formatDay(list[0] ?? today)}. `;
     byId(ID.zoneNote, HTMLElement).textContent = tagged
-      ? `Times in ${zone}. Check-in and check-out follow the entry and exit cameras.`
-      : `Times in ${zone}.`;
-    const rows = perDay.flatMap((d) => d.records.map((r) => recordRow(r, tagged)));
+      ? `${which}Times in ${zone}. Check-in and check-out follow the entry and exit cameras.`
+      : `${which}Times in ${zone}.`;
+    const rows = perDay.flatMap((d) => d.records.map((r) => recordRow(r, shown)));
     byId(ID.records, HTMLTableSectionElement).replaceChildren(...rows);
     byId(ID.recordsEmpty, HTMLElement).hidden = rows.length > 0;
     const corrections = (await Promise.all(list.map(dayCorrections))).flat();

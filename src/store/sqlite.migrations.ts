@@ -291,7 +291,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
-    description: 'attendance keeps its visits and each camera\'s times, and counts every sighting',
+    description: "attendance keeps its visits and each camera's times, and counts every sighting",
     // Visits and camera times are JSON text; null on the records before, whose earlier sightings
     // are not known to them (their time present shows as unknown). Those records counted a
     // sighting only at a cooldown from both check-in and check-out, so someone in view all day

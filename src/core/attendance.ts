@@ -194,7 +194,10 @@ export interface CameraTime {
 
 /** What a record comes to as people read it, under the cameras' tags at the time of reading. */
 export interface RecordReading {
-  /** Seen less than the in-view time ago: not gone yet. */
+  /**
+   * Seen less than the in-view time ago: not gone yet. A last seen as far ahead of now (a node's
+   * clock a little fast) counts too; one further ahead is a time set by hand, not a sighting.
+   */
   inView: boolean;
   /** The first sighting at an entry or both-ways camera; null when only exit cameras saw them. */
   checkIn: CameraTime | null;
@@ -223,7 +226,7 @@ export function readRecord(
   roles: Readonly<Record<string, CameraRole>>,
   now: { nowMs: number; inViewMs: number },
 ): RecordReading {
-  const inView = now.nowMs - Date.parse(record.lastSeen) < now.inViewMs;
+  const inView = Math.abs(now.nowMs - Date.parse(record.lastSeen)) < now.inViewMs;
   if (record.cameras === null || record.corrected === true) {
     return {
       inView,

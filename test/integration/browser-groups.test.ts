@@ -310,7 +310,7 @@ describe('Groups and the roster board in Chromium', () => {
     assert.ok(sheldon?.arrivedAt);
     assert.match(
       await page.locator(`${member('Sheldon')} .member-detail`).innerText(),
-      new RegExp(`^Arrived ${sheldon.arrivedAt.slice(11, 16)} · still here · \\d+ min present$`),
+      new RegExp(`^Arrived ${sheldon.arrivedAt.slice(11, 16)} UTC · still here · \\d+ min present$`),
     );
   });
 

@@ -217,6 +217,13 @@ describe('readRecord', () => {
     assert.equal(readRecord(back, roles, now('18:00:00')).checkOut, null);
   });
 
+  it('is not in view for a last seen set by hand later in the day', () => {
+    const corrected = { ...day, lastSeen: at('17:00:00'), corrected: true };
+    const read = readRecord(corrected, {}, now('16:02:10'));
+    assert.equal(read.inView, false);
+    assert.equal(read.checkOut?.at, at('17:00:00'));
+  });
+
   it('reads a corrected record by its own times', () => {
     const corrected = { ...day, firstSeen: at('07:30:00'), lastSeen: at('17:00:00'), corrected: true };
     const read = readRecord(corrected, { 'gate-in': 'entry', 'gate-out': 'exit' }, now('18:00:00'));

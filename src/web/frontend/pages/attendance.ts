@@ -113,7 +113,7 @@ function lastSeenCell(r: AttendanceRecordView): HTMLTableCellElement {
     'td',
     { class: 'last-seen', title: `last sighting ${formatTime(r.lastSeen, { seconds: true })}` },
     el('span', { class: 'dot dot-online', 'aria-hidden': 'true' }),
-    ' in view now',
+    'in view now',
   );
 }
 

@@ -181,7 +181,8 @@ async function show(): Promise<void> {
     byId(ID.dayHead, HTMLElement).hidden = !shown.day;
     byId(ID.checkInHead, HTMLElement).hidden = !tagged;
     byId(ID.checkOutHead, HTMLElement).hidden = !tagged;
-    const zone = `${SITE_ZONE} (${zoneLabel()})`;
+    const label = zoneLabel();
+    const zone = label === SITE_ZONE ? label : `${SITE_ZONE} (${label})`;
     const which = shown.day ? '' : `${formatDay(list[0] ?? today)}. `;
     byId(ID.zoneNote, HTMLElement).textContent = tagged
       ? `${which}Times in ${zone}. Check-in and check-out follow the entry and exit cameras.`

@@ -54,8 +54,9 @@ export type CorrectionTimes = { firstSeen: string; lastSeen: string } | null;
 
 /**
  * The record after a correction by hand, or null when it is removed. New times on a record keep
- * its cameras and count; a record made where there was none (present but not recognised) names
- * {@link MANUAL_SOURCE} as its camera and node, with no sightings counted.
+ * its cameras, count and visits; a record made where there was none (present but not recognised)
+ * names {@link MANUAL_SOURCE} as its camera and node, with no sightings counted and no time
+ * present known.
  *
  * @throws RollcallError `STORE_NOT_FOUND` removing a record that does not exist, or making one
  *   for a person who does not (`personName` null).
@@ -87,6 +88,8 @@ export function correctRecord(
     lastCameraId: MANUAL_SOURCE,
     nodeId: MANUAL_SOURCE,
     eventCount: 0,
+    visits: null,
+    cameras: null,
     corrected: true,
   };
 }

@@ -95,3 +95,21 @@ export function localClock(at: Date | string, timeZone: string): string {
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '00';
   return `${part('hour')}:${part('minute')}`;
 }
+
+/**
+ * `at` as ISO 8601 on the zone's wall clock with its offset, `2026-11-30T09:04:00+01:00`: how
+ * exports write instants, so a spreadsheet shows the site's time and the offset keeps it exact.
+ */
+export function localIsoTime(at: Date | string, timeZone: string): string {
+  const instant = typeof at === 'string' ? new Date(at) : at;
+  const utcMs = instant.getTime();
+  if (Number.isNaN(utcMs)) {
+    throw new RollcallError(ErrorCode.UsageInvalid, `"${String(at)}" is not a valid time`);
+  }
+  const offset = Math.round(offsetMs(utcMs, timeZone) / 60_000);
+  const wall = new Date(Math.floor(utcMs / 1000) * 1000 + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset < 0 ? '-' : '+';
+  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
+  const minutes = String(Math.abs(offset) % 60).padStart(2, '0');
+  return `${wall}${sign}${hours}:${minutes}`;
+}

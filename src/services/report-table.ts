@@ -1,9 +1,9 @@
 /**
  * A group report as tables — a summary per member and a line per member and session — with every
- * day written `YYYY-MM-DD` and every time `HH:MM` in the attendance time zone, which the headers
- * name. The CSV and XLSX exports write these same cells, so the two never disagree.
+ * day written `YYYY-MM-DD` and every time ISO 8601 on the attendance time zone's clock with its
+ * offset (`2025-03-10T09:20:00+01:00`), the zone named in the headers. The CSV and XLSX exports write these same cells, so the two never disagree.
  */
-import { localClock, type SessionStatus } from '../core/index.js';
+import { localIsoTime, type SessionStatus } from '../core/index.js';
 import type { GroupReport, SessionRecord } from './group-report.service.js';
 
 export type ReportCell = string | number | null;
@@ -26,7 +26,7 @@ export const STATUS_WORDS: Record<SessionStatus, string> = {
 
 export function reportTables(report: GroupReport): { summary: ReportTable; sessions: ReportTable } {
   const zone = report.timeZone;
-  const time = (at: string | null): string | null => (at === null ? null : localClock(at, zone));
+  const time = (at: string | null): string | null => (at === null ? null : localIsoTime(at, zone));
   return {
     summary: {
       name: 'Summary',

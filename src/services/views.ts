@@ -16,15 +16,36 @@ import type { WebhookDeliveryType, WebhookEventType } from '../core/webhooks.js'
 export interface AttendanceRecordView {
   person: { id: string; name: string };
   day: string;
+  /** The earliest sighting of the day, by any camera (ISO 8601 UTC). */
   firstSeen: string;
+  /** The latest sighting so far, by any camera; while `inView`, the person is still there. */
   lastSeen: string;
-  /** The camera of the check-in. */
+  /** The camera of the first sighting. */
   camera: string;
-  /** The camera of the check-out. */
+  /** The camera of the last sighting. */
   lastCamera: string;
   nodeId: string;
+  /** Recognitions of the person that day, each event once (a person in view is re-reported every 10 s). */
   sightings: number;
   corrected: boolean;
+  /** Seen within the in-view time (two sighting intervals and some slack): not gone yet. */
+  inView: boolean;
+  /**
+   * Check-in: the first sighting at an entry or untagged camera (see `readRecord`); null when
+   * only exit cameras saw the person.
+   */
+  checkIn: string | null;
+  checkInCamera: string | null;
+  /**
+   * Check-out: the last sighting at an exit or untagged camera, once the person has left view;
+   * null while they are in view or when no camera that sees people leave saw them.
+   */
+  checkOut: string | null;
+  checkOutCamera: string | null;
+  /** Stays in view: a gap of the cooldown (60 s) or more between sightings starts a new one. Null: unknown. */
+  visits: number | null;
+  /** The visits' lengths added, in whole seconds; null for a record kept before this was (or made by hand). */
+  timePresentS: number | null;
 }
 
 /** A correction as the API shows it: whose, which day, by whom and why, and the record after it. */

@@ -206,9 +206,12 @@ interface EventDoc {
   nodeAt?: string;
   crop: Bytes | null;
 }
-interface AttendanceDoc extends AttendanceRecord {
+interface AttendanceDoc extends Omit<AttendanceRecord, 'visits' | 'cameras'> {
   /** `personId/day`: one record per person and local day. */
   _id: string;
+  /** Absent on records kept before visits and camera times were. */
+  visits?: AttendanceRecord['visits'];
+  cameras?: AttendanceRecord['cameras'];
   personName: string;
   corrected: boolean;
 }
@@ -426,6 +429,9 @@ const toAttendance = (d: AttendanceDoc): StoredAttendance => ({
   lastCameraId: d.lastCameraId,
   nodeId: d.nodeId,
   eventCount: d.eventCount,
+  // Records kept before visits and camera times were have neither: unknown, as in SQLite.
+  visits: d.visits ?? null,
+  cameras: d.cameras ?? null,
   corrected: d.corrected,
 });
 const toCorrection = (d: CorrectionDoc): AttendanceCorrection => ({

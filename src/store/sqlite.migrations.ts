@@ -295,7 +295,7 @@ export const MIGRATIONS: readonly Migration[] = [
       'people are records: names may repeat, an optional unique external id; deleted people numbered',
     // SQLite cannot drop a UNIQUE in place, so people is rebuilt: copied in rowid order, then
     // swapped. Photos, descriptors, unknown faces and group members reference people by name of
-    // table; \`migrate\` runs with foreign keys off, so dropping the old table cascades nowhere, and
+    // table; `migrate` runs with foreign keys off, so dropping the old table cascades nowhere, and
     // checks every reference before it commits. deleted_people numbers the anonymised deletions
     // ("Deleted person #N"); its rows are never deleted, so a number is never given twice.
     sql: `
@@ -318,6 +318,25 @@ export const MIGRATIONS: readonly Migration[] = [
         person_id TEXT NOT NULL UNIQUE,
         deleted_at TEXT NOT NULL
       ) STRICT;
+    `,
+  },
+  {
+    version: 8,
+    description: "attendance keeps its visits and each camera's times, and counts every sighting",
+    // Visits and camera times are JSON text; null on the records before, whose earlier sightings
+    // are not known to them (their time present shows as unknown). Those records counted a
+    // sighting only at a cooldown from both check-in and check-out, so someone in view all day
+    // showed 1: their count is redone from the audit trail, every recognition of the person
+    // between the record's first and last seen, unless retention pruned those events (the larger
+    // count stays) or someone corrected the record by hand (its times are not the sightings').
+    sql: `
+      ALTER TABLE attendance ADD COLUMN visits TEXT;
+      ALTER TABLE attendance ADD COLUMN cameras TEXT;
+      UPDATE attendance SET event_count = max(event_count, (
+        SELECT count(*) FROM events
+         WHERE events.person_id = attendance.person_id AND events.type IN ('recognized', 'sighting')
+           AND events.at >= attendance.first_seen AND events.at <= attendance.last_seen))
+       WHERE corrected = 0;
     `,
   },
 ];

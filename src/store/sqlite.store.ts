@@ -17,12 +17,14 @@ import {
   recordSighting,
   RollcallError,
   deletedPersonName,
+  type CameraSeen,
   type ErasureStep,
   type DescriptorModel,
   type GroupSession,
   type RecognitionEvent,
   type UnknownFaceDecision,
   type UnknownFaceStatus,
+  type Visit,
   type WebhookDeliveryType,
   type WebhookEventType,
 } from '../core/index.js';
@@ -212,6 +214,8 @@ interface AttendanceRow {
   node_id: string;
   event_count: number;
   corrected: number;
+  visits: string | null;
+  cameras: string | null;
 }
 interface CorrectionRow {
   id: string;
@@ -372,6 +376,8 @@ const toAttendance = (r: AttendanceRow): StoredAttendance => ({
   lastCameraId: r.last_camera_id,
   nodeId: r.node_id,
   eventCount: r.event_count,
+  visits: r.visits === null ? null : (JSON.parse(r.visits) as Visit[]),
+  cameras: r.cameras === null ? null : (JSON.parse(r.cameras) as Record<string, CameraSeen>),
   corrected: r.corrected !== 0,
 });
 const toCorrection = (r: CorrectionRow): AttendanceCorrection => ({
@@ -1030,16 +1036,22 @@ export class SqliteStore extends CheckedStore {
   private saveAttendance(record: StoredAttendance): StoredAttendance {
     const row = this.sql(
       `INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id,
-           last_camera_id, node_id, event_count, corrected)
+           last_camera_id, node_id, event_count, corrected, visits, cameras)
          VALUES (@personId, @day, @personName, @firstSeen, @lastSeen, @firstCameraId, @lastCameraId,
-           @nodeId, @eventCount, @corrected)
+           @nodeId, @eventCount, @corrected, @visits, @cameras)
          ON CONFLICT (person_id, day) DO UPDATE SET
            person_name = excluded.person_name, first_seen = excluded.first_seen,
            last_seen = excluded.last_seen, first_camera_id = excluded.first_camera_id,
            last_camera_id = excluded.last_camera_id, node_id = excluded.node_id,
-           event_count = excluded.event_count, corrected = excluded.corrected
+           event_count = excluded.event_count, corrected = excluded.corrected,
+           visits = excluded.visits, cameras = excluded.cameras
          RETURNING *`,
-    ).get({ ...record, corrected: record.corrected ? 1 : 0 }) as AttendanceRow;
+    ).get({
+      ...record,
+      corrected: record.corrected ? 1 : 0,
+      visits: record.visits === null ? null : JSON.stringify(record.visits),
+      cameras: record.cameras === null ? null : JSON.stringify(record.cameras),
+    }) as AttendanceRow;
     return toAttendance(row);
   }
 

@@ -164,7 +164,13 @@ export interface TrainingResult {
 }
 
 /** `GET /attendance?date=`. */
-export type AttendanceAnswer = { date: string } & Paged<'records', AttendanceRecordView>;
+export type AttendanceAnswer = {
+  date: string;
+  /** The attendance time zone (IANA) the day and times are read in. */
+  timeZone: string;
+  /** The cameras tagged `entry` or `exit`; a camera not named sees both ways. */
+  cameraRoles: Readonly<Record<string, CameraRole>>;
+} & Paged<'records', AttendanceRecordView>;
 
 /** `GET /attendance/corrections?date=`. */
 export type CorrectionsAnswer = { date: string } & Paged<'corrections', CorrectionView>;

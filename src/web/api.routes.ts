@@ -3,7 +3,7 @@
  * errors go to the app's one error middleware.
  */
 import { Router, type Request, type Response } from 'express';
-import { ErrorCode, RollcallError } from '../core/index.js';
+import { ErrorCode, localIsoTime, RollcallError } from '../core/index.js';
 import type { AttendanceRecordView } from '../services/index.js';
 import type { Clock } from '../shared/index.js';
 import type { StoredEvent } from '../store/index.js';
@@ -70,6 +70,11 @@ export interface ApiDeps {
   reports: ReportsPort;
 }
 
+/**
+ * The attendance export: every time ISO 8601 on the attendance zone's clock with its offset
+ * (`2026-11-30T09:04:00+01:00`), the zone named in the last column. Columns are only ever added at
+ * the end, so a spreadsheet made for an older export still reads it.
+ */
 const CSV_HEADER = [
   'day',
   'person',
@@ -81,20 +86,37 @@ const CSV_HEADER = [
   'node',
   'sightings',
   'corrected',
+  'in_view',
+  'check_in',
+  'check_in_camera',
+  'check_out',
+  'check_out_camera',
+  'visits',
+  'time_present_s',
+  'time_zone',
 ];
 
-function csvLine(record: AttendanceRecordView): string {
+function csvLine(record: AttendanceRecordView, timeZone: string): string {
+  const time = (at: string | null) => (at === null ? null : localIsoTime(at, timeZone));
   return csvRow([
     record.day,
     record.person.name,
     record.person.id,
-    record.firstSeen,
-    record.lastSeen,
+    time(record.firstSeen),
+    time(record.lastSeen),
     record.camera,
     record.lastCamera,
     record.nodeId,
     record.sightings,
     record.corrected ? 'yes' : 'no',
+    record.inView ? 'yes' : 'no',
+    time(record.checkIn),
+    record.checkInCamera,
+    time(record.checkOut),
+    record.checkOutCamera,
+    record.visits,
+    record.timePresentS,
+    timeZone,
   ]);
 }
 
@@ -133,6 +155,7 @@ export function createApiRouter(deps: ApiDeps): Router {
   router.get('/attendance.csv', async (req: Request, res: Response) => {
     const { from, to } = parseDayRange(req.query, deps.attendance.today());
     const pages = deps.attendance.between(from, to);
+    const timeZone = deps.attendance.timeZone();
     // The first page is read before any byte is sent, so a failure can still answer { code, message }.
     let page = await pages.next();
     res.status(200);
@@ -141,7 +164,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     // The byte order mark makes Excel read the file as UTF-8 (names with accents).
     res.write(`\uFEFF${csvRow(CSV_HEADER)}`);
     while (page.done !== true) {
-      res.write(page.value.map(csvLine).join(''));
+      res.write(page.value.map((record) => csvLine(record, timeZone)).join(''));
       page = await pages.next();
     }
     res.end();

@@ -170,16 +170,33 @@ export function attendancePage(viewer: Viewer, today: string): string {
       <p id="${ATTENDANCE.error}" class="error" role="alert" hidden></p>
       <h2 id="${ATTENDANCE.chartTitle}">Present per day</h2>
       <div id="${ATTENDANCE.chart}" class="card chart" aria-labelledby="${ATTENDANCE.chartTitle}"></div>
+      <p id="${ATTENDANCE.zoneNote}" class="muted attendance-zone"></p>
       <div class="table-wrap" role="region" aria-label="Attendance records" tabindex="0">
-        <table>
+        <table class="attendance-records">
           <thead>
             <tr>
-              <th>Day</th>
+              <th id="${ATTENDANCE.dayHead}" hidden>Day</th>
               <th>Person</th>
-              <th>Check-in</th>
-              <th>Check-out</th>
+              <th title="The first time any camera saw the person that day">First seen</th>
+              <th title="The latest sighting; “in view now” while a camera still sees the person">
+                Last seen
+              </th>
+              <th id="${ATTENDANCE.checkInHead}" title="The first sighting at an entry camera" hidden>
+                Check-in
+              </th>
+              <th
+                id="${ATTENDANCE.checkOutHead}"
+                title="The last sighting at an exit camera, once out of view"
+                hidden
+              >
+                Check-out
+              </th>
+              <th title="Time in view: sightings less than a minute apart count the time between them">
+                Time present
+              </th>
+              <th title="Stays in view: a gap of a minute or more starts a new visit">Visits</th>
+              <th title="Every recognition; a person in view is re-reported every few seconds">Sightings</th>
               <th>Camera</th>
-              <th>Sightings</th>
               <th>Note</th>
             </tr>
           </thead>
@@ -187,6 +204,32 @@ export function attendancePage(viewer: Viewer, today: string): string {
         </table>
       </div>
       <p id="${ATTENDANCE.recordsEmpty}" class="muted" hidden>Nobody was seen in this period.</p>
+      <details class="attendance-legend">
+        <summary>What the columns mean</summary>
+        <dl>
+          <dt>First seen, Last seen</dt>
+          <dd>
+            The first and the latest time any camera recognised the person that day. While a camera still sees
+            them, Last seen says “in view now”.
+          </dd>
+          <dt>Check-in, Check-out</dt>
+          <dd>
+            Shown when cameras are tagged entry or exit (on the Groups page): check-in is the first sighting
+            at an entry camera, check-out the last at an exit camera once the person is out of view. An
+            untagged camera counts both ways.
+          </dd>
+          <dt>Time present</dt>
+          <dd>
+            The time the person was in view: sightings less than a minute apart count the time between them; a
+            longer gap is time away. “—” when it is not known (records from before this was counted, or made
+            by hand).
+          </dd>
+          <dt>Visits</dt>
+          <dd>How many separate stays in view: a gap of a minute or more starts a new one.</dd>
+          <dt>Sightings</dt>
+          <dd>Every recognition of the person; someone in view is re-reported every few seconds.</dd>
+        </dl>
+      </details>
       <h2>Corrections</h2>
       <div class="table-wrap" role="region" aria-label="Corrections" tabindex="0">
         <table>

@@ -101,6 +101,10 @@ export const ATTENDANCE_IDS = {
   correctOut: 'correct-out',
   correctReason: 'correct-reason',
   correctState: 'correct-state',
+  zoneNote: 'attendance-zone',
+  dayHead: 'day-head',
+  checkInHead: 'check-in-head',
+  checkOutHead: 'check-out-head',
 } as const;
 
 export const NODES_IDS = {

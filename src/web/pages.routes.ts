@@ -39,11 +39,13 @@ export interface PagesDeps {
   signedOut: (sessionId: string) => void;
   /** Today's date (YYYY-MM-DD) in the attendance time zone. */
   today: () => string;
+  /** The attendance time zone (IANA): every page shows times on its clock. */
+  timeZone?: () => string;
   /** A group by id, for its roster page (404 when there is none). */
   groups: Pick<GroupsPort, 'get'>;
 }
 
-function viewerOf(req: Request): Viewer {
+function signedInViewer(req: Request): Viewer {
   const user = req.user;
   if (!user) throw new RollcallError(ErrorCode.Unauthenticated, 'sign in first');
   return { name: user.name, role: user.role, csrfToken: csrfToken(req) };
@@ -105,6 +107,10 @@ export function createPagesRouter(deps: PagesDeps): Router {
 
   const signedIn = requireUser({ redirect: true });
   const admin = requireRole('admin');
+  const viewerOf = (req: Request): Viewer => ({
+    ...signedInViewer(req),
+    ...(deps.timeZone ? { timeZone: deps.timeZone() } : {}),
+  });
   router.get('/', signedIn, (req, res) => {
     res.type('html').send(homePage(viewerOf(req)));
   });

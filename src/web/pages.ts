@@ -44,6 +44,8 @@ export interface Viewer {
   name: string;
   role: UserRole;
   csrfToken: string;
+  /** The attendance time zone (IANA), which the page's times are shown in (`lib/time.ts`). */
+  timeZone?: string;
 }
 
 /** The pages in the navigation; `admin` ones are not shown to viewers (and refuse them). */
@@ -73,6 +75,7 @@ function page(
         <meta name="viewport" content="width=device-width,initial-scale=1" />
         <title>${title} · Rollcall</title>
         ${viewer === undefined ? '' : html`<meta name="csrf-token" content="${viewer.csrfToken}" />`}
+        ${viewer?.timeZone === undefined ? '' : html`<meta name="time-zone" content="${viewer.timeZone}" />`}
         <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/rollcall.css" />
         ${options.script === undefined ? '' : html`<script type="module" src="/assets/${options.script}.js"></script>`}

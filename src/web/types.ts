@@ -55,7 +55,7 @@ export type UnknownFacesPort = Pick<UnknownFaceService, 'list' | 'crop' | 'assig
 export type PeoplePort = Pick<PeopleService, 'list' | 'named' | 'get' | 'thumbnail' | 'nameOf'>;
 
 /** `AttendanceReportService`: a day's records, a range's for the CSV, today in the attendance zone. */
-export type AttendanceReportPort = Pick<AttendanceReportService, 'today' | 'day' | 'between'>;
+export type AttendanceReportPort = Pick<AttendanceReportService, 'today' | 'day' | 'between' | 'timeZone'>;
 
 /** `AttendanceCorrectionService`: a day's corrections, and a new one. */
 export type CorrectionsPort = Pick<AttendanceCorrectionService, 'day' | 'correct'>;

@@ -199,7 +199,6 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   });
   const signIn = new SignInService({ store, clock });
   const people = new PeopleService({ store });
-  const attendance = new AttendanceReportService({ store, clock, timeZone });
   const corrections = new AttendanceCorrectionService({ store, clock, timeZone });
   const events = new EventLogService({ store });
   const nodeStatus = new NodeStatusService({ nodes: deps.nodes });
@@ -208,6 +207,13 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const users = deps.users ?? new UserService({ store });
   const groups = new GroupService({ store });
   const cameraRoles = new CameraRoleService({ store });
+  const attendance = new AttendanceReportService({
+    store,
+    clock,
+    timeZone,
+    sightingIntervalS: () => deps.settings.current().sightingIntervalS,
+    cameraRoles: () => cameraRoles.roles(),
+  });
   const roster = new RosterService({
     store,
     clock,
@@ -338,6 +344,7 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
         live.endSession(sessionId);
       },
       today: () => attendance.today(),
+      timeZone,
       groups,
     }),
   );

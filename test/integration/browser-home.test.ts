@@ -126,7 +126,7 @@ describe('the home page in Chromium', () => {
       `document.querySelector('#home-arrivals li[data-person="Sheldon"] img.avatar')?.naturalWidth > 0`,
     );
     assert.match(await sheldon.locator('.arrival-who .muted').innerText(), /^door · camera-pc$/);
-    assert.match(await sheldon.locator('.arrival-time span').first().innerText(), /^\d\d:\d\d$/);
+    assert.match(await sheldon.locator('.arrival-time span').first().innerText(), /^\d\d:\d\d UTC$/);
     assert.equal(await page.locator('#home-arrivals-count').innerText(), '1');
     assert.equal(await page.locator('#home-present').innerText(), '1');
     assert.equal(await page.locator('#home-present-of').innerText(), 'of 1');

@@ -88,8 +88,8 @@ describe('the Jobs page in Chromium', () => {
     const person = await rollcall.store.getPersonByName('Sheldon');
     assert.equal(await sheldon.locator('.job-title a').getAttribute('href'), `/people/${person?.id}`);
     const times = await sheldon.locator('.job-times').innerText();
-    assert.match(times, /Queued\s+\d\d:\d\d:\d\d/);
-    assert.match(times, /Finished\s+\d\d:\d\d:\d\d/);
+    assert.match(times, /Queued\s+\d\d:\d\d:\d\d UTC/);
+    assert.match(times, /Finished\s+\d\d:\d\d:\d\d UTC/);
 
     assert.equal(await fruity.getAttribute('data-state'), 'failed');
     assert.equal(await fruity.locator('.job-state').innerText(), 'Failed');

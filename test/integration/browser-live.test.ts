@@ -110,7 +110,7 @@ describe('the Live page: a grid of cameras, full screen, in view now', () => {
     const text = await entry.first().innerText();
     assert.match(text, /Sheldon/);
     assert.match(text, /camera-pc \/ door/);
-    assert.match(text, /since \d\d:\d\d:\d\d/);
+    assert.match(text, /since \d\d:\d\d:\d\d UTC/);
     assert.equal(await page.locator('#in-view-empty').isVisible(), false);
     assert.equal(
       await page.locator('#in-view-count').innerText(),

@@ -110,8 +110,8 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       await page.waitForTimeout(500);
       await page.click('#range button[type=submit]');
     }
-    assert.match(await row.locator('td.check-in').innerText(), /^\d\d:\d\d:\d\d$/);
-    assert.match(await row.locator('td.check-out').innerText(), /^\d\d:\d\d:\d\d$/);
+    assert.match(await row.locator('td.first-seen').innerText(), /^\d\d:\d\d UTC$/);
+    assert.match(await row.locator('td.last-seen').innerText(), /^(\d\d:\d\d UTC|in view now)$/);
     assert.equal(await page.locator('#chart svg rect[data-day]').count(), 1);
     await screenshot(page, '05-attendance');
 
@@ -125,18 +125,32 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       .split('\r\n');
     assert.equal(
       lines[0],
-      'day,person,person_id,first_seen,last_seen,first_camera,last_camera,node,sightings,corrected',
+      'day,person,person_id,first_seen,last_seen,first_camera,last_camera,node,sightings,corrected,' +
+        'in_view,check_in,check_in_camera,check_out,check_out_camera,visits,time_present_s,time_zone',
     );
     assert.equal(lines.length, 2, csv);
     assert.match(
       lines[1] ?? '',
-      new RegExp(`^${today},Sheldon,[^,]+,${today}T[^,]+,${today}T[^,]+,door,door,camera-pc,\\d+,no$`),
+      new RegExp(
+        `^${today},Sheldon,[^,]+,${today}T[^,]+\\+00:00,${today}T[^,]+,door,door,camera-pc,\\d+,no,.*,UTC$`,
+      ),
     );
   });
 
   it('shows any range of days, with a bar per day and check-in and check-out times', async () => {
     const day = (daysAgo: number): string =>
       new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    // How every page writes a day: "Mon 30 Nov 2026".
+    const dayText = (daysAgo: number): string =>
+      new Date(`${day(daysAgo)}T12:00:00Z`)
+        .toLocaleDateString('en-GB', {
+          timeZone: 'UTC',
+          weekday: 'short',
+          day: 'numeric',
+          month: 'short',
+          year: 'numeric',
+        })
+        .replace(',', '');
     const { person: penny } = await store.createPerson({ name: 'Penny' });
     for (const daysAgo of [3, 2]) {
       for (const time of ['08:00:00', '17:30:00']) {
@@ -164,17 +178,17 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
       day(0),
     ]);
     assert.deepEqual(await page.locator('#chart svg title').allTextContents(), [
-      `${day(3)}: 1 present`,
-      `${day(2)}: 1 present`,
-      `${day(1)}: 0 present`,
-      `${day(0)}: 1 present`,
+      `${dayText(3)}: 1 present`,
+      `${dayText(2)}: 1 present`,
+      `${dayText(1)}: 0 present`,
+      `${dayText(0)}: 1 present`,
     ]);
     const penny3 = page.locator(`#records tr[data-person="Penny"]`).first();
     assert.deepEqual((await penny3.locator('td').allInnerTexts()).slice(0, 4), [
-      day(3),
+      dayText(3),
       'Penny',
-      '08:00:00',
-      '17:30:00',
+      '08:00 UTC',
+      '17:30 UTC',
     ]);
     assert.match(
       (await page.locator('#csv').getAttribute('href')) ?? '',
@@ -195,7 +209,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     assert.match(cells[5] ?? '', /^\d+$/, 'gallery version');
     assert.match(cells[6] ?? '', /^(fr-feature|face-api)$/, 'the descriptor model of the node');
     assert.match(cells[7] ?? '', /^\d+$/, 'outbox depth');
-    assert.match(cells[8] ?? '', /^\d\d:\d\d:\d\d$/, 'last heartbeat');
+    assert.match(cells[8] ?? '', /^\d\d:\d\d:\d\d UTC$/, 'last heartbeat');
     await screenshot(page, '06-nodes');
   });
 
@@ -559,18 +573,20 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     await record.locator('td.note', { hasText: 'corrected' }).waitFor();
     assert.deepEqual((await record.locator('td').allInnerTexts()).slice(1, 4), [
       'Stuart',
-      '08:30:00',
-      '16:00:00',
+      '08:30 UTC',
+      '16:00 UTC',
     ]);
     const correction = page.locator('#corrections tr[data-person="Stuart"]');
     assert.equal(await correction.locator('td.reason').innerText(), 'came in through the side door');
-    assert.equal(await correction.locator('td.change').innerText(), 'present 08:30:00–16:00:00');
+    assert.equal(await correction.locator('td.change').innerText(), 'present 08:30 UTC–16:00 UTC');
     await screenshot(page, '14-attendance-corrected');
     const today = new Date().toISOString().slice(0, 10);
     const csv = await (await page.request.get(`${base}/api/v1/attendance.csv?from=${today}`)).text();
     assert.match(
       csv,
-      new RegExp(`${today},Stuart,[^,]+,${today}T08:30:00.000Z,${today}T16:00:00.000Z,manual,.*,yes\\r\\n`),
+      new RegExp(
+        `${today},Stuart,[^,]+,${today}T08:30:00\\+00:00,${today}T16:00:00\\+00:00,manual,.*,yes,.*\\r\\n`,
+      ),
     );
   });
 

@@ -46,7 +46,7 @@ describe('SqliteStore on disk', () => {
       }[];
       assert.deepEqual(
         rows.map((r) => r.version),
-        Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+        MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
       );
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     } finally {
@@ -161,7 +161,7 @@ describe('SqliteStore on disk', () => {
       // Every later migration ran, in order.
       assert.deepEqual(
         versions.map((v) => v.version),
-        Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+        MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
       );
     } finally {
       check.close();
@@ -242,6 +242,57 @@ describe('SqliteStore on disk', () => {
       );
     } finally {
       check.close();
+    }
+  });
+
+  it('migration 8 recounts the sightings of records kept before it, and leaves their time present unknown', async () => {
+    const dataDir = await tempDir('store');
+    const db = new Database(path.join(dataDir, SQLITE_FILE_NAME));
+    migrate(
+      db,
+      () => new Date('2025-06-01T00:00:00Z'),
+      MIGRATIONS.filter((m) => m.version < 8),
+    );
+    const at = (hms: string) => `2025-06-01T${hms}.000Z`;
+    const insertEvent = db.prepare(
+      `INSERT INTO events (id, type, node_id, camera_id, track_id, person_id, distance, thresholds, votes, at, box,
+          frame_width, frame_height, model, backend, received_at)
+        VALUES (?, 'sighting', 'camera-pc', 'door', 't1', ?, 0.7, '{"match":1,"unknown":1.1}', 3, ?,
+          '{"x":1,"y":2,"width":90,"height":90}', 640, 480, 'm', 'wasm', ?)`,
+    );
+    db.exec(`INSERT INTO people (id, name, created_at, updated_at) VALUES
+      ('p1', 'Grace', '${at('08:00:00')}', '${at('08:00:00')}'), ('p2', 'Alan', '${at('08:00:00')}', '${at('08:00:00')}')`);
+    // Grace was in view from 08:00:00 to 08:09:50, re-reported every 10 s: the old rule counted 1.
+    for (let i = 0; i < 60; i++) {
+      const time = new Date(Date.parse(at('08:00:00')) + i * 10_000).toISOString();
+      insertEvent.run(`g${i}`, 'p1', time, time);
+    }
+    // Alan's record was corrected by hand; its count stays.
+    insertEvent.run('a1', 'p2', at('09:00:00'), at('09:00:00'));
+    insertEvent.run('a2', 'p2', at('09:30:00'), at('09:30:00'));
+    db.exec(`
+      INSERT INTO attendance (person_id, day, person_name, first_seen, last_seen, first_camera_id, last_camera_id,
+          node_id, event_count, corrected) VALUES
+        ('p1', '2025-06-01', 'Grace', '${at('08:00:00')}', '${at('08:09:50')}', 'door', 'door', 'camera-pc', 1, 0),
+        ('p2', '2025-06-01', 'Alan', '${at('08:00:00')}', '${at('17:00:00')}', 'door', 'door', 'camera-pc', 1, 1);
+    `);
+    db.close();
+
+    const store = await SqliteStore.open({ dataDir });
+    try {
+      const grace = await store.getAttendance('p1', '2025-06-01');
+      assert.equal(grace?.eventCount, 60);
+      assert.equal(grace.visits, null, 'the time present of an old record is unknown');
+      assert.equal(grace.cameras, null);
+      assert.equal((await store.getAttendance('p2', '2025-06-01'))?.eventCount, 1);
+      // A later sighting counts on, and the record stays without visits.
+      const next = await store.recordAttendance(makeEvent({ personId: 'p1', at: at('08:10:00') }), {
+        timeZone: 'UTC',
+      });
+      assert.equal(next.attendance?.eventCount, 61);
+      assert.equal(next.attendance.visits, null);
+    } finally {
+      await store.close();
     }
   });
 

@@ -730,6 +730,12 @@ describe('web node over HTTP', () => {
       assert.equal(first.lastSeen, `${DAY}T17:30:00.000Z`);
       assert.equal(first.camera, 'door');
       assert.equal(first.lastCamera, 'hall');
+      assert.deepEqual(
+        [first.inView, first.checkIn, first.checkOut, first.sightings, first.visits, first.timePresentS],
+        [false, `${DAY}T08:00:00.000Z`, `${DAY}T17:30:00.000Z`, 2, 2, 0],
+        'two sightings hours apart: two visits of no length',
+      );
+      assert.equal((body as { timeZone?: string }).timeZone, 'UTC');
 
       for (const query of [
         'date=2025-02-30',
@@ -758,12 +764,21 @@ describe('web node over HTTP', () => {
       const lines = text.split('\r\n');
       assert.equal(
         lines[0],
-        'day,person,person_id,first_seen,last_seen,first_camera,last_camera,node,sightings,corrected',
+        'day,person,person_id,first_seen,last_seen,first_camera,last_camera,node,sightings,corrected,' +
+          'in_view,check_in,check_in_camera,check_out,check_out_camera,visits,time_present_s,time_zone',
       );
       assert.equal(lines.at(-1), '', 'every row ends with CRLF');
       assert.equal(lines.length, 1 + 4 + 1);
       assert.ok(
         lines.some((l) => l.startsWith(`${DAY},Ada Lovelace,`) && l.includes(',door,hall,node-a,2,no')),
+      );
+      // Times on the attendance zone's clock with its offset, and the zone named.
+      assert.match(
+        text,
+        new RegExp(
+          `\\r\\n${DAY},Ada Lovelace,[^,]+,${DAY}T08:00:00\\+00:00,${DAY}T17:30:00\\+00:00,door,hall,node-a,2,no,` +
+            `no,${DAY}T08:00:00\\+00:00,door,${DAY}T17:30:00\\+00:00,hall,2,0,UTC\\r\\n`,
+        ),
       );
       assert.ok(
         lines.some((l) => l.startsWith(`${DAY},"'=HYPERLINK(""http://evil.example"",""x"")",`)),
@@ -1375,7 +1390,7 @@ describe('web node over HTTP', () => {
       assert.match(
         csv,
         new RegExp(
-          `${DAY},Katherine Johnson,${person.id},${DAY}T09:15:00.000Z,${DAY}T16:45:00.000Z,.*,yes\\r\\n`,
+          `${DAY},Katherine Johnson,${person.id},${DAY}T09:15:00\\+00:00,${DAY}T16:45:00\\+00:00,.*,yes,no,.*\\r\\n`,
         ),
       );
 

@@ -186,7 +186,7 @@ describe('groups over the REST API', () => {
       lines[0],
       'day,session,person,person_id,status,arrived (UTC),left (UTC),minutes_present,excuse',
     );
-    assert.match(lines[2] ?? '', /^2025-03-10,09:00–10:00,Jon,[^,]+,late,09:20,,40,$/);
+    assert.match(lines[2] ?? '', /^2025-03-10,09:00–10:00,Jon,[^,]+,late,2025-03-10T09:20:00\+00:00,,40,$/);
     assert.match(lines[3] ?? '', /^2025-03-10,09:00–10:00,Kim,[^,]+,excused,,,0,doctor \(by admin user\)$/);
     assert.equal(lines.filter((line) => line.startsWith('2025-03-17')).length, 3);
     const xlsx = await fetch(`${base}/api/v1/reports/groups/${group.id}.xlsx?from=2025-03-10&to=2025-03-17`, {

@@ -21,6 +21,8 @@ const kept: KeptAttendance = {
   lastCameraId: 'hall',
   nodeId: 'node-0',
   eventCount: 2,
+  visits: [{ from: '2025-03-10T08:00:00.000Z', to: '2025-03-10T08:00:00.000Z' }],
+  cameras: { hall: { firstSeen: '2025-03-10T08:00:00.000Z', lastSeen: '2025-03-10T09:00:00.000Z' } },
   corrected: true,
 };
 
@@ -48,6 +50,8 @@ describe('recordSighting', () => {
       lastCameraId: 'door',
       nodeId: 'node-1',
       eventCount: 1,
+      visits: [{ from: '2025-03-10T08:00:00.000Z', to: '2025-03-10T08:00:00.000Z' }],
+      cameras: { door: { firstSeen: '2025-03-10T08:00:00.000Z', lastSeen: '2025-03-10T08:00:00.000Z' } },
       corrected: false,
     });
   });
@@ -84,7 +88,7 @@ describe('correctRecord', () => {
   const target = { personId: 'ann', day: '2025-03-10', personName: 'Ann' };
   const times = { firstSeen: '2025-03-10T07:30:00.000Z', lastSeen: '2025-03-10T18:00:00.000Z' };
 
-  it('moves the times of a record, keeping its cameras and count, and marks it corrected', () => {
+  it('moves the times of a record, keeping its cameras, count and visits, and marks it corrected', () => {
     assert.deepEqual(correctRecord({ ...kept, corrected: false }, times, target), {
       ...kept,
       ...times,
@@ -102,6 +106,8 @@ describe('correctRecord', () => {
       lastCameraId: MANUAL_SOURCE,
       nodeId: MANUAL_SOURCE,
       eventCount: 0,
+      visits: null,
+      cameras: null,
       corrected: true,
     });
     assert.throws(() => correctRecord(null, times, { ...target, personName: null }), notFound);

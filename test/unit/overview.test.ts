@@ -26,6 +26,8 @@ function record(personId: string, day: string, firstSeen: string, camera = 'door
     lastCameraId: camera,
     nodeId: camera === MANUAL_SOURCE ? MANUAL_SOURCE : 'gate-pc',
     eventCount: 1,
+    visits: null,
+    cameras: null,
     corrected: camera === MANUAL_SOURCE,
   };
 }

@@ -31,6 +31,8 @@ function record(personId: string, day: string): StoredAttendance {
     lastCameraId: 'hall',
     nodeId: 'node-1',
     eventCount: 3,
+    visits: null,
+    cameras: null,
     corrected: false,
   };
 }

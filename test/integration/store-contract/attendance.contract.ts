@@ -168,6 +168,8 @@ export function attendanceContract(
           lastCameraId: 'hall',
           nodeId: 'node-a',
           eventCount: 1,
+          visits: [{ from: at('12:00'), to: at('12:00') }],
+          cameras: { hall: { firstSeen: at('12:00'), lastSeen: at('12:00') } },
           corrected: false,
         });
         // The node replays its outbox: an earlier event arrives after a later one.
@@ -185,6 +187,12 @@ export function attendanceContract(
         assert.equal(late.attendance.lastCameraId, 'exit');
         assert.equal(late.attendance.nodeId, 'node-b');
         assert.equal(late.attendance.eventCount, 3);
+        assert.equal(late.attendance.visits?.length, 3, 'hours apart: three visits');
+        assert.deepEqual(late.attendance.cameras, {
+          door: { firstSeen: at('08:05'), lastSeen: at('08:05') },
+          hall: { firstSeen: at('12:00'), lastSeen: at('12:00') },
+          exit: { firstSeen: at('17:30'), lastSeen: at('17:30') },
+        });
         assert.deepEqual(await store.getAttendance(id, '2025-03-10'), late.attendance);
         assert.equal(await store.getAttendance(id, '2025-03-11'), null);
         assert.equal(
@@ -215,17 +223,18 @@ export function attendanceContract(
         assert.equal((await store.listEvents()).items.length, 3);
       });
 
-      it('counts sightings within the cooldown once', async () => {
+      it('counts every sighting, and sightings closer than the cooldown as one visit', async () => {
         const id = await person('Ada');
         const rules = { timeZone: 'UTC', cooldownS: 60 };
-        await store.recordAttendance(makeEvent({ personId: id, at: '2025-03-10T08:00:00.000Z' }), rules);
-        await store.recordAttendance(makeEvent({ personId: id, at: '2025-03-10T08:00:10.000Z' }), rules);
-        const r = await store.recordAttendance(
-          makeEvent({ personId: id, at: '2025-03-10T08:05:00.000Z' }),
-          rules,
-        );
-        assert.equal(r.attendance?.eventCount, 2);
-        assert.equal(r.attendance.lastSeen, '2025-03-10T08:05:00.000Z');
+        for (const at of ['08:00:00', '08:00:10', '08:00:20', '08:05:00'])
+          await store.recordAttendance(makeEvent({ personId: id, at: `2025-03-10T${at}.000Z` }), rules);
+        const record = await store.getAttendance(id, '2025-03-10');
+        assert.equal(record?.eventCount, 4);
+        assert.deepEqual(record.visits, [
+          { from: '2025-03-10T08:00:00.000Z', to: '2025-03-10T08:00:20.000Z' },
+          { from: '2025-03-10T08:05:00.000Z', to: '2025-03-10T08:05:00.000Z' },
+        ]);
+        assert.equal(record.lastSeen, '2025-03-10T08:05:00.000Z');
       });
 
       it('puts each event on the local day of its time zone', async () => {
@@ -345,6 +354,7 @@ export function attendanceContract(
         assert.equal(fixed.before?.lastSeen, '2025-03-10T08:00:00.000Z');
         assert.equal(fixed.after?.lastSeen, '2025-03-10T17:00:00.000Z');
         assert.equal(fixed.after.corrected, true);
+        assert.deepEqual(fixed.after.visits, fixed.before.visits, "a correction keeps the sightings' visits");
         assert.deepEqual(await store.getAttendance(ada, '2025-03-10'), fixed.after);
 
         const added = await store.correctAttendance({
@@ -358,6 +368,8 @@ export function attendanceContract(
         assert.equal(added.after?.personName, 'Bob');
         assert.equal(added.after.firstCameraId, 'manual');
         assert.equal(added.after.eventCount, 0);
+        assert.equal(added.after.visits, null, 'a record made by hand has no known time present');
+        assert.equal(added.after.cameras, null);
 
         const removed = await store.correctAttendance({
           personId: bob,

@@ -2,6 +2,7 @@
  * Building and finding elements. Server data reaches the page only through `textContent`,
  * attributes and canvas text, never as HTML.
  */
+import { formatTime } from './time.js';
 
 export type Child = Node | string | number;
 
@@ -48,16 +49,9 @@ export function showError(id: string, error: unknown): void {
   box.hidden = !error;
 }
 
-/** The local time of day of an ISO instant, or a dash when there is none. */
+/** The time of day of an ISO instant on the site's clock, with seconds and zone (`lib/time.ts`); a dash for none. */
 export function clock(iso: string | null): string {
-  return iso
-    ? new Date(iso).toLocaleTimeString([], {
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        hourCycle: 'h23',
-      })
-    : '—';
+  return formatTime(iso, { seconds: true });
 }
 
 /**

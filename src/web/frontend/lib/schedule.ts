@@ -3,6 +3,7 @@
  * "Monday, 10 March 2025", times of day in the attendance zone. Pure: no element is touched here.
  */
 import type { GroupSession, SessionStatus, Weekday } from '../../api-views.js';
+import { formatDay } from './time.js';
 
 /** A week as a timetable shows it: Monday first. */
 export const WEEK: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -75,15 +76,8 @@ export function sessionInWords(session: GroupSession): string {
   return `${daysInWords(session.weekdays)} ${sessionTimes(session)}${late}`;
 }
 
-/** `2025-03-10` as "10 Mar 2025". */
-function shortDate(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString([], {
-    timeZone: 'UTC',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-  });
-}
+/** `2025-03-10` as "Mon 10 Mar 2025", the one date format of every page. */
+const shortDate = formatDay;
 
 /** The rest of a session's rules, each in a few words; empty when none differs from the plain default. */
 export function sessionDetails(session: GroupSession): string[] {
@@ -101,16 +95,8 @@ export function sessionDetails(session: GroupSession): string[] {
   return details;
 }
 
-/** `2025-03-10` as "Monday, 10 March 2025" (a calendar day: no zone moves it). */
-export function longDay(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString([], {
-    timeZone: 'UTC',
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-  });
-}
+/** `2025-03-10` as "Mon 10 Mar 2025" (a calendar day: no zone moves it), the one date format of every page. */
+export const longDay = formatDay;
 
 /** The day `n` days after `day` (before, for a negative `n`). */
 export function addDays(day: string, n: number): string {

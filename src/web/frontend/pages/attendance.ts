@@ -1,8 +1,11 @@
 /**
  * Attendance: a range of days (today by default) as a bar chart and a table, the CSV link, the
- * corrections in the range, and for administrators the form to make one.
+ * corrections in the range, and for administrators the form to make one. The table says what each
+ * time is: first and last seen by any camera ("in view now" while a camera still sees the person),
+ * and check-in and check-out only when cameras are tagged entry or exit, where they differ.
  */
 import type {
+  AttendanceAnswer,
   AttendanceRecordView,
   CorrectionAnswer,
   CorrectionView,
@@ -10,7 +13,8 @@ import type {
 } from '../../api-views.js';
 import { ATTENDANCE_IDS as ID } from '../../page-ids.js';
 import { allPages, api, json } from '../lib/api.js';
-import { byId, clock, el, errorText, maybeById, showError } from '../lib/dom.js';
+import { byId, el, errorText, maybeById, showError } from '../lib/dom.js';
+import { formatDateTime, formatDay, formatDuration, formatTime, SITE_ZONE, zoneLabel } from '../lib/time.js';
 
 const range = byId(ID.range, HTMLFormElement);
 const from = byId(ID.from, HTMLInputElement);
@@ -31,8 +35,17 @@ function days(a: string, b: string): string[] {
   return out;
 }
 
-function dayRecords(day: string): Promise<AttendanceRecordView[]> {
-  return allPages<'records', AttendanceRecordView>(`/api/v1/attendance?date=${day}`, 'records');
+/** A day's records, and whether any camera is tagged entry or exit (from the day's first page). */
+async function dayRecords(day: string): Promise<{ records: AttendanceRecordView[]; tagged: boolean }> {
+  const first = await api<AttendanceAnswer>(`/api/v1/attendance?date=${day}`);
+  const records = [...first.records];
+  let offset = first.nextOffset;
+  while (offset !== null) {
+    const page = await api<AttendanceAnswer>(`/api/v1/attendance?date=${day}&offset=${offset}`);
+    records.push(...page.records);
+    offset = page.nextOffset;
+  }
+  return { records, tagged: Object.keys(first.cameraRoles).length > 0 };
 }
 
 function dayCorrections(day: string): Promise<CorrectionView[]> {
@@ -75,7 +88,7 @@ function chart(counts: { day: string; count: number }[]): void {
       'data-day': c.day,
     });
     const title = svg('title', {});
-    title.textContent = `${c.day}: ${c.count} present`;
+    title.textContent = `${formatDay(c.day)}: ${c.count} present`;
     bar.append(title);
     const value = svg('text', {
       x: x + slot / 2,
@@ -85,38 +98,67 @@ function chart(counts: { day: string; count: number }[]): void {
     });
     value.textContent = String(c.count);
     const label = svg('text', { x: x + slot / 2, y: height - 6, 'text-anchor': 'middle', 'font-size': '11' });
-    label.textContent = counts.length > 14 ? c.day.slice(8) : c.day.slice(5);
+    // "Mon 30" under a bar, the day of the month alone when there are many.
+    const [weekday = '', date = ''] = formatDay(c.day).split(' ');
+    label.textContent = counts.length > 14 ? date : `${weekday} ${date}`;
     root.append(bar, value, label);
   });
   root.append(svg('line', { x1: pad, x2: width, y1: height - pad, y2: height - pad, stroke: '#555' }));
   byId(ID.chart, HTMLElement).replaceChildren(root);
 }
 
-function recordRow(r: AttendanceRecordView): HTMLTableRowElement {
+function lastSeenCell(r: AttendanceRecordView): HTMLTableCellElement {
+  if (!r.inView) return el('td', { class: 'last-seen' }, formatTime(r.lastSeen));
+  return el(
+    'td',
+    { class: 'last-seen', title: `last sighting ${formatTime(r.lastSeen, { seconds: true })}` },
+    el('span', { class: 'dot dot-online', 'aria-hidden': 'true' }),
+    'in view now',
+  );
+}
+
+const hiddenUnless = (shown: boolean): Record<string, string> => (shown ? {} : { hidden: '' });
+
+/** Which of the columns that are not always there show: the day (over a range), check-in and check-out. */
+interface Shown {
+  day: boolean;
+  tagged: boolean;
+}
+
+function recordRow(r: AttendanceRecordView, shown: Shown): HTMLTableRowElement {
+  const checkOut = r.checkOut !== null ? formatTime(r.checkOut) : r.inView ? 'not yet: in view' : '—';
   return el(
     'tr',
-    { 'data-person': r.person.name },
-    el('td', {}, r.day),
+    { 'data-person': r.person.name, ...(r.inView ? { 'data-in-view': '' } : {}) },
+    el('td', { class: 'day', ...hiddenUnless(shown.day) }, formatDay(r.day)),
     el('td', {}, r.person.name),
-    el('td', { class: 'check-in' }, clock(r.firstSeen)),
-    el('td', { class: 'check-out' }, clock(r.lastSeen)),
+    el('td', { class: 'first-seen' }, formatTime(r.firstSeen)),
+    lastSeenCell(r),
+    el('td', { class: 'check-in', ...hiddenUnless(shown.tagged) }, formatTime(r.checkIn)),
+    el('td', { class: 'check-out', ...hiddenUnless(shown.tagged) }, checkOut),
+    el(
+      'td',
+      { class: 'time-present', ...(r.timePresentS === null ? { title: 'not known for this record' } : {}) },
+      formatDuration(r.timePresentS),
+    ),
+    el('td', { class: 'visits' }, r.visits ?? '—'),
+    el('td', { class: 'sightings' }, r.sightings),
     el('td', {}, r.lastCamera === r.camera ? r.camera : `${r.camera} → ${r.lastCamera}`),
-    el('td', {}, r.sightings),
     el('td', { class: 'note' }, r.corrected ? 'corrected' : ''),
   );
 }
 
 function correctionRow(c: CorrectionView): HTMLTableRowElement {
-  const change = c.present ? `present ${clock(c.firstSeen)}–${clock(c.lastSeen)}` : 'absent';
+  const change = c.present ? `present ${formatTime(c.firstSeen)}–${formatTime(c.lastSeen)}` : 'absent';
   return el(
     'tr',
     { 'data-person': c.person.name ?? c.person.id },
-    el('td', {}, c.day),
+    el('td', {}, formatDay(c.day)),
     el('td', {}, c.person.name ?? '(deleted)'),
     el('td', { class: 'change' }, change),
     el('td', { class: 'reason' }, c.reason),
     el('td', {}, c.by),
-    el('td', {}, new Date(c.at).toLocaleString()),
+    el('td', {}, formatDateTime(c.at)),
   );
 }
 
@@ -131,8 +173,21 @@ async function show(): Promise<void> {
   );
   try {
     const perDay = await Promise.all(list.map(dayRecords));
-    chart(list.map((day, i) => ({ day, count: perDay[i]?.length ?? 0 })));
-    const rows = perDay.flat().map(recordRow);
+    chart(list.map((day, i) => ({ day, count: perDay[i]?.records.length ?? 0 })));
+    // Check-in and check-out differ from first and last seen only with entry or exit cameras.
+    const tagged = perDay.some((d) => d.tagged);
+    // One day is named in the range above: a column repeating it would push the times off a phone.
+    const shown = { day: list.length > 1, tagged };
+    byId(ID.dayHead, HTMLElement).hidden = !shown.day;
+    byId(ID.checkInHead, HTMLElement).hidden = !tagged;
+    byId(ID.checkOutHead, HTMLElement).hidden = !tagged;
+    const label = zoneLabel();
+    const zone = label === SITE_ZONE ? label : `${SITE_ZONE} (${label})`;
+    const which = shown.day ? '' : `${formatDay(list[0] ?? today)}. `;
+    byId(ID.zoneNote, HTMLElement).textContent = tagged
+      ? `${which}Times in ${zone}. Check-in and check-out follow the entry and exit cameras.`
+      : `${which}Times in ${zone}.`;
+    const rows = perDay.flatMap((d) => d.records.map((r) => recordRow(r, shown)));
     byId(ID.records, HTMLTableSectionElement).replaceChildren(...rows);
     byId(ID.recordsEmpty, HTMLElement).hidden = rows.length > 0;
     const corrections = (await Promise.all(list.map(dayCorrections))).flat();

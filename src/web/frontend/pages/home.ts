@@ -15,6 +15,7 @@ import type {
 import { HOME_IDS as ID } from '../../page-ids.js';
 import { api } from '../lib/api.js';
 import { byId, el, maybeById, reconcile, showError } from '../lib/dom.js';
+import { formatDay, formatTime } from '../lib/time.js';
 
 const REFRESH_MS = 5000;
 
@@ -23,15 +24,9 @@ function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The time of day of an instant in the attendance zone: `08:14`, or `08:14:03` with seconds. */
+/** The time of day of an instant in the attendance zone: `08:14 CET`, or `08:14:03 CET` with seconds. */
 function timeIn(timeZone: string, iso: string, seconds = false): string {
-  return new Date(iso).toLocaleTimeString([], {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    ...(seconds ? { second: '2-digit' } : {}),
-    hourCycle: 'h23',
-  });
+  return formatTime(iso, { timeZone, seconds });
 }
 
 /** How long before `now` an instant was, in words: "just now", "12 min ago", "2 h ago". */
@@ -42,16 +37,8 @@ function ago(iso: string, now: string): string {
   return `${Math.floor(minutes / 60)} h ago`;
 }
 
-/** `2025-03-10` as "Monday, 10 March 2025" (a calendar day: no zone moves it). */
-function longDay(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString([], {
-    timeZone: 'UTC',
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-  });
-}
+/** `2025-03-10` as "Mon 10 Mar 2025" (a calendar day: no zone moves it). */
+const longDay = formatDay;
 
 function setText(id: string, text: string): void {
   const node = maybeById(id, HTMLElement);

@@ -18,6 +18,7 @@ import type {
 import { JOBS_IDS as ID } from '../../page-ids.js';
 import { api } from '../lib/api.js';
 import { byId, el, errorText, showError } from '../lib/dom.js';
+import { formatDate, formatDateTime, formatTime } from '../lib/time.js';
 
 /** Jobs a page of the list holds. */
 const PAGE = 20;
@@ -85,12 +86,11 @@ function progressOf(progress: unknown): { percent: number; done?: number; total?
   return { percent: 0 };
 }
 
-/** A time of day for today, a date and time for other days. */
+/** A time of day for today, a date and time for other days (on the site's clock). */
 function when(iso: string): string {
-  const at = new Date(iso);
-  return at.toDateString() === new Date().toDateString()
-    ? at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
-    : at.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' });
+  return formatDate(iso) === formatDate(new Date().toISOString())
+    ? formatTime(iso, { seconds: true })
+    : formatDateTime(iso);
 }
 
 function subject(job: JobListItem): string {

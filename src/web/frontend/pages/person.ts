@@ -24,6 +24,7 @@ import {
   TrainingBox,
   Webcam,
 } from '../lib/enrollment.js';
+import { formatDate } from '../lib/time.js';
 
 const personId = byId(ID.frame, HTMLElement).dataset.personId ?? '';
 const base = `/api/v1/people/${encodeURIComponent(personId)}`;
@@ -55,7 +56,7 @@ function render(p: PersonDetail): void {
   state.textContent = STATE_WORDS[p.state];
   state.className = `badge state-${p.state}`;
   byId(ID.summary, HTMLElement).textContent =
-    `${photoCount(p.photoCount)}, ${p.usablePhotoCount} used for recognition · enrolled ${new Date(p.createdAt).toLocaleDateString()}`;
+    `${photoCount(p.photoCount)}, ${p.usablePhotoCount} used for recognition · enrolled ${formatDate(p.createdAt)}`;
   showExternalId(p);
   byId(ID.hint, HTMLElement).hidden = p.state !== 'not-recognisable';
   byId(ID.photos, HTMLUListElement).replaceChildren(...p.photos.map((photo) => photoCard(p, photo)));

@@ -19,7 +19,8 @@ import type {
 import { ROSTER_IDS as ID } from '../../page-ids.js';
 import { api, json } from '../lib/api.js';
 import { byId, errorText, keepingFocus, maybeById, setText, showError } from '../lib/dom.js';
-import { addDays, dayIn, longDay, sessionInWords, sessionTimes, timeIn } from '../lib/schedule.js';
+import { addDays, dayIn, longDay, sessionInWords, sessionTimes } from '../lib/schedule.js';
+import { formatTime } from '../lib/time.js';
 import { startManaging } from '../roster/manage.js';
 import { startReport } from '../roster/report.js';
 import { SessionCard } from '../roster/session-card.js';
@@ -60,7 +61,7 @@ function render(): void {
   setText(
     byId(ID.updated, HTMLElement),
     isToday
-      ? `Live · updated ${timeIn(answer.at, answer.timeZone, true)}`
+      ? `Live · updated ${formatTime(answer.at, { timeZone: answer.timeZone, seconds: true })}`
       : 'Not today: the board does not refresh',
   );
   byId(ID.today, HTMLButtonElement).disabled = isToday;

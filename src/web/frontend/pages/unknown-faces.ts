@@ -13,6 +13,7 @@ import type {
 import { UNKNOWN_FACES_IDS as ID } from '../../page-ids.js';
 import { allPages, api, json, watchJob } from '../lib/api.js';
 import { byId, el, errorText, showError } from '../lib/dom.js';
+import { formatDateTime } from '../lib/time.js';
 
 type PersonView = PeopleAnswer['people'][number];
 
@@ -38,7 +39,7 @@ function faceUrl(face: ReviewedFace, action: string): string {
 }
 
 function faceCard(face: ReviewedFace): HTMLElement {
-  const when = new Date(face.at).toLocaleString();
+  const when = formatDateTime(face.at);
   const card = el(
     'figure',
     { class: 'face', 'data-face': face.id, 'data-status': face.status },

@@ -6,6 +6,7 @@ import type { TokenCreatedAnswer, TokensAnswer, TokenView, UserAnswer, UserView 
 import { USERS_IDS as ID } from '../../page-ids.js';
 import { allPages, api, json } from '../lib/api.js';
 import { byId, el, errorText, showError } from '../lib/dom.js';
+import { formatDateTime } from '../lib/time.js';
 
 const list = byId(ID.list, HTMLTableSectionElement);
 const me = list.dataset.me;
@@ -29,7 +30,7 @@ function say(id: string, kind: 'ok' | 'error', text: string): void {
   state.textContent = text;
 }
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'never');
+const when = (iso: string | null) => (iso ? formatDateTime(iso) : 'never');
 
 function tokenLine(user: UserView, token: TokenView): HTMLElement {
   const revoke = el('button', { type: 'button', class: 'revoke' }, 'Revoke');
@@ -118,7 +119,7 @@ async function userRow(user: UserView): Promise<HTMLTableRowElement> {
     { 'data-user': user.name },
     el('td', {}, user.name + (isMe ? ' (you)' : '')),
     el('td', {}, role),
-    el('td', {}, new Date(user.createdAt).toLocaleString()),
+    el('td', {}, formatDateTime(user.createdAt)),
     await tokenCell(user),
     actions,
   );

@@ -16,6 +16,7 @@ import {
   STATUS_ORDER,
   timeIn,
 } from '../lib/schedule.js';
+import { formatTime } from '../lib/time.js';
 
 /** What the board's Excuse button does for a member's session. */
 export type ExcuseHandler = (entry: RosterEntry, sessionId: string) => void;
@@ -42,11 +43,17 @@ function detailOf(
   } else {
     const arrived = timeIn(entry.arrivedAt, zone);
     const lateBy = minutesBetween(session.start, arrived);
-    parts.push(entry.late && lateBy > 0 ? `Arrived ${arrived}, ${lateBy} min late` : `Arrived ${arrived}`);
+    const arrivedText = formatTime(entry.arrivedAt, { timeZone: zone });
+    parts.push(
+      entry.late && lateBy > 0 ? `Arrived ${arrivedText}, ${lateBy} min late` : `Arrived ${arrivedText}`,
+    );
     if (entry.leftAt !== null) {
       const left = timeIn(entry.leftAt, zone);
       const earlyBy = minutesBetween(left, session.end);
-      parts.push(entry.leftEarly && earlyBy > 0 ? `left ${left}, ${earlyBy} min early` : `left ${left}`);
+      const leftText = formatTime(entry.leftAt, { timeZone: zone });
+      parts.push(
+        entry.leftEarly && earlyBy > 0 ? `left ${leftText}, ${earlyBy} min early` : `left ${leftText}`,
+      );
     } else if (running) {
       parts.push('still here');
     }

@@ -386,7 +386,7 @@ describe('Reports and webhooks pages in Chromium', () => {
         log.map((cells) => [cells[0]?.replace(/\d+ ms/, 'N ms'), cells[3], cells[4]]),
         [
           ['✗ answered 500: failed', '20', 'none: gave up'],
-          ['✗ answered 500: failed', '2', 'about Jan 5, 09:00:15'],
+          ['✗ answered 500: failed', '2', 'about Mon 5 Jan 2026, 09:00:15 UTC'],
           ['✗ answered 500: failed', '1', '—'],
           ['✓ answered 204 in N ms', '1', '—'],
         ],

@@ -15,6 +15,7 @@ import type {
 } from '../../api-views.js';
 import { api, watchJob } from './api.js';
 import { byId, el, errorText } from './dom.js';
+import { formatDate } from './time.js';
 
 /** The state of a person as the pages say it. */
 export const STATE_WORDS: Record<PersonSummary['state'], string> = {
@@ -310,7 +311,7 @@ export class Webcam {
 export function personFacts(person: PersonSummary): string {
   return [
     person.externalId === null ? 'no external id' : `external id ${person.externalId}`,
-    `enrolled ${new Date(person.createdAt).toLocaleDateString()}`,
+    `enrolled ${formatDate(person.createdAt)}`,
     photoCount(person.photoCount),
   ].join(' · ');
 }

@@ -13,7 +13,7 @@ import type {
 import { UNKNOWN_FACES_IDS as ID } from '../../page-ids.js';
 import { allPages, api, json, watchJob } from '../lib/api.js';
 import { byId, el, errorText, showError } from '../lib/dom.js';
-import { formatDateTime } from '../lib/time.js';
+import { formatDate, formatDateTime } from '../lib/time.js';
 
 type PersonView = PeopleAnswer['people'][number];
 
@@ -115,7 +115,7 @@ function faceCard(face: ReviewedFace): HTMLElement {
           const choice = el(
             'button',
             { type: 'button', class: 'namesake-choice' },
-            `${p.name} · ${p.externalId ?? 'no external id'} · enrolled ${new Date(p.createdAt).toLocaleDateString()}`,
+            `${p.name} · ${p.externalId ?? 'no external id'} · enrolled ${formatDate(p.createdAt)}`,
           );
           choice.addEventListener('click', () => {
             send({ personId: p.id });

@@ -15,6 +15,7 @@ import type {
 import { WEBHOOKS_IDS as ID } from '../../page-ids.js';
 import { allPages, api, json } from '../lib/api.js';
 import { byId, el, errorText, showError } from '../lib/dom.js';
+import { formatDate, formatTime } from '../lib/time.js';
 
 const list = byId(ID.list, HTMLUListElement);
 const form = byId(ID.create, HTMLFormElement);
@@ -25,16 +26,9 @@ const LOG_LINES = 20;
 
 // ---- times: the only formatting this page does ----
 
-/** An instant in the browser's time: "30 Nov, 14:05:09". */
+/** An instant on the site's clock, to the second: "Mon 5 Jan 2026, 09:00:15 UTC". */
 function when(iso: string): string {
-  return new Date(iso).toLocaleString([], {
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
+  return `${formatDate(iso)}, ${formatTime(iso, { seconds: true })}`;
 }
 
 // ---- the list ----

@@ -9,21 +9,12 @@ import { ROSTER_IDS as ID } from '../../page-ids.js';
 import { api } from '../lib/api.js';
 import { byId, el, showError } from '../lib/dom.js';
 import { addDays, plural } from '../lib/schedule.js';
+import { formatDay } from '../lib/time.js';
 
 // ---- the words for days, rates and counts: the only formatting this module does ----
 
-/** `2025-03-10` as "10 Mar 2025". */
-function shortDay(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString([], {
-    timeZone: 'UTC',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-  });
-}
-
 const rangeWords = (from: string, to: string): string =>
-  from === to ? shortDay(from) : `${shortDay(from)} to ${shortDay(to)}`;
+  from === to ? formatDay(from) : `${formatDay(from)} to ${formatDay(to)}`;
 
 const percent = (rate: number): string => `${Math.round(rate * 100)}%`;
 

@@ -1,0 +1,179 @@
+/**
+ * The cameras of a recognition node, assembled: for each configured camera, its source under its
+ * own watchdog, its pipeline (on the node's one engine pool, through the fair camera scheduler)
+ * and its live view. One camera that never opens is logged and restarted by its watchdog while the
+ * others run on.
+ */
+import type { CameraStatus } from '../bridge/index.js';
+import { createFrameSource, type SupervisedFrameSource } from '../capture/index.js';
+import {
+  ErrorCode,
+  isRollcallError,
+  RollcallError,
+  type CameraConfig,
+  type CameraRole,
+  type FrameMetadata,
+  type Gallery,
+  type RecognitionEvent,
+} from '../core/index.js';
+import type { FaceEngine } from '../engine/index.js';
+import {
+  CameraScheduler,
+  encodeFrameJpeg,
+  LiveView,
+  RecognitionPipeline,
+  type CameraHealth,
+  type RecognitionPipelineOptions,
+} from '../recognition/index.js';
+import type { Logger } from './logger.js';
+
+/** One running camera of the node. */
+export interface NodeCamera {
+  readonly cameraId: string;
+  readonly name: string | undefined;
+  readonly role: CameraRole | undefined;
+  readonly source: SupervisedFrameSource;
+  readonly pipeline: RecognitionPipeline;
+  readonly liveView: LiveView;
+  health(): CameraHealth;
+  status(): CameraStatus;
+}
+
+export interface NodeCamerasDeps {
+  engine: FaceEngine;
+  gallery: Gallery;
+  logger: Logger;
+  /** Every recognition event, each carrying its camera id. */
+  onEvent: (event: RecognitionEvent) => void;
+  /** A live-view frame to send to web nodes. */
+  publishFrame: (metadata: FrameMetadata, jpeg: Uint8Array) => void;
+  /** Whether any web node can watch; nothing is encoded otherwise. */
+  watched: () => boolean;
+}
+
+export type PipelineSettings = Omit<RecognitionPipelineOptions, 'cameraId' | 'motion'>;
+
+/**
+ * Builds every camera (bad sources throw SOURCE_INVALID naming the camera, before anything runs),
+ * then starts them together. With one camera, a source that cannot start fails the start, as
+ * `CAMERA_SOURCE` always did; with several, it is logged and retried in the background.
+ */
+export async function startNodeCameras(
+  cameras: readonly CameraConfig[],
+  settings: PipelineSettings,
+  deps: NodeCamerasDeps,
+  onCreated: (camera: NodeCamera) => void,
+): Promise<NodeCamera[]> {
+  const several = cameras.length > 1;
+  const scheduler = new CameraScheduler({ slots: Math.max(1, deps.engine.info.threads) });
+  const built = cameras.map((config) => {
+    try {
+      return {
+        config,
+        source: createFrameSource(config.source, {
+          ...(config.id === undefined ? {} : { cameraId: config.id }),
+          ...(config.fps === undefined ? {} : { fps: config.fps }),
+          watchdog: { retryFirstStart: several },
+        }),
+      };
+    } catch (error) {
+      if (!isRollcallError(error) || !several) throw error;
+      throw new RollcallError(error.code, `camera "${config.id ?? config.source}": ${error.message}`);
+    }
+  });
+  const ids = new Set<string>();
+  for (const { source } of built) {
+    if (ids.has(source.cameraId)) {
+      throw new RollcallError(
+        ErrorCode.SourceInvalid,
+        `two cameras are named "${source.cameraId}": give each its own id`,
+      );
+    }
+    ids.add(source.cameraId);
+  }
+  const running = built.map(({ config, source }) => {
+    const camera = assembleCamera(config, source, settings, deps, scheduler);
+    onCreated(camera);
+    return camera;
+  });
+  await Promise.all(
+    running.map(async (camera) => {
+      await camera.source.start();
+      deps.logger.info(
+        { camera: camera.cameraId, name: camera.name, role: camera.role, source: camera.source.description },
+        'camera running',
+      );
+    }),
+  );
+  return running;
+}
+
+function assembleCamera(
+  config: CameraConfig,
+  source: SupervisedFrameSource,
+  settings: PipelineSettings,
+  deps: NodeCamerasDeps,
+  scheduler: CameraScheduler,
+): NodeCamera {
+  const { cameraId } = source;
+  const pipeline = new RecognitionPipeline(
+    { engine: deps.engine, gallery: deps.gallery, slots: scheduler.lane(cameraId) },
+    { ...settings, cameraId, ...(config.masks ? { motion: { masks: config.masks } } : {}) },
+  );
+  pipeline.on('event', deps.onEvent);
+  pipeline.on('error', (error) => {
+    deps.logger.warn({ err: error, camera: cameraId }, 'a frame failed; continuing');
+  });
+  // The live view: camera frames at the camera's rate (not only the analysed ones), with the
+  // analysis's boxes; see recognition/live-view.ts.
+  const liveView = new LiveView({
+    encode: (image) => encodeFrameJpeg(image),
+    publish: deps.publishFrame,
+    watched: deps.watched,
+    onError: (error) => {
+      deps.logger.warn({ err: error, camera: cameraId }, 'a live-view frame could not be encoded');
+    },
+  });
+  liveView.attach(source, pipeline);
+  pipeline.attach(source);
+  source.on('restarted', (restart) => {
+    deps.logger.warn({ ...restart, camera: cameraId }, 'camera source restarted by the watchdog');
+  });
+
+  const health = (): CameraHealth => {
+    const stats = pipeline.stats();
+    return {
+      cameraId,
+      online: stats.fpsIn > 0,
+      fpsIn: stats.fpsIn,
+      fpsOut: stats.fpsOut,
+      latencyP95Ms: stats.framesProcessed > 0 ? stats.latencyP95Ms : null,
+      framesProcessed: stats.framesProcessed,
+      framesDropped: stats.framesDropped,
+      framesFailed: stats.framesFailed,
+      restarts: source.restarts,
+      events: stats.events,
+    };
+  };
+  return {
+    cameraId,
+    name: config.name,
+    role: config.role,
+    source,
+    pipeline,
+    liveView,
+    health,
+    status: () => {
+      const camera = health();
+      return {
+        cameraId,
+        ...(config.name === undefined ? {} : { name: config.name }),
+        ...(config.role === undefined ? {} : { role: config.role }),
+        fps: camera.fpsOut,
+        droppedFrames: camera.framesDropped,
+        latencyP95Ms: camera.latencyP95Ms,
+        online: camera.online,
+      };
+    },
+  };
+}

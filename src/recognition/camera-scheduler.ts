@@ -52,8 +52,6 @@ export class CameraScheduler {
   readonly #lanes = new Map<string, Lane>();
   #busy = 0;
   #served = 0;
-  #dispatching = false;
-  #again = false;
 
   constructor(options: CameraSchedulerOptions) {
     if (!Number.isInteger(options.slots) || options.slots < 1) {
@@ -94,29 +92,20 @@ export class CameraScheduler {
     }));
   }
 
-  /** Hands free threads to waiting cameras, fairest first. Re-entrant calls fold into the running one. */
+  /**
+   * Hands free threads to waiting cameras, fairest first. Counters change before `done` runs, so a
+   * `request` or `release` made from inside `done` dispatches from a consistent state.
+   */
   #dispatch(): void {
-    if (this.#dispatching) {
-      this.#again = true;
-      return;
-    }
-    this.#dispatching = true;
-    try {
-      do {
-        this.#again = false;
-        while (this.#busy < this.slots) {
-          const lane = this.#next();
-          if (!lane) break;
-          const done = lane.pending.shift() as (granted: boolean) => void;
-          lane.inFlight++;
-          lane.granted++;
-          lane.lastServed = ++this.#served;
-          this.#busy++;
-          done(true);
-        }
-      } while (this.#again);
-    } finally {
-      this.#dispatching = false;
+    while (this.#busy < this.slots) {
+      const lane = this.#next();
+      if (!lane) return;
+      const done = lane.pending.shift() as (granted: boolean) => void;
+      lane.inFlight++;
+      lane.granted++;
+      lane.lastServed = ++this.#served;
+      this.#busy++;
+      done(true);
     }
   }
 

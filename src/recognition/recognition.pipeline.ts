@@ -191,8 +191,11 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   /** Every frame counts (benchmarks, tests): waits for a free slot instead of dropping. */
   async process(frame: Frame): Promise<void> {
     if (this.#closed) return;
-    const granted = await new Promise<boolean>((resolve) => this.#slots.request(resolve));
+    const granted = await new Promise<boolean>((resolve) => {
+      this.#slots.request(resolve);
+    });
     if (!granted) return;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may run while we wait
     if (this.#closed) {
       this.#slots.release();
       return;

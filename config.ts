@@ -395,11 +395,12 @@ export function describeConfig(config: Config): Record<string, string> {
     MONGODB_URI: config.mongodbUri ? maskUrl(config.mongodbUri) : '(unset: SQLite)',
     NODE_ID: config.nodeId,
     DATA_DIR: config.dataDir,
-    CAMERA_SOURCE: config.cameraSource,
-    CAMERA_SOURCES:
-      config.cameras.length === 1 && config.cameras[0]?.id === undefined
-        ? '(unset: the one CAMERA_SOURCE)'
-        : config.cameras.map(describeCamera).join('; '),
+    ...(config.cameras.length === 1 && config.cameras[0]?.id === undefined
+      ? { CAMERA_SOURCE: config.cameraSource, CAMERA_SOURCES: '(unset: the one CAMERA_SOURCE)' }
+      : {
+          CAMERA_SOURCE: '(unset: CAMERA_SOURCES)',
+          CAMERA_SOURCES: config.cameras.map(describeCamera).join('; '),
+        }),
     WORKER_THREADS: String(config.workerThreads),
     TF_BACKEND: config.tfBackend,
     LIVE_DETECTOR: config.liveDetector,

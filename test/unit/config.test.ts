@@ -450,6 +450,8 @@ describe('CAMERA_SOURCES', () => {
       { id: 'hall', source: '/dev/video0', role: 'exit', fps: 2.5 },
       { id: 'lab', source: 'dir:/srv/photos' },
     ]);
+    assert.equal(describeConfig(config).CAMERA_SOURCE, '(unset: CAMERA_SOURCES)');
+    assert.equal(describeConfig(loadConfig({})).CAMERA_SOURCES, '(unset: the one CAMERA_SOURCE)');
     assert.match(
       describeConfig(config).CAMERA_SOURCES ?? '',
       /door=rtsp:\/\/cam\.lan\/door \(role entry, 10 fps, 1 mask/,

@@ -98,11 +98,12 @@ export async function startNodeCameras(
   });
   await Promise.all(
     running.map(async (camera) => {
-      await camera.source.start();
-      deps.logger.info(
-        { camera: camera.cameraId, name: camera.name, role: camera.role, source: camera.source.description },
-        'camera running',
-      );
+      const { cameraId, name, role, source } = camera;
+      // Logged on the first frame, so a camera that fails to open is never said to be running.
+      source.once('frame', () => {
+        deps.logger.info({ camera: cameraId, name, role, source: source.description }, 'camera running');
+      });
+      await source.start();
     }),
   );
   return running;

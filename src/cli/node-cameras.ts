@@ -53,19 +53,20 @@ export interface NodeCamerasDeps {
 
 export type PipelineSettings = Omit<RecognitionPipelineOptions, 'cameraId' | 'motion'>;
 
+/** A configured camera with its source built but not started. */
+export interface PreparedCamera {
+  config: CameraConfig;
+  source: SupervisedFrameSource;
+}
+
 /**
- * Builds every camera (bad sources throw SOURCE_INVALID naming the camera, before anything runs),
- * then starts them together. With one camera, a source that cannot start fails the start, as
- * `CAMERA_SOURCE` always did; with several, it is logged and retried in the background.
+ * Builds every camera's source, not yet started: a source Rollcall cannot read throws
+ * SOURCE_INVALID naming the camera, before the engine loads. With one camera, a source that cannot
+ * start will fail the start, as `CAMERA_SOURCE` always did; with several, its watchdog logs it and
+ * retries in the background while the others run.
  */
-export async function startNodeCameras(
-  cameras: readonly CameraConfig[],
-  settings: PipelineSettings,
-  deps: NodeCamerasDeps,
-  onCreated: (camera: NodeCamera) => void,
-): Promise<NodeCamera[]> {
+export function prepareCameras(cameras: readonly CameraConfig[]): PreparedCamera[] {
   const several = cameras.length > 1;
-  const scheduler = new CameraScheduler({ slots: Math.max(1, deps.engine.info.threads) });
   const built = cameras.map((config) => {
     try {
       return {
@@ -78,7 +79,12 @@ export async function startNodeCameras(
       };
     } catch (error) {
       if (!isRollcallError(error) || !several) throw error;
-      throw new RollcallError(error.code, `camera "${config.id ?? config.source}": ${error.message}`);
+      // The capture room words its errors for the one CAMERA_SOURCE; here the camera is one of a list.
+      const problem = error.message.replace(/^CAMERA_SOURCE /, 'its source ');
+      throw new RollcallError(
+        error.code,
+        `CAMERA_SOURCES camera "${config.id ?? config.source}": ${problem}`,
+      );
     }
   });
   const ids = new Set<string>();
@@ -91,7 +97,18 @@ export async function startNodeCameras(
     }
     ids.add(source.cameraId);
   }
-  const running = built.map(({ config, source }) => {
+  return built;
+}
+
+/** Assembles each prepared camera on the shared pool, then starts them together. */
+export async function startNodeCameras(
+  prepared: readonly PreparedCamera[],
+  settings: PipelineSettings,
+  deps: NodeCamerasDeps,
+  onCreated: (camera: NodeCamera) => void,
+): Promise<NodeCamera[]> {
+  const scheduler = new CameraScheduler({ slots: Math.max(1, deps.engine.info.threads) });
+  const running = prepared.map(({ config, source }) => {
     const camera = assembleCamera(config, source, settings, deps, scheduler);
     onCreated(camera);
     return camera;

@@ -26,7 +26,7 @@ import {
 import { engineEmbedder, type PhotoEmbedder } from '../services/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import type { Logger } from './logger.js';
-import { startNodeCameras, type NodeCamera, type PipelineSettings } from './node-cameras.js';
+import { prepareCameras, startNodeCameras, type NodeCamera, type PipelineSettings } from './node-cameras.js';
 
 export interface Room {
   name: string;
@@ -39,6 +39,8 @@ export async function startRecognitionNode(
   options: { listenHost: string },
   rooms: Room[],
 ): Promise<{ embed: PhotoEmbedder; descriptorModel: DescriptorModel }> {
+  // Sources first: one Rollcall cannot read is a configuration error, shown before the engine loads.
+  const preparedCameras = prepareCameras(config.cameras);
   const pool = await FaceEnginePool.start({
     threads: config.workerThreads,
     backend: config.tfBackend,
@@ -210,7 +212,7 @@ export async function startRecognitionNode(
     });
   };
   await startNodeCameras(
-    config.cameras,
+    preparedCameras,
     pipelineSettings,
     {
       engine: pool,

@@ -10,6 +10,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isTimeZone } from './src/core/time-zone.js';
+import { parseCameraList, type CameraConfig } from './src/core/camera-list.js';
 import type { DescriptorModel } from './src/core/descriptor.js';
 import type { MatchThresholds } from './src/core/matcher.js';
 
@@ -58,6 +59,11 @@ export interface Config {
   dataDir: string;
   /** `/dev/videoN`, `rtsp://…`, `http://…`, a video file, `dir:PATH` or `demo`. @defaultValue `auto` */
   cameraSource: string;
+  /**
+   * Every camera of this node: `CAMERA_SOURCES` (JSON list or `id=source;id=source`), else the one
+   * `CAMERA_SOURCE` (its id derived from the source). Never empty.
+   */
+  cameras: CameraConfig[];
   /** Threads in the face-engine pool. @defaultValue the number of CPU cores */
   workerThreads: number;
   /** Which tfjs backend runs the models; `auto` uses tfjs-node when it loads, else wasm. */
@@ -193,6 +199,7 @@ const schema = z.object({
     ),
   DATA_DIR: z.string().min(1).default('./data'),
   CAMERA_SOURCE: z.string().min(1).default('auto'),
+  CAMERA_SOURCES: z.string().optional(),
   WORKER_THREADS: wholeNumber(1, 64).default(Math.min(64, Math.max(1, os.availableParallelism()))),
   TF_BACKEND: z.enum(['auto', 'wasm', 'tensorflow']).default('auto'),
   LIVE_DETECTOR: z.enum(['tiny', 'ssd']).default('tiny'),
@@ -248,6 +255,17 @@ function crossKeyProblems(input: RawEnv): { key: string; message: string }[] {
       });
     }
   }
+  if (input.CAMERA_SOURCES !== undefined) {
+    if (input.CAMERA_SOURCE !== undefined) {
+      problems.push({
+        key: 'CAMERA_SOURCES',
+        message: 'set either CAMERA_SOURCE (one camera) or CAMERA_SOURCES (several), not both',
+      });
+    }
+    for (const message of parseCameraList(input.CAMERA_SOURCES).problems) {
+      problems.push({ key: 'CAMERA_SOURCES', message });
+    }
+  }
   return problems;
 }
 
@@ -283,6 +301,8 @@ export function loadConfig(
   if (!result.success || problems.length > 0) {
     throw new ConfigError(
       problems.map(({ key, message }) => {
+        // A camera list is long and may hold stream passwords: its messages name the camera instead.
+        if (key === 'CAMERA_SOURCES') return `${key}: ${message}`;
         const shown = SECRET_KEYS.has(key) ? '(hidden)' : JSON.stringify(input[key] ?? '');
         return `${key}=${shown}: ${message}`;
       }),
@@ -308,6 +328,10 @@ export function loadConfig(
     nodeId: e.NODE_ID,
     dataDir: path.resolve(e.DATA_DIR),
     cameraSource: e.CAMERA_SOURCE,
+    cameras:
+      e.CAMERA_SOURCES === undefined
+        ? [{ source: e.CAMERA_SOURCE }]
+        : parseCameraList(e.CAMERA_SOURCES).cameras,
     workerThreads: e.WORKER_THREADS,
     tfBackend: e.TF_BACKEND,
     liveDetector: e.LIVE_DETECTOR,
@@ -323,6 +347,17 @@ export function loadConfig(
     timezone: e.TIMEZONE,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** One camera for the start-up log; credentials in a stream URL are masked. */
+function describeCamera(camera: CameraConfig): string {
+  const source = /^[a-z][a-z0-9+.-]*:\/\//i.test(camera.source) ? maskUrl(camera.source) : camera.source;
+  const extras = [
+    camera.role && `role ${camera.role}`,
+    camera.fps !== undefined && `${camera.fps} fps`,
+    camera.masks?.length && `${camera.masks.length} mask(s)`,
+  ].filter(Boolean);
+  return `${camera.id ?? '(derived)'}=${source}${extras.length ? ` (${extras.join(', ')})` : ''}`;
 }
 
 function formatAddress({ host, port: portNumber }: ServerAddress): string {
@@ -360,7 +395,12 @@ export function describeConfig(config: Config): Record<string, string> {
     MONGODB_URI: config.mongodbUri ? maskUrl(config.mongodbUri) : '(unset: SQLite)',
     NODE_ID: config.nodeId,
     DATA_DIR: config.dataDir,
-    CAMERA_SOURCE: config.cameraSource,
+    ...(config.cameras.length === 1 && config.cameras[0]?.id === undefined
+      ? { CAMERA_SOURCE: config.cameraSource, CAMERA_SOURCES: '(unset: the one CAMERA_SOURCE)' }
+      : {
+          CAMERA_SOURCE: '(unset: CAMERA_SOURCES)',
+          CAMERA_SOURCES: config.cameras.map(describeCamera).join('; '),
+        }),
     WORKER_THREADS: String(config.workerThreads),
     TF_BACKEND: config.tfBackend,
     LIVE_DETECTOR: config.liveDetector,

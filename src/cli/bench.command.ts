@@ -1,7 +1,8 @@
 /**
  * `rollcall bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--json]`: the live
  * pipeline against a naive baseline on the same frames, in one run. With `--lookalike LFW_DIR` it
- * runs the look-alike scenario instead (see `bench-lookalike.ts`).
+ * runs the look-alike scenario instead (see `bench-lookalike.ts`); with `--cameras N`, N cameras
+ * sharing one pool (see `bench-cameras.ts`).
  *
  * The baseline is what a simple system does: on one thread, detect and describe every face of
  * every frame with the same engine, then match each. The pipeline is Rollcall's: a pool of worker
@@ -24,6 +25,7 @@ import { createFrameSource, type Frame } from '../capture/index.js';
 import { FaceApiEngine, type FaceEngine } from '../engine/index.js';
 import { RecognitionPipeline } from '../recognition/index.js';
 import { FaceEnginePool } from '../workers/index.js';
+import { formatCamerasBench, runCamerasBench } from './bench-cameras.js';
 import { formatLookalike, runLookalikeBench } from './bench-lookalike.js';
 import { enrollFolders } from './enroll-folders.js';
 import { ProgressBar } from './progress.js';
@@ -41,6 +43,10 @@ export interface BenchArgs {
   embedder?: DescriptorModel | undefined;
   strangerRate?: number | undefined;
   secondsPerPhoto?: number | undefined;
+  /** Several cameras on one pool: per-camera fps and latency, memory over the run. */
+  cameras?: number | undefined;
+  /** `--cameras` only: frames a second each camera offers. @defaultValue 10 */
+  fps?: number | undefined;
 }
 
 export interface BenchReport {
@@ -264,6 +270,24 @@ export async function runBenchCommand(config: Config, args: BenchArgs): Promise<
       secondsPerPhoto: args.secondsPerPhoto,
     });
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatLookalike(report)}\n`);
+    return 0;
+  }
+  if (args.cameras !== undefined) {
+    const frames = await collectFrames(args.source, args.frames, new ProgressBar('reading frames'));
+    const report = await runCamerasBench(
+      config,
+      {
+        cameras: args.cameras,
+        durationS: args.durationS,
+        fps: args.fps,
+        threads: args.threads,
+        enroll: args.enroll,
+      },
+      { name: args.source, frames },
+    );
+    process.stdout.write(
+      args.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCamerasBench(report)}\n`,
+    );
     return 0;
   }
   const report = await runBench(config, args);

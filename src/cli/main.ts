@@ -4,7 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
-import { DESCRIPTOR_MODELS, ErrorCode, isDescriptorModel, RollcallError } from '../core/index.js';
+import {
+  CAMERA_FPS_RANGE,
+  DESCRIPTOR_MODELS,
+  ErrorCode,
+  isDescriptorModel,
+  MAX_CAMERAS,
+  RollcallError,
+} from '../core/index.js';
 import { runBackup, runRestore } from './backup.command.js';
 import { runBenchCommand } from './bench.command.js';
 import { runBenchMatcher } from './bench-matcher.command.js';
@@ -41,6 +48,10 @@ Commands:
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
                                             on the same frames (SRC as CAMERA_SOURCE; default demo)
+  bench --cameras N [--duration S] [--fps F] [--source SRC] [--threads N] [--json]
+                                            N cameras sharing one pool, each offering SRC's frames
+                                            at F fps (default 10) for S s (default 30): analysed
+                                            fps and p50/p95 latency per camera, memory over time
   bench --lookalike LFW_DIR [--embedder fr-feature|face-api] [--stranger-rate R]
         [--seconds-per-photo S] [--threads N] [--json]
                                             Look-alike strangers and enrolled people walking past:
@@ -125,9 +136,21 @@ export async function main(argv: string[]): Promise<number> {
           embedder: { type: 'string' },
           'stranger-rate': { type: 'string' },
           'seconds-per-photo': { type: 'string' },
+          cameras: { type: 'string' },
+          fps: { type: 'string' },
           json: { type: 'boolean', default: false },
         },
       });
+      const cameras = positiveInt(values.cameras, '--cameras');
+      if (cameras !== undefined && cameras > MAX_CAMERAS) {
+        throw usageError(`--cameras must be at most ${MAX_CAMERAS}, got ${cameras}`);
+      }
+      const fps = values.fps === undefined ? undefined : Number(values.fps);
+      if (fps !== undefined && !(fps >= CAMERA_FPS_RANGE.min && fps <= CAMERA_FPS_RANGE.max)) {
+        throw usageError(
+          `--fps must be a number from ${CAMERA_FPS_RANGE.min} to ${CAMERA_FPS_RANGE.max}, got "${values.fps}"`,
+        );
+      }
       const embedder = values.embedder;
       if (embedder !== undefined && !isDescriptorModel(embedder)) {
         throw usageError(`--embedder must be one of ${DESCRIPTOR_MODELS.join(', ')}, got "${embedder}"`);
@@ -155,6 +178,8 @@ export async function main(argv: string[]): Promise<number> {
         embedder,
         strangerRate,
         secondsPerPhoto,
+        cameras,
+        fps,
       });
     }
     case 'bench-matcher': {

@@ -57,7 +57,7 @@ function humanReport(target: string, result: ProbeResult): string {
   ];
   for (const c of result.cameras) {
     lines.push(
-      `    ${c.cameraId}: ${c.online ? 'online' : 'offline'}, ${c.fps.toFixed(1)} fps, ${c.droppedFrames} dropped` +
+      `    ${c.cameraId}${c.name === undefined ? '' : ` (${c.name})`}${c.role === undefined ? '' : `, ${c.role}`}: ${c.online ? 'online' : 'offline'}, ${c.fps.toFixed(1)} fps, ${c.droppedFrames} dropped` +
         (c.latencyP95Ms === null ? '' : `, p95 ${Math.round(c.latencyP95Ms)} ms`),
     );
   }

@@ -1,7 +1,7 @@
 /**
  * The recognition node, assembled: the face-engine pool, the gallery (restored from its on-disk
- * cache), the durable outbox, the bridge server on port 9999, the camera under its watchdog and
- * the live pipeline. Returns the rooms in start order so the caller closes them in reverse.
+ * cache), the durable outbox, the bridge server on port 9999, and each camera (CAMERA_SOURCES, or
+ * the one CAMERA_SOURCE) under its own watchdog with its own pipeline, sharing the pool fairly. Returns the rooms in start order so the caller closes them in reverse.
  */
 import path from 'node:path';
 import type { Config } from '../../config.js';
@@ -12,24 +12,21 @@ import {
   Gallery,
   isRollcallError,
   type DescriptorModel,
+  type RecognitionEvent,
 } from '../core/index.js';
 import { BridgeServer, resolveBridgeSecret } from '../bridge/index.js';
-import { createFrameSource } from '../capture/index.js';
 import {
-  encodeFrameJpeg,
   EventOutbox,
   GalleryCache,
-  LiveView,
   NodeGallery,
   outboxHealth,
-  RecognitionPipeline,
   startNodeHealthServer,
-  type CameraHealth,
   ThresholdCalibrator,
 } from '../recognition/index.js';
 import { engineEmbedder, type PhotoEmbedder } from '../services/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import type { Logger } from './logger.js';
+import { prepareCameras, startNodeCameras, type NodeCamera, type PipelineSettings } from './node-cameras.js';
 
 export interface Room {
   name: string;
@@ -42,6 +39,8 @@ export async function startRecognitionNode(
   options: { listenHost: string },
   rooms: Room[],
 ): Promise<{ embed: PhotoEmbedder; descriptorModel: DescriptorModel }> {
+  // Sources first: one Rollcall cannot read is a configuration error, shown before the engine loads.
+  const preparedCameras = prepareCameras(config.cameras);
   const pool = await FaceEnginePool.start({
     threads: config.workerThreads,
     backend: config.tfBackend,
@@ -120,37 +119,18 @@ export async function startRecognitionNode(
   });
   logger.info(calibrator.current, 'match thresholds');
 
-  const source = createFrameSource(config.cameraSource, {});
-  const pipeline = new RecognitionPipeline(
-    { engine: pool, gallery },
-    {
-      nodeId: config.nodeId,
-      cameraId: source.cameraId,
-      thresholds: { match: calibrator.current.match, unknown: calibrator.current.unknown },
-      detector: config.liveDetector,
-      tracker: {
-        consensusFrames: config.consensusFrames,
-        sightingIntervalMs: config.sightingIntervalS * 1000,
-        ...trackingFor(descriptorModel),
-      },
+  const pipelineSettings: PipelineSettings = {
+    nodeId: config.nodeId,
+    thresholds: { match: calibrator.current.match, unknown: calibrator.current.unknown },
+    detector: config.liveDetector,
+    tracker: {
+      consensusFrames: config.consensusFrames,
+      sightingIntervalMs: config.sightingIntervalS * 1000,
+      ...trackingFor(descriptorModel),
     },
-  );
-
-  const cameraHealth = (): CameraHealth => {
-    const stats = pipeline.stats();
-    return {
-      cameraId: source.cameraId,
-      online: stats.fpsIn > 0,
-      fpsIn: stats.fpsIn,
-      fpsOut: stats.fpsOut,
-      latencyP95Ms: stats.framesProcessed > 0 ? stats.latencyP95Ms : null,
-      framesProcessed: stats.framesProcessed,
-      framesDropped: stats.framesDropped,
-      framesFailed: stats.framesFailed,
-      restarts: source.restarts,
-      events: stats.events,
-    };
   };
+  // Filled as the cameras are built, after the bridge is listening (their frames go to it).
+  const cameras: NodeCamera[] = [];
 
   const embed = engineEmbedder(pool, config.enrollDetector);
   const server = new BridgeServer(
@@ -158,20 +138,7 @@ export async function startRecognitionNode(
       outbox,
       gallery: new NodeGallery(galleryCache, gallery),
       embed,
-      status: () => {
-        const camera = cameraHealth();
-        return {
-          cameras: [
-            {
-              cameraId: camera.cameraId,
-              fps: camera.fpsOut,
-              droppedFrames: camera.framesDropped,
-              latencyP95Ms: camera.latencyP95Ms,
-              online: camera.online,
-            },
-          ],
-        };
-      },
+      status: () => ({ cameras: cameras.map((camera) => camera.status()) }),
     },
     {
       host: options.listenHost,
@@ -197,7 +164,7 @@ export async function startRecognitionNode(
   });
   server.on('settingsChanged', (settings) => {
     const { thresholds, strangerRateTarget, ...tracking } = settings;
-    pipeline.updateSettings(tracking);
+    for (const { pipeline } of cameras) pipeline.updateSettings(tracking);
     logger.info(settings, 'settings updated by a web node');
     // Thresholds set by hand replace calibration; without them the node calibrates its own.
     calibrator.setPolicy({
@@ -206,7 +173,9 @@ export async function startRecognitionNode(
     });
   });
   calibrator.on('changed', (thresholds) => {
-    pipeline.updateSettings({ thresholds: { match: thresholds.match, unknown: thresholds.unknown } });
+    for (const { pipeline } of cameras) {
+      pipeline.updateSettings({ thresholds: { match: thresholds.match, unknown: thresholds.unknown } });
+    }
     logger.info(thresholds, 'match thresholds set for the gallery');
   });
   calibrator.on('failed', (error) => {
@@ -226,8 +195,7 @@ export async function startRecognitionNode(
     logger.warn(info, 'refused a bridge connection');
   });
 
-  rooms.push({ name: 'recognition pipeline', close: () => pipeline.close() });
-  pipeline.on('event', (event) => {
+  const onEvent = (event: RecognitionEvent): void => {
     logger.info(
       {
         type: event.type,
@@ -242,37 +210,34 @@ export async function startRecognitionNode(
     server.publishEvent(event).catch((error: unknown) => {
       logger.error({ err: error, event: event.id }, 'an event could not be stored in the outbox');
     });
-  });
-  // The live view: camera frames at the camera's rate (not only the analysed ones), with the
-  // analysis's boxes; see recognition/live-view.ts.
-  const liveView = new LiveView({
-    encode: (image) => encodeFrameJpeg(image),
-    publish: (metadata, jpeg) => {
-      server.publishFrame(metadata, jpeg);
+  };
+  await startNodeCameras(
+    preparedCameras,
+    pipelineSettings,
+    {
+      engine: pool,
+      gallery,
+      logger,
+      onEvent,
+      publishFrame: (metadata, jpeg) => {
+        server.publishFrame(metadata, jpeg);
+      },
+      watched: () => server.authenticatedCount > 0,
     },
-    watched: () => server.authenticatedCount > 0,
-    onError: (error) => {
-      logger.warn({ err: error }, 'a live-view frame could not be encoded');
+    (camera) => {
+      cameras.push(camera);
+      // Closed in reverse: the source stops first, then its live view, then its pipeline drains.
+      rooms.push({ name: `recognition pipeline ${camera.cameraId}`, close: () => camera.pipeline.close() });
+      rooms.push({
+        name: `live view ${camera.cameraId}`,
+        close: () => {
+          camera.liveView.close();
+          return Promise.resolve();
+        },
+      });
+      rooms.push({ name: `camera source ${camera.cameraId}`, close: () => camera.source.close() });
     },
-  });
-  liveView.attach(source, pipeline);
-  rooms.push({
-    name: 'live view',
-    close: () => {
-      liveView.close();
-      return Promise.resolve();
-    },
-  });
-  pipeline.on('error', (error) => {
-    logger.warn({ err: error }, 'a frame failed; continuing');
-  });
-  pipeline.attach(source);
-  source.on('restarted', (restart) => {
-    logger.warn(restart, 'camera source restarted by the watchdog');
-  });
-  rooms.push({ name: 'camera source', close: () => source.close() });
-  await source.start();
-  logger.info({ camera: source.cameraId, source: source.description }, 'camera running');
+  );
 
   // Monitoring must never stop attendance: a taken port is logged, and the node runs on without it.
   try {
@@ -281,7 +246,7 @@ export async function startRecognitionNode(
       port: config.healthPort,
       snapshot: () => ({
         nodeId: config.nodeId,
-        cameras: [cameraHealth()],
+        cameras: cameras.map((camera) => camera.health()),
         ...outboxHealth(outbox),
         // The version the node confirms to web nodes: applied and stored, not merely being written.
         galleryVersion: server.galleryVersion > 0 ? server.galleryVersion : null,
@@ -303,7 +268,12 @@ export async function startRecognitionNode(
   }
 
   const statsTimer = setInterval(() => {
-    logger.info({ camera: source.cameraId, outbox: outbox.depth, ...pipeline.stats() }, 'pipeline stats');
+    for (const camera of cameras) {
+      logger.info(
+        { camera: camera.cameraId, outbox: outbox.depth, ...camera.pipeline.stats() },
+        'pipeline stats',
+      );
+    }
   }, 60_000);
   rooms.push({
     name: 'stats timer',

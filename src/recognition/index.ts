@@ -5,6 +5,12 @@ export {
   type RecognitionPipelineDeps,
   type RecognitionPipelineOptions,
 } from './recognition.pipeline.js';
+export {
+  CameraScheduler,
+  type CameraSchedulerOptions,
+  type CameraShare,
+  type EngineSlots,
+} from './camera-scheduler.js';
 export { LiveView, type LiveViewDeps, type LiveViewOptions } from './live-view.js';
 export { encodeFaceCrop, encodeFrameJpeg, type CropEncoder } from './crop.js';
 export { RollingStats } from './rolling-stats.js';

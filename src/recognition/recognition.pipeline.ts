@@ -3,7 +3,8 @@
  * out. Frames go to the face engine (a pool of threads) with at most one frame per thread in
  * flight; a frame arriving while every thread is busy waits in a single slot and is replaced by a
  * newer one (newest wins), so memory stays bounded and latency stays low. Results are applied to
- * the tracker in capture order.
+ * the tracker in capture order. On a node with several cameras, the threads are shared through
+ * `deps.slots` (a lane of the node's {@link CameraScheduler}), so every camera gets its turn.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -16,6 +17,7 @@ import {
   type FrameMetadata,
   type Gallery,
   type MatchThresholds,
+  type FrameRegion,
   type Observation,
   type QualityGates,
   type RecognitionEvent,
@@ -32,6 +34,7 @@ import {
 import type { Frame, FrameSource } from '../capture/index.js';
 import { systemClock, type Clock } from '../shared/index.js';
 import { encodeFaceCrop, type CropEncoder } from './crop.js';
+import { CameraScheduler, type EngineSlots } from './camera-scheduler.js';
 import { RollingStats } from './rolling-stats.js';
 
 export interface RecognitionPipelineOptions {
@@ -44,8 +47,16 @@ export interface RecognitionPipelineOptions {
   /** Faces failing these are tracked but add no evidence either way. @defaultValue RECOGNITION_GATES */
   gates?: QualityGates;
   tracker?: Partial<TrackerOptions>;
-  /** Frames in flight at once. @defaultValue the engine's thread count */
+  /**
+   * Frames in flight at once when the pipeline has the engine to itself (no `deps.slots`).
+   * @defaultValue the engine's thread count
+   */
   maxInFlight?: number;
+  /**
+   * Motion gating: `masks` are regions of the frame (fractions 0..1) where faces are ignored, as
+   * `CAMERA_SOURCES` sets them per camera. The pipeline may ignore this until motion gating lands.
+   */
+  motion?: { masks?: readonly FrameRegion[] };
 }
 
 export interface RecognitionPipelineDeps {
@@ -57,6 +68,11 @@ export interface RecognitionPipelineDeps {
   newId?: () => string;
   /** @defaultValue a 160 px JPEG through sharp */
   encodeCrop?: CropEncoder;
+  /**
+   * The engine threads this camera may use, shared fairly with the node's other cameras.
+   * @defaultValue `maxInFlight` threads of its own
+   */
+  slots?: EngineSlots;
 }
 
 export interface PipelineEvents {
@@ -93,12 +109,13 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   readonly #clock: Clock;
   readonly #newId: () => string;
   readonly #encodeCrop: CropEncoder;
-  #options: Required<Omit<RecognitionPipelineOptions, 'tracker'>>;
+  #options: Required<Omit<RecognitionPipelineOptions, 'tracker' | 'motion'>> &
+    Pick<RecognitionPipelineOptions, 'motion'>;
   readonly #tracker: FaceTracker;
+  readonly #slots: EngineSlots;
 
-  #inFlight = 0;
+  /** The newest frame not yet analysed; while it is set, a thread has been asked for. */
   #waiting: Frame | undefined;
-  #slotWaiters: (() => void)[] = [];
   #applied: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -134,6 +151,8 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
         `maxInFlight must be a whole number of at least 1, got ${this.#options.maxInFlight}`,
       );
     }
+    this.#slots =
+      deps.slots ?? new CameraScheduler({ slots: this.#options.maxInFlight }).lane(options.cameraId);
     this.#tracker = new FaceTracker((descriptor) => this.#judge(descriptor), {
       ...options.tracker,
       gates: this.#options.gates,
@@ -154,20 +173,33 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     if (this.#closed) return;
     this.#stats.framesIn++;
     this.#inRate.add(this.#clock.now(), 1);
-    if (this.#inFlight < this.#options.maxInFlight) {
-      void this.#run(frame);
+    if (this.#waiting) {
+      this.#stats.framesDropped++;
+      this.#waiting = frame;
       return;
     }
-    if (this.#waiting) this.#stats.framesDropped++;
     this.#waiting = frame;
+    this.#slots.request((granted) => {
+      const next = this.#waiting;
+      this.#waiting = undefined;
+      if (!granted) return;
+      if (next && !this.#closed) void this.#run(next);
+      else this.#slots.release();
+    });
   }
 
   /** Every frame counts (benchmarks, tests): waits for a free slot instead of dropping. */
   async process(frame: Frame): Promise<void> {
-    while (this.#inFlight >= this.#options.maxInFlight) {
-      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
-    }
     if (this.#closed) return;
+    const granted = await new Promise<boolean>((resolve) => {
+      this.#slots.request(resolve);
+    });
+    if (!granted) return;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may run while we wait
+    if (this.#closed) {
+      this.#slots.release();
+      return;
+    }
     this.#stats.framesIn++;
     this.#inRate.add(this.#clock.now(), 1);
     void this.#run(frame);
@@ -212,12 +244,12 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   async close(): Promise<void> {
     this.#closed = true;
     this.#waiting = undefined;
-    for (const wake of this.#slotWaiters.splice(0)) wake();
+    this.#slots.cancel();
     await this.#applied;
   }
 
+  /** Analyses one frame on a thread granted by the slots, and gives the thread back once applied. */
   async #run(frame: Frame): Promise<void> {
-    this.#inFlight++;
     const skip = this.#tracker.settledBoxes(frame.capturedAt);
     const started = this.#clock.now();
     // The engine may take the pixels to another thread; the frame itself is still needed for
@@ -251,14 +283,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
       this.emit('error', error instanceof Error ? error : new Error(String(error)));
     });
     await this.#applied;
-    this.#inFlight--;
-    const next = this.#waiting;
-    this.#waiting = undefined;
-    if (next && !this.#closed) {
-      void this.#run(next);
-    } else {
-      this.#slotWaiters.shift()?.();
-    }
+    this.#slots.release();
   }
 
   async #apply(frame: Frame, faces: LiveFace[]): Promise<void> {

@@ -53,7 +53,15 @@ export function sampleMessages(): BridgeMessage[] {
       protocol: PROTOCOL_VERSION,
       cameras: [
         { cameraId: 'video0', fps: 9.5, droppedFrames: 3, latencyP95Ms: 180, online: true },
-        { cameraId: 'door', fps: 0, droppedFrames: 0, latencyP95Ms: null, online: false },
+        {
+          cameraId: 'door',
+          name: 'Front door',
+          role: 'entry',
+          fps: 0,
+          droppedFrames: 0,
+          latencyP95Ms: null,
+          online: false,
+        },
       ],
       galleryVersion: 7,
       descriptorModel: 'fr-feature',

@@ -218,6 +218,11 @@ describe('parseMessage refuses a bad shape, naming the command and the field', (
       [/^STATUS message: field cameras: Too big/],
     ],
     [
+      'a camera role that is not entry, exit or both',
+      frame(Command.STATUS, { ...statusJson(), cameras: [{ ...cameraJson(), role: 'entrance' }] }),
+      [/^STATUS message: field cameras\.0\.role/],
+    ],
+    [
       'negative outbox depth',
       frame(Command.STATUS, { ...statusJson(), outboxDepth: -1 }),
       [/field outboxDepth/],

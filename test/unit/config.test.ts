@@ -20,6 +20,7 @@ const KEYS = [
   'NODE_ID',
   'DATA_DIR',
   'CAMERA_SOURCE',
+  'CAMERA_SOURCES',
   'WORKER_THREADS',
   'TF_BACKEND',
   'LIVE_DETECTOR',
@@ -149,6 +150,7 @@ describe('loadConfig overrides', () => {
       nodeId: 'front-door',
       dataDir: '/var/lib/rollcall',
       cameraSource: 'rtsp://cam.lan/stream',
+      cameras: [{ source: 'rtsp://cam.lan/stream' }],
       workerThreads: 3,
       tfBackend: 'wasm',
       liveDetector: 'ssd',
@@ -412,5 +414,130 @@ describe('describeConfig', () => {
   it('masks a password that contains a raw @', {}, () => {
     const shown = describeConfig(loadConfig({ REDIS_URL: 'redis://:p@ssw0rd@redis.lan:6379' }));
     assert.ok(!shown.REDIS_URL?.includes('ssw0rd'), shown.REDIS_URL);
+  });
+});
+
+describe('CAMERA_SOURCES', () => {
+  it('is the one CAMERA_SOURCE when unset, its id derived later from the source', () => {
+    assert.deepEqual(loadConfig({}).cameras, [{ source: 'auto' }]);
+    assert.deepEqual(loadConfig({ CAMERA_SOURCE: 'demo' }).cameras, [{ source: 'demo' }]);
+  });
+
+  it('takes a JSON list with names, roles, rates and masks', () => {
+    const config = loadConfig({
+      CAMERA_SOURCES: JSON.stringify([
+        {
+          id: 'door',
+          source: 'rtsp://cam.lan/door',
+          name: 'Front door',
+          role: 'entry',
+          fps: 10,
+          masks: [{ x: 0, y: 0, width: 0.2, height: 0.1 }],
+        },
+        { id: 'hall', source: '/dev/video0', role: 'exit', fps: 2.5 },
+        { id: 'lab', source: 'dir:/srv/photos' },
+      ]),
+    });
+    assert.deepEqual(config.cameras, [
+      {
+        id: 'door',
+        source: 'rtsp://cam.lan/door',
+        name: 'Front door',
+        role: 'entry',
+        fps: 10,
+        masks: [{ x: 0, y: 0, width: 0.2, height: 0.1 }],
+      },
+      { id: 'hall', source: '/dev/video0', role: 'exit', fps: 2.5 },
+      { id: 'lab', source: 'dir:/srv/photos' },
+    ]);
+    assert.equal(describeConfig(config).CAMERA_SOURCE, '(unset: CAMERA_SOURCES)');
+    assert.equal(describeConfig(loadConfig({})).CAMERA_SOURCES, '(unset: the one CAMERA_SOURCE)');
+    assert.match(
+      describeConfig(config).CAMERA_SOURCES ?? '',
+      /door=rtsp:\/\/cam\.lan\/door \(role entry, 10 fps, 1 mask/,
+    );
+  });
+
+  it('takes the short form id=source;id=source, a URL keeping its own = signs', () => {
+    assert.deepEqual(
+      loadConfig({ CAMERA_SOURCES: ' door=rtsp://cam.lan/s?user=a ; hall=/dev/video0;' }).cameras,
+      [
+        { id: 'door', source: 'rtsp://cam.lan/s?user=a' },
+        { id: 'hall', source: '/dev/video0' },
+      ],
+    );
+  });
+
+  it('lists every bad camera at once: duplicate ids, unknown roles, masks outside the frame, fps 0 and 1000', () => {
+    const error = loadError({
+      CAMERA_SOURCES: JSON.stringify([
+        { id: 'door', source: 'demo', role: 'entrance' },
+        { id: 'door', source: 'demo', fps: 0 },
+        { id: 'hall', source: 'demo', fps: 1000 },
+        {
+          id: 'lab',
+          source: 'demo',
+          masks: [
+            { x: 0.9, y: 0, width: 0.2, height: 0.5 },
+            { x: -1, y: 0, width: 1, height: 1 },
+          ],
+        },
+        { id: 'bad id!', source: '' },
+        { id: 'yard', source: 'demo', rol: 'exit' },
+      ]),
+      WEB_PORT: 'eighty',
+    });
+    const problems = problemsFor(error, 'CAMERA_SOURCES');
+    const expected = [
+      /camera "door": "role" must be one of entry, exit, both, got "entrance"/,
+      /camera "door": "fps" must be a number from 1 to 60, got 0/,
+      /camera "hall": "fps" must be a number from 1 to 60, got 1000/,
+      /camera "lab": masks\[0\] reaches outside the frame: x \+ width = 1\.1, at most 1/,
+      /camera "lab": masks\[1\]\.x must be a fraction of the frame from 0 to 1, got -1/,
+      /camera "bad id!": "id" must be 1–64 letters/,
+      /camera "bad id!": "source" must be a camera source/,
+      /camera "yard" has an unknown key "rol"/,
+      /camera id "door" is used more than once/,
+    ];
+    for (const pattern of expected) {
+      assert.ok(
+        problems.some((problem) => pattern.test(problem)),
+        `expected a problem matching ${pattern} in:\n${error.message}`,
+      );
+    }
+    assert.equal(problems.length, expected.length, error.message);
+    assert.equal(problemsFor(error, 'WEB_PORT').length, 1, 'the other keys are still checked');
+  });
+
+  it('refuses CAMERA_SOURCE and CAMERA_SOURCES together, bad JSON, an empty list and a short form without ids', () => {
+    const both = loadError({ CAMERA_SOURCE: 'demo', CAMERA_SOURCES: 'door=demo' });
+    assert.match(
+      problemsFor(both, 'CAMERA_SOURCES').join('\n'),
+      /either CAMERA_SOURCE .* or CAMERA_SOURCES .*not both/,
+    );
+    assert.match(
+      problemsFor(loadError({ CAMERA_SOURCES: '[{"id":"door",' }), 'CAMERA_SOURCES')[0] ?? '',
+      /not valid JSON/,
+    );
+    assert.match(
+      problemsFor(loadError({ CAMERA_SOURCES: '[]' }), 'CAMERA_SOURCES')[0] ?? '',
+      /lists no camera/,
+    );
+    assert.match(
+      problemsFor(loadError({ CAMERA_SOURCES: '/dev/video0' }), 'CAMERA_SOURCES')[0] ?? '',
+      /must be written id=source/,
+    );
+    assert.match(
+      problemsFor(loadError({ CAMERA_SOURCES: '{"id":"door","source":"demo"}' }), 'CAMERA_SOURCES')[0] ?? '',
+      /must be a JSON list/,
+    );
+  });
+
+  it('never echoes the list itself, which may hold a stream password', () => {
+    const error = loadError({ CAMERA_SOURCES: 'door=rtsp://admin:hunter2@cam.lan/s;door=demo' });
+    assert.doesNotMatch(error.message, /hunter2/);
+    assert.match(error.message, /camera id "door" is used more than once/);
+    const config = loadConfig({ CAMERA_SOURCES: 'door=rtsp://admin:hunter2@cam.lan/s' });
+    assert.doesNotMatch(describeConfig(config).CAMERA_SOURCES ?? '', /hunter2/);
   });
 });

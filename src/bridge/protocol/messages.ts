@@ -5,11 +5,13 @@
  */
 import { z } from 'zod';
 import {
+  CAMERA_ROLES,
   DESCRIPTOR_LENGTHS,
   DESCRIPTOR_MODELS,
   ErrorCode,
   RollcallError,
   type Box,
+  type CameraRole,
   type DescriptorModel,
   type FaceQuality,
   type FrameMetadata,
@@ -108,6 +110,9 @@ const status = z.object({
     .array(
       z.object({
         cameraId: id,
+        /** A name for people, and the attendance role from CAMERA_SOURCES; absent when not set. */
+        name: z.string().min(1).max(64).optional(),
+        role: z.enum(CAMERA_ROLES).optional(),
         fps: nonNegative,
         droppedFrames: count,
         /** Null until the camera has produced a frame. */
@@ -279,6 +284,10 @@ export interface WireError {
 
 export interface CameraStatus {
   cameraId: string;
+  /** The camera's name for people (`CAMERA_SOURCES` `name`); absent when not set. */
+  name?: string;
+  /** The camera's attendance role (`CAMERA_SOURCES` `role`); absent when not set. */
+  role?: CameraRole;
   fps: number;
   droppedFrames: number;
   latencyP95Ms: number | null;

@@ -9,6 +9,7 @@ import { ErrorCode, RollcallError } from '../core/index.js';
 import {
   backoffDelayMs,
   OptionChecks,
+  steadyNow,
   systemClock,
   type BackoffOptions,
   type Cancel,
@@ -260,7 +261,7 @@ export class SupervisedFrameSource extends EventEmitter<SupervisedFrameSourceEve
     await this.#withinFirstFrameGrace(inner);
     if (!this.#isCurrent(generation)) return;
     this.#running = true;
-    this.#lastProgressAt = this.#clock.now();
+    this.#lastProgressAt = steadyNow(this.#clock);
     this.#armWatch(generation);
   }
 
@@ -289,7 +290,7 @@ export class SupervisedFrameSource extends EventEmitter<SupervisedFrameSourceEve
   }
 
   #onFrame(frame: Frame): void {
-    const now = this.#clock.now();
+    const now = steadyNow(this.#clock);
     this.#lastProgressAt = now;
     if (!this.#sawFrame) {
       this.#sawFrame = true;
@@ -304,7 +305,7 @@ export class SupervisedFrameSource extends EventEmitter<SupervisedFrameSourceEve
   #armWatch(generation: number): void {
     this.#cancelWatch?.();
     const limitMs = this.#sawFrame ? this.#options.stallTimeoutMs : this.#options.firstFrameTimeoutMs;
-    const dueIn = this.#lastProgressAt + limitMs - this.#clock.now();
+    const dueIn = this.#lastProgressAt + limitMs - steadyNow(this.#clock);
     this.#cancelWatch = this.#clock.schedule(Math.max(0, dueIn), () => {
       this.#cancelWatch = undefined;
       this.#checkStall(generation);
@@ -314,7 +315,7 @@ export class SupervisedFrameSource extends EventEmitter<SupervisedFrameSourceEve
   #checkStall(generation: number): void {
     if (!this.#isCurrent(generation)) return;
     const limitMs = this.#sawFrame ? this.#options.stallTimeoutMs : this.#options.firstFrameTimeoutMs;
-    const quietMs = this.#clock.now() - this.#lastProgressAt;
+    const quietMs = steadyNow(this.#clock) - this.#lastProgressAt;
     if (quietMs < limitMs) {
       this.#armWatch(generation);
       return;
@@ -338,7 +339,7 @@ export class SupervisedFrameSource extends EventEmitter<SupervisedFrameSourceEve
     // The next start waits for this: a V4L2 device must be released before it can be opened again.
     this.#retiring = this.#closeQuietly(inner);
 
-    const now = this.#clock.now();
+    const now = steadyNow(this.#clock);
     if (this.#healthySince !== undefined && now - this.#healthySince >= this.#options.healthyResetMs) {
       this.#attempt = 0;
     }

@@ -9,12 +9,20 @@ export type Cancel = () => void;
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * Milliseconds on a clock that only moves forward at a steady rate, for measuring how long
+   * something took: the wall clock jumps when NTP or an administrator sets it, and a stall check
+   * on it would then see hours of silence. Fake clocks leave it out; {@link steadyNow} then
+   * reads `now()`.
+   */
+  monotonic?(): number;
   /** Runs `callback` once after `delayMs`. */
   schedule(delayMs: number, callback: () => void): Cancel;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   schedule(delayMs, callback) {
     const timer = setTimeout(callback, Math.max(0, delayMs));
     return () => {
@@ -22,6 +30,11 @@ export const systemClock: Clock = {
     };
   },
 };
+
+/** A reading to subtract from a later one: steady on the system clock, `now()` on a fake one. */
+export function steadyNow(clock: Clock): number {
+  return clock.monotonic?.() ?? clock.now();
+}
 
 /** Resolves after `delayMs` on `clock`. */
 export function sleep(clock: Clock, delayMs: number): Promise<void> {

@@ -4,7 +4,7 @@
  * depends on `core` (errors) and Node only; unlike `core` it is not pure (timers, crypto), which is
  * why it is a room of its own.
  */
-export { sleep, stoppedClock, systemClock, type Cancel, type Clock } from './clock.js';
+export { sleep, steadyNow, stoppedClock, systemClock, type Cancel, type Clock } from './clock.js';
 export { backoffDelayMs, type BackoffOptions } from './backoff.js';
 export { OptionChecks } from './options.js';
 export {

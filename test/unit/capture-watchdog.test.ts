@@ -15,11 +15,22 @@ import { backoffDelayMs, type Cancel, type Clock } from '../../src/shared/index.
 /** Time that moves only when the test says so; due callbacks run in order. */
 class FakeClock implements Clock {
   #now = 1_000_000;
+  /** The wall clock's distance from the timers' time: moved by {@link FakeClock.stepWall} only. */
+  #wallOffset = 0;
   #timers: { at: number; order: number; callback: () => void; cancelled: boolean }[] = [];
   #order = 0;
 
   now(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  monotonic(): number {
     return this.#now;
+  }
+
+  /** Sets the wall clock forward or back (NTP, an administrator): timers and `monotonic` keep going. */
+  stepWall(ms: number): void {
+    this.#wallOffset += ms;
   }
 
   schedule(delayMs: number, callback: () => void): Cancel {
@@ -157,6 +168,24 @@ describe('SupervisedFrameSource (fake source, fake clock)', () => {
         ['cam1', 2],
       ],
     );
+    await h.watchdog.close();
+  });
+
+  it('does not take a wall-clock step for a stall: silence is measured on the steady clock', async () => {
+    const h = harness(() => 'resolve', { stallTimeoutMs: 5000 });
+    await h.watchdog.start();
+    const source = h.latest();
+    source.frame();
+    await h.clock.advance(1000);
+    source.frame();
+    h.clock.stepWall(3 * 3_600_000);
+    await h.clock.advance(4000);
+    assert.equal(h.watchdog.restarts, 0, 'frames came 4 s ago; only the wall clock jumped 3 h');
+    h.clock.stepWall(-5 * 3_600_000);
+    await h.clock.advance(999);
+    assert.equal(h.watchdog.restarts, 0);
+    await h.clock.advance(1);
+    assert.equal(h.watchdog.restarts, 1, 'a real silence still counts, whatever the wall clock did');
     await h.watchdog.close();
   });
 

@@ -6,7 +6,7 @@
  */
 import type net from 'node:net';
 import { ErrorCode, RollcallError, type DescriptorModel } from '../../core/index.js';
-import type { Cancel, Clock } from '../../shared/index.js';
+import { steadyNow, type Cancel, type Clock } from '../../shared/index.js';
 import {
   Command,
   commandName,
@@ -83,7 +83,7 @@ export class ServerConnection {
     this.id = id;
     this.#remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.#handshake = new ServerHandshake({ secret: context.options.secret, nodeId: context.options.nodeId });
-    this.#lastReceivedAt = context.clock.now();
+    this.#lastReceivedAt = steadyNow(context.clock);
     this.#events = new EventPump(context.outbox, context.clock, context.options, {
       closed: () => this.#closed,
       canWrite: () => this.#canWrite(),
@@ -224,7 +224,7 @@ export class ServerConnection {
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
-    this.#lastReceivedAt = this.#context.clock.now();
+    this.#lastReceivedAt = steadyNow(this.#context.clock);
     let frames;
     try {
       frames = this.#decoder.push(chunk);
@@ -283,7 +283,7 @@ export class ServerConnection {
     const { heartbeatMs, idleTimeoutMs } = this.#context.options;
     this.#cancelHeartbeat = clock.schedule(heartbeatMs, () => {
       if (this.#closed) return;
-      const silentMs = clock.now() - this.#lastReceivedAt;
+      const silentMs = steadyNow(clock) - this.#lastReceivedAt;
       if (silentMs > idleTimeoutMs) {
         this.#protocolFailure(
           new RollcallError(

@@ -14,7 +14,7 @@ import {
   type FrameMetadata,
   type RecognitionEvent,
 } from '../../core/index.js';
-import { backoffDelayMs, type Cancel } from '../../shared/index.js';
+import { backoffDelayMs, steadyNow, type Cancel } from '../../shared/index.js';
 import {
   ClientHandshake,
   Command,
@@ -91,6 +91,8 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
   #session: ClientSession | undefined;
   #nodeId: string | undefined;
   #lastHeartbeatAt: number | undefined;
+  /** The same moment on the steady clock: silence is measured on it, never across a wall-clock step. */
+  #lastHeardSteady = 0;
   #status: NodeStatus | undefined;
   /** Clock skew samples of the current connection, newest last (see core `estimateClockSkew`). */
   #skewSamples: number[] = [];
@@ -311,6 +313,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
     this.#skewSamples = [];
     this.#attempt = 0;
     this.#lastHeartbeatAt = this.#options.clock.now();
+    this.#lastHeardSteady = steadyNow(this.#options.clock);
     let first = true;
     session.attach({
       message: (message) => {
@@ -347,7 +350,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
     const { clock, heartbeatMs, deadPeerMs } = this.#options;
     this.#cancelHeartbeat = clock.schedule(heartbeatMs, () => {
       if (!session.open) return;
-      const silentMs = clock.now() - (this.#lastHeartbeatAt ?? 0);
+      const silentMs = steadyNow(clock) - this.#lastHeardSteady;
       if (silentMs > deadPeerMs) {
         session.destroy(
           `no heartbeat from the node for ${silentMs} ms`,
@@ -370,6 +373,7 @@ export class BridgeClient extends EventEmitter<BridgeClientEvents> {
       case Command.STATUS: {
         const status = omitCommand(message);
         this.#lastHeartbeatAt = this.#options.clock.now();
+        this.#lastHeardSteady = steadyNow(this.#options.clock);
         this.#status = status;
         if (status.clockMs !== undefined) {
           this.#skewSamples.push(clockSkewSample(status.clockMs, this.#lastHeartbeatAt));

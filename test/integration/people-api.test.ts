@@ -259,6 +259,7 @@ describe('the people API, on the real training job', () => {
     assert.ok(sheldon);
     assert.deepEqual(Object.keys(sheldon).sort(), [
       'createdAt',
+      'externalId',
       'id',
       'name',
       'notes',

@@ -13,7 +13,7 @@ import { screenshot } from '../support/browser.js';
 import {
   ADMIN,
   SEE_MS,
-  seriousAxeViolations,
+  assertFitsAndAccessible,
   startBrowserRollcall,
   type BrowserRollcall,
 } from '../support/browser-rollcall.js';
@@ -104,18 +104,6 @@ describe('the attendance page in Chromium', () => {
       read[cell] = (await row.locator(`td.${cell}`).textContent())?.trim() ?? '';
     return read;
   }
-
-  async function fitsAndPassesAxe(on: Page, what: string): Promise<void> {
-    const { scrollWidth, innerWidth } = await on.evaluate<{ scrollWidth: number; innerWidth: number }>(
-      '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-    );
-    assert.ok(
-      scrollWidth <= innerWidth,
-      `${what}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`,
-    );
-    assert.deepEqual(await seriousAxeViolations(on), [], `${what}: serious accessibility problems`);
-  }
-
   it('shows times in the site zone, "in view now" for someone still there, and what each column counts', async () => {
     await stillInView();
     await page.goto(`${rollcall.base}/attendance`);
@@ -141,7 +129,7 @@ describe('the attendance page in Chromium', () => {
       /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\. Times in Europe\/Paris \((CET|CEST)\)\.$/,
     );
     assert.equal(await page.locator('#day-head').isVisible(), false);
-    await fitsAndPassesAxe(page, 'wide');
+    await assertFitsAndAccessible(page, 'wide');
     await screenshot(page, 'attendance-columns-wide');
   });
 
@@ -172,7 +160,7 @@ describe('the attendance page in Chromium', () => {
       await on.goto(`${rollcall.base}/attendance`);
       assert.equal((await cells(on, 'Still Here'))['last-seen'], 'in view now');
       await on.locator('details.attendance-legend summary').click();
-      await fitsAndPassesAxe(on, 'phone');
+      await assertFitsAndAccessible(on, 'phone');
       await screenshot(on, 'attendance-columns-phone');
     } finally {
       await phone.close();

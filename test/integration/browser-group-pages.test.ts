@@ -20,7 +20,7 @@ import {
   ADMIN,
   SEE_MS,
   VIEWER,
-  seriousAxeViolations,
+  assertFitsAndAccessible,
   startBrowserRollcall,
   untilInPage,
   type BrowserRollcall,
@@ -100,15 +100,6 @@ describe('Reports and webhooks pages in Chromium', () => {
 
   after(() => rollcall.close());
 
-  /** No sideways scrolling and no serious accessibility problem. */
-  async function fits(on: Page, label: string): Promise<void> {
-    const { scrollWidth, innerWidth } = await on.evaluate<{ scrollWidth: number; innerWidth: number }>(
-      '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-    );
-    assert.ok(scrollWidth <= innerWidth, `${label}: ${scrollWidth} px wide in a ${innerWidth} px window`);
-    assert.deepEqual(await seriousAxeViolations(on), [], `${label}: axe-core`);
-  }
-
   async function shot(on: Page, name: string): Promise<void> {
     await on.evaluate('window.scrollTo(0, 0)');
     await screenshot(on, name);
@@ -147,7 +138,7 @@ describe('Reports and webhooks pages in Chromium', () => {
     const legend = await page.locator('.history-legend').innerText();
     for (const word of ['Present', 'Late', 'Left early', 'Absent', 'Excused', 'no session'])
       assert.ok(legend.includes(word), `the legend names ${word}`);
-    await fits(page, 'person history 1280');
+    await assertFitsAndAccessible(page, 'person history 1280');
 
     await openHistory(page, 'Jon');
     assert.deepEqual(await Promise.all(DAYS.map((day) => statusesOn(page, day))), [
@@ -167,7 +158,7 @@ describe('Reports and webhooks pages in Chromium', () => {
       const small = await phone.newPage();
       await rollcall.signIn(small, ADMIN);
       await openHistory(small, 'Jon');
-      await fits(small, 'person history 390');
+      await assertFitsAndAccessible(small, 'person history 390');
       await small.locator('.history').scrollIntoViewIfNeeded();
       await screenshot(small, 'group-pages-person-390');
     } finally {
@@ -272,7 +263,7 @@ describe('Reports and webhooks pages in Chromium', () => {
     await page.locator('#report-range button[type=submit]').click();
     await untilInPage(page, `!document.querySelector('#report-below').hidden`);
     await page.locator('#group-report').scrollIntoViewIfNeeded();
-    await fits(page, 'roster report 1280');
+    await assertFitsAndAccessible(page, 'roster report 1280');
     await screenshot(page, 'group-pages-report-1280');
 
     const phone = await rollcall.newContext({ width: 390, height: 844 });
@@ -284,7 +275,7 @@ describe('Reports and webhooks pages in Chromium', () => {
       await small.fill('#report-to', D4);
       await small.locator('#report-range button[type=submit]').click();
       await untilInPage(small, `!document.querySelector('#report-below').hidden`);
-      await fits(small, 'roster report 390');
+      await assertFitsAndAccessible(small, 'roster report 390');
       await small.locator('#group-report').scrollIntoViewIfNeeded();
       await screenshot(small, 'group-pages-report-390');
     } finally {
@@ -308,7 +299,7 @@ describe('Reports and webhooks pages in Chromium', () => {
         /must start with http:\/\/ or https:\/\//,
       );
       assert.equal(await page.getAttribute('#webhook-url', 'aria-invalid'), 'true');
-      await fits(page, 'webhooks, refused URL');
+      await assertFitsAndAccessible(page, 'webhooks, refused URL');
 
       await page.fill('#webhook-url', receiver.url);
       await page.fill('#webhook-description', 'The school office');
@@ -325,7 +316,7 @@ describe('Reports and webhooks pages in Chromium', () => {
       assert.match(guide, /X-Rollcall-Timestamp/);
       assert.match(guide, /X-Rollcall-Signature/);
       await page.locator('li.webhook').waitFor();
-      await fits(page, 'webhooks with the secret');
+      await assertFitsAndAccessible(page, 'webhooks with the secret');
       await shot(page, 'group-pages-webhooks-secret-1280');
 
       await page.click('#webhook-secret-done');
@@ -398,7 +389,7 @@ describe('Reports and webhooks pages in Chromium', () => {
       await page.getByRole('button', { name: 'Turn on' }).click();
       await untilInPage(page, `document.querySelector('li.webhook .badge').textContent === 'On'`);
       await page.locator('li.webhook details summary').click();
-      await fits(page, 'webhooks with a log');
+      await assertFitsAndAccessible(page, 'webhooks with a log');
       await shot(page, 'group-pages-webhooks-1280');
 
       const dark = await rollcall.browser.newContext({
@@ -412,7 +403,7 @@ describe('Reports and webhooks pages in Chromium', () => {
         await small.goto(`${rollcall.base}/webhooks`);
         await small.locator('li.webhook tbody tr').first().waitFor({ state: 'attached' });
         await small.locator('li.webhook details summary').click();
-        await fits(small, 'webhooks 390 dark');
+        await assertFitsAndAccessible(small, 'webhooks 390 dark');
         await shot(small, 'group-pages-webhooks-390-dark');
         await small.goto(`${rollcall.base}/people/${ids.Jon}`);
         await small.locator('.history[data-month]').waitFor();

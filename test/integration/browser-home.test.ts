@@ -14,7 +14,7 @@ import {
   ADMIN,
   SEE_MS,
   VIEWER,
-  seriousAxeViolations,
+  assertFitsAndAccessible,
   startBrowserRollcall,
   untilInPage,
   type BrowserRollcall,
@@ -56,18 +56,6 @@ describe('the home page in Chromium', () => {
     await on.locator('body[data-home="ready"]').waitFor({ state: 'attached' });
     return { on, close: () => other.close() };
   }
-
-  async function fitsAndPassesAxe(on: Page, what: string): Promise<void> {
-    const { scrollWidth, innerWidth } = await on.evaluate<{ scrollWidth: number; innerWidth: number }>(
-      '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-    );
-    assert.ok(
-      scrollWidth <= innerWidth,
-      `${what}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`,
-    );
-    assert.deepEqual(await seriousAxeViolations(on), [], `${what}: serious accessibility problems`);
-  }
-
   it('shows a fresh install its checklist: administrator done, nobody enrolled, the camera checked once it delivers', async () => {
     await rollcall.signIn(page, ADMIN);
     const checklist = page.locator('#home-checklist');
@@ -89,13 +77,13 @@ describe('the home page in Chromium', () => {
     await page.locator('#home-review-faces li img').first().waitFor();
     await untilInPage(page, "document.querySelector('#home-review-faces img')?.naturalWidth > 0");
     assert.match(await page.locator('#home-review-pending').innerText(), /^\d+\+?$/);
-    await fitsAndPassesAxe(page, 'first run, wide');
+    await assertFitsAndAccessible(page, 'first run, wide');
     await screenshot(page, 'home-first-run');
 
     const phone = await homeAs(ADMIN, PHONE);
     try {
       await phone.on.locator('#home-checklist li[data-step="camera"].done').waitFor();
-      await fitsAndPassesAxe(phone.on, 'first run, phone');
+      await assertFitsAndAccessible(phone.on, 'first run, phone');
       await screenshot(phone.on, 'home-first-run-phone');
     } finally {
       await phone.close();
@@ -163,7 +151,7 @@ describe('the home page in Chromium', () => {
             on,
             "[...document.querySelectorAll('img.avatar')].every((img) => img.naturalWidth > 0)",
           );
-          await fitsAndPassesAxe(on, `${size} ${scheme}`);
+          await assertFitsAndAccessible(on, `${size} ${scheme}`);
           await screenshot(on, scheme === 'light' ? `home-${size}` : `home-${size}-dark`);
         } finally {
           await close();
@@ -195,7 +183,7 @@ describe('the home page in Chromium', () => {
         assert.equal(await camera.getAttribute('data-state'), 'online');
         assert.doesNotMatch(await on.locator('#home-cameras').innerText(), /fps|heartbeat|127\.0\.0\.1/);
         assert.equal(await on.locator('#home-present').innerText(), '1');
-        await fitsAndPassesAxe(on, `viewer ${size}`);
+        await assertFitsAndAccessible(on, `viewer ${size}`);
         await screenshot(on, `home-viewer-${size}`);
       } finally {
         await close();
@@ -257,7 +245,7 @@ describe('the home page in Chromium', () => {
         on,
         "[...document.querySelectorAll('img.avatar')].every((img) => img.naturalWidth > 0)",
       );
-      await fitsAndPassesAxe(on, 'busy, wide');
+      await assertFitsAndAccessible(on, 'busy, wide');
       await screenshot(on, 'home-busy-wide');
     } finally {
       await close();
@@ -265,7 +253,7 @@ describe('the home page in Chromium', () => {
     const phone = await homeAs(ADMIN, PHONE, 'dark');
     try {
       await phone.on.locator('#home-arrivals li.arrival:nth-child(12)').waitFor();
-      await fitsAndPassesAxe(phone.on, 'busy, phone');
+      await assertFitsAndAccessible(phone.on, 'busy, phone');
       await screenshot(phone.on, 'home-busy-phone-dark');
     } finally {
       await phone.close();

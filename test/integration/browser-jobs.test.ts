@@ -17,6 +17,7 @@ import {
   startBrowserRollcall,
   untilInPage,
   type BrowserRollcall,
+  assertNoSidewaysScroll,
 } from '../support/browser-rollcall.js';
 import { facePhoto } from '../support/faces.js';
 
@@ -198,13 +199,7 @@ describe('the Jobs page in Chromium', () => {
           await rollcall.signIn(on, ADMIN);
           await on.goto(`${rollcall.base}/jobs`);
           await on.locator('#jobs li.job[data-state="failed"]').waitFor();
-          const { scrollWidth, innerWidth } = await on.evaluate<{ scrollWidth: number; innerWidth: number }>(
-            '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-          );
-          assert.ok(
-            scrollWidth <= innerWidth,
-            `${size} ${colorScheme}: ${scrollWidth} px wide in ${innerWidth}`,
-          );
+          await assertNoSidewaysScroll(on, `${size} ${colorScheme}`);
           const name = `jobs-${size}${colorScheme === 'dark' ? '-dark' : ''}`;
           await screenshot(on, name);
           assert.deepEqual(await seriousAxeViolations(on), [], name);

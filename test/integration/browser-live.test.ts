@@ -21,6 +21,7 @@ import {
   untilInPage,
   until,
   type BrowserRollcall,
+  assertNoSidewaysScroll,
 } from '../support/browser-rollcall.js';
 import { makeClip } from '../support/clips.js';
 import { facePhoto } from '../support/faces.js';
@@ -203,13 +204,7 @@ describe('the Live page: a grid of cameras, full screen, in view now', () => {
           await on.goto(`${rollcall.base}/live`);
           await on.locator(`${DOOR} canvas[data-faces*="Sheldon"]`).waitFor();
           await on.locator('#in-view li[data-person="Sheldon"]').first().waitFor();
-          const { scrollWidth, innerWidth } = await on.evaluate<{ scrollWidth: number; innerWidth: number }>(
-            '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-          );
-          assert.ok(
-            scrollWidth <= innerWidth,
-            `${name} ${colorScheme}: ${scrollWidth} px wide in ${innerWidth}`,
-          );
+          await assertNoSidewaysScroll(on, `${name} ${colorScheme}`);
           // Tiles side by side on a laptop, one above the other on a phone.
           const [first, second] = await Promise.all(
             [DOOR, HALL].map((tile) => on.locator(tile).boundingBox()),

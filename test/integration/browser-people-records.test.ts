@@ -19,6 +19,7 @@ import {
   startBrowserRollcall,
   until,
   type BrowserRollcall,
+  assertNoSidewaysScroll,
 } from '../support/browser-rollcall.js';
 import { facePhoto } from '../support/faces.js';
 import { makeEvent, UTC } from './store-contract/support.js';
@@ -89,10 +90,7 @@ describe('people as records in Chromium', () => {
       await enroll(small, 'Mark Zuckerberg', 'S-1002');
       const question = small.locator('dialog.people-dialog');
       await question.waitFor();
-      const overflow = await small.evaluate<number>(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      );
-      assert.equal(overflow, 0, 'no horizontal overflow at 390 px');
+      await assertNoSidewaysScroll(small, '390 px');
       await screenshot(small, 'people-records-namesake-390');
       await question.locator('button.namesake-new').click();
       await until(async () => (await store.findPeopleByName('Mark Zuckerberg')).length === 2);
@@ -180,10 +178,7 @@ describe('people as records in Chromium', () => {
       await small.click('#person-delete');
       const question = small.locator('dialog.people-dialog');
       await question.locator('label[for=delete-erase]').click();
-      const overflow = await small.evaluate<number>(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      );
-      assert.equal(overflow, 0, 'no horizontal overflow at 390 px');
+      await assertNoSidewaysScroll(small, '390 px');
       await screenshot(small, 'people-records-delete-390');
       await Promise.all([
         small.waitForURL(`${base}/people`),

@@ -21,6 +21,7 @@ import {
   until,
   untilInPage,
   type BrowserRollcall,
+  assertNoSidewaysScroll,
 } from '../support/browser-rollcall.js';
 import { facePhoto } from '../support/faces.js';
 import { tempDir } from '../support/temp.js';
@@ -231,11 +232,7 @@ describe('the People pages in Chromium', () => {
               on,
               '[...document.images].every((img) => img.complete && img.naturalWidth > 0)',
             );
-            const { scrollWidth, innerWidth } = await on.evaluate<{
-              scrollWidth: number;
-              innerWidth: number;
-            }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
-            assert.ok(scrollWidth <= innerWidth, `${name} ${size} ${colorScheme}: ${scrollWidth} px wide`);
+            await assertNoSidewaysScroll(on, `${name} ${size} ${colorScheme}`);
             await screenshot(on, `${name}-${size}${suffix}`);
             assert.deepEqual(await seriousAxeViolations(on), [], `${name} ${size} ${colorScheme}`);
           }

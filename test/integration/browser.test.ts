@@ -24,6 +24,7 @@ import {
   until,
   untilInPage,
   type BrowserRollcall,
+  assertNoSidewaysScroll,
 } from '../support/browser-rollcall.js';
 import { facePhoto } from '../support/faces.js';
 import { makeEvent } from './store.contract.js';
@@ -641,14 +642,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
           });
 
           const check = async (name: string): Promise<void> => {
-            const { scrollWidth, innerWidth } = await on.evaluate<{
-              scrollWidth: number;
-              innerWidth: number;
-            }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
-            assert.ok(
-              scrollWidth <= innerWidth,
-              `${size} ${colorScheme} ${name}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`,
-            );
+            await assertNoSidewaysScroll(on, `${size} ${colorScheme} ${name}`);
             await screenshot(on, `${size}-${colorScheme}-${name}`);
             assert.deepEqual(problems, [], `${size} ${colorScheme} ${name}`);
             assert.deepEqual(

@@ -242,3 +242,20 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
       )`);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+/** Fails when the page scrolls sideways: wider than its window, as a phone would show it. */
+export async function assertNoSidewaysScroll(page: Page, what: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+  );
+  assert.ok(
+    scrollWidth <= innerWidth,
+    `${what}: the page is ${scrollWidth} px wide in a ${innerWidth} px window`,
+  );
+}
+
+/** No sideways scrolling and no serious or critical accessibility problem. */
+export async function assertFitsAndAccessible(page: Page, what: string): Promise<void> {
+  await assertNoSidewaysScroll(page, what);
+  assert.deepEqual(await seriousAxeViolations(page), [], `${what}: serious accessibility problems`);
+}

@@ -307,7 +307,7 @@ export class Webcam {
   }
 }
 
-/** "S-1042 · enrolled 3/4/2026 · 3 photos": what tells one namesake from another. */
+/** "S-1042 · enrolled Wed 4 Mar 2026 · 3 photos": what tells one namesake from another. */
 export function personFacts(person: PersonSummary): string {
   return [
     person.externalId === null ? 'no external id' : `external id ${person.externalId}`,

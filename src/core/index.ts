@@ -30,3 +30,4 @@ export * from './live-faces.js';
 export * from './in-view.js';
 export * from './webhooks.js';
 export * from './clock-skew.js';
+export * from './motion.js';

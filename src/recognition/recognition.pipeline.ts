@@ -32,6 +32,7 @@ import {
 import type { Frame, FrameSource } from '../capture/index.js';
 import { systemClock, type Clock } from '../shared/index.js';
 import { encodeFaceCrop, type CropEncoder } from './crop.js';
+import { FrameAnalysis, type FrameAnalysisCounts, type MotionGatingOptions } from './frame-analysis.js';
 import { RollingStats } from './rolling-stats.js';
 
 export interface RecognitionPipelineOptions {
@@ -46,6 +47,12 @@ export interface RecognitionPipelineOptions {
   tracker?: Partial<TrackerOptions>;
   /** Frames in flight at once. @defaultValue the engine's thread count */
   maxInFlight?: number;
+  /**
+   * Motion gating: the full-frame detector runs only on motion outside the tracked faces and on a
+   * periodic sweep; tracked faces are re-detected in small regions; a still scene costs nothing.
+   * `{ enabled: false }` detects on every full frame. @defaultValue `{ enabled: true }`
+   */
+  motion?: MotionGatingOptions;
 }
 
 export interface RecognitionPipelineDeps {
@@ -85,6 +92,8 @@ export interface PipelineStats {
   facesDescribed: number;
   tracks: number;
   events: number;
+  /** What the frame analysis did: full-frame detections by reason, region-only frames, idle frames. */
+  analysis: FrameAnalysisCounts;
 }
 
 export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
@@ -93,8 +102,9 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   readonly #clock: Clock;
   readonly #newId: () => string;
   readonly #encodeCrop: CropEncoder;
-  #options: Required<Omit<RecognitionPipelineOptions, 'tracker'>>;
+  #options: Required<Omit<RecognitionPipelineOptions, 'tracker' | 'motion'>>;
   readonly #tracker: FaceTracker;
+  readonly #analysis: FrameAnalysis;
 
   #inFlight = 0;
   #waiting: Frame | undefined;
@@ -123,12 +133,14 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     this.#clock = deps.clock ?? systemClock;
     this.#newId = deps.newId ?? randomUUID;
     this.#encodeCrop = deps.encodeCrop ?? encodeFaceCrop;
+    const { motion, ...rest } = options;
     this.#options = {
       detector: 'tiny',
       gates: RECOGNITION_GATES,
       maxInFlight: Math.max(1, deps.engine.info.threads),
-      ...options,
+      ...rest,
     };
+    this.#analysis = new FrameAnalysis(deps.engine, motion);
     if (!Number.isInteger(this.#options.maxInFlight) || this.#options.maxInFlight < 1) {
       throw new RangeError(
         `maxInFlight must be a whole number of at least 1, got ${this.#options.maxInFlight}`,
@@ -205,6 +217,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
       latencyP50Ms: this.#latency.percentile(0.5),
       latencyP95Ms: this.#latency.percentile(0.95),
       tracks: this.#tracker.trackCount,
+      analysis: structuredClone(this.#analysis.counts),
     };
   }
 
@@ -218,30 +231,26 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
 
   async #run(frame: Frame): Promise<void> {
     this.#inFlight++;
-    const skip = this.#tracker.settledBoxes(frame.capturedAt);
     const started = this.#clock.now();
-    // The engine may take the pixels to another thread; the frame itself is still needed for
-    // crops and the live view.
-    const pixels: RgbImage = { ...frame.image, data: frame.image.data.slice() };
-    const result = this.#engine
-      .detectAndDescribe(pixels, {
-        detector: this.#options.detector,
-        skip,
-        skipOverlap: this.#tracker.options.iouThreshold,
-      })
-      .then(
-        (faces) => ({ ok: true as const, faces }),
-        (error: unknown) => ({
-          ok: false as const,
-          error: error instanceof Error ? error : new Error(String(error)),
-        }),
-      );
+    // Planned here, in capture order: the motion detector learns the scene frame by frame.
+    const analysis = this.#analysis.start(frame.image, frame.capturedAt, this.#tracker.current(), {
+      detector: this.#options.detector,
+      skip: this.#tracker.settledBoxes(frame.capturedAt),
+      skipOverlap: this.#tracker.options.iouThreshold,
+    });
+    const result = analysis.faces.then(
+      (faces) => ({ ok: true as const, faces }),
+      (error: unknown) => ({
+        ok: false as const,
+        error: error instanceof Error ? error : new Error(String(error)),
+      }),
+    );
     // Applied strictly in submission order, whatever order the threads finish in.
     const applied = this.#applied.then(async () => {
       const outcome = await result;
       this.#stats.engineBusyMs += this.#clock.now() - started;
       if (outcome.ok) {
-        await this.#apply(frame, outcome.faces);
+        await this.#apply(frame, outcome.faces, new Set(analysis.unlookedTrackIds));
       } else {
         this.#stats.framesFailed++;
         this.emit('error', outcome.error);
@@ -261,7 +270,8 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     }
   }
 
-  async #apply(frame: Frame, faces: LiveFace[]): Promise<void> {
+  /** `unlooked`: tracks whose area this frame's analysis skipped; still shown in the live view. */
+  async #apply(frame: Frame, faces: LiveFace[], unlooked: ReadonlySet<number>): Promise<void> {
     const observations: Observation[] = faces.map((face) => {
       const observation: Observation = { box: face.box, score: face.score };
       if (isDescribed(face)) observation.description = { descriptor: face.descriptor, quality: face.quality };
@@ -291,7 +301,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
       height: frame.image.height,
       latencyMs,
       faces: tracks
-        .filter((t) => t.observation !== null)
+        .filter((t) => t.observation !== null || unlooked.has(t.id))
         .map((t) => ({
           trackId: this.#trackId(frame.cameraId, t.id),
           box: t.box,

@@ -5,6 +5,17 @@ export {
   type RecognitionPipelineDeps,
   type RecognitionPipelineOptions,
 } from './recognition.pipeline.js';
+export {
+  DEFAULT_MOTION_GATING,
+  FrameAnalysis,
+  faceRegion,
+  mergeRegions,
+  planAnalysis,
+  trackZone,
+  type AnalysisPlan,
+  type FrameAnalysisCounts,
+  type MotionGatingOptions,
+} from './frame-analysis.js';
 export { LiveView, type LiveViewDeps, type LiveViewOptions } from './live-view.js';
 export { encodeFaceCrop, encodeFrameJpeg, type CropEncoder } from './crop.js';
 export { RollingStats } from './rolling-stats.js';

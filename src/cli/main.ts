@@ -40,7 +40,12 @@ Commands:
                                             face-api, same run
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
-                                            on the same frames (SRC as CAMERA_SOURCE; default demo)
+                                            on the same frames (SRC as CAMERA_SOURCE; default demo),
+                                            with and without motion gating
+  bench --static-clip FACES_DIR [--threads N] [--json]
+                                            The same on a static-camera clip built from FACES_DIR
+                                            (../shared/faces): people come in, stand, leave; adds
+                                            the time to first name of each person
   bench --lookalike LFW_DIR [--embedder fr-feature|face-api] [--stranger-rate R]
         [--seconds-per-photo S] [--threads N] [--json]
                                             Look-alike strangers and enrolled people walking past:
@@ -125,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
           embedder: { type: 'string' },
           'stranger-rate': { type: 'string' },
           'seconds-per-photo': { type: 'string' },
+          'static-clip': { type: 'string' },
           json: { type: 'boolean', default: false },
         },
       });
@@ -155,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
         embedder,
         strangerRate,
         secondsPerPhoto,
+        staticClip: values['static-clip'],
       });
     }
     case 'bench-matcher': {

@@ -27,6 +27,11 @@ const STAND_S = 2.5;
 const GAP_S = 0.5;
 /** Who comes in, in order: three of the eight cast folders. */
 const PEOPLE = ['penny', 'leonard', 'howard'] as const;
+/**
+ * Photos enrolled per person: two is a small but fair gallery, and keeps the bench's set-up (each
+ * enrollment photo goes through the pad cascade) from outlasting the measurement.
+ */
+const ENROLL_PHOTOS = 2;
 /** Enrolled: every cast folder (the gallery a node would hold), minus the photos in the clip. */
 const CAST = ['amy', 'bernadette', 'howard', 'leonard', 'penny', 'raj', 'sheldon', 'stuart'] as const;
 
@@ -62,7 +67,8 @@ export interface StaticClip {
  * Builds the clip and its gallery folder in a new folder under the system temp dir. Each person
  * walks in from one side (alternating), stands a little off centre, and walks back out.
  */
-export async function makeStaticCameraClip(facesDir: string): Promise<StaticClip> {
+export async function makeStaticCameraClip(facesFolder: string): Promise<StaticClip> {
+  const facesDir = path.resolve(facesFolder);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-static-clip-'));
   const clip = path.join(dir, 'static-camera.mp4');
   const { visits, durationS } = staticClipTimeline();
@@ -73,7 +79,9 @@ export async function makeStaticCameraClip(facesDir: string): Promise<StaticClip
     const folder = path.join(facesDir, person);
     const photos = (await readdir(folder))
       .map((f) => path.join(folder, f))
-      .filter((f) => f !== inClip.get(person));
+      .filter((f) => f !== inClip.get(person))
+      .sort()
+      .slice(0, ENROLL_PHOTOS);
     await mkdir(path.join(enrollDir, person), { recursive: true });
     for (const photo of photos) await symlink(photo, path.join(enrollDir, person, path.basename(photo)));
   }

@@ -47,14 +47,18 @@ export interface MotionGatingOptions {
   regionScale?: number;
   /** Regions are at least this many pixels square (small faces are enlarged by the detector). @defaultValue 128 */
   minRegionPx?: number;
-  /** The tiny detector's input size on a region (a multiple of 32). @defaultValue 160 */
+  /**
+   * The tiny detector's input size on a region cut for one face (a multiple of 32); a region
+   * holding smaller faces than its size suggests (several faces joined) gets a larger one, so
+   * every face reaches the detector at `regionInputSize / regionScale` pixels. @defaultValue 160
+   */
   regionInputSize?: number;
   /**
-   * When the regions cover more than this fraction of the frame, one full-frame call is as cheap
-   * (a region's cost follows `regionInputSize`, not its area, so only large unions tip it).
+   * When the regions would cost more than this fraction of one full-frame detection (a detection
+   * costs about the square of the detector's input size), one full-frame call is made instead.
    * @defaultValue 0.75
    */
-  maxRegionFraction?: number;
+  maxRegionCost?: number;
   /** Tuning of the motion detector itself (threshold, background learning rate, …). */
   detector?: Partial<Omit<MotionDetectorOptions, 'masks'>>;
 }
@@ -71,7 +75,7 @@ export const DEFAULT_MOTION_GATING: ResolvedMotionGating = {
   regionScale: 2.5,
   minRegionPx: 128,
   regionInputSize: 160,
-  maxRegionFraction: 0.75,
+  maxRegionCost: 0.75,
 };
 
 export function resolveMotionGating(options: MotionGatingOptions = {}): ResolvedMotionGating {
@@ -110,10 +114,10 @@ export function resolveMotionGating(options: MotionGatingOptions = {}): Resolved
       r.regionInputSize,
     )
     .require(
-      r.maxRegionFraction > 0 && r.maxRegionFraction <= 1,
-      'motion.maxRegionFraction',
+      r.maxRegionCost > 0 && r.maxRegionCost <= 1,
+      'motion.maxRegionCost',
       'must be in (0, 1]',
-      r.maxRegionFraction,
+      r.maxRegionCost,
     )
     .require(Array.isArray(r.masks), 'motion.masks', 'must be a list of {x, y, width, height}', r.masks);
   const masks = Array.isArray(r.masks) ? r.masks : [];
@@ -127,13 +131,22 @@ export function resolveMotionGating(options: MotionGatingOptions = {}): Resolved
   return { ...r, masks: r.masks.map((m) => ({ ...m })) };
 }
 
+/** The tiny detector's input size on a whole frame (the engine's default). */
+export const FULL_FRAME_INPUT_SIZE = 416;
+
+export interface Region {
+  box: Box;
+  /** The tiny detector's input size for this region. */
+  inputSize: number;
+}
+
 export type FullFrameReason = 'ungated' | 'sweep' | 'motion' | 'large-regions';
 
 export type AnalysisPlan =
   /** One detection over the whole frame. */
   | { kind: 'full'; reason: FullFrameReason }
-  /** Detections in these regions only (frame pixels), covering the listed tracks. */
-  | { kind: 'regions'; regions: Box[]; trackIds: number[] }
+  /** Detections in these regions only (frame pixels, each with its detector input size), covering the listed tracks. */
+  | { kind: 'regions'; regions: Region[]; trackIds: number[] }
   /** Nothing to look at: no engine call. */
   | { kind: 'idle' };
 
@@ -239,15 +252,19 @@ export function planAnalysis(input: PlanInput): AnalysisPlan {
       now - (input.lastLookedAt.get(t.id) ?? Number.NEGATIVE_INFINITY) >= options.trackRefreshMs,
   );
   if (due.length === 0) return { kind: 'idle' };
-  const regions = mergeRegions(
-    due.map((t) => faceRegion(t.box, input.frameWidth, input.frameHeight, options)),
-  );
-  const area = regions.reduce((sum, r) => sum + r.width * r.height, 0);
-  if (area > options.maxRegionFraction * input.frameWidth * input.frameHeight) {
-    return { kind: 'full', reason: 'large-regions' };
-  }
+  const boxes = mergeRegions(due.map((t) => faceRegion(t.box, input.frameWidth, input.frameHeight, options)));
+  const facePx = options.regionInputSize / options.regionScale;
+  const regions = boxes.map((box): Region => {
+    const inside = tracks.filter((t) => contains(box, t.box));
+    const smallest = Math.min(...inside.map((t) => Math.max(t.box.width, t.box.height)));
+    const side = Math.max(box.width, box.height);
+    const wanted = Number.isFinite(smallest) ? Math.ceil((side * facePx) / smallest / 32) * 32 : 0;
+    return { box, inputSize: Math.max(options.regionInputSize, wanted) };
+  });
+  const cost = regions.reduce((sum, r) => sum + (r.inputSize / FULL_FRAME_INPUT_SIZE) ** 2, 0);
+  if (cost > options.maxRegionCost) return { kind: 'full', reason: 'large-regions' };
   // Every track inside a region is looked at, not only the one it was cut for.
-  const covered = tracks.filter((t) => regions.some((r) => contains(r, t.box))).map((t) => t.id);
+  const covered = tracks.filter((t) => boxes.some((r) => contains(r, t.box))).map((t) => t.id);
   return { kind: 'regions', regions, trackIds: covered };
 }
 
@@ -394,13 +411,13 @@ export class FrameAnalysis {
     }
   }
 
-  async #detectIn(image: RgbImage, region: Box, live: LiveStep): Promise<LiveFace[]> {
+  async #detectIn(image: RgbImage, { box: region, inputSize }: Region, live: LiveStep): Promise<LiveFace[]> {
     const skip = live.skip
       .filter((box) => intersects(box, region))
       .map((box) => ({ ...box, x: box.x - region.x, y: box.y - region.y }));
     const faces = await this.#engine.detectAndDescribe(cropImage(image, region), {
       detector: live.detector,
-      tinyInputSize: this.options.regionInputSize,
+      tinyInputSize: inputSize,
       skip,
       skipOverlap: live.skipOverlap,
     });

@@ -15,6 +15,7 @@ export {
   type AnalysisPlan,
   type FrameAnalysisCounts,
   type MotionGatingOptions,
+  type Region,
 } from './frame-analysis.js';
 export { LiveView, type LiveViewDeps, type LiveViewOptions } from './live-view.js';
 export { encodeFaceCrop, encodeFrameJpeg, type CropEncoder } from './crop.js';

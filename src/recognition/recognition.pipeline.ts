@@ -238,6 +238,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
       skip: this.#tracker.settledBoxes(frame.capturedAt),
       skipOverlap: this.#tracker.options.iouThreshold,
     });
+    const usesEngine = analysis.plan.kind !== 'idle';
     const result = analysis.faces.then(
       (faces) => ({ ok: true as const, faces }),
       (error: unknown) => ({
@@ -248,7 +249,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     // Applied strictly in submission order, whatever order the threads finish in.
     const applied = this.#applied.then(async () => {
       const outcome = await result;
-      this.#stats.engineBusyMs += this.#clock.now() - started;
+      if (usesEngine) this.#stats.engineBusyMs += this.#clock.now() - started;
       if (outcome.ok) {
         await this.#apply(frame, outcome.faces, new Set(analysis.unlookedTrackIds));
       } else {
@@ -259,6 +260,9 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     this.#applied = applied.catch((error: unknown) => {
       this.emit('error', error instanceof Error ? error : new Error(String(error)));
     });
+    // A frame that needs no engine call still holds its slot until it is applied: the next frame
+    // is then planned knowing the faces found ahead of it (a newcomer's region is looked at on the
+    // very next frame), and newer frames wait in the newest-wins slot, never in a queue.
     await this.#applied;
     this.#inFlight--;
     const next = this.#waiting;

@@ -164,10 +164,28 @@ describe('planAnalysis', () => {
     const plan = planAnalysis({ ...base, motion, tracks, lastLookedAt: new Map([[1, 9_950]]) });
     if (plan.kind !== 'regions') assert.fail(`expected regions, got ${plan.kind}`);
     assert.deepEqual(plan.trackIds, [1]);
-    const [region] = plan.regions as [Box];
-    assert.ok(contains(region, face));
+    assert.equal(plan.regions.length, 1);
+    const region = plan.regions[0]?.box;
+    assert.ok(region && contains(region, face));
     assert.deepEqual(region, faceRegion(face, 640, 360, DEFAULT_MOTION_GATING));
     assert.equal(region.width, 128, 'a 40 px face gets the minimum region');
+    // 128 px at 224 is 1.75x: the small face reaches the detector at 70 px, as a near one would.
+    assert.equal(plan.regions[0]?.inputSize, 224);
+  });
+
+  it('gives a region of several small faces the input size its smallest face needs, or the whole frame when dearer', () => {
+    const pending = (id: number, x: number, size = 40) => ({
+      id,
+      box: { x, y: 100, width: size, height: size },
+      state: 'pending' as const,
+    });
+    const two = planAnalysis({ ...base, tracks: [pending(1, 100), pending(2, 150)] });
+    if (two.kind !== 'regions') assert.fail(`expected regions, got ${two.kind}`);
+    assert.equal(two.regions.length, 1, 'overlapping regions are joined');
+    assert.ok((two.regions[0]?.inputSize ?? 0) > 224, JSON.stringify(two.regions));
+    // A row of small faces across the frame: one full-frame detection is cheaper than the regions.
+    const row = [0, 1, 2, 3, 4, 5].map((i) => pending(i + 1, 20 + i * 100, 24));
+    assert.deepEqual(planAnalysis({ ...base, tracks: row }), { kind: 'full', reason: 'large-regions' });
   });
 
   it('refreshes a still named face at the refresh rate, and a pending one on every frame', () => {

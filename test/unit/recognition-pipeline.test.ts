@@ -367,7 +367,8 @@ describe('RecognitionPipeline with motion gating', () => {
     assert.ok(regionCalls.length >= 5, `${regionCalls.length} region calls`);
     for (const call of regionCalls) {
       assert.ok(call.image.width * call.image.height <= 0.4 * SCENE_WIDTH * SCENE_HEIGHT);
-      assert.equal(call.options.tinyInputSize, 160);
+      // A 32 px face in a 128 px region: enlarged so it reaches the detector at 64 px.
+      assert.equal(call.options.tinyInputSize, 256);
     }
     // The boxes found in regions are in frame pixels: the live view draws them where the face is.
     const last = frames.at(-1);
@@ -412,7 +413,7 @@ describe('RecognitionPipeline with motion gating', () => {
       ...Array.from({ length: 40 }, (_, i) => sceneFrame(3 + i, at)),
     ];
     // Their face is turned away while they come in: the detector finds nothing for the first second.
-    const visibleFrom = (sceneFrame(3).capturedAt) + 1000;
+    const visibleFrom = sceneFrame(3).capturedAt + 1000;
     const foundAt: number[] = [];
     await play(engine, pipeline, frameList, (call, f) => {
       if (f.capturedAt < visibleFrom) return [];

@@ -32,7 +32,8 @@ import { makeStaticCameraClip, readStaticClip, type Visit } from './static-camer
 
 export interface BenchArgs {
   source: string;
-  frames: number;
+  /** Frames to read from `source` (the static clip: frames to keep; all when undefined). */
+  frames: number | undefined;
   enroll: string | undefined;
   durationS: number | undefined;
   json: boolean;
@@ -334,12 +335,12 @@ export async function runBench(config: Config, args: BenchArgs): Promise<BenchRe
   let visits: Visit[] | undefined;
   if (args.staticClip !== undefined) {
     const clip = await makeStaticCameraClip(args.staticClip);
-    frames = await readStaticClip(clip.clip);
+    frames = (await readStaticClip(clip.clip)).slice(0, args.frames);
     enroll ??= clip.enrollDir;
     source = `static-camera clip (${clip.clip})`;
     visits = clip.visits;
   } else {
-    frames = await collectFrames(args.source, args.frames, new ProgressBar('reading frames'));
+    frames = await collectFrames(args.source, args.frames ?? 60, new ProgressBar('reading frames'));
   }
   const first = frames[0];
   if (!first) throw new Error(`the source ${args.source} gave no frames`);

@@ -122,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
         args: rest,
         options: {
           source: { type: 'string', default: 'demo' },
-          frames: { type: 'string', default: '60' },
+          frames: { type: 'string' },
           enroll: { type: 'string' },
           duration: { type: 'string' },
           threads: { type: 'string' },
@@ -152,7 +152,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       return runBenchCommand(config, {
         source: values.source,
-        frames: positiveInt(values.frames, '--frames') ?? 60,
+        // The static clip is played whole unless --frames cuts it.
+        frames:
+          positiveInt(values.frames, '--frames') ?? (values['static-clip'] === undefined ? 60 : undefined),
         enroll: values.enroll,
         durationS: positiveInt(values.duration, '--duration'),
         threads: positiveInt(values.threads, '--threads'),

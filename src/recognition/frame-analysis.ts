@@ -179,6 +179,12 @@ function intersects(a: Box, b: Box): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
+function overlapArea(a: Box, b: Box): number {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return Math.max(0, width) * Math.max(0, height);
+}
+
 function union(a: Box, b: Box): Box {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
@@ -240,8 +246,12 @@ export function planAnalysis(input: PlanInput): AnalysisPlan {
   const moved = new Set<number>();
   for (const box of motion.boxes) {
     const owners = tracks.filter((_, i) => intersects(zones[i] as Box, box));
-    // Something moves where no face is tracked: someone new, who could be anywhere in it.
-    if (owners.length === 0) return { kind: 'full', reason: 'motion' };
+    // Something moves where no face is tracked: someone new, who could be anywhere in it. A
+    // motion region mostly outside every zone counts too (a new person next to a tracked one, or
+    // a change over much of the frame that tracked faces happen to touch).
+    const coverage = Math.max(0, ...zones.map((zone) => overlapArea(zone, box)));
+    if (owners.length === 0 || coverage < 0.5 * box.width * box.height)
+      return { kind: 'full', reason: 'motion' };
     for (const owner of owners) moved.add(owner.id);
   }
   const due = tracks.filter(

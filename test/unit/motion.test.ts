@@ -158,6 +158,12 @@ describe('planAnalysis', () => {
     assert.deepEqual(planAnalysis({ ...base, motion }), { kind: 'full', reason: 'motion' });
   });
 
+  it('looks at the whole frame when motion spreads well beyond a tracked face', () => {
+    const motion = { ...still, boxes: [{ x: 60, y: 40, width: 500, height: 300 }] };
+    const tracks = [{ id: 1, box: face, state: 'named' as const }];
+    assert.deepEqual(planAnalysis({ ...base, motion, tracks }), { kind: 'full', reason: 'motion' });
+  });
+
   it('looks only around a tracked face whose body moves, in a region a few faces wide', () => {
     const motion = { ...still, boxes: [{ x: 95, y: 100, width: 60, height: 120 }] };
     const tracks = [{ id: 1, box: face, state: 'named' as const }];

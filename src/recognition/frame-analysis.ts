@@ -35,6 +35,12 @@ export interface MotionGatingOptions {
    * tracker keeps it (it drops a track unseen for `maxUnseenMs`, 1500 by default). @defaultValue 500
    */
   trackRefreshMs?: number;
+  /**
+   * After motion where no face was tracked, full-frame detections go on this long: a newcomer is
+   * often not detectable on the first frames (turned away, blurred by walking, half in view), and
+   * each frame is another chance. @defaultValue 1000
+   */
+  newcomerHoldMs?: number;
   /** Areas of the frame where motion never counts, in frame fractions 0..1. @defaultValue [] */
   masks?: FractionRect[];
   /**
@@ -71,6 +77,7 @@ export const DEFAULT_MOTION_GATING: ResolvedMotionGating = {
   enabled: true,
   sweepIntervalMs: 2000,
   trackRefreshMs: 500,
+  newcomerHoldMs: 1000,
   masks: [],
   regionScale: 2.5,
   minRegionPx: 128,
@@ -94,6 +101,12 @@ export function resolveMotionGating(options: MotionGatingOptions = {}): Resolved
       'motion.trackRefreshMs',
       'must be a number of ms above 0',
       r.trackRefreshMs,
+    )
+    .require(
+      r.newcomerHoldMs >= 0 && Number.isFinite(r.newcomerHoldMs),
+      'motion.newcomerHoldMs',
+      'must be a number of ms ≥ 0',
+      r.newcomerHoldMs,
     )
     .require(
       r.regionScale >= 1 && Number.isFinite(r.regionScale),
@@ -140,7 +153,7 @@ export interface Region {
   inputSize: number;
 }
 
-export type FullFrameReason = 'ungated' | 'sweep' | 'motion' | 'large-regions';
+export type FullFrameReason = 'ungated' | 'sweep' | 'motion' | 'newcomer' | 'large-regions';
 
 export type AnalysisPlan =
   /** One detection over the whole frame. */
@@ -157,6 +170,8 @@ export interface PlanInput {
   motion: MotionResult;
   tracks: readonly Pick<TrackSnapshot, 'id' | 'box' | 'state'>[];
   lastSweepAt: number;
+  /** When motion last appeared where no face was tracked. */
+  lastNewcomerMotionAt: number;
   /** When each track's region was last analysed (a full frame counts). */
   lastLookedAt: ReadonlyMap<number, number>;
   options: ResolvedMotionGating;
@@ -241,6 +256,7 @@ export function planAnalysis(input: PlanInput): AnalysisPlan {
   if (!options.enabled) return { kind: 'full', reason: 'ungated' };
   if (now - input.lastSweepAt >= options.sweepIntervalMs) return { kind: 'full', reason: 'sweep' };
   if (motion.everywhere) return { kind: 'full', reason: 'motion' };
+  if (now - input.lastNewcomerMotionAt < options.newcomerHoldMs) return { kind: 'full', reason: 'newcomer' };
 
   const zones = tracks.map((t) => trackZone(t.box));
   const moved = new Set<number>();
@@ -344,9 +360,10 @@ export class FrameAnalysis {
   readonly #engine: FaceEngine;
   readonly #motion: MotionDetector;
   #lastSweepAt = Number.NEGATIVE_INFINITY;
+  #lastNewcomerMotionAt = Number.NEGATIVE_INFINITY;
   readonly #lastLookedAt = new Map<number, number>();
   readonly counts: FrameAnalysisCounts = {
-    fullFrames: { ungated: 0, sweep: 0, motion: 0, 'large-regions': 0 },
+    fullFrames: { ungated: 0, sweep: 0, motion: 0, newcomer: 0, 'large-regions': 0 },
     regionFrames: 0,
     regions: 0,
     idleFrames: 0,
@@ -376,6 +393,7 @@ export class FrameAnalysis {
       motion,
       tracks,
       lastSweepAt: this.#lastSweepAt,
+      lastNewcomerMotionAt: this.#lastNewcomerMotionAt,
       lastLookedAt: this.#lastLookedAt,
       options: this.options,
     });
@@ -385,6 +403,7 @@ export class FrameAnalysis {
     switch (plan.kind) {
       case 'full': {
         this.counts.fullFrames[plan.reason]++;
+        if (plan.reason === 'motion') this.#lastNewcomerMotionAt = capturedAt;
         this.counts.engineCalls++;
         // A full frame is a sweep whatever made it one: every face in view was looked for.
         this.#lastSweepAt = capturedAt;

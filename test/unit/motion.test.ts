@@ -144,6 +144,7 @@ describe('planAnalysis', () => {
     motion: still,
     tracks: [],
     lastSweepAt: 9_000,
+    lastNewcomerMotionAt: 0,
     lastLookedAt: new Map<number, number>(),
     options: DEFAULT_MOTION_GATING,
   };
@@ -156,6 +157,14 @@ describe('planAnalysis', () => {
   it('looks at the whole frame when something moves where no face is tracked', () => {
     const motion = { ...still, boxes: [{ x: 500, y: 200, width: 60, height: 100 }] };
     assert.deepEqual(planAnalysis({ ...base, motion }), { kind: 'full', reason: 'motion' });
+  });
+
+  it('goes on looking at the whole frame for a while after motion where no face was tracked', () => {
+    assert.deepEqual(planAnalysis({ ...base, lastNewcomerMotionAt: 9_500 }), {
+      kind: 'full',
+      reason: 'newcomer',
+    });
+    assert.deepEqual(planAnalysis({ ...base, lastNewcomerMotionAt: 8_900 }), { kind: 'idle' });
   });
 
   it('looks at the whole frame when motion spreads well beyond a tracked face', () => {

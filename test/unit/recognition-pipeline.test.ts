@@ -353,7 +353,7 @@ describe('RecognitionPipeline with motion gating', () => {
     const walk = [
       ...Array.from({ length: 5 }, (_, seq) => sceneFrame(seq)),
       // Walks in from the left, then stands still.
-      ...Array.from({ length: 20 }, (_, i) => sceneFrame(5 + i, { x: Math.min(40 + i * 12, 160), y: 100 })),
+      ...Array.from({ length: 35 }, (_, i) => sceneFrame(5 + i, { x: Math.min(40 + i * 12, 160), y: 100 })),
     ];
     const calls = await play(engine, pipeline, walk);
     assert.deepEqual(

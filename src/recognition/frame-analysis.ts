@@ -32,13 +32,14 @@ export interface MotionGatingOptions {
   sweepIntervalMs?: number;
   /**
    * A tracked face that does not move is re-detected in its region at least this often, so the
-   * tracker keeps it (it drops a track unseen for `maxUnseenMs`, 1500 by default). @defaultValue 500
+   * tracker keeps it: keep it below the tracker's `maxUnseenMs` (1500 by default), which drops a
+   * track unseen for longer. @defaultValue 1000
    */
   trackRefreshMs?: number;
   /**
    * After motion where no face was tracked, full-frame detections go on this long: a newcomer is
    * often not detectable on the first frames (turned away, blurred by walking, half in view), and
-   * each frame is another chance. @defaultValue 1000
+   * each frame is another chance. @defaultValue 500
    */
   newcomerHoldMs?: number;
   /** Areas of the frame where motion never counts, in frame fractions 0..1. @defaultValue [] */
@@ -76,8 +77,8 @@ export type ResolvedMotionGating = Required<Omit<MotionGatingOptions, 'detector'
 export const DEFAULT_MOTION_GATING: ResolvedMotionGating = {
   enabled: true,
   sweepIntervalMs: 2000,
-  trackRefreshMs: 500,
-  newcomerHoldMs: 1000,
+  trackRefreshMs: 1000,
+  newcomerHoldMs: 500,
   masks: [],
   regionScale: 2.5,
   minRegionPx: 128,

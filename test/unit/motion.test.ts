@@ -160,7 +160,7 @@ describe('planAnalysis', () => {
   });
 
   it('goes on looking at the whole frame for a while after motion where no face was tracked', () => {
-    assert.deepEqual(planAnalysis({ ...base, lastNewcomerMotionAt: 9_500 }), {
+    assert.deepEqual(planAnalysis({ ...base, lastNewcomerMotionAt: 9_700 }), {
       kind: 'full',
       reason: 'newcomer',
     });
@@ -205,11 +205,11 @@ describe('planAnalysis', () => {
 
   it('refreshes a still named face at the refresh rate, and a pending one on every frame', () => {
     const named = [{ id: 1, box: face, state: 'named' as const }];
-    assert.deepEqual(planAnalysis({ ...base, tracks: named, lastLookedAt: new Map([[1, 9_800]]) }), {
+    assert.deepEqual(planAnalysis({ ...base, tracks: named, lastLookedAt: new Map([[1, 9_200]]) }), {
       kind: 'idle',
     });
     assert.equal(
-      planAnalysis({ ...base, tracks: named, lastLookedAt: new Map([[1, 9_500]]) }).kind,
+      planAnalysis({ ...base, tracks: named, lastLookedAt: new Map([[1, 9_000]]) }).kind,
       'regions',
     );
     const pending = [{ id: 2, box: face, state: 'pending' as const }];

@@ -338,7 +338,8 @@ export async function runBench(config: Config, args: BenchArgs): Promise<BenchRe
     frames = (await readStaticClip(clip.clip)).slice(0, args.frames);
     enroll ??= clip.enrollDir;
     source = `static-camera clip (${clip.clip})`;
-    visits = clip.visits;
+    // A clip cut by --frames keeps only the people who come in before the cut.
+    visits = clip.visits.filter((v) => v.inS < (frames.length * FRAME_MS) / 1000);
   } else {
     frames = await collectFrames(args.source, args.frames ?? 60, new ProgressBar('reading frames'));
   }

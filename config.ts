@@ -64,6 +64,11 @@ export interface Config {
    * `CAMERA_SOURCE` (its id derived from the source). Never empty.
    */
   cameras: CameraConfig[];
+  /**
+   * Motion gating on every camera: off, every frame gets a full-frame detection; on, only new
+   * motion and a sweep every `sweepIntervalMs` do, and tracked faces are looked at in their regions.
+   */
+  motion: { enabled: boolean; sweepIntervalMs: number };
   /** Threads in the face-engine pool. @defaultValue the number of CPU cores */
   workerThreads: number;
   /** Which tfjs backend runs the models; `auto` uses tfjs-node when it loads, else wasm. */
@@ -200,6 +205,8 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   CAMERA_SOURCE: z.string().min(1).default('auto'),
   CAMERA_SOURCES: z.string().optional(),
+  MOTION_GATING: z.enum(['on', 'off']).default('on'),
+  MOTION_SWEEP_MS: wholeNumber(250, 60_000).default(2000),
   WORKER_THREADS: wholeNumber(1, 64).default(Math.min(64, Math.max(1, os.availableParallelism()))),
   TF_BACKEND: z.enum(['auto', 'wasm', 'tensorflow']).default('auto'),
   LIVE_DETECTOR: z.enum(['tiny', 'ssd']).default('tiny'),
@@ -332,6 +339,7 @@ export function loadConfig(
       e.CAMERA_SOURCES === undefined
         ? [{ source: e.CAMERA_SOURCE }]
         : parseCameraList(e.CAMERA_SOURCES).cameras,
+    motion: { enabled: e.MOTION_GATING === 'on', sweepIntervalMs: e.MOTION_SWEEP_MS },
     workerThreads: e.WORKER_THREADS,
     tfBackend: e.TF_BACKEND,
     liveDetector: e.LIVE_DETECTOR,
@@ -401,6 +409,8 @@ export function describeConfig(config: Config): Record<string, string> {
           CAMERA_SOURCE: '(unset: CAMERA_SOURCES)',
           CAMERA_SOURCES: config.cameras.map(describeCamera).join('; '),
         }),
+    MOTION_GATING: config.motion.enabled ? 'on' : 'off (a full-frame detection on every frame)',
+    MOTION_SWEEP_MS: String(config.motion.sweepIntervalMs),
     WORKER_THREADS: String(config.workerThreads),
     TF_BACKEND: config.tfBackend,
     LIVE_DETECTOR: config.liveDetector,

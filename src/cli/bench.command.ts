@@ -20,19 +20,22 @@ import {
   type DescriptorModel,
   type MatchThresholds,
   type RgbImage,
+  type TrackerOptions,
 } from '../core/index.js';
 import { createFrameSource, type Frame } from '../capture/index.js';
 import { FaceApiEngine, type FaceEngine } from '../engine/index.js';
-import { RecognitionPipeline } from '../recognition/index.js';
+import { RecognitionPipeline, type MotionGatingOptions, type PipelineStats } from '../recognition/index.js';
 import { FaceEnginePool } from '../workers/index.js';
 import { formatCamerasBench, runCamerasBench } from './bench-cameras.js';
 import { formatLookalike, runLookalikeBench } from './bench-lookalike.js';
 import { enrollFolders } from './enroll-folders.js';
 import { ProgressBar } from './progress.js';
+import { makeStaticCameraClip, readStaticClip, type Visit } from './static-camera-clip.js';
 
 export interface BenchArgs {
   source: string;
-  frames: number;
+  /** Frames to read from `source` (the static clip: frames to keep; all when undefined). */
+  frames: number | undefined;
   enroll: string | undefined;
   durationS: number | undefined;
   json: boolean;
@@ -47,6 +50,25 @@ export interface BenchArgs {
   cameras?: number | undefined;
   /** `--cameras` only: frames a second each camera offers. @defaultValue 10 */
   fps?: number | undefined;
+  /**
+   * A faces folder (`../shared/faces`) to build the static-camera clip from (see
+   * `static-camera-clip.ts`); replaces `--source` and `--frames`, and enrolls the cast unless
+   * `--enroll` is given.
+   */
+  staticClip?: string | undefined;
+}
+
+/** When each person was first named, in seconds of the clip; null when never. */
+export interface FirstName {
+  person: string;
+  /** When they came into view (static clip only). */
+  enteredAtS: number | null;
+  /** The first frame the baseline matched them on (it names on one frame, without consensus). */
+  baselineS: number | null;
+  pipelineS: number | null;
+  ungatedS: number | null;
+  /** pipelineS - baselineS: at most one consensus window is the target. */
+  delayS: number | null;
 }
 
 export interface BenchReport {
@@ -79,7 +101,23 @@ export interface BenchReport {
   rssWarmMb: number;
   rssEndMb: number;
   durationS: number;
+  /** The same pipeline with motion gating off (a full-frame detection on every frame), same run. */
+  ungatedFps: number;
+  /** fps / ungatedFps. */
+  gatingSpeedup: number;
+  ungatedP95LatencyMs: number;
+  ungatedNames: string[];
+  /** What the gated pipeline's frame analysis did with the frames of the first pass. */
+  analysis: PipelineStats['analysis'];
+  /** Consensus frames at 10 fps: how much later than the baseline a name may come. */
+  consensusWindowS: number;
+  firstNames: FirstName[];
+  /** Every person the baseline named was named by the pipeline no more than a consensus window later. */
+  firstNamesWithinConsensus: boolean;
 }
+
+/** Frames are 10 fps apart in every source the bench reads; the pipeline sees them on that clock. */
+const FRAME_MS = 100;
 
 /** Reads `count` frames from a source as fast as it gives them. */
 async function collectFrames(source: string, count: number, progress: ProgressBar): Promise<Frame[]> {
@@ -117,21 +155,25 @@ async function runBaseline(
   gallery: Gallery,
   thresholds: MatchThresholds,
   progress: ProgressBar,
-): Promise<{ fps: number; msPerFrame: number; names: Set<string> }> {
+): Promise<{ fps: number; msPerFrame: number; names: Set<string>; firstFrame: Map<string, number> }> {
   const names = new Set<string>();
+  const firstFrame = new Map<string, number>();
   const started = performance.now();
   for (const [i, frame] of frames.entries()) {
     const faces = await engine.analyze(copy(frame.image), { detector: 'tiny' });
     for (const face of faces) {
       if (qualityProblems(face.quality, RECOGNITION_GATES).length > 0) continue;
       const decision = matchFace(gallery, face.descriptor, thresholds);
-      if (decision.kind === 'match') names.add(decision.personId);
+      if (decision.kind === 'match') {
+        names.add(decision.personId);
+        if (!firstFrame.has(decision.personId)) firstFrame.set(decision.personId, i);
+      }
     }
     progress.update(i + 1, frames.length);
   }
   progress.done();
   const elapsed = performance.now() - started;
-  return { fps: (frames.length * 1000) / elapsed, msPerFrame: elapsed / frames.length, names };
+  return { fps: (frames.length * 1000) / elapsed, msPerFrame: elapsed / frames.length, names, firstFrame };
 }
 
 async function runDetectorOnly(pool: FaceEnginePool, frames: Frame[]): Promise<number> {
@@ -148,9 +190,165 @@ async function runDetectorOnly(pool: FaceEnginePool, frames: Frame[]): Promise<n
   return (frames.length * 1000) / (performance.now() - started);
 }
 
+interface PipelineRun {
+  fps: number;
+  elapsedMs: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  names: Set<string>;
+  /** Person → the clip frame (index in the first pass) whose result first named them. */
+  firstNamed: Map<string, number>;
+  events: { recognized: number; sighting: number; unknown: number };
+  stats: PipelineStats;
+  firstPassAnalysis: PipelineStats['analysis'];
+  rssWarmMb: number;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number;
+}
+
+/**
+ * Every frame through a pipeline as fast as it takes them. The pipeline sees the frames on the
+ * clip's own clock (10 fps), so its sweeps, refreshes and tracker timeouts happen when they would
+ * live; latency is measured here, from handing a frame in to its result, on the wall clock.
+ */
+async function runPipeline(
+  engine: FaceEngine,
+  gallery: Gallery,
+  frames: Frame[],
+  options: {
+    thresholds: MatchThresholds;
+    tracker: Partial<TrackerOptions>;
+    motion: MotionGatingOptions;
+    durationMs: number;
+  },
+  progress: ProgressBar,
+): Promise<PipelineRun> {
+  const clipStart = Date.now();
+  const pipeline = new RecognitionPipeline(
+    { engine, gallery },
+    {
+      nodeId: 'bench',
+      cameraId: 'bench',
+      thresholds: options.thresholds,
+      tracker: options.tracker,
+      motion: options.motion,
+    },
+  );
+  const names = new Set<string>();
+  const firstNamed = new Map<string, number>();
+  const events = { recognized: 0, sighting: 0, unknown: 0 };
+  pipeline.on('event', (event) => {
+    events[event.type]++;
+    if (event.type !== 'recognized' || !event.personId) return;
+    names.add(event.personId);
+    const seq = Math.round((Date.parse(event.at) - clipStart) / FRAME_MS);
+    if (!firstNamed.has(event.personId) && seq < frames.length) firstNamed.set(event.personId, seq);
+  });
+  const handedIn = new Map<number, number>();
+  const latencies: number[] = [];
+  pipeline.on('frame', (metadata) => {
+    const at = handedIn.get(metadata.seq);
+    handedIn.delete(metadata.seq);
+    if (at !== undefined) latencies.push(performance.now() - at);
+  });
+  const started = performance.now();
+  let processed = 0;
+  let seq = 0;
+  let rssWarmMb = 0;
+  let firstPassAnalysis: PipelineStats['analysis'] | undefined;
+  do {
+    if (processed === frames.length) {
+      rssWarmMb = rssMb();
+      await pipeline.drained();
+      firstPassAnalysis = pipeline.stats().analysis;
+    }
+    for (const frame of frames) {
+      handedIn.set(seq, performance.now());
+      await pipeline.process({
+        ...frame,
+        seq,
+        capturedAt: clipStart + seq * FRAME_MS,
+        image: copy(frame.image),
+      });
+      seq++;
+      processed++;
+      progress.update(
+        options.durationMs ? Math.min(performance.now() - started, options.durationMs) : processed,
+        options.durationMs || frames.length,
+      );
+    }
+  } while (performance.now() - started < options.durationMs);
+  await pipeline.drained();
+  const elapsedMs = performance.now() - started;
+  progress.done();
+  const stats = pipeline.stats();
+  await pipeline.close();
+  return {
+    fps: (processed * 1000) / elapsedMs,
+    elapsedMs,
+    latencyP50Ms: percentile(latencies, 0.5),
+    latencyP95Ms: percentile(latencies, 0.95),
+    names,
+    firstNamed,
+    events,
+    stats,
+    firstPassAnalysis: firstPassAnalysis ?? stats.analysis,
+    rssWarmMb: rssWarmMb || rssMb(),
+  };
+}
+
+function firstNamesOf(
+  frameCount: number,
+  baseline: Map<string, number>,
+  gated: Map<string, number>,
+  ungated: Map<string, number>,
+  visits: Visit[] | undefined,
+): FirstName[] {
+  const seconds = (frame: number | undefined) => (frame === undefined ? null : (frame * FRAME_MS) / 1000);
+  const people = new Set([
+    ...baseline.keys(),
+    ...gated.keys(),
+    ...ungated.keys(),
+    ...(visits ?? []).map((v) => v.person),
+  ]);
+  return [...people]
+    .sort()
+    .map((person) => {
+      const baselineS = seconds(baseline.get(person));
+      const pipelineS = seconds(gated.get(person));
+      return {
+        person,
+        enteredAtS: visits?.find((v) => v.person === person)?.inS ?? null,
+        baselineS,
+        pipelineS,
+        ungatedS: seconds(ungated.get(person)),
+        delayS:
+          baselineS !== null && pipelineS !== null ? Math.round((pipelineS - baselineS) * 1000) / 1000 : null,
+      };
+    })
+    .filter((f) => f.baselineS === null || f.baselineS < (frameCount * FRAME_MS) / 1000);
+}
+
 export async function runBench(config: Config, args: BenchArgs): Promise<BenchReport> {
   const threads = args.threads ?? config.workerThreads;
-  const frames = await collectFrames(args.source, args.frames, new ProgressBar('reading frames'));
+  let frames: Frame[];
+  let enroll = args.enroll;
+  let source = args.source;
+  let visits: Visit[] | undefined;
+  if (args.staticClip !== undefined) {
+    const clip = await makeStaticCameraClip(args.staticClip);
+    frames = (await readStaticClip(clip.clip)).slice(0, args.frames);
+    enroll ??= clip.enrollDir;
+    source = `static-camera clip (${clip.clip})`;
+    // A clip cut by --frames keeps only the people who come in before the cut.
+    visits = clip.visits.filter((v) => v.inS < (frames.length * FRAME_MS) / 1000);
+  } else {
+    frames = await collectFrames(args.source, args.frames ?? 60, new ProgressBar('reading frames'));
+  }
   const first = frames[0];
   if (!first) throw new Error(`the source ${args.source} gave no frames`);
 
@@ -163,7 +361,7 @@ export async function runBench(config: Config, args: BenchArgs): Promise<BenchRe
   const model = pool.info.descriptorModel;
   const gallery = new Gallery({ dimension: DESCRIPTOR_LENGTHS[model] });
   try {
-    if (args.enroll) await enrollFolders(pool, gallery, args.enroll, config.enrollDetector);
+    if (enroll) await enrollFolders(pool, gallery, enroll, config.enrollDetector);
     // As a live node sets them for this gallery.
     const calibrated = thresholdsForGallery(gallery.people(), model, {
       strangerRateTarget: config.strangerRateTarget,
@@ -177,49 +375,39 @@ export async function runBench(config: Config, args: BenchArgs): Promise<BenchRe
 
     const detectorOnlyFps = await runDetectorOnly(pool, frames);
 
-    const pipeline = new RecognitionPipeline(
-      { engine: pool, gallery },
-      {
-        nodeId: 'bench',
-        cameraId: 'bench',
-        thresholds,
-        tracker: { consensusFrames: config.consensusFrames, ...trackingFor(model) },
-      },
+    const run = (label: string, motion: MotionGatingOptions) =>
+      runPipeline(
+        pool,
+        gallery,
+        frames,
+        {
+          thresholds,
+          tracker: { consensusFrames: config.consensusFrames, ...trackingFor(model) },
+          motion,
+          durationMs: (args.durationS ?? 0) * 1000,
+        },
+        new ProgressBar(label),
+      );
+    const ungated = await run('pipeline, ungated', { enabled: false });
+    const gated = await run('pipeline, motion-gated', {});
+    const fps = gated.fps;
+    const namesFound = gated.names;
+    const events = gated.events;
+    const stats = gated.stats;
+    const rssWarmMb = gated.rssWarmMb;
+    const elapsed = gated.elapsedMs;
+    const consensusWindowS = (config.consensusFrames * FRAME_MS) / 1000;
+    const firstNames = firstNamesOf(
+      frames.length,
+      baseline.firstFrame,
+      gated.firstNamed,
+      ungated.firstNamed,
+      visits,
     );
-    const namesFound = new Set<string>();
-    const events = { recognized: 0, sighting: 0, unknown: 0 };
-    pipeline.on('event', (event) => {
-      events[event.type]++;
-      if (event.type === 'recognized' && event.personId) namesFound.add(event.personId);
-    });
-    const progress = new ProgressBar('pipeline');
-    const durationMs = (args.durationS ?? 0) * 1000;
-    const started = performance.now();
-    let processed = 0;
-    let seq = 0;
-    let rssWarmMb = 0;
-    do {
-      if (processed === frames.length) rssWarmMb = rssMb();
-      for (const frame of frames) {
-        await pipeline.process({ ...frame, seq: seq++, capturedAt: Date.now(), image: copy(frame.image) });
-        processed++;
-        progress.update(
-          durationMs ? Math.min(performance.now() - started, durationMs) : processed,
-          durationMs || frames.length,
-        );
-      }
-    } while (performance.now() - started < durationMs);
-    await pipeline.drained();
-    const elapsed = performance.now() - started;
-    progress.done();
-    const stats = pipeline.stats();
-    await pipeline.close();
-
-    const fps = (processed * 1000) / elapsed;
     const found = [...namesFound].sort();
     const baselineNames = [...baseline.names].sort();
     return {
-      source: args.source,
+      source,
       frames: frames.length,
       frameSize: `${first.image.width}x${first.image.height}`,
       threads: pool.info.threads,
@@ -229,10 +417,10 @@ export async function runBench(config: Config, args: BenchArgs): Promise<BenchRe
       speedup: fps / baseline.fps,
       detectorOnlyFps,
       fractionOfDetectorLimit: fps / detectorOnlyFps,
-      p50LatencyMs: stats.latencyP50Ms,
-      p95LatencyMs: stats.latencyP95Ms,
+      p50LatencyMs: gated.latencyP50Ms,
+      p95LatencyMs: gated.latencyP95Ms,
       baselineMsPerFrame: baseline.msPerFrame,
-      latencyVsFullFrame: stats.latencyP95Ms / baseline.msPerFrame,
+      latencyVsFullFrame: gated.latencyP95Ms / baseline.msPerFrame,
       facesDetected: stats.facesDetected,
       facesDescribed: stats.facesDescribed,
       namesFound: found,
@@ -242,10 +430,24 @@ export async function runBench(config: Config, args: BenchArgs): Promise<BenchRe
       rssWarmMb: rssWarmMb || rssMb(),
       rssEndMb: rssMb(),
       durationS: elapsed / 1000,
+      ungatedFps: ungated.fps,
+      gatingSpeedup: fps / ungated.fps,
+      ungatedP95LatencyMs: ungated.latencyP95Ms,
+      ungatedNames: [...ungated.names].sort(),
+      analysis: gated.firstPassAnalysis,
+      consensusWindowS,
+      firstNames,
+      firstNamesWithinConsensus: firstNames.every(
+        (f) => f.baselineS === null || (f.delayS !== null && f.delayS <= consensusWindowS + 1e-9),
+      ),
     };
   } finally {
     await pool.close();
   }
+}
+
+function seconds(value: number | null): string {
+  return value === null ? 'never' : `${value.toFixed(1)} s`;
 }
 
 export function formatBench(report: BenchReport): string {
@@ -254,7 +456,16 @@ export function formatBench(report: BenchReport): string {
     `  pipeline   ${report.fps.toFixed(1)} fps   (baseline ${report.baselineFps.toFixed(1)} fps: ${report.speedup.toFixed(1)}x)`,
     `  detector   ${report.detectorOnlyFps.toFixed(1)} fps alone; the pipeline reaches ${(report.fractionOfDetectorLimit * 100).toFixed(0)}% of it`,
     `  latency    p50 ${report.p50LatencyMs.toFixed(0)} ms, p95 ${report.p95LatencyMs.toFixed(0)} ms (${report.latencyVsFullFrame.toFixed(2)}x one full detect+describe of ${report.baselineMsPerFrame.toFixed(0)} ms)`,
+    `  gating     ${report.fps.toFixed(1)} fps with motion gating, ${report.ungatedFps.toFixed(1)} fps without (${report.gatingSpeedup.toFixed(1)}x); first pass: ${report.analysis.idleFrames} idle, ${report.analysis.regionFrames} region-only (${report.analysis.regions} regions), ${Object.values(report.analysis.fullFrames).reduce((a, b) => a + b, 0)} full frames (${Object.entries(
+      report.analysis.fullFrames,
+    )
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ')})`,
     `  faces      ${report.facesDetected} detected, ${report.facesDescribed} described`,
+    ...report.firstNames.map(
+      (f) =>
+        `  first name ${f.person}: entered ${seconds(f.enteredAtS)}, baseline ${seconds(f.baselineS)}, pipeline ${seconds(f.pipelineS)} (ungated ${seconds(f.ungatedS)})`,
+    ),
     `  names      ${report.namesFound.join(', ') || '(none)'}; baseline ${report.baselineNames.join(', ') || '(none)'}${report.sameNames ? ' (same)' : ' (DIFFERENT)'}`,
     `  memory     RSS ${report.rssWarmMb} MB after the first pass, ${report.rssEndMb} MB at the end, over ${report.durationS.toFixed(0)} s`,
   ].join('\n');
@@ -273,7 +484,7 @@ export async function runBenchCommand(config: Config, args: BenchArgs): Promise<
     return 0;
   }
   if (args.cameras !== undefined) {
-    const frames = await collectFrames(args.source, args.frames, new ProgressBar('reading frames'));
+    const frames = await collectFrames(args.source, args.frames ?? 60, new ProgressBar('reading frames'));
     const report = await runCamerasBench(
       config,
       {

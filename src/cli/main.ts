@@ -47,11 +47,16 @@ Commands:
                                             face-api, same run
   bench [--source SRC] [--frames N] [--enroll DIR] [--duration S] [--threads N] [--json]
                                             The live pipeline against a naive one-thread baseline
-                                            on the same frames (SRC as CAMERA_SOURCE; default demo)
+                                            on the same frames (SRC as CAMERA_SOURCE; default demo),
+                                            with and without motion gating
   bench --cameras N [--duration S] [--fps F] [--source SRC] [--threads N] [--json]
                                             N cameras sharing one pool, each offering SRC's frames
                                             at F fps (default 10) for S s (default 30): analysed
                                             fps and p50/p95 latency per camera, memory over time
+  bench --static-clip FACES_DIR [--threads N] [--json]
+                                            The same on a static-camera clip built from FACES_DIR
+                                            (../shared/faces): people come in, stand, leave; adds
+                                            the time to first name of each person
   bench --lookalike LFW_DIR [--embedder fr-feature|face-api] [--stranger-rate R]
         [--seconds-per-photo S] [--threads N] [--json]
                                             Look-alike strangers and enrolled people walking past:
@@ -128,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
         args: rest,
         options: {
           source: { type: 'string', default: 'demo' },
-          frames: { type: 'string', default: '60' },
+          frames: { type: 'string' },
           enroll: { type: 'string' },
           duration: { type: 'string' },
           threads: { type: 'string' },
@@ -138,6 +143,7 @@ export async function main(argv: string[]): Promise<number> {
           'seconds-per-photo': { type: 'string' },
           cameras: { type: 'string' },
           fps: { type: 'string' },
+          'static-clip': { type: 'string' },
           json: { type: 'boolean', default: false },
         },
       });
@@ -169,7 +175,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       return runBenchCommand(config, {
         source: values.source,
-        frames: positiveInt(values.frames, '--frames') ?? 60,
+        // The static clip is played whole unless --frames cuts it.
+        frames:
+          positiveInt(values.frames, '--frames') ?? (values['static-clip'] === undefined ? 60 : undefined),
         enroll: values.enroll,
         durationS: positiveInt(values.duration, '--duration'),
         threads: positiveInt(values.threads, '--threads'),
@@ -180,6 +188,7 @@ export async function main(argv: string[]): Promise<number> {
         secondsPerPhoto,
         cameras,
         fps,
+        staticClip: values['static-clip'],
       });
     }
     case 'bench-matcher': {

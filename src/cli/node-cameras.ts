@@ -51,7 +51,8 @@ export interface NodeCamerasDeps {
   watched: () => boolean;
 }
 
-export type PipelineSettings = Omit<RecognitionPipelineOptions, 'cameraId' | 'motion'>;
+/** Every camera's pipeline options but its id; a camera's masks join `motion` per camera. */
+export type PipelineSettings = Omit<RecognitionPipelineOptions, 'cameraId'>;
 
 /** A configured camera with its source built but not started. */
 export interface PreparedCamera {
@@ -136,7 +137,11 @@ function assembleCamera(
   const { cameraId } = source;
   const pipeline = new RecognitionPipeline(
     { engine: deps.engine, gallery: deps.gallery, slots: scheduler.lane(cameraId) },
-    { ...settings, cameraId, ...(config.masks ? { motion: { masks: config.masks } } : {}) },
+    {
+      ...settings,
+      cameraId,
+      motion: { ...settings.motion, ...(config.masks ? { masks: config.masks } : {}) },
+    },
   );
   pipeline.on('event', deps.onEvent);
   pipeline.on('error', (error) => {

@@ -123,6 +123,7 @@ export async function startRecognitionNode(
     nodeId: config.nodeId,
     thresholds: { match: calibrator.current.match, unknown: calibrator.current.unknown },
     detector: config.liveDetector,
+    motion: config.motion,
     tracker: {
       consensusFrames: config.consensusFrames,
       sightingIntervalMs: config.sightingIntervalS * 1000,

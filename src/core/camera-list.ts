@@ -7,15 +7,8 @@
  *   "masks":[{"x":0,"y":0,"width":0.2,"height":0.1}]}]`
  * - short: `door=rtsp://…;hall=/dev/video0` (id and source only).
  */
+import type { FractionRect } from './motion.js';
 import { CAMERA_ROLES, type CameraRole } from './schedule.js';
-
-/** A rectangle of the frame in fractions of its width and height (0..1), e.g. a region to ignore. */
-export interface FrameRegion {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 /** One camera of a node. */
 export interface CameraConfig {
@@ -30,7 +23,7 @@ export interface CameraConfig {
   /** Frames a second read from the camera. @defaultValue the source's own default */
   fps?: number;
   /** Regions of the frame where faces are ignored (a poster, a screen). */
-  masks?: FrameRegion[];
+  masks?: FractionRect[];
 }
 
 export const CAMERA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -57,7 +50,7 @@ function regionProblems(value: unknown, where: string): string[] {
   for (const key of Object.keys(value)) {
     if (!['x', 'y', 'width', 'height'].includes(key)) problems.push(`${where} has an unknown key "${key}"`);
   }
-  const numbers: Partial<FrameRegion> = {};
+  const numbers: Partial<FractionRect> = {};
   for (const key of ['x', 'y', 'width', 'height'] as const) {
     const n = value[key];
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) {
@@ -127,7 +120,7 @@ function checkCamera(value: unknown, index: number): { camera?: CameraConfig; pr
   if (role !== undefined) camera.role = role as CameraRole;
   if (fps !== undefined) camera.fps = fps as number;
   if (masks !== undefined)
-    camera.masks = (masks as FrameRegion[]).map(({ x, y, width, height }) => ({ x, y, width, height }));
+    camera.masks = (masks as FractionRect[]).map(({ x, y, width, height }) => ({ x, y, width, height }));
   return { camera, problems };
 }
 

@@ -31,3 +31,4 @@ export * from './in-view.js';
 export * from './webhooks.js';
 export * from './clock-skew.js';
 export * from './camera-list.js';
+export * from './motion.js';

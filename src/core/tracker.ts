@@ -192,6 +192,11 @@ export class FaceTracker {
       .map((t) => ({ ...t.box }));
   }
 
+  /** Every live track as it stands (none observed): what the frame analysis plans around. */
+  current(): TrackSnapshot[] {
+    return this.#tracks.map((t) => snapshot(t, null));
+  }
+
   update(
     observations: readonly Observation[],
     now: number,

@@ -184,12 +184,13 @@ export class FaceApiEngine implements FaceEngine {
       detector,
       options.minScore ?? MIN_SCORE[detector],
       paddings,
+      options.tinyInputSize ?? this.options.tinyInputSize,
     );
     // SSD and the tiny detector fail on different photos: SSD misses some dark, blurred faces that
     // the tiny net still finds. Photos only: in live video most frames show nobody, and a second
     // detector there would double the cost of watching an empty room.
     if (faces.length > 0 || !options.padCascade || detector !== 'ssd') return faces;
-    return this.detectCascade(input, image, 'tiny', MIN_SCORE.tiny, paddings);
+    return this.detectCascade(input, image, 'tiny', MIN_SCORE.tiny, paddings, this.options.tinyInputSize);
   }
 
   /** Each padding in turn; the set of faces whose best score is highest wins. */
@@ -199,11 +200,12 @@ export class FaceApiEngine implements FaceEngine {
     detector: DetectorKind,
     minScore: number,
     paddings: readonly number[],
+    tinyInputSize: number,
   ): Promise<DetectedFace[]> {
     let best: DetectedFace[] = [];
     let bestScore = -1;
     for (const pad of paddings) {
-      const faces = await this.detectPadded(input, image, detector, minScore, pad);
+      const faces = await this.detectPadded(input, image, detector, minScore, pad, tinyInputSize);
       const top = Math.max(-1, ...faces.map((f) => f.score));
       if (top > bestScore) {
         best = faces;
@@ -292,6 +294,7 @@ export class FaceApiEngine implements FaceEngine {
     detector: DetectorKind,
     minScore: number,
     padFraction: number,
+    tinyInputSize: number,
   ): Promise<DetectedFace[]> {
     const { faceapi, tf } = this.api;
     const pad = Math.round(Math.max(image.width, image.height) * padFraction);
@@ -311,10 +314,7 @@ export class FaceApiEngine implements FaceEngine {
       const options =
         detector === 'ssd'
           ? new faceapi.SsdMobilenetv1Options({ minConfidence: minScore, maxResults: 100 })
-          : new faceapi.TinyFaceDetectorOptions({
-              inputSize: this.options.tinyInputSize,
-              scoreThreshold: minScore,
-            });
+          : new faceapi.TinyFaceDetectorOptions({ inputSize: tinyInputSize, scoreThreshold: minScore });
       const detections = await faceapi.detectAllFaces(padded, options);
       return detections.map((d) => ({
         box: { x: d.box.x - pad, y: d.box.y - pad, width: d.box.width, height: d.box.height },

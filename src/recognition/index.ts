@@ -11,6 +11,18 @@ export {
   type CameraShare,
   type EngineSlots,
 } from './camera-scheduler.js';
+export {
+  DEFAULT_MOTION_GATING,
+  FrameAnalysis,
+  faceRegion,
+  mergeRegions,
+  planAnalysis,
+  trackZone,
+  type AnalysisPlan,
+  type FrameAnalysisCounts,
+  type MotionGatingOptions,
+  type Region,
+} from './frame-analysis.js';
 export { LiveView, type LiveViewDeps, type LiveViewOptions } from './live-view.js';
 export { encodeFaceCrop, encodeFrameJpeg, type CropEncoder } from './crop.js';
 export { RollingStats } from './rolling-stats.js';

@@ -17,7 +17,6 @@ import {
   type FrameMetadata,
   type Gallery,
   type MatchThresholds,
-  type FrameRegion,
   type Observation,
   type QualityGates,
   type RecognitionEvent,
@@ -35,6 +34,7 @@ import type { Frame, FrameSource } from '../capture/index.js';
 import { systemClock, type Clock } from '../shared/index.js';
 import { encodeFaceCrop, type CropEncoder } from './crop.js';
 import { CameraScheduler, type EngineSlots } from './camera-scheduler.js';
+import { FrameAnalysis, type FrameAnalysisCounts, type MotionGatingOptions } from './frame-analysis.js';
 import { RollingStats } from './rolling-stats.js';
 
 export interface RecognitionPipelineOptions {
@@ -53,10 +53,11 @@ export interface RecognitionPipelineOptions {
    */
   maxInFlight?: number;
   /**
-   * Motion gating: `masks` are regions of the frame (fractions 0..1) where faces are ignored, as
-   * `CAMERA_SOURCES` sets them per camera. The pipeline may ignore this until motion gating lands.
+   * Motion gating: the full-frame detector runs only on motion outside the tracked faces and on a
+   * periodic sweep; tracked faces are re-detected in small regions; a still scene costs nothing.
+   * `{ enabled: false }` detects on every full frame. @defaultValue `{ enabled: true }`
    */
-  motion?: { masks?: readonly FrameRegion[] };
+  motion?: MotionGatingOptions;
 }
 
 export interface RecognitionPipelineDeps {
@@ -101,6 +102,8 @@ export interface PipelineStats {
   facesDescribed: number;
   tracks: number;
   events: number;
+  /** What the frame analysis did: full-frame detections by reason, region-only frames, idle frames. */
+  analysis: FrameAnalysisCounts;
 }
 
 export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
@@ -109,10 +112,10 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
   readonly #clock: Clock;
   readonly #newId: () => string;
   readonly #encodeCrop: CropEncoder;
-  #options: Required<Omit<RecognitionPipelineOptions, 'tracker' | 'motion'>> &
-    Pick<RecognitionPipelineOptions, 'motion'>;
+  #options: Required<Omit<RecognitionPipelineOptions, 'tracker' | 'motion'>>;
   readonly #tracker: FaceTracker;
   readonly #slots: EngineSlots;
+  readonly #analysis: FrameAnalysis;
 
   /** The newest frame not yet analysed; while it is set, a thread has been asked for. */
   #waiting: Frame | undefined;
@@ -140,12 +143,14 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     this.#clock = deps.clock ?? systemClock;
     this.#newId = deps.newId ?? randomUUID;
     this.#encodeCrop = deps.encodeCrop ?? encodeFaceCrop;
+    const { motion, ...rest } = options;
     this.#options = {
       detector: 'tiny',
       gates: RECOGNITION_GATES,
       maxInFlight: Math.max(1, deps.engine.info.threads),
-      ...options,
+      ...rest,
     };
+    this.#analysis = new FrameAnalysis(deps.engine, motion);
     if (!Number.isInteger(this.#options.maxInFlight) || this.#options.maxInFlight < 1) {
       throw new RangeError(
         `maxInFlight must be a whole number of at least 1, got ${this.#options.maxInFlight}`,
@@ -237,6 +242,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
       latencyP50Ms: this.#latency.percentile(0.5),
       latencyP95Ms: this.#latency.percentile(0.95),
       tracks: this.#tracker.trackCount,
+      analysis: structuredClone(this.#analysis.counts),
     };
   }
 
@@ -250,30 +256,27 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
 
   /** Analyses one frame on a thread granted by the slots, and gives the thread back once applied. */
   async #run(frame: Frame): Promise<void> {
-    const skip = this.#tracker.settledBoxes(frame.capturedAt);
     const started = this.#clock.now();
-    // The engine may take the pixels to another thread; the frame itself is still needed for
-    // crops and the live view.
-    const pixels: RgbImage = { ...frame.image, data: frame.image.data.slice() };
-    const result = this.#engine
-      .detectAndDescribe(pixels, {
-        detector: this.#options.detector,
-        skip,
-        skipOverlap: this.#tracker.options.iouThreshold,
-      })
-      .then(
-        (faces) => ({ ok: true as const, faces }),
-        (error: unknown) => ({
-          ok: false as const,
-          error: error instanceof Error ? error : new Error(String(error)),
-        }),
-      );
+    // Planned here, in capture order: the motion detector learns the scene frame by frame.
+    const analysis = this.#analysis.start(frame.image, frame.capturedAt, this.#tracker.current(), {
+      detector: this.#options.detector,
+      skip: this.#tracker.settledBoxes(frame.capturedAt),
+      skipOverlap: this.#tracker.options.iouThreshold,
+    });
+    const usesEngine = analysis.plan.kind !== 'idle';
+    const result = analysis.faces.then(
+      (faces) => ({ ok: true as const, faces }),
+      (error: unknown) => ({
+        ok: false as const,
+        error: error instanceof Error ? error : new Error(String(error)),
+      }),
+    );
     // Applied strictly in submission order, whatever order the threads finish in.
     const applied = this.#applied.then(async () => {
       const outcome = await result;
-      this.#stats.engineBusyMs += this.#clock.now() - started;
+      if (usesEngine) this.#stats.engineBusyMs += this.#clock.now() - started;
       if (outcome.ok) {
-        await this.#apply(frame, outcome.faces);
+        await this.#apply(frame, outcome.faces, new Set(analysis.unlookedTrackIds));
       } else {
         this.#stats.framesFailed++;
         this.emit('error', outcome.error);
@@ -282,11 +285,15 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
     this.#applied = applied.catch((error: unknown) => {
       this.emit('error', error instanceof Error ? error : new Error(String(error)));
     });
+    // A frame that needs no engine call still holds its slot until it is applied: the next frame
+    // is then planned knowing the faces found ahead of it (a newcomer's region is looked at on the
+    // very next frame), and newer frames wait in the newest-wins slot, never in a queue.
     await this.#applied;
     this.#slots.release();
   }
 
-  async #apply(frame: Frame, faces: LiveFace[]): Promise<void> {
+  /** `unlooked`: tracks whose area this frame's analysis skipped; still shown in the live view. */
+  async #apply(frame: Frame, faces: LiveFace[], unlooked: ReadonlySet<number>): Promise<void> {
     const observations: Observation[] = faces.map((face) => {
       const observation: Observation = { box: face.box, score: face.score };
       if (isDescribed(face)) observation.description = { descriptor: face.descriptor, quality: face.quality };
@@ -316,7 +323,7 @@ export class RecognitionPipeline extends EventEmitter<PipelineEvents> {
       height: frame.image.height,
       latencyMs,
       faces: tracks
-        .filter((t) => t.observation !== null)
+        .filter((t) => t.observation !== null || unlooked.has(t.id))
         .map((t) => ({
           trackId: this.#trackId(frame.cameraId, t.id),
           box: t.box,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Gallery, type MatchThresholds, type RecognitionEvent } from '../../src/core/index.js';
 import { DirFrameSource, FfmpegFrameSource, type FrameSource } from '../../src/capture/index.js';
 import { enrollFolders } from '../../src/cli/enroll-folders.js';
-import { RecognitionPipeline } from '../../src/recognition/index.js';
+import { RecognitionPipeline, type MotionGatingOptions } from '../../src/recognition/index.js';
 import { FaceEnginePool } from '../../src/workers/index.js';
 import { makeClip } from '../support/clips.js';
 import { FACES_DIR, facePhoto } from '../support/faces.js';
@@ -41,7 +41,12 @@ async function watch(
   pool: FaceEnginePool,
   gallery: Gallery,
   source: FrameSource,
-  options: { forMs?: number; sightingIntervalMs?: number; thresholds?: MatchThresholds } = {},
+  options: {
+    forMs?: number;
+    sightingIntervalMs?: number;
+    thresholds?: MatchThresholds;
+    motion?: MotionGatingOptions;
+  } = {},
 ): Promise<{ events: RecognitionEvent[]; pipeline: RecognitionPipeline }> {
   const pipeline = new RecognitionPipeline(
     { engine: pool, gallery },
@@ -50,6 +55,7 @@ async function watch(
       cameraId: 'test-cam',
       thresholds: options.thresholds ?? THRESHOLDS,
       tracker: { sightingIntervalMs: options.sightingIntervalMs ?? 60_000 },
+      ...(options.motion ? { motion: options.motion } : {}),
     },
   );
   const events: RecognitionEvent[] = [];
@@ -93,7 +99,11 @@ describe('the live recognition pipeline', () => {
       fps: 5,
     });
     const source = new FfmpegFrameSource({ input: clip, cameraId: 'test-cam', fps: 5, loop: false });
-    const { events, pipeline } = await watch(pool, gallery, source);
+    // Without motion gating: this clip cuts from one group to the next, and with this test's
+    // tracker (no otherFaceDistance) Howard inherits a track of the first group at the cut; he is
+    // named only once that track's re-checks disagree, 7.8 s into the 8 s clip even when every frame
+    // is detected, and after the clip ends with gating's fewer detections of settled tracks.
+    const { events, pipeline } = await watch(pool, gallery, source, { motion: { enabled: false } });
 
     // bbt4: amy, raj, bernadette, leonard, penny, sheldon; bbt5: raj, penny, sheldon, leonard, howard.
     const expected = [

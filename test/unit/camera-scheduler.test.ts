@@ -146,7 +146,13 @@ async function simulate(options: {
           encodeCrop: () => Promise.resolve(new Uint8Array(0)),
           ...(options.shared ? { slots: scheduler.lane(`cam${camera}`) } : {}),
         },
-        { nodeId: 'n', cameraId: `cam${camera}`, thresholds: { match: 0.5, unknown: 0.6 } },
+        {
+          nodeId: 'n',
+          cameraId: `cam${camera}`,
+          thresholds: { match: 0.5, unknown: 0.6 },
+          // Every frame is a full-frame engine call: this measures the sharing, not the gating.
+          motion: { enabled: false },
+        },
       ),
   );
   const analysed = options.framesPerRound.map(() => 0);

@@ -21,6 +21,8 @@ const KEYS = [
   'DATA_DIR',
   'CAMERA_SOURCE',
   'CAMERA_SOURCES',
+  'MOTION_GATING',
+  'MOTION_SWEEP_MS',
   'WORKER_THREADS',
   'TF_BACKEND',
   'LIVE_DETECTOR',
@@ -120,6 +122,8 @@ describe('loadConfig overrides', () => {
       NODE_ID: 'front-door',
       DATA_DIR: '/var/lib/rollcall',
       CAMERA_SOURCE: 'rtsp://cam.lan/stream',
+      MOTION_GATING: 'off',
+      MOTION_SWEEP_MS: '1500',
       WORKER_THREADS: '3',
       TF_BACKEND: 'wasm',
       LIVE_DETECTOR: 'ssd',
@@ -151,6 +155,7 @@ describe('loadConfig overrides', () => {
       dataDir: '/var/lib/rollcall',
       cameraSource: 'rtsp://cam.lan/stream',
       cameras: [{ source: 'rtsp://cam.lan/stream' }],
+      motion: { enabled: false, sweepIntervalMs: 1500 },
       workerThreads: 3,
       tfBackend: 'wasm',
       liveDetector: 'ssd',
@@ -285,6 +290,8 @@ describe('ConfigError', () => {
       LIVE_DETECTOR: 'huge',
       CONSENSUS_FRAMES: '1.5',
       LOG_LEVEL: 'loud',
+      MOTION_GATING: 'maybe',
+      MOTION_SWEEP_MS: '100',
       DATA_DIR: './fine',
     });
     const bad = [
@@ -299,6 +306,8 @@ describe('ConfigError', () => {
       'LIVE_DETECTOR',
       'CONSENSUS_FRAMES',
       'LOG_LEVEL',
+      'MOTION_GATING',
+      'MOTION_SWEEP_MS',
     ];
     assertNamesEachKey(error, bad);
     assert.equal(error.problems.length, bad.length, error.message);

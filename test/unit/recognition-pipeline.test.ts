@@ -12,7 +12,7 @@ import type {
   RgbImage,
 } from '../../src/engine/index.js';
 import type { Frame } from '../../src/capture/index.js';
-import { RecognitionPipeline } from '../../src/recognition/index.js';
+import { RecognitionPipeline, type MotionGatingOptions } from '../../src/recognition/index.js';
 import { stoppedClock } from '../../src/shared/index.js';
 
 const BOX: Box = { x: 10, y: 10, width: 100, height: 100 };
@@ -85,7 +85,11 @@ async function until(condition: () => boolean): Promise<void> {
   assert.ok(condition(), 'condition never became true');
 }
 
-function setup(threads = 1) {
+/**
+ * Without motion gating by default: these tests are about scheduling and naming with a full-frame
+ * detection on every frame; gating has its own tests below.
+ */
+function setup(threads = 1, motion: MotionGatingOptions = { enabled: false }) {
   const engine = new ScriptedEngine(threads);
   const gallery = new Gallery();
   gallery.upsert('ann', [axisDescriptor(0)]);
@@ -103,6 +107,7 @@ function setup(threads = 1) {
       cameraId: 'cam',
       thresholds: { match: 0.55, unknown: 0.6 },
       tracker: { consensusFrames: 2 },
+      motion,
     },
   );
   const events: RecognitionEvent[] = [];
@@ -256,5 +261,174 @@ describe('RecognitionPipeline', () => {
       [1],
     );
     assert.equal(pipeline.stats().framesFailed, 1);
+  });
+});
+
+const SCENE_WIDTH = 320;
+const SCENE_HEIGHT = 240;
+const FACE_PX = 32;
+/** What the scripted engine reads as a face: a block of pure white (the scene never is). */
+const FACE_VALUE = 255;
+
+/** A textured still scene at 10 fps, with a face (a white block) at `face` when given. */
+function sceneFrame(seq: number, face?: { x: number; y: number }): Frame {
+  const data = new Uint8Array(SCENE_WIDTH * SCENE_HEIGHT * 3);
+  for (let y = 0; y < SCENE_HEIGHT; y++) {
+    for (let x = 0; x < SCENE_WIDTH; x++) {
+      const inFace = face && x >= face.x && x < face.x + FACE_PX && y >= face.y && y < face.y + FACE_PX;
+      data.fill(
+        inFace ? FACE_VALUE : 40 + ((x * 7 + y * 3) % 120),
+        (y * SCENE_WIDTH + x) * 3,
+        (y * SCENE_WIDTH + x) * 3 + 3,
+      );
+    }
+  }
+  return {
+    cameraId: 'cam',
+    seq,
+    capturedAt: 1_700_000_000_000 + seq * 100,
+    image: { width: SCENE_WIDTH, height: SCENE_HEIGHT, data },
+  };
+}
+
+/** The white block in whatever image the engine was given (a whole frame or a region): ann's face. */
+function findFace(image: RgbImage): LiveFace[] {
+  let left = image.width;
+  let top = image.height;
+  let right = -1;
+  let bottom = -1;
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      if (image.data[(y * image.width + x) * 3] !== FACE_VALUE) continue;
+      left = Math.min(left, x);
+      right = Math.max(right, x);
+      top = Math.min(top, y);
+      bottom = Math.max(bottom, y);
+    }
+  }
+  if (right < 0) return [];
+  const box = { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
+  return [describedAt(box, axisDescriptor(0, 1.2))];
+}
+
+/** Feeds `count` frames one at a time, the engine answering with `answer`; returns the engine calls made. */
+async function play(
+  engine: ScriptedEngine,
+  pipeline: RecognitionPipeline,
+  frames: Frame[],
+  answer: (call: Call, frame: Frame) => LiveFace[] = (call) => findFace(call.image),
+): Promise<Call[]> {
+  const calls: Call[] = [];
+  for (const f of frames) {
+    await pipeline.process(f);
+    // Region calls of one frame go out together; answer until the frame is applied.
+    for (let i = 0; i < 5; i++) {
+      await tick();
+      calls.push(...engine.calls);
+      engine.answerAll((call) => answer(call, f));
+    }
+    await pipeline.drained();
+  }
+  return calls;
+}
+
+describe('RecognitionPipeline with motion gating', () => {
+  it('costs no engine call on a still, empty scene except the first frame and the periodic sweep', async () => {
+    const { engine, pipeline, frames } = setup(1, { sweepIntervalMs: 2000 });
+    const calls = await play(
+      engine,
+      pipeline,
+      Array.from({ length: 50 }, (_, seq) => sceneFrame(seq)),
+    );
+    // 5 s at 10 fps: the first frame, then one sweep every 2 s (at 2.0 s and 4.0 s).
+    assert.equal(calls.length, 3);
+    assert.equal(frames.length, 50, 'every frame still reaches the live view');
+    const { analysis } = pipeline.stats();
+    assert.equal(analysis.idleFrames, 47);
+    assert.equal(analysis.fullFrames.sweep, 3);
+  });
+
+  it('finds a person who walks in, names them, then looks only at a small region around them', async () => {
+    const { engine, pipeline, events, frames } = setup(1, { sweepIntervalMs: 2000 });
+    const walk = [
+      ...Array.from({ length: 5 }, (_, seq) => sceneFrame(seq)),
+      // Walks in from the left, then stands still.
+      ...Array.from({ length: 35 }, (_, i) => sceneFrame(5 + i, { x: Math.min(40 + i * 12, 160), y: 100 })),
+    ];
+    const calls = await play(engine, pipeline, walk);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.personId]),
+      [['recognized', 'ann']],
+    );
+    const named = events[0];
+    assert.ok(named);
+    assert.ok(named.at <= new Date(sceneFrame(7).capturedAt).toISOString(), 'named within the consensus');
+    const regionCalls = calls.filter((c) => c.image.width < SCENE_WIDTH);
+    assert.ok(regionCalls.length >= 5, `${regionCalls.length} region calls`);
+    for (const call of regionCalls) {
+      assert.ok(call.image.width * call.image.height <= 0.4 * SCENE_WIDTH * SCENE_HEIGHT);
+      // A 32 px face in a 128 px region: enlarged so it reaches the detector at 64 px.
+      assert.equal(call.options.tinyInputSize, 256);
+    }
+    // The boxes found in regions are in frame pixels: the live view draws them where the face is.
+    const last = frames.at(-1);
+    assert.deepEqual(
+      last?.faces.map((f) => [f.box, f.personId]),
+      [[{ x: 160, y: 100, width: FACE_PX, height: FACE_PX }, 'ann']],
+    );
+    assert.ok(calls.length < walk.length, `${calls.length} engine calls for ${walk.length} frames`);
+  });
+
+  it("keeps a person who stands still long past the tracker's unseen limit, refreshing their region", async () => {
+    const { engine, pipeline, events, frames } = setup(1, { sweepIntervalMs: 2000, trackRefreshMs: 500 });
+    const at = { x: 200, y: 60 };
+    // Present from the first frame, then 6 s of standing still (the tracker drops a face unseen for 1.5 s).
+    const calls = await play(
+      engine,
+      pipeline,
+      Array.from({ length: 60 }, (_, seq) => sceneFrame(seq, at)),
+    );
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['recognized'],
+      'named once, never lost and named again',
+    );
+    assert.ok(
+      frames.every((f) => f.faces.length === 1),
+      'the face is shown on every frame',
+    );
+    assert.equal(pipeline.stats().tracks, 1);
+    // Each still second costs two small region refreshes and half a sweep, not ten detections.
+    assert.ok(calls.length <= 20, `${calls.length} engine calls in 60 frames`);
+    assert.ok(pipeline.stats().analysis.idleFrames >= 35);
+  });
+
+  it('finds within the sweep interval a person who walked in unseen and then stood still', async () => {
+    const sweepIntervalMs = 1500;
+    // A background that learns fast: the newcomer stops counting as motion within a few frames.
+    const { engine, pipeline, events } = setup(1, { sweepIntervalMs, detector: { backgroundAlpha: 0.5 } });
+    const at = { x: 120, y: 80 };
+    const frameList = [
+      ...Array.from({ length: 3 }, (_, seq) => sceneFrame(seq)),
+      ...Array.from({ length: 40 }, (_, i) => sceneFrame(3 + i, at)),
+    ];
+    // Their face is turned away while they come in: the detector finds nothing for the first second.
+    const visibleFrom = sceneFrame(3).capturedAt + 1000;
+    const foundAt: number[] = [];
+    await play(engine, pipeline, frameList, (call, f) => {
+      if (f.capturedAt < visibleFrom) return [];
+      const faces = findFace(call.image);
+      if (faces.length > 0) foundAt.push(f.capturedAt);
+      return faces;
+    });
+    const first = foundAt[0];
+    assert.ok(first !== undefined, 'found');
+    assert.ok(first <= visibleFrom + sweepIntervalMs, `found ${first - visibleFrom} ms after turning round`);
+    assert.ok(pipeline.stats().analysis.idleFrames > 0, 'the still scene cost nothing before the sweep');
+    assert.ok(pipeline.stats().analysis.fullFrames.sweep >= 2);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.personId]),
+      [['recognized', 'ann']],
+    );
   });
 });

@@ -326,6 +326,18 @@ function shiftFace(face: LiveFace, dx: number, dy: number): LiveFace {
   return { ...face, box, landmarks };
 }
 
+/**
+ * The faces whose centre is outside every mask: a mask is a place where no face counts (a poster,
+ * a TV), so a face found there by a full-frame sweep is dropped like the motion under it.
+ */
+export function outsideMasks(faces: LiveFace[], image: RgbImage, masks: readonly FractionRect[]): LiveFace[] {
+  return faces.filter(({ box }) => {
+    const cx = (box.x + box.width / 2) / image.width;
+    const cy = (box.y + box.height / 2) / image.height;
+    return !masks.some((m) => cx >= m.x && cx <= m.x + m.width && cy >= m.y && cy <= m.y + m.height);
+  });
+}
+
 export interface LiveStep {
   detector: DetectorKind;
   /** Boxes of settled faces (frame pixels): detected, not described. */
@@ -401,6 +413,21 @@ export class FrameAnalysis {
     const liveIds = new Set(tracks.map((t) => t.id));
     for (const id of this.#lastLookedAt.keys()) if (!liveIds.has(id)) this.#lastLookedAt.delete(id);
 
+    const outcome = this.#engineWork(plan, image, capturedAt, tracks, live);
+    if (this.options.masks.length === 0) return outcome;
+    return {
+      ...outcome,
+      faces: outcome.faces.then((faces) => outsideMasks(faces, image, this.options.masks)),
+    };
+  }
+
+  #engineWork(
+    plan: AnalysisPlan,
+    image: RgbImage,
+    capturedAt: number,
+    tracks: readonly TrackSnapshot[],
+    live: LiveStep,
+  ): AnalysisOutcome {
     switch (plan.kind) {
       case 'full': {
         this.counts.fullFrames[plan.reason]++;

@@ -16,6 +16,7 @@ export {
   FrameAnalysis,
   faceRegion,
   mergeRegions,
+  outsideMasks,
   planAnalysis,
   trackZone,
   type AnalysisPlan,

@@ -14,9 +14,11 @@ import {
   DEFAULT_MOTION_GATING,
   faceRegion,
   mergeRegions,
+  outsideMasks,
   planAnalysis,
   RecognitionPipeline,
 } from '../../src/recognition/index.js';
+import type { LiveFace } from '../../src/engine/index.js';
 
 const WIDTH = 320;
 const HEIGHT = 240;
@@ -261,5 +263,19 @@ describe('planAnalysis', () => {
         /motion\.masks\[0\]\.width/.test(error.message) &&
         /motion\.masks\[0\]\.height/.test(error.message),
     );
+  });
+});
+
+describe('outsideMasks', () => {
+  it('drops a face whose centre is in a mask (a poster, a TV) and keeps the rest', () => {
+    const face = (x: number, y: number): LiveFace => ({ box: { x, y, width: 20, height: 20 }, score: 0.9 });
+    const image = scene();
+    // The right fifth of the frame, top half: a TV on the wall.
+    const tv = { x: 0.8, y: 0, width: 0.2, height: 0.5 };
+    const onTv = face(WIDTH - 40, 20);
+    const halfOnTv = face(Math.round(0.8 * WIDTH) - 15, 20); // its centre is left of the mask's edge
+    const inRoom = face(100, 150);
+    assert.deepEqual(outsideMasks([onTv, halfOnTv, inRoom], image, [tv]), [halfOnTv, inRoom]);
+    assert.deepEqual(outsideMasks([onTv, inRoom], image, []), [onTv, inRoom]);
   });
 });

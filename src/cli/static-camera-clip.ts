@@ -11,7 +11,8 @@ import { mkdir, mkdtemp, readdir, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { FfmpegFrameSource, type Frame } from '../capture/index.js';
+import type { Frame } from '../capture/index.js';
+import { readClipFrames } from './clip-frames.js';
 
 const run = promisify(execFile);
 
@@ -134,21 +135,11 @@ export async function makeStaticCameraClip(facesFolder: string): Promise<StaticC
 }
 
 /** Every frame of the clip, as the camera source decodes it. */
-export async function readStaticClip(clip: string): Promise<Frame[]> {
-  const source = new FfmpegFrameSource({
-    input: clip,
+export function readStaticClip(clip: string): Promise<Frame[]> {
+  return readClipFrames(clip, {
     cameraId: 'static-clip',
     fps: STATIC_CLIP_FPS,
     width: STATIC_CLIP_WIDTH,
     height: STATIC_CLIP_HEIGHT,
-    realtime: false,
-    loop: false,
   });
-  const frames: Frame[] = [];
-  source.on('frame', (frame) => frames.push(frame));
-  const ended = new Promise<void>((resolve) => source.once('ended', resolve));
-  await source.start();
-  await ended;
-  await source.close();
-  return frames;
 }

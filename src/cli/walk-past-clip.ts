@@ -8,7 +8,8 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { FfmpegFrameSource, type Frame } from '../capture/index.js';
+import type { Frame } from '../capture/index.js';
+import { readClipFrames } from './clip-frames.js';
 
 const run = promisify(execFile);
 
@@ -98,21 +99,6 @@ export async function makeWalkClip(
 }
 
 /** Every frame of the clip, as the camera source decodes it. */
-export async function readClip(clip: string): Promise<Frame[]> {
-  const source = new FfmpegFrameSource({
-    input: clip,
-    cameraId: 'lookalike',
-    fps: FPS,
-    width: WIDTH,
-    height: HEIGHT,
-    realtime: false,
-    loop: false,
-  });
-  const frames: Frame[] = [];
-  source.on('frame', (frame) => frames.push(frame));
-  const ended = new Promise<void>((resolve) => source.once('ended', resolve));
-  await source.start();
-  await ended;
-  await source.close();
-  return frames;
+export function readClip(clip: string): Promise<Frame[]> {
+  return readClipFrames(clip, { cameraId: 'lookalike', fps: FPS, width: WIDTH, height: HEIGHT });
 }

@@ -6,15 +6,11 @@
  * the scene is `none/background.jpg`, each person one photo of a cast folder; the other photos of
  * the cast folders are the gallery, so no photo in the clip is enrolled.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Frame } from '../capture/index.js';
-import { readClipFrames } from './clip-frames.js';
-
-const run = promisify(execFile);
+import { readClipFrames, renderClip } from './clip-frames.js';
 
 export const STATIC_CLIP_FPS = 10;
 export const STATIC_CLIP_WIDTH = 640;
@@ -110,27 +106,7 @@ export async function makeStaticCameraClip(facesFolder: string): Promise<StaticC
     );
   });
   graph.push(`[scene${visits.length}]format=yuv420p[out]`);
-  await run('ffmpeg', [
-    '-nostdin',
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    ...inputs,
-    '-filter_complex',
-    graph.join(';'),
-    '-map',
-    '[out]',
-    '-t',
-    String(durationS),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-r',
-    String(STATIC_CLIP_FPS),
-    clip,
-  ]);
+  await renderClip(clip, { inputs, graph, fps: STATIC_CLIP_FPS, durationS });
   return { clip, enrollDir, visits, durationS };
 }
 

@@ -3,15 +3,11 @@
  * another, each shown as a sequence of their photos, made with the real ffmpeg in the system temp
  * dir (never in the repository) and read back through the camera's frame source.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Frame } from '../capture/index.js';
-import { readClipFrames } from './clip-frames.js';
-
-const run = promisify(execFile);
+import { readClipFrames, renderClip } from './clip-frames.js';
 
 export const FPS = 10;
 /**
@@ -76,25 +72,7 @@ export async function makeWalkClip(
     segments.push(`[walked${w}]`, `[gap${w}]`);
   });
   graph.push(`${segments.join('')}concat=n=${segments.length}:v=1:a=0[out]`);
-  await run('ffmpeg', [
-    '-nostdin',
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    ...inputs,
-    '-filter_complex',
-    graph.join(';'),
-    '-map',
-    '[out]',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-r',
-    String(FPS),
-    output,
-  ]);
+  await renderClip(output, { inputs, graph, fps: FPS });
   return output;
 }
 

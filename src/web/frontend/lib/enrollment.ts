@@ -72,6 +72,17 @@ export class TrainingBox {
   }
 
   /**
+   * Takes the last enrollment's outcome off the page, at once: a new one may first ask about a
+   * namesake, and until it is sent the old "is enrolled" must not read as its answer.
+   */
+  clear(): void {
+    this.#box.hidden = true;
+    this.#refusals.replaceChildren();
+    this.#setBar(0, 'running');
+    this.#say('');
+  }
+
+  /**
    * Sends the upload and follows its training job; true when at least one photo was used.
    * `onQueued` runs once the person exists (the gallery can show them while they train).
    */

@@ -99,6 +99,7 @@ search.addEventListener('input', render);
  * whether training took them in; null when the administrator cancelled.
  */
 async function enroll(photos: FormData): Promise<boolean | null> {
+  training.clear();
   const field = photos.get('name');
   const name = typeof field === 'string' ? field.trim() : '';
   let target = '/api/v1/people';

@@ -37,11 +37,17 @@ export interface MotionGatingOptions {
    */
   trackRefreshMs?: number;
   /**
-   * After motion where no face was tracked, full-frame detections go on this long: a newcomer is
-   * often not detectable on the first frames (turned away, blurred by walking, half in view), and
-   * each frame is another chance. @defaultValue 500
+   * After motion where no face was tracked, the detector goes on looking there this long: a
+   * newcomer is often not detectable on the first frames (turned away, blurred by walking, half in
+   * view), and each frame is another chance. @defaultValue 500
    */
   newcomerHoldMs?: number;
+  /**
+   * Margin around motion where no face is tracked, in sizes of the moving area: the face may be
+   * at the edge of what moved (a head turning above a still body), and the detector needs context
+   * around it. @defaultValue 0.25
+   */
+  motionMargin?: number;
   /** Areas of the frame where motion never counts, in frame fractions 0..1. @defaultValue [] */
   masks?: FractionRect[];
   /**
@@ -79,6 +85,7 @@ export const DEFAULT_MOTION_GATING: ResolvedMotionGating = {
   sweepIntervalMs: 2000,
   trackRefreshMs: 1000,
   newcomerHoldMs: 500,
+  motionMargin: 0.25,
   masks: [],
   regionScale: 2.5,
   minRegionPx: 128,
@@ -108,6 +115,12 @@ export function resolveMotionGating(options: MotionGatingOptions = {}): Resolved
       'motion.newcomerHoldMs',
       'must be a number of ms ≥ 0',
       r.newcomerHoldMs,
+    )
+    .require(
+      r.motionMargin >= 0 && r.motionMargin <= 2,
+      'motion.motionMargin',
+      'must be a number in 0..2',
+      r.motionMargin,
     )
     .require(
       r.regionScale >= 1 && Number.isFinite(r.regionScale),
@@ -154,15 +167,28 @@ export interface Region {
   inputSize: number;
 }
 
+/**
+ * `motion`: the whole frame changed (or there is no background yet); `newcomer`: motion where no
+ * face is tracked over an area too large for regions; `large-regions`: the regions of the tracked
+ * faces would cost more than the full frame.
+ */
 export type FullFrameReason = 'ungated' | 'sweep' | 'motion' | 'newcomer' | 'large-regions';
 
 export type AnalysisPlan =
   /** One detection over the whole frame. */
   | { kind: 'full'; reason: FullFrameReason }
-  /** Detections in these regions only (frame pixels, each with its detector input size), covering the listed tracks. */
-  | { kind: 'regions'; regions: Region[]; trackIds: number[] }
+  /**
+   * Detections in these regions only (frame pixels, each with its detector input size), covering
+   * the listed tracks and, when `newcomer`, where someone untracked moved.
+   */
+  | { kind: 'regions'; regions: Region[]; trackIds: number[]; newcomer: boolean }
   /** Nothing to look at: no engine call. */
   | { kind: 'idle' };
+
+export interface NewcomerMotion {
+  at: number;
+  boxes: readonly Box[];
+}
 
 export interface PlanInput {
   now: number;
@@ -171,8 +197,8 @@ export interface PlanInput {
   motion: MotionResult;
   tracks: readonly Pick<TrackSnapshot, 'id' | 'box' | 'state'>[];
   lastSweepAt: number;
-  /** When motion last appeared where no face was tracked. */
-  lastNewcomerMotionAt: number;
+  /** When and where motion last appeared where no face was tracked (before this frame). */
+  newcomerMotion: NewcomerMotion;
   /** When each track's region was last analysed (a full frame counts). */
   lastLookedAt: ReadonlyMap<number, number>;
   options: ResolvedMotionGating;
@@ -251,26 +277,57 @@ export function mergeRegions(regions: readonly Box[]): Box[] {
   return merged;
 }
 
+/**
+ * The motion boxes where no face is tracked: someone new, who could be anywhere in them. A box
+ * mostly outside every track's zone counts too (a new person next to a tracked one, or a change
+ * over much of the frame that tracked faces happen to touch).
+ */
+export function newcomerMotion(boxes: readonly Box[], tracks: readonly Pick<TrackSnapshot, 'box'>[]): Box[] {
+  const zones = tracks.map((t) => trackZone(t.box));
+  return boxes.filter((box) => {
+    const coverage = Math.max(0, ...zones.map((zone) => overlapArea(zone, box)));
+    return coverage < 0.5 * box.width * box.height;
+  });
+}
+
+/**
+ * The region the detector looks at for motion where no face is tracked: the moving area with a
+ * margin (the face may sit at the edge of what moved, and the detector needs some context),
+ * moved inside the frame.
+ */
+export function motionRegion(
+  box: Box,
+  frameWidth: number,
+  frameHeight: number,
+  options: ResolvedMotionGating,
+): Box {
+  const margin = Math.max(options.minRegionPx / 4, options.motionMargin * Math.max(box.width, box.height));
+  const width = Math.min(frameWidth, Math.max(options.minRegionPx, Math.ceil(box.width + 2 * margin)));
+  const height = Math.min(frameHeight, Math.max(options.minRegionPx, Math.ceil(box.height + 2 * margin)));
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  const x = Math.round(Math.min(frameWidth - width, Math.max(0, cx - width / 2)));
+  const y = Math.round(Math.min(frameHeight - height, Math.max(0, cy - height / 2)));
+  return { x, y, width, height };
+}
+
 /** The decision for one frame: pure, over the motion found and the tracks the tracker holds. */
 export function planAnalysis(input: PlanInput): AnalysisPlan {
   const { now, motion, tracks, options } = input;
   if (!options.enabled) return { kind: 'full', reason: 'ungated' };
   if (now - input.lastSweepAt >= options.sweepIntervalMs) return { kind: 'full', reason: 'sweep' };
   if (motion.everywhere) return { kind: 'full', reason: 'motion' };
-  if (now - input.lastNewcomerMotionAt < options.newcomerHoldMs) return { kind: 'full', reason: 'newcomer' };
 
   const zones = tracks.map((t) => trackZone(t.box));
   const moved = new Set<number>();
-  for (const box of motion.boxes) {
-    const owners = tracks.filter((_, i) => intersects(zones[i] as Box, box));
-    // Something moves where no face is tracked: someone new, who could be anywhere in it. A
-    // motion region mostly outside every zone counts too (a new person next to a tracked one, or
-    // a change over much of the frame that tracked faces happen to touch).
-    const coverage = Math.max(0, ...zones.map((zone) => overlapArea(zone, box)));
-    if (owners.length === 0 || coverage < 0.5 * box.width * box.height)
-      return { kind: 'full', reason: 'motion' };
-    for (const owner of owners) moved.add(owner.id);
-  }
+  for (const box of motion.boxes)
+    tracks.forEach((t, i) => {
+      if (intersects(zones[i] as Box, box)) moved.add(t.id);
+    });
+  // Where someone new moves, or moved within the hold: looked at on every frame until found.
+  const fresh = newcomerMotion(motion.boxes, tracks);
+  const held = now - input.newcomerMotion.at < options.newcomerHoldMs ? input.newcomerMotion.boxes : [];
+  const newcomer = fresh.length > 0 ? fresh : held;
   const due = tracks.filter(
     (t) =>
       moved.has(t.id) ||
@@ -278,21 +335,32 @@ export function planAnalysis(input: PlanInput): AnalysisPlan {
       t.state === 'pending' ||
       now - (input.lastLookedAt.get(t.id) ?? Number.NEGATIVE_INFINITY) >= options.trackRefreshMs,
   );
-  if (due.length === 0) return { kind: 'idle' };
-  const boxes = mergeRegions(due.map((t) => faceRegion(t.box, input.frameWidth, input.frameHeight, options)));
+  if (due.length === 0 && newcomer.length === 0) return { kind: 'idle' };
+  const motionBoxes = newcomer.map((box) => motionRegion(box, input.frameWidth, input.frameHeight, options));
+  const boxes = mergeRegions([
+    ...due.map((t) => faceRegion(t.box, input.frameWidth, input.frameHeight, options)),
+    ...motionBoxes,
+  ]);
   const facePx = options.regionInputSize / options.regionScale;
+  const fullFrameScale = FULL_FRAME_INPUT_SIZE / Math.max(input.frameWidth, input.frameHeight);
   const regions = boxes.map((box): Region => {
+    const side = Math.max(box.width, box.height);
     const inside = tracks.filter((t) => contains(box, t.box));
     const smallest = Math.min(...inside.map((t) => Math.max(t.box.width, t.box.height)));
-    const side = Math.max(box.width, box.height);
-    const wanted = Number.isFinite(smallest) ? Math.ceil((side * facePx) / smallest / 32) * 32 : 0;
-    return { box, inputSize: Math.max(options.regionInputSize, wanted) };
+    const forFaces = Number.isFinite(smallest) ? Math.ceil((side * facePx) / smallest / 32) * 32 : 0;
+    // Where someone new may be, any face a full-frame detection would find must be found: the
+    // region reaches the detector at least at the full frame's scale.
+    const forNewcomer = motionBoxes.some((m) => intersects(m, box))
+      ? Math.ceil((side * fullFrameScale) / 32) * 32
+      : 0;
+    return { box, inputSize: Math.max(options.regionInputSize, forFaces, forNewcomer) };
   });
   const cost = regions.reduce((sum, r) => sum + (r.inputSize / FULL_FRAME_INPUT_SIZE) ** 2, 0);
-  if (cost > options.maxRegionCost) return { kind: 'full', reason: 'large-regions' };
+  if (cost > options.maxRegionCost)
+    return { kind: 'full', reason: newcomer.length > 0 ? 'newcomer' : 'large-regions' };
   // Every track inside a region is looked at, not only the one it was cut for.
   const covered = tracks.filter((t) => boxes.some((r) => contains(r, t.box))).map((t) => t.id);
-  return { kind: 'regions', regions, trackIds: covered };
+  return { kind: 'regions', regions, trackIds: covered, newcomer: newcomer.length > 0 };
 }
 
 function contains(outer: Box, inner: Box): boolean {
@@ -359,6 +427,8 @@ export interface FrameAnalysisCounts {
   /** Frames analysed in regions only, and the regions. */
   regionFrames: number;
   regions: number;
+  /** Region-only frames that looked where someone untracked moved (instead of the full frame). */
+  newcomerRegionFrames: number;
   /** Frames that cost no engine call. */
   idleFrames: number;
   engineCalls: number;
@@ -373,12 +443,13 @@ export class FrameAnalysis {
   readonly #engine: FaceEngine;
   readonly #motion: MotionDetector;
   #lastSweepAt = Number.NEGATIVE_INFINITY;
-  #lastNewcomerMotionAt = Number.NEGATIVE_INFINITY;
+  #newcomerMotion: NewcomerMotion = { at: Number.NEGATIVE_INFINITY, boxes: [] };
   readonly #lastLookedAt = new Map<number, number>();
   readonly counts: FrameAnalysisCounts = {
     fullFrames: { ungated: 0, sweep: 0, motion: 0, newcomer: 0, 'large-regions': 0 },
     regionFrames: 0,
     regions: 0,
+    newcomerRegionFrames: 0,
     idleFrames: 0,
     engineCalls: 0,
   };
@@ -406,10 +477,12 @@ export class FrameAnalysis {
       motion,
       tracks,
       lastSweepAt: this.#lastSweepAt,
-      lastNewcomerMotionAt: this.#lastNewcomerMotionAt,
+      newcomerMotion: this.#newcomerMotion,
       lastLookedAt: this.#lastLookedAt,
       options: this.options,
     });
+    const fresh = motion.everywhere ? [] : newcomerMotion(motion.boxes, tracks);
+    if (fresh.length > 0) this.#newcomerMotion = { at: capturedAt, boxes: fresh };
     const liveIds = new Set(tracks.map((t) => t.id));
     for (const id of this.#lastLookedAt.keys()) if (!liveIds.has(id)) this.#lastLookedAt.delete(id);
 
@@ -431,7 +504,6 @@ export class FrameAnalysis {
     switch (plan.kind) {
       case 'full': {
         this.counts.fullFrames[plan.reason]++;
-        if (plan.reason === 'motion') this.#lastNewcomerMotionAt = capturedAt;
         this.counts.engineCalls++;
         // A full frame is a sweep whatever made it one: every face in view was looked for.
         this.#lastSweepAt = capturedAt;
@@ -451,6 +523,7 @@ export class FrameAnalysis {
       case 'regions': {
         this.counts.regionFrames++;
         this.counts.regions += plan.regions.length;
+        if (plan.newcomer) this.counts.newcomerRegionFrames++;
         this.counts.engineCalls += plan.regions.length;
         const looked = new Set(plan.trackIds);
         for (const id of looked) this.#lastLookedAt.set(id, capturedAt);

@@ -13,6 +13,8 @@ import {
 import {
   DEFAULT_MOTION_GATING,
   faceRegion,
+  FULL_FRAME_INPUT_SIZE,
+  motionRegion,
   mergeRegions,
   outsideMasks,
   planAnalysis,
@@ -146,7 +148,7 @@ describe('planAnalysis', () => {
     motion: still,
     tracks: [],
     lastSweepAt: 9_000,
-    lastNewcomerMotionAt: 0,
+    newcomerMotion: { at: 0, boxes: [] },
     lastLookedAt: new Map<number, number>(),
     options: DEFAULT_MOTION_GATING,
   };
@@ -156,23 +158,38 @@ describe('planAnalysis', () => {
     assert.deepEqual(planAnalysis({ ...base, now: 11_000 }), { kind: 'full', reason: 'sweep' });
   });
 
-  it('looks at the whole frame when something moves where no face is tracked', () => {
-    const motion = { ...still, boxes: [{ x: 500, y: 200, width: 60, height: 100 }] };
-    assert.deepEqual(planAnalysis({ ...base, motion }), { kind: 'full', reason: 'motion' });
+  it("looks where something moves where no face is tracked, at the full frame's scale or finer", () => {
+    const moving = { x: 500, y: 200, width: 60, height: 100 };
+    const plan = planAnalysis({ ...base, motion: { ...still, boxes: [moving] } });
+    if (plan.kind !== 'regions') assert.fail(`expected regions, got ${plan.kind}`);
+    assert.equal(plan.newcomer, true);
+    const region = plan.regions[0];
+    assert.ok(region && contains(region.box, moving), JSON.stringify(region));
+    assert.deepEqual(region.box, motionRegion(moving, 640, 360, DEFAULT_MOTION_GATING));
+    // A face there reaches the detector at least as large as on a full frame (416 px for 640).
+    assert.ok(
+      region.inputSize / Math.max(region.box.width, region.box.height) >= FULL_FRAME_INPUT_SIZE / 640,
+      JSON.stringify(region),
+    );
+    assert.ok((region.inputSize / FULL_FRAME_INPUT_SIZE) ** 2 < 0.25, 'cheaper than a full frame');
   });
 
-  it('goes on looking at the whole frame for a while after motion where no face was tracked', () => {
-    assert.deepEqual(planAnalysis({ ...base, lastNewcomerMotionAt: 9_700 }), {
+  it('goes on looking where someone untracked moved for a while after the motion stops', () => {
+    const moved = { at: 9_700, boxes: [{ x: 500, y: 200, width: 60, height: 100 }] };
+    const plan = planAnalysis({ ...base, newcomerMotion: moved });
+    if (plan.kind !== 'regions') assert.fail(`expected regions, got ${plan.kind}`);
+    assert.equal(plan.newcomer, true);
+    assert.deepEqual(planAnalysis({ ...base, newcomerMotion: { ...moved, at: 9_400 } }), { kind: 'idle' });
+  });
+
+  it('looks at the whole frame when the whole scene changes, or the motion of someone new covers most of it', () => {
+    assert.deepEqual(planAnalysis({ ...base, motion: { ...still, everywhere: true } }), {
       kind: 'full',
-      reason: 'newcomer',
+      reason: 'motion',
     });
-    assert.deepEqual(planAnalysis({ ...base, lastNewcomerMotionAt: 8_900 }), { kind: 'idle' });
-  });
-
-  it('looks at the whole frame when motion spreads well beyond a tracked face', () => {
     const motion = { ...still, boxes: [{ x: 60, y: 40, width: 500, height: 300 }] };
     const tracks = [{ id: 1, box: face, state: 'named' as const }];
-    assert.deepEqual(planAnalysis({ ...base, motion, tracks }), { kind: 'full', reason: 'motion' });
+    assert.deepEqual(planAnalysis({ ...base, motion, tracks }), { kind: 'full', reason: 'newcomer' });
   });
 
   it('looks only around a tracked face whose body moves, in a region a few faces wide', () => {

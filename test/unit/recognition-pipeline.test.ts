@@ -12,7 +12,11 @@ import type {
   RgbImage,
 } from '../../src/engine/index.js';
 import type { Frame } from '../../src/capture/index.js';
-import { RecognitionPipeline, type MotionGatingOptions } from '../../src/recognition/index.js';
+import {
+  FULL_FRAME_INPUT_SIZE,
+  RecognitionPipeline,
+  type MotionGatingOptions,
+} from '../../src/recognition/index.js';
 import { stoppedClock } from '../../src/shared/index.js';
 
 const BOX: Box = { x: 10, y: 10, width: 100, height: 100 };
@@ -364,11 +368,21 @@ describe('RecognitionPipeline with motion gating', () => {
     assert.ok(named);
     assert.ok(named.at <= new Date(sceneFrame(7).capturedAt).toISOString(), 'named within the consensus');
     const regionCalls = calls.filter((c) => c.image.width < SCENE_WIDTH);
-    assert.ok(regionCalls.length >= 5, `${regionCalls.length} region calls`);
-    for (const call of regionCalls) {
-      assert.ok(call.image.width * call.image.height <= 0.4 * SCENE_WIDTH * SCENE_HEIGHT);
+    // Only the first frame and the sweep at 2 s look at the whole frame: the newcomer is found
+    // in the region where they moved.
+    assert.equal(calls.length - regionCalls.length, 2, `${calls.length - regionCalls.length} full frames`);
+    const newcomerCalls = regionCalls.filter((c) => c.options.tinyInputSize !== 256);
+    const faceCalls = regionCalls.filter((c) => c.options.tinyInputSize === 256);
+    assert.ok(newcomerCalls.length >= 1, 'motion where no face was tracked is looked at');
+    for (const call of newcomerCalls) {
+      // …at the full frame's scale or finer, so any face a full frame shows is found there.
+      const scale = (call.options.tinyInputSize ?? 0) / Math.max(call.image.width, call.image.height);
+      assert.ok(scale >= FULL_FRAME_INPUT_SIZE / SCENE_WIDTH, `scale ${scale}`);
+    }
+    assert.ok(faceCalls.length >= 5, `${faceCalls.length} face-region calls`);
+    for (const call of faceCalls) {
       // A 32 px face in a 128 px region: enlarged so it reaches the detector at 64 px.
-      assert.equal(call.options.tinyInputSize, 256);
+      assert.ok(call.image.width * call.image.height <= 0.4 * SCENE_WIDTH * SCENE_HEIGHT);
     }
     // The boxes found in regions are in frame pixels: the live view draws them where the face is.
     const last = frames.at(-1);

@@ -3,7 +3,7 @@
  * `DATA_DIR`. The CLI and the server both call this, so they always open the same store.
  */
 import { MongoStore } from './mongo.store.js';
-import { SqliteStore, type SqliteStoreOptions } from './sqlite.store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite.store.js';
 import type { Store } from './store.js';
 
 export interface StoreConfig {

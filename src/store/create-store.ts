@@ -2,8 +2,8 @@
  * Picks the store the configuration asks for: MongoDB when `MONGODB_URI` is set, else SQLite under
  * `DATA_DIR`. The CLI and the server both call this, so they always open the same store.
  */
-import { MongoStore } from './mongo.store.js';
-import { SqliteStore, type SqliteStoreOptions } from './sqlite.store.js';
+import { MongoStore } from './mongo/mongo.store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite.store.js';
 import type { Store } from './store.js';
 
 export interface StoreConfig {

@@ -6,8 +6,8 @@ export * from './store.js';
 export * from './repositories.js';
 export type { StoreOptions } from './store-options.js';
 export { createStore, type StoreConfig, type StoreOverrides } from './create-store.js';
-export { MongoStore, MONGO_SCHEMA_VERSION, type MongoStoreOptions } from './mongo.store.js';
-export { SqliteStore, SQLITE_FILE_NAME, type SqliteStoreOptions } from './sqlite.store.js';
+export { MongoStore, MONGO_SCHEMA_VERSION, type MongoStoreOptions } from './mongo/mongo.store.js';
+export { SqliteStore, SQLITE_FILE_NAME, type SqliteStoreOptions } from './sqlite/sqlite.store.js';
 export { SCHEMA_VERSION } from './sqlite.migrations.js';
 export {
   backupSqlite,

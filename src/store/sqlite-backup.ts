@@ -18,7 +18,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, RollcallError } from '../core/index.js';
 import { SCHEMA_VERSION } from './sqlite.migrations.js';
-import { SQLITE_FILE_NAME, SqliteStore } from './sqlite.store.js';
+import { SQLITE_FILE_NAME, SqliteStore } from './sqlite/sqlite.store.js';
 
 /** The table of the copy that carries `DATA_DIR`'s other files. */
 const FILES_TABLE = 'rollcall_backup_files';

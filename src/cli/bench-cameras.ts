@@ -70,6 +70,10 @@ export interface CamerasBenchReport {
   baselineMsPerFrame: number;
   /** The worst camera's p95 over one full detect + describe. */
   latencyVsFullFrame: number;
+  /** Capture to each recognition event (named, unknown, sighting), every camera together. */
+  events: number;
+  p50EventLatencyMs: number;
+  p95EventLatencyMs: number;
   cameras: CameraBenchLine[];
   rssStartMb: number;
   /**
@@ -160,14 +164,15 @@ export async function runCamerasBench(
         },
       );
       const latencies: number[] = [];
-      let events = 0;
+      const eventLatencies: number[] = [];
       pipeline.on('frame', (metadata) => latencies.push(metadata.latencyMs));
-      pipeline.on('event', () => events++);
+      // Frames are stamped with the wall clock when offered, so this is capture to event.
+      pipeline.on('event', (event) => eventLatencies.push(Date.now() - Date.parse(event.at)));
       return {
         cameraId,
         pipeline,
         latencies,
-        events: () => events,
+        eventLatencies,
         offset: Math.floor((index * frames.length) / args.cameras),
       };
     });
@@ -239,11 +244,12 @@ export async function runCamerasBench(
         p50LatencyMs: percentile(camera.latencies, 0.5),
         p95LatencyMs: p95,
         latencyVsFullFrame: p95 / baselineMsPerFrame,
-        events: camera.events(),
+        events: camera.eventLatencies.length,
       };
     });
     await Promise.all(cameras.map((camera) => camera.pipeline.close()));
     const all = cameras.flatMap((camera) => camera.latencies);
+    const allEvents = cameras.flatMap((camera) => camera.eventLatencies);
     const fps = lines.reduce((sum, line) => sum + line.fps, 0);
     const baselineFps = 1000 / baselineMsPerFrame;
     return {
@@ -261,6 +267,9 @@ export async function runCamerasBench(
       p95LatencyMs: percentile(all, 0.95),
       baselineMsPerFrame,
       latencyVsFullFrame: Math.max(...lines.map((line) => line.latencyVsFullFrame)),
+      events: allEvents.length,
+      p50EventLatencyMs: percentile(allEvents, 0.5),
+      p95EventLatencyMs: percentile(allEvents, 0.95),
       cameras: lines,
       rssStartMb,
       rssWarmMb,
@@ -285,6 +294,7 @@ export function formatCamerasBench(report: CamerasBenchReport): string {
         `latency p50 ${c.p50LatencyMs.toFixed(0)} ms, p95 ${c.p95LatencyMs.toFixed(0)} ms (${c.latencyVsFullFrame.toFixed(2)}x); ${c.events} events`,
     ),
     `  together  ${report.fps.toFixed(1)} fps (slowest camera ${report.minCameraFps.toFixed(1)}); p95 ${report.p95LatencyMs.toFixed(0)} ms`,
+    `  events    ${report.events}, capture to event p50 ${report.p50EventLatencyMs.toFixed(0)} ms, p95 ${report.p95EventLatencyMs.toFixed(0)} ms`,
     `  memory    RSS ${report.rssStartMb} MB at the start, ${report.rssWarmMb} MB warm, ${report.rssEndMb} MB at the end ` +
       `(${report.rssGrowthAfterWarmMb >= 0 ? '+' : ''}${report.rssGrowthAfterWarmMb} MB after warm-up), ${report.rssMaxMb} MB at most`,
   ].join('\n');

@@ -76,12 +76,21 @@ export class CameraRoleService {
     return { roles: rolesInForce(tags, declared), cameras: cameraRoleTable(tags, declared) };
   }
 
+  /** The recording in progress: one at a time, so two quick STATUS messages write once. */
+  private recording: Promise<unknown> = Promise.resolve();
+
   /**
    * Records the roles a node's STATUS declares for its cameras, writing only when they change.
    *
    * @returns whether the store changed.
    */
-  async recordDeclared(cameras: readonly ReportedCamera[]): Promise<boolean> {
+  recordDeclared(cameras: readonly ReportedCamera[]): Promise<boolean> {
+    const done = this.recording.catch(() => undefined).then(() => this.record(cameras));
+    this.recording = done;
+    return done;
+  }
+
+  private async record(cameras: readonly ReportedCamera[]): Promise<boolean> {
     const news = cameras.some(
       ({ cameraId, role }) => !this.recorded.has(cameraId) || this.recorded.get(cameraId) !== (role ?? null),
     );

@@ -150,6 +150,24 @@ export async function startWebNode(
     },
   });
   const cameraRoles = new CameraRoleService({ store });
+  // The roles the nodes' CAMERA_SOURCES declare are kept in the store, so reports read them while
+  // a node is offline and after a restart; a STATUS that says nothing new writes nothing.
+  clients.on('status', (node, status) => {
+    cameraRoles
+      .recordDeclared(status.cameras)
+      .then((changed) => {
+        if (changed) {
+          const declared = Object.fromEntries(status.cameras.map((c) => [c.cameraId, c.role ?? null]));
+          logger.info(
+            { node: node.address, nodeId: node.nodeId, declared },
+            "the cameras' declared roles recorded",
+          );
+        }
+      })
+      .catch((error: unknown) => {
+        logger.warn({ err: error, node: node.address }, "the cameras' declared roles could not be recorded");
+      });
+  });
   const roster = new RosterService({
     store,
     clock: systemClock,

@@ -31,4 +31,5 @@ export * from './in-view.js';
 export * from './webhooks.js';
 export * from './clock-skew.js';
 export * from './camera-list.js';
+export * from './camera-roles.js';
 export * from './motion.js';

@@ -87,7 +87,7 @@ export {
   type RosterSession,
   type RosterView,
 } from './roster.service.js';
-export { CAMERA_ROLES_KEY, CameraRoleService } from './camera-roles.service.js';
+export { CAMERA_DECLARED_ROLES_KEY, CAMERA_ROLES_KEY, CameraRoleService } from './camera-roles.service.js';
 export {
   ARRIVALS_SHOWN,
   ARRIVALS_WINDOW_MS,

@@ -5,7 +5,8 @@
  */
 import type { GalleryThresholds } from '../core/calibration.js';
 import type { DescriptorModel } from '../core/descriptor.js';
-import type { SessionOutcome, SessionStatus } from '../core/schedule.js';
+import type { CameraRoleEntry } from '../core/camera-roles.js';
+import type { CameraRole, SessionOutcome, SessionStatus } from '../core/schedule.js';
 import type { JobView, ListedJobState } from '../queues/job-view.js';
 import type { PersonState, PhotoStatus } from '../core/enrollment-photo.js';
 import type { FaceQuality } from '../core/quality.js';
@@ -408,4 +409,12 @@ export interface PersonHistory {
   records: SessionRecord[];
   /** Per group: the same summary as a group report's. */
   groups: (MemberSummary & { group: { id: string; name: string; minAttendanceRate: number | null } })[];
+}
+
+/** What each camera sees: the roles in force as reports read them, and each camera's whole story. */
+export interface CameraRolesView {
+  /** Entry and exit cameras by id; a camera not named counts as both ways. */
+  roles: Record<string, CameraRole>;
+  /** Every camera with an administrator's tag or a role its node declared, by id. */
+  cameras: CameraRoleEntry[];
 }

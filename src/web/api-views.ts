@@ -7,12 +7,14 @@
  * (`services/views.ts`) and the queue's job view (`queues/job-view.ts`), each kept free of Node so
  * the browser program can load it. Type-only: nothing of this file reaches the bundles.
  */
+import type { CameraRoleEntry, CameraRoleSource } from '../core/camera-roles.js';
 import type { CameraRole, GroupSession, SessionStatus, Weekday } from '../core/schedule.js';
 import type { JobState, JobView, ListedJobState } from '../queues/job-view.js';
 import type {
   AdminOverview,
   ArrivalView,
   AttendanceRecordView,
+  CameraRolesView,
   CameraStateView,
   ChecklistStepView,
   CorrectionView,
@@ -70,6 +72,8 @@ export type {
 };
 export type {
   CameraRole,
+  CameraRoleEntry,
+  CameraRoleSource,
   Group,
   GroupDetail,
   GroupSession,
@@ -302,10 +306,12 @@ export interface ExcuseAnswer {
 /** `GET /groups/:id/roster?date=`: each session of the day with every member's status. */
 export type RosterAnswer = RosterView;
 
-/** `GET /cameras/roles`, `PUT /cameras/:cameraId/role`: the tagged cameras (untagged: both ways). */
-export interface CameraRolesAnswer {
-  roles: Record<string, CameraRole>;
-}
+/**
+ * `GET /cameras/roles`, `PUT /cameras/:cameraId/role`: `roles`, the entry and exit cameras in force
+ * (a camera not named sees both ways); `cameras`, each camera with a tag or a declared role, with
+ * where its role in force comes from.
+ */
+export type CameraRolesAnswer = CameraRolesView;
 
 /** `GET /reports/groups/:id?from=&to=`: each member's counts and rate, and every session record. */
 export type GroupReportAnswer = GroupReport;

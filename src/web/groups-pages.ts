@@ -94,7 +94,8 @@ function adminCards(): Html {
           <dt>Both ways</dt>
           <dd>
             It watches a room, or a door both ways: the first sighting is the arrival, the last the departure.
-            Cameras nobody tagged count as both ways.
+            A camera nobody tagged here takes the role its node's configuration gives it, if any, else both
+            ways.
           </dd>
         </div>
       </dl>

@@ -156,15 +156,16 @@ export function createGroupsRouter(deps: {
   });
 
   router.get('/cameras/roles', async (_req, res) => {
-    res.json({ roles: await cameraRoles.roles() } satisfies CameraRolesAnswer);
+    res.json((await cameraRoles.view()) satisfies CameraRolesAnswer);
   });
 
   router.put('/cameras/:cameraId/role', admin, async (req, res) => {
-    const role = optionalString(fields(req.body), 'role');
-    if (role === undefined) throw invalid('role: entry, exit or both');
-    res.json({
-      roles: await cameraRoles.setRole(routeId(req, STORE_ID, 'cameraId'), role),
-    } satisfies CameraRolesAnswer);
+    const { role } = fields(req.body);
+    if (role !== null && typeof role !== 'string')
+      throw invalid("role: entry, exit or both, or null to follow the camera's configuration");
+    res.json(
+      (await cameraRoles.setRole(routeId(req, STORE_ID, 'cameraId'), role)) satisfies CameraRolesAnswer,
+    );
   });
 
   return router;

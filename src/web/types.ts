@@ -88,8 +88,8 @@ export type ReportsPort = Pick<GroupReportService, 'group' | 'person'>;
 /** `RosterService`: a group's day. */
 export type RosterPort = Pick<RosterService, 'day'>;
 
-/** `CameraRoleService`: what each camera sees. */
-export type CameraRolesPort = Pick<CameraRoleService, 'roles' | 'setRole'>;
+/** `CameraRoleService`: what each camera sees, as tagged here or declared by its node. */
+export type CameraRolesPort = Pick<CameraRoleService, 'view' | 'setRole'>;
 
 /** `WebhookService`: webhooks, their delivery logs, test events. */
 export type WebhooksPort = Pick<

@@ -227,7 +227,10 @@ describe('Groups and the roster board in Chromium', () => {
     await door.locator('select').selectOption('entry');
     await page.locator('#camera-roles-state', { hasText: 'Saved: door is entry' }).waitFor();
     const roles: unknown = await (await page.request.get(`${rollcall.base}/api/v1/cameras/roles`)).json();
-    assert.deepEqual(roles, { roles: { door: 'entry' } });
+    assert.deepEqual(roles, {
+      roles: { door: 'entry' },
+      cameras: [{ cameraId: 'door', role: 'entry', source: 'admin', tag: 'entry', declared: null }],
+    });
 
     const card = page.locator('#groups li.group-card', { hasText: 'Physics 101' });
     await card.locator('.group-today').waitFor();

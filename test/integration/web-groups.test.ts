@@ -55,6 +55,7 @@ describe('groups over the REST API', () => {
     assert.equal((session.json.session as { checkInWindowMin: number }).checkInWindowMin, 60);
     assert.deepEqual((await call('admin', 'PUT', '/cameras/door/role', { role: 'entry' })).json, {
       roles: { door: 'entry' },
+      cameras: [{ cameraId: 'door', role: 'entry', source: 'admin', tag: 'entry', declared: null }],
     });
     const excused = await call('admin', 'POST', `/groups/${groupId}/sessions/${sessionId}/excuses`, {
       personId: people.Kim,
@@ -289,6 +290,14 @@ describe('groups over the REST API', () => {
       ['POST', `/groups/${group.id}/members`, { personIds: [] }, 400, /personIds/],
       ['POST', `/groups/${group.id}/members`, { personIds: ['nobody'] }, 404, /no person with id nobody/],
       ['PUT', '/cameras/door/role', { role: 'sideways' }, 400, /role: must be one of entry, exit, both/],
+      [
+        'PUT',
+        '/cameras/door/role',
+        {},
+        400,
+        /role: entry, exit or both, or null to follow the camera's configuration/,
+      ],
+      ['PUT', '/cameras/door/role', { role: 7 }, 400, /role: entry, exit or both, or null/],
       ['GET', '/groups/nope', undefined, 404, /no group with id nope/],
       ['GET', `/groups/${group.id}/roster?date=2025-02-30`, undefined, 400, /date/],
     ];

@@ -17,6 +17,7 @@ import { loadConfig } from '../../config.js';
 import { createLogger } from '../../src/cli/logger.js';
 import { startRecognitionNode, type Room } from '../../src/cli/recognition-node.js';
 import { startWebNode } from '../../src/cli/web-node.js';
+import type { CameraRole } from '../../src/core/index.js';
 import { hashPassword } from '../../src/shared/index.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { launchChromium } from './browser.js';
@@ -88,6 +89,8 @@ export interface BrowserRollcallOptions {
    * one engine thread) listed with the first in the web node's `RECOGNITION_SERVERS`.
    */
   secondNode?: { nodeId: string; cameraId: string; cameraPhotos: string[] };
+  /** The attendance role the first node's camera `door` declares (`CAMERA_SOURCES` `role`). */
+  cameraRole?: CameraRole;
 }
 
 /** Starts the node, the web node and Chromium; `close()` stops them in reverse. */
@@ -119,7 +122,13 @@ export async function startBrowserRollcall(options: BrowserRollcallOptions = {})
     };
     const config = loadConfig({
       DATA_DIR: dataDir,
-      CAMERA_SOURCE: options.cameraVideo ?? `dir:${door}`,
+      ...(options.cameraRole === undefined
+        ? { CAMERA_SOURCE: options.cameraVideo ?? `dir:${door}` }
+        : {
+            CAMERA_SOURCES: JSON.stringify([
+              { id: 'door', source: options.cameraVideo ?? `dir:${door}`, role: options.cameraRole },
+            ]),
+          }),
       RECOGNITION_SERVER_PORT: String(nodePort),
       ...(second ? { RECOGNITION_SERVERS: `127.0.0.1:${nodePort},127.0.0.1:${second.port}` } : {}),
       WEB_PORT: String(await freePort()),

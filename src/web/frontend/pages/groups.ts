@@ -2,10 +2,11 @@
  * Groups: a card per group with its members, its sessions in words and, for the sessions running
  * today, "N of M present" with a bar, refreshed every 10 seconds while the page is in view. For
  * administrators also the new-group form and the Cameras card, where each camera the nodes report
- * is tagged entry, exit or both ways.
+ * or declare a role for is tagged entry, exit or both ways, or left to its node's configuration.
  */
 import type {
   CameraRole,
+  CameraRoleEntry,
   CameraRolesAnswer,
   GroupSavedAnswer,
   GroupSummary,
@@ -189,37 +190,78 @@ const ROLE_CHOICES: { role: CameraRole; label: string; saved: string }[] = [
   { role: 'exit', label: 'Exit', saved: 'its sightings count as leaving' },
 ];
 
+/** The select's value for "no tag here: the role the camera's node declares". */
+const CONFIGURED = 'configured';
+
+const choiceOf = (role: CameraRole): (typeof ROLE_CHOICES)[number] =>
+  ROLE_CHOICES.find((c) => c.role === role) ?? { role, label: role, saved: '' };
+
 interface KnownCamera {
   cameraId: string;
   nodeId: string | null;
   online: boolean | null;
+  /** Its tag and declared role; undefined for a camera with neither (both ways). */
+  entry: CameraRoleEntry | undefined;
 }
 
-/** The cameras the nodes report, and any tagged before that no node reports now. */
-function knownCameras(nodes: NodesAnswer['nodes'], roles: Record<string, CameraRole>): KnownCamera[] {
+/** The cameras the nodes report, and any tagged or declared before that no node reports now. */
+function knownCameras(nodes: NodesAnswer['nodes'], entries: readonly CameraRoleEntry[]): KnownCamera[] {
+  const byCamera = new Map(entries.map((entry) => [entry.cameraId, entry]));
   const cameras = new Map<string, KnownCamera>();
   for (const node of nodes)
     for (const camera of node.cameras)
-      cameras.set(camera.cameraId, { cameraId: camera.cameraId, nodeId: node.nodeId, online: camera.online });
-  for (const cameraId of Object.keys(roles))
-    if (!cameras.has(cameraId)) cameras.set(cameraId, { cameraId, nodeId: null, online: null });
+      cameras.set(camera.cameraId, {
+        cameraId: camera.cameraId,
+        nodeId: node.nodeId,
+        online: camera.online,
+        entry: byCamera.get(camera.cameraId),
+      });
+  for (const entry of entries)
+    if (!cameras.has(entry.cameraId))
+      cameras.set(entry.cameraId, { cameraId: entry.cameraId, nodeId: null, online: null, entry });
   return [...cameras.values()].sort((a, b) => a.cameraId.localeCompare(b.cameraId));
 }
 
-function cameraRow(camera: KnownCamera, role: CameraRole, index: number): HTMLLIElement {
+/** Says where the role in force comes from, when it is somebody's choice; else hides. */
+function showSource(note: HTMLElement, entry: CameraRoleEntry | undefined): void {
+  note.textContent =
+    entry === undefined || entry.source === 'default'
+      ? ''
+      : entry.source === 'configuration'
+        ? "from the camera's configuration"
+        : entry.declared === null
+          ? 'set here'
+          : `set here, over its configuration (${choiceOf(entry.declared).label.toLowerCase()})`;
+  note.hidden = note.textContent === '';
+}
+
+function cameraRow(camera: KnownCamera, index: number): HTMLLIElement {
   const id = `camera-role-${index}`;
+  const { entry } = camera;
+  const declared = entry?.declared ?? null;
   const select = el(
     'select',
     { id, 'data-camera': camera.cameraId },
+    ...(declared === null
+      ? []
+      : [
+          el(
+            'option',
+            { value: CONFIGURED },
+            `From its configuration (${choiceOf(declared).label.toLowerCase()})`,
+          ),
+        ]),
     ...ROLE_CHOICES.map((choice) => el('option', { value: choice.role }, choice.label)),
   );
-  select.value = role;
+  select.value = entry?.source === 'configuration' ? CONFIGURED : (entry?.role ?? 'both');
   const where =
     camera.nodeId === null
       ? 'not reported by any node now'
       : `${camera.nodeId} · ${camera.online === true ? 'online' : 'offline'}`;
+  const note = el('span', { class: 'muted camera-role-source' });
+  showSource(note, entry);
   select.addEventListener('change', () => {
-    void saveRole(camera.cameraId, select);
+    void saveRole(camera.cameraId, select, note);
   });
   return el(
     'li',
@@ -229,23 +271,29 @@ function cameraRow(camera: KnownCamera, role: CameraRole, index: number): HTMLLI
       { class: 'camera-role-name' },
       el('label', { for: id }, camera.cameraId),
       el('span', { class: 'muted' }, where),
+      note,
     ),
     select,
   );
 }
 
-async function saveRole(cameraId: string, select: HTMLSelectElement): Promise<void> {
+async function saveRole(cameraId: string, select: HTMLSelectElement, note: HTMLElement): Promise<void> {
   const state = byId(ID.camerasState, HTMLElement);
-  const role = select.value as CameraRole;
+  const chosen = select.value;
   select.disabled = true;
   try {
-    await api<CameraRolesAnswer>(
+    const answer = await api<CameraRolesAnswer>(
       `/api/v1/cameras/${encodeURIComponent(cameraId)}/role`,
-      json('PUT', { role }),
+      json('PUT', { role: chosen === CONFIGURED ? null : chosen }),
     );
-    const choice = ROLE_CHOICES.find((c) => c.role === role);
+    const entry = answer.cameras.find((c) => c.cameraId === cameraId);
+    const choice = choiceOf(entry?.role ?? 'both');
+    showSource(note, entry);
     state.className = 'muted';
-    state.textContent = `Saved: ${cameraId} is ${choice?.label.toLowerCase() ?? role}; ${choice?.saved ?? ''}.`;
+    state.textContent =
+      chosen === CONFIGURED
+        ? `Saved: ${cameraId} follows its configuration, ${choice.label.toLowerCase()}; ${choice.saved}.`
+        : `Saved: ${cameraId} is ${choice.label.toLowerCase()}; ${choice.saved}.`;
   } catch (error) {
     state.className = 'error';
     state.textContent = `Not saved: ${errorText(error)}`;
@@ -264,16 +312,16 @@ let camerasShown = '';
 async function loadCameras(): Promise<void> {
   const box = maybeById(ID.cameras, HTMLUListElement);
   if (!box) return;
-  const [{ nodes }, { roles }] = await Promise.all([
+  const [{ nodes }, roles] = await Promise.all([
     api<NodesAnswer>('/api/v1/nodes'),
     api<CameraRolesAnswer>('/api/v1/cameras/roles'),
   ]);
-  const cameras = knownCameras(nodes, roles);
-  const shown = JSON.stringify([cameras, roles]);
+  const cameras = knownCameras(nodes, roles.cameras);
+  const shown = JSON.stringify(cameras);
   const inUse = box.contains(document.activeElement) || box.querySelector('select:disabled') !== null;
   if (shown === camerasShown || inUse) return;
   camerasShown = shown;
-  box.replaceChildren(...cameras.map((camera, i) => cameraRow(camera, roles[camera.cameraId] ?? 'both', i)));
+  box.replaceChildren(...cameras.map((camera, i) => cameraRow(camera, i)));
   byId(ID.camerasEmpty, HTMLElement).hidden = cameras.length > 0;
 }
 

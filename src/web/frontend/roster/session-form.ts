@@ -317,9 +317,13 @@ export function startSessionEditor(deps: { groupPath: string; changed: () => Pro
   });
 
   void Promise.all([api<NodesAnswer>('/api/v1/nodes'), api<CameraRolesAnswer>('/api/v1/cameras/roles')])
-    .then(([{ nodes }, { roles }]) => {
+    .then(([{ nodes }, { cameras }]) => {
+      // Also the cameras tagged or declared that no node reports now.
       knownCameras = [
-        ...new Set([...nodes.flatMap((node) => node.cameras.map((c) => c.cameraId)), ...Object.keys(roles)]),
+        ...new Set([
+          ...nodes.flatMap((node) => node.cameras.map((c) => c.cameraId)),
+          ...cameras.map((c) => c.cameraId),
+        ]),
       ];
       if (!form.hidden) {
         const chosen = [...cameraBox.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value);

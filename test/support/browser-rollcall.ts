@@ -88,6 +88,11 @@ export interface BrowserRollcallOptions {
    * one engine thread) listed with the first in the web node's `RECOGNITION_SERVERS`.
    */
   secondNode?: { nodeId: string; cameraId: string; cameraPhotos: string[] };
+  /**
+   * The first node's cameras as `CAMERA_SOURCES` declares them, each a folder camera showing its
+   * photos, instead of the one `door` camera (`cameraPhotos`, `cameraVideo` are then unused).
+   */
+  cameras?: { id: string; name?: string; role?: 'entry' | 'exit' | 'both'; photos: string[] }[];
 }
 
 /** Starts the node, the web node and Chromium; `close()` stops them in reverse. */
@@ -117,9 +122,19 @@ export async function startBrowserRollcall(options: BrowserRollcallOptions = {})
       port: await freePort(),
       folder: await cameraFolder(options.secondNode.cameraId, options.secondNode.cameraPhotos),
     };
+    const cameras =
+      options.cameras &&
+      (await Promise.all(
+        options.cameras.map(async ({ photos, ...camera }) => ({
+          ...camera,
+          source: `dir:${await cameraFolder(camera.id, photos)}`,
+        })),
+      ));
     const config = loadConfig({
       DATA_DIR: dataDir,
-      CAMERA_SOURCE: options.cameraVideo ?? `dir:${door}`,
+      ...(cameras
+        ? { CAMERA_SOURCES: JSON.stringify(cameras) }
+        : { CAMERA_SOURCE: options.cameraVideo ?? `dir:${door}` }),
       RECOGNITION_SERVER_PORT: String(nodePort),
       ...(second ? { RECOGNITION_SERVERS: `127.0.0.1:${nodePort},127.0.0.1:${second.port}` } : {}),
       WEB_PORT: String(await freePort()),

@@ -360,13 +360,13 @@ async function decode(t: Tile): Promise<void> {
     t.next = null;
     try {
       draw(t, header, await createImageBitmap(jpeg));
+      // The figures take each frame in as it is drawn, not at the next second's tick.
+      render(t);
     } catch {
       // A frame that does not decode is skipped; the next one follows within a second.
     }
   }
   t.busy = false;
-  // The figures take the frames drawn in now, not at the next second's tick.
-  render(t);
 }
 
 /** The "In view now" list, rebuilt only when who is where changes (not on every frame). */

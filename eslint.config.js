@@ -29,7 +29,13 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'browser code: no Node modules' },
             {
-              group: ['../../*', '!../../api-views.js', '!../../page-ids.js', '!../../live-protocol.js'],
+              group: [
+                '../../*',
+                '!../../api-views.js',
+                '!../../page-ids.js',
+                '!../../live-protocol.js',
+                '!../../live-latency.js',
+              ],
               allowTypeImports: true,
               message: 'browser code takes server modules as types only (import type)',
             },

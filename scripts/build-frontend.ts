@@ -7,8 +7,8 @@
  *
  * Each bundle stands alone (no shared chunks): seven small files, one request per page, and nothing
  * to serve but the names the pages ask for. A bundle may take code only from the front end and the
- * two pure modules it shares with the server; anything else is a mistake (a value import of server
- * code) and fails the build.
+ * few pure modules it shares with the server (`SHARED_WITH_SERVER`); anything else is a mistake (a
+ * value import of server code) and fails the build.
  */
 import { copyFile, readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -18,7 +18,13 @@ import { PAGE_SCRIPTS, STATIC_ASSETS } from '../src/web/page-ids.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const frontend = join(root, 'src', 'web', 'frontend');
-const SHARED_WITH_SERVER = ['src/web/page-ids.ts', 'src/web/live-protocol.ts'];
+const SHARED_WITH_SERVER = [
+  'src/web/page-ids.ts',
+  'src/web/live-protocol.ts',
+  'src/web/live-latency.ts',
+  // The clock-offset estimate the web node uses for nodes, used by the Live page for the server.
+  'src/core/clock-skew.ts',
+];
 
 const pages = (await readdir(join(frontend, 'pages'))).filter((name) => name.endsWith('.ts'));
 const orphans = pages.filter((name) => !(PAGE_SCRIPTS as readonly string[]).includes(name.slice(0, -3)));

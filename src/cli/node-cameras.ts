@@ -195,6 +195,7 @@ function assembleCamera(
         fps: camera.fpsOut,
         droppedFrames: camera.framesDropped,
         latencyP95Ms: camera.latencyP95Ms,
+        latencyP50Ms: camera.latencyP95Ms === null ? null : pipeline.stats().latencyP50Ms,
         online: camera.online,
       };
     },

@@ -90,22 +90,28 @@ export function encodeLiveFrame(header: LiveFrameHeader, jpeg: Uint8Array): Buff
   return out;
 }
 
-function statusMessage(nodes: readonly NodeState[]): string {
-  return JSON.stringify({
+/** The status as viewers see it, sent at `sentAt` on this server's clock. */
+export function statusMessage(nodes: readonly NodeState[], sentAt: number): LiveStatusMessage {
+  return {
     type: 'status',
+    sentAt,
     nodes: nodes.map((node) => ({
       address: node.address,
       nodeId: node.nodeId ?? null,
       connected: node.connected,
+      clockSkewMs: node.clockSkewMs ?? null,
       cameras: (node.status?.cameras ?? []).map((camera) => ({
         key: `${node.address}|${camera.cameraId}`,
         cameraId: camera.cameraId,
+        name: camera.name ?? null,
+        role: camera.role ?? null,
         fps: camera.fps,
         latencyP95Ms: camera.latencyP95Ms,
+        latencyP50Ms: camera.latencyP50Ms ?? null,
         online: camera.online,
       })),
     })),
-  } satisfies LiveStatusMessage);
+  };
 }
 
 export class LiveFeed {
@@ -244,12 +250,12 @@ export class LiveFeed {
       socket.terminate();
     });
     // Viewers only listen; anything they send is ignored.
-    socket.send(statusMessage(this.deps.nodes()));
+    socket.send(JSON.stringify(statusMessage(this.deps.nodes(), Date.now())));
   }
 
   #broadcastStatus(): void {
     if (this.#viewers.size === 0) return;
-    const message = statusMessage(this.deps.nodes());
+    const message = JSON.stringify(statusMessage(this.deps.nodes(), Date.now()));
     for (const viewer of this.#viewers) {
       // Status is small and periodic; a viewer too far behind skips one.
       if (viewer.socket.readyState === WebSocket.OPEN && viewer.socket.bufferedAmount <= this.#maxBuffered) {

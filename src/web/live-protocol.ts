@@ -5,6 +5,7 @@
  * JPEG. No Node API here: the browser bundles this file.
  */
 import type { FrameMetadata } from '../core/events.js';
+import type { CameraRole } from '../core/schedule.js';
 
 export const LIVE_SOCKET_PATH = '/live/socket';
 
@@ -42,15 +43,40 @@ export interface LiveInViewPerson {
 export interface LiveCameraStatus {
   key: string;
   cameraId: string;
+  /** The camera's name for people (`CAMERA_SOURCES` `name`); null when the node declared none. */
+  name: string | null;
+  /** The camera's attendance role as its node declares it (`CAMERA_SOURCES` `role`); null when not set. */
+  role: CameraRole | null;
+  /** Frames analysed a second. */
   fps: number;
+  /** Capture to analysis result on the node, p95 and median over its recent frames; null before the first. */
   latencyP95Ms: number | null;
+  latencyP50Ms: number | null;
   online: boolean;
+}
+
+/** One node in a {@link LiveStatusMessage}. */
+export interface LiveNodeStatus {
+  address: string;
+  nodeId: string | null;
+  connected: boolean;
+  /**
+   * How far the node's clock is ahead of the web server's (negative: behind), in ms, as measured
+   * from its heartbeats; null when unknown. Frame capture times are on the node's clock.
+   */
+  clockSkewMs: number | null;
+  cameras: LiveCameraStatus[];
 }
 
 /** Sent every few seconds: each node, connected or not, with its cameras. */
 export interface LiveStatusMessage {
   type: 'status';
-  nodes: { address: string; nodeId: string | null; connected: boolean; cameras: LiveCameraStatus[] }[];
+  /**
+   * The web server's clock when it sent this (ms since the epoch): the page measures its own
+   * clock against the server's with it, as the server does with each node's heartbeats.
+   */
+  sentAt: number;
+  nodes: LiveNodeStatus[];
 }
 
 /** A frame message's parts; throws on a message too short for the length it announces. */

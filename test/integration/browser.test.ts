@@ -96,7 +96,7 @@ describe('the pages in Chromium, on real recognition and web nodes', () => {
     await tile.locator('canvas[data-faces*="Sheldon"]').waitFor();
     const info = await tile.locator('div.muted').innerText();
     assert.match(info, /fps/);
-    assert.match(info, /latency \d+ ms/);
+    assert.match(info, /view [\d.]+ fps · p95 \d+ ms/);
     assert.match(await tile.locator('figcaption').innerText(), /camera-pc \/ door\s+live/);
     await screenshot(page, '04-live');
   });

@@ -91,6 +91,12 @@ export interface BrowserRollcallOptions {
   secondNode?: { nodeId: string; cameraId: string; cameraPhotos: string[] };
   /** The attendance role the first node's camera `door` declares (`CAMERA_SOURCES` `role`). */
   cameraRole?: CameraRole;
+  /**
+   * The first node's cameras as `CAMERA_SOURCES` declares them, each a folder camera showing its
+   * photos, instead of the one `door` camera (`cameraPhotos`, `cameraVideo`, `cameraRole` are then
+   * unused).
+   */
+  cameras?: { id: string; name?: string; role?: CameraRole; photos: string[] }[];
 }
 
 /** Starts the node, the web node and Chromium; `close()` stops them in reverse. */
@@ -120,15 +126,25 @@ export async function startBrowserRollcall(options: BrowserRollcallOptions = {})
       port: await freePort(),
       folder: await cameraFolder(options.secondNode.cameraId, options.secondNode.cameraPhotos),
     };
+    const cameras =
+      options.cameras &&
+      (await Promise.all(
+        options.cameras.map(async ({ photos, ...camera }) => ({
+          ...camera,
+          source: `dir:${await cameraFolder(camera.id, photos)}`,
+        })),
+      ));
     const config = loadConfig({
       DATA_DIR: dataDir,
-      ...(options.cameraRole === undefined
-        ? { CAMERA_SOURCE: options.cameraVideo ?? `dir:${door}` }
-        : {
-            CAMERA_SOURCES: JSON.stringify([
-              { id: 'door', source: options.cameraVideo ?? `dir:${door}`, role: options.cameraRole },
-            ]),
-          }),
+      ...(cameras
+        ? { CAMERA_SOURCES: JSON.stringify(cameras) }
+        : options.cameraRole === undefined
+          ? { CAMERA_SOURCE: options.cameraVideo ?? `dir:${door}` }
+          : {
+              CAMERA_SOURCES: JSON.stringify([
+                { id: 'door', source: options.cameraVideo ?? `dir:${door}`, role: options.cameraRole },
+              ]),
+            }),
       RECOGNITION_SERVER_PORT: String(nodePort),
       ...(second ? { RECOGNITION_SERVERS: `127.0.0.1:${nodePort},127.0.0.1:${second.port}` } : {}),
       WEB_PORT: String(await freePort()),

@@ -117,6 +117,8 @@ const status = z.object({
         droppedFrames: count,
         /** Null until the camera has produced a frame. */
         latencyP95Ms: nonNegative.nullable(),
+        /** Capture to result, the median; absent from nodes before this field existed. */
+        latencyP50Ms: nonNegative.nullable().optional(),
         online: z.boolean(),
       }),
     )
@@ -291,6 +293,8 @@ export interface CameraStatus {
   fps: number;
   droppedFrames: number;
   latencyP95Ms: number | null;
+  /** Capture to result, the median over the same recent frames; absent from older nodes. */
+  latencyP50Ms?: number | null;
   online: boolean;
 }
 

@@ -1,8 +1,11 @@
 /**
- * Live: a grid of every camera of every node, each on a canvas with boxes and names, its view and
- * analysis rates and latency, "offline" when the node or camera is down or silent for
- * {@link STALE_MS}; full screen per camera; and who is in view now across cameras. Fed by the live
- * socket (`live-protocol.ts`): status as text, frames as binary.
+ * Live: a grid of every camera of every node, each on a canvas with boxes and names, under the
+ * camera's name (its id beneath, for the admin who maps it to the config), with its view rate and
+ * capture-to-screen latency and its analysis rate and latency, "offline" when the node or camera is
+ * down or silent for {@link STALE_MS}; full screen per camera; and who is in view now across
+ * cameras. Fed by the live socket (`live-protocol.ts`): status as text, frames as binary. A tile
+ * carries its measured figures as `data-drawn-fps`, `data-latency-p50-ms`, `data-latency-p95-ms`
+ * and `data-latency-frames` (how many frames they are over; see `live-latency.ts`).
  */
 import {
   LIVE_SOCKET_PATH,
@@ -13,6 +16,7 @@ import {
   type LiveInViewPerson,
   type LiveStatusMessage,
 } from '../../live-protocol.js';
+import { captureOnViewerClock, LatencyWindow, ServerClock } from '../../live-latency.js';
 import { LIVE_IDS as ID } from '../../page-ids.js';
 import { byId, clock, el } from '../lib/dom.js';
 
@@ -27,12 +31,31 @@ const inViewEmpty = byId(ID.inViewEmpty, HTMLElement);
 const stateLine = byId(ID.state, HTMLElement);
 /** Whether the live socket is open; the state line then counts the cameras live. */
 let socketOpen = false;
+/** The web server's clock against this browser's, from the status messages. */
+const serverClock = new ServerClock();
+/** Per node address, how far its clock is ahead of the server's (null: unknown). */
+const nodeClockAhead = new Map<string, number | null>();
+
+/** Who a tile shows: its node, the camera's id, and what the node declared about the camera. */
+interface CameraIdentity {
+  node: string;
+  cameraId: string;
+  name: string | null;
+  role: LiveCameraStatus['role'];
+}
 
 interface Tile {
   key: string;
+  /** The camera's name, or `node / id` when it has none: what the tile, its buttons and lists say. */
   label: string;
+  /** What {@link describeTile} last wrote, to rewrite only on a change. */
+  described: string;
   root: HTMLElement;
   canvas: HTMLCanvasElement;
+  heading: HTMLElement;
+  /** `node / id` under the name; hidden when there is no name (the heading says it already). */
+  idLine: HTMLElement;
+  role: HTMLElement;
   state: HTMLElement;
   /** Over the picture: why there is none ("offline", "waiting for the first frame"). */
   notice: HTMLElement;
@@ -49,7 +72,8 @@ interface Tile {
   busy: boolean;
   /** The newest frame not yet decoded. */
   next: { header: LiveFrameHeader; jpeg: Blob } | null;
-  latencyMs: number | null;
+  /** Capture (on the node) to drawn (here), of the last frames drawn. */
+  latency: LatencyWindow;
   /** Who the newest frame says is in view of this camera. */
   inView: LiveInViewPerson[];
 }
@@ -81,24 +105,34 @@ function setFullscreenButton(t: Tile, on: boolean): void {
   t.fullscreen.setAttribute('aria-pressed', String(on));
 }
 
-function tile(key: string, label: string): Tile {
+/** The tile of a camera, made on first sight with `identity` (later ones go through {@link describeTile}). */
+function tile(key: string, identity: CameraIdentity | string): Tile {
   const found = tiles.get(key);
   if (found) return found;
-  const canvas = el('canvas', {
-    width: '640',
-    height: '360',
-    role: 'img',
-    'aria-label': `${label}: live picture`,
-  });
+  const canvas = el('canvas', { width: '640', height: '360', role: 'img' });
+  const heading = el('strong', {});
+  const role = el('span', { class: 'cam-role', hidden: '' });
   const state = el('span', { class: 'cam-state offline' }, 'offline');
+  const idLine = el('span', { class: 'cam-id', hidden: '' });
   const notice = el('p', { class: 'cam-notice' }, 'Waiting for the first frame…');
   const fullscreen = el('button', { type: 'button', class: 'cam-fullscreen' });
-  const info = el('div', { class: 'muted cam-info' }, 'no frame yet');
-  // The space between the name and the state keeps them apart in the caption's text as well.
+  const info = el('div', {
+    class: 'muted cam-info',
+    title:
+      'view: frames drawn a second here, and capture to screen (95th percentile of the last 100 frames); ' +
+      'analysis: frames analysed a second on the node, and capture to result (95th percentile)',
+  });
+  info.textContent = 'no frame yet';
+  // The spaces between name, role and state keep them apart in the caption's text as well.
   const caption = el(
     'figcaption',
     {},
-    el('span', { class: 'cam-title' }, el('strong', {}, label), ' ', state),
+    el(
+      'span',
+      { class: 'cam-title' },
+      el('span', { class: 'cam-title-line' }, heading, ' ', role, ' ', state),
+      idLine,
+    ),
     fullscreen,
   );
   const root = el(
@@ -112,9 +146,13 @@ function tile(key: string, label: string): Tile {
   empty.hidden = true;
   const t: Tile = {
     key,
-    label,
+    label: '',
+    described: '',
     root,
     canvas,
+    heading,
+    idLine,
+    role,
     state,
     notice,
     fullscreen,
@@ -128,10 +166,10 @@ function tile(key: string, label: string): Tile {
     online: false,
     busy: false,
     next: null,
-    latencyMs: null,
+    latency: new LatencyWindow(),
     inView: [],
   };
-  setFullscreenButton(t, false);
+  describeTile(t, identity);
   // Browsers without the Fullscreen API on elements (an iPhone) get no button rather than a dead one.
   fullscreen.hidden = !document.fullscreenEnabled;
   fullscreen.addEventListener('click', () => {
@@ -145,6 +183,35 @@ function tile(key: string, label: string): Tile {
   });
   tiles.set(key, t);
   return t;
+}
+
+/**
+ * Names the tile: the camera's name when its node declared one, with `node / id` beneath it, else
+ * `node / id`; an "entry" or "exit" badge for a camera with that role. A string is a tile that is
+ * not a camera (a node that reports none).
+ */
+function describeTile(t: Tile, identity: CameraIdentity | string): void {
+  const described = JSON.stringify(identity);
+  if (described === t.described) return;
+  t.described = described;
+  const path = typeof identity === 'string' ? identity : `${identity.node} / ${identity.cameraId}`;
+  const name = typeof identity === 'string' ? null : identity.name;
+  const role = typeof identity === 'string' ? null : identity.role;
+  t.label = name ?? path;
+  t.heading.textContent = t.label;
+  t.idLine.textContent = path;
+  t.idLine.hidden = name === null;
+  // "both" is every camera's default: only a camera that counts one way is marked.
+  t.role.hidden = role !== 'entry' && role !== 'exit';
+  t.role.textContent = role ?? '';
+  t.role.title =
+    role === 'entry'
+      ? 'Entry camera: people seen here check in'
+      : role === 'exit'
+        ? 'Exit camera: people seen here check out'
+        : '';
+  t.canvas.setAttribute('aria-label', `${t.label}: live picture`);
+  setFullscreenButton(t, document.fullscreenElement === t.root);
 }
 
 document.addEventListener('fullscreenchange', () => {
@@ -183,16 +250,37 @@ function render(t: Tile): void {
   }
   // Over the window, or since the first frame drawn when the page is younger than that.
   const spanMs = Math.min(RATE_WINDOW_MS, Math.max(1000, now - (t.firstDrawnAt ?? now)));
-  const parts = [`view ${((t.drawnAt.length * 1000) / spanMs).toFixed(1)} fps`];
-  if (t.status) parts.push(`analysis ${t.status.fps.toFixed(1)} fps`);
-  if (t.latencyMs !== null) parts.push(`latency ${Math.round(t.latencyMs)} ms`);
+  const drawnFps = (t.drawnAt.length * 1000) / spanMs;
+  const latency = t.latency.percentiles();
+  t.root.dataset.drawnFps = drawnFps.toFixed(1);
+  if (latency) {
+    t.root.dataset.latencyP50Ms = String(Math.round(latency.p50));
+    t.root.dataset.latencyP95Ms = String(Math.round(latency.p95));
+    t.root.dataset.latencyFrames = String(t.latency.count);
+  }
+  // Two figures, each a rate and its latency, that a narrow tile wraps between, never inside.
+  const view = [`view ${drawnFps.toFixed(1)} fps`];
+  if (latency) view.push(`p95 ${Math.round(latency.p95)} ms`);
+  const analysis: string[] = [];
+  if (t.status) analysis.push(`analysis ${t.status.fps.toFixed(1)} fps`);
   if (t.status && t.status.latencyP95Ms !== null)
-    parts.push(`analysis p95 ${Math.round(t.status.latencyP95Ms)} ms`);
-  t.info.textContent = online
-    ? parts.join(' · ')
+    analysis.push(`p95 ${Math.round(t.status.latencyP95Ms)} ms`);
+  const figures = [view, analysis].filter((figure) => figure.length > 0).map((figure) => figure.join(' · '));
+  const text = online
+    ? figures.join(' · ')
     : t.lastFrameAt
       ? `last frame at ${clock(new Date(t.lastFrameAt).toISOString())}`
       : 'no frame yet';
+  if (t.info.textContent === text) return;
+  if (!online) t.info.textContent = text;
+  else {
+    t.info.replaceChildren(
+      ...figures.flatMap((figure, i) => [
+        ...(i > 0 ? [' · '] : []),
+        el('span', { class: 'cam-figure' }, figure),
+      ]),
+    );
+  }
 }
 
 const COLORS = { named: '#2ecc40', unknown: '#ff4136', pending: '#ffdc00' } as const;
@@ -254,8 +342,13 @@ function draw(t: Tile, header: LiveFrameHeader, bitmap: ImageBitmap): void {
   t.canvas.dataset.seq = String(m.seq);
   t.drawn++;
   t.canvas.dataset.drawn = String(t.drawn);
-  t.drawnAt.push(Date.now());
-  t.firstDrawnAt ??= Date.now();
+  // Drawn on the canvas: the screen shows it at the next paint, at most one refresh later.
+  const drawnAt = Date.now();
+  t.latency.add(
+    drawnAt - captureOnViewerClock(m.capturedAt, nodeClockAhead.get(header.address), serverClock.aheadMs),
+  );
+  t.drawnAt.push(drawnAt);
+  t.firstDrawnAt ??= drawnAt;
 }
 
 /** Only the newest frame is decoded: one that arrives while another decodes replaces the waiting one. */
@@ -267,6 +360,8 @@ async function decode(t: Tile): Promise<void> {
     t.next = null;
     try {
       draw(t, header, await createImageBitmap(jpeg));
+      // The figures take each frame in as it is drawn, not at the next second's tick.
+      render(t);
     } catch {
       // A frame that does not decode is skipped; the next one follows within a second.
     }
@@ -282,7 +377,7 @@ function renderInView(): void {
     .flatMap((t) => t.inView.map((person) => ({ person, t })))
     .sort((a, b) => a.person.name.localeCompare(b.person.name) || a.t.label.localeCompare(b.t.label));
   const signature = entries
-    .map(({ person, t }) => `${t.key}|${person.personId}|${person.since}|${person.name}`)
+    .map(({ person, t }) => `${t.key}|${t.label}|${person.personId}|${person.since}|${person.name}`)
     .join('\n');
   if (signature === shownInView) return;
   shownInView = signature;
@@ -312,9 +407,14 @@ function renderInView(): void {
 
 function onFrame(message: ArrayBuffer): void {
   const { header, jpeg } = decodeLiveFrame(message);
-  const t = tile(header.key, `${header.nodeId ?? header.address} / ${header.metadata.cameraId}`);
+  // Before the node's first status reaches the server, a frame is all there is to name the tile by.
+  const t = tile(header.key, {
+    node: header.nodeId ?? header.address,
+    cameraId: header.metadata.cameraId,
+    name: null,
+    role: null,
+  });
   t.lastFrameAt = Date.now();
-  t.latencyMs = header.metadata.latencyMs;
   t.nodeConnected = true;
   t.inView = header.inView;
   t.next = { header, jpeg: new Blob([jpeg], { type: 'image/jpeg' }) };
@@ -324,8 +424,10 @@ function onFrame(message: ArrayBuffer): void {
   renderSummary();
 }
 
-function onStatus(status: LiveStatusMessage): void {
+function onStatus(status: LiveStatusMessage, receivedAt: number): void {
+  serverClock.heard(status.sentAt, receivedAt);
   for (const node of status.nodes) {
+    nodeClockAhead.set(node.address, node.clockSkewMs);
     const name = node.nodeId ?? node.address;
     const placeholderKey = `${node.address}|`;
     if (node.cameras.length === 0) {
@@ -340,7 +442,9 @@ function onStatus(status: LiveStatusMessage): void {
       }
     }
     for (const camera of node.cameras) {
-      const t = tile(camera.key, `${name} / ${camera.cameraId}`);
+      const identity = { node: name, cameraId: camera.cameraId, name: camera.name, role: camera.role };
+      const t = tile(camera.key, identity);
+      describeTile(t, identity);
       t.status = camera;
       t.nodeConnected = node.connected;
       render(t);
@@ -373,7 +477,7 @@ function connect(): void {
     stateLine.textContent = 'Connected.';
   });
   socket.addEventListener('message', (message: MessageEvent<string | ArrayBuffer>) => {
-    if (typeof message.data === 'string') onStatus(JSON.parse(message.data) as LiveStatusMessage);
+    if (typeof message.data === 'string') onStatus(JSON.parse(message.data) as LiveStatusMessage, Date.now());
     else onFrame(message.data);
   });
   socket.addEventListener('close', (event) => {

@@ -249,13 +249,18 @@ export function faceRegion(
     Math.max(frameWidth, frameHeight),
     Math.max(options.minRegionPx, Math.ceil(options.regionScale * Math.max(box.width, box.height))),
   );
-  const width = Math.min(frameWidth, side);
-  const height = Math.min(frameHeight, side);
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  const x = Math.round(Math.min(frameWidth - width, Math.max(0, cx - width / 2)));
-  const y = Math.round(Math.min(frameHeight - height, Math.max(0, cy - height / 2)));
-  return { x, y, width, height };
+  return centredIn(box, side, side, frameWidth, frameHeight);
+}
+
+/** A `width` × `height` box on `around`'s centre, cut to the frame's size and moved inside it. */
+function centredIn(around: Box, width: number, height: number, frameWidth: number, frameHeight: number): Box {
+  const w = Math.min(frameWidth, width);
+  const h = Math.min(frameHeight, height);
+  const cx = around.x + around.width / 2;
+  const cy = around.y + around.height / 2;
+  const x = Math.round(Math.min(frameWidth - w, Math.max(0, cx - w / 2)));
+  const y = Math.round(Math.min(frameHeight - h, Math.max(0, cy - h / 2)));
+  return { x, y, width: w, height: h };
 }
 
 /** Overlapping regions joined into their union until none overlap, so no face is found twice. */
@@ -302,13 +307,9 @@ export function motionRegion(
   options: ResolvedMotionGating,
 ): Box {
   const margin = Math.max(options.minRegionPx / 4, options.motionMargin * Math.max(box.width, box.height));
-  const width = Math.min(frameWidth, Math.max(options.minRegionPx, Math.ceil(box.width + 2 * margin)));
-  const height = Math.min(frameHeight, Math.max(options.minRegionPx, Math.ceil(box.height + 2 * margin)));
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  const x = Math.round(Math.min(frameWidth - width, Math.max(0, cx - width / 2)));
-  const y = Math.round(Math.min(frameHeight - height, Math.max(0, cy - height / 2)));
-  return { x, y, width, height };
+  const width = Math.max(options.minRegionPx, Math.ceil(box.width + 2 * margin));
+  const height = Math.max(options.minRegionPx, Math.ceil(box.height + 2 * margin));
+  return centredIn(box, width, height, frameWidth, frameHeight);
 }
 
 /** The decision for one frame: pure, over the motion found and the tracks the tracker holds. */
